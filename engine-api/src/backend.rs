@@ -1,0 +1,176 @@
+//! The backend contract (the "HAL"): what an engine implements so that every
+//! public type of this crate works on it.
+//!
+//! Users never call these traits directly; the public handle types
+//! ([`crate::Func`], [`crate::Memory`], ...) and [`crate::Store`] forward to them.
+//! Every method is generic or associated, so a call through the public API is
+//! monomorphised into a direct call of the engine.
+
+use crate::error::Result;
+use crate::feature::{Config, Feature, FeatureSet, Support};
+use crate::handles::Extern;
+use crate::host::{HostFunc, UntypedHostFunc};
+use crate::types::*;
+use crate::val::{Val, WasmTyList};
+use std::any::Any;
+use std::fmt::Debug;
+
+/// A WebAssembly engine: the root of a backend.
+pub trait Engine: Clone + Send + Sync + Sized + 'static {
+    /// A compiled module.
+    type Module: Clone + Send + Sync + 'static;
+    /// A store owning instances and the host state `T`.
+    type Store<T: 'static>: StoreBackend<Self, Data = T>;
+    /// The context a host function is called with.
+    type Caller<'a, T: 'static>: CallerBackend<Self, Data = T>;
+    /// Import definitions and instantiation.
+    type Linker<T: 'static>: LinkerBackend<Self, T>;
+    /// An instance handle.
+    type Instance: Copy + Debug + Send + Sync + 'static;
+    /// A function handle.
+    type Func: Copy + Debug + Send + Sync + 'static;
+    /// A memory handle.
+    type Memory: Copy + Debug + Send + Sync + 'static;
+    /// A table handle.
+    type Table: Copy + Debug + Send + Sync + 'static;
+    /// A global handle.
+    type Global: Copy + Debug + Send + Sync + 'static;
+    /// A non-null external reference handle.
+    type ExternRef: Copy + Debug + Send + Sync + 'static;
+
+    /// Creates the engine. Explicitly enabled features the backend cannot do
+    /// are an [`crate::Error::Unsupported`] error.
+    fn new(config: &Config) -> Result<Self>;
+    /// Backend name, e.g. `"wasmtime"`.
+    fn name(&self) -> &'static str;
+    /// Version of the underlying engine crate.
+    fn version(&self) -> &'static str;
+    /// What the backend can do at all, regardless of configuration.
+    fn support(&self, feature: Feature) -> Support;
+    /// What this engine, as configured, has enabled.
+    fn features(&self) -> FeatureSet;
+    /// The configuration the engine was created with.
+    fn config(&self) -> &Config;
+    /// Compiles a binary module.
+    fn compile(&self, wasm: &[u8]) -> Result<Self::Module>;
+    /// Validates a binary module without compiling it.
+    fn validate(&self, wasm: &[u8]) -> Result<()>;
+    /// A new store holding `data`, with the configured limits applied.
+    fn store<T: 'static>(&self, data: T) -> Self::Store<T>;
+    /// A new, empty linker.
+    fn linker<T: 'static>(&self) -> Self::Linker<T>;
+}
+
+/// Operations available wherever a store is reachable: on a store and inside a
+/// host function.
+pub trait ContextBackend<E: Engine> {
+    /// The user's host state.
+    type Data: 'static;
+
+    /// The host state.
+    fn data(&self) -> &Self::Data;
+    /// The host state, mutably.
+    fn data_mut(&mut self) -> &mut Self::Data;
+    /// Fuel left; `Unsupported` when fuel is off.
+    fn get_fuel(&self) -> Result<u64>;
+    /// Sets the fuel left; `Unsupported` when fuel is off.
+    fn set_fuel(&mut self, fuel: u64) -> Result<()>;
+
+    /// Type of a function.
+    fn func_ty(&self, f: &E::Func) -> FuncType;
+    /// Calls a function with dynamically typed values. Arity and types have
+    /// been checked by the caller of this method.
+    fn func_call(&mut self, f: &E::Func, params: &[Val<E>], results: &mut [Val<E>]) -> Result<()>;
+    /// Calls a function whose type has been checked to be `P -> R`.
+    fn func_call_typed<P: WasmTyList, R: WasmTyList>(&mut self, f: &E::Func, params: P) -> Result<R>;
+    /// Creates a host function owned by this store.
+    fn func_new<F>(&mut self, ty: FuncType, f: F) -> Result<E::Func>
+    where
+        F: UntypedHostFunc<E, Self::Data>;
+    /// Creates a typed host function owned by this store.
+    fn func_wrap<P, R, F>(&mut self, f: F) -> Result<E::Func>
+    where
+        P: WasmTyList,
+        R: WasmTyList,
+        F: HostFunc<E, Self::Data, P, R>;
+
+    /// Creates a memory owned by this store.
+    fn memory_new(&mut self, ty: MemoryType) -> Result<E::Memory>;
+    /// Type of a memory (with its current size as minimum).
+    fn memory_ty(&self, m: &E::Memory) -> MemoryType;
+    /// The bytes of a memory.
+    fn memory_data<'a>(&'a self, m: &E::Memory) -> &'a [u8];
+    /// The bytes of a memory, mutably.
+    fn memory_data_mut<'a>(&'a mut self, m: &E::Memory) -> &'a mut [u8];
+    /// Grows a memory by `delta` pages, returning the old size in pages.
+    fn memory_grow(&mut self, m: &E::Memory, delta: u64) -> Result<u64>;
+
+    /// Creates a table owned by this store.
+    fn table_new(&mut self, ty: TableType, init: Val<E>) -> Result<E::Table>;
+    /// Type of a table (with its current size as minimum).
+    fn table_ty(&self, t: &E::Table) -> TableType;
+    /// Current number of elements.
+    fn table_size(&self, t: &E::Table) -> u64;
+    /// Grows a table, returning the old size.
+    fn table_grow(&mut self, t: &E::Table, delta: u64, init: Val<E>) -> Result<u64>;
+    /// Element at `index`, `None` when out of bounds.
+    fn table_get(&mut self, t: &E::Table, index: u64) -> Option<Val<E>>;
+    /// Sets the element at `index`.
+    fn table_set(&mut self, t: &E::Table, index: u64, val: Val<E>) -> Result<()>;
+
+    /// Creates a global owned by this store.
+    fn global_new(&mut self, ty: GlobalType, val: Val<E>) -> Result<E::Global>;
+    /// Type of a global.
+    fn global_ty(&self, g: &E::Global) -> GlobalType;
+    /// Value of a global.
+    fn global_get(&mut self, g: &E::Global) -> Val<E>;
+    /// Sets a mutable global (type already checked).
+    fn global_set(&mut self, g: &E::Global, val: Val<E>) -> Result<()>;
+
+    /// Wraps a host value into an external reference.
+    fn externref_new(&mut self, value: Box<dyn Any + Send + Sync>) -> Result<E::ExternRef>;
+    /// The host value behind an external reference.
+    fn externref_data<'a>(&'a self, r: &E::ExternRef) -> Option<&'a (dyn Any + Send + Sync)>;
+
+    /// Instantiates `module` with imports given in the module's import order.
+    fn instantiate(&mut self, module: &E::Module, imports: &[Extern<E>]) -> Result<E::Instance>;
+    /// One export of an instance.
+    fn instance_export(&mut self, instance: &E::Instance, name: &str) -> Option<Extern<E>>;
+}
+
+/// A store.
+pub trait StoreBackend<E: Engine>: ContextBackend<E> {
+    /// The engine the store belongs to.
+    fn engine(&self) -> &E;
+    /// Consumes the store, returning the host state.
+    fn into_data(self) -> Self::Data;
+}
+
+/// The context of a host function call.
+pub trait CallerBackend<E: Engine>: ContextBackend<E> {
+    /// An export of the instance that called the host function.
+    fn get_export(&mut self, name: &str) -> Option<Extern<E>>;
+}
+
+/// A linker: named definitions to satisfy imports.
+pub trait LinkerBackend<E: Engine, T: 'static> {
+    /// Defines `module::name` as an existing item of `store`.
+    fn define(&mut self, store: &E::Store<T>, module: &str, name: &str, item: Extern<E>) -> Result<()>;
+    /// Defines `module::name` as a typed host function.
+    fn func_wrap<P, R, F>(&mut self, module: &str, name: &str, f: F) -> Result<()>
+    where
+        P: WasmTyList,
+        R: WasmTyList,
+        F: HostFunc<E, T, P, R>;
+    /// Defines `module::name` as an untyped host function of type `ty`.
+    fn func_new<F>(&mut self, module: &str, name: &str, ty: FuncType, f: F) -> Result<()>
+    where
+        F: UntypedHostFunc<E, T>;
+    /// The definition of `module::name`, if any (host functions are created in
+    /// `store` on demand).
+    fn get(&self, store: &mut E::Store<T>, module: &str, name: &str) -> Option<Extern<E>>;
+    /// Instantiates `module` in `store` from the definitions.
+    fn instantiate(&self, store: &mut E::Store<T>, module: &E::Module) -> Result<E::Instance>;
+    /// Allows later definitions to replace earlier ones.
+    fn allow_shadowing(&mut self, allow: bool);
+}

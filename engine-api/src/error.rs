@@ -1,0 +1,224 @@
+//! The one error type of the public API.
+
+use crate::feature::Feature;
+use crate::types::ExternType;
+use std::fmt;
+
+/// Why a call trapped. Mapped from each engine's own trap codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrapCode {
+    /// `unreachable` was executed.
+    Unreachable,
+    /// Out-of-bounds linear memory access.
+    MemoryOutOfBounds,
+    /// Misaligned atomic memory access.
+    UnalignedAtomic,
+    /// Out-of-bounds table access.
+    TableOutOfBounds,
+    /// `call_indirect` to an uninitialised (null) table element.
+    IndirectCallToNull,
+    /// `call_indirect` signature mismatch.
+    BadSignature,
+    /// A null reference was dereferenced (`call_ref`, `struct.get`, ...).
+    NullReference,
+    /// Integer division or remainder by zero.
+    IntegerDivisionByZero,
+    /// Integer overflow (e.g. `i32.div_s` of `INT_MIN / -1`).
+    IntegerOverflow,
+    /// Float-to-int conversion of NaN or an out-of-range value.
+    BadConversionToInteger,
+    /// The wasm stack is exhausted (too deep recursion).
+    StackOverflow,
+    /// Fuel metering ran out.
+    OutOfFuel,
+    /// Execution was interrupted (epoch or deadline).
+    Interrupt,
+    /// `memory.atomic.wait` on an unshared memory.
+    AtomicWaitNonSharedMemory,
+    /// GC: out-of-bounds array access.
+    ArrayOutOfBounds,
+    /// GC: allocation too large.
+    AllocationTooLarge,
+    /// GC: failed cast (`ref.cast`).
+    CastFailure,
+    /// Exceptions: an exception left wasm without a handler.
+    UncaughtException,
+    /// The engine ran out of host memory or hit an implementation limit.
+    ResourceExhausted,
+    /// A trap that has no other code here.
+    Other,
+}
+
+impl TrapCode {
+    /// The spec-test message for this trap (what `assert_trap` expects).
+    pub const fn message(self) -> &'static str {
+        match self {
+            TrapCode::Unreachable => "unreachable",
+            TrapCode::MemoryOutOfBounds => "out of bounds memory access",
+            TrapCode::UnalignedAtomic => "unaligned atomic",
+            TrapCode::TableOutOfBounds => "out of bounds table access",
+            TrapCode::IndirectCallToNull => "uninitialized element",
+            TrapCode::BadSignature => "indirect call type mismatch",
+            TrapCode::NullReference => "null reference",
+            TrapCode::IntegerDivisionByZero => "integer divide by zero",
+            TrapCode::IntegerOverflow => "integer overflow",
+            TrapCode::BadConversionToInteger => "invalid conversion to integer",
+            TrapCode::StackOverflow => "call stack exhausted",
+            TrapCode::OutOfFuel => "all fuel consumed",
+            TrapCode::Interrupt => "interrupt",
+            TrapCode::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
+            TrapCode::ArrayOutOfBounds => "out of bounds array access",
+            TrapCode::AllocationTooLarge => "allocation size too large",
+            TrapCode::CastFailure => "cast failure",
+            TrapCode::UncaughtException => "uncaught exception",
+            TrapCode::ResourceExhausted => "resource exhausted",
+            TrapCode::Other => "trap",
+        }
+    }
+}
+
+impl fmt::Display for TrapCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// Why linking failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// No definition for an import.
+    #[error("missing import `{module}::{name}`: expected {expected}")]
+    Missing {
+        /// Import module name.
+        module: String,
+        /// Import field name.
+        name: String,
+        /// Type the module expects.
+        expected: ExternType,
+    },
+    /// A definition of the wrong type.
+    #[error("incompatible import `{module}::{name}`: expected {expected}, found {found}")]
+    Incompatible {
+        /// Import module name.
+        module: String,
+        /// Import field name.
+        name: String,
+        /// Type the module expects.
+        expected: ExternType,
+        /// Type of the definition found.
+        found: ExternType,
+    },
+    /// A definition was given twice.
+    #[error("`{module}::{name}` is already defined")]
+    Duplicate {
+        /// Module name.
+        module: String,
+        /// Field name.
+        name: String,
+    },
+    /// The engine refused to link for another reason.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Every error of the public API. Match on the variant; the messages are for
+/// people.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The module is malformed or invalid (or the WAT does not parse).
+    #[error("compile error{}: {message}", offset.map(|o| format!(" at offset {o:#x}")).unwrap_or_default())]
+    Compile {
+        /// What is wrong.
+        message: String,
+        /// Byte offset in the binary, where known.
+        offset: Option<usize>,
+    },
+    /// Imports could not be resolved.
+    #[error("link error: {0}")]
+    Link(#[from] LinkError),
+    /// Execution trapped.
+    #[error("wasm trap: {code}{}", if message.is_empty() { String::new() } else { format!(" ({message})") })]
+    Trap {
+        /// Which trap.
+        code: TrapCode,
+        /// The engine's own wording, with backtrace if it gave one.
+        message: String,
+    },
+    /// A WASI program called `proc_exit` with a non-zero code (or any code,
+    /// where the caller asked to see it).
+    #[error("exited with status {0}")]
+    Exit(i32),
+    /// The backend cannot do what was asked.
+    #[error("{feature} is not supported by the {engine} engine")]
+    Unsupported {
+        /// What was asked for.
+        feature: Feature,
+        /// Which backend refused.
+        engine: &'static str,
+    },
+    /// A resource limit was hit (memory, tables, instances).
+    #[error("resource limit exceeded: {0}")]
+    ResourceLimit(String),
+    /// A host function returned an error. [`Error::host_error`] gives it back.
+    #[error("host function failed: {0}")]
+    Host(Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// A host function panicked; the panic was caught.
+    #[error("host function panicked: {0}")]
+    HostPanic(String),
+    /// Values of the wrong type or count, or a type mismatch on a handle.
+    #[error("type mismatch: {0}")]
+    Type(String),
+    /// A handle was used with a store (or engine) it does not belong to.
+    #[error("handle used with a store or engine it does not belong to")]
+    WrongStore,
+    /// An operation on memory, table or global failed (out of bounds,
+    /// immutable global, growth refused).
+    #[error("{0}")]
+    Access(String),
+    /// Reading a module file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// Anything else the engine reported.
+    #[error("{0}")]
+    Engine(String),
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A host error from any error value, e.g. `Error::host("bad input")`.
+    pub fn host(err: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        Error::Host(err.into())
+    }
+
+    /// The trap code, if this is a trap.
+    pub fn trap_code(&self) -> Option<TrapCode> {
+        match self {
+            Error::Trap { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// The host error, if a host function failed, downcast to `T`.
+    pub fn host_error<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        match self {
+            Error::Host(e) => e.downcast_ref::<T>(),
+            _ => None,
+        }
+    }
+
+    /// A trap error.
+    pub fn trap(code: TrapCode, message: impl Into<String>) -> Self {
+        Error::Trap { code, message: message.into() }
+    }
+}
+

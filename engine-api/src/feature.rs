@@ -1,0 +1,368 @@
+//! WebAssembly proposals and embedder capabilities as data, and the one
+//! backend-neutral [`Config`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! features {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $kind:ident; )*) => {
+        /// A WebAssembly proposal or an embedder capability.
+        ///
+        /// `Feature` is plain data: [`Feature::ALL`] lists every entry of the
+        /// feature matrix, [`Feature::name`] gives its stable kebab-case name and
+        /// [`FromStr`] parses it back.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum Feature {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Feature {
+            /// Every feature, in matrix order.
+            pub const ALL: &'static [Feature] = &[$(Feature::$variant),*];
+
+            /// Stable kebab-case name, e.g. `"multi-value"`.
+            pub const fn name(self) -> &'static str {
+                match self { $(Feature::$variant => $name,)* }
+            }
+
+            /// Whether this is a WebAssembly proposal (as opposed to an embedder
+            /// capability such as fuel metering).
+            pub const fn is_proposal(self) -> bool {
+                match self { $(Feature::$variant => features!(@kind $kind),)* }
+            }
+        }
+    };
+    (@kind proposal) => { true };
+    (@kind embedder) => { false };
+}
+
+features! {
+    /// Functions and blocks with several results.
+    MultiValue = "multi-value", proposal;
+    /// `memory.copy`, `memory.fill`, passive segments and friends.
+    BulkMemory = "bulk-memory", proposal;
+    /// `funcref`/`externref` values and several tables.
+    ReferenceTypes = "reference-types", proposal;
+    /// Import and export of mutable globals.
+    MutableGlobal = "mutable-global", proposal;
+    /// Non-trapping float-to-int conversions.
+    SaturatingFloatToInt = "saturating-float-to-int", proposal;
+    /// Sign-extension operators.
+    SignExtension = "sign-extension", proposal;
+    /// Extended constant expressions.
+    ExtendedConst = "extended-const", proposal;
+    /// Floating point instructions (always part of the core spec; some engines
+    /// can turn them off for determinism).
+    Floats = "floats", proposal;
+    /// 128-bit fixed-width SIMD.
+    Simd = "simd", proposal;
+    /// Relaxed SIMD.
+    RelaxedSimd = "relaxed-simd", proposal;
+    /// Threads: shared memories and atomics.
+    Threads = "threads", proposal;
+    /// Several memories per module.
+    MultiMemory = "multi-memory", proposal;
+    /// 64-bit memory indices.
+    Memory64 = "memory64", proposal;
+    /// Tail calls (`return_call`).
+    TailCall = "tail-call", proposal;
+    /// Exception handling (`try_table`, `throw`).
+    Exceptions = "exceptions", proposal;
+    /// Garbage collection (structs, arrays, i31).
+    Gc = "gc", proposal;
+    /// Typed function references (`call_ref`).
+    FunctionReferences = "function-references", proposal;
+    /// Memories with a page size other than 64 KiB.
+    CustomPageSizes = "custom-page-sizes", proposal;
+    /// 128-bit wide arithmetic instructions.
+    WideArithmetic = "wide-arithmetic", proposal;
+    /// The component model.
+    ComponentModel = "component-model", proposal;
+    /// Fuel metering: bound the work a call may do.
+    Fuel = "fuel", embedder;
+    /// Resource limits on memories, tables and instances.
+    Limits = "limits", embedder;
+    /// WASI preview 1.
+    WasiP1 = "wasi-p1", embedder;
+    /// Shared memories usable from several threads at once.
+    SharedMemoryParallel = "shared-memory-parallel", embedder;
+    /// Serialising compiled modules to bytes and loading them back.
+    ModuleSerialization = "module-serialization", embedder;
+    /// Types of imports, exports and functions available at run time.
+    TypeReflection = "type-reflection", embedder;
+}
+
+impl fmt::Display for Feature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Error returned when parsing an unknown feature name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown feature `{0}` (known: see Feature::ALL)")]
+pub struct UnknownFeature(pub String);
+
+impl FromStr for Feature {
+    type Err = UnknownFeature;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().replace('_', "-").to_ascii_lowercase();
+        Feature::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == norm)
+            .ok_or_else(|| UnknownFeature(s.to_string()))
+    }
+}
+
+/// How a backend stands with respect to one feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Support {
+    /// The backend cannot do it at all.
+    Unsupported,
+    /// Supported, but off unless enabled in [`Config`].
+    OptIn,
+    /// Supported and on unless disabled in [`Config`].
+    Default,
+}
+
+impl Support {
+    /// Whether the backend can do it at all.
+    pub const fn is_supported(self) -> bool {
+        !matches!(self, Support::Unsupported)
+    }
+}
+
+/// Resource limits applied to every store created by an engine.
+///
+/// A limit that is exceeded makes `memory.grow`/`table.grow` return `-1` (as the
+/// spec says) and makes instantiation fail with [`crate::Error::ResourceLimit`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest size in bytes any one linear memory may reach.
+    pub max_memory_bytes: Option<usize>,
+    /// Largest number of elements any one table may reach.
+    pub max_table_elements: Option<usize>,
+    /// Largest number of instances a store may hold.
+    pub max_instances: Option<usize>,
+    /// Largest number of tables a store may hold.
+    pub max_tables: Option<usize>,
+    /// Largest number of memories a store may hold.
+    pub max_memories: Option<usize>,
+}
+
+/// One configuration for every backend.
+///
+/// Proposals left untouched keep the backend's own default. A proposal that is
+/// explicitly *enabled* but that the backend cannot do makes engine creation fail
+/// with [`crate::Error::Unsupported`] — never a silent no-op.
+///
+/// ```
+/// use wasm_run_api::{Config, Feature};
+/// let mut config = Config::new();
+/// config.enable(Feature::Simd).fuel(true).max_memory_bytes(1 << 20);
+/// assert_eq!(config.get(Feature::Simd), Some(true));
+/// assert!(config.fuel_enabled());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    features: BTreeMap<Feature, bool>,
+    fuel: bool,
+    max_wasm_stack: Option<usize>,
+    limits: Limits,
+}
+
+impl Config {
+    /// A configuration with every backend default.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Turns a proposal on or off explicitly.
+    pub fn set(&mut self, feature: Feature, enabled: bool) -> &mut Self {
+        if feature == Feature::Fuel {
+            self.fuel = enabled;
+        } else {
+            self.features.insert(feature, enabled);
+        }
+        self
+    }
+
+    /// Shorthand for `set(feature, true)`.
+    pub fn enable(&mut self, feature: Feature) -> &mut Self {
+        self.set(feature, true)
+    }
+
+    /// Shorthand for `set(feature, false)`.
+    pub fn disable(&mut self, feature: Feature) -> &mut Self {
+        self.set(feature, false)
+    }
+
+    /// The explicit setting for `feature`, or `None` for the backend default.
+    pub fn get(&self, feature: Feature) -> Option<bool> {
+        if feature == Feature::Fuel {
+            return Some(self.fuel);
+        }
+        self.features.get(&feature).copied()
+    }
+
+    /// Every explicit setting.
+    pub fn explicit_features(&self) -> impl Iterator<Item = (Feature, bool)> + '_ {
+        self.features.iter().map(|(f, on)| (*f, *on))
+    }
+
+    /// Enables fuel metering (see [`crate::Store::set_fuel`]).
+    pub fn fuel(&mut self, enabled: bool) -> &mut Self {
+        self.fuel = enabled;
+        self
+    }
+
+    /// Whether fuel metering is on.
+    pub fn fuel_enabled(&self) -> bool {
+        self.fuel
+    }
+
+    /// Largest wasm stack in bytes. Deeper recursion traps with
+    /// [`crate::TrapCode::StackOverflow`]. On wasmi (which counts values, not
+    /// bytes) the byte budget is converted to an equivalent value-stack height.
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_wasm_stack = Some(bytes);
+        self
+    }
+
+    /// The configured wasm stack budget, if any.
+    pub fn max_wasm_stack_bytes(&self) -> Option<usize> {
+        self.max_wasm_stack
+    }
+
+    /// Largest size in bytes of any one memory.
+    pub fn max_memory_bytes(&mut self, bytes: usize) -> &mut Self {
+        self.limits.max_memory_bytes = Some(bytes);
+        self
+    }
+
+    /// Largest number of elements of any one table.
+    pub fn max_table_elements(&mut self, elements: usize) -> &mut Self {
+        self.limits.max_table_elements = Some(elements);
+        self
+    }
+
+    /// Largest number of instances per store.
+    pub fn max_instances(&mut self, instances: usize) -> &mut Self {
+        self.limits.max_instances = Some(instances);
+        self
+    }
+
+    /// Replaces all resource limits at once.
+    pub fn limits(&mut self, limits: Limits) -> &mut Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The resource limits applied to every store.
+    pub fn resource_limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Checks this configuration against what a backend can do and returns the
+    /// effective on/off state of every proposal.
+    ///
+    /// `support` describes the backend. Backends call this once when they are
+    /// created, so that an unsupported request is a typed error up front.
+    pub fn resolve(
+        &self,
+        engine: &'static str,
+        support: impl Fn(Feature) -> Support,
+    ) -> Result<FeatureSet, crate::Error> {
+        let mut set = FeatureSet::default();
+        for &feature in Feature::ALL {
+            let s = support(feature);
+            let wanted = match feature {
+                Feature::Fuel => Some(self.fuel),
+                _ => self.get(feature),
+            };
+            let on = match (wanted, s) {
+                (Some(true), Support::Unsupported) => {
+                    return Err(crate::Error::Unsupported { feature, engine });
+                }
+                (Some(on), _) => on,
+                (None, s) => s == Support::Default,
+            };
+            if on {
+                set.insert(feature);
+            }
+        }
+        Ok(set)
+    }
+}
+
+/// A set of [`Feature`]s, e.g. what an engine as configured supports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct FeatureSet(u64);
+
+impl FeatureSet {
+    /// Whether `feature` is in the set.
+    pub const fn contains(&self, feature: Feature) -> bool {
+        self.0 & (1 << feature as u64) != 0
+    }
+
+    /// Adds `feature`.
+    pub fn insert(&mut self, feature: Feature) {
+        self.0 |= 1 << feature as u64;
+    }
+
+    /// Removes `feature`.
+    pub fn remove(&mut self, feature: Feature) {
+        self.0 &= !(1 << feature as u64);
+    }
+
+    /// The features in the set, in [`Feature::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = Feature> + '_ {
+        Feature::ALL.iter().copied().filter(|f| self.contains(*f))
+    }
+}
+
+impl FromIterator<Feature> for FeatureSet {
+    fn from_iter<I: IntoIterator<Item = Feature>>(iter: I) -> Self {
+        let mut s = FeatureSet::default();
+        for f in iter {
+            s.insert(f);
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for &f in Feature::ALL {
+            assert_eq!(f.name().parse::<Feature>().unwrap(), f);
+        }
+        assert_eq!("multi_value".parse::<Feature>().unwrap(), Feature::MultiValue);
+        assert!("nope".parse::<Feature>().is_err());
+        assert!(Feature::ALL.len() < 64);
+    }
+
+    #[test]
+    fn resolve_rejects_unsupported_and_keeps_defaults() {
+        let support = |f| match f {
+            Feature::Simd => Support::Default,
+            Feature::Threads => Support::OptIn,
+            _ => Support::Unsupported,
+        };
+        let set = Config::new().resolve("x", support).unwrap();
+        assert!(set.contains(Feature::Simd));
+        assert!(!set.contains(Feature::Threads));
+        let set = Config::new().enable(Feature::Threads).disable(Feature::Simd).resolve("x", support).unwrap();
+        assert!(set.contains(Feature::Threads) && !set.contains(Feature::Simd));
+        let err = Config::new().enable(Feature::Gc).resolve("x", support).unwrap_err();
+        assert!(matches!(err, crate::Error::Unsupported { feature: Feature::Gc, engine: "x" }));
+        // disabling something unsupported is fine
+        Config::new().disable(Feature::Gc).resolve("x", support).unwrap();
+    }
+}

@@ -1,0 +1,538 @@
+//! Handles to functions, memories, tables, globals, external references and
+//! instances. Each is a small `Copy` value used together with its store.
+
+use crate::Engine;
+use crate::backend::ContextBackend;
+use crate::error::{Error, Result};
+use crate::host::{HostFunc, UntypedHostFunc};
+use crate::info::ModuleInfo;
+use crate::module::Module;
+use crate::store::{AsContext, AsContextMut};
+use crate::types::*;
+use crate::val::{Val, WasmTyList};
+use std::any::Any;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+macro_rules! handle {
+    ($(#[$doc:meta])* $name:ident, $assoc:ident) => {
+        $(#[$doc])*
+        pub struct $name<E: Engine>(E::$assoc);
+
+        impl<E: Engine> $name<E> {
+            /// Wraps a backend handle.
+            pub fn from_native(native: E::$assoc) -> Self {
+                $name(native)
+            }
+            /// The backend handle (escape hatch to the engine's own API).
+            pub fn as_native(&self) -> &E::$assoc {
+                &self.0
+            }
+        }
+        impl<E: Engine> Clone for $name<E> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<E: Engine> Copy for $name<E> {}
+        impl<E: Engine> fmt::Debug for $name<E> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+handle!(
+    /// A WebAssembly or host function.
+    Func, Func
+);
+handle!(
+    /// A linear memory.
+    Memory, Memory
+);
+handle!(
+    /// A table of references.
+    Table, Table
+);
+handle!(
+    /// A global variable.
+    Global, Global
+);
+handle!(
+    /// A non-null reference to a host value, passed to wasm as `externref`.
+    ExternRef, ExternRef
+);
+
+fn check_vals<E: Engine>(what: &str, vals: &[Val<E>], tys: &[ValType]) -> Result<()> {
+    if vals.len() != tys.len() {
+        return Err(Error::Type(format!("expected {} {what}, got {}", tys.len(), vals.len())));
+    }
+    for (i, (v, t)) in vals.iter().zip(tys).enumerate() {
+        if !v.matches(t) {
+            return Err(Error::Type(format!("{what} {i}: expected {t}, got {}", v.ty())));
+        }
+    }
+    Ok(())
+}
+
+impl<E: Engine> Func<E> {
+    /// A host function from an untyped closure of type `ty`.
+    pub fn new<T: 'static, C>(
+        mut store: C,
+        ty: FuncType,
+        f: impl UntypedHostFunc<E, T>,
+    ) -> Result<Self>
+    where
+        C: AsContextMut<E>,
+        C::Ctx: ContextBackend<E, Data = T>,
+    {
+        store.ctx_mut().func_new(ty, f).map(Func)
+    }
+
+    /// A host function from a typed closure.
+    pub fn wrap<T: 'static, P: WasmTyList, R: WasmTyList, C>(
+        mut store: C,
+        f: impl HostFunc<E, T, P, R>,
+    ) -> Result<Self>
+    where
+        C: AsContextMut<E>,
+        C::Ctx: ContextBackend<E, Data = T>,
+    {
+        store.ctx_mut().func_wrap(f).map(Func)
+    }
+
+    /// The function's type.
+    pub fn ty(&self, store: impl AsContext<E>) -> FuncType {
+        store.ctx().func_ty(&self.0)
+    }
+
+    /// Calls the function. `results` must have room for every result. The
+    /// backend checks arity and types; the call allocates nothing for up to 16
+    /// parameters and results.
+    #[inline]
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut<E>,
+        params: &[Val<E>],
+        results: &mut [Val<E>],
+    ) -> Result<()> {
+        store.ctx_mut().func_call(&self.0, params, results)
+    }
+
+    /// Checks once that the function has type `P -> R` and returns a typed
+    /// handle for fast calls.
+    pub fn typed<P: WasmTyList, R: WasmTyList>(
+        &self,
+        store: impl AsContext<E>,
+    ) -> Result<TypedFunc<E, P, R>> {
+        let ty = self.ty(store);
+        let want = FuncType::new(P::types(), R::types());
+        if ty != want {
+            return Err(Error::Type(format!("function is {ty}, not {want}")));
+        }
+        Ok(TypedFunc { func: *self, _ty: PhantomData })
+    }
+
+    /// Calls with arguments checked against the function type first (a
+    /// convenience for callers that build argument lists by hand).
+    pub fn call_checked(
+        &self,
+        mut store: impl AsContextMut<E>,
+        params: &[Val<E>],
+        results: &mut [Val<E>],
+    ) -> Result<()> {
+        let ty = store.ctx().func_ty(&self.0);
+        check_vals("arguments", params, ty.params())?;
+        if results.len() != ty.results().len() {
+            return Err(Error::Type(format!(
+                "expected room for {} results, got {}",
+                ty.results().len(),
+                results.len()
+            )));
+        }
+        store.ctx_mut().func_call(&self.0, params, results)
+    }
+}
+
+/// A function whose type was checked once to be `P -> R`.
+pub struct TypedFunc<E: Engine, P, R> {
+    func: Func<E>,
+    _ty: PhantomData<fn(P) -> R>,
+}
+
+impl<E: Engine, P, R> Clone for TypedFunc<E, P, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E: Engine, P, R> Copy for TypedFunc<E, P, R> {}
+
+impl<E: Engine, P: WasmTyList, R: WasmTyList> TypedFunc<E, P, R> {
+    /// Calls the function.
+    #[inline]
+    pub fn call(&self, mut store: impl AsContextMut<E>, params: P) -> Result<R> {
+        store.ctx_mut().func_call_typed::<P, R>(&self.func.0, params)
+    }
+    /// The untyped function.
+    pub fn func(&self) -> Func<E> {
+        self.func
+    }
+}
+
+impl<E: Engine> Memory<E> {
+    /// A new memory owned by `store`.
+    pub fn new(mut store: impl AsContextMut<E>, ty: MemoryType) -> Result<Self> {
+        store.ctx_mut().memory_new(ty).map(Memory)
+    }
+    /// The memory's type; `minimum` is the current size in pages.
+    pub fn ty(&self, store: impl AsContext<E>) -> MemoryType {
+        store.ctx().memory_ty(&self.0)
+    }
+    /// Current size in pages.
+    pub fn size(&self, store: impl AsContext<E>) -> u64 {
+        let s = store.ctx();
+        let ty = s.memory_ty(&self.0);
+        s.memory_data(&self.0).len() as u64 >> ty.page_size_log2
+    }
+    /// Current size in bytes.
+    pub fn data_size(&self, store: impl AsContext<E>) -> usize {
+        store.ctx().memory_data(&self.0).len()
+    }
+    /// The memory's bytes, without copying.
+    pub fn data<'a, C: AsContext<E>>(&self, store: &'a C) -> &'a [u8] {
+        store.ctx().memory_data(&self.0)
+    }
+    /// The memory's bytes, mutably, without copying.
+    pub fn data_mut<'a, C: AsContextMut<E>>(&self, store: &'a mut C) -> &'a mut [u8] {
+        store.ctx_mut().memory_data_mut(&self.0)
+    }
+    /// Grows by `delta` pages; returns the previous size in pages. Growth
+    /// beyond the maximum or the store's limit is an [`Error::Access`].
+    pub fn grow(&self, mut store: impl AsContextMut<E>, delta: u64) -> Result<u64> {
+        store.ctx_mut().memory_grow(&self.0, delta)
+    }
+    /// Copies `buf.len()` bytes starting at `offset` into `buf`.
+    pub fn read(&self, store: impl AsContext<E>, offset: usize, buf: &mut [u8]) -> Result<()> {
+        let data = store.ctx().memory_data(&self.0);
+        let src = offset
+            .checked_add(buf.len())
+            .and_then(|end| data.get(offset..end))
+            .ok_or_else(|| out_of_bounds(offset, buf.len(), data.len()))?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+    /// Copies `bytes` into the memory at `offset`.
+    pub fn write(&self, mut store: impl AsContextMut<E>, offset: usize, bytes: &[u8]) -> Result<()> {
+        let data = store.ctx_mut().memory_data_mut(&self.0);
+        let len = data.len();
+        let dst = offset
+            .checked_add(bytes.len())
+            .and_then(|end| data.get_mut(offset..end))
+            .ok_or_else(|| out_of_bounds(offset, bytes.len(), len))?;
+        dst.copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
+fn out_of_bounds(offset: usize, len: usize, size: usize) -> Error {
+    Error::Access(format!(
+        "memory access of {len} bytes at offset {offset} is out of bounds (memory is {size} bytes)"
+    ))
+}
+
+impl<E: Engine> Table<E> {
+    /// A new table owned by `store`, every element set to `init`.
+    pub fn new(mut store: impl AsContextMut<E>, ty: TableType, init: Val<E>) -> Result<Self> {
+        if !init.matches(&ValType::Ref(ty.element)) {
+            return Err(Error::Type(format!(
+                "table element type is {}, init value is {}",
+                ValType::Ref(ty.element),
+                init.ty()
+            )));
+        }
+        store.ctx_mut().table_new(ty, init).map(Table)
+    }
+    /// The table's type; `minimum` is the current size.
+    pub fn ty(&self, store: impl AsContext<E>) -> TableType {
+        store.ctx().table_ty(&self.0)
+    }
+    /// Current number of elements.
+    pub fn size(&self, store: impl AsContext<E>) -> u64 {
+        store.ctx().table_size(&self.0)
+    }
+    /// Grows by `delta` elements set to `init`; returns the previous size.
+    pub fn grow(&self, mut store: impl AsContextMut<E>, delta: u64, init: Val<E>) -> Result<u64> {
+        let ty = store.ctx().table_ty(&self.0);
+        if !init.matches(&ValType::Ref(ty.element)) {
+            return Err(Error::Type(format!(
+                "table element type is {}, init value is {}",
+                ValType::Ref(ty.element),
+                init.ty()
+            )));
+        }
+        store.ctx_mut().table_grow(&self.0, delta, init)
+    }
+    /// The element at `index`, `None` when out of bounds.
+    pub fn get(&self, mut store: impl AsContextMut<E>, index: u64) -> Option<Val<E>> {
+        store.ctx_mut().table_get(&self.0, index)
+    }
+    /// Sets the element at `index`.
+    pub fn set(&self, mut store: impl AsContextMut<E>, index: u64, val: Val<E>) -> Result<()> {
+        let ctx = store.ctx_mut();
+        let ty = ctx.table_ty(&self.0);
+        if !val.matches(&ValType::Ref(ty.element)) {
+            return Err(Error::Type(format!(
+                "table element type is {}, value is {}",
+                ValType::Ref(ty.element),
+                val.ty()
+            )));
+        }
+        let size = ctx.table_size(&self.0);
+        if index >= size {
+            return Err(Error::Access(format!(
+                "table index {index} is out of bounds (table has {size} elements)"
+            )));
+        }
+        ctx.table_set(&self.0, index, val)
+    }
+}
+
+impl<E: Engine> Global<E> {
+    /// A new global owned by `store`.
+    pub fn new(mut store: impl AsContextMut<E>, ty: GlobalType, val: Val<E>) -> Result<Self> {
+        if !val.matches(&ty.content) {
+            return Err(Error::Type(format!(
+                "global is {}, value is {}",
+                ty.content,
+                val.ty()
+            )));
+        }
+        store.ctx_mut().global_new(ty, val).map(Global)
+    }
+    /// The global's type.
+    pub fn ty(&self, store: impl AsContext<E>) -> GlobalType {
+        store.ctx().global_ty(&self.0)
+    }
+    /// The current value.
+    pub fn get(&self, mut store: impl AsContextMut<E>) -> Val<E> {
+        store.ctx_mut().global_get(&self.0)
+    }
+    /// Sets the value; an immutable global or a value of the wrong type is an
+    /// error.
+    pub fn set(&self, mut store: impl AsContextMut<E>, val: Val<E>) -> Result<()> {
+        let ctx = store.ctx_mut();
+        let ty = ctx.global_ty(&self.0);
+        if ty.mutability == Mutability::Const {
+            return Err(Error::Access("cannot set an immutable global".into()));
+        }
+        if !val.matches(&ty.content) {
+            return Err(Error::Type(format!(
+                "global is {}, value is {}",
+                ty.content,
+                val.ty()
+            )));
+        }
+        ctx.global_set(&self.0, val)
+    }
+}
+
+impl<E: Engine> ExternRef<E> {
+    /// Wraps a host value.
+    pub fn new(mut store: impl AsContextMut<E>, value: impl Any + Send + Sync) -> Result<Self> {
+        store.ctx_mut().externref_new(Box::new(value)).map(ExternRef)
+    }
+    /// The host value, if it is still alive.
+    pub fn data<'a, C: AsContext<E>>(&self, store: &'a C) -> Option<&'a (dyn Any + Send + Sync)> {
+        store.ctx().externref_data(&self.0)
+    }
+}
+
+/// Anything an instance can import or export.
+pub enum Extern<E: Engine> {
+    /// A function.
+    Func(Func<E>),
+    /// A memory.
+    Memory(Memory<E>),
+    /// A table.
+    Table(Table<E>),
+    /// A global.
+    Global(Global<E>),
+}
+
+impl<E: Engine> Clone for Extern<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E: Engine> Copy for Extern<E> {}
+impl<E: Engine> fmt::Debug for Extern<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Extern::Func(x) => write!(f, "Func({x:?})"),
+            Extern::Memory(x) => write!(f, "Memory({x:?})"),
+            Extern::Table(x) => write!(f, "Table({x:?})"),
+            Extern::Global(x) => write!(f, "Global({x:?})"),
+        }
+    }
+}
+
+impl<E: Engine> Extern<E> {
+    /// The item's type.
+    pub fn ty(&self, store: impl AsContext<E>) -> ExternType {
+        match self {
+            Extern::Func(x) => ExternType::Func(x.ty(store)),
+            Extern::Memory(x) => ExternType::Memory(x.ty(store)),
+            Extern::Table(x) => ExternType::Table(x.ty(store)),
+            Extern::Global(x) => ExternType::Global(x.ty(store)),
+        }
+    }
+    /// The function, if this is one.
+    pub fn into_func(self) -> Option<Func<E>> {
+        if let Extern::Func(x) = self { Some(x) } else { None }
+    }
+    /// The memory, if this is one.
+    pub fn into_memory(self) -> Option<Memory<E>> {
+        if let Extern::Memory(x) = self { Some(x) } else { None }
+    }
+    /// The table, if this is one.
+    pub fn into_table(self) -> Option<Table<E>> {
+        if let Extern::Table(x) = self { Some(x) } else { None }
+    }
+    /// The global, if this is one.
+    pub fn into_global(self) -> Option<Global<E>> {
+        if let Extern::Global(x) = self { Some(x) } else { None }
+    }
+}
+
+impl<E: Engine> From<Func<E>> for Extern<E> {
+    fn from(x: Func<E>) -> Self {
+        Extern::Func(x)
+    }
+}
+impl<E: Engine> From<Memory<E>> for Extern<E> {
+    fn from(x: Memory<E>) -> Self {
+        Extern::Memory(x)
+    }
+}
+impl<E: Engine> From<Table<E>> for Extern<E> {
+    fn from(x: Table<E>) -> Self {
+        Extern::Table(x)
+    }
+}
+impl<E: Engine> From<Global<E>> for Extern<E> {
+    fn from(x: Global<E>) -> Self {
+        Extern::Global(x)
+    }
+}
+
+/// An instantiated module.
+pub struct Instance<E: Engine> {
+    native: E::Instance,
+    info: Arc<ModuleInfo>,
+}
+
+impl<E: Engine> Clone for Instance<E> {
+    fn clone(&self) -> Self {
+        Instance { native: self.native, info: self.info.clone() }
+    }
+}
+impl<E: Engine> fmt::Debug for Instance<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Instance").field("native", &self.native).finish()
+    }
+}
+
+impl<E: Engine> Instance<E> {
+    /// Wraps a backend instance of `module` (used by backends and the linker).
+    pub fn from_native(native: E::Instance, module: &Module<E>) -> Self {
+        Instance { native, info: module.info_arc() }
+    }
+
+    /// Instantiates `module` with `imports` given in the module's import order.
+    /// Each import is checked first, so a mismatch names the import.
+    pub fn new(mut store: impl AsContextMut<E>, module: &Module<E>, imports: &[Extern<E>]) -> Result<Self> {
+        let want = module.imports();
+        if want.len() != imports.len() {
+            return Err(Error::Type(format!(
+                "module has {} imports, {} given",
+                want.len(),
+                imports.len()
+            )));
+        }
+        for (import, item) in want.iter().zip(imports) {
+            let found = item.ty(&store);
+            if !found.matches(&import.ty) {
+                return Err(crate::LinkError::Incompatible {
+                    module: import.module.clone(),
+                    name: import.name.clone(),
+                    expected: import.ty.clone(),
+                    found,
+                }
+                .into());
+            }
+        }
+        let native = store.ctx_mut().instantiate(module.as_native(), imports)?;
+        Ok(Self::from_native(native, module))
+    }
+
+    /// The backend instance.
+    pub fn as_native(&self) -> &E::Instance {
+        &self.native
+    }
+
+    /// The export called `name`.
+    pub fn get_export(&self, mut store: impl AsContextMut<E>, name: &str) -> Option<Extern<E>> {
+        store.ctx_mut().instance_export(&self.native, name)
+    }
+
+    /// Every export, in the module's declaration order.
+    pub fn exports(&self, mut store: impl AsContextMut<E>) -> Vec<(String, Extern<E>)> {
+        let ctx = store.ctx_mut();
+        self.info
+            .exports
+            .iter()
+            .filter_map(|e| ctx.instance_export(&self.native, &e.name).map(|x| (e.name.clone(), x)))
+            .collect()
+    }
+
+    /// Names and types of the exports (no store needed).
+    pub fn export_types(&self) -> &[ExportType] {
+        &self.info.exports
+    }
+
+    /// The exported function `name`, or an error naming what is there instead.
+    pub fn get_func(&self, store: impl AsContextMut<E>, name: &str) -> Result<Func<E>> {
+        match self.get_export(store, name) {
+            Some(Extern::Func(f)) => Ok(f),
+            Some(other) => Err(Error::Type(format!("export `{name}` is not a function: {other:?}"))),
+            None => Err(Error::Type(format!("no export named `{name}`"))),
+        }
+    }
+
+    /// The exported function `name` as a typed function.
+    pub fn get_typed_func<P: WasmTyList, R: WasmTyList>(
+        &self,
+        mut store: impl AsContextMut<E>,
+        name: &str,
+    ) -> Result<TypedFunc<E, P, R>> {
+        let f = self.get_func(&mut store, name)?;
+        f.typed(&store)
+    }
+
+    /// The exported memory `name`.
+    pub fn get_memory(&self, store: impl AsContextMut<E>, name: &str) -> Option<Memory<E>> {
+        self.get_export(store, name).and_then(Extern::into_memory)
+    }
+
+    /// The exported table `name`.
+    pub fn get_table(&self, store: impl AsContextMut<E>, name: &str) -> Option<Table<E>> {
+        self.get_export(store, name).and_then(Extern::into_table)
+    }
+
+    /// The exported global `name`.
+    pub fn get_global(&self, store: impl AsContextMut<E>, name: &str) -> Option<Global<E>> {
+        self.get_export(store, name).and_then(Extern::into_global)
+    }
+}

@@ -1,0 +1,148 @@
+//! Host functions: plain Rust closures callable from WebAssembly.
+//!
+//! A typed host function is any `Fn(Caller<'_, E, T>, A1, .., An) -> Result<R>`
+//! with up to 16 [`WasmTy`] parameters and a [`WasmTyList`] result. An untyped
+//! one is `Fn(Caller<'_, E, T>, &[Val<E>], &mut [Val<E>]) -> Result<()>`.
+//!
+//! Backends call [`HostFunc::invoke`]/[`UntypedHostFunc::invoke`], which turn a
+//! panic of the closure into [`Error::HostPanic`] instead of unwinding through
+//! the engine.
+
+use crate::Engine;
+use crate::error::{Error, Result};
+use crate::store::Caller;
+use crate::types::FuncType;
+use crate::val::{Val, WasmTy, WasmTyList};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}
+
+/// Runs `f`, turning a panic into [`Error::HostPanic`].
+pub fn catch_host_panic<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => Err(Error::HostPanic(panic_message(payload))),
+    }
+}
+
+/// A typed host function with parameters `P` and results `R`.
+///
+/// Implemented for closures `Fn(Caller<'_, E, T>, A1, .., An) -> Result<R>` of
+/// arity 0 to 16; `P` is the tuple `(A1, .., An)`.
+pub trait HostFunc<E: Engine, T: 'static, P: WasmTyList, R: WasmTyList>:
+    Send + Sync + 'static
+{
+    /// Calls the closure.
+    fn call(&self, caller: Caller<'_, E, T>, params: P) -> Result<R>;
+
+    /// The function type `P -> R`.
+    fn func_type() -> FuncType {
+        FuncType::new(P::types(), R::types())
+    }
+
+    /// Calls the closure, catching a panic as [`Error::HostPanic`].
+    #[inline]
+    fn invoke(&self, caller: Caller<'_, E, T>, params: P) -> Result<R> {
+        catch_host_panic(|| self.call(caller, params))
+    }
+}
+
+macro_rules! host_func {
+    ($($a:ident $i:tt)*) => {
+        impl<E, T, F, R, $($a,)*> HostFunc<E, T, ($($a,)*), R> for F
+        where
+            E: Engine,
+            T: 'static,
+            R: WasmTyList,
+            $($a: WasmTy,)*
+            F: Fn(Caller<'_, E, T>, $($a),*) -> Result<R> + Send + Sync + 'static,
+        {
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn call(&self, caller: Caller<'_, E, T>, params: ($($a,)*)) -> Result<R> {
+                self(caller, $(params.$i),*)
+            }
+        }
+    };
+}
+
+host_func!();
+host_func!(A0 0);
+host_func!(A0 0 A1 1);
+host_func!(A0 0 A1 1 A2 2);
+host_func!(A0 0 A1 1 A2 2 A3 3);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11 A12 12);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11 A12 12 A13 13);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11 A12 12 A13 13 A14 14);
+host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11 A12 12 A13 13 A14 14 A15 15);
+
+/// An untyped host function: parameters and results as [`Val`] slices.
+///
+/// `results` arrives filled with zero/null values of the result types; the
+/// closure overwrites them. Values of the wrong type are an error.
+pub trait UntypedHostFunc<E: Engine, T: 'static>: Send + Sync + 'static {
+    /// Calls the closure.
+    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>], results: &mut [Val<E>]) -> Result<()>;
+
+    /// Calls the closure, catching a panic as [`Error::HostPanic`], and checks
+    /// that the results it wrote have the types of `ty`.
+    #[inline]
+    fn invoke(
+        &self,
+        caller: Caller<'_, E, T>,
+        ty: &FuncType,
+        params: &[Val<E>],
+        results: &mut [Val<E>],
+    ) -> Result<()> {
+        catch_host_panic(|| self.call(caller, params, results))?;
+        for (i, (v, t)) in results.iter().zip(ty.results()).enumerate() {
+            if !v.matches(t) {
+                return Err(Error::Type(format!(
+                    "host function result {i} is {}, expected {t}",
+                    v.ty()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<E, T, F> UntypedHostFunc<E, T> for F
+where
+    E: Engine,
+    T: 'static,
+    F: Fn(Caller<'_, E, T>, &[Val<E>], &mut [Val<E>]) -> Result<()> + Send + Sync + 'static,
+{
+    #[inline(always)]
+    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>], results: &mut [Val<E>]) -> Result<()> {
+        self(caller, params, results)
+    }
+}
+
+/// Fills `out` with the zero/null value of each type in `tys` (for the results
+/// of untyped host functions).
+pub fn default_results<E: Engine>(tys: &[crate::types::ValType], out: &mut [Val<E>]) {
+    for (slot, ty) in out.iter_mut().zip(tys) {
+        *slot = Val::default_for(ty).unwrap_or(Val::I32(0));
+    }
+}
+
+/// A small vector of values that lives on the stack up to 16 entries, so the
+/// dynamic call paths allocate nothing for ordinary arities.
+pub type ValBuf<V> = smallvec::SmallVec<[V; 16]>;

@@ -1,0 +1,264 @@
+//! Module reflection shared by every backend: one parser, so every backend
+//! describes the same module identically.
+
+use crate::error::Error;
+use crate::types::*;
+use wasmparser as wp;
+
+/// What a compiled module declares: its name, imports and exports with full
+/// types. Computed once per module by the shared parser.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModuleInfo {
+    /// The module name from the `name` custom section, if any.
+    pub name: Option<String>,
+    /// Imports in declaration order.
+    pub imports: Vec<ImportType>,
+    /// Exports in declaration order.
+    pub exports: Vec<ExportType>,
+    /// Whether the module has a start function.
+    pub has_start: bool,
+}
+
+fn val_type(t: wp::ValType) -> ValType {
+    match t {
+        wp::ValType::I32 => ValType::I32,
+        wp::ValType::I64 => ValType::I64,
+        wp::ValType::F32 => ValType::F32,
+        wp::ValType::F64 => ValType::F64,
+        wp::ValType::V128 => ValType::V128,
+        wp::ValType::Ref(r) => ValType::Ref(ref_type(r)),
+    }
+}
+
+fn ref_type(r: wp::RefType) -> RefType {
+    use wp::AbstractHeapType as A;
+    let heap = match r.heap_type() {
+        wp::HeapType::Abstract { ty, .. } => match ty {
+            A::Func => HeapType::Func,
+            A::Extern => HeapType::Extern,
+            A::Any => HeapType::Any,
+            A::None => HeapType::None,
+            A::NoExtern => HeapType::NoExtern,
+            A::NoFunc => HeapType::NoFunc,
+            A::Eq => HeapType::Eq,
+            A::Struct => HeapType::Struct,
+            A::Array => HeapType::Array,
+            A::I31 => HeapType::I31,
+            A::Exn => HeapType::Exn,
+            A::NoExn => HeapType::NoExn,
+            // Stack switching is not part of our vocabulary yet.
+            A::Cont | A::NoCont => HeapType::Any,
+        },
+        wp::HeapType::Concrete(i) | wp::HeapType::Exact(i) => {
+            HeapType::Concrete(i.as_module_index().unwrap_or(u32::MAX))
+        }
+    };
+    RefType { nullable: r.is_nullable(), heap }
+}
+
+fn func_type(t: &wp::FuncType) -> FuncType {
+    FuncType::new(
+        t.params().iter().copied().map(val_type),
+        t.results().iter().copied().map(val_type),
+    )
+}
+
+fn memory_type(m: wp::MemoryType) -> MemoryType {
+    MemoryType {
+        minimum: m.initial,
+        maximum: m.maximum,
+        shared: m.shared,
+        memory64: m.memory64,
+        page_size_log2: m.page_size_log2() as u8,
+    }
+}
+
+fn table_type(t: wp::TableType) -> TableType {
+    TableType {
+        element: ref_type(t.element_type),
+        minimum: t.initial,
+        maximum: t.maximum,
+        table64: t.table64,
+    }
+}
+
+fn global_type(g: wp::GlobalType) -> GlobalType {
+    GlobalType {
+        content: val_type(g.content_type),
+        mutability: if g.mutable { Mutability::Var } else { Mutability::Const },
+    }
+}
+
+fn parse_err(e: wp::BinaryReaderError) -> Error {
+    Error::Compile { message: e.message().to_string(), offset: Some(e.offset() as usize) }
+}
+
+impl ModuleInfo {
+    /// Parses the declarations of a binary module. Function bodies are skipped;
+    /// validation is the engine's job.
+    pub fn parse(wasm: &[u8]) -> Result<Self, Error> {
+        let mut info = ModuleInfo::default();
+        // Function types by type index (None for GC struct/array types).
+        let mut types: Vec<Option<FuncType>> = Vec::new();
+        let mut funcs: Vec<u32> = Vec::new();
+        let mut tables = Vec::new();
+        let mut memories = Vec::new();
+        let mut globals = Vec::new();
+        let mut tags = Vec::new();
+        let mut exports = Vec::new();
+        let func_by_index = |types: &[Option<FuncType>], idx: u32| -> Result<FuncType, Error> {
+            types.get(idx as usize).cloned().flatten().ok_or_else(|| Error::Compile {
+                message: format!("type index {idx} is not a function type"),
+                offset: None,
+            })
+        };
+        for payload in wp::Parser::new(0).parse_all(wasm) {
+            match payload.map_err(parse_err)? {
+                wp::Payload::TypeSection(r) => {
+                    for group in r {
+                        for sub in group.map_err(parse_err)?.into_types() {
+                            types.push(match &sub.composite_type.inner {
+                                wp::CompositeInnerType::Func(f) => Some(func_type(f)),
+                                _ => None,
+                            });
+                        }
+                    }
+                }
+                wp::Payload::ImportSection(r) => {
+                    for import in r.into_imports() {
+                        let import = import.map_err(parse_err)?;
+                        let ty = match import.ty {
+                            wp::TypeRef::Func(i) | wp::TypeRef::FuncExact(i) => {
+                                funcs.push(i);
+                                ExternType::Func(func_by_index(&types, i)?)
+                            }
+                            wp::TypeRef::Table(t) => {
+                                tables.push(t);
+                                ExternType::Table(table_type(t))
+                            }
+                            wp::TypeRef::Memory(m) => {
+                                memories.push(m);
+                                ExternType::Memory(memory_type(m))
+                            }
+                            wp::TypeRef::Global(g) => {
+                                globals.push(g);
+                                ExternType::Global(global_type(g))
+                            }
+                            wp::TypeRef::Tag(t) => {
+                                tags.push(t.func_type_idx);
+                                ExternType::Tag(TagType {
+                                    ty: func_by_index(&types, t.func_type_idx)?,
+                                })
+                            }
+                        };
+                        info.imports.push(ImportType {
+                            module: import.module.to_string(),
+                            name: import.name.to_string(),
+                            ty,
+                        });
+                    }
+                }
+                wp::Payload::FunctionSection(r) => {
+                    for f in r {
+                        funcs.push(f.map_err(parse_err)?);
+                    }
+                }
+                wp::Payload::TableSection(r) => {
+                    for t in r {
+                        tables.push(t.map_err(parse_err)?.ty);
+                    }
+                }
+                wp::Payload::MemorySection(r) => {
+                    for m in r {
+                        memories.push(m.map_err(parse_err)?);
+                    }
+                }
+                wp::Payload::GlobalSection(r) => {
+                    for g in r {
+                        globals.push(g.map_err(parse_err)?.ty);
+                    }
+                }
+                wp::Payload::TagSection(r) => {
+                    for t in r {
+                        tags.push(t.map_err(parse_err)?.func_type_idx);
+                    }
+                }
+                wp::Payload::ExportSection(r) => {
+                    for e in r {
+                        let e = e.map_err(parse_err)?;
+                        exports.push((e.name.to_string(), e.kind, e.index));
+                    }
+                }
+                wp::Payload::StartSection { .. } => info.has_start = true,
+                wp::Payload::CustomSection(c) => {
+                    if let wp::KnownCustom::Name(names) = c.as_known() {
+                        for n in names.into_iter().flatten() {
+                            if let wp::Name::Module { name, .. } = n {
+                                info.name = Some(name.to_string());
+                            }
+                        }
+                    }
+                }
+                wp::Payload::CodeSectionStart { size, .. } => {
+                    // Nothing after the code section but data and custom sections
+                    // matters for reflection; the parser skips bodies for us.
+                    let _ = size;
+                }
+                _ => {}
+            }
+        }
+        let missing = |what: &str, idx: u32| Error::Compile {
+            message: format!("export refers to unknown {what} {idx}"),
+            offset: None,
+        };
+        for (name, kind, index) in exports {
+            let i = index as usize;
+            let ty = match kind {
+                wp::ExternalKind::Func | wp::ExternalKind::FuncExact => {
+                    let t = *funcs.get(i).ok_or_else(|| missing("function", index))?;
+                    ExternType::Func(func_by_index(&types, t)?)
+                }
+                wp::ExternalKind::Table => {
+                    ExternType::Table(table_type(*tables.get(i).ok_or_else(|| missing("table", index))?))
+                }
+                wp::ExternalKind::Memory => ExternType::Memory(memory_type(
+                    *memories.get(i).ok_or_else(|| missing("memory", index))?,
+                )),
+                wp::ExternalKind::Global => ExternType::Global(global_type(
+                    *globals.get(i).ok_or_else(|| missing("global", index))?,
+                )),
+                wp::ExternalKind::Tag => {
+                    let t = *tags.get(i).ok_or_else(|| missing("tag", index))?;
+                    ExternType::Tag(TagType { ty: func_by_index(&types, t)? })
+                }
+            };
+            info.exports.push(ExportType { name, ty });
+        }
+        Ok(info)
+    }
+
+    /// The export called `name`, if any.
+    pub fn export(&self, name: &str) -> Option<&ExportType> {
+        self.exports.iter().find(|e| e.name == name)
+    }
+}
+
+/// Whether `bytes` look like a binary module (magic `\0asm`) rather than text.
+pub fn is_binary(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\0asm")
+}
+
+/// Turns WAT text into a binary module; binary input passes through unchanged.
+pub fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
+    if is_binary(bytes) {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::Compile {
+        message: format!("input is neither a wasm binary (no `\\0asm` magic) nor UTF-8 text: {e}"),
+        offset: Some(e.valid_up_to()),
+    })?;
+    wat::parse_str(text).map(std::borrow::Cow::Owned).map_err(|e| Error::Compile {
+        message: format!("invalid WAT: {e}"),
+        offset: None,
+    })
+}

@@ -1,0 +1,64 @@
+//! Engine-neutral API of **wasm-run**: the traits a WebAssembly backend
+//! implements and the types every user touches.
+//!
+//! Programs are written once, generic over `E: Engine`, and run unchanged on any
+//! backend (`wasm-run-wasmtime`, `wasm-run-wasmi`, or the facade's run-time
+//! selected `AnyEngine`). All dispatch is static: a call through this API
+//! compiles to a direct call into the engine.
+//!
+//! ```
+//! use wasm_run_api::{Caller, Engine, Linker, Module, Result, Store};
+//!
+//! /// Works on every backend.
+//! fn add_one<E: Engine>(engine: &E) -> Result<i32> {
+//!     let module = Module::new(engine, r#"
+//!         (module
+//!           (import "host" "offset" (func $offset (result i32)))
+//!           (func (export "add") (param i32) (result i32)
+//!             local.get 0
+//!             call $offset
+//!             i32.add))
+//!     "#)?;
+//!     let mut store = Store::new(engine, 1_i32);
+//!     let mut linker = Linker::new(engine);
+//!     linker.func_wrap("host", "offset", |caller: Caller<'_, E, i32>| Ok(*caller.data()))?;
+//!     let instance = linker.instantiate(&mut store, &module)?;
+//!     let add = instance.get_typed_func::<i32, i32>(&mut store, "add")?;
+//!     add.call(&mut store, 41)
+//! }
+//! # let _ = add_one::<NoEngine>;
+//! # type NoEngine = std::convert::Infallible;
+//! # // (the facade crate `wasm-run` runs this example on real backends)
+//! ```
+//!
+//! Layout: [`Engine`] and the `*Backend` traits in [`backend`] are the contract
+//! for backends; [`Store`], [`Module`], [`Linker`], [`Instance`], [`Func`],
+//! [`TypedFunc`], [`Memory`], [`Table`], [`Global`] and [`Val`] are what users
+//! use; [`Config`]/[`Feature`] describe what an engine should and can do;
+//! [`Error`]/[`TrapCode`] are the one error vocabulary.
+
+#![warn(missing_docs)]
+
+pub mod backend;
+mod error;
+mod feature;
+mod handles;
+pub mod host;
+mod info;
+mod linker;
+mod module;
+mod store;
+mod types;
+mod val;
+
+pub use backend::Engine;
+pub use error::{Error, LinkError, Result, TrapCode};
+pub use feature::{Config, Feature, FeatureSet, Limits, Support, UnknownFeature};
+pub use handles::{Extern, ExternRef, Func, Global, Instance, Memory, Table, TypedFunc};
+pub use host::{HostFunc, UntypedHostFunc};
+pub use info::{ModuleInfo, is_binary, to_binary};
+pub use linker::Linker;
+pub use module::{Module, ModuleVariants, Variant};
+pub use store::{AsContext, AsContextMut, Caller, Store};
+pub use types::*;
+pub use val::{SlotsIn, SlotsOut, V128, Val, WasmTy, WasmTyList};

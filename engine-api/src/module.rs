@@ -1,0 +1,150 @@
+//! Compiled modules: from binary or text, from files, and picked among
+//! variants by what the engine supports.
+
+use crate::Engine;
+use crate::error::{Error, Result};
+use crate::feature::Feature;
+use crate::info::{ModuleInfo, to_binary};
+use crate::types::{ExportType, ImportType};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A compiled module, with its imports and exports described.
+pub struct Module<E: Engine> {
+    native: E::Module,
+    info: Arc<ModuleInfo>,
+}
+
+impl<E: Engine> Clone for Module<E> {
+    fn clone(&self) -> Self {
+        Module { native: self.native.clone(), info: self.info.clone() }
+    }
+}
+
+impl<E: Engine> std::fmt::Debug for Module<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module").field("name", &self.info.name).finish_non_exhaustive()
+    }
+}
+
+impl<E: Engine> Module<E> {
+    /// Compiles a module from binary or WAT text (detected by the `\0asm`
+    /// magic).
+    pub fn new(engine: &E, bytes: impl AsRef<[u8]>) -> Result<Self> {
+        let wasm = to_binary(bytes.as_ref())?;
+        // The engine validates first: a malformed module gets the engine's
+        // message rather than the reflection parser's.
+        let native = engine.compile(&wasm)?;
+        let info = ModuleInfo::parse(&wasm)?;
+        Ok(Module { native, info: Arc::new(info) })
+    }
+
+    /// Reads and compiles a `.wasm` or `.wat` file.
+    pub fn from_file(engine: &E, path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)
+            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        Self::new(engine, bytes)
+    }
+
+    /// Validates a module (binary or WAT) without compiling it.
+    pub fn validate(engine: &E, bytes: impl AsRef<[u8]>) -> Result<()> {
+        let wasm = to_binary(bytes.as_ref())?;
+        engine.validate(&wasm)
+    }
+
+    /// The module name from the `name` section.
+    pub fn name(&self) -> Option<&str> {
+        self.info.name.as_deref()
+    }
+
+    /// Imports, in order, with their types.
+    pub fn imports(&self) -> &[ImportType] {
+        &self.info.imports
+    }
+
+    /// Exports, in order, with their types.
+    pub fn exports(&self) -> &[ExportType] {
+        &self.info.exports
+    }
+
+    /// Everything the module declares.
+    pub fn info(&self) -> &ModuleInfo {
+        &self.info
+    }
+
+    pub(crate) fn info_arc(&self) -> Arc<ModuleInfo> {
+        self.info.clone()
+    }
+
+    /// The backend module (escape hatch).
+    pub fn as_native(&self) -> &E::Module {
+        &self.native
+    }
+}
+
+/// One build of a module and the features it needs, for [`ModuleVariants`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// Where the module is.
+    pub path: PathBuf,
+    /// What the engine must have enabled to run it.
+    pub requires: Vec<Feature>,
+}
+
+/// Several builds of one program (e.g. baseline, SIMD, threads), best first.
+/// [`ModuleVariants::load`] compiles the first one the engine supports — the
+/// way the original wasm_run chose among its file URIs.
+///
+/// ```no_run
+/// # fn demo<E: wasm_run_api::Engine>(engine: &E) -> wasm_run_api::Result<()> {
+/// use wasm_run_api::{Feature, ModuleVariants};
+/// let module = ModuleVariants::new()
+///     .variant("app.threads.wasm", [Feature::Threads, Feature::Simd])
+///     .variant("app.simd.wasm", [Feature::Simd])
+///     .variant("app.wasm", [])
+///     .load(engine)?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModuleVariants {
+    variants: Vec<Variant>,
+}
+
+impl ModuleVariants {
+    /// No variants yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a variant; earlier ones are preferred.
+    pub fn variant(mut self, path: impl Into<PathBuf>, requires: impl IntoIterator<Item = Feature>) -> Self {
+        self.variants.push(Variant { path: path.into(), requires: requires.into_iter().collect() });
+        self
+    }
+
+    /// The first variant whose required features are all enabled on `engine`.
+    pub fn select<E: Engine>(&self, engine: &E) -> Option<&Variant> {
+        let have = engine.features();
+        self.variants.iter().find(|v| v.requires.iter().all(|f| have.contains(*f)))
+    }
+
+    /// Compiles the selected variant. If none fits, the error names the first
+    /// missing feature of the last (most basic) variant.
+    pub fn load<E: Engine>(&self, engine: &E) -> Result<Module<E>> {
+        match self.select(engine) {
+            Some(v) => Module::from_file(engine, &v.path),
+            None => {
+                let have = engine.features();
+                let feature = self
+                    .variants
+                    .last()
+                    .and_then(|v| v.requires.iter().copied().find(|f| !have.contains(*f)));
+                match feature {
+                    Some(feature) => Err(Error::Unsupported { feature, engine: engine.name() }),
+                    None => Err(Error::Engine("no module variants given".into())),
+                }
+            }
+        }
+    }
+}

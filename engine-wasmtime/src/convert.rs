@@ -1,0 +1,241 @@
+//! Conversions between the engine-neutral vocabulary and wasmtime's.
+
+use crate::Wasmtime;
+use wasm_run_api::{
+    Error, ExternRef, Func, FuncType, GlobalType, HeapType, MemoryType, Mutability, RefType,
+    TableType, TrapCode, V128, Val, ValType,
+};
+use wasmtime as wt;
+
+pub(crate) fn val_type(t: &ValType) -> wt::ValType {
+    match t {
+        ValType::I32 => wt::ValType::I32,
+        ValType::I64 => wt::ValType::I64,
+        ValType::F32 => wt::ValType::F32,
+        ValType::F64 => wt::ValType::F64,
+        ValType::V128 => wt::ValType::V128,
+        ValType::Ref(r) => wt::ValType::Ref(ref_type(r)),
+    }
+}
+
+pub(crate) fn ref_type(r: &RefType) -> wt::RefType {
+    let heap = match r.heap {
+        HeapType::Func | HeapType::Concrete(_) => wt::HeapType::Func,
+        HeapType::Extern => wt::HeapType::Extern,
+        HeapType::Any => wt::HeapType::Any,
+        HeapType::Eq => wt::HeapType::Eq,
+        HeapType::I31 => wt::HeapType::I31,
+        HeapType::Struct => wt::HeapType::Struct,
+        HeapType::Array => wt::HeapType::Array,
+        HeapType::Exn => wt::HeapType::Exn,
+        HeapType::None => wt::HeapType::None,
+        HeapType::NoFunc => wt::HeapType::NoFunc,
+        HeapType::NoExtern => wt::HeapType::NoExtern,
+        HeapType::NoExn => wt::HeapType::NoExn,
+        _ => wt::HeapType::Any,
+    };
+    wt::RefType::new(r.nullable, heap)
+}
+
+pub(crate) fn from_val_type(t: &wt::ValType) -> ValType {
+    match t {
+        wt::ValType::I32 => ValType::I32,
+        wt::ValType::I64 => ValType::I64,
+        wt::ValType::F32 => ValType::F32,
+        wt::ValType::F64 => ValType::F64,
+        wt::ValType::V128 => ValType::V128,
+        wt::ValType::Ref(r) => ValType::Ref(from_ref_type(r)),
+    }
+}
+
+pub(crate) fn from_ref_type(r: &wt::RefType) -> RefType {
+    let heap = match r.heap_type() {
+        wt::HeapType::Func => HeapType::Func,
+        wt::HeapType::Extern => HeapType::Extern,
+        wt::HeapType::NoExtern => HeapType::NoExtern,
+        wt::HeapType::NoFunc => HeapType::NoFunc,
+        wt::HeapType::Any => HeapType::Any,
+        wt::HeapType::Eq => HeapType::Eq,
+        wt::HeapType::I31 => HeapType::I31,
+        wt::HeapType::Array | wt::HeapType::ConcreteArray(_) => HeapType::Array,
+        wt::HeapType::Struct | wt::HeapType::ConcreteStruct(_) => HeapType::Struct,
+        wt::HeapType::Exn | wt::HeapType::ConcreteExn(_) => HeapType::Exn,
+        wt::HeapType::NoExn => HeapType::NoExn,
+        wt::HeapType::None => HeapType::None,
+        // Concrete function types have no module-relative index here.
+        wt::HeapType::ConcreteFunc(_) => HeapType::Concrete(u32::MAX),
+        _ => HeapType::Any,
+    };
+    RefType { nullable: r.is_nullable(), heap }
+}
+
+pub(crate) fn func_type(engine: &wt::Engine, ty: &FuncType) -> wt::FuncType {
+    wt::FuncType::new(
+        engine,
+        ty.params().iter().map(val_type),
+        ty.results().iter().map(val_type),
+    )
+}
+
+pub(crate) fn from_func_type(ty: &wt::FuncType) -> FuncType {
+    FuncType::new(
+        ty.params().map(|t| from_val_type(&t)),
+        ty.results().map(|t| from_val_type(&t)),
+    )
+}
+
+pub(crate) fn memory_type(ty: &MemoryType) -> Result<wt::MemoryType, Error> {
+    wt::MemoryType::builder()
+        .min(ty.minimum)
+        .max(ty.maximum)
+        .memory64(ty.memory64)
+        .shared(ty.shared)
+        .page_size_log2(ty.page_size_log2)
+        .build()
+        .map_err(|e| Error::Type(format!("invalid memory type {ty}: {e}")))
+}
+
+pub(crate) fn from_memory_type(ty: &wt::MemoryType) -> MemoryType {
+    MemoryType {
+        minimum: ty.minimum(),
+        maximum: ty.maximum(),
+        shared: ty.is_shared(),
+        memory64: ty.is_64(),
+        page_size_log2: ty.page_size_log2(),
+    }
+}
+
+pub(crate) fn table_type(ty: &TableType) -> wt::TableType {
+    if ty.table64 {
+        wt::TableType::new64(ref_type(&ty.element), ty.minimum, ty.maximum)
+    } else {
+        let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        wt::TableType::new(ref_type(&ty.element), clamp(ty.minimum), ty.maximum.map(clamp))
+    }
+}
+
+pub(crate) fn from_table_type(ty: &wt::TableType) -> TableType {
+    TableType {
+        element: from_ref_type(ty.element()),
+        minimum: ty.minimum(),
+        maximum: ty.maximum(),
+        table64: ty.is_64(),
+    }
+}
+
+pub(crate) fn global_type(ty: &GlobalType) -> wt::GlobalType {
+    wt::GlobalType::new(
+        val_type(&ty.content),
+        match ty.mutability {
+            Mutability::Const => wt::Mutability::Const,
+            Mutability::Var => wt::Mutability::Var,
+        },
+    )
+}
+
+pub(crate) fn from_global_type(ty: &wt::GlobalType) -> GlobalType {
+    GlobalType {
+        content: from_val_type(ty.content()),
+        mutability: match ty.mutability() {
+            wt::Mutability::Const => Mutability::Const,
+            wt::Mutability::Var => Mutability::Var,
+        },
+    }
+}
+
+pub(crate) fn val(v: &Val<Wasmtime>) -> wt::Val {
+    match *v {
+        Val::I32(x) => wt::Val::I32(x),
+        Val::I64(x) => wt::Val::I64(x),
+        Val::F32(x) => wt::Val::F32(x),
+        Val::F64(x) => wt::Val::F64(x),
+        Val::V128(x) => wt::Val::V128(x.0.into()),
+        Val::FuncRef(f) => wt::Val::FuncRef(f.map(|f| *f.as_native())),
+        Val::ExternRef(r) => wt::Val::ExternRef(r.map(|r| *r.as_native())),
+    }
+}
+
+/// Converts a wasmtime value; GC references we have no vocabulary for yet
+/// become an error.
+pub(crate) fn from_val(v: &wt::Val) -> Result<Val<Wasmtime>, Error> {
+    Ok(match *v {
+        wt::Val::I32(x) => Val::I32(x),
+        wt::Val::I64(x) => Val::I64(x),
+        wt::Val::F32(x) => Val::F32(x),
+        wt::Val::F64(x) => Val::F64(x),
+        wt::Val::V128(x) => Val::V128(V128(x.as_u128())),
+        wt::Val::FuncRef(f) => Val::FuncRef(f.map(Func::from_native)),
+        wt::Val::ExternRef(r) => Val::ExternRef(r.map(ExternRef::from_native)),
+        wt::Val::AnyRef(None) => Val::FuncRef(None),
+        ref other => {
+            return Err(Error::Type(format!("value {other:?} has no wasm-run representation yet")));
+        }
+    })
+}
+
+pub(crate) fn to_ref(v: &Val<Wasmtime>) -> Result<wt::Ref, Error> {
+    match *v {
+        Val::FuncRef(f) => Ok(wt::Ref::Func(f.map(|f| *f.as_native()))),
+        Val::ExternRef(r) => Ok(wt::Ref::Extern(r.map(|r| *r.as_native()))),
+        other => Err(Error::Type(format!("{} is not a reference", other.ty()))),
+    }
+}
+
+pub(crate) fn from_ref(r: &wt::Ref) -> Option<Val<Wasmtime>> {
+    Some(match r {
+        wt::Ref::Func(f) => Val::FuncRef(f.map(Func::from_native)),
+        wt::Ref::Extern(r) => Val::ExternRef(r.map(ExternRef::from_native)),
+        wt::Ref::Any(None) => Val::FuncRef(None),
+        _ => return None,
+    })
+}
+
+pub(crate) fn trap_code(t: wt::Trap) -> TrapCode {
+    use wt::Trap as T;
+    match t {
+        T::StackOverflow => TrapCode::StackOverflow,
+        T::MemoryOutOfBounds => TrapCode::MemoryOutOfBounds,
+        T::HeapMisaligned => TrapCode::UnalignedAtomic,
+        T::TableOutOfBounds => TrapCode::TableOutOfBounds,
+        T::IndirectCallToNull => TrapCode::IndirectCallToNull,
+        T::BadSignature => TrapCode::BadSignature,
+        T::IntegerOverflow => TrapCode::IntegerOverflow,
+        T::IntegerDivisionByZero => TrapCode::IntegerDivisionByZero,
+        T::BadConversionToInteger => TrapCode::BadConversionToInteger,
+        T::UnreachableCodeReached => TrapCode::Unreachable,
+        T::Interrupt => TrapCode::Interrupt,
+        T::OutOfFuel => TrapCode::OutOfFuel,
+        T::AtomicWaitNonSharedMemory => TrapCode::AtomicWaitNonSharedMemory,
+        T::NullReference => TrapCode::NullReference,
+        T::ArrayOutOfBounds => TrapCode::ArrayOutOfBounds,
+        T::AllocationTooLarge => TrapCode::AllocationTooLarge,
+        T::CastFailure => TrapCode::CastFailure,
+        T::UnhandledTag => TrapCode::UncaughtException,
+        _ => TrapCode::Other,
+    }
+}
+
+/// Maps an error out of wasmtime back to ours: errors raised by our own host
+/// functions pass through unchanged; traps get their code.
+pub(crate) fn error(e: wt::Error) -> Error {
+    let e = match e.downcast::<Error>() {
+        Ok(ours) => return ours,
+        Err(e) => e,
+    };
+    if let Some(trap) = e.downcast_ref::<wt::Trap>() {
+        return Error::Trap { code: trap_code(*trap), message: format!("{e:?}") };
+    }
+    let text = format!("{e:#}");
+    if text.contains("resource limit exceeded") || text.contains("count too high") {
+        return Error::ResourceLimit(text);
+    }
+    if e.downcast_ref::<wt::MemoryAccessError>().is_some() {
+        return Error::Access(text);
+    }
+    Error::Engine(text)
+}
+
+/// Wraps our error for returning it from a host function into wasmtime.
+pub(crate) fn host_error(e: Error) -> wt::Error {
+    wt::Error::new(e)
+}

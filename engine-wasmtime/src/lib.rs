@@ -1,0 +1,616 @@
+//! The [wasmtime](https://docs.rs/wasmtime) backend of wasm-run (Cranelift JIT).
+//!
+//! [`Wasmtime`] implements [`wasm_run_api::Engine`]; use it directly for a
+//! statically dispatched program, or through the facade's `AnyEngine`.
+//!
+//! ```
+//! use wasm_run_api::{Config, Engine, Module, Store, Linker};
+//! use wasm_run_wasmtime::Wasmtime;
+//!
+//! let engine = Wasmtime::new(&Config::new())?;
+//! let module = Module::new(&engine, r#"(module (func (export "answer") (result i32) i32.const 42))"#)?;
+//! let mut store = Store::new(&engine, ());
+//! let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+//! let answer = instance.get_typed_func::<(), i32>(&mut store, "answer")?;
+//! assert_eq!(answer.call(&mut store, ())?, 42);
+//! # Ok::<(), wasm_run_api::Error>(())
+//! ```
+//!
+//! Notes on behaviour specific to this backend:
+//! - One unit of fuel is (about) one WebAssembly instruction; `nop`, `drop`,
+//!   `block` and `loop` are free.
+//! - `externref` values are rooted in the store for the store's lifetime.
+//! - Component-model modules are not supported by wasm-run (core modules only).
+
+#![warn(missing_docs)]
+
+mod convert;
+
+use convert::*;
+use smallvec::SmallVec;
+use std::any::Any;
+use std::mem::MaybeUninit;
+use std::sync::Arc;
+use wasm_run_api::backend::{
+    CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend,
+};
+use wasm_run_api::host::{UntypedHostFunc, ValBuf, default_results};
+use wasm_run_api::{
+    Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
+    HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table, TableType,
+    Val, WasmTyList,
+};
+use wasmtime as wt;
+
+/// The wasmtime engine, configured.
+#[derive(Clone)]
+pub struct Wasmtime {
+    engine: wt::Engine,
+    config: Arc<Config>,
+    features: FeatureSet,
+}
+
+impl std::fmt::Debug for Wasmtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wasmtime").field("features", &self.features).finish_non_exhaustive()
+    }
+}
+
+/// What wasmtime 48 (with the cargo features we build it with) can do.
+pub fn support(feature: Feature) -> Support {
+    use Feature::*;
+    match feature {
+        MultiValue | BulkMemory | ReferenceTypes | MutableGlobal | SaturatingFloatToInt
+        | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | Threads | MultiMemory
+        | Memory64 | TailCall | Exceptions | Gc | FunctionReferences => Support::Default,
+        CustomPageSizes | WideArithmetic | Fuel => Support::OptIn,
+        Limits | SharedMemoryParallel | ModuleSerialization | TypeReflection => Support::Default,
+        // wasm-run exposes core modules only; WASI is provided by wasi-host.
+        ComponentModel | WasiP1 => Support::Unsupported,
+        _ => Support::Unsupported,
+    }
+}
+
+fn wasm_features(feature: Feature) -> Option<wt::WasmFeatures> {
+    use Feature::*;
+    use wt::WasmFeatures as W;
+    Some(match feature {
+        MultiValue => W::MULTI_VALUE,
+        BulkMemory => W::BULK_MEMORY,
+        ReferenceTypes => W::REFERENCE_TYPES,
+        MutableGlobal => W::MUTABLE_GLOBAL,
+        SaturatingFloatToInt => W::SATURATING_FLOAT_TO_INT,
+        SignExtension => W::SIGN_EXTENSION,
+        ExtendedConst => W::EXTENDED_CONST,
+        Floats => W::FLOATS,
+        Simd => W::SIMD,
+        RelaxedSimd => W::RELAXED_SIMD,
+        Threads => W::THREADS,
+        MultiMemory => W::MULTI_MEMORY,
+        Memory64 => W::MEMORY64,
+        TailCall => W::TAIL_CALL,
+        Exceptions => W::EXCEPTIONS,
+        Gc => W::GC,
+        FunctionReferences => W::FUNCTION_REFERENCES,
+        CustomPageSizes => W::CUSTOM_PAGE_SIZES,
+        WideArithmetic => W::WIDE_ARITHMETIC,
+        _ => return None,
+    })
+}
+
+impl Wasmtime {
+    /// The native wasmtime engine.
+    pub fn as_native(&self) -> &wt::Engine {
+        &self.engine
+    }
+}
+
+/// Host state of every native store: the user's data plus the limiter.
+pub struct StoreData<T> {
+    user: T,
+    limits: wt::StoreLimits,
+}
+
+/// A wasmtime store (see [`wasm_run_api::Store`]).
+pub struct WasmtimeStore<T: 'static> {
+    store: wt::Store<StoreData<T>>,
+    engine: Wasmtime,
+}
+
+impl<T> WasmtimeStore<T> {
+    /// The native store (escape hatch). Its data is wasm-run's wrapper around
+    /// your host state.
+    pub fn as_native(&mut self) -> &mut wt::Store<StoreData<T>> {
+        &mut self.store
+    }
+}
+
+/// A host function's view of the store (see [`wasm_run_api::Caller`]).
+pub struct WasmtimeCaller<'a, T: 'static> {
+    caller: wt::Caller<'a, StoreData<T>>,
+}
+
+impl<'a, T> WasmtimeCaller<'a, T> {
+    /// The native caller (escape hatch).
+    pub fn as_native(&mut self) -> &mut wt::Caller<'a, StoreData<T>> {
+        &mut self.caller
+    }
+}
+
+impl Engine for Wasmtime {
+    type Module = wt::Module;
+    type Store<T: 'static> = WasmtimeStore<T>;
+    type Caller<'a, T: 'static> = WasmtimeCaller<'a, T>;
+    type Linker<T: 'static> = WasmtimeLinker<T>;
+    type Instance = wt::Instance;
+    type Func = wt::Func;
+    type Memory = wt::Memory;
+    type Table = wt::Table;
+    type Global = wt::Global;
+    type ExternRef = wt::Rooted<wt::ExternRef>;
+
+    fn new(config: &Config) -> Result<Self> {
+        let features = config.resolve("wasmtime", support)?;
+        let mut native = wt::Config::new();
+        for &feature in Feature::ALL {
+            if let Some(flag) = wasm_features(feature) {
+                native.wasm_features(flag, features.contains(feature));
+            }
+        }
+        native.consume_fuel(features.contains(Feature::Fuel));
+        if let Some(bytes) = config.max_wasm_stack_bytes() {
+            native.max_wasm_stack(bytes);
+        }
+        let engine = wt::Engine::new(&native).map_err(error)?;
+        Ok(Wasmtime { engine, config: Arc::new(config.clone()), features })
+    }
+
+    fn name(&self) -> &'static str {
+        "wasmtime"
+    }
+
+    fn version(&self) -> &'static str {
+        "48.0"
+    }
+
+    fn support(&self, feature: Feature) -> Support {
+        support(feature)
+    }
+
+    fn features(&self) -> FeatureSet {
+        self.features
+    }
+
+    fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Self::Module> {
+        wt::Module::from_binary(&self.engine, wasm).map_err(compile_error)
+    }
+
+    fn validate(&self, wasm: &[u8]) -> Result<()> {
+        wt::Module::validate(&self.engine, wasm).map_err(compile_error)
+    }
+
+    fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
+        let l = self.config.resource_limits();
+        let mut b = wt::StoreLimitsBuilder::new();
+        if let Some(v) = l.max_memory_bytes {
+            b = b.memory_size(v);
+        }
+        if let Some(v) = l.max_table_elements {
+            b = b.table_elements(v);
+        }
+        if let Some(v) = l.max_instances {
+            b = b.instances(v);
+        }
+        if let Some(v) = l.max_tables {
+            b = b.tables(v);
+        }
+        if let Some(v) = l.max_memories {
+            b = b.memories(v);
+        }
+        let mut store = wt::Store::new(&self.engine, StoreData { user: data, limits: b.build() });
+        store.limiter(|d| &mut d.limits);
+        WasmtimeStore { store, engine: self.clone() }
+    }
+
+    fn linker<T: 'static>(&self) -> Self::Linker<T> {
+        WasmtimeLinker { linker: wt::Linker::new(&self.engine), engine: self.engine.clone() }
+    }
+}
+
+fn compile_error(e: wt::Error) -> Error {
+    Error::Compile { message: format!("{e:#}"), offset: None }
+}
+
+/// Access to the native store context, shared by stores and callers so that
+/// both get the one implementation of [`ContextBackend`] below.
+pub trait NativeContext {
+    /// User host state type.
+    type T: 'static;
+    /// Native context.
+    fn cx(&self) -> wt::StoreContext<'_, StoreData<Self::T>>;
+    /// Native context, mutably.
+    fn cx_mut(&mut self) -> wt::StoreContextMut<'_, StoreData<Self::T>>;
+    /// Native store data.
+    fn native_data(&self) -> &StoreData<Self::T>;
+    /// Native store data, mutably.
+    fn native_data_mut(&mut self) -> &mut StoreData<Self::T>;
+}
+
+impl<T: 'static> NativeContext for WasmtimeStore<T> {
+    type T = T;
+    fn cx(&self) -> wt::StoreContext<'_, StoreData<T>> {
+        wt::AsContext::as_context(&self.store)
+    }
+    fn cx_mut(&mut self) -> wt::StoreContextMut<'_, StoreData<T>> {
+        wt::AsContextMut::as_context_mut(&mut self.store)
+    }
+    fn native_data(&self) -> &StoreData<T> {
+        self.store.data()
+    }
+    fn native_data_mut(&mut self) -> &mut StoreData<T> {
+        self.store.data_mut()
+    }
+}
+
+impl<T: 'static> NativeContext for WasmtimeCaller<'_, T> {
+    type T = T;
+    fn cx(&self) -> wt::StoreContext<'_, StoreData<T>> {
+        wt::AsContext::as_context(&self.caller)
+    }
+    fn cx_mut(&mut self) -> wt::StoreContextMut<'_, StoreData<T>> {
+        wt::AsContextMut::as_context_mut(&mut self.caller)
+    }
+    fn native_data(&self) -> &StoreData<T> {
+        self.caller.data()
+    }
+    fn native_data_mut(&mut self) -> &mut StoreData<T> {
+        self.caller.data_mut()
+    }
+}
+
+/// Raw value slots of wasmtime's array calling convention.
+struct Raw<'a>(&'a mut [MaybeUninit<wt::ValRaw>]);
+
+impl SlotsIn for Raw<'_> {
+    #[inline(always)]
+    fn get_i32(&self, i: usize) -> i32 {
+        // SAFETY: wasmtime initialises every parameter slot, and typed calls
+        // write every result slot before they are read.
+        unsafe { self.0[i].assume_init_ref().get_i32() }
+    }
+    #[inline(always)]
+    fn get_i64(&self, i: usize) -> i64 {
+        unsafe { self.0[i].assume_init_ref().get_i64() }
+    }
+    #[inline(always)]
+    fn get_f32(&self, i: usize) -> u32 {
+        unsafe { self.0[i].assume_init_ref().get_f32() }
+    }
+    #[inline(always)]
+    fn get_f64(&self, i: usize) -> u64 {
+        unsafe { self.0[i].assume_init_ref().get_f64() }
+    }
+    #[inline(always)]
+    fn get_v128(&self, i: usize) -> u128 {
+        unsafe { self.0[i].assume_init_ref().get_v128() }
+    }
+}
+
+impl SlotsOut for Raw<'_> {
+    #[inline(always)]
+    fn set_i32(&mut self, i: usize, v: i32) {
+        self.0[i] = MaybeUninit::new(wt::ValRaw::i32(v));
+    }
+    #[inline(always)]
+    fn set_i64(&mut self, i: usize, v: i64) {
+        self.0[i] = MaybeUninit::new(wt::ValRaw::i64(v));
+    }
+    #[inline(always)]
+    fn set_f32(&mut self, i: usize, v: u32) {
+        self.0[i] = MaybeUninit::new(wt::ValRaw::f32(v));
+    }
+    #[inline(always)]
+    fn set_f64(&mut self, i: usize, v: u64) {
+        self.0[i] = MaybeUninit::new(wt::ValRaw::f64(v));
+    }
+    #[inline(always)]
+    fn set_v128(&mut self, i: usize, v: u128) {
+        self.0[i] = MaybeUninit::new(wt::ValRaw::v128(v));
+    }
+}
+
+
+fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
+    ty: FuncType,
+    f: F,
+) -> impl Fn(wt::Caller<'_, StoreData<T>>, &[wt::Val], &mut [wt::Val]) -> wt::Result<()> + Send + Sync + 'static
+{
+    move |caller, params, results| {
+        let ps: ValBuf<Val<Wasmtime>> =
+            params.iter().map(from_val).collect::<Result<_>>().map_err(host_error)?;
+        let mut rs: ValBuf<Val<Wasmtime>> = smallvec::smallvec![Val::I32(0); results.len()];
+        default_results(ty.results(), &mut rs);
+        f.invoke(Caller::from_backend(WasmtimeCaller { caller }), &ty, &ps, &mut rs)
+            .map_err(host_error)?;
+        for (out, v) in results.iter_mut().zip(&rs) {
+            *out = val(v);
+        }
+        Ok(())
+    }
+}
+
+fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, T, P, R>>(
+    f: F,
+) -> impl Fn(wt::Caller<'_, StoreData<T>>, &mut [MaybeUninit<wt::ValRaw>]) -> wt::Result<()>
++ Send
++ Sync
++ 'static {
+    move |caller, raw| {
+        let params = P::load(&Raw(raw));
+        let results = f
+            .invoke(Caller::from_backend(WasmtimeCaller { caller }), params)
+            .map_err(host_error)?;
+        results.store(&mut Raw(raw));
+        Ok(())
+    }
+}
+
+
+/// One implementation of the context operations for both the store and the
+/// caller (they differ only in how the native context is reached).
+macro_rules! context_backend {
+    ($($ty:ty),*) => {$(
+impl<T: 'static> ContextBackend<Wasmtime> for $ty {
+    type Data = T;
+
+    fn data(&self) -> &T {
+        &self.native_data().user
+    }
+    fn data_mut(&mut self) -> &mut T {
+        &mut self.native_data_mut().user
+    }
+    fn get_fuel(&self) -> Result<u64> {
+        self.cx().get_fuel().map_err(|_| fuel_off())
+    }
+    fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.cx_mut().set_fuel(fuel).map_err(|_| fuel_off())
+    }
+
+    fn func_ty(&self, f: &wt::Func) -> FuncType {
+        from_func_type(&f.ty(self.cx()))
+    }
+    #[inline]
+    fn func_call(&mut self, f: &wt::Func, params: &[Val<Wasmtime>], results: &mut [Val<Wasmtime>]) -> Result<()> {
+        let ps: ValBuf<wt::Val> = params.iter().map(val).collect();
+        let mut rs: ValBuf<wt::Val> = smallvec::smallvec![wt::Val::I32(0); results.len()];
+        f.call(self.cx_mut(), &ps, &mut rs).map_err(call_error)?;
+        for (out, v) in results.iter_mut().zip(&rs) {
+            *out = from_val(v)?;
+        }
+        Ok(())
+    }
+    #[inline]
+    fn func_call_typed<P: WasmTyList, R: WasmTyList>(&mut self, f: &wt::Func, params: P) -> Result<R> {
+        let mut raw: SmallVec<[MaybeUninit<wt::ValRaw>; 16]> =
+            smallvec::smallvec![MaybeUninit::uninit(); P::LEN.max(R::LEN)];
+        params.store(&mut Raw(&mut raw));
+        // SAFETY: `TypedFunc` is only created after checking that the function
+        // has exactly the type `P -> R`, the function belongs to this store
+        //, and the buffer holds max(|P|, |R|) slots with the
+        // parameters written. (wasmtime itself panics if the function belongs
+        // to another store, as every wasmtime handle does.)
+        unsafe {
+            f.call_unchecked(self.cx_mut(), raw.as_mut_slice() as *mut [MaybeUninit<wt::ValRaw>] as *mut [wt::ValRaw])
+                .map_err(call_error)?;
+        }
+        Ok(R::load(&Raw(&mut raw)))
+    }
+    fn func_new<F: UntypedHostFunc<Wasmtime, T>>(&mut self, ty: FuncType, f: F) -> Result<wt::Func> {
+        let native = func_type(self.cx().engine(), &ty);
+        Ok(wt::Func::new(self.cx_mut(), native, untyped_host(ty, f)))
+    }
+    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, T, P, R>>(&mut self, f: F) -> Result<wt::Func> {
+        let native = func_type(self.cx().engine(), &F::func_type());
+        // SAFETY: the closure reads exactly the parameters of `native` and
+        // writes exactly its results, with the representations wasmtime uses.
+        Ok(unsafe { wt::Func::new_unchecked(self.cx_mut(), native, typed_host(f)) })
+    }
+
+    fn memory_new(&mut self, ty: MemoryType) -> Result<wt::Memory> {
+        if ty.shared {
+            return Err(Error::Unsupported { feature: Feature::SharedMemoryParallel, engine: "wasmtime" });
+        }
+        wt::Memory::new(self.cx_mut(), memory_type(&ty)?).map_err(error)
+    }
+    fn memory_ty(&self, m: &wt::Memory) -> MemoryType {
+        from_memory_type(&m.ty(self.cx()))
+    }
+    fn memory_data<'a>(&'a self, m: &wt::Memory) -> &'a [u8] {
+        m.data(self.cx())
+    }
+    fn memory_data_mut<'a>(&'a mut self, m: &wt::Memory) -> &'a mut [u8] {
+        m.data_mut(self.cx_mut())
+    }
+    fn memory_grow(&mut self, m: &wt::Memory, delta: u64) -> Result<u64> {
+        m.grow(self.cx_mut(), delta).map_err(|e| Error::Access(format!("memory.grow by {delta} pages failed: {e:#}")))
+    }
+
+    fn table_new(&mut self, ty: TableType, init: Val<Wasmtime>) -> Result<wt::Table> {
+        wt::Table::new(self.cx_mut(), table_type(&ty), to_ref(&init)?).map_err(error)
+    }
+    fn table_ty(&self, t: &wt::Table) -> TableType {
+        from_table_type(&t.ty(self.cx()))
+    }
+    fn table_size(&self, t: &wt::Table) -> u64 {
+        t.size(self.cx())
+    }
+    fn table_grow(&mut self, t: &wt::Table, delta: u64, init: Val<Wasmtime>) -> Result<u64> {
+        t.grow(self.cx_mut(), delta, to_ref(&init)?)
+            .map_err(|e| Error::Access(format!("table.grow by {delta} failed: {e:#}")))
+    }
+    fn table_get(&mut self, t: &wt::Table, index: u64) -> Option<Val<Wasmtime>> {
+        t.get(self.cx_mut(), index).and_then(|r| from_ref(&r))
+    }
+    fn table_set(&mut self, t: &wt::Table, index: u64, v: Val<Wasmtime>) -> Result<()> {
+        t.set(self.cx_mut(), index, to_ref(&v)?).map_err(|e| Error::Access(format!("{e:#}")))
+    }
+
+    fn global_new(&mut self, ty: GlobalType, v: Val<Wasmtime>) -> Result<wt::Global> {
+        wt::Global::new(self.cx_mut(), global_type(&ty), val(&v)).map_err(error)
+    }
+    fn global_ty(&self, g: &wt::Global) -> GlobalType {
+        from_global_type(&g.ty(self.cx()))
+    }
+    fn global_get(&mut self, g: &wt::Global) -> Val<Wasmtime> {
+        from_val(&g.get(self.cx_mut())).unwrap_or(Val::FuncRef(None))
+    }
+    fn global_set(&mut self, g: &wt::Global, v: Val<Wasmtime>) -> Result<()> {
+        g.set(self.cx_mut(), val(&v)).map_err(|e| Error::Access(format!("{e:#}")))
+    }
+
+    fn externref_new(&mut self, value: Box<dyn Any + Send + Sync>) -> Result<wt::Rooted<wt::ExternRef>> {
+        wt::ExternRef::new(self.cx_mut(), BoxedAny(value)).map_err(error)
+    }
+    fn externref_data<'a>(&'a self, r: &wt::Rooted<wt::ExternRef>) -> Option<&'a (dyn Any + Send + Sync)> {
+        let data = r.data(self.cx()).ok()??;
+        data.downcast_ref::<BoxedAny>().map(|b| &*b.0)
+    }
+
+    fn instantiate(&mut self, module: &wt::Module, imports: &[Extern<Wasmtime>]) -> Result<wt::Instance> {
+        let natives: Vec<wt::Extern> = imports.iter().map(to_extern).collect();
+        wt::Instance::new(self.cx_mut(), module, &natives).map_err(instantiate_error)
+    }
+    fn instance_export(&mut self, instance: &wt::Instance, name: &str) -> Option<Extern<Wasmtime>> {
+        instance.get_export(self.cx_mut(), name).and_then(from_extern)
+    }
+}
+    )*};
+}
+
+context_backend!(WasmtimeStore<T>, WasmtimeCaller<'_, T>);
+
+/// Host values behind an `externref` are boxed once by the API.
+struct BoxedAny(Box<dyn Any + Send + Sync>);
+
+fn fuel_off() -> Error {
+    Error::Unsupported { feature: Feature::Fuel, engine: "wasmtime" }
+}
+
+fn call_error(e: wt::Error) -> Error {
+    let text = format!("{e:#}");
+    match error(e) {
+        Error::Engine(_) if text.contains("expected") && text.contains("type") => Error::Type(text),
+        Error::Engine(_) if text.contains("argument") || text.contains("results") => Error::Type(text),
+        other => other,
+    }
+}
+
+fn instantiate_error(e: wt::Error) -> Error {
+    match error(e) {
+        Error::Engine(text) if text.contains("import") => Error::Link(LinkError::Other(text)),
+        other => other,
+    }
+}
+
+fn to_extern(e: &Extern<Wasmtime>) -> wt::Extern {
+    match e {
+        Extern::Func(f) => wt::Extern::Func(*f.as_native()),
+        Extern::Memory(m) => wt::Extern::Memory(*m.as_native()),
+        Extern::Table(t) => wt::Extern::Table(*t.as_native()),
+        Extern::Global(g) => wt::Extern::Global(*g.as_native()),
+    }
+}
+
+fn from_extern(e: wt::Extern) -> Option<Extern<Wasmtime>> {
+    Some(match e {
+        wt::Extern::Func(f) => Extern::Func(Func::from_native(f)),
+        wt::Extern::Memory(m) => Extern::Memory(Memory::from_native(m)),
+        wt::Extern::Table(t) => Extern::Table(Table::from_native(t)),
+        wt::Extern::Global(g) => Extern::Global(Global::from_native(g)),
+        // Shared memories and tags are not part of the vocabulary yet.
+        _ => return None,
+    })
+}
+
+impl<T: 'static> StoreBackend<Wasmtime> for WasmtimeStore<T> {
+    fn engine(&self) -> &Wasmtime {
+        &self.engine
+    }
+    fn into_data(self) -> T {
+        self.store.into_data().user
+    }
+}
+
+impl<T: 'static> CallerBackend<Wasmtime> for WasmtimeCaller<'_, T> {
+    fn get_export(&mut self, name: &str) -> Option<Extern<Wasmtime>> {
+        self.caller.get_export(name).and_then(from_extern)
+    }
+}
+
+/// A wasmtime linker (see [`wasm_run_api::Linker`]).
+pub struct WasmtimeLinker<T: 'static> {
+    linker: wt::Linker<StoreData<T>>,
+    engine: wt::Engine,
+}
+
+impl<T: 'static> WasmtimeLinker<T> {
+    /// The native linker (escape hatch).
+    pub fn as_native(&mut self) -> &mut wt::Linker<StoreData<T>> {
+        &mut self.linker
+    }
+}
+
+fn define_error(module: &str, name: &str, e: wt::Error) -> Error {
+    let text = format!("{e:#}");
+    if text.contains("defined twice") || text.contains("already defined") {
+        Error::Link(LinkError::Duplicate { module: module.into(), name: name.into() })
+    } else {
+        Error::Link(LinkError::Other(text))
+    }
+}
+
+impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
+    fn define(&mut self, store: &WasmtimeStore<T>, module: &str, name: &str, item: Extern<Wasmtime>) -> Result<()> {
+        self.linker
+            .define(&store.store, module, name, to_extern(&item))
+            .map(|_| ())
+            .map_err(|e| define_error(module, name, e))
+    }
+
+    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, T, P, R>>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: F,
+    ) -> Result<()> {
+        let ty = func_type(&self.engine, &F::func_type());
+        // SAFETY: as in `func_wrap` on the store.
+        unsafe { self.linker.func_new_unchecked(module, name, ty, typed_host(f)) }
+            .map(|_| ())
+            .map_err(|e| define_error(module, name, e))
+    }
+
+    fn func_new<F: UntypedHostFunc<Wasmtime, T>>(&mut self, module: &str, name: &str, ty: FuncType, f: F) -> Result<()> {
+        let native = func_type(&self.engine, &ty);
+        self.linker
+            .func_new(module, name, native, untyped_host(ty, f))
+            .map(|_| ())
+            .map_err(|e| define_error(module, name, e))
+    }
+
+    fn get(&self, store: &mut WasmtimeStore<T>, module: &str, name: &str) -> Option<Extern<Wasmtime>> {
+        self.linker.get(&mut store.store, module, name).ok().and_then(from_extern)
+    }
+
+    fn instantiate(&self, store: &mut WasmtimeStore<T>, module: &wt::Module) -> Result<wt::Instance> {
+        self.linker.instantiate(&mut store.store, module).map_err(instantiate_error)
+    }
+
+    fn allow_shadowing(&mut self, allow: bool) {
+        self.linker.allow_shadowing(allow);
+    }
+}
