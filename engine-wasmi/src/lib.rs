@@ -1,1 +1,569 @@
-//! placeholder
+//! The [wasmi](https://docs.rs/wasmi) backend of wasm-run (interpreter).
+//!
+//! [`Wasmi`] implements [`wasm_run_api::Engine`]. wasmi compiles about 20×
+//! faster than a JIT and runs wherever Rust runs (no executable memory needed),
+//! at several times lower throughput.
+//!
+//! ```
+//! use wasm_run_api::{Config, Engine, Module, Store, Linker};
+//! use wasm_run_wasmi::Wasmi;
+//!
+//! let engine = Wasmi::new(&Config::new())?;
+//! let module = Module::new(&engine, r#"(module (func (export "answer") (result i32) i32.const 42))"#)?;
+//! let mut store = Store::new(&engine, ());
+//! let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+//! let answer = instance.get_typed_func::<(), i32>(&mut store, "answer")?;
+//! assert_eq!(answer.call(&mut store, ())?, 42);
+//! # Ok::<(), wasm_run_api::Error>(())
+//! ```
+//!
+//! Notes on behaviour specific to this backend:
+//! - One unit of fuel is roughly one basic instruction; calls, memory and table
+//!   bulk operations cost more (wasmi's default `OperatorCost`).
+//! - The wasm stack limit ([`Config::max_wasm_stack`]) bounds wasmi's value
+//!   stack in bytes; recursion depth is bounded separately by wasmi.
+//! - No threads, exceptions, GC or typed function references; enabling them is
+//!   an `Unsupported` error.
+//! - A memory's page size is reported from its current size; for an empty
+//!   memory with custom page size the default 64 KiB is reported.
+
+#![warn(missing_docs)]
+
+mod convert;
+
+use convert::*;
+use std::any::Any;
+use std::sync::Arc;
+use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
+use wasm_run_api::host::{UntypedHostFunc, ValBuf, default_results};
+use wasm_run_api::{
+    Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
+    HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table, TableType,
+    Val, WasmTyList,
+};
+
+/// The wasmi engine, configured.
+#[derive(Clone)]
+pub struct Wasmi {
+    engine: wasmi::Engine,
+    config: Arc<Config>,
+    features: FeatureSet,
+}
+
+impl std::fmt::Debug for Wasmi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wasmi").field("features", &self.features).finish_non_exhaustive()
+    }
+}
+
+/// What wasmi 2.0 (with the cargo features we build it with) can do.
+pub fn support(feature: Feature) -> Support {
+    use Feature::*;
+    match feature {
+        MultiValue | BulkMemory | ReferenceTypes | MutableGlobal | SaturatingFloatToInt
+        | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | MultiMemory | Memory64
+        | TailCall => Support::Default,
+        CustomPageSizes | WideArithmetic | Fuel => Support::OptIn,
+        Limits | TypeReflection => Support::Default,
+        _ => Support::Unsupported,
+    }
+}
+
+fn configure(native: &mut wasmi::Config, feature: Feature, on: bool) {
+    use Feature::*;
+    match feature {
+        MultiValue => native.wasm_multi_value(on),
+        BulkMemory => native.wasm_bulk_memory(on),
+        ReferenceTypes => native.wasm_reference_types(on),
+        MutableGlobal => native.wasm_mutable_global(on),
+        SaturatingFloatToInt => native.wasm_saturating_float_to_int(on),
+        SignExtension => native.wasm_sign_extension(on),
+        ExtendedConst => native.wasm_extended_const(on),
+        Floats => native.floats(on),
+        Simd => native.wasm_simd(on),
+        RelaxedSimd => native.wasm_relaxed_simd(on),
+        MultiMemory => native.wasm_multi_memory(on),
+        Memory64 => native.wasm_memory64(on),
+        TailCall => native.wasm_tail_call(on),
+        CustomPageSizes => native.wasm_custom_page_sizes(on),
+        WideArithmetic => native.wasm_wide_arithmetic(on),
+        Fuel => native.consume_fuel(on),
+        _ => native,
+    };
+}
+
+impl Wasmi {
+    /// The native wasmi engine.
+    pub fn as_native(&self) -> &wasmi::Engine {
+        &self.engine
+    }
+}
+
+/// Host state of every native store: the user's data plus the limiter.
+pub struct StoreData<T> {
+    user: T,
+    limits: wasmi::StoreLimits,
+}
+
+/// A wasmi store (see [`wasm_run_api::Store`]).
+pub struct WasmiStore<T: 'static> {
+    store: wasmi::Store<StoreData<T>>,
+    engine: Wasmi,
+}
+
+impl<T> WasmiStore<T> {
+    /// The native store (escape hatch).
+    pub fn as_native(&mut self) -> &mut wasmi::Store<StoreData<T>> {
+        &mut self.store
+    }
+}
+
+/// A host function's view of the store (see [`wasm_run_api::Caller`]).
+pub struct WasmiCaller<'a, T: 'static> {
+    caller: wasmi::Caller<'a, StoreData<T>>,
+}
+
+impl<'a, T> WasmiCaller<'a, T> {
+    /// The native caller (escape hatch).
+    pub fn as_native(&mut self) -> &mut wasmi::Caller<'a, StoreData<T>> {
+        &mut self.caller
+    }
+}
+
+impl Engine for Wasmi {
+    type Module = wasmi::Module;
+    type Store<T: 'static> = WasmiStore<T>;
+    type Caller<'a, T: 'static> = WasmiCaller<'a, T>;
+    type Linker<T: 'static> = WasmiLinker<T>;
+    type Instance = wasmi::Instance;
+    type Func = wasmi::Func;
+    type Memory = wasmi::Memory;
+    type Table = wasmi::Table;
+    type Global = wasmi::Global;
+    type ExternRef = wasmi::ExternRef;
+
+    fn new(config: &Config) -> Result<Self> {
+        let features = config.resolve("wasmi", support)?;
+        let mut native = wasmi::Config::default();
+        for &feature in Feature::ALL {
+            configure(&mut native, feature, features.contains(feature));
+        }
+        if let Some(bytes) = config.max_wasm_stack_bytes() {
+            // Lower the minimum first: wasmi panics if max < min.
+            let min = bytes.min(1024);
+            native.set_min_stack_height(min).set_max_stack_height(bytes.max(min));
+        }
+        let engine = wasmi::Engine::new(&native);
+        Ok(Wasmi { engine, config: Arc::new(config.clone()), features })
+    }
+
+    fn name(&self) -> &'static str {
+        "wasmi"
+    }
+
+    fn version(&self) -> &'static str {
+        "2.0"
+    }
+
+    fn support(&self, feature: Feature) -> Support {
+        support(feature)
+    }
+
+    fn features(&self) -> FeatureSet {
+        self.features
+    }
+
+    fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Self::Module> {
+        wasmi::Module::new(&self.engine, wasm).map_err(compile_error)
+    }
+
+    fn validate(&self, wasm: &[u8]) -> Result<()> {
+        wasmi::Module::validate(&self.engine, wasm).map_err(compile_error)
+    }
+
+    fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
+        let l = self.config.resource_limits();
+        let mut b = wasmi::StoreLimitsBuilder::new();
+        if let Some(v) = l.max_memory_bytes {
+            b = b.memory_size(v);
+        }
+        if let Some(v) = l.max_table_elements {
+            b = b.table_elements(v);
+        }
+        if let Some(v) = l.max_instances {
+            b = b.instances(v);
+        }
+        if let Some(v) = l.max_tables {
+            b = b.tables(v);
+        }
+        if let Some(v) = l.max_memories {
+            b = b.memories(v);
+        }
+        let mut store = wasmi::Store::new(&self.engine, StoreData { user: data, limits: b.build() });
+        store.limiter(|d| &mut d.limits);
+        WasmiStore { store, engine: self.clone() }
+    }
+
+    fn linker<T: 'static>(&self) -> Self::Linker<T> {
+        WasmiLinker { linker: wasmi::Linker::new(&self.engine) }
+    }
+}
+
+/// Dynamic values as typed slots (wasmi's host calling convention).
+struct Vals<'a>(&'a [wasmi::Val]);
+struct ValsMut<'a>(&'a mut [wasmi::Val]);
+
+impl SlotsIn for Vals<'_> {
+    fn get_i32(&self, i: usize) -> i32 {
+        self.0[i].i32().unwrap_or_default()
+    }
+    fn get_i64(&self, i: usize) -> i64 {
+        self.0[i].i64().unwrap_or_default()
+    }
+    fn get_f32(&self, i: usize) -> u32 {
+        self.0[i].f32().map(|f| f.to_bits()).unwrap_or_default()
+    }
+    fn get_f64(&self, i: usize) -> u64 {
+        self.0[i].f64().map(|f| f.to_bits()).unwrap_or_default()
+    }
+    fn get_v128(&self, i: usize) -> u128 {
+        match &self.0[i] {
+            wasmi::Val::V128(v) => v.as_u128(),
+            _ => 0,
+        }
+    }
+}
+
+impl SlotsOut for ValsMut<'_> {
+    fn set_i32(&mut self, i: usize, v: i32) {
+        self.0[i] = wasmi::Val::I32(v);
+    }
+    fn set_i64(&mut self, i: usize, v: i64) {
+        self.0[i] = wasmi::Val::I64(v);
+    }
+    fn set_f32(&mut self, i: usize, v: u32) {
+        self.0[i] = wasmi::Val::F32(wasmi::F32::from_bits(v));
+    }
+    fn set_f64(&mut self, i: usize, v: u64) {
+        self.0[i] = wasmi::Val::F64(wasmi::F64::from_bits(v));
+    }
+    fn set_v128(&mut self, i: usize, v: u128) {
+        self.0[i] = wasmi::Val::V128(wasmi::V128::from(v));
+    }
+}
+
+fn zeros(n: usize) -> ValBuf<wasmi::Val> {
+    smallvec::smallvec![wasmi::Val::I32(0); n]
+}
+
+fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
+    ty: FuncType,
+    f: F,
+) -> impl Fn(wasmi::Caller<'_, StoreData<T>>, &[wasmi::Val], &mut [wasmi::Val]) -> Result<(), wasmi::Error>
++ Send
++ Sync
++ 'static {
+    move |caller, params, results| {
+        let ps: ValBuf<Val<Wasmi>> = params.iter().map(from_val).collect();
+        let mut rs: ValBuf<Val<Wasmi>> = smallvec::smallvec![Val::I32(0); results.len()];
+        default_results(ty.results(), &mut rs);
+        f.invoke(Caller::from_backend(WasmiCaller { caller }), &ty, &ps, &mut rs)
+            .map_err(host_error)?;
+        for (out, v) in results.iter_mut().zip(&rs) {
+            *out = val(v);
+        }
+        Ok(())
+    }
+}
+
+fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P, R>>(
+    f: F,
+) -> impl Fn(wasmi::Caller<'_, StoreData<T>>, &[wasmi::Val], &mut [wasmi::Val]) -> Result<(), wasmi::Error>
++ Send
++ Sync
++ 'static {
+    move |caller, params, results| {
+        let args = P::load(&Vals(params));
+        f.invoke(Caller::from_backend(WasmiCaller { caller }), args)
+            .map_err(host_error)?
+            .store(&mut ValsMut(results));
+        Ok(())
+    }
+}
+
+fn fuel_off() -> Error {
+    Error::Unsupported { feature: Feature::Fuel, engine: "wasmi" }
+}
+
+fn to_extern(e: &Extern<Wasmi>) -> wasmi::Extern {
+    match e {
+        Extern::Func(f) => wasmi::Extern::Func(*f.as_native()),
+        Extern::Memory(m) => wasmi::Extern::Memory(*m.as_native()),
+        Extern::Table(t) => wasmi::Extern::Table(*t.as_native()),
+        Extern::Global(g) => wasmi::Extern::Global(*g.as_native()),
+    }
+}
+
+fn from_extern(e: wasmi::Extern) -> Extern<Wasmi> {
+    match e {
+        wasmi::Extern::Func(f) => Extern::Func(Func::from_native(f)),
+        wasmi::Extern::Memory(m) => Extern::Memory(Memory::from_native(m)),
+        wasmi::Extern::Table(t) => Extern::Table(Table::from_native(t)),
+        wasmi::Extern::Global(g) => Extern::Global(Global::from_native(g)),
+    }
+}
+
+/// Host values behind an `externref` are boxed once by the API.
+struct BoxedAny(Box<dyn Any + Send + Sync>);
+
+/// Reaching the native context from a store or a caller, so that both get the
+/// single [`ContextBackend`] implementation below.
+trait Native {
+    type T: 'static;
+    fn cx(&self) -> wasmi::StoreContext<'_, StoreData<Self::T>>;
+    fn cx_mut(&mut self) -> wasmi::StoreContextMut<'_, StoreData<Self::T>>;
+    fn user(&self) -> &Self::T;
+    fn user_mut(&mut self) -> &mut Self::T;
+}
+
+impl<T: 'static> Native for WasmiStore<T> {
+    type T = T;
+    fn cx(&self) -> wasmi::StoreContext<'_, StoreData<T>> {
+        wasmi::AsContext::as_context(&self.store)
+    }
+    fn cx_mut(&mut self) -> wasmi::StoreContextMut<'_, StoreData<T>> {
+        wasmi::AsContextMut::as_context_mut(&mut self.store)
+    }
+    fn user(&self) -> &T {
+        &self.store.data().user
+    }
+    fn user_mut(&mut self) -> &mut T {
+        &mut self.store.data_mut().user
+    }
+}
+
+impl<T: 'static> Native for WasmiCaller<'_, T> {
+    type T = T;
+    fn cx(&self) -> wasmi::StoreContext<'_, StoreData<T>> {
+        wasmi::AsContext::as_context(&self.caller)
+    }
+    fn cx_mut(&mut self) -> wasmi::StoreContextMut<'_, StoreData<T>> {
+        wasmi::AsContextMut::as_context_mut(&mut self.caller)
+    }
+    fn user(&self) -> &T {
+        &self.caller.data().user
+    }
+    fn user_mut(&mut self) -> &mut T {
+        &mut self.caller.data_mut().user
+    }
+}
+
+macro_rules! context_backend {
+    ($($ty:ty),*) => {$(
+impl<T: 'static> ContextBackend<Wasmi> for $ty {
+    type Data = T;
+
+    fn data(&self) -> &T {
+        self.user()
+    }
+    fn data_mut(&mut self) -> &mut T {
+        self.user_mut()
+    }
+    fn get_fuel(&self) -> Result<u64> {
+        self.cx().get_fuel().map_err(|_| fuel_off())
+    }
+    fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.cx_mut().set_fuel(fuel).map_err(|_| fuel_off())
+    }
+
+    fn func_ty(&self, f: &wasmi::Func) -> FuncType {
+        from_func_type(&f.ty(self.cx()))
+    }
+    #[inline]
+    fn func_call(&mut self, f: &wasmi::Func, params: &[Val<Wasmi>], results: &mut [Val<Wasmi>]) -> Result<()> {
+        let ps: ValBuf<wasmi::Val> = params.iter().map(val).collect();
+        let mut rs = zeros(results.len());
+        f.call(self.cx_mut(), &ps, &mut rs).map_err(error)?;
+        for (out, v) in results.iter_mut().zip(&rs) {
+            *out = from_val(v);
+        }
+        Ok(())
+    }
+    #[inline]
+    fn func_call_typed<P: WasmTyList, R: WasmTyList>(&mut self, f: &wasmi::Func, params: P) -> Result<R> {
+        let mut ps = zeros(P::LEN);
+        params.store(&mut ValsMut(&mut ps));
+        let mut rs = zeros(R::LEN);
+        f.call(self.cx_mut(), &ps, &mut rs).map_err(error)?;
+        Ok(R::load(&Vals(&rs)))
+    }
+    fn func_new<F: UntypedHostFunc<Wasmi, T>>(&mut self, ty: FuncType, f: F) -> Result<wasmi::Func> {
+        let native = func_type(&ty)?;
+        Ok(wasmi::Func::new(self.cx_mut(), native, untyped_host(ty, f)))
+    }
+    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P, R>>(&mut self, f: F) -> Result<wasmi::Func> {
+        let native = func_type(&F::func_type())?;
+        Ok(wasmi::Func::new(self.cx_mut(), native, typed_host(f)))
+    }
+
+    fn memory_new(&mut self, ty: MemoryType) -> Result<wasmi::Memory> {
+        wasmi::Memory::new(self.cx_mut(), memory_type(&ty)?).map_err(error)
+    }
+    fn memory_ty(&self, m: &wasmi::Memory) -> MemoryType {
+        let native = m.ty(self.cx());
+        let pages = m.size(self.cx());
+        let bytes = m.data_size(self.cx()) as u64;
+        let page_size_log2 = match bytes.checked_div(pages) {
+            Some(size) if size.is_power_of_two() => size.trailing_zeros() as u8,
+            _ => 16,
+        };
+        MemoryType {
+            minimum: pages,
+            maximum: native.maximum(),
+            shared: false,
+            memory64: native.is_64(),
+            page_size_log2,
+        }
+    }
+    fn memory_data<'a>(&'a self, m: &wasmi::Memory) -> &'a [u8] {
+        m.data(self.cx())
+    }
+    fn memory_data_mut<'a>(&'a mut self, m: &wasmi::Memory) -> &'a mut [u8] {
+        m.data_mut(self.cx_mut())
+    }
+    fn memory_grow(&mut self, m: &wasmi::Memory, delta: u64) -> Result<u64> {
+        m.grow(self.cx_mut(), delta).map_err(|e| Error::Access(format!("memory.grow by {delta} pages failed: {e}")))
+    }
+
+    fn table_new(&mut self, ty: TableType, init: Val<Wasmi>) -> Result<wasmi::Table> {
+        wasmi::Table::new(self.cx_mut(), table_type(&ty)?, to_ref(&init)?).map_err(error)
+    }
+    fn table_ty(&self, t: &wasmi::Table) -> TableType {
+        let mut ty = from_table_type(&t.ty(self.cx()));
+        ty.minimum = t.size(self.cx());
+        ty
+    }
+    fn table_size(&self, t: &wasmi::Table) -> u64 {
+        t.size(self.cx())
+    }
+    fn table_grow(&mut self, t: &wasmi::Table, delta: u64, init: Val<Wasmi>) -> Result<u64> {
+        t.grow(self.cx_mut(), delta, to_ref(&init)?)
+            .map_err(|e| Error::Access(format!("table.grow by {delta} failed: {e}")))
+    }
+    fn table_get(&mut self, t: &wasmi::Table, index: u64) -> Option<Val<Wasmi>> {
+        t.get(self.cx(), index).map(|r| from_ref(&r))
+    }
+    fn table_set(&mut self, t: &wasmi::Table, index: u64, v: Val<Wasmi>) -> Result<()> {
+        t.set(self.cx_mut(), index, to_ref(&v)?).map_err(|e| Error::Access(e.to_string()))
+    }
+
+    fn global_new(&mut self, ty: GlobalType, v: Val<Wasmi>) -> Result<wasmi::Global> {
+        val_type(&ty.content)?;
+        Ok(wasmi::Global::new(self.cx_mut(), val(&v), mutability(ty.mutability)))
+    }
+    fn global_ty(&self, g: &wasmi::Global) -> GlobalType {
+        from_global_type(&g.ty(self.cx()))
+    }
+    fn global_get(&mut self, g: &wasmi::Global) -> Val<Wasmi> {
+        from_val(&g.get(self.cx()))
+    }
+    fn global_set(&mut self, g: &wasmi::Global, v: Val<Wasmi>) -> Result<()> {
+        g.set(self.cx_mut(), val(&v)).map_err(|e| Error::Access(e.to_string()))
+    }
+
+    fn externref_new(&mut self, value: Box<dyn Any + Send + Sync>) -> Result<wasmi::ExternRef> {
+        Ok(wasmi::ExternRef::new(self.cx_mut(), BoxedAny(value)))
+    }
+    fn externref_data<'a>(&'a self, r: &wasmi::ExternRef) -> Option<&'a (dyn Any + Send + Sync)> {
+        r.data(self.cx()).downcast_ref::<BoxedAny>().map(|b| &*b.0)
+    }
+
+    fn instantiate(&mut self, module: &wasmi::Module, imports: &[Extern<Wasmi>]) -> Result<wasmi::Instance> {
+        let natives: Vec<wasmi::Extern> = imports.iter().map(to_extern).collect();
+        wasmi::Instance::new(self.cx_mut(), module, &natives).map_err(error)
+    }
+    fn instance_export(&mut self, instance: &wasmi::Instance, name: &str) -> Option<Extern<Wasmi>> {
+        instance.get_export(self.cx(), name).map(from_extern)
+    }
+}
+    )*};
+}
+
+context_backend!(WasmiStore<T>, WasmiCaller<'_, T>);
+
+impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
+    fn engine(&self) -> &Wasmi {
+        &self.engine
+    }
+    fn into_data(self) -> T {
+        self.store.into_data().user
+    }
+}
+
+impl<T: 'static> CallerBackend<Wasmi> for WasmiCaller<'_, T> {
+    fn get_export(&mut self, name: &str) -> Option<Extern<Wasmi>> {
+        self.caller.get_export(name).map(from_extern)
+    }
+}
+
+/// A wasmi linker (see [`wasm_run_api::Linker`]).
+pub struct WasmiLinker<T: 'static> {
+    linker: wasmi::Linker<StoreData<T>>,
+}
+
+impl<T: 'static> WasmiLinker<T> {
+    /// The native linker (escape hatch).
+    pub fn as_native(&mut self) -> &mut wasmi::Linker<StoreData<T>> {
+        &mut self.linker
+    }
+}
+
+fn define_error(module: &str, name: &str, e: wasmi::errors::LinkerError) -> Error {
+    let text = e.to_string();
+    if text.contains("already") || text.contains("duplicate") {
+        Error::Link(LinkError::Duplicate { module: module.into(), name: name.into() })
+    } else {
+        Error::Link(LinkError::Other(text))
+    }
+}
+
+impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
+    fn define(&mut self, _store: &WasmiStore<T>, module: &str, name: &str, item: Extern<Wasmi>) -> Result<()> {
+        self.linker.define(module, name, to_extern(&item)).map(|_| ()).map_err(|e| define_error(module, name, e))
+    }
+
+    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P, R>>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: F,
+    ) -> Result<()> {
+        let ty = func_type(&F::func_type())?;
+        self.linker.func_new(module, name, ty, typed_host(f)).map(|_| ()).map_err(|e| define_error(module, name, e))
+    }
+
+    fn func_new<F: UntypedHostFunc<Wasmi, T>>(&mut self, module: &str, name: &str, ty: FuncType, f: F) -> Result<()> {
+        let native = func_type(&ty)?;
+        self.linker
+            .func_new(module, name, native, untyped_host(ty, f))
+            .map(|_| ())
+            .map_err(|e| define_error(module, name, e))
+    }
+
+    fn get(&self, store: &mut WasmiStore<T>, module: &str, name: &str) -> Option<Extern<Wasmi>> {
+        self.linker.get(&store.store, module, name).map(from_extern)
+    }
+
+    fn instantiate(&self, store: &mut WasmiStore<T>, module: &wasmi::Module) -> Result<wasmi::Instance> {
+        self.linker.instantiate_and_start(&mut store.store, module).map_err(error)
+    }
+
+    fn allow_shadowing(&mut self, allow: bool) {
+        self.linker.allow_shadowing(allow);
+    }
+}
+
