@@ -1,1 +1,52 @@
-//! placeholder
+//! **wasm-run**: one Rust API over several WebAssembly engines.
+//!
+//! Write a program once against this API and run it on
+//! [wasmtime](https://docs.rs/wasmtime) (Cranelift JIT: fastest, every
+//! proposal, threads) or [wasmi](https://docs.rs/wasmi) (interpreter: small,
+//! fast to start, runs where a JIT cannot), chosen by cargo feature (static
+//! dispatch, zero cost) or at run time with [`AnyEngine`].
+//!
+//! ```
+//! use wasm_run::{AnyEngine, Caller, Config, Engine, Linker, Module, Result, Store};
+//!
+//! /// Runs unchanged on every backend.
+//! fn run<E: Engine>(engine: &E) -> Result<i64> {
+//!     let module = Module::new(engine, r#"
+//!         (module
+//!           (import "host" "scale" (func $scale (param i64) (result i64)))
+//!           (func (export "run") (param i64) (result i64)
+//!             (call $scale (i64.add (local.get 0) (i64.const 1)))))
+//!     "#)?;
+//!     let mut store = Store::new(engine, 10_i64);
+//!     let mut linker = Linker::new(engine);
+//!     linker.func_wrap("host", "scale", |caller: Caller<'_, E, i64>, x: i64| Ok(x * *caller.data()))?;
+//!     let instance = linker.instantiate(&mut store, &module)?;
+//!     let run = instance.get_typed_func::<i64, i64>(&mut store, "run")?;
+//!     run.call(&mut store, 4)
+//! }
+//!
+//! # #[cfg(all(feature = "wasmtime", feature = "wasmi"))] {
+//! assert_eq!(run(&wasm_run::Wasmtime::new(&Config::new())?)?, 50);
+//! assert_eq!(run(&wasm_run::Wasmi::new(&Config::new())?)?, 50);
+//! # }
+//! assert_eq!(run(&AnyEngine::by_name(AnyEngine::DEFAULT, &Config::new())?)?, 50);
+//! # Ok::<(), wasm_run::Error>(())
+//! ```
+//!
+//! Cargo features: `wasmtime` and `wasmi` select the backends (both on by
+//! default), `cli` builds the `wasm-run` command-line tool.
+
+#![warn(missing_docs)]
+
+#[cfg(not(any(feature = "wasmtime", feature = "wasmi")))]
+compile_error!("wasm-run needs at least one backend: enable the `wasmtime` or `wasmi` feature");
+
+pub mod any;
+
+pub use any::{AnyEngine, BACKENDS};
+pub use wasm_run_api::*;
+
+#[cfg(feature = "wasmi")]
+pub use wasm_run_wasmi::{self as wasmi_backend, Wasmi};
+#[cfg(feature = "wasmtime")]
+pub use wasm_run_wasmtime::{self as wasmtime_backend, Wasmtime};

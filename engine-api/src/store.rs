@@ -79,6 +79,10 @@ impl<'a, E: Engine, T: 'static> Caller<'a, E, T> {
     pub fn from_backend(inner: E::Caller<'a, T>) -> Self {
         Caller { inner }
     }
+    /// Unwraps the backend caller (used by adapters such as `AnyEngine`).
+    pub fn into_backend(self) -> E::Caller<'a, T> {
+        self.inner
+    }
     /// The host state.
     pub fn data(&self) -> &T {
         self.inner.data()

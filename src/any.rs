@@ -1,0 +1,584 @@
+//! [`AnyEngine`]: a backend chosen at run time that implements the same traits
+//! as the static backends, by matching once per operation.
+
+use std::any::Any;
+use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
+use wasm_run_api::host::ValBuf;
+use wasm_run_api::{
+    Caller, Config, Error, Extern, ExternRef, Feature, FeatureSet, Func, FuncType, Global,
+    GlobalType, HostFunc, Memory, MemoryType, Result, Support, Table, TableType, UntypedHostFunc,
+    Val, WasmTyList,
+};
+
+#[cfg(feature = "wasmi")]
+use wasm_run_wasmi::Wasmi;
+#[cfg(feature = "wasmtime")]
+use wasm_run_wasmtime::Wasmtime;
+
+/// Names of the backends compiled into this build, default first.
+pub const BACKENDS: &[&str] = &[
+    #[cfg(feature = "wasmtime")]
+    "wasmtime",
+    #[cfg(feature = "wasmi")]
+    "wasmi",
+];
+
+/// Declares an enum with one variant per compiled-in backend.
+macro_rules! any_enum {
+    ($(#[$doc:meta])* $name:ident $([$($g:tt)*])?, $wt:ty, $wi:ty $(, $derive:ident)*) => {
+        $(#[$doc])*
+        #[derive($($derive),*)]
+        #[non_exhaustive]
+        pub enum $name $(<$($g)*>)? {
+            /// wasmtime.
+            #[cfg(feature = "wasmtime")]
+            Wasmtime($wt),
+            /// wasmi.
+            #[cfg(feature = "wasmi")]
+            Wasmi($wi),
+        }
+    };
+}
+
+/// Runs `$body` with `$x` bound to the inner value and `$B` naming the backend
+/// type, in every compiled-in arm.
+macro_rules! each {
+    ($e:expr, $Enum:ident, $x:ident, $B:ident => $body:expr) => {
+        match $e {
+            #[cfg(feature = "wasmtime")]
+            $Enum::Wasmtime($x) => {
+                #[allow(unused)]
+                type $B = Wasmtime;
+                $body
+            }
+            #[cfg(feature = "wasmi")]
+            $Enum::Wasmi($x) => {
+                #[allow(unused)]
+                type $B = Wasmi;
+                $body
+            }
+        }
+    };
+}
+
+any_enum!(
+    /// An engine selected at run time, by name or by default.
+    ///
+    /// ```
+    /// use wasm_run::{AnyEngine, Config, Engine};
+    /// let engine = AnyEngine::by_name("wasmi", &Config::new())?;
+    /// assert_eq!(engine.name(), "wasmi");
+    /// # Ok::<(), wasm_run::Error>(())
+    /// ```
+    AnyEngine, Wasmtime, Wasmi, Clone, Debug
+);
+any_enum!(
+    /// A compiled module of any backend.
+    AnyModule, wasmtime::Module, wasmi::Module, Clone
+);
+any_enum!(
+    /// A function handle of any backend.
+    AnyFunc, wasmtime::Func, wasmi::Func, Clone, Copy, Debug
+);
+any_enum!(
+    /// A memory handle of any backend.
+    AnyMemory, wasmtime::Memory, wasmi::Memory, Clone, Copy, Debug
+);
+any_enum!(
+    /// A table handle of any backend.
+    AnyTable, wasmtime::Table, wasmi::Table, Clone, Copy, Debug
+);
+any_enum!(
+    /// A global handle of any backend.
+    AnyGlobal, wasmtime::Global, wasmi::Global, Clone, Copy, Debug
+);
+any_enum!(
+    /// An external reference of any backend.
+    AnyExternRef, wasmtime::Rooted<wasmtime::ExternRef>, wasmi::ExternRef, Clone, Copy, Debug
+);
+any_enum!(
+    /// An instance handle of any backend.
+    AnyInstance, wasmtime::Instance, wasmi::Instance, Clone, Copy, Debug
+);
+any_enum!(
+    /// A host function's context on any backend.
+    AnyCaller['a, T: 'static],
+    <Wasmtime as Engine>::Caller<'a, T>,
+    <Wasmi as Engine>::Caller<'a, T>
+);
+any_enum!(
+    /// A store of any backend (inner part of [`AnyStore`]).
+    AnyStoreInner[T: 'static],
+    <Wasmtime as Engine>::Store<T>,
+    <Wasmi as Engine>::Store<T>
+);
+any_enum!(
+    /// A linker of any backend.
+    AnyLinker[T: 'static],
+    <Wasmtime as Engine>::Linker<T>,
+    <Wasmi as Engine>::Linker<T>
+);
+
+/// A store of any backend.
+pub struct AnyStore<T: 'static> {
+    engine: AnyEngine,
+    inner: AnyStoreInner<T>,
+}
+
+impl<T: 'static> AnyStore<T> {
+    /// The backend store.
+    pub fn inner_mut(&mut self) -> &mut AnyStoreInner<T> {
+        &mut self.inner
+    }
+}
+
+fn mismatch() -> Error {
+    Error::WrongStore
+}
+
+#[track_caller]
+fn foreign_handle() -> ! {
+    panic!("wasm-run: a handle of one backend was used with a store of another backend")
+}
+
+/// A backend that can be a member of [`AnyEngine`]: how its handles convert to
+/// and from the `Any*` enums. Written once per backend; everything else in this
+/// module is generic over it.
+pub trait Member: Engine {
+    /// This backend's engine inside an [`AnyEngine`].
+    fn engine_of(e: &AnyEngine) -> Option<&Self>;
+    /// Wraps this backend's engine.
+    fn any_engine(e: Self) -> AnyEngine;
+    /// Wraps a module.
+    fn module_up(m: Self::Module) -> AnyModule;
+    /// Unwraps a module.
+    fn module_down(m: &AnyModule) -> Option<&Self::Module>;
+    /// Wraps a caller.
+    fn caller_up<T: 'static>(c: Self::Caller<'_, T>) -> AnyCaller<'_, T>;
+    /// Wraps a store.
+    fn store_up<T: 'static>(s: Self::Store<T>) -> AnyStoreInner<T>;
+    /// Wraps a linker.
+    fn linker_up<T: 'static>(l: Self::Linker<T>) -> AnyLinker<T>;
+    /// Unwraps a store.
+    fn store_down<T: 'static>(s: &AnyStoreInner<T>) -> Option<&Self::Store<T>>;
+    /// Unwraps a store, mutably.
+    fn store_down_mut<T: 'static>(s: &mut AnyStoreInner<T>) -> Option<&mut Self::Store<T>>;
+    /// Handle conversions.
+    fn func_up(x: Self::Func) -> AnyFunc;
+    /// Handle conversions.
+    fn func_down(x: &AnyFunc) -> Option<Self::Func>;
+    /// Handle conversions.
+    fn memory_up(x: Self::Memory) -> AnyMemory;
+    /// Handle conversions.
+    fn memory_down(x: &AnyMemory) -> Option<Self::Memory>;
+    /// Handle conversions.
+    fn table_up(x: Self::Table) -> AnyTable;
+    /// Handle conversions.
+    fn table_down(x: &AnyTable) -> Option<Self::Table>;
+    /// Handle conversions.
+    fn global_up(x: Self::Global) -> AnyGlobal;
+    /// Handle conversions.
+    fn global_down(x: &AnyGlobal) -> Option<Self::Global>;
+    /// Handle conversions.
+    fn externref_up(x: Self::ExternRef) -> AnyExternRef;
+    /// Handle conversions.
+    fn externref_down(x: &AnyExternRef) -> Option<Self::ExternRef>;
+    /// Handle conversions.
+    fn instance_up(x: Self::Instance) -> AnyInstance;
+    /// Handle conversions.
+    fn instance_down(x: &AnyInstance) -> Option<Self::Instance>;
+}
+
+macro_rules! member {
+    ($feature:literal, $B:ident) => {
+        #[cfg(feature = $feature)]
+        impl Member for $B {
+            fn engine_of(e: &AnyEngine) -> Option<&Self> {
+                #[allow(irrefutable_let_patterns)]
+                if let AnyEngine::$B(x) = e { Some(x) } else { None }
+            }
+            fn any_engine(e: Self) -> AnyEngine {
+                AnyEngine::$B(e)
+            }
+            fn module_up(m: Self::Module) -> AnyModule {
+                AnyModule::$B(m)
+            }
+            fn module_down(m: &AnyModule) -> Option<&Self::Module> {
+                #[allow(irrefutable_let_patterns)]
+                if let AnyModule::$B(x) = m { Some(x) } else { None }
+            }
+            fn caller_up<T: 'static>(c: Self::Caller<'_, T>) -> AnyCaller<'_, T> {
+                AnyCaller::$B(c)
+            }
+            fn store_up<T: 'static>(s: Self::Store<T>) -> AnyStoreInner<T> {
+                AnyStoreInner::$B(s)
+            }
+            fn linker_up<T: 'static>(l: Self::Linker<T>) -> AnyLinker<T> {
+                AnyLinker::$B(l)
+            }
+            fn store_down<T: 'static>(s: &AnyStoreInner<T>) -> Option<&Self::Store<T>> {
+                #[allow(irrefutable_let_patterns)]
+                if let AnyStoreInner::$B(x) = s { Some(x) } else { None }
+            }
+            fn store_down_mut<T: 'static>(s: &mut AnyStoreInner<T>) -> Option<&mut Self::Store<T>> {
+                #[allow(irrefutable_let_patterns)]
+                if let AnyStoreInner::$B(x) = s { Some(x) } else { None }
+            }
+            member!(@handle $B, func_up, func_down, AnyFunc, Func);
+            member!(@handle $B, memory_up, memory_down, AnyMemory, Memory);
+            member!(@handle $B, table_up, table_down, AnyTable, Table);
+            member!(@handle $B, global_up, global_down, AnyGlobal, Global);
+            member!(@handle $B, externref_up, externref_down, AnyExternRef, ExternRef);
+            member!(@handle $B, instance_up, instance_down, AnyInstance, Instance);
+        }
+    };
+    (@handle $B:ident, $up:ident, $down:ident, $Any:ident, $assoc:ident) => {
+        fn $up(x: Self::$assoc) -> $Any {
+            $Any::$B(x)
+        }
+        fn $down(x: &$Any) -> Option<Self::$assoc> {
+            #[allow(irrefutable_let_patterns)]
+            if let $Any::$B(x) = x { Some(*x) } else { None }
+        }
+    };
+}
+
+member!("wasmtime", Wasmtime);
+member!("wasmi", Wasmi);
+
+/// A value of backend `B` as a value of [`AnyEngine`].
+pub fn val_up<B: Member>(v: &Val<B>) -> Val<AnyEngine> {
+    match *v {
+        Val::I32(x) => Val::I32(x),
+        Val::I64(x) => Val::I64(x),
+        Val::F32(x) => Val::F32(x),
+        Val::F64(x) => Val::F64(x),
+        Val::V128(x) => Val::V128(x),
+        Val::FuncRef(f) => Val::FuncRef(f.map(|f| Func::from_native(B::func_up(*f.as_native())))),
+        Val::ExternRef(r) => {
+            Val::ExternRef(r.map(|r| ExternRef::from_native(B::externref_up(*r.as_native()))))
+        }
+    }
+}
+
+/// A value of [`AnyEngine`] as a value of backend `B`; references of another
+/// backend are [`Error::WrongStore`].
+pub fn val_down<B: Member>(v: &Val<AnyEngine>) -> Result<Val<B>> {
+    Ok(match *v {
+        Val::I32(x) => Val::I32(x),
+        Val::I64(x) => Val::I64(x),
+        Val::F32(x) => Val::F32(x),
+        Val::F64(x) => Val::F64(x),
+        Val::V128(x) => Val::V128(x),
+        Val::FuncRef(None) => Val::FuncRef(None),
+        Val::FuncRef(Some(f)) => {
+            Val::FuncRef(Some(Func::from_native(B::func_down(f.as_native()).ok_or_else(mismatch)?)))
+        }
+        Val::ExternRef(None) => Val::ExternRef(None),
+        Val::ExternRef(Some(r)) => Val::ExternRef(Some(ExternRef::from_native(
+            B::externref_down(r.as_native()).ok_or_else(mismatch)?,
+        ))),
+    })
+}
+
+fn extern_up<B: Member>(e: Extern<B>) -> Extern<AnyEngine> {
+    match e {
+        Extern::Func(x) => Extern::Func(Func::from_native(B::func_up(*x.as_native()))),
+        Extern::Memory(x) => Extern::Memory(Memory::from_native(B::memory_up(*x.as_native()))),
+        Extern::Table(x) => Extern::Table(Table::from_native(B::table_up(*x.as_native()))),
+        Extern::Global(x) => Extern::Global(Global::from_native(B::global_up(*x.as_native()))),
+    }
+}
+
+fn extern_down<B: Member>(e: &Extern<AnyEngine>) -> Result<Extern<B>> {
+    Ok(match e {
+        Extern::Func(x) => Extern::Func(Func::from_native(B::func_down(x.as_native()).ok_or_else(mismatch)?)),
+        Extern::Memory(x) => {
+            Extern::Memory(Memory::from_native(B::memory_down(x.as_native()).ok_or_else(mismatch)?))
+        }
+        Extern::Table(x) => Extern::Table(Table::from_native(B::table_down(x.as_native()).ok_or_else(mismatch)?)),
+        Extern::Global(x) => {
+            Extern::Global(Global::from_native(B::global_down(x.as_native()).ok_or_else(mismatch)?))
+        }
+    })
+}
+
+fn down<X, B>(x: Option<X>) -> X {
+    let _ = std::marker::PhantomData::<B>;
+    x.unwrap_or_else(|| foreign_handle())
+}
+
+/// Adapts a host function written for [`AnyEngine`] to backend `B`.
+struct Adapt<F>(F);
+
+impl<B, T, P, R, F> HostFunc<B, T, P, R> for Adapt<F>
+where
+    B: Member,
+    T: 'static,
+    P: WasmTyList,
+    R: WasmTyList,
+    F: HostFunc<AnyEngine, T, P, R>,
+{
+    #[inline]
+    fn call(&self, caller: Caller<'_, B, T>, params: P) -> Result<R> {
+        self.0.call(Caller::from_backend(B::caller_up(caller.into_backend())), params)
+    }
+}
+
+impl<B, T, F> UntypedHostFunc<B, T> for Adapt<F>
+where
+    B: Member,
+    T: 'static,
+    F: UntypedHostFunc<AnyEngine, T>,
+{
+    fn call(&self, caller: Caller<'_, B, T>, params: &[Val<B>], results: &mut [Val<B>]) -> Result<()> {
+        let ps: ValBuf<Val<AnyEngine>> = params.iter().map(val_up).collect();
+        let mut rs: ValBuf<Val<AnyEngine>> = results.iter().map(val_up).collect();
+        self.0.call(Caller::from_backend(B::caller_up(caller.into_backend())), &ps, &mut rs)?;
+        for (out, v) in results.iter_mut().zip(&rs) {
+            *out = val_down(v)?;
+        }
+        Ok(())
+    }
+}
+
+// Generic bodies of the context operations, written once for every member.
+
+fn call_dyn<B: Member, C: ContextBackend<B>>(
+    c: &mut C,
+    f: &AnyFunc,
+    params: &[Val<AnyEngine>],
+    results: &mut [Val<AnyEngine>],
+) -> Result<()> {
+    let f = B::func_down(f).ok_or_else(mismatch)?;
+    let ps: ValBuf<Val<B>> = params.iter().map(val_down).collect::<Result<_>>()?;
+    let mut rs: ValBuf<Val<B>> = smallvec::smallvec![Val::I32(0); results.len()];
+    c.func_call(&f, &ps, &mut rs)?;
+    for (out, v) in results.iter_mut().zip(&rs) {
+        *out = val_up(v);
+    }
+    Ok(())
+}
+
+fn instantiate_with<B: Member, C: ContextBackend<B>>(
+    c: &mut C,
+    module: &AnyModule,
+    imports: &[Extern<AnyEngine>],
+) -> Result<AnyInstance> {
+    let m = B::module_down(module).ok_or_else(mismatch)?;
+    let natives = imports.iter().map(extern_down::<B>).collect::<Result<Vec<_>>>()?;
+    c.instantiate(m, &natives).map(B::instance_up)
+}
+
+/// One [`ContextBackend`] implementation for both the store and the caller.
+macro_rules! any_context {
+    ($ty:ty, $Enum:ident, $($field:tt)*) => {
+impl<T: 'static> ContextBackend<AnyEngine> for $ty {
+    type Data = T;
+
+    fn data(&self) -> &T {
+        each!(&(*self)$($field)*, $Enum, c, B => c.data())
+    }
+    fn data_mut(&mut self) -> &mut T {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.data_mut())
+    }
+    fn get_fuel(&self) -> Result<u64> {
+        each!(&(*self)$($field)*, $Enum, c, B => c.get_fuel())
+    }
+    fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.set_fuel(fuel))
+    }
+    fn func_ty(&self, f: &AnyFunc) -> FuncType {
+        each!(&(*self)$($field)*, $Enum, c, B => c.func_ty(&down::<_, B>(B::func_down(f))))
+    }
+    #[inline]
+    fn func_call(&mut self, f: &AnyFunc, params: &[Val<AnyEngine>], results: &mut [Val<AnyEngine>]) -> Result<()> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => call_dyn::<B, _>(c, f, params, results))
+    }
+    #[inline]
+    fn func_call_typed<P: WasmTyList, R: WasmTyList>(&mut self, f: &AnyFunc, params: P) -> Result<R> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.func_call_typed::<P, R>(&B::func_down(f).ok_or_else(mismatch)?, params))
+    }
+    fn func_new<F: UntypedHostFunc<AnyEngine, T>>(&mut self, ty: FuncType, f: F) -> Result<AnyFunc> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.func_new(ty, Adapt(f)).map(B::func_up))
+    }
+    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<AnyEngine, T, P, R>>(&mut self, f: F) -> Result<AnyFunc> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.func_wrap::<P, R, _>(Adapt(f)).map(B::func_up))
+    }
+    fn memory_new(&mut self, ty: MemoryType) -> Result<AnyMemory> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.memory_new(ty).map(B::memory_up))
+    }
+    fn memory_ty(&self, m: &AnyMemory) -> MemoryType {
+        each!(&(*self)$($field)*, $Enum, c, B => c.memory_ty(&down::<_, B>(B::memory_down(m))))
+    }
+    fn memory_data<'a>(&'a self, m: &AnyMemory) -> &'a [u8] {
+        each!(&(*self)$($field)*, $Enum, c, B => c.memory_data(&down::<_, B>(B::memory_down(m))))
+    }
+    fn memory_data_mut<'a>(&'a mut self, m: &AnyMemory) -> &'a mut [u8] {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.memory_data_mut(&down::<_, B>(B::memory_down(m))))
+    }
+    fn memory_grow(&mut self, m: &AnyMemory, delta: u64) -> Result<u64> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.memory_grow(&B::memory_down(m).ok_or_else(mismatch)?, delta))
+    }
+    fn table_new(&mut self, ty: TableType, init: Val<AnyEngine>) -> Result<AnyTable> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.table_new(ty, val_down(&init)?).map(B::table_up))
+    }
+    fn table_ty(&self, t: &AnyTable) -> TableType {
+        each!(&(*self)$($field)*, $Enum, c, B => c.table_ty(&down::<_, B>(B::table_down(t))))
+    }
+    fn table_size(&self, t: &AnyTable) -> u64 {
+        each!(&(*self)$($field)*, $Enum, c, B => c.table_size(&down::<_, B>(B::table_down(t))))
+    }
+    fn table_grow(&mut self, t: &AnyTable, delta: u64, init: Val<AnyEngine>) -> Result<u64> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.table_grow(&B::table_down(t).ok_or_else(mismatch)?, delta, val_down(&init)?))
+    }
+    fn table_get(&mut self, t: &AnyTable, index: u64) -> Option<Val<AnyEngine>> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.table_get(&down::<_, B>(B::table_down(t)), index).map(|v| val_up(&v)))
+    }
+    fn table_set(&mut self, t: &AnyTable, index: u64, v: Val<AnyEngine>) -> Result<()> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.table_set(&B::table_down(t).ok_or_else(mismatch)?, index, val_down(&v)?))
+    }
+    fn global_new(&mut self, ty: GlobalType, v: Val<AnyEngine>) -> Result<AnyGlobal> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.global_new(ty, val_down(&v)?).map(B::global_up))
+    }
+    fn global_ty(&self, g: &AnyGlobal) -> GlobalType {
+        each!(&(*self)$($field)*, $Enum, c, B => c.global_ty(&down::<_, B>(B::global_down(g))))
+    }
+    fn global_get(&mut self, g: &AnyGlobal) -> Val<AnyEngine> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => val_up(&c.global_get(&down::<_, B>(B::global_down(g)))))
+    }
+    fn global_set(&mut self, g: &AnyGlobal, v: Val<AnyEngine>) -> Result<()> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.global_set(&B::global_down(g).ok_or_else(mismatch)?, val_down(&v)?))
+    }
+    fn externref_new(&mut self, value: Box<dyn Any + Send + Sync>) -> Result<AnyExternRef> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.externref_new(value).map(B::externref_up))
+    }
+    fn externref_data<'a>(&'a self, r: &AnyExternRef) -> Option<&'a (dyn Any + Send + Sync)> {
+        each!(&(*self)$($field)*, $Enum, c, B => c.externref_data(&B::externref_down(r)?))
+    }
+    fn instantiate(&mut self, module: &AnyModule, imports: &[Extern<AnyEngine>]) -> Result<AnyInstance> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => instantiate_with::<B, _>(c, module, imports))
+    }
+    fn instance_export(&mut self, instance: &AnyInstance, name: &str) -> Option<Extern<AnyEngine>> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.instance_export(&B::instance_down(instance)?, name).map(extern_up))
+    }
+}
+    };
+}
+
+any_context!(AnyStore<T>, AnyStoreInner, .inner);
+any_context!(AnyCaller<'_, T>, AnyCaller,);
+
+impl<T: 'static> StoreBackend<AnyEngine> for AnyStore<T> {
+    fn engine(&self) -> &AnyEngine {
+        &self.engine
+    }
+    fn into_data(self) -> T {
+        each!(self.inner, AnyStoreInner, s, B => s.into_data())
+    }
+}
+
+impl<T: 'static> CallerBackend<AnyEngine> for AnyCaller<'_, T> {
+    fn get_export(&mut self, name: &str) -> Option<Extern<AnyEngine>> {
+        each!(self, AnyCaller, c, B => c.get_export(name).map(extern_up))
+    }
+}
+
+impl<T: 'static> LinkerBackend<AnyEngine, T> for AnyLinker<T> {
+    fn define(&mut self, store: &AnyStore<T>, module: &str, name: &str, item: Extern<AnyEngine>) -> Result<()> {
+        each!(self, AnyLinker, l, B => l.define(B::store_down(&store.inner).ok_or_else(mismatch)?, module, name, extern_down(&item)?))
+    }
+    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<AnyEngine, T, P, R>>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: F,
+    ) -> Result<()> {
+        each!(self, AnyLinker, l, B => l.func_wrap::<P, R, _>(module, name, Adapt(f)))
+    }
+    fn func_new<F: UntypedHostFunc<AnyEngine, T>>(&mut self, module: &str, name: &str, ty: FuncType, f: F) -> Result<()> {
+        each!(self, AnyLinker, l, B => l.func_new(module, name, ty, Adapt(f)))
+    }
+    fn get(&self, store: &mut AnyStore<T>, module: &str, name: &str) -> Option<Extern<AnyEngine>> {
+        each!(self, AnyLinker, l, B => l.get(B::store_down_mut(&mut store.inner)?, module, name).map(extern_up))
+    }
+    fn instantiate(&self, store: &mut AnyStore<T>, module: &AnyModule) -> Result<AnyInstance> {
+        each!(self, AnyLinker, l, B => {
+            let s = B::store_down_mut(&mut store.inner).ok_or_else(mismatch)?;
+            l.instantiate(s, B::module_down(module).ok_or_else(mismatch)?).map(B::instance_up)
+        })
+    }
+    fn allow_shadowing(&mut self, allow: bool) {
+        each!(self, AnyLinker, l, B => l.allow_shadowing(allow))
+    }
+}
+
+impl AnyEngine {
+    /// The backend used when the caller does not choose: wasmtime when compiled
+    /// in (fastest), otherwise wasmi.
+    pub const DEFAULT: &'static str = BACKENDS[0];
+
+    /// Creates the backend called `name` (`"wasmtime"` or `"wasmi"`).
+    pub fn by_name(name: &str, config: &Config) -> Result<Self> {
+        match name {
+            #[cfg(feature = "wasmtime")]
+            "wasmtime" => Wasmtime::new(config).map(AnyEngine::Wasmtime),
+            #[cfg(feature = "wasmi")]
+            "wasmi" => Wasmi::new(config).map(AnyEngine::Wasmi),
+            other => Err(Error::Engine(format!(
+                "unknown engine `{other}`; compiled in: {}",
+                BACKENDS.join(", ")
+            ))),
+        }
+    }
+
+    /// Wraps a static backend.
+    pub fn from_backend<B: Member>(engine: B) -> Self {
+        B::any_engine(engine)
+    }
+}
+
+impl Engine for AnyEngine {
+    type Module = AnyModule;
+    type Store<T: 'static> = AnyStore<T>;
+    type Caller<'a, T: 'static> = AnyCaller<'a, T>;
+    type Linker<T: 'static> = AnyLinker<T>;
+    type Instance = AnyInstance;
+    type Func = AnyFunc;
+    type Memory = AnyMemory;
+    type Table = AnyTable;
+    type Global = AnyGlobal;
+    type ExternRef = AnyExternRef;
+
+    /// The default backend ([`AnyEngine::DEFAULT`]).
+    fn new(config: &Config) -> Result<Self> {
+        Self::by_name(Self::DEFAULT, config)
+    }
+    fn name(&self) -> &'static str {
+        each!(self, AnyEngine, e, B => e.name())
+    }
+    fn version(&self) -> &'static str {
+        each!(self, AnyEngine, e, B => e.version())
+    }
+    fn support(&self, feature: Feature) -> Support {
+        each!(self, AnyEngine, e, B => e.support(feature))
+    }
+    fn features(&self) -> FeatureSet {
+        each!(self, AnyEngine, e, B => e.features())
+    }
+    fn config(&self) -> &Config {
+        each!(self, AnyEngine, e, B => e.config())
+    }
+    fn compile(&self, wasm: &[u8]) -> Result<AnyModule> {
+        each!(self, AnyEngine, e, B => e.compile(wasm).map(B::module_up))
+    }
+    fn validate(&self, wasm: &[u8]) -> Result<()> {
+        each!(self, AnyEngine, e, B => e.validate(wasm))
+    }
+    fn store<T: 'static>(&self, data: T) -> AnyStore<T> {
+        AnyStore { engine: self.clone(), inner: each!(self, AnyEngine, e, B => B::store_up(e.store(data))) }
+    }
+    fn linker<T: 'static>(&self) -> AnyLinker<T> {
+        each!(self, AnyEngine, e, B => B::linker_up(e.linker()))
+    }
+}
