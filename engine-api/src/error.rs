@@ -140,11 +140,11 @@ pub enum Error {
     #[error("link error: {0}")]
     Link(#[from] LinkError),
     /// Execution trapped.
-    #[error("wasm trap: {code}{}", if message.is_empty() { String::new() } else { format!(" ({message})") })]
+    #[error("wasm trap: {code}")]
     Trap {
         /// Which trap.
         code: TrapCode,
-        /// The engine's own wording, with backtrace if it gave one.
+        /// The engine's own wording, with a wasm backtrace where it gave one.
         message: String,
     },
     /// A WASI program called `proc_exit` with a non-zero code (or any code,
