@@ -271,9 +271,9 @@ pub fn val_down<B: Member>(v: &Val<AnyEngine>) -> Result<Val<B>> {
         Val::F64(x) => Val::F64(x),
         Val::V128(x) => Val::V128(x),
         Val::FuncRef(None) => Val::FuncRef(None),
-        Val::FuncRef(Some(f)) => {
-            Val::FuncRef(Some(Func::from_native(B::func_down(f.as_native()).ok_or_else(mismatch)?)))
-        }
+        Val::FuncRef(Some(f)) => Val::FuncRef(Some(Func::from_native(
+            B::func_down(f.as_native()).ok_or_else(mismatch)?,
+        ))),
         Val::ExternRef(None) => Val::ExternRef(None),
         Val::ExternRef(Some(r)) => Val::ExternRef(Some(ExternRef::from_native(
             B::externref_down(r.as_native()).ok_or_else(mismatch)?,
@@ -292,14 +292,18 @@ fn extern_up<B: Member>(e: Extern<B>) -> Extern<AnyEngine> {
 
 fn extern_down<B: Member>(e: &Extern<AnyEngine>) -> Result<Extern<B>> {
     Ok(match e {
-        Extern::Func(x) => Extern::Func(Func::from_native(B::func_down(x.as_native()).ok_or_else(mismatch)?)),
-        Extern::Memory(x) => {
-            Extern::Memory(Memory::from_native(B::memory_down(x.as_native()).ok_or_else(mismatch)?))
-        }
-        Extern::Table(x) => Extern::Table(Table::from_native(B::table_down(x.as_native()).ok_or_else(mismatch)?)),
-        Extern::Global(x) => {
-            Extern::Global(Global::from_native(B::global_down(x.as_native()).ok_or_else(mismatch)?))
-        }
+        Extern::Func(x) => Extern::Func(Func::from_native(
+            B::func_down(x.as_native()).ok_or_else(mismatch)?,
+        )),
+        Extern::Memory(x) => Extern::Memory(Memory::from_native(
+            B::memory_down(x.as_native()).ok_or_else(mismatch)?,
+        )),
+        Extern::Table(x) => Extern::Table(Table::from_native(
+            B::table_down(x.as_native()).ok_or_else(mismatch)?,
+        )),
+        Extern::Global(x) => Extern::Global(Global::from_native(
+            B::global_down(x.as_native()).ok_or_else(mismatch)?,
+        )),
     })
 }
 
@@ -321,7 +325,10 @@ where
 {
     #[inline]
     fn call(&self, caller: Caller<'_, B, T>, params: P) -> Result<R> {
-        self.0.call(Caller::from_backend(B::caller_up(caller.into_backend())), params)
+        self.0.call(
+            Caller::from_backend(B::caller_up(caller.into_backend())),
+            params,
+        )
     }
 }
 
@@ -331,10 +338,19 @@ where
     T: 'static,
     F: UntypedHostFunc<AnyEngine, T>,
 {
-    fn call(&self, caller: Caller<'_, B, T>, params: &[Val<B>], results: &mut [Val<B>]) -> Result<()> {
+    fn call(
+        &self,
+        caller: Caller<'_, B, T>,
+        params: &[Val<B>],
+        results: &mut [Val<B>],
+    ) -> Result<()> {
         let ps: ValBuf<Val<AnyEngine>> = params.iter().map(val_up).collect();
         let mut rs: ValBuf<Val<AnyEngine>> = results.iter().map(val_up).collect();
-        self.0.call(Caller::from_backend(B::caller_up(caller.into_backend())), &ps, &mut rs)?;
+        self.0.call(
+            Caller::from_backend(B::caller_up(caller.into_backend())),
+            &ps,
+            &mut rs,
+        )?;
         for (out, v) in results.iter_mut().zip(&rs) {
             *out = val_down(v)?;
         }
@@ -366,7 +382,10 @@ fn instantiate_with<B: Member, C: ContextBackend<B>>(
     imports: &[Extern<AnyEngine>],
 ) -> Result<AnyInstance> {
     let m = B::module_down(module).ok_or_else(mismatch)?;
-    let natives = imports.iter().map(extern_down::<B>).collect::<Result<Vec<_>>>()?;
+    let natives = imports
+        .iter()
+        .map(extern_down::<B>)
+        .collect::<Result<Vec<_>>>()?;
     c.instantiate(m, &natives).map(B::instance_up)
 }
 
@@ -485,7 +504,13 @@ impl<T: 'static> CallerBackend<AnyEngine> for AnyCaller<'_, T> {
 }
 
 impl<T: 'static> LinkerBackend<AnyEngine, T> for AnyLinker<T> {
-    fn define(&mut self, store: &AnyStore<T>, module: &str, name: &str, item: Extern<AnyEngine>) -> Result<()> {
+    fn define(
+        &mut self,
+        store: &AnyStore<T>,
+        module: &str,
+        name: &str,
+        item: Extern<AnyEngine>,
+    ) -> Result<()> {
         each!(self, AnyLinker, l, B => l.define(B::store_down(&store.inner).ok_or_else(mismatch)?, module, name, extern_down(&item)?))
     }
     fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<AnyEngine, T, P, R>>(
@@ -496,7 +521,13 @@ impl<T: 'static> LinkerBackend<AnyEngine, T> for AnyLinker<T> {
     ) -> Result<()> {
         each!(self, AnyLinker, l, B => l.func_wrap::<P, R, _>(module, name, Adapt(f)))
     }
-    fn func_new<F: UntypedHostFunc<AnyEngine, T>>(&mut self, module: &str, name: &str, ty: FuncType, f: F) -> Result<()> {
+    fn func_new<F: UntypedHostFunc<AnyEngine, T>>(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: F,
+    ) -> Result<()> {
         each!(self, AnyLinker, l, B => l.func_new(module, name, ty, Adapt(f)))
     }
     fn get(&self, store: &mut AnyStore<T>, module: &str, name: &str) -> Option<Extern<AnyEngine>> {
@@ -576,7 +607,10 @@ impl Engine for AnyEngine {
         each!(self, AnyEngine, e, B => e.validate(wasm))
     }
     fn store<T: 'static>(&self, data: T) -> AnyStore<T> {
-        AnyStore { engine: self.clone(), inner: each!(self, AnyEngine, e, B => B::store_up(e.store(data))) }
+        AnyStore {
+            engine: self.clone(),
+            inner: each!(self, AnyEngine, e, B => B::store_up(e.store(data))),
+        }
     }
     fn linker<T: 'static>(&self) -> AnyLinker<T> {
         each!(self, AnyEngine, e, B => B::linker_up(e.linker()))

@@ -50,3 +50,8 @@ pub use wasm_run_api::*;
 pub use wasm_run_wasmi::{self as wasmi_backend, Wasmi};
 #[cfg(feature = "wasmtime")]
 pub use wasm_run_wasmtime::{self as wasmtime_backend, Wasmtime};
+
+/// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

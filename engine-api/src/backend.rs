@@ -82,7 +82,11 @@ pub trait ContextBackend<E: Engine> {
     /// been checked by the caller of this method.
     fn func_call(&mut self, f: &E::Func, params: &[Val<E>], results: &mut [Val<E>]) -> Result<()>;
     /// Calls a function whose type has been checked to be `P -> R`.
-    fn func_call_typed<P: WasmTyList, R: WasmTyList>(&mut self, f: &E::Func, params: P) -> Result<R>;
+    fn func_call_typed<P: WasmTyList, R: WasmTyList>(
+        &mut self,
+        f: &E::Func,
+        params: P,
+    ) -> Result<R>;
     /// Creates a host function owned by this store.
     fn func_new<F>(&mut self, ty: FuncType, f: F) -> Result<E::Func>
     where
@@ -155,7 +159,13 @@ pub trait CallerBackend<E: Engine>: ContextBackend<E> {
 /// A linker: named definitions to satisfy imports.
 pub trait LinkerBackend<E: Engine, T: 'static> {
     /// Defines `module::name` as an existing item of `store`.
-    fn define(&mut self, store: &E::Store<T>, module: &str, name: &str, item: Extern<E>) -> Result<()>;
+    fn define(
+        &mut self,
+        store: &E::Store<T>,
+        module: &str,
+        name: &str,
+        item: Extern<E>,
+    ) -> Result<()>;
     /// Defines `module::name` as a typed host function.
     fn func_wrap<P, R, F>(&mut self, module: &str, name: &str, f: F) -> Result<()>
     where

@@ -218,7 +218,9 @@ impl Error {
 
     /// A trap error.
     pub fn trap(code: TrapCode, message: impl Into<String>) -> Self {
-        Error::Trap { code, message: message.into() }
+        Error::Trap {
+            code,
+            message: message.into(),
+        }
     }
 }
-

@@ -343,7 +343,10 @@ mod tests {
         for &f in Feature::ALL {
             assert_eq!(f.name().parse::<Feature>().unwrap(), f);
         }
-        assert_eq!("multi_value".parse::<Feature>().unwrap(), Feature::MultiValue);
+        assert_eq!(
+            "multi_value".parse::<Feature>().unwrap(),
+            Feature::MultiValue
+        );
         assert!("nope".parse::<Feature>().is_err());
         assert!(Feature::ALL.len() < 64);
     }
@@ -358,11 +361,27 @@ mod tests {
         let set = Config::new().resolve("x", support).unwrap();
         assert!(set.contains(Feature::Simd));
         assert!(!set.contains(Feature::Threads));
-        let set = Config::new().enable(Feature::Threads).disable(Feature::Simd).resolve("x", support).unwrap();
+        let set = Config::new()
+            .enable(Feature::Threads)
+            .disable(Feature::Simd)
+            .resolve("x", support)
+            .unwrap();
         assert!(set.contains(Feature::Threads) && !set.contains(Feature::Simd));
-        let err = Config::new().enable(Feature::Gc).resolve("x", support).unwrap_err();
-        assert!(matches!(err, crate::Error::Unsupported { feature: Feature::Gc, engine: "x" }));
+        let err = Config::new()
+            .enable(Feature::Gc)
+            .resolve("x", support)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            crate::Error::Unsupported {
+                feature: Feature::Gc,
+                engine: "x"
+            }
+        ));
         // disabling something unsupported is fine
-        Config::new().disable(Feature::Gc).resolve("x", support).unwrap();
+        Config::new()
+            .disable(Feature::Gc)
+            .resolve("x", support)
+            .unwrap();
     }
 }

@@ -67,11 +67,18 @@ handle!(
 
 fn check_vals<E: Engine>(what: &str, vals: &[Val<E>], tys: &[ValType]) -> Result<()> {
     if vals.len() != tys.len() {
-        return Err(Error::Type(format!("expected {} {what}, got {}", tys.len(), vals.len())));
+        return Err(Error::Type(format!(
+            "expected {} {what}, got {}",
+            tys.len(),
+            vals.len()
+        )));
     }
     for (i, (v, t)) in vals.iter().zip(tys).enumerate() {
         if !v.matches(t) {
-            return Err(Error::Type(format!("{what} {i}: expected {t}, got {}", v.ty())));
+            return Err(Error::Type(format!(
+                "{what} {i}: expected {t}, got {}",
+                v.ty()
+            )));
         }
     }
     Ok(())
@@ -132,7 +139,10 @@ impl<E: Engine> Func<E> {
         if ty != want {
             return Err(Error::Type(format!("function is {ty}, not {want}")));
         }
-        Ok(TypedFunc { func: *self, _ty: PhantomData })
+        Ok(TypedFunc {
+            func: *self,
+            _ty: PhantomData,
+        })
     }
 
     /// Calls with arguments checked against the function type first (a
@@ -173,7 +183,9 @@ impl<E: Engine, P: WasmTyList, R: WasmTyList> TypedFunc<E, P, R> {
     /// Calls the function.
     #[inline]
     pub fn call(&self, mut store: impl AsContextMut<E>, params: P) -> Result<R> {
-        store.ctx_mut().func_call_typed::<P, R>(&self.func.0, params)
+        store
+            .ctx_mut()
+            .func_call_typed::<P, R>(&self.func.0, params)
     }
     /// The untyped function.
     pub fn func(&self) -> Func<E> {
@@ -224,7 +236,12 @@ impl<E: Engine> Memory<E> {
         Ok(())
     }
     /// Copies `bytes` into the memory at `offset`.
-    pub fn write(&self, mut store: impl AsContextMut<E>, offset: usize, bytes: &[u8]) -> Result<()> {
+    pub fn write(
+        &self,
+        mut store: impl AsContextMut<E>,
+        offset: usize,
+        bytes: &[u8],
+    ) -> Result<()> {
         let data = store.ctx_mut().memory_data_mut(&self.0);
         let len = data.len();
         let dst = offset
@@ -341,7 +358,10 @@ impl<E: Engine> Global<E> {
 impl<E: Engine> ExternRef<E> {
     /// Wraps a host value.
     pub fn new(mut store: impl AsContextMut<E>, value: impl Any + Send + Sync) -> Result<Self> {
-        store.ctx_mut().externref_new(Box::new(value)).map(ExternRef)
+        store
+            .ctx_mut()
+            .externref_new(Box::new(value))
+            .map(ExternRef)
     }
     /// The host value, if it is still alive.
     pub fn data<'a, C: AsContext<E>>(&self, store: &'a C) -> Option<&'a (dyn Any + Send + Sync)> {
@@ -390,19 +410,35 @@ impl<E: Engine> Extern<E> {
     }
     /// The function, if this is one.
     pub fn into_func(self) -> Option<Func<E>> {
-        if let Extern::Func(x) = self { Some(x) } else { None }
+        if let Extern::Func(x) = self {
+            Some(x)
+        } else {
+            None
+        }
     }
     /// The memory, if this is one.
     pub fn into_memory(self) -> Option<Memory<E>> {
-        if let Extern::Memory(x) = self { Some(x) } else { None }
+        if let Extern::Memory(x) = self {
+            Some(x)
+        } else {
+            None
+        }
     }
     /// The table, if this is one.
     pub fn into_table(self) -> Option<Table<E>> {
-        if let Extern::Table(x) = self { Some(x) } else { None }
+        if let Extern::Table(x) = self {
+            Some(x)
+        } else {
+            None
+        }
     }
     /// The global, if this is one.
     pub fn into_global(self) -> Option<Global<E>> {
-        if let Extern::Global(x) = self { Some(x) } else { None }
+        if let Extern::Global(x) = self {
+            Some(x)
+        } else {
+            None
+        }
     }
 }
 
@@ -435,24 +471,36 @@ pub struct Instance<E: Engine> {
 
 impl<E: Engine> Clone for Instance<E> {
     fn clone(&self) -> Self {
-        Instance { native: self.native, info: self.info.clone() }
+        Instance {
+            native: self.native,
+            info: self.info.clone(),
+        }
     }
 }
 impl<E: Engine> fmt::Debug for Instance<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Instance").field("native", &self.native).finish()
+        f.debug_struct("Instance")
+            .field("native", &self.native)
+            .finish()
     }
 }
 
 impl<E: Engine> Instance<E> {
     /// Wraps a backend instance of `module` (used by backends and the linker).
     pub fn from_native(native: E::Instance, module: &Module<E>) -> Self {
-        Instance { native, info: module.info_arc() }
+        Instance {
+            native,
+            info: module.info_arc(),
+        }
     }
 
     /// Instantiates `module` with `imports` given in the module's import order.
     /// Each import is checked first, so a mismatch names the import.
-    pub fn new(mut store: impl AsContextMut<E>, module: &Module<E>, imports: &[Extern<E>]) -> Result<Self> {
+    pub fn new(
+        mut store: impl AsContextMut<E>,
+        module: &Module<E>,
+        imports: &[Extern<E>],
+    ) -> Result<Self> {
         let want = module.imports();
         if want.len() != imports.len() {
             return Err(Error::Type(format!(
@@ -493,7 +541,10 @@ impl<E: Engine> Instance<E> {
         self.info
             .exports
             .iter()
-            .filter_map(|e| ctx.instance_export(&self.native, &e.name).map(|x| (e.name.clone(), x)))
+            .filter_map(|e| {
+                ctx.instance_export(&self.native, &e.name)
+                    .map(|x| (e.name.clone(), x))
+            })
             .collect()
     }
 
@@ -506,7 +557,9 @@ impl<E: Engine> Instance<E> {
     pub fn get_func(&self, store: impl AsContextMut<E>, name: &str) -> Result<Func<E>> {
         match self.get_export(store, name) {
             Some(Extern::Func(f)) => Ok(f),
-            Some(other) => Err(Error::Type(format!("export `{name}` is not a function: {other:?}"))),
+            Some(other) => Err(Error::Type(format!(
+                "export `{name}` is not a function: {other:?}"
+            ))),
             None => Err(Error::Type(format!("no export named `{name}`"))),
         }
     }

@@ -98,7 +98,12 @@ host_func!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11 A12 1
 /// closure overwrites them. Values of the wrong type are an error.
 pub trait UntypedHostFunc<E: Engine, T: 'static>: Send + Sync + 'static {
     /// Calls the closure.
-    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>], results: &mut [Val<E>]) -> Result<()>;
+    fn call(
+        &self,
+        caller: Caller<'_, E, T>,
+        params: &[Val<E>],
+        results: &mut [Val<E>],
+    ) -> Result<()>;
 
     /// Calls the closure, catching a panic as [`Error::HostPanic`], and checks
     /// that the results it wrote have the types of `ty`.
@@ -130,7 +135,12 @@ where
     F: Fn(Caller<'_, E, T>, &[Val<E>], &mut [Val<E>]) -> Result<()> + Send + Sync + 'static,
 {
     #[inline(always)]
-    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>], results: &mut [Val<E>]) -> Result<()> {
+    fn call(
+        &self,
+        caller: Caller<'_, E, T>,
+        params: &[Val<E>],
+        results: &mut [Val<E>],
+    ) -> Result<()> {
         self(caller, params, results)
     }
 }

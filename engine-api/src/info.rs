@@ -53,7 +53,10 @@ fn ref_type(r: wp::RefType) -> RefType {
             HeapType::Concrete(i.as_module_index().unwrap_or(u32::MAX))
         }
     };
-    RefType { nullable: r.is_nullable(), heap }
+    RefType {
+        nullable: r.is_nullable(),
+        heap,
+    }
 }
 
 fn func_type(t: &wp::FuncType) -> FuncType {
@@ -85,12 +88,19 @@ fn table_type(t: wp::TableType) -> TableType {
 fn global_type(g: wp::GlobalType) -> GlobalType {
     GlobalType {
         content: val_type(g.content_type),
-        mutability: if g.mutable { Mutability::Var } else { Mutability::Const },
+        mutability: if g.mutable {
+            Mutability::Var
+        } else {
+            Mutability::Const
+        },
     }
 }
 
 fn parse_err(e: wp::BinaryReaderError) -> Error {
-    Error::Compile { message: e.message().to_string(), offset: Some(e.offset() as usize) }
+    Error::Compile {
+        message: e.message().to_string(),
+        offset: Some(e.offset() as usize),
+    }
 }
 
 impl ModuleInfo {
@@ -107,10 +117,14 @@ impl ModuleInfo {
         let mut tags = Vec::new();
         let mut exports = Vec::new();
         let func_by_index = |types: &[Option<FuncType>], idx: u32| -> Result<FuncType, Error> {
-            types.get(idx as usize).cloned().flatten().ok_or_else(|| Error::Compile {
-                message: format!("type index {idx} is not a function type"),
-                offset: None,
-            })
+            types
+                .get(idx as usize)
+                .cloned()
+                .flatten()
+                .ok_or_else(|| Error::Compile {
+                    message: format!("type index {idx} is not a function type"),
+                    offset: None,
+                })
         };
         for payload in wp::Parser::new(0).parse_all(wasm) {
             match payload.map_err(parse_err)? {
@@ -218,9 +232,9 @@ impl ModuleInfo {
                     let t = *funcs.get(i).ok_or_else(|| missing("function", index))?;
                     ExternType::Func(func_by_index(&types, t)?)
                 }
-                wp::ExternalKind::Table => {
-                    ExternType::Table(table_type(*tables.get(i).ok_or_else(|| missing("table", index))?))
-                }
+                wp::ExternalKind::Table => ExternType::Table(table_type(
+                    *tables.get(i).ok_or_else(|| missing("table", index))?,
+                )),
                 wp::ExternalKind::Memory => ExternType::Memory(memory_type(
                     *memories.get(i).ok_or_else(|| missing("memory", index))?,
                 )),
@@ -229,7 +243,9 @@ impl ModuleInfo {
                 )),
                 wp::ExternalKind::Tag => {
                     let t = *tags.get(i).ok_or_else(|| missing("tag", index))?;
-                    ExternType::Tag(TagType { ty: func_by_index(&types, t)? })
+                    ExternType::Tag(TagType {
+                        ty: func_by_index(&types, t)?,
+                    })
                 }
             };
             info.exports.push(ExportType { name, ty });
@@ -257,8 +273,10 @@ pub fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
         message: format!("input is neither a wasm binary (no `\\0asm` magic) nor UTF-8 text: {e}"),
         offset: Some(e.valid_up_to()),
     })?;
-    wat::parse_str(text).map(std::borrow::Cow::Owned).map_err(|e| Error::Compile {
-        message: format!("invalid WAT: {e}"),
-        offset: None,
-    })
+    wat::parse_str(text)
+        .map(std::borrow::Cow::Owned)
+        .map_err(|e| Error::Compile {
+            message: format!("invalid WAT: {e}"),
+            offset: None,
+        })
 }

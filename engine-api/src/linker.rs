@@ -22,7 +22,9 @@ pub struct Linker<E: Engine, T: 'static> {
 impl<E: Engine, T: 'static> Linker<E, T> {
     /// An empty linker for `engine`.
     pub fn new(engine: &E) -> Self {
-        Linker { inner: engine.linker() }
+        Linker {
+            inner: engine.linker(),
+        }
     }
 }
 
@@ -60,12 +62,18 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         name: &str,
         item: impl Into<Extern<E>>,
     ) -> Result<&mut Self> {
-        self.inner.define(store.backend(), module, name, item.into())?;
+        self.inner
+            .define(store.backend(), module, name, item.into())?;
         Ok(self)
     }
 
     /// Defines every export of `instance` under the module name `module`.
-    pub fn instance(&mut self, store: &mut Store<E, T>, module: &str, instance: &Instance<E>) -> Result<&mut Self> {
+    pub fn instance(
+        &mut self,
+        store: &mut Store<E, T>,
+        module: &str,
+        instance: &Instance<E>,
+    ) -> Result<&mut Self> {
         for (name, item) in instance.exports(&mut *store) {
             self.inner.define(store.backend(), module, &name, item)?;
         }
@@ -89,9 +97,14 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     /// A missing import or one of the wrong type is a [`LinkError`] naming the
     /// import's module and field and the expected and found types.
     pub fn instantiate(&self, store: &mut Store<E, T>, module: &Module<E>) -> Result<Instance<E>> {
-        match self.inner.instantiate(store.backend_mut(), module.as_native()) {
+        match self
+            .inner
+            .instantiate(store.backend_mut(), module.as_native())
+        {
             Ok(native) => Ok(Instance::from_native(native, module)),
-            Err(err @ (Error::Link(_) | Error::Engine(_))) => Err(self.diagnose(store, module).unwrap_or(err)),
+            Err(err @ (Error::Link(_) | Error::Engine(_))) => {
+                Err(self.diagnose(store, module).unwrap_or(err))
+            }
             Err(err) => Err(err),
         }
     }

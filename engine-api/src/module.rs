@@ -17,13 +17,18 @@ pub struct Module<E: Engine> {
 
 impl<E: Engine> Clone for Module<E> {
     fn clone(&self) -> Self {
-        Module { native: self.native.clone(), info: self.info.clone() }
+        Module {
+            native: self.native.clone(),
+            info: self.info.clone(),
+        }
     }
 }
 
 impl<E: Engine> std::fmt::Debug for Module<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Module").field("name", &self.info.name).finish_non_exhaustive()
+        f.debug_struct("Module")
+            .field("name", &self.info.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -36,14 +41,19 @@ impl<E: Engine> Module<E> {
         // message rather than the reflection parser's.
         let native = engine.compile(&wasm)?;
         let info = ModuleInfo::parse(&wasm)?;
-        Ok(Module { native, info: Arc::new(info) })
+        Ok(Module {
+            native,
+            info: Arc::new(info),
+        })
     }
 
     /// Reads and compiles a `.wasm` or `.wat` file.
     pub fn from_file(engine: &E, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path)
-            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::new(engine, bytes)
     }
 
@@ -118,15 +128,24 @@ impl ModuleVariants {
     }
 
     /// Adds a variant; earlier ones are preferred.
-    pub fn variant(mut self, path: impl Into<PathBuf>, requires: impl IntoIterator<Item = Feature>) -> Self {
-        self.variants.push(Variant { path: path.into(), requires: requires.into_iter().collect() });
+    pub fn variant(
+        mut self,
+        path: impl Into<PathBuf>,
+        requires: impl IntoIterator<Item = Feature>,
+    ) -> Self {
+        self.variants.push(Variant {
+            path: path.into(),
+            requires: requires.into_iter().collect(),
+        });
         self
     }
 
     /// The first variant whose required features are all enabled on `engine`.
     pub fn select<E: Engine>(&self, engine: &E) -> Option<&Variant> {
         let have = engine.features();
-        self.variants.iter().find(|v| v.requires.iter().all(|f| have.contains(*f)))
+        self.variants
+            .iter()
+            .find(|v| v.requires.iter().all(|f| have.contains(*f)))
     }
 
     /// Compiles the selected variant. If none fits, the error names the first
@@ -141,7 +160,10 @@ impl ModuleVariants {
                     .last()
                     .and_then(|v| v.requires.iter().copied().find(|f| !have.contains(*f)));
                 match feature {
-                    Some(feature) => Err(Error::Unsupported { feature, engine: engine.name() }),
+                    Some(feature) => Err(Error::Unsupported {
+                        feature,
+                        engine: engine.name(),
+                    }),
                     None => Err(Error::Engine("no module variants given".into())),
                 }
             }

@@ -18,7 +18,9 @@ impl<E: Engine, T: 'static> Store<E, T> {
     /// A new store for `engine` holding `data`. The engine's configured limits
     /// apply to it.
     pub fn new(engine: &E, data: T) -> Self {
-        Store { inner: engine.store(data) }
+        Store {
+            inner: engine.store(data),
+        }
     }
 }
 

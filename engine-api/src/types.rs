@@ -64,9 +64,15 @@ pub enum ValType {
 
 impl ValType {
     /// `funcref`, i.e. `(ref null func)`.
-    pub const FUNCREF: ValType = ValType::Ref(RefType { nullable: true, heap: HeapType::Func });
+    pub const FUNCREF: ValType = ValType::Ref(RefType {
+        nullable: true,
+        heap: HeapType::Func,
+    });
     /// `externref`, i.e. `(ref null extern)`.
-    pub const EXTERNREF: ValType = ValType::Ref(RefType { nullable: true, heap: HeapType::Extern });
+    pub const EXTERNREF: ValType = ValType::Ref(RefType {
+        nullable: true,
+        heap: HeapType::Extern,
+    });
 
     /// Whether values of this type are numbers or vectors (not references).
     pub const fn is_num(&self) -> bool {
@@ -102,10 +108,14 @@ impl fmt::Display for ValType {
             ValType::F32 => f.write_str("f32"),
             ValType::F64 => f.write_str("f64"),
             ValType::V128 => f.write_str("v128"),
-            ValType::Ref(RefType { nullable: true, heap: HeapType::Func }) => f.write_str("funcref"),
-            ValType::Ref(RefType { nullable: true, heap: HeapType::Extern }) => {
-                f.write_str("externref")
-            }
+            ValType::Ref(RefType {
+                nullable: true,
+                heap: HeapType::Func,
+            }) => f.write_str("funcref"),
+            ValType::Ref(RefType {
+                nullable: true,
+                heap: HeapType::Extern,
+            }) => f.write_str("externref"),
             ValType::Ref(RefType { nullable, heap }) => {
                 write!(f, "(ref {}{heap})", if *nullable { "null " } else { "" })
             }
@@ -126,7 +136,10 @@ impl FuncType {
         params: impl IntoIterator<Item = ValType>,
         results: impl IntoIterator<Item = ValType>,
     ) -> Self {
-        Self { params: params.into_iter().collect(), results: results.into_iter().collect() }
+        Self {
+            params: params.into_iter().collect(),
+            results: results.into_iter().collect(),
+        }
     }
 
     /// Parameter types.
@@ -178,7 +191,13 @@ pub struct MemoryType {
 impl MemoryType {
     /// A 32-bit, unshared memory with 64 KiB pages.
     pub const fn new(minimum: u64, maximum: Option<u64>) -> Self {
-        Self { minimum, maximum, shared: false, memory64: false, page_size_log2: 16 }
+        Self {
+            minimum,
+            maximum,
+            shared: false,
+            memory64: false,
+            page_size_log2: 16,
+        }
     }
 
     /// Page size in bytes.
@@ -223,7 +242,12 @@ pub struct TableType {
 impl TableType {
     /// A 32-bit table.
     pub const fn new(element: RefType, minimum: u64, maximum: Option<u64>) -> Self {
-        Self { element, minimum, maximum, table64: false }
+        Self {
+            element,
+            minimum,
+            maximum,
+            table64: false,
+        }
     }
 }
 
@@ -262,7 +286,10 @@ pub struct GlobalType {
 impl GlobalType {
     /// A global type.
     pub const fn new(content: ValType, mutability: Mutability) -> Self {
-        Self { content, mutability }
+        Self {
+            content,
+            mutability,
+        }
     }
 }
 

@@ -131,8 +131,10 @@ impl<E: Engine> Val<E> {
     pub fn matches(&self, ty: &ValType) -> bool {
         match (self, ty) {
             (Val::FuncRef(v), ValType::Ref(RefType { nullable, heap })) => {
-                matches!(heap, HeapType::Func | HeapType::Concrete(_) | HeapType::NoFunc)
-                    && (*nullable || v.is_some())
+                matches!(
+                    heap,
+                    HeapType::Func | HeapType::Concrete(_) | HeapType::NoFunc
+                ) && (*nullable || v.is_some())
                     && !(matches!(heap, HeapType::NoFunc) && v.is_some())
             }
             (Val::ExternRef(v), ValType::Ref(RefType { nullable, heap })) => {
@@ -153,7 +155,10 @@ impl<E: Engine> Val<E> {
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
             ValType::V128 => Val::V128(V128(0)),
-            ValType::Ref(RefType { nullable: true, heap }) => match heap {
+            ValType::Ref(RefType {
+                nullable: true,
+                heap,
+            }) => match heap {
                 HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_) => Val::FuncRef(None),
                 HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
                 _ => return None,
@@ -164,31 +169,59 @@ impl<E: Engine> Val<E> {
 
     /// The `i32`, if this is one.
     pub fn i32(&self) -> Option<i32> {
-        if let Val::I32(v) = self { Some(*v) } else { None }
+        if let Val::I32(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
     }
     /// The `i64`, if this is one.
     pub fn i64(&self) -> Option<i64> {
-        if let Val::I64(v) = self { Some(*v) } else { None }
+        if let Val::I64(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
     }
     /// The `f32`, if this is one.
     pub fn as_f32(&self) -> Option<f32> {
-        if let Val::F32(v) = self { Some(f32::from_bits(*v)) } else { None }
+        if let Val::F32(v) = self {
+            Some(f32::from_bits(*v))
+        } else {
+            None
+        }
     }
     /// The `f64`, if this is one.
     pub fn as_f64(&self) -> Option<f64> {
-        if let Val::F64(v) = self { Some(f64::from_bits(*v)) } else { None }
+        if let Val::F64(v) = self {
+            Some(f64::from_bits(*v))
+        } else {
+            None
+        }
     }
     /// The `v128`, if this is one.
     pub fn v128(&self) -> Option<V128> {
-        if let Val::V128(v) = self { Some(*v) } else { None }
+        if let Val::V128(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
     }
     /// The function reference, if this is a `funcref`.
     pub fn funcref(&self) -> Option<Option<&Func<E>>> {
-        if let Val::FuncRef(v) = self { Some(v.as_ref()) } else { None }
+        if let Val::FuncRef(v) = self {
+            Some(v.as_ref())
+        } else {
+            None
+        }
     }
     /// The external reference, if this is an `externref`.
     pub fn externref(&self) -> Option<Option<&ExternRef<E>>> {
-        if let Val::ExternRef(v) = self { Some(v.as_ref()) } else { None }
+        if let Val::ExternRef(v) = self {
+            Some(v.as_ref())
+        } else {
+            None
+        }
     }
 }
 

@@ -11,7 +11,10 @@ pub(crate) fn unsupported_type(t: &ValType) -> Error {
         ValType::Ref(_) => wasm_run_api::Feature::Gc,
         _ => wasm_run_api::Feature::Simd,
     };
-    Error::Unsupported { feature, engine: "wasmi" }
+    Error::Unsupported {
+        feature,
+        engine: "wasmi",
+    }
 }
 
 pub(crate) fn val_type(t: &ValType) -> Result<wasmi::ValType, Error> {
@@ -40,8 +43,14 @@ pub(crate) fn ref_type(r: &RefType) -> Option<wasmi::RefType> {
 
 pub(crate) fn from_ref_type(r: wasmi::RefType) -> RefType {
     match r {
-        wasmi::RefType::Func => RefType { nullable: true, heap: HeapType::Func },
-        wasmi::RefType::Extern => RefType { nullable: true, heap: HeapType::Extern },
+        wasmi::RefType::Func => RefType {
+            nullable: true,
+            heap: HeapType::Func,
+        },
+        wasmi::RefType::Extern => RefType {
+            nullable: true,
+            heap: HeapType::Extern,
+        },
     }
 }
 
@@ -58,26 +67,45 @@ pub(crate) fn from_val_type(t: &wasmi::ValType) -> ValType {
 }
 
 pub(crate) fn func_type(ty: &FuncType) -> Result<wasmi::FuncType, Error> {
-    let params = ty.params().iter().map(val_type).collect::<Result<Vec<_>, _>>()?;
-    let results = ty.results().iter().map(val_type).collect::<Result<Vec<_>, _>>()?;
+    let params = ty
+        .params()
+        .iter()
+        .map(val_type)
+        .collect::<Result<Vec<_>, _>>()?;
+    let results = ty
+        .results()
+        .iter()
+        .map(val_type)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(wasmi::FuncType::new(params, results))
 }
 
 pub(crate) fn from_func_type(ty: &wasmi::FuncType) -> FuncType {
-    FuncType::new(ty.params().iter().map(from_val_type), ty.results().iter().map(from_val_type))
+    FuncType::new(
+        ty.params().iter().map(from_val_type),
+        ty.results().iter().map(from_val_type),
+    )
 }
 
 pub(crate) fn memory_type(ty: &MemoryType) -> Result<wasmi::MemoryType, Error> {
     if ty.shared {
-        return Err(Error::Unsupported { feature: wasm_run_api::Feature::Threads, engine: "wasmi" });
+        return Err(Error::Unsupported {
+            feature: wasm_run_api::Feature::Threads,
+            engine: "wasmi",
+        });
     }
     let mut b = wasmi::MemoryType::builder();
-    b.min(ty.minimum).max(ty.maximum).memory64(ty.memory64).page_size_log2(ty.page_size_log2);
-    b.build().map_err(|e| Error::Type(format!("invalid memory type {ty}: {e}")))
+    b.min(ty.minimum)
+        .max(ty.maximum)
+        .memory64(ty.memory64)
+        .page_size_log2(ty.page_size_log2);
+    b.build()
+        .map_err(|e| Error::Type(format!("invalid memory type {ty}: {e}")))
 }
 
 pub(crate) fn table_type(ty: &TableType) -> Result<wasmi::TableType, Error> {
-    let element = ref_type(&ty.element).ok_or_else(|| unsupported_type(&ValType::Ref(ty.element)))?;
+    let element =
+        ref_type(&ty.element).ok_or_else(|| unsupported_type(&ValType::Ref(ty.element)))?;
     Ok(if ty.table64 {
         wasmi::TableType::new64(element, ty.minimum, ty.maximum)
     } else {
@@ -201,7 +229,10 @@ pub(crate) fn host_error(e: Error) -> wasmi::Error {
 /// Maps an error out of wasmi back to ours.
 pub(crate) fn error(e: wasmi::Error) -> Error {
     if let Some(code) = e.as_trap_code() {
-        return Error::Trap { code: trap_code(code), message: e.to_string() };
+        return Error::Trap {
+            code: trap_code(code),
+            message: e.to_string(),
+        };
     }
     let text = e.to_string();
     match e.kind() {
@@ -209,17 +240,20 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
             Some(Carried(ours)) => ours,
             None => Error::Engine(text),
         },
-        wasmi::errors::ErrorKind::Linker(_) => {
+        wasmi::errors::ErrorKind::Linker(_) => Error::Link(wasm_run_api::LinkError::Other(text)),
+        wasmi::errors::ErrorKind::Instantiation(_) if text.contains("limit") => {
+            Error::ResourceLimit(text)
+        }
+        wasmi::errors::ErrorKind::Instantiation(_) => {
             Error::Link(wasm_run_api::LinkError::Other(text))
         }
-        wasmi::errors::ErrorKind::Instantiation(_) if text.contains("limit") => Error::ResourceLimit(text),
-        wasmi::errors::ErrorKind::Instantiation(_) => Error::Link(wasm_run_api::LinkError::Other(text)),
         wasmi::errors::ErrorKind::Memory(_)
         | wasmi::errors::ErrorKind::Table(_)
         | wasmi::errors::ErrorKind::Global(_) => Error::Access(text),
-        wasmi::errors::ErrorKind::Fuel(_) => {
-            Error::Unsupported { feature: wasm_run_api::Feature::Fuel, engine: "wasmi" }
-        }
+        wasmi::errors::ErrorKind::Fuel(_) => Error::Unsupported {
+            feature: wasm_run_api::Feature::Fuel,
+            engine: "wasmi",
+        },
         wasmi::errors::ErrorKind::Func(_) => Error::Type(text),
         _ => Error::Engine(text),
     }
@@ -227,5 +261,8 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
 
 /// Errors from compiling or validating.
 pub(crate) fn compile_error(e: wasmi::Error) -> Error {
-    Error::Compile { message: e.to_string(), offset: None }
+    Error::Compile {
+        message: e.to_string(),
+        offset: None,
+    }
 }

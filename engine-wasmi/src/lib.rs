@@ -52,7 +52,9 @@ pub struct Wasmi {
 
 impl std::fmt::Debug for Wasmi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Wasmi").field("features", &self.features).finish_non_exhaustive()
+        f.debug_struct("Wasmi")
+            .field("features", &self.features)
+            .finish_non_exhaustive()
     }
 }
 
@@ -151,10 +153,16 @@ impl Engine for Wasmi {
         if let Some(bytes) = config.max_wasm_stack_bytes() {
             // Lower the minimum first: wasmi panics if max < min.
             let min = bytes.min(1024);
-            native.set_min_stack_height(min).set_max_stack_height(bytes.max(min));
+            native
+                .set_min_stack_height(min)
+                .set_max_stack_height(bytes.max(min));
         }
         let engine = wasmi::Engine::new(&native);
-        Ok(Wasmi { engine, config: Arc::new(config.clone()), features })
+        Ok(Wasmi {
+            engine,
+            config: Arc::new(config.clone()),
+            features,
+        })
     }
 
     fn name(&self) -> &'static str {
@@ -203,13 +211,24 @@ impl Engine for Wasmi {
         if let Some(v) = l.max_memories {
             b = b.memories(v);
         }
-        let mut store = wasmi::Store::new(&self.engine, StoreData { user: data, limits: b.build() });
+        let mut store = wasmi::Store::new(
+            &self.engine,
+            StoreData {
+                user: data,
+                limits: b.build(),
+            },
+        );
         store.limiter(|d| &mut d.limits);
-        WasmiStore { store, engine: self.clone() }
+        WasmiStore {
+            store,
+            engine: self.clone(),
+        }
     }
 
     fn linker<T: 'static>(&self) -> Self::Linker<T> {
-        WasmiLinker { linker: wasmi::Linker::new(&self.engine) }
+        WasmiLinker {
+            linker: wasmi::Linker::new(&self.engine),
+        }
     }
 }
 
@@ -263,7 +282,11 @@ fn zeros(n: usize) -> ValBuf<wasmi::Val> {
 fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
     ty: FuncType,
     f: F,
-) -> impl Fn(wasmi::Caller<'_, StoreData<T>>, &[wasmi::Val], &mut [wasmi::Val]) -> Result<(), wasmi::Error>
+) -> impl Fn(
+    wasmi::Caller<'_, StoreData<T>>,
+    &[wasmi::Val],
+    &mut [wasmi::Val],
+) -> Result<(), wasmi::Error>
 + Send
 + Sync
 + 'static {
@@ -271,8 +294,13 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
         let ps: ValBuf<Val<Wasmi>> = params.iter().map(from_val).collect();
         let mut rs: ValBuf<Val<Wasmi>> = smallvec::smallvec![Val::I32(0); results.len()];
         default_results(ty.results(), &mut rs);
-        f.invoke(Caller::from_backend(WasmiCaller { caller }), &ty, &ps, &mut rs)
-            .map_err(host_error)?;
+        f.invoke(
+            Caller::from_backend(WasmiCaller { caller }),
+            &ty,
+            &ps,
+            &mut rs,
+        )
+        .map_err(host_error)?;
         for (out, v) in results.iter_mut().zip(&rs) {
             *out = val(v);
         }
@@ -282,7 +310,11 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
 
 fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P, R>>(
     f: F,
-) -> impl Fn(wasmi::Caller<'_, StoreData<T>>, &[wasmi::Val], &mut [wasmi::Val]) -> Result<(), wasmi::Error>
+) -> impl Fn(
+    wasmi::Caller<'_, StoreData<T>>,
+    &[wasmi::Val],
+    &mut [wasmi::Val],
+) -> Result<(), wasmi::Error>
 + Send
 + Sync
 + 'static {
@@ -296,7 +328,10 @@ fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P,
 }
 
 fn fuel_off() -> Error {
-    Error::Unsupported { feature: Feature::Fuel, engine: "wasmi" }
+    Error::Unsupported {
+        feature: Feature::Fuel,
+        engine: "wasmi",
+    }
 }
 
 fn to_extern(e: &Extern<Wasmi>) -> wasmi::Extern {
@@ -525,15 +560,27 @@ impl<T: 'static> WasmiLinker<T> {
 fn define_error(module: &str, name: &str, e: wasmi::errors::LinkerError) -> Error {
     let text = e.to_string();
     if text.contains("already") || text.contains("duplicate") {
-        Error::Link(LinkError::Duplicate { module: module.into(), name: name.into() })
+        Error::Link(LinkError::Duplicate {
+            module: module.into(),
+            name: name.into(),
+        })
     } else {
         Error::Link(LinkError::Other(text))
     }
 }
 
 impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
-    fn define(&mut self, _store: &WasmiStore<T>, module: &str, name: &str, item: Extern<Wasmi>) -> Result<()> {
-        self.linker.define(module, name, to_extern(&item)).map(|_| ()).map_err(|e| define_error(module, name, e))
+    fn define(
+        &mut self,
+        _store: &WasmiStore<T>,
+        module: &str,
+        name: &str,
+        item: Extern<Wasmi>,
+    ) -> Result<()> {
+        self.linker
+            .define(module, name, to_extern(&item))
+            .map(|_| ())
+            .map_err(|e| define_error(module, name, e))
     }
 
     fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P, R>>(
@@ -543,10 +590,19 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         f: F,
     ) -> Result<()> {
         let ty = func_type(&F::func_type())?;
-        self.linker.func_new(module, name, ty, typed_host(f)).map(|_| ()).map_err(|e| define_error(module, name, e))
+        self.linker
+            .func_new(module, name, ty, typed_host(f))
+            .map(|_| ())
+            .map_err(|e| define_error(module, name, e))
     }
 
-    fn func_new<F: UntypedHostFunc<Wasmi, T>>(&mut self, module: &str, name: &str, ty: FuncType, f: F) -> Result<()> {
+    fn func_new<F: UntypedHostFunc<Wasmi, T>>(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: F,
+    ) -> Result<()> {
         let native = func_type(&ty)?;
         self.linker
             .func_new(module, name, native, untyped_host(ty, f))
@@ -558,12 +614,17 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         self.linker.get(&store.store, module, name).map(from_extern)
     }
 
-    fn instantiate(&self, store: &mut WasmiStore<T>, module: &wasmi::Module) -> Result<wasmi::Instance> {
-        self.linker.instantiate_and_start(&mut store.store, module).map_err(error)
+    fn instantiate(
+        &self,
+        store: &mut WasmiStore<T>,
+        module: &wasmi::Module,
+    ) -> Result<wasmi::Instance> {
+        self.linker
+            .instantiate_and_start(&mut store.store, module)
+            .map_err(error)
     }
 
     fn allow_shadowing(&mut self, allow: bool) {
         self.linker.allow_shadowing(allow);
     }
 }
-

@@ -66,7 +66,10 @@ pub(crate) fn from_ref_type(r: &wt::RefType) -> RefType {
         wt::HeapType::ConcreteFunc(_) => HeapType::Concrete(u32::MAX),
         _ => HeapType::Any,
     };
-    RefType { nullable: r.is_nullable(), heap }
+    RefType {
+        nullable: r.is_nullable(),
+        heap,
+    }
 }
 
 pub(crate) fn func_type(engine: &wt::Engine, ty: &FuncType) -> wt::FuncType {
@@ -110,7 +113,11 @@ pub(crate) fn table_type(ty: &TableType) -> wt::TableType {
         wt::TableType::new64(ref_type(&ty.element), ty.minimum, ty.maximum)
     } else {
         let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-        wt::TableType::new(ref_type(&ty.element), clamp(ty.minimum), ty.maximum.map(clamp))
+        wt::TableType::new(
+            ref_type(&ty.element),
+            clamp(ty.minimum),
+            ty.maximum.map(clamp),
+        )
     }
 }
 
@@ -168,7 +175,9 @@ pub(crate) fn from_val(v: &wt::Val) -> Result<Val<Wasmtime>, Error> {
         wt::Val::ExternRef(r) => Val::ExternRef(r.map(ExternRef::from_native)),
         wt::Val::AnyRef(None) => Val::FuncRef(None),
         ref other => {
-            return Err(Error::Type(format!("value {other:?} has no wasm-run representation yet")));
+            return Err(Error::Type(format!(
+                "value {other:?} has no wasm-run representation yet"
+            )));
         }
     })
 }
@@ -223,7 +232,10 @@ pub(crate) fn error(e: wt::Error) -> Error {
         Err(e) => e,
     };
     if let Some(trap) = e.downcast_ref::<wt::Trap>() {
-        return Error::Trap { code: trap_code(*trap), message: format!("{e:?}") };
+        return Error::Trap {
+            code: trap_code(*trap),
+            message: format!("{e:?}"),
+        };
     }
     let text = format!("{e:#}");
     if text.contains("resource limit exceeded") || text.contains("count too high") {

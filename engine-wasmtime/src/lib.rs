@@ -31,9 +31,7 @@ use smallvec::SmallVec;
 use std::any::Any;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
-use wasm_run_api::backend::{
-    CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend,
-};
+use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
 use wasm_run_api::host::{UntypedHostFunc, ValBuf, default_results};
 use wasm_run_api::{
     Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
@@ -52,7 +50,9 @@ pub struct Wasmtime {
 
 impl std::fmt::Debug for Wasmtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Wasmtime").field("features", &self.features).finish_non_exhaustive()
+        f.debug_struct("Wasmtime")
+            .field("features", &self.features)
+            .finish_non_exhaustive()
     }
 }
 
@@ -64,9 +64,11 @@ pub fn support(feature: Feature) -> Support {
         | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | Threads | MultiMemory
         | Memory64 | TailCall | Exceptions | Gc | FunctionReferences => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel => Support::OptIn,
-        Limits | SharedMemoryParallel | ModuleSerialization | TypeReflection => Support::Default,
-        // wasm-run exposes core modules only; WASI is provided by wasi-host.
-        ComponentModel | WasiP1 => Support::Unsupported,
+        Limits | TypeReflection => Support::Default,
+        // Not (yet) exposed through wasm-run's API, although wasmtime itself
+        // has them: component model, WASI (comes with the wasi-host crate),
+        // shared memories across threads, and module serialisation. Claiming
+        // them before the API can use them would be dishonest.
         _ => Support::Unsupported,
     }
 }
@@ -162,7 +164,11 @@ impl Engine for Wasmtime {
             native.max_wasm_stack(bytes);
         }
         let engine = wt::Engine::new(&native).map_err(error)?;
-        Ok(Wasmtime { engine, config: Arc::new(config.clone()), features })
+        Ok(Wasmtime {
+            engine,
+            config: Arc::new(config.clone()),
+            features,
+        })
     }
 
     fn name(&self) -> &'static str {
@@ -211,18 +217,33 @@ impl Engine for Wasmtime {
         if let Some(v) = l.max_memories {
             b = b.memories(v);
         }
-        let mut store = wt::Store::new(&self.engine, StoreData { user: data, limits: b.build() });
+        let mut store = wt::Store::new(
+            &self.engine,
+            StoreData {
+                user: data,
+                limits: b.build(),
+            },
+        );
         store.limiter(|d| &mut d.limits);
-        WasmtimeStore { store, engine: self.clone() }
+        WasmtimeStore {
+            store,
+            engine: self.clone(),
+        }
     }
 
     fn linker<T: 'static>(&self) -> Self::Linker<T> {
-        WasmtimeLinker { linker: wt::Linker::new(&self.engine), engine: self.engine.clone() }
+        WasmtimeLinker {
+            linker: wt::Linker::new(&self.engine),
+            engine: self.engine.clone(),
+        }
     }
 }
 
 fn compile_error(e: wt::Error) -> Error {
-    Error::Compile { message: format!("{e:#}"), offset: None }
+    Error::Compile {
+        message: format!("{e:#}"),
+        offset: None,
+    }
 }
 
 /// Access to the native store context, shared by stores and callers so that
@@ -323,19 +344,28 @@ impl SlotsOut for Raw<'_> {
     }
 }
 
-
 fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
     ty: FuncType,
     f: F,
-) -> impl Fn(wt::Caller<'_, StoreData<T>>, &[wt::Val], &mut [wt::Val]) -> wt::Result<()> + Send + Sync + 'static
-{
+) -> impl Fn(wt::Caller<'_, StoreData<T>>, &[wt::Val], &mut [wt::Val]) -> wt::Result<()>
++ Send
++ Sync
++ 'static {
     move |caller, params, results| {
-        let ps: ValBuf<Val<Wasmtime>> =
-            params.iter().map(from_val).collect::<Result<_>>().map_err(host_error)?;
+        let ps: ValBuf<Val<Wasmtime>> = params
+            .iter()
+            .map(from_val)
+            .collect::<Result<_>>()
+            .map_err(host_error)?;
         let mut rs: ValBuf<Val<Wasmtime>> = smallvec::smallvec![Val::I32(0); results.len()];
         default_results(ty.results(), &mut rs);
-        f.invoke(Caller::from_backend(WasmtimeCaller { caller }), &ty, &ps, &mut rs)
-            .map_err(host_error)?;
+        f.invoke(
+            Caller::from_backend(WasmtimeCaller { caller }),
+            &ty,
+            &ps,
+            &mut rs,
+        )
+        .map_err(host_error)?;
         for (out, v) in results.iter_mut().zip(&rs) {
             *out = val(v);
         }
@@ -358,7 +388,6 @@ fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, T,
         Ok(())
     }
 }
-
 
 /// One implementation of the context operations for both the store and the
 /// caller (they differ only in how the native context is reached).
@@ -497,14 +526,19 @@ context_backend!(WasmtimeStore<T>, WasmtimeCaller<'_, T>);
 struct BoxedAny(Box<dyn Any + Send + Sync>);
 
 fn fuel_off() -> Error {
-    Error::Unsupported { feature: Feature::Fuel, engine: "wasmtime" }
+    Error::Unsupported {
+        feature: Feature::Fuel,
+        engine: "wasmtime",
+    }
 }
 
 fn call_error(e: wt::Error) -> Error {
     let text = format!("{e:#}");
     match error(e) {
         Error::Engine(_) if text.contains("expected") && text.contains("type") => Error::Type(text),
-        Error::Engine(_) if text.contains("argument") || text.contains("results") => Error::Type(text),
+        Error::Engine(_) if text.contains("argument") || text.contains("results") => {
+            Error::Type(text)
+        }
         other => other,
     }
 }
@@ -567,14 +601,23 @@ impl<T: 'static> WasmtimeLinker<T> {
 fn define_error(module: &str, name: &str, e: wt::Error) -> Error {
     let text = format!("{e:#}");
     if text.contains("defined twice") || text.contains("already defined") {
-        Error::Link(LinkError::Duplicate { module: module.into(), name: name.into() })
+        Error::Link(LinkError::Duplicate {
+            module: module.into(),
+            name: name.into(),
+        })
     } else {
         Error::Link(LinkError::Other(text))
     }
 }
 
 impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
-    fn define(&mut self, store: &WasmtimeStore<T>, module: &str, name: &str, item: Extern<Wasmtime>) -> Result<()> {
+    fn define(
+        &mut self,
+        store: &WasmtimeStore<T>,
+        module: &str,
+        name: &str,
+        item: Extern<Wasmtime>,
+    ) -> Result<()> {
         self.linker
             .define(&store.store, module, name, to_extern(&item))
             .map(|_| ())
@@ -589,12 +632,21 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
     ) -> Result<()> {
         let ty = func_type(&self.engine, &F::func_type());
         // SAFETY: as in `func_wrap` on the store.
-        unsafe { self.linker.func_new_unchecked(module, name, ty, typed_host(f)) }
-            .map(|_| ())
-            .map_err(|e| define_error(module, name, e))
+        unsafe {
+            self.linker
+                .func_new_unchecked(module, name, ty, typed_host(f))
+        }
+        .map(|_| ())
+        .map_err(|e| define_error(module, name, e))
     }
 
-    fn func_new<F: UntypedHostFunc<Wasmtime, T>>(&mut self, module: &str, name: &str, ty: FuncType, f: F) -> Result<()> {
+    fn func_new<F: UntypedHostFunc<Wasmtime, T>>(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: F,
+    ) -> Result<()> {
         let native = func_type(&self.engine, &ty);
         self.linker
             .func_new(module, name, native, untyped_host(ty, f))
@@ -602,12 +654,26 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
             .map_err(|e| define_error(module, name, e))
     }
 
-    fn get(&self, store: &mut WasmtimeStore<T>, module: &str, name: &str) -> Option<Extern<Wasmtime>> {
-        self.linker.get(&mut store.store, module, name).ok().and_then(from_extern)
+    fn get(
+        &self,
+        store: &mut WasmtimeStore<T>,
+        module: &str,
+        name: &str,
+    ) -> Option<Extern<Wasmtime>> {
+        self.linker
+            .get(&mut store.store, module, name)
+            .ok()
+            .and_then(from_extern)
     }
 
-    fn instantiate(&self, store: &mut WasmtimeStore<T>, module: &wt::Module) -> Result<wt::Instance> {
-        self.linker.instantiate(&mut store.store, module).map_err(instantiate_error)
+    fn instantiate(
+        &self,
+        store: &mut WasmtimeStore<T>,
+        module: &wt::Module,
+    ) -> Result<wt::Instance> {
+        self.linker
+            .instantiate(&mut store.store, module)
+            .map_err(instantiate_error)
     }
 
     fn allow_shadowing(&mut self, allow: bool) {

@@ -10,7 +10,11 @@ use wasm_run::{
 };
 
 #[derive(Parser)]
-#[command(name = "wasm-run", version, about = "Run and inspect WebAssembly modules on wasmtime or wasmi")]
+#[command(
+    name = "wasm-run",
+    version,
+    about = "Run and inspect WebAssembly modules on wasmtime or wasmi"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -64,19 +68,31 @@ impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         // Like `wasmtime run` on Unix, a trap exits as an abort would (128 + 6).
         let code = if e.trap_code().is_some() { 134 } else { 1 };
-        Failure { message: e.to_string(), code }
+        Failure {
+            message: e.to_string(),
+            code,
+        }
     }
 }
 
 fn fail(message: impl Into<String>) -> Failure {
-    Failure { message: message.into(), code: 1 }
+    Failure {
+        message: message.into(),
+        code: 1,
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect { file, json } => inspect(&file, json),
-        Command::Run { engine, fuel, invoke, file, args } => run(engine.as_deref(), fuel, invoke.as_deref(), &file, &args),
+        Command::Run {
+            engine,
+            fuel,
+            invoke,
+            file,
+            args,
+        } => run(engine.as_deref(), fuel, invoke.as_deref(), &file, &args),
         Command::Features { engine, json } => features(engine.as_deref(), json),
     };
     match result {
@@ -89,13 +105,18 @@ fn main() -> ExitCode {
 }
 
 fn engine(name: Option<&str>, config: &Config) -> Result<AnyEngine, Failure> {
-    Ok(AnyEngine::by_name(name.unwrap_or(AnyEngine::DEFAULT), config)?)
+    Ok(AnyEngine::by_name(
+        name.unwrap_or(AnyEngine::DEFAULT),
+        config,
+    )?)
 }
 
 fn extern_json(ty: &ExternType) -> Json {
     let vals = |tys: &[ValType]| tys.iter().map(|t| t.to_string()).collect::<Vec<_>>();
     match ty {
-        ExternType::Func(f) => json!({"kind": "func", "params": vals(f.params()), "results": vals(f.results())}),
+        ExternType::Func(f) => {
+            json!({"kind": "func", "params": vals(f.params()), "results": vals(f.results())})
+        }
         ExternType::Memory(m) => json!({
             "kind": "memory", "minimum": m.minimum, "maximum": m.maximum, "shared": m.shared,
             "memory64": m.memory64, "page_size": m.page_size(),
@@ -123,10 +144,16 @@ fn inspect(file: &str, as_json: bool) -> Result<(), Failure> {
             .iter()
             .map(|i| json!({"module": i.module, "name": i.name, "type": extern_json(&i.ty)}))
             .collect();
-        let exports: Vec<Json> =
-            module.exports().iter().map(|e| json!({"name": e.name, "type": extern_json(&e.ty)})).collect();
+        let exports: Vec<Json> = module
+            .exports()
+            .iter()
+            .map(|e| json!({"name": e.name, "type": extern_json(&e.ty)}))
+            .collect();
         let doc = json!({"name": module.name(), "imports": imports, "exports": exports});
-        println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| fail(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).map_err(|e| fail(e.to_string()))?
+        );
     } else {
         println!("module {}", module.name().unwrap_or("<unnamed>"));
         println!("imports ({}):", module.imports().len());
@@ -149,15 +176,29 @@ fn parse_arg(text: &str, ty: &ValType) -> Result<Val<AnyEngine>, Failure> {
     Ok(match ty {
         // Integers accept the signed range and, like `wasmtime run`, the
         // unsigned one too.
-        ValType::I32 => Val::I32(int::<i32>(text).or_else(|| int::<u32>(text).map(|v| v as i32)).ok_or_else(bad)?),
-        ValType::I64 => Val::I64(int::<i64>(text).or_else(|| int::<u64>(text).map(|v| v as i64)).ok_or_else(bad)?),
+        ValType::I32 => Val::I32(
+            int::<i32>(text)
+                .or_else(|| int::<u32>(text).map(|v| v as i32))
+                .ok_or_else(bad)?,
+        ),
+        ValType::I64 => Val::I64(
+            int::<i64>(text)
+                .or_else(|| int::<u64>(text).map(|v| v as i64))
+                .ok_or_else(bad)?,
+        ),
         ValType::F32 => Val::f32(text.parse().map_err(|_| bad())?),
         ValType::F64 => Val::f64(text.parse().map_err(|_| bad())?),
         ValType::V128 => {
             let hex = text.strip_prefix("0x").ok_or_else(bad)?;
-            Val::V128(wasm_run::V128(u128::from_str_radix(hex, 16).map_err(|_| bad())?))
+            Val::V128(wasm_run::V128(
+                u128::from_str_radix(hex, 16).map_err(|_| bad())?,
+            ))
         }
-        ValType::Ref(_) => return Err(fail(format!("cannot pass a {ty} argument from the command line"))),
+        ValType::Ref(_) => {
+            return Err(fail(format!(
+                "cannot pass a {ty} argument from the command line"
+            )));
+        }
     })
 }
 
@@ -186,7 +227,9 @@ fn run(
     let name = invoke.unwrap_or("_start");
     let func = match instance.get_func(&mut store, name) {
         Ok(f) => f,
-        Err(_) if invoke.is_none() => return Err(fail("no --invoke given and the module exports no `_start`")),
+        Err(_) if invoke.is_none() => {
+            return Err(fail("no --invoke given and the module exports no `_start`"));
+        }
         Err(e) => return Err(e.into()),
     };
     let ty = func.ty(&store);
@@ -198,7 +241,11 @@ fn run(
             args.len()
         )));
     }
-    let params = args.iter().zip(ty.params()).map(|(a, t)| parse_arg(a, t)).collect::<Result<Vec<_>, _>>()?;
+    let params = args
+        .iter()
+        .zip(ty.params())
+        .map(|(a, t)| parse_arg(a, t))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut results = vec![Val::I32(0); ty.results().len()];
     func.call(&mut store, &params, &mut results)?;
     for r in &results {
@@ -220,27 +267,42 @@ fn features(engine_name: Option<&str>, as_json: bool) -> Result<(), Failure> {
         Some(n) => vec![n],
         None => wasm_run::BACKENDS.to_vec(),
     };
-    let engines = names.iter().map(|n| engine(Some(n), &Config::new())).collect::<Result<Vec<_>, _>>()?;
+    let engines = names
+        .iter()
+        .map(|n| engine(Some(n), &Config::new()))
+        .collect::<Result<Vec<_>, _>>()?;
     if as_json {
         let mut doc = serde_json::Map::new();
         for e in &engines {
             let mut m = serde_json::Map::new();
             for &f in Feature::ALL {
-                m.insert(f.name().into(), json!(support_word(e.support(f), e.features().contains(f))));
+                m.insert(
+                    f.name().into(),
+                    json!(support_word(e.support(f), e.features().contains(f))),
+                );
             }
-            doc.insert(e.name().into(), json!({"version": e.version(), "features": m}));
+            doc.insert(
+                e.name().into(),
+                json!({"version": e.version(), "features": m}),
+            );
         }
-        println!("{}", serde_json::to_string_pretty(&Json::Object(doc)).map_err(|e| fail(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Json::Object(doc)).map_err(|e| fail(e.to_string()))?
+        );
     } else {
         print!("{:<24}", "feature");
         for e in &engines {
-            print!(" {:<12}", format!("{} {}", e.name(), e.version()));
+            print!(" {:<14}", format!("{} {}", e.name(), e.version()));
         }
         println!();
         for &f in Feature::ALL {
             print!("{:<24}", f.name());
             for e in &engines {
-                print!(" {:<12}", support_word(e.support(f), e.features().contains(f)));
+                print!(
+                    " {:<14}",
+                    support_word(e.support(f), e.features().contains(f))
+                );
             }
             println!();
         }
