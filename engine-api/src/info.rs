@@ -280,3 +280,181 @@ pub fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
             offset: None,
         })
 }
+
+/// The wasmparser flags of one of our proposals.
+fn wp_flags(feature: crate::Feature) -> wp::WasmFeatures {
+    use crate::Feature::*;
+    use wp::WasmFeatures as W;
+    match feature {
+        MultiValue => W::MULTI_VALUE,
+        BulkMemory => W::BULK_MEMORY,
+        ReferenceTypes => W::REFERENCE_TYPES | W::GC_TYPES,
+        MutableGlobal => W::MUTABLE_GLOBAL,
+        SaturatingFloatToInt => W::SATURATING_FLOAT_TO_INT,
+        SignExtension => W::SIGN_EXTENSION,
+        ExtendedConst => W::EXTENDED_CONST,
+        Floats => W::FLOATS,
+        Simd => W::SIMD,
+        RelaxedSimd => W::RELAXED_SIMD,
+        Threads => W::THREADS,
+        MultiMemory => W::MULTI_MEMORY,
+        Memory64 => W::MEMORY64,
+        TailCall => W::TAIL_CALL,
+        Exceptions => W::EXCEPTIONS,
+        Gc => W::GC | W::GC_TYPES,
+        FunctionReferences => W::FUNCTION_REFERENCES | W::GC_TYPES,
+        CustomPageSizes => W::CUSTOM_PAGE_SIZES,
+        WideArithmetic => W::WIDE_ARITHMETIC,
+        ComponentModel => W::COMPONENT_MODEL,
+        _ => W::empty(),
+    }
+}
+
+fn wp_set(set: impl IntoIterator<Item = crate::Feature>) -> wp::WasmFeatures {
+    set.into_iter()
+        .fold(wp::WasmFeatures::empty(), |acc, f| acc | wp_flags(f))
+}
+
+fn validates(wasm: &[u8], features: wp::WasmFeatures) -> bool {
+    wp::Validator::new_with_features(features)
+        .validate_all(wasm)
+        .is_ok()
+}
+
+/// Whether `wasm` is a component rather than a core module.
+pub fn is_component(wasm: &[u8]) -> bool {
+    wasm.len() >= 8 && wasm.starts_with(b"\0asm") && wasm[6..8] == [1, 0] && wasm[4..6] != [1, 0]
+}
+
+/// After an engine rejected `wasm`: the proposal whose absence explains it, if
+/// the module is valid once that one proposal is added to `enabled`.
+///
+/// This runs only on the error path, so an engine that cannot do what a module
+/// needs answers with a typed [`crate::Error::Unsupported`] rather than a
+/// validator message.
+pub fn missing_feature(wasm: &[u8], enabled: crate::FeatureSet) -> Option<crate::Feature> {
+    if is_component(wasm) {
+        return Some(crate::Feature::ComponentModel);
+    }
+    let base = wp_set(enabled.iter());
+    let all = wp_set(
+        crate::Feature::ALL
+            .iter()
+            .copied()
+            .filter(|f| *f != crate::Feature::ComponentModel),
+    );
+    if !validates(wasm, all) || validates(wasm, base) {
+        return None;
+    }
+    crate::Feature::ALL
+        .iter()
+        .copied()
+        .filter(|f| f.is_proposal() && !enabled.contains(*f))
+        .find(|f| validates(wasm, base | wp_flags(*f)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Feature, FeatureSet};
+
+    fn mvp() -> FeatureSet {
+        [Feature::MutableGlobal, Feature::Floats]
+            .into_iter()
+            .collect()
+    }
+
+    #[test]
+    fn missing_feature_names_the_proposal() {
+        let threads = wat::parse_str("(module (memory 1 1 shared))").unwrap();
+        assert_eq!(missing_feature(&threads, mvp()), Some(Feature::Threads));
+        let simd = wat::parse_str("(module (func (result v128) v128.const i64x2 0 0))").unwrap();
+        assert_eq!(missing_feature(&simd, mvp()), Some(Feature::Simd));
+        let mut with_simd = mvp();
+        with_simd.insert(Feature::Simd);
+        assert_eq!(
+            missing_feature(&simd, with_simd),
+            None,
+            "valid module: nothing missing"
+        );
+        let invalid = wat::parse_str("(module (func (result i32) i64.const 0))").unwrap();
+        assert_eq!(
+            missing_feature(&invalid, mvp()),
+            None,
+            "invalid everywhere: not a feature problem"
+        );
+    }
+
+    #[test]
+    fn components_are_recognised() {
+        assert!(is_component(b"\0asm\x0d\0\x01\0"));
+        assert!(!is_component(b"\0asm\x01\0\0\0"));
+        assert_eq!(
+            missing_feature(b"\0asm\x0d\0\x01\0", mvp()),
+            Some(Feature::ComponentModel)
+        );
+    }
+
+    #[test]
+    fn reflection_of_every_kind() {
+        let wasm = wat::parse_str(
+            r#"(module $m
+                 (import "a" "f" (func (param i32 i64) (result f32)))
+                 (import "a" "g" (global (mut i64)))
+                 (memory (export "mem") 1 2)
+                 (table (export "tab") 3 funcref)
+                 (func (export "h") (param f64))
+                 (global (export "c") i32 (i32.const 7)))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse(&wasm).unwrap();
+        assert_eq!(info.name.as_deref(), Some("m"));
+        let imports: Vec<_> = info
+            .imports
+            .iter()
+            .map(|i| (i.module.as_str(), i.name.as_str(), i.ty.clone()))
+            .collect();
+        assert_eq!(
+            imports,
+            [
+                (
+                    "a",
+                    "f",
+                    ExternType::Func(FuncType::new([ValType::I32, ValType::I64], [ValType::F32]))
+                ),
+                (
+                    "a",
+                    "g",
+                    ExternType::Global(GlobalType::new(ValType::I64, Mutability::Var))
+                ),
+            ]
+        );
+        let exports: Vec<_> = info
+            .exports
+            .iter()
+            .map(|e| (e.name.as_str(), e.ty.clone()))
+            .collect();
+        assert_eq!(
+            exports,
+            [
+                ("mem", ExternType::Memory(MemoryType::new(1, Some(2)))),
+                (
+                    "tab",
+                    ExternType::Table(TableType::new(
+                        RefType {
+                            nullable: true,
+                            heap: HeapType::Func
+                        },
+                        3,
+                        None
+                    ))
+                ),
+                ("h", ExternType::Func(FuncType::new([ValType::F64], []))),
+                (
+                    "c",
+                    ExternType::Global(GlobalType::new(ValType::I32, Mutability::Const))
+                ),
+            ]
+        );
+    }
+}

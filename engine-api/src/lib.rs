@@ -26,9 +26,8 @@
 //!     let add = instance.get_typed_func::<i32, i32>(&mut store, "add")?;
 //!     add.call(&mut store, 41)
 //! }
-//! # let _ = add_one::<NoEngine>;
-//! # type NoEngine = std::convert::Infallible;
-//! # // (the facade crate `wasm-run` runs this example on real backends)
+//! // The facade crate `wasm-run` runs this on real backends, e.g.
+//! // `add_one(&wasm_run::Wasmi::new(&Config::new())?)` returns 42.
 //! ```
 //!
 //! Layout: [`Engine`] and the `*Backend` traits in [`backend`] are the contract

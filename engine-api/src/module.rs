@@ -39,7 +39,9 @@ impl<E: Engine> Module<E> {
         let wasm = to_binary(bytes.as_ref())?;
         // The engine validates first: a malformed module gets the engine's
         // message rather than the reflection parser's.
-        let native = engine.compile(&wasm)?;
+        let native = engine
+            .compile(&wasm)
+            .map_err(|e| explain(engine, &wasm, e))?;
         let info = ModuleInfo::parse(&wasm)?;
         Ok(Module {
             native,
@@ -60,7 +62,9 @@ impl<E: Engine> Module<E> {
     /// Validates a module (binary or WAT) without compiling it.
     pub fn validate(engine: &E, bytes: impl AsRef<[u8]>) -> Result<()> {
         let wasm = to_binary(bytes.as_ref())?;
-        engine.validate(&wasm)
+        engine
+            .validate(&wasm)
+            .map_err(|e| explain(engine, &wasm, e))
     }
 
     /// The module name from the `name` section.
@@ -90,6 +94,28 @@ impl<E: Engine> Module<E> {
     /// The backend module (escape hatch).
     pub fn as_native(&self) -> &E::Module {
         &self.native
+    }
+}
+
+/// Turns a compile error caused by a proposal the engine lacks into a typed
+/// answer: [`Error::Unsupported`] when the backend cannot do it at all, or a
+/// compile error that names the feature to enable when it is only switched off.
+fn explain<E: Engine>(engine: &E, wasm: &[u8], err: Error) -> Error {
+    let Error::Compile { message, offset } = err else {
+        return err;
+    };
+    match crate::info::missing_feature(wasm, engine.features()) {
+        Some(feature) if !engine.support(feature).is_supported() => Error::Unsupported {
+            feature,
+            engine: engine.name(),
+        },
+        Some(feature) => Error::Compile {
+            message: format!(
+                "{message} (the module needs `{feature}`, which is disabled in the Config)"
+            ),
+            offset,
+        },
+        None => Error::Compile { message, offset },
     }
 }
 

@@ -159,6 +159,8 @@ impl Engine for Wasmtime {
                 native.wasm_features(flag, features.contains(feature));
             }
         }
+        // Modules that define shared memories need this on top of validation.
+        native.shared_memory(features.contains(Feature::Threads));
         native.consume_fuel(features.contains(Feature::Fuel));
         if let Some(bytes) = config.max_wasm_stack_bytes() {
             native.max_wasm_stack(bytes);
