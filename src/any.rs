@@ -3,7 +3,7 @@
 
 use std::any::Any;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
-use wasm_run_api::host::ValBuf;
+use wasm_run_api::host::{ValBuf, convert_call};
 use wasm_run_api::{
     Caller, Config, Error, Extern, ExternRef, Feature, FeatureSet, Func, FuncType, Global,
     GlobalType, HostFunc, Memory, MemoryType, Result, Support, Table, TableType, UntypedHostFunc,
@@ -367,13 +367,14 @@ fn call_dyn<B: Member, C: ContextBackend<B>>(
     results: &mut [Val<AnyEngine>],
 ) -> Result<()> {
     let f = B::func_down(f).ok_or_else(mismatch)?;
-    let ps: ValBuf<Val<B>> = params.iter().map(val_down).collect::<Result<_>>()?;
-    let mut rs: ValBuf<Val<B>> = smallvec::smallvec![Val::I32(0); results.len()];
-    c.func_call(&f, &ps, &mut rs)?;
-    for (out, v) in results.iter_mut().zip(&rs) {
-        *out = val_up(v);
-    }
-    Ok(())
+    convert_call(
+        params,
+        results,
+        Val::I32(0),
+        val_down,
+        |v| Ok(val_up(v)),
+        |ps, rs| c.func_call(&f, ps, rs),
+    )
 }
 
 fn instantiate_with<B: Member, C: ContextBackend<B>>(

@@ -156,3 +156,45 @@ pub fn default_results<E: Engine>(tys: &[crate::types::ValType], out: &mut [Val<
 /// A small vector of values that lives on the stack up to 16 entries, so the
 /// dynamic call paths allocate nothing for ordinary arities.
 pub type ValBuf<V> = smallvec::SmallVec<[V; 16]>;
+
+/// Converts `params` and `results` to another value representation, runs
+/// `call` on the converted values, and converts the results back. Buffers live
+/// on the stack for up to 16 values, so the dynamic call paths of every backend
+/// (and of `AnyEngine` on top of them) allocate nothing for ordinary arities.
+///
+/// `zero` fills the converted result slots before `call` runs.
+#[inline]
+pub fn convert_call<A, B: Clone>(
+    params: &[A],
+    results: &mut [A],
+    zero: B,
+    to: impl Fn(&A) -> Result<B>,
+    back: impl Fn(&B) -> Result<A>,
+    call: impl FnOnce(&[B], &mut [B]) -> Result<()>,
+) -> Result<()> {
+    let ps: ValBuf<B> = params.iter().map(&to).collect::<Result<_>>()?;
+    let mut rs: ValBuf<B> = smallvec::smallvec![zero; results.len()];
+    call(&ps, &mut rs)?;
+    for (out, v) in results.iter_mut().zip(&rs) {
+        *out = back(v)?;
+    }
+    Ok(())
+}
+
+/// The body of every backend's untyped host function: native values in, the
+/// user's closure on [`Val`]s, native values out.
+#[inline]
+pub fn call_untyped<E: Engine, T: 'static, N>(
+    f: &impl UntypedHostFunc<E, T>,
+    caller: Caller<'_, E, T>,
+    ty: &FuncType,
+    params: &[N],
+    results: &mut [N],
+    to: impl Fn(&N) -> Result<Val<E>>,
+    back: impl Fn(&Val<E>) -> Result<N>,
+) -> Result<()> {
+    convert_call(params, results, Val::I32(0), to, back, |ps, rs| {
+        default_results(ty.results(), rs);
+        f.invoke(caller, ty, ps, rs)
+    })
+}

@@ -35,7 +35,7 @@ use convert::*;
 use std::any::Any;
 use std::sync::Arc;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
-use wasm_run_api::host::{UntypedHostFunc, ValBuf, default_results};
+use wasm_run_api::host::{UntypedHostFunc, ValBuf, call_untyped, convert_call};
 use wasm_run_api::{
     Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
     HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table, TableType,
@@ -194,30 +194,11 @@ impl Engine for Wasmi {
     }
 
     fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
-        let l = self.config.resource_limits();
-        let mut b = wasmi::StoreLimitsBuilder::new();
-        if let Some(v) = l.max_memory_bytes {
-            b = b.memory_size(v);
-        }
-        if let Some(v) = l.max_table_elements {
-            b = b.table_elements(v);
-        }
-        if let Some(v) = l.max_instances {
-            b = b.instances(v);
-        }
-        if let Some(v) = l.max_tables {
-            b = b.tables(v);
-        }
-        if let Some(v) = l.max_memories {
-            b = b.memories(v);
-        }
-        let mut store = wasmi::Store::new(
-            &self.engine,
-            StoreData {
-                user: data,
-                limits: b.build(),
-            },
+        let limits = wasm_run_api::build_store_limits!(
+            self.config.resource_limits(),
+            wasmi::StoreLimitsBuilder
         );
+        let mut store = wasmi::Store::new(&self.engine, StoreData { user: data, limits });
         store.limiter(|d| &mut d.limits);
         WasmiStore {
             store,
@@ -291,20 +272,17 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
 + Sync
 + 'static {
     move |caller, params, results| {
-        let ps: ValBuf<Val<Wasmi>> = params.iter().map(from_val).collect();
-        let mut rs: ValBuf<Val<Wasmi>> = smallvec::smallvec![Val::I32(0); results.len()];
-        default_results(ty.results(), &mut rs);
-        f.invoke(
-            Caller::from_backend(WasmiCaller { caller }),
+        let caller = Caller::from_backend(WasmiCaller { caller });
+        call_untyped(
+            &f,
+            caller,
             &ty,
-            &ps,
-            &mut rs,
+            params,
+            results,
+            |v| Ok(from_val(v)),
+            |v| Ok(val(v)),
         )
-        .map_err(host_error)?;
-        for (out, v) in results.iter_mut().zip(&rs) {
-            *out = val(v);
-        }
-        Ok(())
+        .map_err(host_error)
     }
 }
 
@@ -420,13 +398,10 @@ impl<T: 'static> ContextBackend<Wasmi> for $ty {
     }
     #[inline]
     fn func_call(&mut self, f: &wasmi::Func, params: &[Val<Wasmi>], results: &mut [Val<Wasmi>]) -> Result<()> {
-        let ps: ValBuf<wasmi::Val> = params.iter().map(val).collect();
-        let mut rs = zeros(results.len());
-        f.call(self.cx_mut(), &ps, &mut rs).map_err(error)?;
-        for (out, v) in results.iter_mut().zip(&rs) {
-            *out = from_val(v);
-        }
-        Ok(())
+        let zero = wasmi::Val::I32(0);
+        convert_call(params, results, zero, |v| Ok(val(v)), |v| Ok(from_val(v)), |ps, rs| {
+            f.call(self.cx_mut(), ps, rs).map_err(error)
+        })
     }
     #[inline]
     fn func_call_typed<P: WasmTyList, R: WasmTyList>(&mut self, f: &wasmi::Func, params: P) -> Result<R> {

@@ -32,7 +32,7 @@ use std::any::Any;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
-use wasm_run_api::host::{UntypedHostFunc, ValBuf, default_results};
+use wasm_run_api::host::{UntypedHostFunc, call_untyped, convert_call};
 use wasm_run_api::{
     Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
     HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table, TableType,
@@ -202,30 +202,11 @@ impl Engine for Wasmtime {
     }
 
     fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
-        let l = self.config.resource_limits();
-        let mut b = wt::StoreLimitsBuilder::new();
-        if let Some(v) = l.max_memory_bytes {
-            b = b.memory_size(v);
-        }
-        if let Some(v) = l.max_table_elements {
-            b = b.table_elements(v);
-        }
-        if let Some(v) = l.max_instances {
-            b = b.instances(v);
-        }
-        if let Some(v) = l.max_tables {
-            b = b.tables(v);
-        }
-        if let Some(v) = l.max_memories {
-            b = b.memories(v);
-        }
-        let mut store = wt::Store::new(
-            &self.engine,
-            StoreData {
-                user: data,
-                limits: b.build(),
-            },
+        let limits = wasm_run_api::build_store_limits!(
+            self.config.resource_limits(),
+            wt::StoreLimitsBuilder
         );
+        let mut store = wt::Store::new(&self.engine, StoreData { user: data, limits });
         store.limiter(|d| &mut d.limits);
         WasmtimeStore {
             store,
@@ -354,24 +335,8 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
 + Sync
 + 'static {
     move |caller, params, results| {
-        let ps: ValBuf<Val<Wasmtime>> = params
-            .iter()
-            .map(from_val)
-            .collect::<Result<_>>()
-            .map_err(host_error)?;
-        let mut rs: ValBuf<Val<Wasmtime>> = smallvec::smallvec![Val::I32(0); results.len()];
-        default_results(ty.results(), &mut rs);
-        f.invoke(
-            Caller::from_backend(WasmtimeCaller { caller }),
-            &ty,
-            &ps,
-            &mut rs,
-        )
-        .map_err(host_error)?;
-        for (out, v) in results.iter_mut().zip(&rs) {
-            *out = val(v);
-        }
-        Ok(())
+        let caller = Caller::from_backend(WasmtimeCaller { caller });
+        call_untyped(&f, caller, &ty, params, results, from_val, |v| Ok(val(v))).map_err(host_error)
     }
 }
 
@@ -416,13 +381,9 @@ impl<T: 'static> ContextBackend<Wasmtime> for $ty {
     }
     #[inline]
     fn func_call(&mut self, f: &wt::Func, params: &[Val<Wasmtime>], results: &mut [Val<Wasmtime>]) -> Result<()> {
-        let ps: ValBuf<wt::Val> = params.iter().map(val).collect();
-        let mut rs: ValBuf<wt::Val> = smallvec::smallvec![wt::Val::I32(0); results.len()];
-        f.call(self.cx_mut(), &ps, &mut rs).map_err(call_error)?;
-        for (out, v) in results.iter_mut().zip(&rs) {
-            *out = from_val(v)?;
-        }
-        Ok(())
+        convert_call(params, results, wt::Val::I32(0), |v| Ok(val(v)), from_val, |ps, rs| {
+            f.call(self.cx_mut(), ps, rs).map_err(call_error)
+        })
     }
     #[inline]
     fn func_call_typed<P: WasmTyList, R: WasmTyList>(&mut self, f: &wt::Func, params: P) -> Result<R> {
