@@ -198,9 +198,13 @@ impl<E: Engine> Memory<E> {
     pub fn new(mut store: impl AsContextMut<E>, ty: MemoryType) -> Result<Self> {
         store.ctx_mut().memory_new(ty).map(Memory)
     }
-    /// The memory's type; `minimum` is the current size in pages.
+    /// The memory's type; `minimum` is the current size in pages (the same on
+    /// every backend).
     pub fn ty(&self, store: impl AsContext<E>) -> MemoryType {
-        store.ctx().memory_ty(&self.0)
+        let ctx = store.ctx();
+        let mut ty = ctx.memory_ty(&self.0);
+        ty.minimum = ctx.memory_data(&self.0).len() as u64 >> ty.page_size_log2;
+        ty
     }
     /// Current size in pages.
     pub fn size(&self, store: impl AsContext<E>) -> u64 {
@@ -271,9 +275,13 @@ impl<E: Engine> Table<E> {
         }
         store.ctx_mut().table_new(ty, init).map(Table)
     }
-    /// The table's type; `minimum` is the current size.
+    /// The table's type; `minimum` is the current size (the same on every
+    /// backend).
     pub fn ty(&self, store: impl AsContext<E>) -> TableType {
-        store.ctx().table_ty(&self.0)
+        let ctx = store.ctx();
+        let mut ty = ctx.table_ty(&self.0);
+        ty.minimum = ctx.table_size(&self.0);
+        ty
     }
     /// Current number of elements.
     pub fn size(&self, store: impl AsContext<E>) -> u64 {

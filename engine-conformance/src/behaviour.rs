@@ -244,7 +244,7 @@ fn expect_unsupported(e: &Error, feature: Feature, engine: &str, what: &str) {
 #[track_caller]
 fn expect_rejected<E: Engine>(engine: &E, wat: &str, feature: Feature, what: &str) {
     for (how, result) in [
-        ("Module::new", Module::new(engine, wat).map(drop)),
+        ("Module::new", Module::new(engine, wat).map(|_| ())),
         ("Module::validate", Module::validate(engine, wat)),
     ] {
         match err(result, &format!("{what} ({how})")) {
@@ -491,7 +491,7 @@ pub fn engine_feature_probes<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     let check = |engine: &E, feature: Feature, wat: &str, how: &str| {
         let what = format!("{name}, {how}: probe for {feature}");
         if engine.features().contains(feature) {
-            ok(Module::new(engine, wat).map(drop), &what);
+            ok(Module::new(engine, wat).map(|_| ()), &what);
             ok(Module::validate(engine, wat), &what);
         } else {
             expect_rejected(engine, wat, feature, &what);
@@ -779,4 +779,1428 @@ pub fn module_from_file<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     }
     assert_err!(Module::from_file(&engine, dir.path()), Error::Io { .. }, "reading a directory");
     assert_err!(Module::from_file(&engine, &bad_path), Error::Compile { .. }, "malformed file");
+}
+
+// ---------------------------------------------------------------------------
+// 3. Host functions, linking and instances
+// ---------------------------------------------------------------------------
+
+const HOST_TYPED_WAT: &str = r#"
+(module
+  (import "host" "unit" (func $unit))
+  (import "host" "f0" (func $f0 (result i32)))
+  (import "host" "f1" (func $f1 (param i64) (result i64)))
+  (import "host" "f2" (func $f2 (param i32 f64) (result f32)))
+  (import "host" "f2b" (func $f2b (param f32 i64) (result f64)))
+  (import "host" "swap" (func $swap (param i32 i64) (result i64 i32)))
+  (import "host" "f16" (func $f16
+    (param i32 i64 f32 f64 i32 i64 f32 f64 i32 i64 f32 f64 i32 i64 f32 f64) (result f64)))
+  (func (export "call_unit") call $unit)
+  (func (export "call_f0") (result i32) call $f0)
+  (func (export "call_f1") (param i64) (result i64) local.get 0 call $f1)
+  (func (export "call_f2") (param i32 f64) (result f32) local.get 0 local.get 1 call $f2)
+  (func (export "call_f2b") (param f32 i64) (result f64) local.get 0 local.get 1 call $f2b)
+  (func (export "call_swap") (param i32 i64) (result i64 i32) local.get 0 local.get 1 call $swap)
+  (func (export "call_f16") (result f64)
+    i32.const 1 i64.const 2 f32.const 3 f64.const 4
+    i32.const 5 i64.const 6 f32.const 7 f64.const 8
+    i32.const 9 i64.const 10 f32.const 11 f64.const 12
+    i32.const 13 i64.const 14 f32.const 15 f64.const 16
+    call $f16))
+"#;
+
+/// Typed host functions of arity 0, 1, 2 (mixed i32/i64/f32/f64), with two
+/// results, and with 16 parameters, called from wasm with the right values in
+/// the right order; `Linker::get` hands out a callable definition.
+pub fn host_func_typed<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, HOST_TYPED_WAT);
+    let mut store = Store::new(&engine, 0_u32);
+    let mut linker = Linker::<E, u32>::new(&engine);
+    ok(
+        linker.func_wrap("host", "unit", |mut c: Caller<'_, E, u32>| -> Result<()> {
+            *c.data_mut() += 1;
+            Ok(())
+        }),
+        "host.unit",
+    );
+    ok(linker.func_wrap("host", "f0", |_: Caller<'_, E, u32>| -> Result<i32> { Ok(42) }), "host.f0");
+    ok(
+        linker.func_wrap("host", "f1", |_: Caller<'_, E, u32>, x: i64| -> Result<i64> { Ok(x.wrapping_mul(3)) }),
+        "host.f1",
+    );
+    ok(
+        linker.func_wrap("host", "f2", |_: Caller<'_, E, u32>, a: i32, b: f64| -> Result<f32> {
+            Ok((f64::from(a) + b) as f32)
+        }),
+        "host.f2",
+    );
+    ok(
+        linker.func_wrap("host", "f2b", |_: Caller<'_, E, u32>, a: f32, b: i64| -> Result<f64> {
+            Ok(f64::from(a) * b as f64)
+        }),
+        "host.f2b",
+    );
+    ok(
+        linker.func_wrap("host", "swap", |_: Caller<'_, E, u32>, a: i32, b: i64| -> Result<(i64, i32)> { Ok((b, a)) }),
+        "host.swap",
+    );
+    // Sum of k * (k-th argument): any reordering of the arguments changes it.
+    #[allow(clippy::too_many_arguments)]
+    let f16 = |_: Caller<'_, E, u32>,
+               a1: i32,
+               a2: i64,
+               a3: f32,
+               a4: f64,
+               a5: i32,
+               a6: i64,
+               a7: f32,
+               a8: f64,
+               a9: i32,
+               a10: i64,
+               a11: f32,
+               a12: f64,
+               a13: i32,
+               a14: i64,
+               a15: f32,
+               a16: f64|
+     -> Result<f64> {
+        let args = [
+            f64::from(a1),
+            a2 as f64,
+            f64::from(a3),
+            a4,
+            f64::from(a5),
+            a6 as f64,
+            f64::from(a7),
+            a8,
+            f64::from(a9),
+            a10 as f64,
+            f64::from(a11),
+            a12,
+            f64::from(a13),
+            a14 as f64,
+            f64::from(a15),
+            a16,
+        ];
+        Ok(args.iter().enumerate().map(|(k, v)| (k + 1) as f64 * v).sum())
+    };
+    ok(linker.func_wrap("host", "f16", f16), "host.f16");
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+
+    let call_unit = ok(instance.get_typed_func::<(), ()>(&mut store, "call_unit"), "call_unit");
+    for _ in 0..3 {
+        ok(call_unit.call(&mut store, ()), "call_unit()");
+    }
+    assert_eq!(*store.data(), 3, "the arity-0 host function ran three times");
+
+    let call_f0 = ok(instance.get_typed_func::<(), i32>(&mut store, "call_f0"), "call_f0");
+    assert_eq!(ok(call_f0.call(&mut store, ()), "call_f0()"), 42);
+    let call_f1 = ok(instance.get_typed_func::<i64, i64>(&mut store, "call_f1"), "call_f1");
+    assert_eq!(ok(call_f1.call(&mut store, 1 << 40), "call_f1"), 3 << 40);
+    assert_eq!(ok(call_f1.call(&mut store, -5), "call_f1"), -15);
+    let call_f2 = ok(instance.get_typed_func::<(i32, f64), f32>(&mut store, "call_f2"), "call_f2");
+    assert_eq!(ok(call_f2.call(&mut store, (3, 0.25)), "call_f2"), 3.25);
+    let call_f2b = ok(instance.get_typed_func::<(f32, i64), f64>(&mut store, "call_f2b"), "call_f2b");
+    assert_eq!(ok(call_f2b.call(&mut store, (1.5, -4)), "call_f2b"), -6.0);
+    let call_swap = ok(instance.get_typed_func::<(i32, i64), (i64, i32)>(&mut store, "call_swap"), "call_swap");
+    assert_eq!(ok(call_swap.call(&mut store, (7, -9)), "call_swap"), (-9, 7));
+    let call_f16 = ok(instance.get_typed_func::<(), f64>(&mut store, "call_f16"), "call_f16");
+    // sum of k * k for k = 1..=16
+    assert_eq!(ok(call_f16.call(&mut store, ()), "call_f16"), 1496.0);
+
+    // A linker definition can be fetched and called from the host directly.
+    let f1 = linker.get(&mut store, "host", "f1").and_then(Extern::into_func).expect("host.f1 is defined");
+    assert_eq!(f1.ty(&store), fty([ValType::I64], [ValType::I64]));
+    let f1 = ok(f1.typed::<i64, i64>(&store), "typed host.f1");
+    assert_eq!(ok(f1.call(&mut store, 11), "host.f1(11)"), 33);
+    assert!(linker.get(&mut store, "host", "nope").is_none());
+}
+
+const HOST_UNTYPED_WAT: &str = r#"
+(module
+  (import "host" "mix" (func $mix (param i32 i64 f32 f64) (result f64 i32)))
+  (import "host" "bad" (func $bad (result i32)))
+  (func (export "call_mix") (param i32 i64 f32 f64) (result f64 i32)
+    local.get 0 local.get 1 local.get 2 local.get 3 call $mix)
+  (func (export "call_bad") (result i32) call $bad))
+"#;
+
+/// Untyped host functions (`Linker::func_new`, `Func::new`): they receive
+/// the parameters as `Val`s of the declared types, find the result slots
+/// pre-filled with zeros, and writing a result of the wrong type is
+/// `Error::Type`.
+pub fn host_func_untyped<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    use ValType::*;
+    let engine = default_engine(&make);
+    let module = compile(&engine, HOST_UNTYPED_WAT);
+    // State: (calls, result slots were pre-filled with zeros, params had the declared types)
+    let mut store = Store::new(&engine, (0_u32, false, false));
+    let mut linker = Linker::<E, (u32, bool, bool)>::new(&engine);
+    ok(
+        linker.func_new(
+            "host",
+            "mix",
+            fty([I32, I64, F32, F64], [F64, I32]),
+            |mut c: Caller<'_, E, (u32, bool, bool)>, params: &[Val<E>], results: &mut [Val<E>]| -> Result<()> {
+                let state = c.data_mut();
+                state.0 += 1;
+                state.1 = results.len() == 2 && results[0] == Val::F64(0) && results[1] == Val::I32(0);
+                state.2 = params.len() == 4
+                    && params.iter().map(Val::ty).eq([I32, I64, F32, F64]);
+                let (Some(a), Some(b), Some(x), Some(y)) =
+                    (params[0].i32(), params[1].i64(), params[2].as_f32(), params[3].as_f64())
+                else {
+                    return Err(Error::host("mix: parameters of the wrong types"));
+                };
+                results[0] = Val::f64(f64::from(a) + b as f64 + f64::from(x) + y);
+                results[1] = Val::I32(params.len() as i32);
+                Ok(())
+            },
+        ),
+        "host.mix",
+    );
+    ok(
+        linker.func_new(
+            "host",
+            "bad",
+            fty([], [I32]),
+            |_: Caller<'_, E, (u32, bool, bool)>, _: &[Val<E>], results: &mut [Val<E>]| -> Result<()> {
+                results[0] = Val::I64(1);
+                Ok(())
+            },
+        ),
+        "host.bad",
+    );
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+
+    let call_mix = ok(instance.get_typed_func::<(i32, i64, f32, f64), (f64, i32)>(&mut store, "call_mix"), "call_mix");
+    assert_eq!(ok(call_mix.call(&mut store, (2, 3, 0.5, 0.25)), "call_mix"), (5.75, 4));
+    assert_eq!(store.data().0, 1, "the untyped host function ran once");
+    assert!(store.data().1, "result slots of an untyped host function were not pre-filled with zeros");
+    assert!(store.data().2, "parameters of an untyped host function did not have the declared types");
+
+    let call_bad = ok(instance.get_typed_func::<(), i32>(&mut store, "call_bad"), "call_bad");
+    assert_err!(call_bad.call(&mut store, ()), Error::Type(_), "host function writing an i64 into an i32 result");
+
+    // Func::new: an untyped host function owned by the store, called from Rust.
+    let inc = ok(
+        Func::new(
+            &mut store,
+            fty([I32], [I32]),
+            |_: Caller<'_, E, (u32, bool, bool)>, params: &[Val<E>], results: &mut [Val<E>]| -> Result<()> {
+                let x = params[0].i32().ok_or_else(|| Error::host("inc: not an i32"))?;
+                results[0] = Val::I32(x.wrapping_add(1));
+                Ok(())
+            },
+        ),
+        "Func::new",
+    );
+    assert_eq!(inc.ty(&store), fty([I32], [I32]));
+    assert_eq!(ok(call_dyn(&mut store, &inc, &[Val::I32(5)]), "inc(5)"), [Val::I32(6)]);
+    assert_eq!(ok(call_dyn(&mut store, &inc, &[Val::I32(i32::MAX)]), "inc(MAX)"), [Val::I32(i32::MIN)]);
+}
+
+const HOST_STATE_WAT: &str = r#"
+(module
+  (import "host" "record" (func $record (param i64)))
+  (func (export "run") (param i64)
+    local.get 0 call $record
+    local.get 0 i64.const 1 i64.add call $record
+    local.get 0 i64.const 2 i64.add call $record))
+"#;
+
+/// Host state: `Caller::data_mut` counts calls and sees the last argument;
+/// the store sees the changes, the host can change the state between calls,
+/// `into_data` returns it, and one linker serves two stores with separate
+/// states.
+pub fn host_state<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    #[derive(Debug, Default, PartialEq)]
+    struct Counter {
+        calls: u32,
+        last: i64,
+    }
+    let engine = default_engine(&make);
+    let module = compile(&engine, HOST_STATE_WAT);
+    let mut linker = Linker::<E, Counter>::new(&engine);
+    ok(
+        linker.func_wrap("host", "record", |mut c: Caller<'_, E, Counter>, x: i64| -> Result<()> {
+            let state = c.data_mut();
+            state.calls += 1;
+            state.last = x;
+            Ok(())
+        }),
+        "host.record",
+    );
+
+    let mut store = Store::new(&engine, Counter::default());
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+    let run = ok(instance.get_typed_func::<i64, ()>(&mut store, "run"), "run");
+    ok(run.call(&mut store, 10), "run(10)");
+    assert_eq!(store.data(), &Counter { calls: 3, last: 12 });
+    store.data_mut().calls = 100;
+    ok(run.call(&mut store, -1), "run(-1)");
+    assert_eq!(store.data(), &Counter { calls: 103, last: 1 });
+
+    // Same linker, another store: its own state.
+    let mut other = Store::new(&engine, Counter { calls: 7, last: 0 });
+    let other_instance = ok(linker.instantiate(&mut other, &module), "instantiating in a second store");
+    let other_run = ok(other_instance.get_typed_func::<i64, ()>(&mut other, "run"), "run");
+    ok(other_run.call(&mut other, 0), "run(0) in the second store");
+    assert_eq!(other.into_data(), Counter { calls: 10, last: 2 });
+    assert_eq!(store.into_data(), Counter { calls: 103, last: 1 }, "the first store's state changed");
+}
+
+const CALLER_WAT: &str = r#"
+(module
+  (import "host" "log" (func $log (param i32 i32)))
+  (import "host" "fill" (func $fill (param i32 i32)))
+  (import "host" "reenter" (func $reenter (param i32) (result i32)))
+  (import "host" "probe" (func $probe (result i32)))
+  (memory (export "memory") 1)
+  (global (export "counter") (mut i32) (i32.const 5))
+  (data (i32.const 16) "hello, host")
+  (func (export "log_greeting") i32.const 16 i32.const 11 call $log)
+  (func (export "log_word") (param i32)
+    i32.const 64 local.get 0 i32.store
+    i32.const 64 i32.const 4 call $log)
+  (func (export "fill_and_sum") (result i32)
+    i32.const 128 i32.const 4 call $fill
+    i32.const 128 i32.load8_u
+    i32.const 129 i32.load8_u i32.add
+    i32.const 130 i32.load8_u i32.add
+    i32.const 131 i32.load8_u i32.add)
+  (func (export "double") (param i32) (result i32) local.get 0 i32.const 2 i32.mul)
+  (func (export "call_reenter") (param i32) (result i32) local.get 0 call $reenter)
+  (func (export "call_probe") (result i32) call $probe))
+"#;
+
+/// Inside a host function: `Caller::get_memory("memory")` reads what the
+/// guest wrote and writes what the guest then reads; `get_export` finds
+/// globals and functions of the calling instance (and nothing else); a host
+/// function can call back into the instance.
+pub fn caller_memory_and_exports<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, CALLER_WAT);
+    let mut store = Store::new(&engine, Vec::<Vec<u8>>::new());
+    let mut linker = Linker::<E, Vec<Vec<u8>>>::new(&engine);
+    ok(
+        linker.func_wrap("host", "log", |mut c: Caller<'_, E, Vec<Vec<u8>>>, ptr: i32, len: i32| -> Result<()> {
+            let memory = c.get_memory("memory").ok_or_else(|| Error::host("no memory export"))?;
+            let mut buf = vec![0; len as usize];
+            memory.read(&c, ptr as usize, &mut buf)?;
+            c.data_mut().push(buf);
+            Ok(())
+        }),
+        "host.log",
+    );
+    ok(
+        linker.func_wrap("host", "fill", |mut c: Caller<'_, E, Vec<Vec<u8>>>, ptr: i32, len: i32| -> Result<()> {
+            let memory = c.get_memory("memory").ok_or_else(|| Error::host("no memory export"))?;
+            let data = memory.data_mut(&mut c);
+            let dst = data
+                .get_mut(ptr as usize..ptr as usize + len as usize)
+                .ok_or_else(|| Error::host("fill out of bounds"))?;
+            for (i, byte) in dst.iter_mut().enumerate() {
+                *byte = i as u8 + 1;
+            }
+            Ok(())
+        }),
+        "host.fill",
+    );
+    ok(
+        linker.func_wrap("host", "reenter", |mut c: Caller<'_, E, Vec<Vec<u8>>>, x: i32| -> Result<i32> {
+            let double = c.get_export("double").and_then(Extern::into_func).ok_or_else(|| Error::host("no double"))?;
+            let mut out = [Val::I32(0)];
+            double.call(&mut c, &[Val::I32(x)], &mut out)?;
+            let dynamic = out[0].i32().ok_or_else(|| Error::host("double returned a non-i32"))?;
+            let typed = double.typed::<i32, i32>(&c)?.call(&mut c, x)?;
+            if dynamic != typed {
+                return Err(Error::host("dynamic and typed re-entrant calls disagree"));
+            }
+            Ok(typed + 1)
+        }),
+        "host.reenter",
+    );
+    ok(
+        linker.func_wrap("host", "probe", |mut c: Caller<'_, E, Vec<Vec<u8>>>| -> Result<i32> {
+            // Each failed expectation sets one bit.
+            let mut failures = 0;
+            if c.get_memory("counter").is_some() {
+                failures |= 1; // a global is not a memory
+            }
+            if c.get_export("nope").is_some() {
+                failures |= 2;
+            }
+            match c.get_export("counter") {
+                Some(Extern::Global(g)) => {
+                    if g.get(&mut c) != Val::I32(5) {
+                        failures |= 4;
+                    }
+                }
+                _ => failures |= 8,
+            }
+            if !matches!(c.get_export("double"), Some(Extern::Func(_))) {
+                failures |= 16;
+            }
+            if c.get_memory("memory").is_none() {
+                failures |= 32;
+            }
+            Ok(failures)
+        }),
+        "host.probe",
+    );
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+
+    let log_greeting = ok(instance.get_typed_func::<(), ()>(&mut store, "log_greeting"), "log_greeting");
+    ok(log_greeting.call(&mut store, ()), "log_greeting()");
+    let log_word = ok(instance.get_typed_func::<i32, ()>(&mut store, "log_word"), "log_word");
+    ok(log_word.call(&mut store, 0x6463_6261), "log_word()"); // "abcd" little-endian
+    assert_eq!(store.data(), &[b"hello, host".to_vec(), b"abcd".to_vec()]);
+
+    let fill_and_sum = ok(instance.get_typed_func::<(), i32>(&mut store, "fill_and_sum"), "fill_and_sum");
+    assert_eq!(ok(fill_and_sum.call(&mut store, ()), "fill_and_sum()"), 1 + 2 + 3 + 4);
+    let memory = instance.get_memory(&mut store, "memory").expect("memory export");
+    assert_eq!(&memory.data(&store)[128..132], &[1, 2, 3, 4]);
+
+    let call_reenter = ok(instance.get_typed_func::<i32, i32>(&mut store, "call_reenter"), "call_reenter");
+    assert_eq!(ok(call_reenter.call(&mut store, 20), "call_reenter(20)"), 41);
+
+    let call_probe = ok(instance.get_typed_func::<(), i32>(&mut store, "call_probe"), "call_probe");
+    assert_eq!(
+        ok(call_probe.call(&mut store, ()), "call_probe()"),
+        0,
+        "Caller::get_export/get_memory misbehaved (bits: 1 global as memory, 2 missing export found, \
+         4 wrong global value, 8 global not found, 16 function not found, 32 memory not found)"
+    );
+}
+
+const HOST_ITEMS_WAT: &str = r#"
+(module
+  (import "env" "memory" (memory 1 2))
+  (import "env" "table" (table 2 funcref))
+  (import "env" "counter" (global $counter (mut i32)))
+  (import "env" "base" (global $base i64))
+  (type $ret_i32 (func (result i32)))
+  (func (export "store") (param i32 i32) local.get 0 local.get 1 i32.store)
+  (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+  (func (export "bump") (result i32)
+    global.get $counter i32.const 1 i32.add global.set $counter global.get $counter)
+  (func (export "base_plus") (param i64) (result i64) global.get $base local.get 0 i64.add)
+  (func (export "call_slot") (param i32) (result i32) local.get 0 call_indirect (type $ret_i32))
+  (func (export "table_size") (result i32) table.size 0)
+  (func (export "memory_size") (result i32) memory.size))
+"#;
+
+/// Memories, tables, globals and functions created by the host
+/// (`Memory::new`, `Table::new`, `Global::new`, `Func::wrap`) and given to a
+/// module through `Linker::define` are shared: changes on either side are
+/// seen by the other.
+pub fn host_defined_items<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, HOST_ITEMS_WAT);
+    let mut store = Store::new(&engine, ());
+    let memory = ok(Memory::new(&mut store, MemoryType::new(1, Some(2))), "Memory::new");
+    let table = ok(Table::new(&mut store, TableType::new(FUNCREF, 2, None), Val::FuncRef(None)), "Table::new");
+    let counter =
+        ok(Global::new(&mut store, GlobalType::new(ValType::I32, Mutability::Var), Val::I32(10)), "Global::new");
+    let base = ok(
+        Global::new(&mut store, GlobalType::new(ValType::I64, Mutability::Const), Val::I64(1 << 40)),
+        "Global::new",
+    );
+    let ninety_nine = ok(Func::wrap(&mut store, |_: Caller<'_, E, ()>| -> Result<i32> { Ok(99) }), "Func::wrap");
+    ok(table.set(&mut store, 1, Val::FuncRef(Some(ninety_nine))), "table.set");
+
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(linker.define(&store, "env", "memory", memory), "define memory");
+    ok(linker.define(&store, "env", "table", table), "define table");
+    ok(linker.define(&store, "env", "counter", counter), "define counter");
+    ok(linker.define(&store, "env", "base", base), "define base");
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+
+    let store_fn = ok(instance.get_typed_func::<(i32, i32), ()>(&mut store, "store"), "store");
+    let load = ok(instance.get_typed_func::<i32, i32>(&mut store, "load"), "load");
+    ok(store_fn.call(&mut store, (8, 0x0102_0304)), "store");
+    let mut buf = [0; 4];
+    ok(memory.read(&store, 8, &mut buf), "memory.read");
+    assert_eq!(buf, [4, 3, 2, 1], "the guest's store is visible in the host memory");
+    ok(memory.write(&mut store, 12, &[9, 0, 0, 0]), "memory.write");
+    assert_eq!(ok(load.call(&mut store, 12), "load(12)"), 9, "the host's write is visible to the guest");
+
+    let bump = ok(instance.get_typed_func::<(), i32>(&mut store, "bump"), "bump");
+    assert_eq!(ok(bump.call(&mut store, ()), "bump"), 11);
+    assert_eq!(counter.get(&mut store), Val::I32(11), "the guest's global.set is visible to the host");
+    ok(counter.set(&mut store, Val::I32(100)), "counter.set");
+    assert_eq!(ok(bump.call(&mut store, ()), "bump"), 101, "the host's set is visible to the guest");
+
+    let base_plus = ok(instance.get_typed_func::<i64, i64>(&mut store, "base_plus"), "base_plus");
+    assert_eq!(ok(base_plus.call(&mut store, 5), "base_plus"), (1 << 40) + 5);
+
+    let call_slot = ok(instance.get_typed_func::<i32, i32>(&mut store, "call_slot"), "call_slot");
+    assert_eq!(ok(call_slot.call(&mut store, 1), "call_slot(1)"), 99, "host function placed in a host table");
+    expect_trap(call_slot.call(&mut store, 0), TrapCode::IndirectCallToNull, "call_slot(0) on a null element");
+
+    let table_size = ok(instance.get_typed_func::<(), i32>(&mut store, "table_size"), "table_size");
+    assert_eq!(ok(table_size.call(&mut store, ()), "table_size"), 2);
+    assert_eq!(ok(table.grow(&mut store, 1, Val::FuncRef(None)), "table.grow"), 2);
+    assert_eq!(ok(table_size.call(&mut store, ()), "table_size"), 3, "the guest sees the host's table.grow");
+
+    let memory_size = ok(instance.get_typed_func::<(), i32>(&mut store, "memory_size"), "memory_size");
+    assert_eq!(ok(memory_size.call(&mut store, ()), "memory_size"), 1);
+    assert_eq!(ok(memory.grow(&mut store, 1), "memory.grow"), 1);
+    assert_eq!(ok(memory_size.call(&mut store, ()), "memory_size"), 2, "the guest sees the host's memory.grow");
+}
+
+const LINK_A_WAT: &str = r#"
+(module $a
+  (memory (export "memory") 1)
+  (global (export "value") (mut i32) (i32.const 1))
+  (table (export "table") 1 funcref)
+  (func $answer (export "answer") (result i32) i32.const 42)
+  (elem (i32.const 0) func $answer)
+  (func (export "read") (param i32) (result i32) local.get 0 i32.load8_u))
+"#;
+
+const LINK_B_WAT: &str = r#"
+(module $b
+  (import "a" "answer" (func $answer (result i32)))
+  (import "a" "memory" (memory 1))
+  (import "a" "value" (global $value (mut i32)))
+  (import "a" "table" (table 1 funcref))
+  (type $ret_i32 (func (result i32)))
+  (func (export "run") (result i32)
+    i32.const 7 i32.const 0xab i32.store8
+    i32.const 2 global.set $value
+    call $answer
+    i32.const 0 call_indirect (type $ret_i32)
+    i32.add))
+"#;
+
+/// `Linker::instance` defines every export of one instance (function,
+/// memory, global, table) so that another module can import them; both
+/// instances then share the items.
+pub fn link_instance_exports<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let a = compile(&engine, LINK_A_WAT);
+    let b = compile(&engine, LINK_B_WAT);
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<E, ()>::new(&engine);
+    let instance_a = ok(linker.instantiate(&mut store, &a), "instantiating a");
+    ok(linker.instance(&mut store, "a", &instance_a), "Linker::instance");
+    for name in ["memory", "value", "table", "answer", "read"] {
+        assert!(linker.get(&mut store, "a", name).is_some(), "a.{name} is not defined by Linker::instance");
+    }
+    let instance_b = ok(linker.instantiate(&mut store, &b), "instantiating b against a's exports");
+
+    let run = ok(instance_b.get_typed_func::<(), i32>(&mut store, "run"), "run");
+    assert_eq!(ok(run.call(&mut store, ()), "run"), 84, "a's function called directly and through a's table");
+    let read = ok(instance_a.get_typed_func::<i32, i32>(&mut store, "read"), "read");
+    assert_eq!(ok(read.call(&mut store, 7), "read(7)"), 0xab, "b wrote a's memory");
+    let value = instance_a.get_global(&mut store, "value").expect("a.value");
+    assert_eq!(value.get(&mut store), Val::I32(2), "b set a's global");
+}
+
+const LINK_MISSING_WAT: &str = r#"
+(module
+  (import "env" "present" (func (param i32)))
+  (import "env" "missing_fn" (func (param i32 i64) (result f64)))
+  (import "env" "missing_mem" (memory 1))
+  (import "other" "missing_global" (global (mut f32)))
+  (import "other" "missing_table" (table 1 5 externref)))
+"#;
+
+/// A missing import is `Error::Link(LinkError::Missing { module, name,
+/// expected })` for the first missing import in order, with its exact type,
+/// for every kind; once everything is defined instantiation succeeds.
+pub fn link_error_missing<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    use ValType::*;
+    let engine = default_engine(&make);
+    let module = compile(&engine, LINK_MISSING_WAT);
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(linker.func_wrap("env", "present", |_: Caller<'_, E, ()>, _: i32| -> Result<()> { Ok(()) }), "present");
+
+    let expect_missing = |store: &mut Store<E, ()>,
+                          linker: &Linker<E, ()>,
+                          module_name: &str,
+                          name: &str,
+                          expected: ExternType| {
+        let e = err(linker.instantiate(store, &module), &format!("instantiating without {module_name}.{name}"));
+        match &e {
+            Error::Link(link) => assert_eq!(
+                link,
+                &LinkError::Missing { module: module_name.into(), name: name.into(), expected },
+                "wrong LinkError for the missing {module_name}.{name}"
+            ),
+            other => panic!("missing {module_name}.{name}: expected Error::Link(Missing), got {other} ({other:?})"),
+        }
+        assert!(e.to_string().contains(name), "the message `{e}` does not name {name}");
+    };
+
+    expect_missing(&mut store, &linker, "env", "missing_fn", ExternType::Func(fty([I32, I64], [F64])));
+    ok(
+        linker.func_wrap("env", "missing_fn", |_: Caller<'_, E, ()>, a: i32, b: i64| -> Result<f64> {
+            Ok(f64::from(a) + b as f64)
+        }),
+        "missing_fn",
+    );
+    expect_missing(&mut store, &linker, "env", "missing_mem", ExternType::Memory(MemoryType::new(1, None)));
+    let memory = ok(Memory::new(&mut store, MemoryType::new(1, None)), "Memory::new");
+    ok(linker.define(&store, "env", "missing_mem", memory), "missing_mem");
+    expect_missing(
+        &mut store,
+        &linker,
+        "other",
+        "missing_global",
+        ExternType::Global(GlobalType::new(F32, Mutability::Var)),
+    );
+    let global = ok(Global::new(&mut store, GlobalType::new(F32, Mutability::Var), Val::f32(0.5)), "Global::new");
+    ok(linker.define(&store, "other", "missing_global", global), "missing_global");
+    expect_missing(
+        &mut store,
+        &linker,
+        "other",
+        "missing_table",
+        ExternType::Table(TableType::new(EXTERNREF, 1, Some(5))),
+    );
+    let table =
+        ok(Table::new(&mut store, TableType::new(EXTERNREF, 1, Some(5)), Val::ExternRef(None)), "Table::new");
+    ok(linker.define(&store, "other", "missing_table", table), "missing_table");
+    ok(linker.instantiate(&mut store, &module), "instantiating with every import defined");
+}
+
+/// A definition of the wrong type is `LinkError::Incompatible { module, name,
+/// expected, found }` with both types exact: function params or results,
+/// global type and mutability, memory and table limits, table element type,
+/// and the wrong kind altogether.
+pub fn link_error_incompatible<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    use ValType::*;
+    let engine = default_engine(&make);
+
+    // Defines `env.x` with `define` on a fresh linker and store, and checks
+    // the error of instantiating `import` (a single import of `env.x`).
+    fn check<E: Engine>(
+        engine: &E,
+        import: &str,
+        define: impl FnOnce(&mut Store<E, ()>, &mut Linker<E, ()>),
+        expected: ExternType,
+        found: ExternType,
+    ) {
+        let wat = format!("(module (import \"env\" \"x\" {import}))");
+        let module = compile(engine, &wat);
+        let mut store = Store::new(engine, ());
+        let mut linker = Linker::<E, ()>::new(engine);
+        define(&mut store, &mut linker);
+        let e = err(linker.instantiate(&mut store, &module), &format!("instantiating {wat} with a wrong definition"));
+        match &e {
+            Error::Link(link) => assert_eq!(
+                link,
+                &LinkError::Incompatible { module: "env".into(), name: "x".into(), expected, found },
+                "wrong LinkError for {wat}"
+            ),
+            other => panic!("{wat}: expected Error::Link(Incompatible), got {other} ({other:?})"),
+        }
+    }
+
+    check(
+        &engine,
+        "(func (param i32))",
+        |_, linker| {
+            ok(linker.func_wrap("env", "x", |_: Caller<'_, E, ()>, _: i64| -> Result<()> { Ok(()) }), "env.x");
+        },
+        ExternType::Func(fty([I32], [])),
+        ExternType::Func(fty([I64], [])),
+    );
+    check(
+        &engine,
+        "(func (param i32) (result i32))",
+        |_, linker| {
+            ok(linker.func_wrap("env", "x", |_: Caller<'_, E, ()>, _: i32| -> Result<()> { Ok(()) }), "env.x");
+        },
+        ExternType::Func(fty([I32], [I32])),
+        ExternType::Func(fty([I32], [])),
+    );
+    check(
+        &engine,
+        "(func (param f64))",
+        |_, linker| {
+            ok(
+                linker.func_new("env", "x", fty([F32], []), |_: Caller<'_, E, ()>, _: &[Val<E>], _: &mut [Val<E>]| -> Result<()> {
+                    Ok(())
+                }),
+                "env.x",
+            );
+        },
+        ExternType::Func(fty([F64], [])),
+        ExternType::Func(fty([F32], [])),
+    );
+    check(
+        &engine,
+        "(global i32)",
+        |store, linker| {
+            let g = ok(Global::new(&mut *store, GlobalType::new(I64, Mutability::Const), Val::I64(1)), "global");
+            ok(linker.define(store, "env", "x", g), "env.x");
+        },
+        ExternType::Global(GlobalType::new(I32, Mutability::Const)),
+        ExternType::Global(GlobalType::new(I64, Mutability::Const)),
+    );
+    check(
+        &engine,
+        "(global i32)",
+        |store, linker| {
+            let g = ok(Global::new(&mut *store, GlobalType::new(I32, Mutability::Var), Val::I32(1)), "global");
+            ok(linker.define(store, "env", "x", g), "env.x");
+        },
+        ExternType::Global(GlobalType::new(I32, Mutability::Const)),
+        ExternType::Global(GlobalType::new(I32, Mutability::Var)),
+    );
+    check(
+        &engine,
+        "(memory 2)",
+        |store, linker| {
+            let m = ok(Memory::new(&mut *store, MemoryType::new(1, None)), "memory");
+            ok(linker.define(store, "env", "x", m), "env.x");
+        },
+        ExternType::Memory(MemoryType::new(2, None)),
+        ExternType::Memory(MemoryType::new(1, None)),
+    );
+    check(
+        &engine,
+        "(memory 1 2)",
+        |store, linker| {
+            let m = ok(Memory::new(&mut *store, MemoryType::new(1, None)), "memory");
+            ok(linker.define(store, "env", "x", m), "env.x");
+        },
+        ExternType::Memory(MemoryType::new(1, Some(2))),
+        ExternType::Memory(MemoryType::new(1, None)),
+    );
+    check(
+        &engine,
+        "(table 1 funcref)",
+        |store, linker| {
+            let t = ok(Table::new(&mut *store, TableType::new(EXTERNREF, 1, None), Val::ExternRef(None)), "table");
+            ok(linker.define(store, "env", "x", t), "env.x");
+        },
+        ExternType::Table(TableType::new(FUNCREF, 1, None)),
+        ExternType::Table(TableType::new(EXTERNREF, 1, None)),
+    );
+    check(
+        &engine,
+        "(table 3 funcref)",
+        |store, linker| {
+            let t = ok(Table::new(&mut *store, TableType::new(FUNCREF, 2, None), Val::FuncRef(None)), "table");
+            ok(linker.define(store, "env", "x", t), "env.x");
+        },
+        ExternType::Table(TableType::new(FUNCREF, 3, None)),
+        ExternType::Table(TableType::new(FUNCREF, 2, None)),
+    );
+    check(
+        &engine,
+        "(func)",
+        |store, linker| {
+            let g = ok(Global::new(&mut *store, GlobalType::new(I32, Mutability::Const), Val::I32(1)), "global");
+            ok(linker.define(store, "env", "x", g), "env.x");
+        },
+        ExternType::Func(fty([], [])),
+        ExternType::Global(GlobalType::new(I32, Mutability::Const)),
+    );
+}
+
+/// Defining the same name twice is `LinkError::Duplicate` unless shadowing is
+/// allowed, in which case the later definition wins.
+pub fn link_duplicate_definitions<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(
+        &engine,
+        r#"(module (import "env" "f" (func $f (result i32))) (func (export "run") (result i32) call $f))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(linker.func_wrap("env", "f", |_: Caller<'_, E, ()>| -> Result<i32> { Ok(1) }), "first env.f");
+    let e = err(
+        linker.func_wrap("env", "f", |_: Caller<'_, E, ()>| -> Result<i32> { Ok(2) }).map(|_| ()),
+        "second env.f",
+    );
+    match &e {
+        Error::Link(link) => {
+            assert_eq!(link, &LinkError::Duplicate { module: "env".into(), name: "f".into() })
+        }
+        other => panic!("second env.f: expected Error::Link(Duplicate), got {other} ({other:?})"),
+    }
+    let g = ok(Global::new(&mut store, GlobalType::new(ValType::I32, Mutability::Const), Val::I32(0)), "global");
+    ok(linker.define(&store, "env", "g", g), "first env.g");
+    assert_err!(
+        linker.define(&store, "env", "g", g).map(|_| ()),
+        Error::Link(LinkError::Duplicate { .. }),
+        "second env.g"
+    );
+
+    // Without shadowing the first definition stays.
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+    let run = ok(instance.get_typed_func::<(), i32>(&mut store, "run"), "run");
+    assert_eq!(ok(run.call(&mut store, ()), "run"), 1, "a refused duplicate replaced the first definition");
+
+    linker.allow_shadowing(true);
+    ok(linker.func_wrap("env", "f", |_: Caller<'_, E, ()>| -> Result<i32> { Ok(2) }), "shadowing env.f");
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating after shadowing");
+    let run = ok(instance.get_typed_func::<(), i32>(&mut store, "run"), "run");
+    assert_eq!(ok(run.call(&mut store, ()), "run"), 2, "the shadowing definition is not used");
+}
+
+const START_WAT: &str = r#"
+(module
+  (import "host" "hit" (func $hit (param i32)))
+  (global (export "g") (mut i32) (i32.const 0))
+  (func $start i32.const 7 call $hit i32.const 42 global.set 0)
+  (start $start))
+"#;
+
+/// The start function runs once per instantiation, before the instance is
+/// returned (it calls a host import and sets a global); a trapping start
+/// function makes instantiation fail with that trap.
+pub fn start_function<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, START_WAT);
+    assert!(module.info().has_start);
+    let mut store = Store::new(&engine, Vec::<i32>::new());
+    let mut linker = Linker::<E, Vec<i32>>::new(&engine);
+    ok(
+        linker.func_wrap("host", "hit", |mut c: Caller<'_, E, Vec<i32>>, x: i32| -> Result<()> {
+            c.data_mut().push(x);
+            Ok(())
+        }),
+        "host.hit",
+    );
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+    assert_eq!(store.data(), &[7], "the start function did not call the host exactly once");
+    let g = instance.get_global(&mut store, "g").expect("export g");
+    assert_eq!(g.get(&mut store), Val::I32(42), "the start function did not set the global");
+    ok(linker.instantiate(&mut store, &module), "instantiating again");
+    assert_eq!(store.data(), &[7, 7], "the start function runs once per instantiation");
+
+    let trapping = compile(&engine, "(module (func $s unreachable) (start $s))");
+    let mut store = Store::new(&engine, ());
+    expect_trap(Instance::new(&mut store, &trapping, &[]), TrapCode::Unreachable, "trapping start function");
+}
+
+const ORDERED_IMPORTS_WAT: &str = r#"
+(module
+  (import "x" "add" (func $add (param i32 i32) (result i32)))
+  (import "y" "mem" (memory 1))
+  (import "z" "g" (global $g i32))
+  (func (export "run") (result i32) global.get $g i32.const 0 i32.load call $add))
+"#;
+
+/// `Instance::new` takes imports in the module's order; the wrong count is
+/// `Error::Type` and an item of the wrong type is `LinkError::Incompatible`
+/// naming the import.
+pub fn instance_new_ordered_imports<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    use ValType::*;
+    let engine = default_engine(&make);
+    let module = compile(&engine, ORDERED_IMPORTS_WAT);
+    let mut store = Store::new(&engine, ());
+    let add = ok(
+        Func::wrap(&mut store, |_: Caller<'_, E, ()>, a: i32, b: i32| -> Result<i32> { Ok(a.wrapping_add(b)) }),
+        "Func::wrap",
+    );
+    let mem = ok(Memory::new(&mut store, MemoryType::new(1, None)), "Memory::new");
+    ok(mem.write(&mut store, 0, &30_i32.to_le_bytes()), "memory.write");
+    let g = ok(Global::new(&mut store, GlobalType::new(I32, Mutability::Const), Val::I32(12)), "Global::new");
+
+    let instance = ok(Instance::new(&mut store, &module, &[add.into(), mem.into(), g.into()]), "Instance::new");
+    let run = ok(instance.get_typed_func::<(), i32>(&mut store, "run"), "run");
+    assert_eq!(ok(run.call(&mut store, ()), "run"), 42);
+
+    assert_err!(Instance::new(&mut store, &module, &[add.into(), mem.into()]), Error::Type(_), "too few imports");
+    assert_err!(
+        Instance::new(&mut store, &module, &[add.into(), mem.into(), g.into(), g.into()]),
+        Error::Type(_),
+        "too many imports"
+    );
+    let e = err(Instance::new(&mut store, &module, &[mem.into(), add.into(), g.into()]), "imports out of order");
+    match &e {
+        Error::Link(link) => assert_eq!(
+            link,
+            &LinkError::Incompatible {
+                module: "x".into(),
+                name: "add".into(),
+                expected: ExternType::Func(fty([I32, I32], [I32])),
+                found: ExternType::Memory(MemoryType::new(1, None)),
+            }
+        ),
+        other => panic!("imports out of order: expected Error::Link(Incompatible), got {other} ({other:?})"),
+    }
+}
+
+const EXPORTS_WAT: &str = r#"
+(module
+  (func $f1 (export "f1"))
+  (memory (export "mem") 1)
+  (global (export "glob") i32 (i32.const 3))
+  (table (export "tab") 1 funcref)
+  (func $f2 (export "f2") (result i32) i32.const 2)
+  (export "f2_alias" (func $f2)))
+"#;
+
+/// `Instance::exports` lists every export by name in declaration order with
+/// the right kind and type; the typed getters find the right kinds and answer
+/// `None`/`Error::Type` for the wrong kind or a missing name; one function
+/// exported twice is callable under both names.
+pub fn instance_exports_listing<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, EXPORTS_WAT);
+    let mut store = Store::new(&engine, ());
+    let instance = instantiate(&mut store, &module);
+
+    let listed = instance.exports(&mut store);
+    let names: Vec<&str> = listed.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["f1", "mem", "glob", "tab", "f2", "f2_alias"]);
+    let kinds: Vec<&str> = listed.iter().map(|(_, x)| x.ty(&store).kind()).collect();
+    assert_eq!(kinds, ["func", "memory", "global", "table", "func", "func"]);
+    for ((name, item), declared) in listed.iter().zip(module.exports()) {
+        assert_eq!(name, &declared.name);
+        assert_eq!(item.ty(&store), declared.ty, "runtime type of export {name}");
+    }
+    assert_eq!(instance.export_types(), module.exports());
+
+    assert!(instance.get_memory(&mut store, "mem").is_some());
+    assert!(instance.get_global(&mut store, "glob").is_some());
+    assert!(instance.get_table(&mut store, "tab").is_some());
+    assert!(instance.get_memory(&mut store, "f1").is_none(), "a function is not a memory");
+    assert!(instance.get_global(&mut store, "mem").is_none(), "a memory is not a global");
+    assert!(instance.get_table(&mut store, "glob").is_none(), "a global is not a table");
+    assert!(instance.get_export(&mut store, "nope").is_none());
+    assert_err!(instance.get_func(&mut store, "mem"), Error::Type(_), "get_func on a memory");
+    assert_err!(instance.get_func(&mut store, "nope"), Error::Type(_), "get_func on a missing export");
+    assert_err!(
+        instance.get_typed_func::<(), i32>(&mut store, "nope"),
+        Error::Type(_),
+        "get_typed_func on a missing export"
+    );
+
+    for name in ["f2", "f2_alias"] {
+        let f = ok(instance.get_typed_func::<(), i32>(&mut store, name), name);
+        assert_eq!(ok(f.call(&mut store, ()), name), 2);
+    }
+    let f1 = ok(instance.get_typed_func::<(), ()>(&mut store, "f1"), "f1");
+    ok(f1.call(&mut store, ()), "f1");
+}
+
+// ---------------------------------------------------------------------------
+// 4. Calls and values
+// ---------------------------------------------------------------------------
+
+const CALLS_WAT: &str = r#"
+(module
+  (func (export "add") (param i32 i64) (result i64) local.get 0 i64.extend_i32_s local.get 1 i64.add)
+  (func (export "pair") (param f32 f64) (result f64 f32) local.get 1 local.get 0)
+  (func (export "none"))
+  (func (export "conv") (param i32 i64) (result f32)
+    local.get 0 f32.convert_i32_s local.get 1 f32.convert_i64_s f32.add)
+  (func (export "id32") (param i32) (result i32) local.get 0)
+  (func (export "trap") (result i32) unreachable)
+  (memory (export "memory") 1))
+"#;
+
+/// `Func::call` with `&[Val]` params and `&mut [Val]` results, including
+/// several results and none; wrong arity, wrong parameter types and too few
+/// result slots are `Error::Type` (from `call` and from `call_checked`), not
+/// a panic; results can be reused across calls.
+pub fn call_dynamic<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, CALLS_WAT);
+    let mut store = Store::new(&engine, ());
+    let instance = instantiate(&mut store, &module);
+    let add = export_func(&mut store, &instance, "add");
+    let pair = export_func(&mut store, &instance, "pair");
+    let none = export_func(&mut store, &instance, "none");
+
+    let mut out = [Val::I64(0)];
+    ok(add.call(&mut store, &[Val::I32(-2), Val::I64(10)], &mut out), "add(-2, 10)");
+    assert_eq!(out, [Val::I64(8)]);
+    for i in 0..100_i64 {
+        ok(add.call(&mut store, &[Val::I32(i as i32), Val::I64(i)], &mut out), "add in a loop");
+        assert_eq!(out, [Val::I64(2 * i)]);
+    }
+    let mut two = [Val::I32(0), Val::I32(0)];
+    ok(pair.call(&mut store, &[Val::f32(1.5), Val::f64(2.5)], &mut two), "pair(1.5, 2.5)");
+    assert_eq!(two, [Val::f64(2.5), Val::f32(1.5)], "several results, in order and with their types");
+    ok(none.call(&mut store, &[], &mut []), "none()");
+
+    // Bad calls are errors, through both entry points.
+    for checked in [false, true] {
+        let call = |store: &mut Store<E, ()>, f: &Func<E>, params: &[Val<E>], results: &mut [Val<E>]| {
+            if checked { f.call_checked(store, params, results) } else { f.call(store, params, results) }
+        };
+        let how = if checked { "call_checked" } else { "call" };
+        let mut out = [Val::I64(0)];
+        assert_err!(call(&mut store, &add, &[Val::I32(1)], &mut out), Error::Type(_), "{how}: too few arguments");
+        assert_err!(
+            call(&mut store, &add, &[Val::I32(1), Val::I64(2), Val::I64(3)], &mut out),
+            Error::Type(_),
+            "{how}: too many arguments"
+        );
+        assert_err!(
+            call(&mut store, &add, &[Val::I64(1), Val::I64(2)], &mut out),
+            Error::Type(_),
+            "{how}: argument of the wrong type"
+        );
+        assert_err!(
+            call(&mut store, &add, &[Val::I32(1), Val::FuncRef(None)], &mut out),
+            Error::Type(_),
+            "{how}: reference where a number is expected"
+        );
+        assert_err!(
+            call(&mut store, &add, &[Val::I32(1), Val::I64(2)], &mut []),
+            Error::Type(_),
+            "{how}: no room for the result"
+        );
+    }
+    // Still fine afterwards.
+    ok(add.call(&mut store, &[Val::I32(1), Val::I64(2)], &mut out), "add(1, 2)");
+    assert_eq!(out, [Val::I64(3)]);
+}
+
+/// Typed calls: `get_typed_func::<(i32, i64), f32>`, several results, unit,
+/// `u32` for `i32`; a wrong signature (params, results or arity) or a
+/// non-function export is `Error::Type`; a trap comes back as a trap.
+pub fn call_typed<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, CALLS_WAT);
+    let mut store = Store::new(&engine, ());
+    let instance = instantiate(&mut store, &module);
+
+    let conv = ok(instance.get_typed_func::<(i32, i64), f32>(&mut store, "conv"), "conv");
+    assert_eq!(ok(conv.call(&mut store, (2, 3)), "conv(2, 3)"), 5.0);
+    assert_eq!(ok(conv.call(&mut store, (-7, 1 << 24)), "conv"), 16_777_209.0);
+    let conv_func = conv.func();
+    assert_eq!(conv_func.ty(&store), fty([ValType::I32, ValType::I64], [ValType::F32]));
+
+    let pair = ok(instance.get_typed_func::<(f32, f64), (f64, f32)>(&mut store, "pair"), "pair");
+    assert_eq!(ok(pair.call(&mut store, (0.5, -1.25)), "pair"), (-1.25, 0.5));
+    let none = ok(instance.get_typed_func::<(), ()>(&mut store, "none"), "none");
+    ok(none.call(&mut store, ()), "none()");
+    let id_u32 = ok(instance.get_typed_func::<u32, u32>(&mut store, "id32"), "id32 as u32");
+    assert_eq!(ok(id_u32.call(&mut store, u32::MAX), "id32(u32::MAX)"), u32::MAX);
+    let id_tuple = ok(instance.get_typed_func::<(i32,), (i32,)>(&mut store, "id32"), "id32 as 1-tuples");
+    assert_eq!(ok(id_tuple.call(&mut store, (-4,)), "id32((-4,))"), (-4,));
+
+    // Same function through Func::typed.
+    let add = export_func(&mut store, &instance, "add");
+    let add = ok(add.typed::<(i32, i64), i64>(&store), "Func::typed");
+    assert_eq!(ok(add.call(&mut store, (-1, i64::MAX)), "add"), i64::MAX - 1);
+
+    macro_rules! wrong {
+        ($p:ty, $r:ty, $name:literal) => {
+            assert_err!(
+                instance.get_typed_func::<$p, $r>(&mut store, $name),
+                Error::Type(_),
+                "`{}` typed as {} -> {}",
+                $name,
+                stringify!($p),
+                stringify!($r)
+            );
+        };
+    }
+    wrong!((i64, i64), f32, "conv");
+    wrong!((i32, i64), f64, "conv");
+    wrong!((i32,), f32, "conv");
+    wrong!((i32, i64, i32), f32, "conv");
+    wrong!((i32, i64), (), "conv");
+    wrong!((i32, i64), (f32, f32), "conv");
+    wrong!((), i32, "none");
+    wrong!((), (), "memory");
+    wrong!((), (), "no_such_export");
+    assert_err!(export_func(&mut store, &instance, "conv").typed::<(), ()>(&store), Error::Type(_), "Func::typed");
+
+    let trap = ok(instance.get_typed_func::<(), i32>(&mut store, "trap"), "trap");
+    expect_trap(trap.call(&mut store, ()), TrapCode::Unreachable, "typed call of a trapping function");
+}
+
+const I64_WAT: &str = r#"
+(module
+  (import "host" "id64" (func $hid (param i64) (result i64)))
+  (func (export "id") (param i64) (result i64) local.get 0)
+  (func (export "via_host") (param i64) (result i64) local.get 0 call $hid)
+  (func (export "id32") (param i32) (result i32) local.get 0)
+  (func (export "min") (result i64) i64.const -9223372036854775808)
+  (func (export "max") (result i64) i64.const 9223372036854775807)
+  (func (export "hi_bit") (param i64) (result i32) local.get 0 i64.const 63 i64.shr_u i32.wrap_i64)
+  (func (export "lo32") (param i64) (result i32) local.get 0 i32.wrap_i64))
+"#;
+
+/// Every i64 (the extremes, around 2^53, -1) survives typed and dynamic calls
+/// and a trip through a host function without losing bits; `u64::MAX` as
+/// `u64`; i32 extremes too.
+pub fn values_i64_range<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, I64_WAT);
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(linker.func_wrap("host", "id64", |_: Caller<'_, E, ()>, x: i64| -> Result<i64> { Ok(x) }), "host.id64");
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+
+    let id = ok(instance.get_typed_func::<i64, i64>(&mut store, "id"), "id");
+    let via_host = ok(instance.get_typed_func::<i64, i64>(&mut store, "via_host"), "via_host");
+    let id_dyn = export_func(&mut store, &instance, "id");
+    let values = [
+        i64::MIN,
+        i64::MIN + 1,
+        -(1 << 53) - 1,
+        -1,
+        0,
+        1,
+        1 << 32,
+        (1 << 53) + 1,
+        i64::MAX - 1,
+        i64::MAX,
+    ];
+    for v in values {
+        assert_eq!(ok(id.call(&mut store, v), "typed id"), v, "typed i64 identity of {v}");
+        assert_eq!(ok(via_host.call(&mut store, v), "via_host"), v, "i64 {v} through a host function");
+        assert_eq!(ok(call_dyn(&mut store, &id_dyn, &[Val::I64(v)]), "dynamic id"), [Val::I64(v)]);
+    }
+    let min = ok(instance.get_typed_func::<(), i64>(&mut store, "min"), "min");
+    let max = ok(instance.get_typed_func::<(), i64>(&mut store, "max"), "max");
+    assert_eq!(ok(min.call(&mut store, ()), "min"), i64::MIN);
+    assert_eq!(ok(max.call(&mut store, ()), "max"), i64::MAX);
+    let hi_bit = ok(instance.get_typed_func::<i64, i32>(&mut store, "hi_bit"), "hi_bit");
+    assert_eq!(ok(hi_bit.call(&mut store, i64::MIN), "hi_bit(MIN)"), 1);
+    assert_eq!(ok(hi_bit.call(&mut store, i64::MAX), "hi_bit(MAX)"), 0);
+    let lo32 = ok(instance.get_typed_func::<i64, i32>(&mut store, "lo32"), "lo32");
+    assert_eq!(ok(lo32.call(&mut store, 0x1234_5678_9abc_def0), "lo32"), 0x9abc_def0_u32 as i32);
+
+    let id_u64 = ok(instance.get_typed_func::<u64, u64>(&mut store, "id"), "id as u64");
+    assert_eq!(ok(id_u64.call(&mut store, u64::MAX), "id(u64::MAX)"), u64::MAX);
+    assert_eq!(ok(id_u64.call(&mut store, 1 << 63), "id(2^63)"), 1 << 63);
+    let id32 = ok(instance.get_typed_func::<i32, i32>(&mut store, "id32"), "id32");
+    for v in [i32::MIN, -1, 0, i32::MAX] {
+        assert_eq!(ok(id32.call(&mut store, v), "id32"), v);
+    }
+}
+
+const NAN_WAT: &str = r#"
+(module
+  (import "host" "id32" (func $h32 (param f32) (result f32)))
+  (import "host" "id64" (func $h64 (param f64) (result f64)))
+  (func (export "f32_id") (param f32) (result f32) local.get 0)
+  (func (export "f64_id") (param f64) (result f64) local.get 0)
+  (func (export "f32_host") (param f32) (result f32) local.get 0 call $h32)
+  (func (export "f64_host") (param f64) (result f64) local.get 0 call $h64)
+  (func (export "f32_bits") (param f32) (result i32) local.get 0 i32.reinterpret_f32)
+  (func (export "f64_bits") (param f64) (result i64) local.get 0 i64.reinterpret_f64)
+  (func (export "f32_const_nan") (result f32) f32.const nan:0x200001)
+  (func (export "f64_const_nan") (result f64) f64.const nan:0x4000000000001))
+"#;
+
+/// Float bit patterns, NaN payloads included (signalling NaN `0x7fa00001`,
+/// `0x7ff4000000000001`, negative NaNs, -0.0, subnormals, infinity), survive
+/// bit-exactly through dynamic (`Val::F32(bits)`) and typed calls, through
+/// host functions, and out of constants.
+pub fn values_nan_payloads<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, NAN_WAT);
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(linker.func_wrap("host", "id32", |_: Caller<'_, E, ()>, x: f32| -> Result<f32> { Ok(x) }), "host.id32");
+    ok(linker.func_wrap("host", "id64", |_: Caller<'_, E, ()>, x: f64| -> Result<f64> { Ok(x) }), "host.id64");
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+
+    let f32_bits: [u32; 7] = [0x7fa0_0001, 0x7fc0_0001, 0xffc0_0000, 0xff80_0001, 0x8000_0000, 0x0000_0001, 0x7f80_0000];
+    let f64_bits: [u64; 7] = [
+        0x7ff4_0000_0000_0001,
+        0x7ff8_0000_0000_0001,
+        0xfff8_0000_0000_0000,
+        0xfff0_0000_0000_0001,
+        0x8000_0000_0000_0000,
+        0x0000_0000_0000_0001,
+        0x7ff0_0000_0000_0000,
+    ];
+
+    let id32_dyn = export_func(&mut store, &instance, "f32_id");
+    let id32 = ok(instance.get_typed_func::<f32, f32>(&mut store, "f32_id"), "f32_id");
+    let host32 = ok(instance.get_typed_func::<f32, f32>(&mut store, "f32_host"), "f32_host");
+    let host32_dyn = export_func(&mut store, &instance, "f32_host");
+    let bits32 = ok(instance.get_typed_func::<f32, i32>(&mut store, "f32_bits"), "f32_bits");
+    for bits in f32_bits {
+        let what = format!("f32 bits {bits:#010x}");
+        let out = ok(call_dyn(&mut store, &id32_dyn, &[Val::F32(bits)]), &what);
+        assert_eq!(out, [Val::F32(bits)], "{what}: dynamic identity");
+        let out = ok(id32.call(&mut store, f32::from_bits(bits)), &what);
+        assert_eq!(out.to_bits(), bits, "{what}: typed identity");
+        let out = ok(host32.call(&mut store, f32::from_bits(bits)), &what);
+        assert_eq!(out.to_bits(), bits, "{what}: typed, through a host function");
+        let out = ok(call_dyn(&mut store, &host32_dyn, &[Val::F32(bits)]), &what);
+        assert_eq!(out, [Val::F32(bits)], "{what}: dynamic, through a host function");
+        let seen = ok(bits32.call(&mut store, f32::from_bits(bits)), &what);
+        assert_eq!(seen as u32, bits, "{what}: the bits wasm sees");
+    }
+
+    let id64_dyn = export_func(&mut store, &instance, "f64_id");
+    let id64 = ok(instance.get_typed_func::<f64, f64>(&mut store, "f64_id"), "f64_id");
+    let host64 = ok(instance.get_typed_func::<f64, f64>(&mut store, "f64_host"), "f64_host");
+    let host64_dyn = export_func(&mut store, &instance, "f64_host");
+    let bits64 = ok(instance.get_typed_func::<f64, i64>(&mut store, "f64_bits"), "f64_bits");
+    for bits in f64_bits {
+        let what = format!("f64 bits {bits:#018x}");
+        let out = ok(call_dyn(&mut store, &id64_dyn, &[Val::F64(bits)]), &what);
+        assert_eq!(out, [Val::F64(bits)], "{what}: dynamic identity");
+        let out = ok(id64.call(&mut store, f64::from_bits(bits)), &what);
+        assert_eq!(out.to_bits(), bits, "{what}: typed identity");
+        let out = ok(host64.call(&mut store, f64::from_bits(bits)), &what);
+        assert_eq!(out.to_bits(), bits, "{what}: typed, through a host function");
+        let out = ok(call_dyn(&mut store, &host64_dyn, &[Val::F64(bits)]), &what);
+        assert_eq!(out, [Val::F64(bits)], "{what}: dynamic, through a host function");
+        let seen = ok(bits64.call(&mut store, f64::from_bits(bits)), &what);
+        assert_eq!(seen as u64, bits, "{what}: the bits wasm sees");
+    }
+
+    let c32 = export_func(&mut store, &instance, "f32_const_nan");
+    assert_eq!(ok(call_dyn(&mut store, &c32, &[]), "f32_const_nan"), [Val::F32(0x7fa0_0001)]);
+    let c64 = export_func(&mut store, &instance, "f64_const_nan");
+    assert_eq!(ok(call_dyn(&mut store, &c64, &[]), "f64_const_nan"), [Val::F64(0x7ff4_0000_0000_0001)]);
+}
+
+const V128_WAT: &str = r#"
+(module
+  (import "host" "vid" (func $h (param v128) (result v128)))
+  (func (export "id") (param v128) (result v128) local.get 0)
+  (func (export "via_host") (param v128) (result v128) local.get 0 call $h)
+  (func (export "lane0") (param v128) (result i32) local.get 0 i32x4.extract_lane 0)
+  (func (export "const") (result v128) v128.const i32x4 0x03020100 0x07060504 0x0b0a0908 0x0f0e0d0c))
+"#;
+
+/// With SIMD on, `v128` values survive dynamic and typed calls and host
+/// functions, and lane order is little-endian; with SIMD off a module using
+/// `v128` is rejected.
+pub fn values_v128<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    if !engine.features().contains(Feature::Simd) {
+        expect_rejected(&engine, V128_WAT, Feature::Simd, "a v128 module without SIMD");
+        return;
+    }
+    let module = compile(&engine, V128_WAT);
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(linker.func_wrap("host", "vid", |_: Caller<'_, E, ()>, v: V128| -> Result<V128> { Ok(v) }), "host.vid");
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+
+    let id = ok(instance.get_typed_func::<V128, V128>(&mut store, "id"), "id");
+    let via_host = ok(instance.get_typed_func::<V128, V128>(&mut store, "via_host"), "via_host");
+    let id_dyn = export_func(&mut store, &instance, "id");
+    let lane0 = ok(instance.get_typed_func::<V128, i32>(&mut store, "lane0"), "lane0");
+    for v in [0, 1, u128::MAX, 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210, 1 << 127] {
+        let v = V128(v);
+        assert_eq!(ok(id.call(&mut store, v), "typed id"), v, "typed v128 identity of {v:?}");
+        assert_eq!(ok(via_host.call(&mut store, v), "via_host"), v, "v128 {v:?} through a host function");
+        assert_eq!(ok(call_dyn(&mut store, &id_dyn, &[Val::V128(v)]), "dynamic id"), [Val::V128(v)]);
+        assert_eq!(ok(lane0.call(&mut store, v), "lane0"), v.0 as u32 as i32, "lane 0 is the low 32 bits");
+    }
+    let c = export_func(&mut store, &instance, "const");
+    let expected = V128::from_bytes([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    assert_eq!(ok(call_dyn(&mut store, &c, &[]), "const"), [Val::V128(expected)]);
+}
+
+const FUNCREF_WAT: &str = r#"
+(module
+  (type $ret_i32 (func (result i32)))
+  (table (export "table") 2 funcref)
+  (func $seven (export "seven") (result i32) i32.const 7)
+  (elem declare func $seven)
+  (func (export "call") (param i32) (result i32) local.get 0 call_indirect (type $ret_i32))
+  (func (export "null") (result funcref) ref.null func)
+  (func (export "get_seven") (result funcref) ref.func $seven)
+  (func (export "is_null") (param funcref) (result i32) local.get 0 ref.is_null)
+  (func (export "id") (param funcref) (result funcref) local.get 0))
+"#;
+
+/// `funcref` values: a host `Func` and an exported wasm function stored with
+/// `Table::set` are callable through `call_indirect`; `ref.null func` comes
+/// back as `Val::FuncRef(None)`; `ref.func` comes back as a callable `Func`;
+/// null and non-null references pass into wasm correctly.
+pub fn values_funcref<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, FUNCREF_WAT);
+    let mut store = Store::new(&engine, ());
+    let instance = instantiate(&mut store, &module);
+    let table = instance.get_table(&mut store, "table").expect("table export");
+    let host = ok(Func::wrap(&mut store, |_: Caller<'_, E, ()>| -> Result<i32> { Ok(77) }), "Func::wrap");
+    let seven = export_func(&mut store, &instance, "seven");
+    ok(table.set(&mut store, 0, Val::FuncRef(Some(host))), "table.set(0, host)");
+    ok(table.set(&mut store, 1, Val::FuncRef(Some(seven))), "table.set(1, seven)");
+    let call = ok(instance.get_typed_func::<i32, i32>(&mut store, "call"), "call");
+    assert_eq!(ok(call.call(&mut store, 0), "call(0)"), 77, "host function through call_indirect");
+    assert_eq!(ok(call.call(&mut store, 1), "call(1)"), 7, "wasm function through call_indirect");
+
+    let null = export_func(&mut store, &instance, "null");
+    let out = ok(call_dyn(&mut store, &null, &[]), "null()");
+    assert!(matches!(out.as_slice(), [Val::FuncRef(None)]), "ref.null func came back as {out:?}");
+
+    let get_seven = export_func(&mut store, &instance, "get_seven");
+    let out = ok(call_dyn(&mut store, &get_seven, &[]), "get_seven()");
+    let Some(Val::FuncRef(Some(f))) = out.first().copied() else {
+        panic!("ref.func came back as {out:?}");
+    };
+    assert_eq!(f.ty(&store), fty([], [ValType::I32]));
+    assert_eq!(ok(call_dyn(&mut store, &f, &[]), "calling the returned funcref"), [Val::I32(7)]);
+
+    let is_null = export_func(&mut store, &instance, "is_null");
+    assert_eq!(ok(call_dyn(&mut store, &is_null, &[Val::FuncRef(None)]), "is_null(null)"), [Val::I32(1)]);
+    assert_eq!(ok(call_dyn(&mut store, &is_null, &[Val::FuncRef(Some(host))]), "is_null(host)"), [Val::I32(0)]);
+
+    let id = export_func(&mut store, &instance, "id");
+    let out = ok(call_dyn(&mut store, &id, &[Val::FuncRef(Some(host))]), "id(host)");
+    let Some(Val::FuncRef(Some(back))) = out.first().copied() else {
+        panic!("funcref identity came back as {out:?}");
+    };
+    assert_eq!(ok(call_dyn(&mut store, &back, &[]), "calling the round-tripped funcref"), [Val::I32(77)]);
+    let out = ok(call_dyn(&mut store, &id, &[Val::FuncRef(None)]), "id(null)");
+    assert!(matches!(out.as_slice(), [Val::FuncRef(None)]), "null funcref identity came back as {out:?}");
+}
+
+const EXTERNREF_WAT: &str = r#"
+(module
+  (import "host" "peek" (func $peek (param externref) (result i32)))
+  (table (export "refs") 2 externref)
+  (func (export "id") (param externref) (result externref) local.get 0)
+  (func (export "is_null") (param externref) (result i32) local.get 0 ref.is_null)
+  (func (export "stash") (param externref) i32.const 0 local.get 0 table.set 0)
+  (func (export "fetch") (result externref) i32.const 0 table.get 0)
+  (func (export "call_peek") (param externref) (result i32) local.get 0 call $peek))
+"#;
+
+/// `externref` values: `ExternRef::new(store, 42u32)` survives an identity
+/// function and a table and still downcasts to `42u32`; a host function
+/// receives it and reads the value; null stays null.
+pub fn values_externref<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, EXTERNREF_WAT);
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(
+        linker.func_new(
+            "host",
+            "peek",
+            fty([ValType::EXTERNREF], [ValType::I32]),
+            |c: Caller<'_, E, ()>, params: &[Val<E>], results: &mut [Val<E>]| -> Result<()> {
+                results[0] = Val::I32(match params.first() {
+                    Some(Val::ExternRef(Some(r))) => match r.data(&c).and_then(|d| d.downcast_ref::<u32>()) {
+                        Some(v) => *v as i32,
+                        None => -2,
+                    },
+                    Some(Val::ExternRef(None)) => -1,
+                    _ => -3,
+                });
+                Ok(())
+            },
+        ),
+        "host.peek",
+    );
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+
+    let answer = ok(ExternRef::new(&mut store, 42_u32), "ExternRef::new");
+    let read = |store: &Store<E, ()>, v: &Val<E>| -> Option<u32> {
+        match v {
+            Val::ExternRef(Some(r)) => r.data(store).and_then(|d| d.downcast_ref::<u32>()).copied(),
+            _ => None,
+        }
+    };
+    assert_eq!(read(&store, &Val::ExternRef(Some(answer))), Some(42), "a fresh ExternRef does not hold its value");
+    let wrong = answer.data(&store).and_then(|d| d.downcast_ref::<String>());
+    assert!(wrong.is_none(), "an ExternRef to a u32 downcasts to String");
+
+    let id = export_func(&mut store, &instance, "id");
+    let out = ok(call_dyn(&mut store, &id, &[Val::ExternRef(Some(answer))]), "id(42)");
+    assert_eq!(out.len(), 1);
+    assert_eq!(read(&store, &out[0]), Some(42), "externref identity returned {out:?}");
+    let out = ok(call_dyn(&mut store, &id, &[Val::ExternRef(None)]), "id(null)");
+    assert!(matches!(out.as_slice(), [Val::ExternRef(None)]), "null externref identity returned {out:?}");
+
+    let is_null = export_func(&mut store, &instance, "is_null");
+    assert_eq!(ok(call_dyn(&mut store, &is_null, &[Val::ExternRef(None)]), "is_null(null)"), [Val::I32(1)]);
+    assert_eq!(
+        ok(call_dyn(&mut store, &is_null, &[Val::ExternRef(Some(answer))]), "is_null(42)"),
+        [Val::I32(0)]
+    );
+
+    let call_peek = export_func(&mut store, &instance, "call_peek");
+    assert_eq!(
+        ok(call_dyn(&mut store, &call_peek, &[Val::ExternRef(Some(answer))]), "call_peek(42)"),
+        [Val::I32(42)],
+        "a host function could not read the externref (-2: wrong value, -1: null, -3: not an externref)"
+    );
+    assert_eq!(ok(call_dyn(&mut store, &call_peek, &[Val::ExternRef(None)]), "call_peek(null)"), [Val::I32(-1)]);
+
+    // Through a table, set by wasm and read by the host.
+    let greeting = ok(ExternRef::new(&mut store, String::from("hello")), "ExternRef::new(String)");
+    let stash = export_func(&mut store, &instance, "stash");
+    ok(call_dyn(&mut store, &stash, &[Val::ExternRef(Some(greeting))]), "stash");
+    let table = instance.get_table(&mut store, "refs").expect("refs export");
+    let Some(Val::ExternRef(Some(r))) = table.get(&mut store, 0) else {
+        panic!("table.get(0) after stash is not a non-null externref");
+    };
+    assert_eq!(r.data(&store).and_then(|d| d.downcast_ref::<String>()).map(String::as_str), Some("hello"));
+    let fetch = export_func(&mut store, &instance, "fetch");
+    let out = ok(call_dyn(&mut store, &fetch, &[]), "fetch");
+    let Some(Val::ExternRef(Some(r))) = out.first().copied() else {
+        panic!("fetch returned {out:?}");
+    };
+    assert_eq!(r.data(&store).and_then(|d| d.downcast_ref::<String>()).map(String::as_str), Some("hello"));
+    assert!(matches!(table.get(&mut store, 1), Some(Val::ExternRef(None))), "an untouched externref slot is not null");
+}
+
+const FUNC_TYPES_WAT: &str = r#"
+(module
+  (func (export "a") (param i32 i64 f32 f64) (result i32) i32.const 0)
+  (func (export "b") (param funcref externref) (result externref) local.get 1)
+  (func (export "c"))
+  (func (export "d") (result i64 f64 i32) i64.const 0 f64.const 0 i32.const 0))
+"#;
+
+/// `Func::ty` reports exact parameter and result types for wasm functions,
+/// typed and untyped host functions and linker definitions.
+pub fn func_types<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    use ValType::*;
+    let engine = default_engine(&make);
+    let module = compile(&engine, FUNC_TYPES_WAT);
+    let mut store = Store::new(&engine, ());
+    let instance = instantiate(&mut store, &module);
+    for (name, ty) in [
+        ("a", fty([I32, I64, F32, F64], [I32])),
+        ("b", fty([ValType::FUNCREF, ValType::EXTERNREF], [ValType::EXTERNREF])),
+        ("c", fty([], [])),
+        ("d", fty([], [I64, F64, I32])),
+    ] {
+        let f = export_func(&mut store, &instance, name);
+        assert_eq!(f.ty(&store), ty, "type of wasm function {name}");
+    }
+
+    let wrapped = ok(
+        Func::wrap(&mut store, |_: Caller<'_, E, ()>, a: i32, b: f64| -> Result<i64> { Ok(i64::from(a) + b as i64) }),
+        "Func::wrap",
+    );
+    assert_eq!(wrapped.ty(&store), fty([I32, F64], [I64]));
+    let multi = ok(
+        Func::wrap(&mut store, |_: Caller<'_, E, ()>| -> Result<(f32, f64, u32, u64)> { Ok((0.0, 0.0, 0, 0)) }),
+        "Func::wrap",
+    );
+    assert_eq!(multi.ty(&store), fty([], [F32, F64, I32, I64]));
+    let unit = ok(Func::wrap(&mut store, |_: Caller<'_, E, ()>| -> Result<()> { Ok(()) }), "Func::wrap");
+    assert_eq!(unit.ty(&store), fty([], []));
+    let untyped_ty = fty([ValType::EXTERNREF, I64], [ValType::FUNCREF]);
+    let untyped = ok(
+        Func::new(
+            &mut store,
+            untyped_ty.clone(),
+            |_: Caller<'_, E, ()>, _: &[Val<E>], _: &mut [Val<E>]| -> Result<()> { Ok(()) },
+        ),
+        "Func::new",
+    );
+    assert_eq!(untyped.ty(&store), untyped_ty);
+
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(linker.func_wrap("m", "f", |_: Caller<'_, E, ()>, _: u64, _: f32| -> Result<i32> { Ok(0) }), "m.f");
+    let f = linker.get(&mut store, "m", "f").and_then(Extern::into_func).expect("m.f");
+    assert_eq!(f.ty(&store), fty([I64, F32], [I32]));
+    assert_eq!(Extern::Func(f).ty(&store), ExternType::Func(fty([I64, F32], [I32])));
 }

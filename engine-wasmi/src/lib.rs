@@ -453,9 +453,7 @@ impl<T: 'static> ContextBackend<Wasmi> for $ty {
         wasmi::Table::new(self.cx_mut(), table_type(&ty)?, to_ref(&init)?).map_err(error)
     }
     fn table_ty(&self, t: &wasmi::Table) -> TableType {
-        let mut ty = from_table_type(&t.ty(self.cx()));
-        ty.minimum = t.size(self.cx());
-        ty
+        from_table_type(&t.ty(self.cx()))
     }
     fn table_size(&self, t: &wasmi::Table) -> u64 {
         t.size(self.cx())
