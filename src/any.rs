@@ -29,6 +29,9 @@ macro_rules! any_enum {
         $(#[$doc])*
         #[derive($($derive),*)]
         #[non_exhaustive]
+        // Stores differ in size per backend; boxing them would add an
+        // indirection to every operation, which is what `AnyEngine` must avoid.
+        #[allow(clippy::large_enum_variant)]
         pub enum $name $(<$($g)*>)? {
             /// wasmtime.
             #[cfg(feature = "wasmtime")]

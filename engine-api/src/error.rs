@@ -136,9 +136,10 @@ pub enum Error {
         /// Byte offset in the binary, where known.
         offset: Option<usize>,
     },
-    /// Imports could not be resolved.
+    /// Imports could not be resolved. (Boxed: it carries two types, and keeping
+    /// `Error` small keeps every `Result` cheap.)
     #[error("link error: {0}")]
-    Link(#[from] LinkError),
+    Link(Box<LinkError>),
     /// Execution trapped.
     #[error("wasm trap: {code}")]
     Trap {
@@ -191,6 +192,12 @@ pub enum Error {
     Engine(String),
 }
 
+impl From<LinkError> for Error {
+    fn from(e: LinkError) -> Self {
+        Error::Link(Box::new(e))
+    }
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -213,6 +220,28 @@ impl Error {
         match self {
             Error::Host(e) => e.downcast_ref::<T>(),
             _ => None,
+        }
+    }
+
+    /// Classifies an engine message that has no structured kind: wording of
+    /// resource limits (store limiter, instance counts, sizes above limits)
+    /// becomes [`Error::ResourceLimit`], anything else [`Error::Engine`].
+    /// Shared by the backends so that both classify alike.
+    pub fn from_engine_message(text: String) -> Self {
+        const LIMIT_WORDS: &[&str] = &[
+            "resource limit",
+            "resource limiter",
+            "exceeds memory limits",
+            "exceeds table limits",
+            "too many instances",
+            "too many memories",
+            "too many tables",
+            "count too high",
+        ];
+        if LIMIT_WORDS.iter().any(|w| text.contains(w)) {
+            Error::ResourceLimit(text)
+        } else {
+            Error::Engine(text)
         }
     }
 

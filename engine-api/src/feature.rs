@@ -294,8 +294,32 @@ impl Config {
                 set.insert(feature);
             }
         }
+        // A proposal is off when one it builds on is off: implicitly if it was
+        // on by default, an error if it was asked for.
+        for &(feature, needs) in Feature::REQUIRES {
+            if set.contains(feature) && !set.contains(needs) {
+                if self.get(feature) == Some(true) {
+                    return Err(crate::Error::Engine(format!(
+                        "{feature} requires {needs}, which is disabled"
+                    )));
+                }
+                set.remove(feature);
+            }
+        }
         Ok(set)
     }
+}
+
+impl Feature {
+    /// `(a, b)`: proposal `a` builds on proposal `b`. Ordered so that one pass
+    /// settles chains (gc needs function-references needs reference-types).
+    pub const REQUIRES: &'static [(Feature, Feature)] = &[
+        (Feature::RelaxedSimd, Feature::Simd),
+        (Feature::FunctionReferences, Feature::ReferenceTypes),
+        (Feature::Gc, Feature::ReferenceTypes),
+        (Feature::Gc, Feature::FunctionReferences),
+        (Feature::Exceptions, Feature::ReferenceTypes),
+    ];
 }
 
 /// A set of [`Feature`]s, e.g. what an engine as configured supports.

@@ -4,7 +4,7 @@
 use crate::Engine;
 use crate::backend::ContextBackend;
 use crate::error::{Error, Result};
-use crate::host::{HostFunc, UntypedHostFunc};
+use crate::host::{HostFunc, UntypedHostFunc, guard};
 use crate::info::ModuleInfo;
 use crate::module::Module;
 use crate::store::{AsContext, AsContextMut};
@@ -125,7 +125,7 @@ impl<E: Engine> Func<E> {
         params: &[Val<E>],
         results: &mut [Val<E>],
     ) -> Result<()> {
-        store.ctx_mut().func_call(&self.0, params, results)
+        guard(|| store.ctx_mut().func_call(&self.0, params, results))
     }
 
     /// Checks once that the function has type `P -> R` and returns a typed
@@ -183,9 +183,11 @@ impl<E: Engine, P: WasmTyList, R: WasmTyList> TypedFunc<E, P, R> {
     /// Calls the function.
     #[inline]
     pub fn call(&self, mut store: impl AsContextMut<E>, params: P) -> Result<R> {
-        store
-            .ctx_mut()
-            .func_call_typed::<P, R>(&self.func.0, params)
+        guard(|| {
+            store
+                .ctx_mut()
+                .func_call_typed::<P, R>(&self.func.0, params)
+        })
     }
     /// The untyped function.
     pub fn func(&self) -> Func<E> {
@@ -227,7 +229,7 @@ impl<E: Engine> Memory<E> {
     /// Grows by `delta` pages; returns the previous size in pages. Growth
     /// beyond the maximum or the store's limit is an [`Error::Access`].
     pub fn grow(&self, mut store: impl AsContextMut<E>, delta: u64) -> Result<u64> {
-        store.ctx_mut().memory_grow(&self.0, delta)
+        guard(|| store.ctx_mut().memory_grow(&self.0, delta))
     }
     /// Copies `buf.len()` bytes starting at `offset` into `buf`.
     pub fn read(&self, store: impl AsContext<E>, offset: usize, buf: &mut [u8]) -> Result<()> {
@@ -509,6 +511,14 @@ impl<E: Engine> Instance<E> {
         module: &Module<E>,
         imports: &[Extern<E>],
     ) -> Result<Self> {
+        guard(|| Self::new_unguarded(&mut store, module, imports))
+    }
+
+    fn new_unguarded(
+        mut store: impl AsContextMut<E>,
+        module: &Module<E>,
+        imports: &[Extern<E>],
+    ) -> Result<Self> {
         let want = module.imports();
         if want.len() != imports.len() {
             return Err(Error::Type(format!(
@@ -529,7 +539,7 @@ impl<E: Engine> Instance<E> {
                 .into());
             }
         }
-        let native = store.ctx_mut().instantiate(module.as_native(), imports)?;
+        let native = guard(|| store.ctx_mut().instantiate(module.as_native(), imports))?;
         Ok(Self::from_native(native, module))
     }
 

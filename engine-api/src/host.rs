@@ -25,6 +25,33 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
+/// Runs an engine operation that takes a store and handles, turning the
+/// engines' assertion panics about mixing stores or engines into
+/// [`Error::WrongStore`] (any other panic becomes [`Error::Engine`]).
+///
+/// wasmtime and wasmi both panic when a handle is used with a store it does not
+/// belong to; this keeps such mistakes from unwinding through user code
+/// wherever the API returns a `Result`. The check costs nothing unless a panic
+/// happens.
+#[inline(always)]
+pub fn guard<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = panic_message(payload);
+            let lower = msg.to_ascii_lowercase();
+            if ["store", "engine", "foreign", "owner"]
+                .iter()
+                .any(|w| lower.contains(w))
+            {
+                Err(Error::WrongStore)
+            } else {
+                Err(Error::Engine(format!("engine panicked: {msg}")))
+            }
+        }
+    }
+}
+
 /// Runs `f`, turning a panic into [`Error::HostPanic`].
 pub fn catch_host_panic<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
     match catch_unwind(AssertUnwindSafe(f)) {
@@ -197,4 +224,40 @@ pub fn call_untyped<E: Engine, T: 'static, N>(
         default_results(ty.results(), rs);
         f.invoke(caller, ty, ps, rs)
     })
+}
+
+/// A host function behind a reference count, so that a backend can create it
+/// in many stores (for example to answer `Linker::get` for a host function).
+pub struct Shared<F>(pub std::sync::Arc<F>);
+
+impl<F> Clone for Shared<F> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<E, T, P, R, F> HostFunc<E, T, P, R> for Shared<F>
+where
+    E: Engine,
+    T: 'static,
+    P: WasmTyList,
+    R: WasmTyList,
+    F: HostFunc<E, T, P, R>,
+{
+    #[inline(always)]
+    fn call(&self, caller: Caller<'_, E, T>, params: P) -> Result<R> {
+        self.0.call(caller, params)
+    }
+}
+
+impl<E: Engine, T: 'static, F: UntypedHostFunc<E, T>> UntypedHostFunc<E, T> for Shared<F> {
+    #[inline(always)]
+    fn call(
+        &self,
+        caller: Caller<'_, E, T>,
+        params: &[Val<E>],
+        results: &mut [Val<E>],
+    ) -> Result<()> {
+        self.0.call(caller, params, results)
+    }
 }

@@ -315,6 +315,13 @@ fn wp_set(set: impl IntoIterator<Item = crate::Feature>) -> wp::WasmFeatures {
         .fold(wp::WasmFeatures::empty(), |acc, f| acc | wp_flags(f))
 }
 
+fn deps(feature: crate::Feature) -> impl Iterator<Item = crate::Feature> {
+    crate::Feature::REQUIRES
+        .iter()
+        .filter(move |(f, _)| *f == feature)
+        .map(|(_, d)| *d)
+}
+
 fn validates(wasm: &[u8], features: wp::WasmFeatures) -> bool {
     wp::Validator::new_with_features(features)
         .validate_all(wasm)
@@ -346,11 +353,22 @@ pub fn missing_feature(wasm: &[u8], enabled: crate::FeatureSet) -> Option<crate:
     if !validates(wasm, all) || validates(wasm, base) {
         return None;
     }
-    crate::Feature::ALL
+    // Gc subsumes function-references; try it last so that a module using
+    // only typed function references names the smaller proposal.
+    let candidates = crate::Feature::ALL
         .iter()
         .copied()
-        .filter(|f| f.is_proposal() && !enabled.contains(*f))
+        .filter(|f| f.is_proposal() && !enabled.contains(*f) && *f != crate::Feature::Gc)
+        .chain(std::iter::once(crate::Feature::Gc).filter(|f| !enabled.contains(*f)));
+    candidates
+        .clone()
         .find(|f| validates(wasm, base | wp_flags(*f)))
+        .or_else(|| {
+            // A proposal may need another one (gc needs function-references).
+            candidates
+                .clone()
+                .find(|f| validates(wasm, base | wp_flags(*f) | wp_set(deps(*f))))
+        })
 }
 
 #[cfg(test)]

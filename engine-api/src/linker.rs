@@ -5,7 +5,7 @@ use crate::Engine;
 use crate::backend::LinkerBackend;
 use crate::error::{Error, LinkError, Result};
 use crate::handles::{Extern, Instance};
-use crate::host::{HostFunc, UntypedHostFunc};
+use crate::host::{HostFunc, UntypedHostFunc, guard};
 use crate::module::Module;
 use crate::store::Store;
 use crate::types::FuncType;
@@ -62,8 +62,8 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         name: &str,
         item: impl Into<Extern<E>>,
     ) -> Result<&mut Self> {
-        self.inner
-            .define(store.backend(), module, name, item.into())?;
+        let item = item.into();
+        guard(|| self.inner.define(store.backend(), module, name, item))?;
         Ok(self)
     }
 
@@ -75,7 +75,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         instance: &Instance<E>,
     ) -> Result<&mut Self> {
         for (name, item) in instance.exports(&mut *store) {
-            self.inner.define(store.backend(), module, &name, item)?;
+            guard(|| self.inner.define(store.backend(), module, &name, item))?;
         }
         Ok(self)
     }
@@ -97,13 +97,16 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     /// A missing import or one of the wrong type is a [`LinkError`] naming the
     /// import's module and field and the expected and found types.
     pub fn instantiate(&self, store: &mut Store<E, T>, module: &Module<E>) -> Result<Instance<E>> {
-        match self
-            .inner
-            .instantiate(store.backend_mut(), module.as_native())
-        {
+        match guard(|| {
+            self.inner
+                .instantiate(store.backend_mut(), module.as_native())
+        }) {
             Ok(native) => Ok(Instance::from_native(native, module)),
             Err(err @ (Error::Link(_) | Error::Engine(_))) => {
-                Err(self.diagnose(store, module).unwrap_or(err))
+                Err(guard(|| Ok(self.diagnose(store, module)))
+                    .ok()
+                    .flatten()
+                    .unwrap_or(err))
             }
             Err(err) => Err(err),
         }

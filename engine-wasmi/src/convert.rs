@@ -240,13 +240,11 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
             Some(Carried(ours)) => ours,
             None => Error::Engine(text),
         },
-        wasmi::errors::ErrorKind::Linker(_) => Error::Link(wasm_run_api::LinkError::Other(text)),
-        wasmi::errors::ErrorKind::Instantiation(_) if text.contains("limit") => {
-            Error::ResourceLimit(text)
-        }
-        wasmi::errors::ErrorKind::Instantiation(_) => {
-            Error::Link(wasm_run_api::LinkError::Other(text))
-        }
+        wasmi::errors::ErrorKind::Linker(_) => Error::from(wasm_run_api::LinkError::Other(text)),
+        wasmi::errors::ErrorKind::Instantiation(_) => match Error::from_engine_message(text) {
+            Error::Engine(text) => Error::from(wasm_run_api::LinkError::Other(text)),
+            limit => limit,
+        },
         wasmi::errors::ErrorKind::Memory(_)
         | wasmi::errors::ErrorKind::Table(_)
         | wasmi::errors::ErrorKind::Global(_) => Error::Access(text),
@@ -255,7 +253,7 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
             engine: "wasmi",
         },
         wasmi::errors::ErrorKind::Func(_) => Error::Type(text),
-        _ => Error::Engine(text),
+        _ => Error::from_engine_message(text),
     }
 }
 

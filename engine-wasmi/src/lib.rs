@@ -33,9 +33,10 @@ mod convert;
 
 use convert::*;
 use std::any::Any;
+use std::collections::HashMap;
 use std::sync::Arc;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
-use wasm_run_api::host::{UntypedHostFunc, ValBuf, call_untyped, convert_call};
+use wasm_run_api::host::{Shared, UntypedHostFunc, ValBuf, call_untyped, convert_call};
 use wasm_run_api::{
     Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
     HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table, TableType,
@@ -209,6 +210,7 @@ impl Engine for Wasmi {
     fn linker<T: 'static>(&self) -> Self::Linker<T> {
         WasmiLinker {
             linker: wasmi::Linker::new(&self.engine),
+            hosts: HashMap::new(),
         }
     }
 }
@@ -260,17 +262,35 @@ fn zeros(n: usize) -> ValBuf<wasmi::Val> {
     smallvec::smallvec![wasmi::Val::I32(0); n]
 }
 
+/// A host function in wasmi's own calling convention.
+trait NativeHost<T>:
+    Fn(
+        wasmi::Caller<'_, StoreData<T>>,
+        &[wasmi::Val],
+        &mut [wasmi::Val],
+    ) -> Result<(), wasmi::Error>
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T, F> NativeHost<T> for F where
+    F: Fn(
+            wasmi::Caller<'_, StoreData<T>>,
+            &[wasmi::Val],
+            &mut [wasmi::Val],
+        ) -> Result<(), wasmi::Error>
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
     ty: FuncType,
     f: F,
-) -> impl Fn(
-    wasmi::Caller<'_, StoreData<T>>,
-    &[wasmi::Val],
-    &mut [wasmi::Val],
-) -> Result<(), wasmi::Error>
-+ Send
-+ Sync
-+ 'static {
+) -> impl NativeHost<T> {
     move |caller, params, results| {
         let caller = Caller::from_backend(WasmiCaller { caller });
         call_untyped(
@@ -288,14 +308,7 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
 
 fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P, R>>(
     f: F,
-) -> impl Fn(
-    wasmi::Caller<'_, StoreData<T>>,
-    &[wasmi::Val],
-    &mut [wasmi::Val],
-) -> Result<(), wasmi::Error>
-+ Send
-+ Sync
-+ 'static {
+) -> impl NativeHost<T> {
     move |caller, params, results| {
         let args = P::load(&Vals(params));
         f.invoke(Caller::from_backend(WasmiCaller { caller }), args)
@@ -491,6 +504,10 @@ impl<T: 'static> ContextBackend<Wasmi> for $ty {
     }
 
     fn instantiate(&mut self, module: &wasmi::Module, imports: &[Extern<Wasmi>]) -> Result<wasmi::Instance> {
+        // wasmi would accept a module of another engine here; refuse it.
+        if !wasmi::Engine::same(module.engine(), self.cx().engine()) {
+            return Err(Error::WrongStore);
+        }
         let natives: Vec<wasmi::Extern> = imports.iter().map(to_extern).collect();
         wasmi::Instance::new(self.cx_mut(), module, &natives).map_err(error)
     }
@@ -521,7 +538,13 @@ impl<T: 'static> CallerBackend<Wasmi> for WasmiCaller<'_, T> {
 /// A wasmi linker (see [`wasm_run_api::Linker`]).
 pub struct WasmiLinker<T: 'static> {
     linker: wasmi::Linker<StoreData<T>>,
+    /// wasmi's `Linker::get` only answers for items owned by a store; this
+    /// remembers how to create each host function so `get` can answer for
+    /// those too.
+    hosts: HashMap<(String, String), MakeHost<T>>,
 }
+
+type MakeHost<T> = Arc<dyn Fn(&mut wasmi::Store<StoreData<T>>) -> wasmi::Func + Send + Sync>;
 
 impl<T: 'static> WasmiLinker<T> {
     /// The native linker (escape hatch).
@@ -533,12 +556,12 @@ impl<T: 'static> WasmiLinker<T> {
 fn define_error(module: &str, name: &str, e: wasmi::errors::LinkerError) -> Error {
     let text = e.to_string();
     if text.contains("already") || text.contains("duplicate") {
-        Error::Link(LinkError::Duplicate {
+        Error::from(LinkError::Duplicate {
             module: module.into(),
             name: name.into(),
         })
     } else {
-        Error::Link(LinkError::Other(text))
+        Error::from(LinkError::Other(text))
     }
 }
 
@@ -552,8 +575,10 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
     ) -> Result<()> {
         self.linker
             .define(module, name, to_extern(&item))
-            .map(|_| ())
-            .map_err(|e| define_error(module, name, e))
+            .map_err(|e| define_error(module, name, e))?;
+        // A shadowing definition replaces a host function of the same name.
+        self.hosts.remove(&(module.to_string(), name.to_string()));
+        Ok(())
     }
 
     fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P, R>>(
@@ -563,10 +588,16 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         f: F,
     ) -> Result<()> {
         let ty = func_type(&F::func_type())?;
+        let f = Shared(Arc::new(f));
         self.linker
-            .func_new(module, name, ty, typed_host(f))
-            .map(|_| ())
-            .map_err(|e| define_error(module, name, e))
+            .func_new(module, name, ty.clone(), typed_host(f.clone()))
+            .map_err(|e| define_error(module, name, e))?;
+        let make = move |s: &mut wasmi::Store<StoreData<T>>| {
+            wasmi::Func::new(s, ty.clone(), typed_host(f.clone()))
+        };
+        self.hosts
+            .insert((module.into(), name.into()), Arc::new(make));
+        Ok(())
     }
 
     fn func_new<F: UntypedHostFunc<Wasmi, T>>(
@@ -577,14 +608,29 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         f: F,
     ) -> Result<()> {
         let native = func_type(&ty)?;
+        let f = Shared(Arc::new(f));
         self.linker
-            .func_new(module, name, native, untyped_host(ty, f))
-            .map(|_| ())
-            .map_err(|e| define_error(module, name, e))
+            .func_new(
+                module,
+                name,
+                native.clone(),
+                untyped_host(ty.clone(), f.clone()),
+            )
+            .map_err(|e| define_error(module, name, e))?;
+        let make = move |s: &mut wasmi::Store<StoreData<T>>| {
+            wasmi::Func::new(s, native.clone(), untyped_host(ty.clone(), f.clone()))
+        };
+        self.hosts
+            .insert((module.into(), name.into()), Arc::new(make));
+        Ok(())
     }
 
     fn get(&self, store: &mut WasmiStore<T>, module: &str, name: &str) -> Option<Extern<Wasmi>> {
-        self.linker.get(&store.store, module, name).map(from_extern)
+        if let Some(item) = self.linker.get(&store.store, module, name) {
+            return Some(from_extern(item));
+        }
+        let make = self.hosts.get(&(module.to_string(), name.to_string()))?;
+        Some(Extern::Func(Func::from_native(make(&mut store.store))))
     }
 
     fn instantiate(

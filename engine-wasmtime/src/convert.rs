@@ -238,13 +238,10 @@ pub(crate) fn error(e: wt::Error) -> Error {
         };
     }
     let text = format!("{e:#}");
-    if text.contains("resource limit exceeded") || text.contains("count too high") {
-        return Error::ResourceLimit(text);
-    }
     if e.downcast_ref::<wt::MemoryAccessError>().is_some() {
         return Error::Access(text);
     }
-    Error::Engine(text)
+    Error::from_engine_message(text)
 }
 
 /// Wraps our error for returning it from a host function into wasmtime.

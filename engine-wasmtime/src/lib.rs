@@ -508,7 +508,8 @@ fn call_error(e: wt::Error) -> Error {
 
 fn instantiate_error(e: wt::Error) -> Error {
     match error(e) {
-        Error::Engine(text) if text.contains("import") => Error::Link(LinkError::Other(text)),
+        Error::Engine(text) if text.contains("cross-`Engine`") => Error::WrongStore,
+        Error::Engine(text) if text.contains("import") => Error::from(LinkError::Other(text)),
         other => other,
     }
 }
@@ -564,12 +565,12 @@ impl<T: 'static> WasmtimeLinker<T> {
 fn define_error(module: &str, name: &str, e: wt::Error) -> Error {
     let text = format!("{e:#}");
     if text.contains("defined twice") || text.contains("already defined") {
-        Error::Link(LinkError::Duplicate {
+        Error::from(LinkError::Duplicate {
             module: module.into(),
             name: name.into(),
         })
     } else {
-        Error::Link(LinkError::Other(text))
+        Error::from(LinkError::Other(text))
     }
 }
 
