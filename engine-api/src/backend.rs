@@ -78,8 +78,9 @@ pub trait ContextBackend<E: Engine> {
 
     /// Type of a function.
     fn func_ty(&self, f: &E::Func) -> FuncType;
-    /// Calls a function with dynamically typed values. Arity and types have
-    /// been checked by the caller of this method.
+    /// Calls a function with dynamically typed values. The backend checks the
+    /// arity and types of `params` and the length of `results` (the engines do
+    /// this anyway) and answers a mismatch with [`crate::Error::Type`].
     fn func_call(&mut self, f: &E::Func, params: &[Val<E>], results: &mut [Val<E>]) -> Result<()>;
     /// Calls a function whose type has been checked to be `P -> R`.
     fn func_call_typed<P: WasmTyList, R: WasmTyList>(
