@@ -484,22 +484,23 @@ pub fn required_features(path: &str) -> Vec<Feature> {
 /// script predates them and expects what they relax to be rejected:
 ///
 /// * multi-memory (a second memory, a non-zero memory index byte): the 1.0
-///   and 2.0 specs and the proposals written before it;
+///   and 2.0 specs and the function-references, memory64, multi-value,
+///   reference-types and threads proposals;
 /// * memory64 (memory limits and alignment as longer LEB128s): the 1.0 and 2.0
 ///   specs and the reference-types proposal;
-/// * reference-types (a second table, a non-zero table index byte): the
-///   multi-value and threads proposals.
+/// * reference-types (a second table): the threads proposal.
 pub fn disabled_features(path: &str) -> Vec<Feature> {
     const PRE_MULTI_MEMORY: &[&str] = &[
         "wasm-v1/",
         "wasm-v2/",
         "proposals/function-references/",
         "proposals/memory64/",
+        "proposals/multi-value/",
         "proposals/reference-types/",
         "proposals/threads/",
     ];
     const PRE_MEMORY64: &[&str] = &["wasm-v1/", "wasm-v2/", "proposals/reference-types/"];
-    const PRE_REFERENCE_TYPES: &[&str] = &["proposals/multi-value/", "proposals/threads/"];
+    const PRE_REFERENCE_TYPES: &[&str] = &["proposals/threads/"];
     let mut v = Vec::new();
     for (dirs, feature) in [
         (PRE_MULTI_MEMORY, Feature::MultiMemory),

@@ -113,6 +113,18 @@ pub struct StoreData<T> {
     limits: wt::StoreLimits,
 }
 
+impl<T> StoreData<T> {
+    /// The user's host state (for code that works with the native store,
+    /// e.g. WASI adapters registering native host functions).
+    pub fn user(&self) -> &T {
+        &self.user
+    }
+    /// The user's host state, mutably.
+    pub fn user_mut(&mut self) -> &mut T {
+        &mut self.user
+    }
+}
+
 /// A wasmtime store (see [`wasm_run_api::Store`]).
 pub struct WasmtimeStore<T: 'static> {
     store: wt::Store<StoreData<T>>,
