@@ -280,3 +280,15 @@ fn features_json_matches_the_library() {
     let o = run(&["features", "--engine", "wasmi"]);
     assert!(stdout(&o).contains("wasmi 2.0"));
 }
+
+/// A long-running loop must not exhaust the native stack on any backend (wasmi
+/// once did in builds with debug assertions: its dispatch relies on sibling
+/// calls becoming jumps).
+#[test]
+fn long_loops_run_to_completion() {
+    for engine in wasm_run::BACKENDS {
+        let o = run(&["run", "--engine", engine, "--invoke", "fib", &example(), "10000000"]);
+        assert!(o.status.success(), "{engine}: {}", stderr(&o));
+        assert_eq!(stdout(&o), format!("{}\n", fib(10_000_000)), "{engine}");
+    }
+}
