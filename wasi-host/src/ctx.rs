@@ -1,0 +1,224 @@
+//! The backend contract ([`WasiEngine`]), the per-store WASI state
+//! ([`WasiCtx`]) and how it sits inside the user's host state ([`HasWasi`],
+//! [`WasiState`]), and the backend-neutral part of linking.
+
+use crate::config::{WasiConfig, WasiSetup};
+use crate::error::WasiError;
+use crate::imports::WASI_MODULE;
+use crate::random::RandomSource;
+use std::fmt;
+use wasm_run_api::{Caller, Engine, Error, Linker, Result};
+
+/// A backend with a WASI preview 1 adapter. Implemented for `Wasmtime`
+/// (wasmtime-wasi) and `Wasmi` (wasmi_wasi) behind the cargo features of the
+/// same names, and for the facade's `AnyEngine`.
+///
+/// Users call [`add_to_linker`] and [`WasiCtx::new`]; the two methods here are
+/// what an adapter provides.
+pub trait WasiEngine: Engine {
+    /// The adapter's own context (e.g. `wasmtime_wasi::p1::WasiP1Ctx`).
+    type WasiNative: Send + 'static;
+
+    /// Builds the adapter's context from a validated configuration.
+    fn build_native(&self, setup: &WasiSetup) -> Result<Self::WasiNative, WasiError>;
+
+    /// Defines the adapter's WASI functions in a backend linker; `get` finds
+    /// the context in the host state.
+    fn add_native<T, G>(linker: &mut Self::Linker<T>, get: G) -> Result<(), WasiError>
+    where
+        T: Send + 'static,
+        G: Fn(&mut T) -> &mut Self::WasiNative + Copy + Send + Sync + 'static;
+}
+
+/// The WASI state of one store: the adapter's context plus what wasm-run
+/// implements itself (the random source). Keep it in your host state and
+/// expose it through [`HasWasi`], or use [`WasiState`].
+pub struct WasiCtx<E: WasiEngine> {
+    native: E::WasiNative,
+    random: Box<dyn RandomSource>,
+    engine: &'static str,
+}
+
+impl<E: WasiEngine> fmt::Debug for WasiCtx<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WasiCtx")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: WasiEngine> WasiCtx<E> {
+    /// Validates `config` and builds the context for `engine`. Every
+    /// configuration error (missing preopen, malformed environment entry, ...)
+    /// is reported here, before any program runs.
+    pub fn new(engine: &E, config: &WasiConfig) -> Result<Self, WasiError> {
+        Self::from_setup(engine, &config.validate()?)
+    }
+
+    /// Builds the context from an already validated configuration.
+    pub fn from_setup(engine: &E, setup: &WasiSetup) -> Result<Self, WasiError> {
+        Ok(WasiCtx {
+            native: engine.build_native(setup)?,
+            random: setup.random.make(),
+            engine: engine.name(),
+        })
+    }
+
+    /// Name of the engine the context was built for.
+    pub fn engine_name(&self) -> &'static str {
+        self.engine
+    }
+
+    /// The adapter's context (escape hatch).
+    pub fn native(&self) -> &E::WasiNative {
+        &self.native
+    }
+
+    /// The adapter's context, mutably (escape hatch).
+    pub fn native_mut(&mut self) -> &mut E::WasiNative {
+        &mut self.native
+    }
+
+    /// Replaces the source of `random_get` for this context.
+    pub fn set_random(&mut self, source: impl RandomSource + 'static) {
+        self.random = Box::new(source);
+    }
+}
+
+/// Host state that carries a [`WasiCtx`]: how the WASI functions find their
+/// context next to the user's own data.
+///
+/// ```
+/// use wasm_run_wasi::{HasWasi, WasiCtx, WasiEngine};
+/// struct MyState<E: WasiEngine> {
+///     wasi: WasiCtx<E>,
+///     calls: u32,
+/// }
+/// impl<E: WasiEngine> HasWasi<E> for MyState<E> {
+///     fn wasi(&mut self) -> &mut WasiCtx<E> {
+///         &mut self.wasi
+///     }
+/// }
+/// ```
+pub trait HasWasi<E: WasiEngine>: Send + 'static {
+    /// The WASI context.
+    fn wasi(&mut self) -> &mut WasiCtx<E>;
+}
+
+impl<E: WasiEngine> HasWasi<E> for WasiCtx<E> {
+    fn wasi(&mut self) -> &mut WasiCtx<E> {
+        self
+    }
+}
+
+/// Ready-made host state: a [`WasiCtx`] next to your own `data`.
+pub struct WasiState<E: WasiEngine, U = ()> {
+    /// The WASI context.
+    pub wasi: WasiCtx<E>,
+    /// Your host state.
+    pub data: U,
+}
+
+impl<E: WasiEngine, U> WasiState<E, U> {
+    /// Pairs a context with your data.
+    pub fn new(wasi: WasiCtx<E>, data: U) -> Self {
+        WasiState { wasi, data }
+    }
+}
+
+impl<E: WasiEngine, U: Send + 'static> HasWasi<E> for WasiState<E, U> {
+    fn wasi(&mut self) -> &mut WasiCtx<E> {
+        &mut self.wasi
+    }
+}
+
+fn project<E: WasiEngine, T: HasWasi<E>>(state: &mut T) -> &mut E::WasiNative {
+    &mut state.wasi().native
+}
+
+/// Defines every WASI preview 1 function in `linker`, for host state `T`
+/// that carries a [`WasiCtx`]. Define your own imports before or after; they
+/// coexist.
+///
+/// The adapter's functions are used, except `proc_exit` and `random_get`,
+/// which wasm-run implements once for every backend: `proc_exit(n)` unwinds
+/// the guest with [`Error::Exit`]`(n)` (see [`crate::ExitStatus::from_call`]),
+/// and `random_get` draws from the context's [`RandomSource`]. Replacing them
+/// turns linker shadowing on for a moment; it is off afterwards.
+///
+/// A `wasi_snapshot_preview1` function already defined in `linker` is a
+/// duplicate-definition error unless shadowing was allowed.
+pub fn add_to_linker<E: WasiEngine, T: HasWasi<E>>(
+    linker: &mut Linker<E, T>,
+) -> Result<(), WasiError> {
+    E::add_native(linker.backend_mut(), project::<E, T>)?;
+    linker.allow_shadowing(true);
+    let shared = define_shared(linker);
+    linker.allow_shadowing(false);
+    shared
+}
+
+/// WASI errno values used by the shared functions.
+const ERRNO_SUCCESS: i32 = 0;
+const ERRNO_FAULT: i32 = 21;
+const ERRNO_IO: i32 = 29;
+
+fn define_shared<E: WasiEngine, T: HasWasi<E>>(linker: &mut Linker<E, T>) -> Result<(), WasiError> {
+    linker.func_wrap(
+        WASI_MODULE,
+        "proc_exit",
+        |_: Caller<'_, E, T>, status: i32| -> Result<()> { Err(exit_error(status)) },
+    )?;
+    linker.func_wrap(
+        WASI_MODULE,
+        "random_get",
+        |mut caller: Caller<'_, E, T>, ptr: i32, len: i32| -> Result<i32> {
+            random_get(&mut caller, ptr as u32, len as u32)
+        },
+    )?;
+    Ok(())
+}
+
+/// `proc_exit(status)`: WASI exit codes are `0..126`, as both adapters
+/// enforce; others are an error rather than an exit.
+fn exit_error(status: i32) -> Error {
+    match u32::try_from(status) {
+        Ok(code) if code < 126 => Error::Exit(status),
+        _ => Error::host(WasiError::InvalidExitStatus(status as u32)),
+    }
+}
+
+/// `random_get(buf, len)`: fills guest memory from the context's source.
+fn random_get<E: WasiEngine, T: HasWasi<E>>(
+    caller: &mut Caller<'_, E, T>,
+    ptr: u32,
+    len: u32,
+) -> Result<i32> {
+    let memory = caller
+        .get_memory("memory")
+        .ok_or_else(|| Error::host(WasiError::MissingMemory))?;
+    let start = ptr as usize;
+    let Some(end) = start.checked_add(len as usize) else {
+        return Ok(ERRNO_FAULT);
+    };
+    if end > memory.data_size(&*caller) {
+        return Ok(ERRNO_FAULT);
+    }
+    let mut chunk = [0u8; 256];
+    let mut at = start;
+    while at < end {
+        let n = (end - at).min(chunk.len());
+        if caller
+            .data_mut()
+            .wasi()
+            .random
+            .fill(&mut chunk[..n])
+            .is_err()
+        {
+            return Ok(ERRNO_IO);
+        }
+        memory.data_mut(caller)[at..at + n].copy_from_slice(&chunk[..n]);
+        at += n;
+    }
+    Ok(ERRNO_SUCCESS)
+}

@@ -1,0 +1,96 @@
+//! Running WASI programs: commands (`_start`) and reactors (`_initialize`,
+//! then exports), with every check done before the guest runs.
+
+use crate::config::WasiConfig;
+use crate::ctx::{HasWasi, WasiCtx, WasiEngine, WasiState, add_to_linker};
+use crate::error::{ExitStatus, WasiError};
+use crate::imports::check_module;
+use wasm_run_api::{Instance, Linker, Module, Store};
+
+/// What kind of WASI program a module is, from its exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProgramKind {
+    /// Exports `_start`: runs once, like a process.
+    Command,
+    /// Exports `_initialize`: initialised once, then its exports are called.
+    Reactor,
+    /// Neither: a plain module whose exports are called directly.
+    Library,
+}
+
+impl ProgramKind {
+    /// The kind of `module`.
+    pub fn of<E: wasm_run_api::Engine>(module: &Module<E>) -> ProgramKind {
+        let exports = |name: &str| module.exports().iter().any(|e| e.name == name);
+        if exports("_start") {
+            ProgramKind::Command
+        } else if exports("_initialize") {
+            ProgramKind::Reactor
+        } else {
+            ProgramKind::Library
+        }
+    }
+}
+
+/// Instantiates a WASI module after checking, before anything runs, that its
+/// WASI imports exist with the right types, that it exports its memory, and
+/// that the store's WASI context was built for the store's engine.
+pub fn instantiate<E: WasiEngine, T: HasWasi<E>>(
+    linker: &Linker<E, T>,
+    store: &mut Store<E, T>,
+    module: &Module<E>,
+) -> Result<Instance<E>, WasiError> {
+    check_module(module)?;
+    let ctx = store.data_mut().wasi().engine_name();
+    let engine = store.engine().name();
+    if ctx != engine {
+        return Err(WasiError::EngineMismatch { ctx, store: engine });
+    }
+    Ok(linker.instantiate(store, module)?)
+}
+
+/// Runs a command's `_start`. Returning normally is [`ExitStatus`] 0,
+/// `proc_exit(n)` is `n` (both `Ok`); a trap or another failure is an error.
+pub fn run_start<E: WasiEngine, T: HasWasi<E>>(
+    store: &mut Store<E, T>,
+    instance: &Instance<E>,
+) -> Result<ExitStatus, WasiError> {
+    let start = instance
+        .get_typed_func::<(), ()>(&mut *store, "_start")
+        .map_err(|_| WasiError::NotACommand)?;
+    Ok(ExitStatus::from_call(start.call(store, ()))?)
+}
+
+/// Initialises a reactor by calling its `_initialize` export, if it has one
+/// (a no-op otherwise). Call exports afterwards; a `proc_exit` inside one is
+/// [`wasm_run_api::Error::Exit`], which [`ExitStatus::from_call`] turns into
+/// a status.
+pub fn initialize<E: WasiEngine, T: HasWasi<E>>(
+    store: &mut Store<E, T>,
+    instance: &Instance<E>,
+) -> Result<(), WasiError> {
+    if instance.get_export(&mut *store, "_initialize").is_none() {
+        return Ok(());
+    }
+    let init = instance.get_typed_func::<(), ()>(&mut *store, "_initialize")?;
+    init.call(store, ())?;
+    Ok(())
+}
+
+/// Runs a WASI command in one call: builds the context from `config`, links
+/// WASI, instantiates and runs `_start` in a fresh store.
+///
+/// For your own imports, host state or fuel, use the steps instead:
+/// [`WasiCtx::new`], [`add_to_linker`], [`instantiate`], [`run_start`].
+pub fn run_command<E: WasiEngine>(
+    engine: &E,
+    module: &Module<E>,
+    config: &WasiConfig,
+) -> Result<ExitStatus, WasiError> {
+    let ctx = WasiCtx::new(engine, config)?;
+    let mut store = Store::new(engine, WasiState::new(ctx, ()));
+    let mut linker = Linker::new(engine);
+    add_to_linker(&mut linker)?;
+    let instance = instantiate(&linker, &mut store, module)?;
+    run_start(&mut store, &instance)
+}
