@@ -5,9 +5,9 @@ use std::any::Any;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
 use wasm_run_api::host::{ValBuf, convert_call};
 use wasm_run_api::{
-    Caller, Config, Error, Extern, ExternRef, Feature, FeatureSet, Func, FuncType, Global,
-    GlobalType, HostFunc, Memory, MemoryType, Result, Support, Table, TableType, UntypedHostFunc,
-    Val, WasmTyList,
+    AnyRef, AnyRefKind, Caller, Config, Error, ExnRef, Extern, ExternRef, Feature, FeatureSet,
+    Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, Support, Table,
+    TableType, Tag, TagType, UntypedHostFunc, Val, WasmTyList,
 };
 
 #[cfg(feature = "wasmi")]
@@ -100,6 +100,33 @@ any_enum!(
     AnyExternRef, wasmtime::Rooted<wasmtime::ExternRef>, wasmi::ExternRef, Clone, Copy, Debug
 );
 any_enum!(
+    /// An exception tag of any backend.
+    AnyTag,
+    wasmtime::Tag,
+    wasm_run_api::backend::Never,
+    Clone,
+    Copy,
+    Debug
+);
+any_enum!(
+    /// A GC reference of any backend.
+    AnyAnyRef,
+    wasmtime::Rooted<wasmtime::AnyRef>,
+    wasm_run_api::backend::Never,
+    Clone,
+    Copy,
+    Debug
+);
+any_enum!(
+    /// An exception reference of any backend.
+    AnyExnRef,
+    wasmtime::Rooted<wasmtime::ExnRef>,
+    wasm_run_api::backend::Never,
+    Clone,
+    Copy,
+    Debug
+);
+any_enum!(
     /// An instance handle of any backend.
     AnyInstance, wasmtime::Instance, wasmi::Instance, Clone, Copy, Debug
 );
@@ -190,6 +217,18 @@ pub trait Member: Engine {
     fn instance_up(x: Self::Instance) -> AnyInstance;
     /// Handle conversions.
     fn instance_down(x: &AnyInstance) -> Option<Self::Instance>;
+    /// Handle conversions.
+    fn tag_up(x: Self::Tag) -> AnyTag;
+    /// Handle conversions.
+    fn tag_down(x: &AnyTag) -> Option<Self::Tag>;
+    /// Handle conversions.
+    fn anyref_up(x: Self::AnyRef) -> AnyAnyRef;
+    /// Handle conversions.
+    fn anyref_down(x: &AnyAnyRef) -> Option<Self::AnyRef>;
+    /// Handle conversions.
+    fn exnref_up(x: Self::ExnRef) -> AnyExnRef;
+    /// Handle conversions.
+    fn exnref_down(x: &AnyExnRef) -> Option<Self::ExnRef>;
 }
 
 macro_rules! member {
@@ -233,6 +272,9 @@ macro_rules! member {
             member!(@handle $B, global_up, global_down, AnyGlobal, Global);
             member!(@handle $B, externref_up, externref_down, AnyExternRef, ExternRef);
             member!(@handle $B, instance_up, instance_down, AnyInstance, Instance);
+            member!(@handle $B, tag_up, tag_down, AnyTag, Tag);
+            member!(@handle $B, anyref_up, anyref_down, AnyAnyRef, AnyRef);
+            member!(@handle $B, exnref_up, exnref_down, AnyExnRef, ExnRef);
         }
     };
     (@handle $B:ident, $up:ident, $down:ident, $Any:ident, $assoc:ident) => {
@@ -261,6 +303,8 @@ pub fn val_up<B: Member>(v: &Val<B>) -> Val<AnyEngine> {
         Val::ExternRef(r) => {
             Val::ExternRef(r.map(|r| ExternRef::from_native(B::externref_up(*r.as_native()))))
         }
+        Val::AnyRef(r) => Val::AnyRef(r.map(|r| AnyRef::from_native(B::anyref_up(*r.as_native())))),
+        Val::ExnRef(r) => Val::ExnRef(r.map(|r| ExnRef::from_native(B::exnref_up(*r.as_native())))),
     }
 }
 
@@ -281,6 +325,14 @@ pub fn val_down<B: Member>(v: &Val<AnyEngine>) -> Result<Val<B>> {
         Val::ExternRef(Some(r)) => Val::ExternRef(Some(ExternRef::from_native(
             B::externref_down(r.as_native()).ok_or_else(mismatch)?,
         ))),
+        Val::AnyRef(None) => Val::AnyRef(None),
+        Val::AnyRef(Some(r)) => Val::AnyRef(Some(AnyRef::from_native(
+            B::anyref_down(r.as_native()).ok_or_else(mismatch)?,
+        ))),
+        Val::ExnRef(None) => Val::ExnRef(None),
+        Val::ExnRef(Some(r)) => Val::ExnRef(Some(ExnRef::from_native(
+            B::exnref_down(r.as_native()).ok_or_else(mismatch)?,
+        ))),
     })
 }
 
@@ -290,6 +342,7 @@ fn extern_up<B: Member>(e: Extern<B>) -> Extern<AnyEngine> {
         Extern::Memory(x) => Extern::Memory(Memory::from_native(B::memory_up(*x.as_native()))),
         Extern::Table(x) => Extern::Table(Table::from_native(B::table_up(*x.as_native()))),
         Extern::Global(x) => Extern::Global(Global::from_native(B::global_up(*x.as_native()))),
+        Extern::Tag(x) => Extern::Tag(Tag::from_native(B::tag_up(*x.as_native()))),
     }
 }
 
@@ -306,6 +359,9 @@ fn extern_down<B: Member>(e: &Extern<AnyEngine>) -> Result<Extern<B>> {
         )),
         Extern::Global(x) => Extern::Global(Global::from_native(
             B::global_down(x.as_native()).ok_or_else(mismatch)?,
+        )),
+        Extern::Tag(x) => Extern::Tag(Tag::from_native(
+            B::tag_down(x.as_native()).ok_or_else(mismatch)?,
         )),
     })
 }
@@ -479,6 +535,24 @@ impl<T: 'static> ContextBackend<AnyEngine> for $ty {
     fn externref_data<'a>(&'a self, r: &AnyExternRef) -> Option<&'a (dyn Any + Send + Sync)> {
         each!(&(*self)$($field)*, $Enum, c, B => c.externref_data(&B::externref_down(r)?))
     }
+    // The wasmi arm cannot be reached: wasmi has no tags or GC references.
+    #[allow(unreachable_code)]
+    fn tag_ty(&self, t: &AnyTag) -> TagType {
+        each!(&(*self)$($field)*, $Enum, c, B => c.tag_ty(&down::<_, B>(B::tag_down(t))))
+    }
+    #[allow(unreachable_code)]
+    fn anyref_kind(&self, r: &AnyAnyRef) -> AnyRefKind {
+        each!(&(*self)$($field)*, $Enum, c, B => c.anyref_kind(&down::<_, B>(B::anyref_down(r))))
+    }
+    fn anyref_from_i31(&mut self, value: u32) -> Result<AnyAnyRef> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.anyref_from_i31(value).map(B::anyref_up))
+    }
+    fn anyref_from_extern(&mut self, r: AnyExternRef) -> Result<AnyAnyRef> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.anyref_from_extern(B::externref_down(&r).ok_or_else(mismatch)?).map(B::anyref_up))
+    }
+    fn externref_from_any(&mut self, r: AnyAnyRef) -> Result<AnyExternRef> {
+        each!(&mut (*self)$($field)*, $Enum, c, B => c.externref_from_any(B::anyref_down(&r).ok_or_else(mismatch)?).map(B::externref_up))
+    }
     fn instantiate(&mut self, module: &AnyModule, imports: &[Extern<AnyEngine>]) -> Result<AnyInstance> {
         each!(&mut (*self)$($field)*, $Enum, c, B => instantiate_with::<B, _>(c, module, imports))
     }
@@ -584,6 +658,9 @@ impl Engine for AnyEngine {
     type Table = AnyTable;
     type Global = AnyGlobal;
     type ExternRef = AnyExternRef;
+    type Tag = AnyTag;
+    type AnyRef = AnyAnyRef;
+    type ExnRef = AnyExnRef;
 
     /// The default backend ([`AnyEngine::DEFAULT`]).
     fn new(config: &Config) -> Result<Self> {

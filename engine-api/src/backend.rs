@@ -8,12 +8,17 @@
 
 use crate::error::Result;
 use crate::feature::{Config, Feature, FeatureSet, Support};
-use crate::handles::Extern;
+use crate::handles::{AnyRefKind, Extern};
 use crate::host::{HostFunc, UntypedHostFunc};
 use crate::types::*;
 use crate::val::{Val, WasmTyList};
 use std::any::Any;
 use std::fmt::Debug;
+
+/// The type of handles a backend does not have (e.g. exception tags on an
+/// engine without exceptions): no value of it exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Never {}
 
 /// A WebAssembly engine: the root of a backend.
 pub trait Engine: Clone + Send + Sync + Sized + 'static {
@@ -37,6 +42,12 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     type Global: Copy + Debug + Send + Sync + 'static;
     /// A non-null external reference handle.
     type ExternRef: Copy + Debug + Send + Sync + 'static;
+    /// An exception tag handle ([`Never`] on backends without exceptions).
+    type Tag: Copy + Debug + Send + Sync + 'static;
+    /// A non-null GC reference of the `any` hierarchy ([`Never`] without GC).
+    type AnyRef: Copy + Debug + Send + Sync + 'static;
+    /// A non-null exception reference ([`Never`] without exceptions).
+    type ExnRef: Copy + Debug + Send + Sync + 'static;
 
     /// Creates the engine. Explicitly enabled features the backend cannot do
     /// are an [`crate::Error::Unsupported`] error.
@@ -136,6 +147,17 @@ pub trait ContextBackend<E: Engine> {
     fn externref_new(&mut self, value: Box<dyn Any + Send + Sync>) -> Result<E::ExternRef>;
     /// The host value behind an external reference.
     fn externref_data<'a>(&'a self, r: &E::ExternRef) -> Option<&'a (dyn Any + Send + Sync)>;
+
+    /// Type of an exception tag.
+    fn tag_ty(&self, t: &E::Tag) -> TagType;
+    /// What a GC reference points to.
+    fn anyref_kind(&self, r: &E::AnyRef) -> AnyRefKind;
+    /// An `i31ref` holding the low 31 bits of `value`.
+    fn anyref_from_i31(&mut self, value: u32) -> Result<E::AnyRef>;
+    /// `any.convert_extern`: a host reference seen as `anyref`.
+    fn anyref_from_extern(&mut self, r: E::ExternRef) -> Result<E::AnyRef>;
+    /// `extern.convert_any`: an `anyref` seen as `externref`.
+    fn externref_from_any(&mut self, r: E::AnyRef) -> Result<E::ExternRef>;
 
     /// Instantiates `module` with imports given in the module's import order.
     fn instantiate(&mut self, module: &E::Module, imports: &[Extern<E>]) -> Result<E::Instance>;

@@ -64,6 +64,55 @@ handle!(
     /// A non-null reference to a host value, passed to wasm as `externref`.
     ExternRef, ExternRef
 );
+handle!(
+    /// An exception tag.
+    Tag, Tag
+);
+handle!(
+    /// A non-null GC reference of the `any` hierarchy (`i31`, struct, array,
+    /// or a host reference converted with `any.convert_extern`).
+    AnyRef, AnyRef
+);
+handle!(
+    /// A non-null exception reference (`exnref`).
+    ExnRef, ExnRef
+);
+
+/// What an [`AnyRef`] points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AnyRefKind {
+    /// An unboxed 31-bit integer (the value, zero-extended).
+    I31(u32),
+    /// A GC struct.
+    Struct,
+    /// A GC array.
+    Array,
+    /// A host reference converted with `any.convert_extern`.
+    Host,
+}
+
+impl<E: Engine> Tag<E> {
+    /// The tag's type.
+    pub fn ty(&self, store: impl AsContext<E>) -> TagType {
+        store.ctx().tag_ty(&self.0)
+    }
+}
+
+impl<E: Engine> AnyRef<E> {
+    /// An `i31ref` holding the low 31 bits of `value`.
+    pub fn from_i31(mut store: impl AsContextMut<E>, value: u32) -> Result<Self> {
+        guard(|| store.ctx_mut().anyref_from_i31(value)).map(AnyRef)
+    }
+    /// `any.convert_extern`: a host reference as `anyref`.
+    pub fn from_extern(mut store: impl AsContextMut<E>, r: ExternRef<E>) -> Result<Self> {
+        guard(|| store.ctx_mut().anyref_from_extern(r.0)).map(AnyRef)
+    }
+    /// What the reference points to.
+    pub fn kind(&self, store: impl AsContext<E>) -> AnyRefKind {
+        store.ctx().anyref_kind(&self.0)
+    }
+}
 
 fn check_vals<E: Engine>(what: &str, vals: &[Val<E>], tys: &[ValType]) -> Result<()> {
     if vals.len() != tys.len() {
@@ -366,6 +415,10 @@ impl<E: Engine> Global<E> {
 }
 
 impl<E: Engine> ExternRef<E> {
+    /// `extern.convert_any`: an `anyref` as `externref`.
+    pub fn from_any(mut store: impl AsContextMut<E>, r: AnyRef<E>) -> Result<Self> {
+        guard(|| store.ctx_mut().externref_from_any(r.0)).map(ExternRef)
+    }
     /// Wraps a host value.
     pub fn new(mut store: impl AsContextMut<E>, value: impl Any + Send + Sync) -> Result<Self> {
         store
@@ -389,6 +442,8 @@ pub enum Extern<E: Engine> {
     Table(Table<E>),
     /// A global.
     Global(Global<E>),
+    /// An exception tag.
+    Tag(Tag<E>),
 }
 
 impl<E: Engine> Clone for Extern<E> {
@@ -404,6 +459,7 @@ impl<E: Engine> fmt::Debug for Extern<E> {
             Extern::Memory(x) => write!(f, "Memory({x:?})"),
             Extern::Table(x) => write!(f, "Table({x:?})"),
             Extern::Global(x) => write!(f, "Global({x:?})"),
+            Extern::Tag(x) => write!(f, "Tag({x:?})"),
         }
     }
 }
@@ -416,6 +472,7 @@ impl<E: Engine> Extern<E> {
             Extern::Memory(x) => ExternType::Memory(x.ty(store)),
             Extern::Table(x) => ExternType::Table(x.ty(store)),
             Extern::Global(x) => ExternType::Global(x.ty(store)),
+            Extern::Tag(x) => ExternType::Tag(x.ty(store)),
         }
     }
     /// The function, if this is one.
@@ -465,6 +522,11 @@ impl<E: Engine> From<Memory<E>> for Extern<E> {
 impl<E: Engine> From<Table<E>> for Extern<E> {
     fn from(x: Table<E>) -> Self {
         Extern::Table(x)
+    }
+}
+impl<E: Engine> From<Tag<E>> for Extern<E> {
+    fn from(x: Tag<E>) -> Self {
+        Extern::Tag(x)
     }
 }
 impl<E: Engine> From<Global<E>> for Extern<E> {

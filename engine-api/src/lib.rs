@@ -53,7 +53,10 @@ mod val;
 pub use backend::Engine;
 pub use error::{Error, LinkError, Result, TrapCode};
 pub use feature::{Config, Feature, FeatureSet, Limits, Support, UnknownFeature};
-pub use handles::{Extern, ExternRef, Func, Global, Instance, Memory, Table, TypedFunc};
+pub use handles::{
+    AnyRef, AnyRefKind, ExnRef, Extern, ExternRef, Func, Global, Instance, Memory, Table, Tag,
+    TypedFunc,
+};
 pub use host::{HostFunc, UntypedHostFunc};
 pub use info::{ModuleInfo, is_binary, to_binary};
 pub use linker::Linker;

@@ -73,6 +73,16 @@ impl ValType {
         nullable: true,
         heap: HeapType::Extern,
     });
+    /// `anyref`, i.e. `(ref null any)`.
+    pub const ANYREF: ValType = ValType::Ref(RefType {
+        nullable: true,
+        heap: HeapType::Any,
+    });
+    /// `exnref`, i.e. `(ref null exn)`.
+    pub const EXNREF: ValType = ValType::Ref(RefType {
+        nullable: true,
+        heap: HeapType::Exn,
+    });
 
     /// Whether values of this type are numbers or vectors (not references).
     pub const fn is_num(&self) -> bool {

@@ -2,7 +2,7 @@
 //! host functions.
 
 use crate::Engine;
-use crate::handles::{ExternRef, Func};
+use crate::handles::{AnyRef, ExnRef, ExternRef, Func};
 use crate::types::{HeapType, RefType, ValType};
 use std::fmt;
 
@@ -41,6 +41,11 @@ pub enum Val<E: Engine> {
     FuncRef(Option<Func<E>>),
     /// `externref` (`None` is `ref.null extern`).
     ExternRef(Option<ExternRef<E>>),
+    /// A GC reference of the `any` hierarchy (`anyref`, `eqref`, `i31ref`,
+    /// struct and array references; `None` is `ref.null any`/`none`).
+    AnyRef(Option<AnyRef<E>>),
+    /// An exception reference (`None` is `ref.null exn`).
+    ExnRef(Option<ExnRef<E>>),
 }
 
 impl<E: Engine> Clone for Val<E> {
@@ -65,6 +70,8 @@ impl<E: Engine> PartialEq for Val<E> {
             // nulls are known to be equal.
             (Val::FuncRef(a), Val::FuncRef(b)) => a.is_none() && b.is_none(),
             (Val::ExternRef(a), Val::ExternRef(b)) => a.is_none() && b.is_none(),
+            (Val::AnyRef(a), Val::AnyRef(b)) => a.is_none() && b.is_none(),
+            (Val::ExnRef(a), Val::ExnRef(b)) => a.is_none() && b.is_none(),
             _ => false,
         }
     }
@@ -82,6 +89,10 @@ impl<E: Engine> fmt::Debug for Val<E> {
             Val::FuncRef(Some(func)) => write!(f, "FuncRef({func:?})"),
             Val::ExternRef(None) => f.write_str("ExternRef(null)"),
             Val::ExternRef(Some(r)) => write!(f, "ExternRef({r:?})"),
+            Val::AnyRef(None) => f.write_str("AnyRef(null)"),
+            Val::AnyRef(Some(r)) => write!(f, "AnyRef({r:?})"),
+            Val::ExnRef(None) => f.write_str("ExnRef(null)"),
+            Val::ExnRef(Some(r)) => write!(f, "ExnRef({r:?})"),
         }
     }
 }
@@ -96,9 +107,13 @@ impl<E: Engine> fmt::Display for Val<E> {
             Val::F32(v) => write!(f, "{}", f32::from_bits(*v)),
             Val::F64(v) => write!(f, "{}", f64::from_bits(*v)),
             Val::V128(v) => write!(f, "{:#034x}", v.0),
-            Val::FuncRef(None) | Val::ExternRef(None) => f.write_str("null"),
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
+                f.write_str("null")
+            }
             Val::FuncRef(Some(_)) => f.write_str("<funcref>"),
             Val::ExternRef(Some(_)) => f.write_str("<externref>"),
+            Val::AnyRef(Some(_)) => f.write_str("<anyref>"),
+            Val::ExnRef(Some(_)) => f.write_str("<exnref>"),
         }
     }
 }
@@ -124,6 +139,8 @@ impl<E: Engine> Val<E> {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
+            Val::AnyRef(_) => ValType::ANYREF,
+            Val::ExnRef(_) => ValType::EXNREF,
         }
     }
 
@@ -141,6 +158,26 @@ impl<E: Engine> Val<E> {
                 matches!(heap, HeapType::Extern | HeapType::NoExtern)
                     && (*nullable || v.is_some())
                     && !(matches!(heap, HeapType::NoExtern) && v.is_some())
+            }
+            // Without the store the exact GC type is not known: any reference
+            // of the `any` hierarchy is accepted for any of its heap types.
+            (Val::AnyRef(v), ValType::Ref(RefType { nullable, heap })) => {
+                matches!(
+                    heap,
+                    HeapType::Any
+                        | HeapType::Eq
+                        | HeapType::I31
+                        | HeapType::Struct
+                        | HeapType::Array
+                        | HeapType::None
+                        | HeapType::Concrete(_)
+                ) && (*nullable || v.is_some())
+                    && !(matches!(heap, HeapType::None) && v.is_some())
+            }
+            (Val::ExnRef(v), ValType::Ref(RefType { nullable, heap })) => {
+                matches!(heap, HeapType::Exn | HeapType::NoExn)
+                    && (*nullable || v.is_some())
+                    && !(matches!(heap, HeapType::NoExn) && v.is_some())
             }
             _ => self.ty() == *ty,
         }
@@ -161,7 +198,13 @@ impl<E: Engine> Val<E> {
             }) => match heap {
                 HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_) => Val::FuncRef(None),
                 HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
-                _ => return None,
+                HeapType::Any
+                | HeapType::Eq
+                | HeapType::I31
+                | HeapType::Struct
+                | HeapType::Array
+                | HeapType::None => Val::AnyRef(None),
+                HeapType::Exn | HeapType::NoExn => Val::ExnRef(None),
             },
             ValType::Ref(_) => return None,
         })
@@ -210,6 +253,14 @@ impl<E: Engine> Val<E> {
     /// The function reference, if this is a `funcref`.
     pub fn funcref(&self) -> Option<Option<&Func<E>>> {
         if let Val::FuncRef(v) = self {
+            Some(v.as_ref())
+        } else {
+            None
+        }
+    }
+    /// The GC reference, if this is an `anyref`.
+    pub fn anyref(&self) -> Option<Option<&AnyRef<E>>> {
+        if let Val::AnyRef(v) = self {
             Some(v.as_ref())
         } else {
             None

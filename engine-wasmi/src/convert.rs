@@ -163,6 +163,11 @@ pub(crate) fn val(v: &Val<Wasmi>) -> wasmi::Val {
         Val::V128(x) => wasmi::Val::V128(wasmi::V128::from(x.0)),
         Val::FuncRef(f) => wasmi::Val::FuncRef(nullable(f, |f| *f.as_native())),
         Val::ExternRef(r) => wasmi::Val::ExternRef(nullable(r, |r| *r.as_native())),
+        // wasmi has no GC or exception references: only nulls can exist, and
+        // no wasmi function accepts them, so wasmi's type check rejects them.
+        Val::AnyRef(Some(r)) => match *r.as_native() {},
+        Val::ExnRef(Some(r)) => match *r.as_native() {},
+        Val::AnyRef(None) | Val::ExnRef(None) => wasmi::Val::FuncRef(wasmi::Nullable::Null),
     }
 }
 

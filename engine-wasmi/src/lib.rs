@@ -35,12 +35,13 @@ use convert::*;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
+use wasm_run_api::backend::Never;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
 use wasm_run_api::host::{Shared, UntypedHostFunc, ValBuf, call_untyped, convert_call};
 use wasm_run_api::{
-    Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
-    HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table, TableType,
-    Val, WasmTyList,
+    AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
+    GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table,
+    TableType, TagType, Val, WasmTyList,
 };
 
 /// The wasmi engine, configured.
@@ -156,6 +157,10 @@ impl Engine for Wasmi {
     type Table = wasmi::Table;
     type Global = wasmi::Global;
     type ExternRef = wasmi::ExternRef;
+    // wasmi has neither exceptions nor GC.
+    type Tag = Never;
+    type AnyRef = Never;
+    type ExnRef = Never;
 
     fn new(config: &Config) -> Result<Self> {
         let features = config.resolve("wasmi", support)?;
@@ -343,6 +348,7 @@ fn to_extern(e: &Extern<Wasmi>) -> wasmi::Extern {
         Extern::Memory(m) => wasmi::Extern::Memory(*m.as_native()),
         Extern::Table(t) => wasmi::Extern::Table(*t.as_native()),
         Extern::Global(g) => wasmi::Extern::Global(*g.as_native()),
+        Extern::Tag(t) => match *t.as_native() {},
     }
 }
 
@@ -513,6 +519,22 @@ impl<T: 'static> ContextBackend<Wasmi> for $ty {
     }
     fn externref_data<'a>(&'a self, r: &wasmi::ExternRef) -> Option<&'a (dyn Any + Send + Sync)> {
         r.data(self.cx()).downcast_ref::<BoxedAny>().map(|b| &*b.0)
+    }
+
+    fn tag_ty(&self, t: &Never) -> TagType {
+        match *t {}
+    }
+    fn anyref_kind(&self, r: &Never) -> AnyRefKind {
+        match *r {}
+    }
+    fn anyref_from_i31(&mut self, _value: u32) -> Result<Never> {
+        Err(Error::Unsupported { feature: Feature::Gc, engine: "wasmi" })
+    }
+    fn anyref_from_extern(&mut self, _r: wasmi::ExternRef) -> Result<Never> {
+        Err(Error::Unsupported { feature: Feature::Gc, engine: "wasmi" })
+    }
+    fn externref_from_any(&mut self, r: Never) -> Result<wasmi::ExternRef> {
+        match r {}
     }
 
     fn instantiate(&mut self, module: &wasmi::Module, imports: &[Extern<Wasmi>]) -> Result<wasmi::Instance> {

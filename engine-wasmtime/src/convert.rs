@@ -2,8 +2,8 @@
 
 use crate::Wasmtime;
 use wasm_run_api::{
-    Error, ExternRef, Func, FuncType, GlobalType, HeapType, MemoryType, Mutability, RefType,
-    TableType, TrapCode, V128, Val, ValType,
+    AnyRef, Error, ExnRef, ExternRef, Func, FuncType, GlobalType, HeapType, MemoryType, Mutability,
+    RefType, TableType, TrapCode, V128, Val, ValType,
 };
 use wasmtime as wt;
 
@@ -159,6 +159,8 @@ pub(crate) fn val(v: &Val<Wasmtime>) -> wt::Val {
         Val::V128(x) => wt::Val::V128(x.0.into()),
         Val::FuncRef(f) => wt::Val::FuncRef(f.map(|f| *f.as_native())),
         Val::ExternRef(r) => wt::Val::ExternRef(r.map(|r| *r.as_native())),
+        Val::AnyRef(r) => wt::Val::AnyRef(r.map(|r| *r.as_native())),
+        Val::ExnRef(r) => wt::Val::ExnRef(r.map(|r| *r.as_native())),
     }
 }
 
@@ -173,7 +175,9 @@ pub(crate) fn from_val(v: &wt::Val) -> Result<Val<Wasmtime>, Error> {
         wt::Val::V128(x) => Val::V128(V128(x.as_u128())),
         wt::Val::FuncRef(f) => Val::FuncRef(f.map(Func::from_native)),
         wt::Val::ExternRef(r) => Val::ExternRef(r.map(ExternRef::from_native)),
-        wt::Val::AnyRef(None) => Val::FuncRef(None),
+        wt::Val::AnyRef(r) => Val::AnyRef(r.map(AnyRef::from_native)),
+        wt::Val::ExnRef(r) => Val::ExnRef(r.map(ExnRef::from_native)),
+        #[allow(unreachable_patterns)]
         ref other => {
             return Err(Error::Type(format!(
                 "value {other:?} has no wasm-run representation yet"
@@ -186,6 +190,8 @@ pub(crate) fn to_ref(v: &Val<Wasmtime>) -> Result<wt::Ref, Error> {
     match *v {
         Val::FuncRef(f) => Ok(wt::Ref::Func(f.map(|f| *f.as_native()))),
         Val::ExternRef(r) => Ok(wt::Ref::Extern(r.map(|r| *r.as_native()))),
+        Val::AnyRef(r) => Ok(wt::Ref::Any(r.map(|r| *r.as_native()))),
+        Val::ExnRef(r) => Ok(wt::Ref::Exn(r.map(|r| *r.as_native()))),
         other => Err(Error::Type(format!("{} is not a reference", other.ty()))),
     }
 }
@@ -194,7 +200,9 @@ pub(crate) fn from_ref(r: &wt::Ref) -> Option<Val<Wasmtime>> {
     Some(match r {
         wt::Ref::Func(f) => Val::FuncRef(f.map(Func::from_native)),
         wt::Ref::Extern(r) => Val::ExternRef(r.map(ExternRef::from_native)),
-        wt::Ref::Any(None) => Val::FuncRef(None),
+        wt::Ref::Any(r) => Val::AnyRef(r.map(AnyRef::from_native)),
+        wt::Ref::Exn(r) => Val::ExnRef(r.map(ExnRef::from_native)),
+        #[allow(unreachable_patterns)]
         _ => return None,
     })
 }
@@ -231,6 +239,12 @@ pub(crate) fn error(e: wt::Error) -> Error {
         Ok(ours) => return ours,
         Err(e) => e,
     };
+    if e.downcast_ref::<wt::ThrownException>().is_some() {
+        return Error::Trap {
+            code: TrapCode::UncaughtException,
+            message: format!("{e:?}"),
+        };
+    }
     if let Some(trap) = e.downcast_ref::<wt::Trap>() {
         return Error::Trap {
             code: trap_code(*trap),

@@ -34,9 +34,9 @@ use std::sync::Arc;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
 use wasm_run_api::host::{UntypedHostFunc, call_untyped, convert_call};
 use wasm_run_api::{
-    Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
-    HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table, TableType,
-    Val, WasmTyList,
+    AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
+    GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table,
+    TableType, Tag, TagType, Val, WasmTyList,
 };
 use wasmtime as wt;
 
@@ -162,6 +162,9 @@ impl Engine for Wasmtime {
     type Table = wt::Table;
     type Global = wt::Global;
     type ExternRef = wt::Rooted<wt::ExternRef>;
+    type Tag = wt::Tag;
+    type AnyRef = wt::Rooted<wt::AnyRef>;
+    type ExnRef = wt::Rooted<wt::ExnRef>;
 
     fn new(config: &Config) -> Result<Self> {
         let features = config.resolve("wasmtime", support)?;
@@ -484,6 +487,31 @@ impl<T: 'static> ContextBackend<Wasmtime> for $ty {
         data.downcast_ref::<BoxedAny>().map(|b| &*b.0)
     }
 
+    fn tag_ty(&self, t: &wt::Tag) -> TagType {
+        TagType { ty: from_func_type(t.ty(self.cx()).ty()) }
+    }
+    fn anyref_kind(&self, r: &wt::Rooted<wt::AnyRef>) -> AnyRefKind {
+        let cx = self.cx();
+        if let Ok(Some(v)) = r.as_i31(&cx) {
+            AnyRefKind::I31(v.get_u32())
+        } else if r.is_struct(&cx).unwrap_or(false) {
+            AnyRefKind::Struct
+        } else if r.is_array(&cx).unwrap_or(false) {
+            AnyRefKind::Array
+        } else {
+            AnyRefKind::Host
+        }
+    }
+    fn anyref_from_i31(&mut self, value: u32) -> Result<wt::Rooted<wt::AnyRef>> {
+        Ok(wt::AnyRef::from_i31(self.cx_mut(), wt::I31::wrapping_u32(value)))
+    }
+    fn anyref_from_extern(&mut self, r: wt::Rooted<wt::ExternRef>) -> Result<wt::Rooted<wt::AnyRef>> {
+        wt::AnyRef::convert_extern(self.cx_mut(), r).map_err(error)
+    }
+    fn externref_from_any(&mut self, r: wt::Rooted<wt::AnyRef>) -> Result<wt::Rooted<wt::ExternRef>> {
+        wt::ExternRef::convert_any(self.cx_mut(), r).map_err(error)
+    }
+
     fn instantiate(&mut self, module: &wt::Module, imports: &[Extern<Wasmtime>]) -> Result<wt::Instance> {
         let natives: Vec<wt::Extern> = imports.iter().map(to_extern).collect();
         wt::Instance::new(self.cx_mut(), module, &natives).map_err(instantiate_error)
@@ -532,6 +560,7 @@ fn to_extern(e: &Extern<Wasmtime>) -> wt::Extern {
         Extern::Memory(m) => wt::Extern::Memory(*m.as_native()),
         Extern::Table(t) => wt::Extern::Table(*t.as_native()),
         Extern::Global(g) => wt::Extern::Global(*g.as_native()),
+        Extern::Tag(t) => wt::Extern::Tag(*t.as_native()),
     }
 }
 
@@ -541,7 +570,8 @@ fn from_extern(e: wt::Extern) -> Option<Extern<Wasmtime>> {
         wt::Extern::Memory(m) => Extern::Memory(Memory::from_native(m)),
         wt::Extern::Table(t) => Extern::Table(Table::from_native(t)),
         wt::Extern::Global(g) => Extern::Global(Global::from_native(g)),
-        // Shared memories and tags are not part of the vocabulary yet.
+        wt::Extern::Tag(t) => Extern::Tag(Tag::from_native(t)),
+        // Shared memories are not part of the vocabulary yet.
         _ => return None,
     })
 }
