@@ -287,8 +287,9 @@ fn wp_flags(feature: crate::Feature) -> wp::WasmFeatures {
     use wp::WasmFeatures as W;
     match feature {
         MultiValue => W::MULTI_VALUE,
-        BulkMemory => W::BULK_MEMORY,
-        ReferenceTypes => W::REFERENCE_TYPES | W::GC_TYPES,
+        // wasmparser splits some proposals into finer flags.
+        BulkMemory => W::BULK_MEMORY | W::BULK_MEMORY_OPT,
+        ReferenceTypes => W::REFERENCE_TYPES | W::GC_TYPES | W::CALL_INDIRECT_OVERLONG,
         MutableGlobal => W::MUTABLE_GLOBAL,
         SaturatingFloatToInt => W::SATURATING_FLOAT_TO_INT,
         SignExtension => W::SIGN_EXTENSION,
@@ -315,13 +316,6 @@ fn wp_set(set: impl IntoIterator<Item = crate::Feature>) -> wp::WasmFeatures {
         .fold(wp::WasmFeatures::empty(), |acc, f| acc | wp_flags(f))
 }
 
-fn deps(feature: crate::Feature) -> impl Iterator<Item = crate::Feature> {
-    crate::Feature::REQUIRES
-        .iter()
-        .filter(move |(f, _)| *f == feature)
-        .map(|(_, d)| *d)
-}
-
 fn validates(wasm: &[u8], features: wp::WasmFeatures) -> bool {
     wp::Validator::new_with_features(features)
         .validate_all(wasm)
@@ -333,42 +327,62 @@ pub fn is_component(wasm: &[u8]) -> bool {
     wasm.len() >= 8 && wasm.starts_with(b"\0asm") && wasm[6..8] == [1, 0] && wasm[4..6] != [1, 0]
 }
 
-/// After an engine rejected `wasm`: the proposal whose absence explains it, if
-/// the module is valid once that one proposal is added to `enabled`.
+/// After an engine rejected `wasm`: the proposals whose absence explains it.
+///
+/// Empty when the module is invalid whatever is enabled (or valid as it is).
+/// Otherwise every listed proposal is needed: the module validates with all of
+/// them added to `enabled` and fails when any one of them (and what builds on
+/// it) is left out. Gc is listed last because it subsumes
+/// function-references.
 ///
 /// This runs only on the error path, so an engine that cannot do what a module
 /// needs answers with a typed [`crate::Error::Unsupported`] rather than a
 /// validator message.
-pub fn missing_feature(wasm: &[u8], enabled: crate::FeatureSet) -> Option<crate::Feature> {
+pub fn missing_features(wasm: &[u8], enabled: crate::FeatureSet) -> Vec<crate::Feature> {
+    use crate::Feature;
     if is_component(wasm) {
-        return Some(crate::Feature::ComponentModel);
+        return vec![Feature::ComponentModel];
     }
     let base = wp_set(enabled.iter());
-    let all = wp_set(
-        crate::Feature::ALL
-            .iter()
-            .copied()
-            .filter(|f| *f != crate::Feature::ComponentModel),
-    );
-    if !validates(wasm, all) || validates(wasm, base) {
-        return None;
-    }
-    // Gc subsumes function-references; try it last so that a module using
-    // only typed function references names the smaller proposal.
-    let candidates = crate::Feature::ALL
+    let candidates: Vec<Feature> = Feature::ALL
         .iter()
         .copied()
-        .filter(|f| f.is_proposal() && !enabled.contains(*f) && *f != crate::Feature::Gc)
-        .chain(std::iter::once(crate::Feature::Gc).filter(|f| !enabled.contains(*f)));
-    candidates
-        .clone()
-        .find(|f| validates(wasm, base | wp_flags(*f)))
-        .or_else(|| {
-            // A proposal may need another one (gc needs function-references).
-            candidates
-                .clone()
-                .find(|f| validates(wasm, base | wp_flags(*f) | wp_set(deps(*f))))
+        .filter(|f| f.is_proposal() && !enabled.contains(*f) && *f != Feature::ComponentModel)
+        .collect();
+    let with = |set: &mut dyn Iterator<Item = Feature>| base | wp_set(set);
+    if validates(wasm, base) || !validates(wasm, with(&mut candidates.iter().copied())) {
+        return Vec::new();
+    }
+    let dependents = |f: Feature| {
+        Feature::REQUIRES
+            .iter()
+            .filter(move |(_, d)| *d == f)
+            .map(|(a, _)| *a)
+    };
+    let mut needed: Vec<Feature> = candidates
+        .iter()
+        .copied()
+        .filter(|&f| {
+            let without: Vec<Feature> = dependents(f).chain([f]).collect();
+            !validates(
+                wasm,
+                with(&mut candidates.iter().copied().filter(|c| !without.contains(c))),
+            )
         })
+        .collect();
+    // A proposal whose dependents are needed is implied by them; name the
+    // smallest one only when it stands alone (gc implies function-references).
+    if needed.contains(&Feature::Gc) && needed.contains(&Feature::FunctionReferences) {
+        if validates(
+            wasm,
+            with(&mut candidates.iter().copied().filter(|c| *c != Feature::Gc)),
+        ) {
+            needed.retain(|f| *f != Feature::Gc);
+        } else {
+            needed.retain(|f| *f != Feature::FunctionReferences);
+        }
+    }
+    needed
 }
 
 #[cfg(test)]
@@ -385,20 +399,27 @@ mod tests {
     #[test]
     fn missing_feature_names_the_proposal() {
         let threads = wat::parse_str("(module (memory 1 1 shared))").unwrap();
-        assert_eq!(missing_feature(&threads, mvp()), Some(Feature::Threads));
+        assert_eq!(missing_features(&threads, mvp()), [Feature::Threads]);
         let simd = wat::parse_str("(module (func (result v128) v128.const i64x2 0 0))").unwrap();
-        assert_eq!(missing_feature(&simd, mvp()), Some(Feature::Simd));
+        assert_eq!(missing_features(&simd, mvp()), [Feature::Simd]);
+        let two = wat::parse_str(
+            "(module (memory 1 1 shared) (func (result v128) v128.const i64x2 0 0))",
+        )
+        .unwrap();
+        assert_eq!(
+            missing_features(&two, mvp()),
+            [Feature::Simd, Feature::Threads]
+        );
         let mut with_simd = mvp();
         with_simd.insert(Feature::Simd);
-        assert_eq!(
-            missing_feature(&simd, with_simd),
-            None,
+        assert!(
+            missing_features(&simd, with_simd).is_empty(),
             "valid module: nothing missing"
         );
         let invalid = wat::parse_str("(module (func (result i32) i64.const 0))").unwrap();
         assert_eq!(
-            missing_feature(&invalid, mvp()),
-            None,
+            missing_features(&invalid, mvp()),
+            [],
             "invalid everywhere: not a feature problem"
         );
     }
@@ -408,8 +429,8 @@ mod tests {
         assert!(is_component(b"\0asm\x0d\0\x01\0"));
         assert!(!is_component(b"\0asm\x01\0\0\0"));
         assert_eq!(
-            missing_feature(b"\0asm\x0d\0\x01\0", mvp()),
-            Some(Feature::ComponentModel)
+            missing_features(b"\0asm\x0d\0\x01\0", mvp()),
+            [Feature::ComponentModel]
         );
     }
 

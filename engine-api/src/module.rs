@@ -104,18 +104,23 @@ fn explain<E: Engine>(engine: &E, wasm: &[u8], err: Error) -> Error {
     let Error::Compile { message, offset } = err else {
         return err;
     };
-    match crate::info::missing_feature(wasm, engine.features()) {
-        Some(feature) if !engine.support(feature).is_supported() => Error::Unsupported {
+    let needed = crate::info::missing_features(wasm, engine.features());
+    let lacking = needed
+        .iter()
+        .copied()
+        .find(|f| !engine.support(*f).is_supported());
+    match (lacking, needed.first()) {
+        (Some(feature), _) => Error::Unsupported {
             feature,
             engine: engine.name(),
         },
-        Some(feature) => Error::Compile {
+        (None, Some(feature)) => Error::Compile {
             message: format!(
                 "{message} (the module needs `{feature}`, which is disabled in the Config)"
             ),
             offset,
         },
-        None => Error::Compile { message, offset },
+        (None, None) => Error::Compile { message, offset },
     }
 }
 

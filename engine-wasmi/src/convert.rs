@@ -246,6 +246,23 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
             None => Error::Engine(text),
         },
         wasmi::errors::ErrorKind::Linker(_) => Error::from(wasm_run_api::LinkError::Other(text)),
+        // Segments that do not fit trap at instantiation, as the spec says.
+        wasmi::errors::ErrorKind::Instantiation(_)
+            if text.contains("out of bounds table access") =>
+        {
+            Error::Trap {
+                code: TrapCode::TableOutOfBounds,
+                message: text,
+            }
+        }
+        wasmi::errors::ErrorKind::Instantiation(_)
+            if text.contains("out of bounds memory access") =>
+        {
+            Error::Trap {
+                code: TrapCode::MemoryOutOfBounds,
+                message: text,
+            }
+        }
         wasmi::errors::ErrorKind::Instantiation(_) => match Error::from_engine_message(text) {
             Error::Engine(text) => Error::from(wasm_run_api::LinkError::Other(text)),
             limit => limit,
