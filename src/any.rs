@@ -2,12 +2,15 @@
 //! as the static backends, by matching once per operation.
 
 use std::any::Any;
-use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
+use wasm_run_api::backend::{
+    CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
+    WaitResult,
+};
 use wasm_run_api::host::{ValBuf, convert_call};
 use wasm_run_api::{
     AnyRef, AnyRefKind, Caller, Config, Error, ExnRef, Extern, ExternRef, Feature, FeatureSet,
-    Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, Support, Table,
-    TableType, Tag, TagType, UntypedHostFunc, Val, WasmTyList,
+    Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, SharedMemory,
+    Support, Table, TableType, Tag, TagType, UntypedHostFunc, Val, WasmTyList,
 };
 
 #[cfg(feature = "wasmi")]
@@ -127,6 +130,14 @@ any_enum!(
     Debug
 );
 any_enum!(
+    /// A shared memory of any backend.
+    AnySharedMemory,
+    wasm_run_wasmtime::WasmtimeSharedMemory,
+    wasm_run_api::backend::Never,
+    Clone,
+    Debug
+);
+any_enum!(
     /// An instance handle of any backend.
     AnyInstance, wasmtime::Instance, wasmi::Instance, Clone, Copy, Debug
 );
@@ -229,6 +240,10 @@ pub trait Member: Engine {
     fn exnref_up(x: Self::ExnRef) -> AnyExnRef;
     /// Handle conversions.
     fn exnref_down(x: &AnyExnRef) -> Option<Self::ExnRef>;
+    /// Handle conversions.
+    fn shared_memory_up(x: Self::SharedMemory) -> AnySharedMemory;
+    /// Handle conversions.
+    fn shared_memory_down(x: &AnySharedMemory) -> Option<Self::SharedMemory>;
 }
 
 macro_rules! member {
@@ -275,6 +290,14 @@ macro_rules! member {
             member!(@handle $B, tag_up, tag_down, AnyTag, Tag);
             member!(@handle $B, anyref_up, anyref_down, AnyAnyRef, AnyRef);
             member!(@handle $B, exnref_up, exnref_down, AnyExnRef, ExnRef);
+            fn shared_memory_up(x: Self::SharedMemory) -> AnySharedMemory {
+                AnySharedMemory::$B(x)
+            }
+            #[allow(unreachable_code)]
+            fn shared_memory_down(x: &AnySharedMemory) -> Option<Self::SharedMemory> {
+                #[allow(irrefutable_let_patterns)]
+                if let AnySharedMemory::$B(x) = x { Some(x.clone()) } else { None }
+            }
         }
     };
     (@handle $B:ident, $up:ident, $down:ident, $Any:ident, $assoc:ident) => {
@@ -343,6 +366,9 @@ fn extern_up<B: Member>(e: Extern<B>) -> Extern<AnyEngine> {
         Extern::Table(x) => Extern::Table(Table::from_native(B::table_up(*x.as_native()))),
         Extern::Global(x) => Extern::Global(Global::from_native(B::global_up(*x.as_native()))),
         Extern::Tag(x) => Extern::Tag(Tag::from_native(B::tag_up(*x.as_native()))),
+        Extern::SharedMemory(x) => Extern::SharedMemory(SharedMemory::from_native(
+            B::shared_memory_up(x.as_native().clone()),
+        )),
     }
 }
 
@@ -362,6 +388,9 @@ fn extern_down<B: Member>(e: &Extern<AnyEngine>) -> Result<Extern<B>> {
         )),
         Extern::Tag(x) => Extern::Tag(Tag::from_native(
             B::tag_down(x.as_native()).ok_or_else(mismatch)?,
+        )),
+        Extern::SharedMemory(x) => Extern::SharedMemory(SharedMemory::from_native(
+            B::shared_memory_down(x.as_native()).ok_or_else(mismatch)?,
         )),
     })
 }
@@ -661,6 +690,7 @@ impl Engine for AnyEngine {
     type Tag = AnyTag;
     type AnyRef = AnyAnyRef;
     type ExnRef = AnyExnRef;
+    type SharedMemory = AnySharedMemory;
 
     /// The default backend ([`AnyEngine::DEFAULT`]).
     fn new(config: &Config) -> Result<Self> {
@@ -695,5 +725,40 @@ impl Engine for AnyEngine {
     }
     fn linker<T: 'static>(&self) -> AnyLinker<T> {
         each!(self, AnyEngine, e, B => B::linker_up(e.linker()))
+    }
+    fn shared_memory_new(&self, ty: MemoryType) -> Result<AnySharedMemory> {
+        each!(self, AnyEngine, e, B => e.shared_memory_new(ty).map(B::shared_memory_up))
+    }
+}
+
+impl SharedMemoryBackend for AnySharedMemory {
+    #[allow(unreachable_code)]
+    fn ty(&self) -> MemoryType {
+        each!(self, AnySharedMemory, m, B => m.ty())
+    }
+    #[allow(unreachable_code)]
+    fn data_size(&self) -> usize {
+        each!(self, AnySharedMemory, m, B => m.data_size())
+    }
+    #[allow(unreachable_code)]
+    fn data_ptr(&self) -> *mut u8 {
+        each!(self, AnySharedMemory, m, B => m.data_ptr())
+    }
+    #[allow(unreachable_code)]
+    fn grow(&self, delta: u64) -> Result<u64> {
+        each!(self, AnySharedMemory, m, B => m.grow(delta))
+    }
+    #[allow(unreachable_code)]
+    fn atomic_notify(&self, addr: u64, count: u32) -> Result<u32> {
+        each!(self, AnySharedMemory, m, B => m.atomic_notify(addr, count))
+    }
+    #[allow(unreachable_code)]
+    fn atomic_wait32(
+        &self,
+        addr: u64,
+        expected: u32,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<WaitResult> {
+        each!(self, AnySharedMemory, m, B => m.atomic_wait32(addr, expected, timeout))
     }
 }

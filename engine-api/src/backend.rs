@@ -48,6 +48,8 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     type AnyRef: Copy + Debug + Send + Sync + 'static;
     /// A non-null exception reference ([`Never`] without exceptions).
     type ExnRef: Copy + Debug + Send + Sync + 'static;
+    /// A memory shared between threads and stores ([`Never`] without threads).
+    type SharedMemory: SharedMemoryBackend;
 
     /// Creates the engine. Explicitly enabled features the backend cannot do
     /// are an [`crate::Error::Unsupported`] error.
@@ -70,6 +72,62 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn store<T: 'static>(&self, data: T) -> Self::Store<T>;
     /// A new, empty linker.
     fn linker<T: 'static>(&self) -> Self::Linker<T>;
+    /// Creates a shared memory (type has `shared: true`), owned by no store.
+    fn shared_memory_new(&self, ty: MemoryType) -> Result<Self::SharedMemory>;
+}
+
+/// Why [`SharedMemoryBackend::atomic_wait32`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WaitResult {
+    /// Woken by a notify.
+    Ok,
+    /// The value was not the expected one.
+    Mismatch,
+    /// The timeout passed.
+    TimedOut,
+}
+
+/// A memory shared between threads: usable without a store, from any thread.
+pub trait SharedMemoryBackend: Clone + Debug + Send + Sync + 'static {
+    /// The memory's type (`minimum` is the current size in pages).
+    fn ty(&self) -> MemoryType;
+    /// Current size in bytes.
+    fn data_size(&self) -> usize;
+    /// Start of the memory. Other threads may write it at any time: access
+    /// only through atomics or while no wasm runs.
+    fn data_ptr(&self) -> *mut u8;
+    /// Grows by `delta` pages, returning the old size in pages.
+    fn grow(&self, delta: u64) -> Result<u64>;
+    /// `memory.atomic.notify`: wakes up to `count` waiters at `addr`.
+    fn atomic_notify(&self, addr: u64, count: u32) -> Result<u32>;
+    /// `memory.atomic.wait32`: waits while the `u32` at `addr` is `expected`.
+    fn atomic_wait32(
+        &self,
+        addr: u64,
+        expected: u32,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<WaitResult>;
+}
+
+impl SharedMemoryBackend for Never {
+    fn ty(&self) -> MemoryType {
+        match *self {}
+    }
+    fn data_size(&self) -> usize {
+        match *self {}
+    }
+    fn data_ptr(&self) -> *mut u8 {
+        match *self {}
+    }
+    fn grow(&self, _: u64) -> Result<u64> {
+        match *self {}
+    }
+    fn atomic_notify(&self, _: u64, _: u32) -> Result<u32> {
+        match *self {}
+    }
+    fn atomic_wait32(&self, _: u64, _: u32, _: Option<std::time::Duration>) -> Result<WaitResult> {
+        match *self {}
+    }
 }
 
 /// Operations available wherever a store is reachable: on a store and inside a

@@ -2,7 +2,7 @@
 //! instances. Each is a small `Copy` value used together with its store.
 
 use crate::Engine;
-use crate::backend::ContextBackend;
+use crate::backend::{ContextBackend, SharedMemoryBackend};
 use crate::error::{Error, Result};
 use crate::host::{HostFunc, UntypedHostFunc, guard};
 use crate::info::ModuleInfo;
@@ -432,6 +432,104 @@ impl<E: Engine> ExternRef<E> {
     }
 }
 
+/// A linear memory shared between threads (the threads proposal): created
+/// from the engine, owned by no store, and usable from any thread. Instances
+/// in different stores on different threads can import the same one.
+pub struct SharedMemory<E: Engine>(E::SharedMemory);
+
+impl<E: Engine> Clone for SharedMemory<E> {
+    fn clone(&self) -> Self {
+        SharedMemory(self.0.clone())
+    }
+}
+
+impl<E: Engine> fmt::Debug for SharedMemory<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl<E: Engine> SharedMemory<E> {
+    /// A new shared memory; `ty.shared` must be set. Backends without threads
+    /// answer [`Error::Unsupported`].
+    pub fn new(engine: &E, ty: MemoryType) -> Result<Self> {
+        if !ty.shared {
+            return Err(Error::Type(format!("{ty} is not a shared memory type")));
+        }
+        engine.shared_memory_new(ty).map(SharedMemory)
+    }
+    /// Wraps a backend handle.
+    pub fn from_native(native: E::SharedMemory) -> Self {
+        SharedMemory(native)
+    }
+    /// The backend handle.
+    pub fn as_native(&self) -> &E::SharedMemory {
+        &self.0
+    }
+    /// The memory's type; `minimum` is the current size in pages.
+    pub fn ty(&self) -> MemoryType {
+        self.0.ty()
+    }
+    /// Current size in bytes.
+    pub fn data_size(&self) -> usize {
+        self.0.data_size()
+    }
+    /// Grows by `delta` pages; returns the previous size in pages.
+    pub fn grow(&self, delta: u64) -> Result<u64> {
+        self.0.grow(delta)
+    }
+    fn range(&self, offset: usize, len: usize) -> Result<*mut u8> {
+        let size = self.0.data_size();
+        match offset.checked_add(len) {
+            Some(end) if end <= size => Ok(self.0.data_ptr().wrapping_add(offset)),
+            _ => Err(out_of_bounds(offset, len, size)),
+        }
+    }
+    /// Copies bytes out of the memory. Other threads may be writing: the
+    /// copy is a snapshot without ordering guarantees beyond what the
+    /// program's own atomics give.
+    pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
+        let src = self.range(offset, buf.len())?;
+        // SAFETY: the range is inside the memory (checked above) and the
+        // memory lives as long as `self`; bytes are plain data.
+        unsafe { std::ptr::copy(src, buf.as_mut_ptr(), buf.len()) };
+        Ok(())
+    }
+    /// Copies bytes into the memory (same caveats as [`SharedMemory::read`]).
+    pub fn write(&self, offset: usize, bytes: &[u8]) -> Result<()> {
+        let dst = self.range(offset, bytes.len())?;
+        // SAFETY: as in `read`.
+        unsafe { std::ptr::copy(bytes.as_ptr(), dst, bytes.len()) };
+        Ok(())
+    }
+    /// The `u32` at `offset` as an atomic, for lock-free exchange with wasm
+    /// code using `i32.atomic.*` on the same address.
+    pub fn atomic_u32(&self, offset: usize) -> Result<&std::sync::atomic::AtomicU32> {
+        if offset % 4 != 0 {
+            return Err(Error::Access(format!(
+                "unaligned atomic access at {offset}"
+            )));
+        }
+        let p = self.range(offset, 4)?;
+        // SAFETY: in bounds, 4-aligned (memories are page-aligned), and the
+        // memory outlives the borrow of `self`.
+        Ok(unsafe { &*(p as *const std::sync::atomic::AtomicU32) })
+    }
+    /// `memory.atomic.notify` from the host: wakes up to `count` waiters.
+    pub fn atomic_notify(&self, addr: u64, count: u32) -> Result<u32> {
+        self.0.atomic_notify(addr, count)
+    }
+    /// `memory.atomic.wait32` from the host.
+    pub fn atomic_wait32(
+        &self,
+        addr: u64,
+        expected: u32,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<crate::backend::WaitResult> {
+        self.0.atomic_wait32(addr, expected, timeout)
+    }
+}
+
 /// Anything an instance can import or export.
 pub enum Extern<E: Engine> {
     /// A function.
@@ -444,14 +542,22 @@ pub enum Extern<E: Engine> {
     Global(Global<E>),
     /// An exception tag.
     Tag(Tag<E>),
+    /// A memory shared between threads.
+    SharedMemory(SharedMemory<E>),
 }
 
 impl<E: Engine> Clone for Extern<E> {
     fn clone(&self) -> Self {
-        *self
+        match self {
+            Extern::Func(x) => Extern::Func(*x),
+            Extern::Memory(x) => Extern::Memory(*x),
+            Extern::Table(x) => Extern::Table(*x),
+            Extern::Global(x) => Extern::Global(*x),
+            Extern::Tag(x) => Extern::Tag(*x),
+            Extern::SharedMemory(x) => Extern::SharedMemory(x.clone()),
+        }
     }
 }
-impl<E: Engine> Copy for Extern<E> {}
 impl<E: Engine> fmt::Debug for Extern<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -460,6 +566,7 @@ impl<E: Engine> fmt::Debug for Extern<E> {
             Extern::Table(x) => write!(f, "Table({x:?})"),
             Extern::Global(x) => write!(f, "Global({x:?})"),
             Extern::Tag(x) => write!(f, "Tag({x:?})"),
+            Extern::SharedMemory(x) => write!(f, "SharedMemory({x:?})"),
         }
     }
 }
@@ -473,6 +580,7 @@ impl<E: Engine> Extern<E> {
             Extern::Table(x) => ExternType::Table(x.ty(store)),
             Extern::Global(x) => ExternType::Global(x.ty(store)),
             Extern::Tag(x) => ExternType::Tag(x.ty(store)),
+            Extern::SharedMemory(x) => ExternType::Memory(x.ty()),
         }
     }
     /// The function, if this is one.
@@ -522,6 +630,11 @@ impl<E: Engine> From<Memory<E>> for Extern<E> {
 impl<E: Engine> From<Table<E>> for Extern<E> {
     fn from(x: Table<E>) -> Self {
         Extern::Table(x)
+    }
+}
+impl<E: Engine> From<SharedMemory<E>> for Extern<E> {
+    fn from(x: SharedMemory<E>) -> Self {
+        Extern::SharedMemory(x)
     }
 }
 impl<E: Engine> From<Tag<E>> for Extern<E> {

@@ -50,12 +50,12 @@ mod store;
 mod types;
 mod val;
 
-pub use backend::Engine;
+pub use backend::{Engine, WaitResult};
 pub use error::{Error, LinkError, Result, TrapCode};
 pub use feature::{Config, Feature, FeatureSet, Limits, Support, UnknownFeature};
 pub use handles::{
-    AnyRef, AnyRefKind, ExnRef, Extern, ExternRef, Func, Global, Instance, Memory, Table, Tag,
-    TypedFunc,
+    AnyRef, AnyRefKind, ExnRef, Extern, ExternRef, Func, Global, Instance, Memory, SharedMemory,
+    Table, Tag, TypedFunc,
 };
 pub use host::{HostFunc, UntypedHostFunc};
 pub use info::{ModuleInfo, is_binary, to_binary};

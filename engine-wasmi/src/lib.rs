@@ -161,6 +161,7 @@ impl Engine for Wasmi {
     type Tag = Never;
     type AnyRef = Never;
     type ExnRef = Never;
+    type SharedMemory = Never;
 
     fn new(config: &Config) -> Result<Self> {
         let features = config.resolve("wasmi", support)?;
@@ -229,6 +230,13 @@ impl Engine for Wasmi {
             linker: wasmi::Linker::new(&self.engine),
             hosts: HashMap::new(),
         }
+    }
+
+    fn shared_memory_new(&self, _ty: MemoryType) -> Result<Never> {
+        Err(Error::Unsupported {
+            feature: Feature::Threads,
+            engine: "wasmi",
+        })
     }
 }
 
@@ -349,6 +357,7 @@ fn to_extern(e: &Extern<Wasmi>) -> wasmi::Extern {
         Extern::Table(t) => wasmi::Extern::Table(*t.as_native()),
         Extern::Global(g) => wasmi::Extern::Global(*g.as_native()),
         Extern::Tag(t) => match *t.as_native() {},
+        Extern::SharedMemory(m) => match *m.as_native() {},
     }
 }
 

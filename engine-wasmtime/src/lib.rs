@@ -31,12 +31,14 @@ use smallvec::SmallVec;
 use std::any::Any;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
-use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
+use wasm_run_api::backend::{
+    CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
+};
 use wasm_run_api::host::{UntypedHostFunc, call_untyped, convert_call};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
-    GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table,
-    TableType, Tag, TagType, Val, WasmTyList,
+    GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SharedMemory, SlotsIn, SlotsOut,
+    Support, Table, TableType, Tag, TagType, Val, WaitResult, WasmTyList,
 };
 use wasmtime as wt;
 
@@ -64,10 +66,10 @@ pub fn support(feature: Feature) -> Support {
         | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | Threads | MultiMemory
         | Memory64 | TailCall | Exceptions | Gc | FunctionReferences => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel => Support::OptIn,
-        Limits | TypeReflection => Support::Default,
+        Limits | TypeReflection | SharedMemoryParallel => Support::Default,
         // Not (yet) exposed through wasm-run's API, although wasmtime itself
         // has them: component model, WASI (comes with the wasi-host crate),
-        // shared memories across threads, and module serialisation. Claiming
+        // and module serialisation. Claiming
         // them before the API can use them would be dishonest.
         _ => Support::Unsupported,
     }
@@ -104,6 +106,55 @@ impl Wasmtime {
     /// The native wasmtime engine.
     pub fn as_native(&self) -> &wt::Engine {
         &self.engine
+    }
+}
+
+/// A wasmtime shared memory (see [`wasm_run_api::SharedMemory`]).
+#[derive(Clone)]
+pub struct WasmtimeSharedMemory(pub wt::SharedMemory);
+
+impl std::fmt::Debug for WasmtimeSharedMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedMemory")
+            .field("bytes", &self.0.data_size())
+            .finish()
+    }
+}
+
+impl SharedMemoryBackend for WasmtimeSharedMemory {
+    fn ty(&self) -> MemoryType {
+        let mut ty = from_memory_type(&self.0.ty());
+        ty.minimum = self.0.size();
+        ty
+    }
+    fn data_size(&self) -> usize {
+        self.0.data_size()
+    }
+    fn data_ptr(&self) -> *mut u8 {
+        self.0.data().as_ptr() as *mut u8
+    }
+    fn grow(&self, delta: u64) -> Result<u64> {
+        self.0
+            .grow(delta)
+            .map_err(|e| Error::Access(format!("memory.grow by {delta} pages failed: {e:#}")))
+    }
+    fn atomic_notify(&self, addr: u64, count: u32) -> Result<u32> {
+        self.0
+            .atomic_notify(addr, count)
+            .map_err(|t| Error::trap(trap_code(t), t.to_string()))
+    }
+    fn atomic_wait32(
+        &self,
+        addr: u64,
+        expected: u32,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<WaitResult> {
+        match self.0.atomic_wait32(addr, expected, timeout) {
+            Ok(wt::WaitResult::Ok) => Ok(WaitResult::Ok),
+            Ok(wt::WaitResult::Mismatch) => Ok(WaitResult::Mismatch),
+            Ok(wt::WaitResult::TimedOut) => Ok(WaitResult::TimedOut),
+            Err(t) => Err(Error::trap(trap_code(t), t.to_string())),
+        }
     }
 }
 
@@ -165,6 +216,7 @@ impl Engine for Wasmtime {
     type Tag = wt::Tag;
     type AnyRef = wt::Rooted<wt::AnyRef>;
     type ExnRef = wt::Rooted<wt::ExnRef>;
+    type SharedMemory = WasmtimeSharedMemory;
 
     fn new(config: &Config) -> Result<Self> {
         let features = config.resolve("wasmtime", support)?;
@@ -234,6 +286,18 @@ impl Engine for Wasmtime {
             linker: wt::Linker::new(&self.engine),
             engine: self.engine.clone(),
         }
+    }
+
+    fn shared_memory_new(&self, ty: MemoryType) -> Result<WasmtimeSharedMemory> {
+        if !self.features.contains(Feature::Threads) {
+            return Err(Error::Unsupported {
+                feature: Feature::Threads,
+                engine: "wasmtime",
+            });
+        }
+        wt::SharedMemory::new(&self.engine, memory_type(&ty)?)
+            .map(WasmtimeSharedMemory)
+            .map_err(error)
     }
 }
 
@@ -429,7 +493,7 @@ impl<T: 'static> ContextBackend<Wasmtime> for $ty {
 
     fn memory_new(&mut self, ty: MemoryType) -> Result<wt::Memory> {
         if ty.shared {
-            return Err(Error::Unsupported { feature: Feature::SharedMemoryParallel, engine: "wasmtime" });
+            return Err(Error::Type("shared memories are created with SharedMemory::new".into()));
         }
         wt::Memory::new(self.cx_mut(), memory_type(&ty)?).map_err(error)
     }
@@ -561,6 +625,7 @@ fn to_extern(e: &Extern<Wasmtime>) -> wt::Extern {
         Extern::Table(t) => wt::Extern::Table(*t.as_native()),
         Extern::Global(g) => wt::Extern::Global(*g.as_native()),
         Extern::Tag(t) => wt::Extern::Tag(*t.as_native()),
+        Extern::SharedMemory(m) => wt::Extern::SharedMemory(m.as_native().0.clone()),
     }
 }
 
@@ -571,8 +636,9 @@ fn from_extern(e: wt::Extern) -> Option<Extern<Wasmtime>> {
         wt::Extern::Table(t) => Extern::Table(Table::from_native(t)),
         wt::Extern::Global(g) => Extern::Global(Global::from_native(g)),
         wt::Extern::Tag(t) => Extern::Tag(Tag::from_native(t)),
-        // Shared memories are not part of the vocabulary yet.
-        _ => return None,
+        wt::Extern::SharedMemory(m) => {
+            Extern::SharedMemory(SharedMemory::from_native(WasmtimeSharedMemory(m)))
+        }
     })
 }
 
