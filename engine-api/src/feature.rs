@@ -358,6 +358,33 @@ impl FromIterator<Feature> for FeatureSet {
     }
 }
 
+/// Builds a native store limiter from [`Limits`]: wasmtime's and wasmi's
+/// `StoreLimitsBuilder` share their method names, so one expansion serves
+/// every backend. `$limits` is a `&Limits`, `$builder` the builder type.
+#[macro_export]
+macro_rules! build_store_limits {
+    ($limits:expr, $builder:ty) => {{
+        let l: &$crate::Limits = $limits;
+        let mut b = <$builder>::new();
+        if let Some(v) = l.max_memory_bytes {
+            b = b.memory_size(v);
+        }
+        if let Some(v) = l.max_table_elements {
+            b = b.table_elements(v);
+        }
+        if let Some(v) = l.max_instances {
+            b = b.instances(v);
+        }
+        if let Some(v) = l.max_tables {
+            b = b.tables(v);
+        }
+        if let Some(v) = l.max_memories {
+            b = b.memories(v);
+        }
+        b.build()
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,31 +435,4 @@ mod tests {
             .resolve("x", support)
             .unwrap();
     }
-}
-
-/// Builds a native store limiter from [`Limits`]: wasmtime's and wasmi's
-/// `StoreLimitsBuilder` share their method names, so one expansion serves
-/// every backend. `$limits` is a `&Limits`, `$builder` the builder type.
-#[macro_export]
-macro_rules! build_store_limits {
-    ($limits:expr, $builder:ty) => {{
-        let l: &$crate::Limits = $limits;
-        let mut b = <$builder>::new();
-        if let Some(v) = l.max_memory_bytes {
-            b = b.memory_size(v);
-        }
-        if let Some(v) = l.max_table_elements {
-            b = b.table_elements(v);
-        }
-        if let Some(v) = l.max_instances {
-            b = b.instances(v);
-        }
-        if let Some(v) = l.max_tables {
-            b = b.tables(v);
-        }
-        if let Some(v) = l.max_memories {
-            b = b.memories(v);
-        }
-        b.build()
-    }};
 }

@@ -505,7 +505,7 @@ impl<E: Engine> SharedMemory<E> {
     /// The `u32` at `offset` as an atomic, for lock-free exchange with wasm
     /// code using `i32.atomic.*` on the same address.
     pub fn atomic_u32(&self, offset: usize) -> Result<&std::sync::atomic::AtomicU32> {
-        if offset % 4 != 0 {
+        if !offset.is_multiple_of(4) {
             return Err(Error::Access(format!(
                 "unaligned atomic access at {offset}"
             )));
