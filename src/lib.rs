@@ -34,7 +34,8 @@
 //! ```
 //!
 //! Cargo features: `wasmtime` and `wasmi` select the backends (both on by
-//! default), `cli` builds the `wasm-run` command-line tool.
+//! default), `wasi` adds WASI preview 1 ([`wasi`], on by default, also for
+//! [`AnyEngine`]), `cli` builds the `wasm-run` command-line tool.
 
 #![warn(missing_docs)]
 
@@ -42,9 +43,17 @@
 compile_error!("wasm-run needs at least one backend: enable the `wasmtime` or `wasmi` feature");
 
 pub mod any;
+#[cfg(feature = "wasi")]
+mod any_wasi;
 
 pub use any::{AnyEngine, BACKENDS};
+#[cfg(feature = "wasi")]
+pub use any_wasi::AnyWasiNative;
 pub use wasm_run_api::*;
+/// WASI preview 1 on every backend (the `wasm-run-wasi` crate): `WasiConfig`,
+/// captured or streamed stdio, sandboxed directories, exit status.
+#[cfg(feature = "wasi")]
+pub use wasm_run_wasi as wasi;
 
 #[cfg(feature = "wasmi")]
 pub use wasm_run_wasmi::{self as wasmi_backend, Wasmi};

@@ -6,7 +6,7 @@
 //! `FsPerms`. Validation, exit codes, randomness and capture buffers are the
 //! backend-neutral code of the crate.
 
-use crate::clock::{MonotonicClock, WallClock, nanos};
+use crate::clock::{MonotonicClock, WallClock};
 use crate::config::{DirPerms, WasiSetup, open_error};
 use crate::ctx::WasiEngine;
 use crate::error::WasiError;
@@ -149,6 +149,11 @@ impl HostWallClock for Wall {
     fn now(&self) -> Duration {
         self.0.now()
     }
+}
+
+/// Nanoseconds of a duration, saturating (WASI timestamps are `u64`).
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 struct Mono(Arc<dyn MonotonicClock>);

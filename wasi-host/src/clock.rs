@@ -81,8 +81,3 @@ impl MonotonicClock for DeterministicClock {
         self.read()
     }
 }
-
-/// Nanoseconds of a duration, saturating (WASI timestamps are `u64`).
-pub(crate) fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}

@@ -4,8 +4,8 @@
 use crate::config::WasiConfig;
 use crate::ctx::{HasWasi, WasiCtx, WasiEngine, WasiState, add_to_linker};
 use crate::error::{ExitStatus, WasiError};
-use crate::imports::check_module;
-use wasm_run_api::{Instance, Linker, Module, Store};
+use crate::imports::{WASI_MODULE, check_module};
+use wasm_run_api::{Error, Instance, LinkError, Linker, Module, Store};
 
 /// What kind of WASI program a module is, from its exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,7 +46,55 @@ pub fn instantiate<E: WasiEngine, T: HasWasi<E>>(
     if ctx != engine {
         return Err(WasiError::EngineMismatch { ctx, store: engine });
     }
-    Ok(linker.instantiate(store, module)?)
+    match linker.instantiate(store, module) {
+        Ok(instance) => Ok(instance),
+        Err(Error::Link(link)) => Err(WasiError::Wasm(
+            rediagnose(linker, store, module, &link).unwrap_or(Error::Link(link)),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A linker cannot always see the functions an adapter defined natively (the
+/// wasmi backend's `Linker::get` does not), so its diagnosis of a failed
+/// instantiation may name a WASI function as missing when the culprit is
+/// another import. When WASI was added to `linker` (our own `proc_exit` is
+/// visible), look again at the other imports only.
+fn rediagnose<E: WasiEngine, T: HasWasi<E>>(
+    linker: &Linker<E, T>,
+    store: &mut Store<E, T>,
+    module: &Module<E>,
+    link: &LinkError,
+) -> Option<Error> {
+    let LinkError::Missing { module: m, .. } = link else {
+        return None;
+    };
+    if m != WASI_MODULE || linker.get(store, WASI_MODULE, "proc_exit").is_none() {
+        return None;
+    }
+    for import in module.imports().iter().filter(|i| i.module != WASI_MODULE) {
+        let error = match linker.get(store, &import.module, &import.name) {
+            None => LinkError::Missing {
+                module: import.module.clone(),
+                name: import.name.clone(),
+                expected: import.ty.clone(),
+            },
+            Some(item) => {
+                let found = item.ty(&*store);
+                if found.matches(&import.ty) {
+                    continue;
+                }
+                LinkError::Incompatible {
+                    module: import.module.clone(),
+                    name: import.name.clone(),
+                    expected: import.ty.clone(),
+                    found,
+                }
+            }
+        };
+        return Some(error.into());
+    }
+    None
 }
 
 /// Runs a command's `_start`. Returning normally is [`ExitStatus`] 0,
