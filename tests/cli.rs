@@ -287,8 +287,239 @@ fn features_json_matches_the_library() {
 #[test]
 fn long_loops_run_to_completion() {
     for engine in wasm_run::BACKENDS {
-        let o = run(&["run", "--engine", engine, "--invoke", "fib", &example(), "10000000"]);
+        let o = run(&[
+            "run",
+            "--engine",
+            engine,
+            "--invoke",
+            "fib",
+            &example(),
+            "10000000",
+        ]);
         assert!(o.status.success(), "{engine}: {}", stderr(&o));
         assert_eq!(stdout(&o), format!("{}\n", fib(10_000_000)), "{engine}");
+    }
+}
+
+// ------------------------------------------------------------ WASI programs
+
+fn wasi_fixture(name: &str) -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wasi/");
+    let wasm = format!("{dir}{name}.wasm");
+    if std::path::Path::new(&wasm).exists() {
+        wasm
+    } else {
+        format!("{dir}{name}.wat")
+    }
+}
+
+fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wasm-run");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn readme_example_greets() {
+    let hello = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hello.wasm");
+    let o = run(&["run", hello, "wasm-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "Hello, wasm-run!\n");
+    let o = run(&["run", "--env", "GREETING=Hi", hello, "Ada", "Grace"]);
+    assert_eq!(stdout(&o), "Hi, Ada!\nHi, Grace!\n");
+}
+
+#[test]
+fn wasi_exit_code_is_the_process_exit_code() {
+    for engine in wasm_run::BACKENDS {
+        for code in [0, 1, 42] {
+            let o = run(&[
+                "run",
+                "--engine",
+                engine,
+                &wasi_fixture("exit"),
+                &code.to_string(),
+            ]);
+            assert_eq!(o.status.code(), Some(code), "{engine}: {}", stderr(&o));
+            assert_eq!(stdout(&o), format!("exiting with {code}\n"), "{engine}");
+            assert_eq!(stderr(&o), "", "{engine}");
+        }
+    }
+}
+
+#[test]
+fn wasi_stdio_is_inherited() {
+    for engine in wasm_run::BACKENDS {
+        let o = run(&["run", "--engine", engine, &wasi_fixture("hello")]);
+        assert!(o.status.success(), "{engine}");
+        assert_eq!(stdout(&o), "Hello, world!\n", "{engine}");
+        assert_eq!(stderr(&o), "Hello, stderr!\n", "{engine}");
+
+        let input: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+        let o = run_with_stdin(&["run", "--engine", engine, &wasi_fixture("cat")], &input);
+        assert!(o.status.success(), "{engine}");
+        assert_eq!(o.stdout, input, "{engine}");
+        assert_eq!(stderr(&o), "50000 bytes\n", "{engine}");
+    }
+}
+
+#[test]
+fn wasi_args_and_env() {
+    for engine in wasm_run::BACKENDS {
+        let file = wasi_fixture("echo");
+        let o = run(&[
+            "run", "--engine", engine, "--env", "A=1", "--env", "B=x=y", &file, "one", "--two",
+            "-3",
+        ]);
+        assert!(o.status.success(), "{engine}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!(
+                "argc=4\nargv[0]={file}\nargv[1]=one\nargv[2]=--two\nargv[3]=-3\n\
+                 env[0]=A=1\nenv[1]=B=x=y\nenvc=2\n"
+            ),
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn wasi_dir_is_preopened() {
+    for engine in wasm_run::BACKENDS {
+        let dir =
+            std::env::temp_dir().join(format!("wasm-run-cli-dir-{}-{engine}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = format!("{}::/sandbox", dir.display());
+        let o = run(&[
+            "run",
+            "--engine",
+            engine,
+            "--dir",
+            &spec,
+            &wasi_fixture("files"),
+        ]);
+        assert!(o.status.success(), "{engine}: {}{}", stdout(&o), stderr(&o));
+        assert!(
+            stdout(&o).ends_with("readdir /sandbox: dir kept.txt\ndone\n"),
+            "{engine}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("kept.txt")).unwrap(),
+            "kept by the guest\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("dir/nested.txt")).unwrap(),
+            "nested\n"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        // Without a preopen the program cannot touch the file system.
+        let o = run(&["run", "--engine", engine, &wasi_fixture("files")]);
+        assert_eq!(o.status.code(), Some(1), "{engine}");
+        assert_eq!(stdout(&o), "FAIL create: ENOTCAPABLE\n", "{engine}");
+    }
+}
+
+#[test]
+fn wasi_trap_prints_the_trap_and_exits_134() {
+    for engine in wasm_run::BACKENDS {
+        let o = run(&["run", "--engine", engine, &wasi_fixture("exit"), "trap"]);
+        assert_eq!(o.status.code(), Some(134), "{engine}");
+        assert_eq!(stdout(&o), "about to trap\n", "{engine}");
+        assert_eq!(stderr(&o), "error: wasm trap: unreachable\n", "{engine}");
+
+        let o = run(&[
+            "run",
+            "--engine",
+            engine,
+            "--fuel",
+            "100",
+            &wasi_fixture("hello"),
+        ]);
+        assert_eq!(o.status.code(), Some(134), "{engine}");
+        assert_eq!(stdout(&o), "", "{engine}");
+        assert_eq!(
+            stderr(&o),
+            "error: wasm trap: all fuel consumed\n",
+            "{engine}"
+        );
+        let o = run(&[
+            "run",
+            "--engine",
+            engine,
+            "--fuel",
+            "10000000",
+            &wasi_fixture("hello"),
+        ]);
+        assert!(o.status.success(), "{engine}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn wasi_invoke_after_initialize() {
+    for engine in wasm_run::BACKENDS {
+        let reactor = wasi_fixture("reactor");
+        let o = run(&[
+            "run", "--engine", engine, "--invoke", "add", &reactor, "2", "-5",
+        ]);
+        assert_eq!(stdout(&o), "-3\n", "{engine}: {}", stderr(&o));
+        let o = run(&["run", "--engine", engine, "--invoke", "greet", &reactor]);
+        assert_eq!(
+            stdout(&o),
+            "hello from the reactor (initialized=1)\n",
+            "{engine}"
+        );
+        let o = run(&["run", "--engine", engine, "--invoke", "quit", &reactor, "7"]);
+        assert_eq!(o.status.code(), Some(7), "{engine}");
+        assert_eq!(stdout(&o), "quitting with 7\n", "{engine}");
+    }
+}
+
+#[test]
+fn wasi_bad_input_fails_before_the_program_starts() {
+    let file = temp_file("not-a-dir.txt", b"x");
+    let hello = wasi_fixture("hello");
+    let file_dir = format!("{}::/x", file.display());
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["run", "--dir", "/nonexistent/dir", &hello],
+            "error: preopened directory `/nonexistent/dir` does not exist\n".into(),
+        ),
+        (
+            vec!["run", "--dir", &file_dir, &hello],
+            format!(
+                "error: preopened directory `{}` is not a directory\n",
+                file.display()
+            ),
+        ),
+        (
+            vec!["run", "--env", "NO_EQUALS", &hello],
+            "error: invalid environment entry `NO_EQUALS`: expected KEY=VALUE\n".into(),
+        ),
+    ];
+    let bad_import = wasi_fixture("bad_import");
+    let mut cases = cases;
+    cases.push((
+        vec!["run", &bad_import],
+        "error: the module imports `wasi_snapshot_preview1::fd_frobnicate`, which is not a WASI preview 1 function\n".into(),
+    ));
+    for engine in wasm_run::BACKENDS {
+        for (args, expect) in &cases {
+            let mut args = args.clone();
+            args.splice(1..1, ["--engine", engine]);
+            let o = run(&args);
+            assert_eq!(o.status.code(), Some(1), "{args:?}");
+            assert_eq!(stdout(&o), "", "{args:?}: the program ran");
+            assert_eq!(&stderr(&o), expect, "{args:?}");
+        }
     }
 }

@@ -1,9 +1,11 @@
-//! The `wasm-run` command-line tool: inspect modules, call their functions on
-//! any backend, and list what each backend supports.
+//! The `wasm-run` command-line tool: run WASI programs and call module
+//! functions on any backend, inspect modules, and list what each backend
+//! supports.
 
 use clap::{Parser, Subcommand};
 use serde_json::{Value as Json, json};
 use std::process::ExitCode;
+use wasm_run::wasi::{self, DirPerms, ExitStatus, ProgramKind, WasiConfig, WasiCtx, WasiError};
 use wasm_run::{
     AnyEngine, Config, Engine, Error, ExternType, Feature, Linker, Module, Store, Support, Val,
     ValType,
@@ -30,21 +32,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Call an exported function (or `_start`) and print its results, one per line.
+    /// Run a WASI program (its `_start`) with the terminal's stdio and exit with
+    /// its exit code, or call an export with --invoke and print its results.
     Run {
         /// Backend to use (default: the first compiled in, wasmtime if present).
         #[arg(long)]
         engine: Option<String>,
+        /// Give the program a host directory (read-write), under the guest
+        /// path GUEST (default: HOST as written). Repeatable.
+        #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+        dirs: Vec<String>,
+        /// Set an environment variable of the program. Repeatable.
+        #[arg(long = "env", value_name = "KEY=VALUE")]
+        envs: Vec<String>,
         /// Enable fuel metering with this much fuel.
         #[arg(long)]
         fuel: Option<u64>,
-        /// The exported function to call (default: `_start`).
+        /// Call this export (after `_initialize`, for WASI reactors) instead of
+        /// running `_start`, and print its results, one per line.
         #[arg(long)]
         invoke: Option<String>,
         /// A .wasm or .wat file.
         file: String,
-        /// Arguments, parsed by the function's parameter types.
-        #[arg(allow_negative_numbers = true)]
+        /// The program's arguments; with --invoke, the function's arguments,
+        /// parsed by its parameter types.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
     /// List the WebAssembly features of each backend.
@@ -75,6 +87,15 @@ impl From<Error> for Failure {
     }
 }
 
+impl From<WasiError> for Failure {
+    fn from(e: WasiError) -> Self {
+        match e {
+            WasiError::Wasm(e) => e.into(),
+            other => fail(other.to_string()),
+        }
+    }
+}
+
 fn fail(message: impl Into<String>) -> Failure {
     Failure {
         message: message.into(),
@@ -88,19 +109,40 @@ fn main() -> ExitCode {
         Command::Inspect { file, json } => inspect(&file, json),
         Command::Run {
             engine,
+            dirs,
+            envs,
             fuel,
             invoke,
             file,
             args,
-        } => run(engine.as_deref(), fuel, invoke.as_deref(), &file, &args),
+        } => {
+            let options = RunOptions {
+                engine,
+                dirs,
+                envs,
+                fuel,
+                invoke,
+                file,
+                args,
+            };
+            return match run(&options) {
+                Ok(code) => ExitCode::from(code),
+                Err(f) => f.exit(),
+            };
+        }
         Command::Features { engine, json } => features(engine.as_deref(), json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            eprintln!("error: {}", f.message.lines().next().unwrap_or_default());
-            ExitCode::from(f.code)
-        }
+        Err(f) => f.exit(),
+    }
+}
+
+impl Failure {
+    /// Reports the failure in one line and gives the process exit code.
+    fn exit(self) -> ExitCode {
+        eprintln!("error: {}", self.message.lines().next().unwrap_or_default());
+        ExitCode::from(self.code)
     }
 }
 
@@ -202,37 +244,88 @@ fn parse_arg(text: &str, ty: &ValType) -> Result<Val<AnyEngine>, Failure> {
     })
 }
 
-fn run(
-    engine_name: Option<&str>,
+/// The options of `wasm-run run`.
+struct RunOptions {
+    engine: Option<String>,
+    dirs: Vec<String>,
+    envs: Vec<String>,
     fuel: Option<u64>,
-    invoke: Option<&str>,
-    file: &str,
-    args: &[String],
-) -> Result<(), Failure> {
+    invoke: Option<String>,
+    file: String,
+    args: Vec<String>,
+}
+
+/// The process exit code for a program's exit status (WASI allows 0..126).
+fn exit_code(status: ExitStatus) -> u8 {
+    u8::try_from(status.code()).unwrap_or(1)
+}
+
+/// Runs a module as `wasmtime run` does: WASI with the terminal's stdio, the
+/// given directories and environment; `_start`, or `--invoke`'s function.
+/// Returns the process exit code.
+fn run(o: &RunOptions) -> Result<u8, Failure> {
     let mut config = Config::new();
-    config.fuel(fuel.is_some());
-    let engine = engine(engine_name, &config)?;
-    let module = Module::from_file(&engine, file)?;
-    if let Some(import) = module.imports().first() {
-        return Err(fail(format!(
-            "module imports `{}::{}` ({}); `wasm-run run` provides no imports yet",
-            import.module, import.name, import.ty
-        )));
+    config.fuel(o.fuel.is_some());
+    let engine = engine(o.engine.as_deref(), &config)?;
+    let module = Module::from_file(&engine, &o.file)?;
+
+    let mut wasi_config = WasiConfig::new();
+    wasi_config.inherit_stdio().arg(&o.file);
+    if o.invoke.is_none() {
+        wasi_config.args(&o.args);
     }
-    let mut store = Store::new(&engine, ());
-    if let Some(fuel) = fuel {
+    for entry in &o.envs {
+        wasi_config.env_entry(entry);
+    }
+    for dir in &o.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        wasi_config.preopen_dir(host, guest, DirPerms::ReadWrite);
+    }
+    // Every configuration and module error is reported here, before the
+    // program starts.
+    let ctx = WasiCtx::new(&engine, &wasi_config)?;
+    let mut store = Store::new(&engine, ctx);
+    if let Some(fuel) = o.fuel {
         store.set_fuel(fuel)?;
     }
-    let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
-    let name = invoke.unwrap_or("_start");
-    let func = match instance.get_func(&mut store, name) {
-        Ok(f) => f,
-        Err(_) if invoke.is_none() => {
+    let mut linker = Linker::new(&engine);
+    wasi::add_to_linker(&mut linker)?;
+    let instance = match or_exit(wasi::instantiate(&linker, &mut store, &module))? {
+        Ok(instance) => instance,
+        Err(code) => return Ok(code),
+    };
+    let Some(name) = o.invoke.as_deref() else {
+        if ProgramKind::of(&module) != ProgramKind::Command {
             return Err(fail("no --invoke given and the module exports no `_start`"));
         }
-        Err(e) => return Err(e.into()),
+        return Ok(exit_code(wasi::run_start(&mut store, &instance)?));
     };
-    let ty = func.ty(&store);
+    if let Err(code) = or_exit(wasi::initialize(&mut store, &instance))? {
+        return Ok(code);
+    }
+    invoke(&mut store, &instance, name, &o.args)
+}
+
+/// A `proc_exit` (during instantiation or initialisation) is not a failure:
+/// it ends the process with the program's code, given as `Ok(Err(code))`.
+fn or_exit<T>(result: Result<T, WasiError>) -> Result<Result<T, u8>, Failure> {
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(WasiError::Wasm(Error::Exit(code))) => Ok(Err(exit_code(ExitStatus(code)))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Calls `name` with `args` parsed by its parameter types and prints the
+/// results; a `proc_exit` inside ends the process with its code.
+fn invoke<T>(
+    store: &mut Store<AnyEngine, T>,
+    instance: &wasm_run::Instance<AnyEngine>,
+    name: &str,
+    args: &[String],
+) -> Result<u8, Failure> {
+    let func = instance.get_func(&mut *store, name)?;
+    let ty = func.ty(&*store);
     if ty.params().len() != args.len() {
         return Err(fail(format!(
             "`{name}` takes {} argument(s) ({}), {} given",
@@ -247,11 +340,15 @@ fn run(
         .map(|(a, t)| parse_arg(a, t))
         .collect::<Result<Vec<_>, _>>()?;
     let mut results = vec![Val::I32(0); ty.results().len()];
-    func.call(&mut store, &params, &mut results)?;
+    match func.call(&mut *store, &params, &mut results) {
+        Ok(()) => {}
+        Err(Error::Exit(code)) => return Ok(exit_code(ExitStatus(code))),
+        Err(e) => return Err(e.into()),
+    }
     for r in &results {
         println!("{r}");
     }
-    Ok(())
+    Ok(0)
 }
 
 fn support_word(s: Support, enabled: bool) -> &'static str {
