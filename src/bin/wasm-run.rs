@@ -34,31 +34,7 @@ enum Command {
     },
     /// Run a WASI program (its `_start`) with the terminal's stdio and exit with
     /// its exit code, or call an export with --invoke and print its results.
-    Run {
-        /// Backend to use (default: the first compiled in, wasmtime if present).
-        #[arg(long)]
-        engine: Option<String>,
-        /// Give the program a host directory (read-write), under the guest
-        /// path GUEST (default: HOST as written). Repeatable.
-        #[arg(long = "dir", value_name = "HOST[::GUEST]")]
-        dirs: Vec<String>,
-        /// Set an environment variable of the program. Repeatable.
-        #[arg(long = "env", value_name = "KEY=VALUE")]
-        envs: Vec<String>,
-        /// Enable fuel metering with this much fuel.
-        #[arg(long)]
-        fuel: Option<u64>,
-        /// Call this export (after `_initialize`, for WASI reactors) instead of
-        /// running `_start`, and print its results, one per line.
-        #[arg(long)]
-        invoke: Option<String>,
-        /// A .wasm or .wat file.
-        file: String,
-        /// The program's arguments; with --invoke, the function's arguments,
-        /// parsed by its parameter types.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    Run(RunOptions),
     /// List the WebAssembly features of each backend.
     Features {
         /// Only this backend.
@@ -107,24 +83,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect { file, json } => inspect(&file, json),
-        Command::Run {
-            engine,
-            dirs,
-            envs,
-            fuel,
-            invoke,
-            file,
-            args,
-        } => {
-            let options = RunOptions {
-                engine,
-                dirs,
-                envs,
-                fuel,
-                invoke,
-                file,
-                args,
-            };
+        Command::Run(options) => {
             return match run(&options) {
                 Ok(code) => ExitCode::from(code),
                 Err(f) => f.exit(),
@@ -245,13 +204,30 @@ fn parse_arg(text: &str, ty: &ValType) -> Result<Val<AnyEngine>, Failure> {
 }
 
 /// The options of `wasm-run run`.
+#[derive(clap::Args)]
 struct RunOptions {
+    /// Backend to use (default: the first compiled in, wasmtime if present).
+    #[arg(long)]
     engine: Option<String>,
+    /// Give the program a host directory (read-write), under the guest
+    /// path GUEST (default: HOST as written). Repeatable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
+    /// Set an environment variable of the program. Repeatable.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
     envs: Vec<String>,
+    /// Enable fuel metering with this much fuel.
+    #[arg(long)]
     fuel: Option<u64>,
+    /// Call this export (after `_initialize`, for WASI reactors) instead of
+    /// running `_start`, and print its results, one per line.
+    #[arg(long)]
     invoke: Option<String>,
+    /// A .wasm or .wat file.
     file: String,
+    /// The program's arguments; with --invoke, the function's arguments,
+    /// parsed by its parameter types.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
 }
 
