@@ -81,10 +81,20 @@
 //! | injected clocks | yes | yes |
 //! | injected randomness | yes (shared `random_get`) | yes (shared `random_get`) |
 //! | stdout is a terminal (`isatty`) when inherited | as the host's | as the host's |
+//! | `fd_fdstat_get` flags of stdout/stderr | none | `APPEND` (wasi-common's pipes) |
 //! | `poll_oneoff` sleeps | real time | real time |
+//! | trap messages | with a wasm backtrace | without |
 //!
-//! The errno of a refused escape from a preopen and every other observable
-//! result of the fixtures are identical on both (see `tests/behaviour.rs`).
+//! The errno of a refused escape from a preopen (`EPERM`; `ENOTCAPABLE` from
+//! wasi-libc for absolute paths outside every preopen) and every other
+//! observable result of the fixtures — stdout, stderr, exit status, files —
+//! are identical on both (`tests/behaviour.rs`, `tests/suite`).
+//!
+//! `wasmtime-wasi`'s `p1` needs its `p2` half, which turns on wasmtime's
+//! `component-model` and `async` cargo features wherever this crate's
+//! `wasmtime` feature is on; `wasmi_wasi` 2.0 brings wasi-common 36 and its
+//! cap-std 3 stack next to wasmtime-wasi's cap-std 4 (duplicates that only a
+//! newer wasmi_wasi can remove).
 
 #![warn(missing_docs)]
 // Without a backend feature only the backend-neutral half is built (for
