@@ -1,3 +1,4 @@
+#![cfg(all(feature = "wasmtime", feature = "wasmi"))]
 //! Shared memories through the public API: one memory, many stores on many
 //! threads (wasmtime), and the typed refusal on backends without threads.
 

@@ -69,6 +69,8 @@ pub fn support(feature: Feature) -> Support {
         | TailCall => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel => Support::OptIn,
         Limits | TypeReflection => Support::Default,
+        // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
+        WasiP1 => Support::Default,
         _ => Support::Unsupported,
     }
 }

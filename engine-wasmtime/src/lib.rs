@@ -67,6 +67,8 @@ pub fn support(feature: Feature) -> Support {
         | Memory64 | TailCall | Exceptions | Gc | FunctionReferences => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel => Support::OptIn,
         Limits | TypeReflection | SharedMemoryParallel => Support::Default,
+        // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
+        WasiP1 => Support::Default,
         // Not (yet) exposed through wasm-run's API, although wasmtime itself
         // has them: component model, WASI (comes with the wasi-host crate),
         // and module serialisation. Claiming
