@@ -35,7 +35,8 @@
 //!
 //! Cargo features: `wasmtime` and `wasmi` select the backends (both on by
 //! default), `wasi` adds WASI preview 1 ([`wasi`], on by default, also for
-//! [`AnyEngine`]), `cli` builds the `wasm-run` command-line tool.
+//! [`AnyEngine`]), `parallel` adds parallel runs over rayon with shared memories
+//! ([`parallel`], on by default), `cli` builds the `wasm-run` command-line tool.
 
 #![warn(missing_docs)]
 
@@ -54,6 +55,10 @@ pub use wasm_run_api::*;
 /// captured or streamed stdio, sandboxed directories, exit status.
 #[cfg(feature = "wasi")]
 pub use wasm_run_wasi as wasi;
+/// Parallel runs (the `wasm-run-parallel` crate): one exported function over
+/// many argument sets on rayon, per-worker instances, shared memories shared.
+#[cfg(feature = "parallel")]
+pub use wasm_run_parallel as parallel;
 
 #[cfg(feature = "wasmi")]
 pub use wasm_run_wasmi::{self as wasmi_backend, Wasmi};
