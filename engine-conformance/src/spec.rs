@@ -640,6 +640,23 @@ pub fn run_wast<E: Engine>(
     path_for_messages: &str,
     source: &str,
 ) -> FileReport {
+    run_wast_with_trap_codes(make, config, path_for_messages, source, trap_codes_for)
+}
+
+/// How `assert_trap`/`assert_exhaustion` messages map to the [`TrapCode`]s
+/// that satisfy them; [`trap_codes_for`] is the runner's own.
+pub type TrapCodesFn = fn(&str) -> Option<&'static [TrapCode]>;
+
+/// [`run_wast`] with `trap_codes` instead of [`trap_codes_for`]. For testing
+/// the runner itself: a deliberately wrong mapping stands for a backend that
+/// maps traps wrongly, and must make directives fail.
+pub fn run_wast_with_trap_codes<E: Engine>(
+    make: &dyn Fn(&Config) -> Result<E>,
+    config: &Config,
+    path_for_messages: &str,
+    source: &str,
+    trap_codes: TrapCodesFn,
+) -> FileReport {
     let mut report = FileReport::new(path_for_messages);
     let engine = match catch_unwind(AssertUnwindSafe(|| make(config))) {
         Ok(Ok(engine)) => engine,
@@ -680,7 +697,10 @@ pub fn run_wast<E: Engine>(
     };
 
     let mut runner = match catch_unwind(AssertUnwindSafe(|| Runner::new(engine))) {
-        Ok(Ok(r)) => r,
+        Ok(Ok(mut r)) => {
+            r.trap_codes = trap_codes;
+            r
+        }
         Ok(Err(e)) => {
             report.status = FileStatus::SetupError(format!("spectest module: {e}"));
             return report;
@@ -838,6 +858,8 @@ const COMPONENT: &str = "component model (not in the core API)";
 
 struct Runner<E: Engine> {
     engine: E,
+    /// Maps trap messages to codes (see [`TrapCodesFn`]).
+    trap_codes: TrapCodesFn,
     store: Store<E, ()>,
     linker: Linker<E, ()>,
     current: Option<Slot<Instance<E>>>,
@@ -860,6 +882,7 @@ impl<E: Engine> Runner<E> {
             .collect();
         Ok(Runner {
             engine,
+            trap_codes: trap_codes_for,
             store,
             linker,
             current: None,
@@ -889,11 +912,11 @@ impl<E: Engine> Runner<E> {
             WastDirective::AssertReturn { exec, results, .. } => self.assert_return(exec, &results),
             WastDirective::AssertTrap { exec, message, .. } => {
                 let exec = self.execute(exec);
-                expect_trap(exec, message)
+                expect_trap(exec, message, self.trap_codes)
             }
             WastDirective::AssertExhaustion { call, message, .. } => {
                 let exec = self.invoke(&call);
-                expect_trap(exec, message)
+                expect_trap(exec, message, self.trap_codes)
             }
             WastDirective::AssertInvalid {
                 module, message, ..
@@ -1571,8 +1594,8 @@ pub fn trap_codes_for(message: &str) -> Option<&'static [TrapCode]> {
         .map(|(_, codes)| *codes)
 }
 
-fn expect_trap<E: Engine>(exec: Exec<E>, message: &str) -> Outcome {
-    let Some(codes) = trap_codes_for(message) else {
+fn expect_trap<E: Engine>(exec: Exec<E>, message: &str, trap_codes: TrapCodesFn) -> Outcome {
+    let Some(codes) = trap_codes(message) else {
         return Outcome::fail("unknown trap message", format!("`{message}`"));
     };
     match exec {
