@@ -43,6 +43,27 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Measure the feature matrix (probe modules and the related spec
+        /// files on each backend) instead of listing what backends claim;
+        /// prints the markdown of docs/FEATURES.md.
+        #[arg(long)]
+        matrix: bool,
+    },
+    /// Run WebAssembly spec-test scripts (.wast files, or directories searched
+    /// for them) and print per-file results, each failure, and a summary line.
+    Spec {
+        /// Backend to use (default: the first compiled in, wasmtime if present).
+        #[arg(long)]
+        engine: Option<String>,
+        /// Enable a feature on top of each file's profile. Repeatable.
+        #[arg(long, value_name = "FEATURE")]
+        enable: Vec<String>,
+        /// Disable a feature. Repeatable.
+        #[arg(long, value_name = "FEATURE")]
+        disable: Vec<String>,
+        /// .wast files or directories.
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
     },
 }
 
@@ -89,7 +110,17 @@ fn main() -> ExitCode {
                 Err(f) => f.exit(),
             };
         }
-        Command::Features { engine, json } => features(engine.as_deref(), json),
+        Command::Features {
+            engine,
+            json,
+            matrix,
+        } => features(engine.as_deref(), json, matrix),
+        Command::Spec {
+            engine,
+            enable,
+            disable,
+            paths,
+        } => spec(engine.as_deref(), &enable, &disable, &paths),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -335,7 +366,10 @@ fn support_word(s: Support, enabled: bool) -> &'static str {
     }
 }
 
-fn features(engine_name: Option<&str>, as_json: bool) -> Result<(), Failure> {
+fn features(engine_name: Option<&str>, as_json: bool, matrix: bool) -> Result<(), Failure> {
+    if matrix {
+        return features_matrix(engine_name, as_json);
+    }
     let names: Vec<&str> = match engine_name {
         Some(n) => vec![n],
         None => wasm_run::BACKENDS.to_vec(),
@@ -379,6 +413,83 @@ fn features(engine_name: Option<&str>, as_json: bool) -> Result<(), Failure> {
             }
             println!();
         }
+    }
+    Ok(())
+}
+
+/// `features --matrix`: measures every backend (or one) and prints the
+/// markdown of docs/FEATURES.md, or its JSON.
+fn features_matrix(engine_name: Option<&str>, as_json: bool) -> Result<(), Failure> {
+    use wasm_run_conformance::matrix::{Hooks, measure_backends};
+    let names: Vec<&'static str> = match engine_name {
+        Some(n) => match wasm_run::BACKENDS.iter().find(|b| **b == n) {
+            Some(b) => vec![*b],
+            None => {
+                // The facade's own error for an unknown name.
+                engine(Some(n), &Config::new())?;
+                return Err(fail(format!("unknown engine `{n}`")));
+            }
+        },
+        None => wasm_run::BACKENDS.to_vec(),
+    };
+    let matrix = measure_backends(&names, AnyEngine::by_name, Hooks::with_wasi())?;
+    if as_json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&matrix.to_json()).map_err(|e| fail(e.to_string()))?
+        );
+    } else {
+        print!("{}", matrix.to_markdown());
+    }
+    Ok(())
+}
+
+/// `spec`: runs .wast scripts and prints `PASS|FAIL|SKIP path (...)` per file,
+/// `path:line: directive: reason` per failure and `N passed, N failed, N
+/// skipped` (files) at the end; fails when a file failed.
+fn spec(
+    engine_name: Option<&str>,
+    enable: &[String],
+    disable: &[String],
+    paths: &[std::path::PathBuf],
+) -> Result<(), Failure> {
+    use wasm_run_conformance::files::{Totals, collect, file_lines, run_file};
+    let name = engine_name.unwrap_or(AnyEngine::DEFAULT).to_string();
+    engine(Some(&name), &Config::new())?;
+    let mut extra = Vec::new();
+    for (names, on) in [(enable, true), (disable, false)] {
+        for n in names {
+            let f: Feature = n
+                .parse()
+                .map_err(|e: wasm_run::UnknownFeature| fail(e.to_string()))?;
+            extra.push((f, on));
+        }
+    }
+    let files = collect(paths).map_err(|e| fail(e.to_string()))?;
+    if files.is_empty() {
+        return Err(fail("no .wast files found"));
+    }
+    // Scripts may loop long; wasmi's interpreter can need a deep host stack.
+    let totals = std::thread::Builder::new()
+        .stack_size(wasm_run_conformance::matrix::SUITE_STACK)
+        .spawn(move || {
+            let make = |c: &Config| AnyEngine::by_name(&name, c);
+            let mut totals = Totals::default();
+            for file in &files {
+                let report = run_file(&make, file, &extra);
+                for line in file_lines(&report) {
+                    println!("{line}");
+                }
+                totals.add(&report);
+            }
+            totals
+        })
+        .map_err(|e| fail(format!("cannot start the runner thread: {e}")))?
+        .join()
+        .map_err(|_| fail("the runner thread panicked"))?;
+    println!("{totals}");
+    if totals.failed > 0 {
+        return Err(fail(format!("{} file(s) failed", totals.failed)));
     }
     Ok(())
 }
