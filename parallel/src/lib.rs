@@ -108,6 +108,10 @@
 
 mod scan;
 
+/// The rayon this crate runs on, to build a pool for [`ParallelRun::pool`]
+/// without depending on rayon yourself.
+pub use rayon;
+
 use rayon::ThreadPool;
 use scan::Blocking;
 use std::ops::Range;
