@@ -51,14 +51,14 @@ pub use any::{AnyEngine, BACKENDS};
 #[cfg(feature = "wasi")]
 pub use any_wasi::AnyWasiNative;
 pub use wasm_run_api::*;
-/// WASI preview 1 on every backend (the `wasm-run-wasi` crate): `WasiConfig`,
-/// captured or streamed stdio, sandboxed directories, exit status.
-#[cfg(feature = "wasi")]
-pub use wasm_run_wasi as wasi;
 /// Parallel runs (the `wasm-run-parallel` crate): one exported function over
 /// many argument sets on rayon, per-worker instances, shared memories shared.
 #[cfg(feature = "parallel")]
 pub use wasm_run_parallel as parallel;
+/// WASI preview 1 on every backend (the `wasm-run-wasi` crate): `WasiConfig`,
+/// captured or streamed stdio, sandboxed directories, exit status.
+#[cfg(feature = "wasi")]
+pub use wasm_run_wasi as wasi;
 
 #[cfg(feature = "wasmi")]
 pub use wasm_run_wasmi::{self as wasmi_backend, Wasmi};

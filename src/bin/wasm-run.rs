@@ -2,6 +2,9 @@
 //! functions on any backend, inspect modules, and list what each backend
 //! supports.
 
+#[path = "wasm-run/parallel.rs"]
+mod parallel;
+
 use clap::{Parser, Subcommand};
 use serde_json::{Value as Json, json};
 use std::process::ExitCode;
@@ -254,6 +257,15 @@ struct RunOptions {
     /// running `_start`, and print its results, one per line.
     #[arg(long)]
     invoke: Option<String>,
+    /// With --invoke: call the export once per line of ARGS_FILE (`-` for
+    /// stdin; arguments separated by whitespace, `#` starts a comment line),
+    /// in parallel on a rayon pool (RAYON_NUM_THREADS threads, default one
+    /// per core), and print one line per call in input order: its results
+    /// separated by spaces, or `error: ...`. Exits with 1 if any call failed.
+    /// The module may import shared memories (one is shared by all calls),
+    /// nothing else; --fuel is then per call.
+    #[arg(long, value_name = "ARGS_FILE", requires = "invoke", conflicts_with_all = ["dirs", "envs", "args"])]
+    parallel: Option<String>,
     /// A .wasm or .wat file.
     file: String,
     /// The program's arguments; with --invoke, the function's arguments,
@@ -274,6 +286,9 @@ fn run(o: &RunOptions) -> Result<u8, Failure> {
     let mut config = Config::new();
     config.fuel(o.fuel.is_some());
     let engine = engine(o.engine.as_deref(), &config)?;
+    if let (Some(args_file), Some(func)) = (&o.parallel, &o.invoke) {
+        return parallel::run(&engine, &o.file, func, args_file, o.fuel);
+    }
     let module = Module::from_file(&engine, &o.file)?;
 
     let mut wasi_config = WasiConfig::new();
