@@ -43,11 +43,17 @@
 //! `memory.atomic.wait`/`notify` work across workers. A shared memory the
 //! module *defines* itself is per instance like any other memory.
 //!
+//! As WebAssembly prescribes, every instantiation (one per worker, plus one
+//! after each failed call) writes the module's *active* data segments into
+//! the memory, the shared one included. Keep data that calls change out of
+//! them, or use passive segments initialised once, as clang's
+//! `--shared-memory` output does (`__wasm_init_memory`).
+//!
 //! Host imports are defined per worker by [`ParallelRun::setup`] or
 //! [`ParallelRun::func_wrap`]; host functions are `Send + Sync` closures, so
 //! state shared between workers goes behind an `Arc` (each worker's store holds
 //! its own host state `T`, made by the closure given to
-//! [`ParallelRun::with_state`]).
+//! [`ParallelRun::with_state`] on the worker's thread; `T` need not be `Send`).
 //!
 //! # Scheduling
 //!
@@ -70,7 +76,8 @@
 //!   deadlock. So every argument set gets its own OS thread; all threads are
 //!   started before any call begins (if one cannot be started, no call runs and
 //!   every result is that error), so every call can make progress. This costs
-//!   one instantiation and one thread per argument set.
+//!   one instantiation and one thread per argument set, so it suits runs of
+//!   tens or hundreds of calls, not millions.
 //!
 //! Waits in the start function (as in clang's `__wasm_init_memory`, which
 //! waits only while another instance initialises the memory) are not reached

@@ -210,6 +210,32 @@ fn host_imports_are_callable_from_every_worker<E: Engine>(make: Make<E>) {
     assert!(!threads.lock().unwrap().is_empty());
 }
 
+fn host_state_is_per_worker_and_need_not_be_send<E: Engine>(make: Make<E>) {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let engine = make(&Config::new());
+    let wat = r#"
+        (module
+          (import "host" "tick" (func $tick (result i32)))
+          (func (export "f") (result i32) (call $tick)))
+    "#;
+    // `Rc<Cell<_>>` is neither Send nor Sync: it lives on its worker only.
+    let run = ParallelRun::with_state(&engine, wat, || Rc::new(Cell::new(0_i32)))
+        .unwrap()
+        .func_wrap("host", "tick", |caller: Caller<'_, E, Rc<Cell<i32>>>| {
+            let n = caller.data().get() + 1;
+            caller.data().set(n);
+            Ok(n)
+        })
+        .pool(pool(2));
+    let args = [(); 400];
+    let ticks = ok(run.run_typed::<(), i32>("f", &args).unwrap());
+    // Each worker counts its own calls: the counts are 1..=k per worker.
+    let ones = ticks.iter().filter(|t| **t == 1).count();
+    assert!((1..=2).contains(&ones), "{ones} workers started at 1");
+    assert_eq!(ticks.iter().filter(|t| **t > 1).count(), 400 - ones);
+}
+
 fn fuel_limits_each_call<E: Engine>(make: Make<E>) {
     let wat = fixture("compute.wat");
     let engine = make(Config::new().fuel(true));
@@ -593,6 +619,7 @@ suite!(
     one_failing_call_leaves_the_others_intact,
     each_worker_instantiates_once_and_reuses_it,
     host_imports_are_callable_from_every_worker,
+    host_state_is_per_worker_and_need_not_be_send,
     fuel_limits_each_call,
     values_and_exports_are_checked,
     shared_module_is_unsupported_without_threads,
