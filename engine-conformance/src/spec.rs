@@ -38,9 +38,9 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use wasm_run_api::{
-    AnyRef, AnyRefKind, Caller, Config, Engine, Error, ExternRef, Feature, Func, Global, GlobalType, HeapType,
-    Instance, Linker, Memory, MemoryType, Module, Mutability, RefType, Result, Store, Table,
-    TableType, TrapCode, V128, Val, ValType,
+    AnyRef, AnyRefKind, Caller, Config, Engine, Error, ExternRef, Feature, Func, Global,
+    GlobalType, HeapType, Instance, Linker, Memory, MemoryType, Module, Mutability, RefType,
+    Result, SharedMemory, Store, Table, TableType, TrapCode, V128, Val, ValType,
 };
 use wast::core::{AbstractHeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::lexer::Lexer;
@@ -1694,7 +1694,8 @@ pub fn define_spectest<E: Engine>(
         ..MemoryType::new(1, Some(2))
     };
     let mut missing = Vec::new();
-    match Memory::new(&mut *store, shared) {
+    let engine = store.engine().clone();
+    match SharedMemory::new(&engine, shared) {
         Ok(m) => {
             linker.define(store, M, "shared_memory", m)?;
         }
