@@ -1,4 +1,6 @@
 //! `wasm-run run --invoke FUNC --parallel ARGS_FILE`, run as a user runs it.
+//! Compares the two backends, so it needs both compiled in.
+#![cfg(all(feature = "wasmtime", feature = "wasmi", feature = "cli"))]
 
 use std::io::Write;
 use std::path::PathBuf;
