@@ -264,16 +264,7 @@ fn skip_reasons(file: &FileReport) -> String {
 }
 
 fn one_line(s: &str) -> String {
-    let mut s = s.replace('\n', " ");
-    if s.len() > 300 {
-        let mut end = 300;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
-        s.push('…');
-    }
-    s
+    crate::spec::one_line(s, 300)
 }
 
 /// The reason [`Baseline::bless`] gives a new entry.

@@ -360,15 +360,7 @@ fn add_to_group(
     });
     g.count += 1;
     if g.examples.len() < 3 {
-        let mut reason = reason.replace('\n', " ");
-        if reason.len() > 200 {
-            let mut end = 200;
-            while !reason.is_char_boundary(end) {
-                end -= 1;
-            }
-            reason.truncate(end);
-            reason.push('…');
-        }
+        let reason = one_line(reason, 200);
         g.examples.push(format!("{path}:{line}: {reason}"));
     }
 }
@@ -1705,4 +1697,19 @@ pub fn define_spectest<E: Engine>(
         )),
     }
     Ok(missing)
+}
+
+/// `s` on one line, cut to at most `max` bytes (at a character boundary) with
+/// an ellipsis, for reports.
+pub(crate) fn one_line(s: &str, max: usize) -> String {
+    let mut s = s.replace('\n', " ");
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+    s
 }
