@@ -199,8 +199,14 @@ pub fn convert_call<A, B: Clone>(
     back: impl Fn(&B) -> Result<A>,
     call: impl FnOnce(&[B], &mut [B]) -> Result<()>,
 ) -> Result<()> {
-    let ps: ValBuf<B> = params.iter().map(&to).collect::<Result<_>>()?;
-    let mut rs: ValBuf<B> = smallvec::smallvec![zero; results.len()];
+    // Filled in place (no `collect`/`from_elem`): moving a 16-slot inline
+    // buffer out of a constructor costs a copy of every slot on each call.
+    let mut ps: ValBuf<B> = ValBuf::new();
+    for p in params {
+        ps.push(to(p)?);
+    }
+    let mut rs: ValBuf<B> = ValBuf::new();
+    rs.resize(results.len(), zero);
     call(&ps, &mut rs)?;
     for (out, v) in results.iter_mut().zip(&rs) {
         *out = back(v)?;
