@@ -40,8 +40,8 @@ use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend
 use wasm_run_api::host::{Shared, UntypedHostFunc, ValBuf, call_untyped, convert_call};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
-    GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table,
-    TableType, TagType, Val, WasmTyList,
+    GlobalType, HostFunc, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table, TableType,
+    TagType, Val, WasmTyList,
 };
 
 /// The wasmi engine, configured.
@@ -599,15 +599,7 @@ impl<T: 'static> WasmiLinker<T> {
 }
 
 fn define_error(module: &str, name: &str, e: wasmi::errors::LinkerError) -> Error {
-    let text = e.to_string();
-    if text.contains("already") || text.contains("duplicate") {
-        Error::from(LinkError::Duplicate {
-            module: module.into(),
-            name: name.into(),
-        })
-    } else {
-        Error::from(LinkError::Other(text))
-    }
+    Error::from_define_message(module, name, e.to_string())
 }
 
 impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {

@@ -673,15 +673,7 @@ impl<T: 'static> WasmtimeLinker<T> {
 }
 
 fn define_error(module: &str, name: &str, e: wt::Error) -> Error {
-    let text = format!("{e:#}");
-    if text.contains("defined twice") || text.contains("already defined") {
-        Error::from(LinkError::Duplicate {
-            module: module.into(),
-            name: name.into(),
-        })
-    } else {
-        Error::from(LinkError::Other(text))
-    }
+    Error::from_define_message(module, name, format!("{e:#}"))
 }
 
 impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
