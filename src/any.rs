@@ -13,152 +13,201 @@ use wasm_run_api::{
     Support, Table, TableType, Tag, TagType, UntypedHostFunc, Val, WasmTyList,
 };
 
-#[cfg(feature = "wasmi")]
-use wasm_run_wasmi::Wasmi;
-#[cfg(feature = "wasmtime")]
-use wasm_run_wasmtime::Wasmtime;
-
-/// Names of the backends compiled into this build, default first.
-pub const BACKENDS: &[&str] = &[
-    #[cfg(feature = "wasmtime")]
-    "wasmtime",
-    #[cfg(feature = "wasmi")]
-    "wasmi",
-];
-
-/// Declares an enum with one variant per compiled-in backend.
+/// Declares an enum with one variant per compiled-in backend, holding that
+/// backend's associated type `$assoc`.
 macro_rules! any_enum {
-    ($(#[$doc:meta])* $name:ident $([$($g:tt)*])?, $wt:ty, $wi:ty $(, $derive:ident)*) => {
+    ([$($feat:literal $Var:ident),*] $(#[$doc:meta])* $name:ident($assoc:ident) $(, $derive:ident)*) => {
         $(#[$doc])*
         #[derive($($derive),*)]
+        #[non_exhaustive]
+        pub enum $name {
+            $(
+                #[doc = concat!("The ", $feat, " backend's.")]
+                #[cfg(feature = $feat)]
+                $Var(<$Var as Engine>::$assoc),
+            )*
+        }
+    };
+}
+
+/// Everything in this module that names backends, generated from the one
+/// list in `crate::backends` (see [`crate::for_each_backend!`]).
+macro_rules! define_any {
+    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = $feat)]
+            use $krate::$Var;
+        )*
+
+        /// Names of the backends compiled into this build, default first.
+        pub const BACKENDS: &[&str] = &[$(#[cfg(feature = $feat)] $feat,)*];
+
+        /// Runs `$body` with `$x` bound to the inner value and `$B` naming the
+        /// backend type, in every compiled-in arm.
+        macro_rules! each {
+            ($d e:expr, $d Enum:ident, $d x:ident, $d B:ident => $d body:expr) => {
+                match $d e {
+                    $(
+                        #[cfg(feature = $feat)]
+                        $d Enum::$Var($d x) => {
+                            #[allow(unused)]
+                            type $d B = $Var;
+                            $d body
+                        }
+                    )*
+                }
+            };
+        }
+
+        /// An engine selected at run time, by name or by default.
+        ///
+        /// ```
+        /// use wasm_run::{AnyEngine, Config, Engine};
+        /// let engine = AnyEngine::by_name("wasmi", &Config::new())?;
+        /// assert_eq!(engine.name(), "wasmi");
+        /// # Ok::<(), wasm_run::Error>(())
+        /// ```
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        pub enum AnyEngine {
+            $(
+                #[doc = concat!("The ", $feat, " backend.")]
+                #[cfg(feature = $feat)]
+                $Var($Var),
+            )*
+        }
+
+        /// A host function's context on any backend.
+        #[non_exhaustive]
+        pub enum AnyCaller<'a, T: 'static> {
+            $(
+                #[doc = concat!("The ", $feat, " backend's.")]
+                #[cfg(feature = $feat)]
+                $Var(<$Var as Engine>::Caller<'a, T>),
+            )*
+        }
+
+        /// A store of any backend (inner part of [`AnyStore`]).
         #[non_exhaustive]
         // Stores differ in size per backend; boxing them would add an
         // indirection to every operation, which is what `AnyEngine` must avoid.
         #[allow(clippy::large_enum_variant)]
-        pub enum $name $(<$($g)*>)? {
-            /// wasmtime.
-            #[cfg(feature = "wasmtime")]
-            Wasmtime($wt),
-            /// wasmi.
-            #[cfg(feature = "wasmi")]
-            Wasmi($wi),
+        pub enum AnyStoreInner<T: 'static> {
+            $(
+                #[doc = concat!("The ", $feat, " backend's.")]
+                #[cfg(feature = $feat)]
+                $Var(<$Var as Engine>::Store<T>),
+            )*
+        }
+
+        /// A linker of any backend.
+        #[non_exhaustive]
+        #[allow(clippy::large_enum_variant)]
+        pub enum AnyLinker<T: 'static> {
+            $(
+                #[doc = concat!("The ", $feat, " backend's.")]
+                #[cfg(feature = $feat)]
+                $Var(<$Var as Engine>::Linker<T>),
+            )*
+        }
+
+        any_enum!([$($feat $Var),*]
+            /// A compiled module of any backend.
+            AnyModule(Module), Clone);
+        any_enum!([$($feat $Var),*]
+            /// A function handle of any backend.
+            AnyFunc(Func), Clone, Copy, Debug);
+        any_enum!([$($feat $Var),*]
+            /// A memory handle of any backend.
+            AnyMemory(Memory), Clone, Copy, Debug);
+        any_enum!([$($feat $Var),*]
+            /// A table handle of any backend.
+            AnyTable(Table), Clone, Copy, Debug);
+        any_enum!([$($feat $Var),*]
+            /// A global handle of any backend.
+            AnyGlobal(Global), Clone, Copy, Debug);
+        any_enum!([$($feat $Var),*]
+            /// An external reference of any backend.
+            AnyExternRef(ExternRef), Clone, Copy, Debug);
+        any_enum!([$($feat $Var),*]
+            /// An exception tag of any backend.
+            AnyTag(Tag), Clone, Copy, Debug);
+        any_enum!([$($feat $Var),*]
+            /// A GC reference of any backend.
+            AnyAnyRef(AnyRef), Clone, Copy, Debug);
+        any_enum!([$($feat $Var),*]
+            /// An exception reference of any backend.
+            AnyExnRef(ExnRef), Clone, Copy, Debug);
+        any_enum!([$($feat $Var),*]
+            /// A shared memory of any backend.
+            AnySharedMemory(SharedMemory), Clone, Debug);
+        any_enum!([$($feat $Var),*]
+            /// An instance handle of any backend.
+            AnyInstance(Instance), Clone, Copy, Debug);
+
+        $(member!($feat, $Var);)*
+
+        impl AnyEngine {
+            /// Creates the backend called `name` (one of [`BACKENDS`]).
+            ///
+            /// # Errors
+            ///
+            /// [`Error::Engine`] for a name that is not compiled in, and what
+            /// the backend answers for `config` (e.g. [`Error::Unsupported`]).
+            pub fn by_name(name: &str, config: &Config) -> Result<Self> {
+                match name {
+                    $(
+                        #[cfg(feature = $feat)]
+                        $feat => $Var::new(config).map(AnyEngine::$Var),
+                    )*
+                    other => Err(Error::Engine(format!(
+                        "unknown engine `{other}`; compiled in: {}",
+                        BACKENDS.join(", ")
+                    ))),
+                }
+            }
+        }
+
+        $(
+            #[cfg(feature = $feat)]
+            #[doc(hidden)]
+            #[macro_export]
+            macro_rules! $Var {
+                ($d m:ident $d($d extra:tt)*) => {
+                    $d m!($name, $d crate::$Var $d($d extra)*);
+                };
+            }
+            #[cfg(not(feature = $feat))]
+            #[doc(hidden)]
+            #[macro_export]
+            macro_rules! $Var {
+                ($d m:ident $d($d extra:tt)*) => {};
+            }
+        )*
+
+        /// Calls `$m!(name, Type)` once for every backend compiled into this
+        /// build of wasm-run, e.g. `$m!(wasmtime, wasm_run::Wasmtime)`: the way
+        /// test suites instantiate themselves per backend from the same list
+        /// as [`AnyEngine`]. Tokens after the macro's name are passed on:
+        /// `for_each_backend!(m, a, b)` calls `m!(wasmtime, wasm_run::Wasmtime, a, b)`.
+        ///
+        /// ```
+        /// macro_rules! name_of {
+        ///     ($name:ident, $B:ty) => {
+        ///         assert_eq!(<$B as wasm_run::Engine>::new(&wasm_run::Config::new())
+        ///             .map(|e| wasm_run::Engine::name(&e)).unwrap(), stringify!($name));
+        ///     };
+        /// }
+        /// wasm_run::for_each_backend!(name_of);
+        /// ```
+        #[macro_export]
+        macro_rules! for_each_backend {
+            ($d m:ident $d($d extra:tt)*) => {
+                $( $d crate::$Var!{$d m $d($d extra)*} )*
+            };
         }
     };
 }
-
-/// Runs `$body` with `$x` bound to the inner value and `$B` naming the backend
-/// type, in every compiled-in arm.
-macro_rules! each {
-    ($e:expr, $Enum:ident, $x:ident, $B:ident => $body:expr) => {
-        match $e {
-            #[cfg(feature = "wasmtime")]
-            $Enum::Wasmtime($x) => {
-                #[allow(unused)]
-                type $B = Wasmtime;
-                $body
-            }
-            #[cfg(feature = "wasmi")]
-            $Enum::Wasmi($x) => {
-                #[allow(unused)]
-                type $B = Wasmi;
-                $body
-            }
-        }
-    };
-}
-
-any_enum!(
-    /// An engine selected at run time, by name or by default.
-    ///
-    /// ```
-    /// use wasm_run::{AnyEngine, Config, Engine};
-    /// let engine = AnyEngine::by_name("wasmi", &Config::new())?;
-    /// assert_eq!(engine.name(), "wasmi");
-    /// # Ok::<(), wasm_run::Error>(())
-    /// ```
-    AnyEngine, Wasmtime, Wasmi, Clone, Debug
-);
-any_enum!(
-    /// A compiled module of any backend.
-    AnyModule, wasmtime::Module, wasmi::Module, Clone
-);
-any_enum!(
-    /// A function handle of any backend.
-    AnyFunc, wasmtime::Func, wasmi::Func, Clone, Copy, Debug
-);
-any_enum!(
-    /// A memory handle of any backend.
-    AnyMemory, wasmtime::Memory, wasmi::Memory, Clone, Copy, Debug
-);
-any_enum!(
-    /// A table handle of any backend.
-    AnyTable, wasmtime::Table, wasmi::Table, Clone, Copy, Debug
-);
-any_enum!(
-    /// A global handle of any backend.
-    AnyGlobal, wasmtime::Global, wasmi::Global, Clone, Copy, Debug
-);
-any_enum!(
-    /// An external reference of any backend.
-    AnyExternRef, wasmtime::Rooted<wasmtime::ExternRef>, wasmi::ExternRef, Clone, Copy, Debug
-);
-any_enum!(
-    /// An exception tag of any backend.
-    AnyTag,
-    wasmtime::Tag,
-    wasm_run_api::backend::Never,
-    Clone,
-    Copy,
-    Debug
-);
-any_enum!(
-    /// A GC reference of any backend.
-    AnyAnyRef,
-    wasmtime::Rooted<wasmtime::AnyRef>,
-    wasm_run_api::backend::Never,
-    Clone,
-    Copy,
-    Debug
-);
-any_enum!(
-    /// An exception reference of any backend.
-    AnyExnRef,
-    wasmtime::Rooted<wasmtime::ExnRef>,
-    wasm_run_api::backend::Never,
-    Clone,
-    Copy,
-    Debug
-);
-any_enum!(
-    /// A shared memory of any backend.
-    AnySharedMemory,
-    wasm_run_wasmtime::WasmtimeSharedMemory,
-    wasm_run_api::backend::Never,
-    Clone,
-    Debug
-);
-any_enum!(
-    /// An instance handle of any backend.
-    AnyInstance, wasmtime::Instance, wasmi::Instance, Clone, Copy, Debug
-);
-any_enum!(
-    /// A host function's context on any backend.
-    AnyCaller['a, T: 'static],
-    <Wasmtime as Engine>::Caller<'a, T>,
-    <Wasmi as Engine>::Caller<'a, T>
-);
-any_enum!(
-    /// A store of any backend (inner part of [`AnyStore`]).
-    AnyStoreInner[T: 'static],
-    <Wasmtime as Engine>::Store<T>,
-    <Wasmi as Engine>::Store<T>
-);
-any_enum!(
-    /// A linker of any backend.
-    AnyLinker[T: 'static],
-    <Wasmtime as Engine>::Linker<T>,
-    <Wasmi as Engine>::Linker<T>
-);
 
 /// A store of any backend.
 pub struct AnyStore<T: 'static> {
@@ -311,8 +360,8 @@ macro_rules! member {
     };
 }
 
-member!("wasmtime", Wasmtime);
-member!("wasmi", Wasmi);
+// Every enum, `each!`, the `Member` impls, `by_name` and `for_each_backend!`.
+crate::backends::with_backends!(define_any);
 
 /// A value of backend `B` as a value of [`AnyEngine`].
 pub fn val_up<B: Member>(v: &Val<B>) -> Val<AnyEngine> {
@@ -658,20 +707,6 @@ impl AnyEngine {
     /// The backend used when the caller does not choose: wasmtime when compiled
     /// in (fastest), otherwise wasmi.
     pub const DEFAULT: &'static str = BACKENDS[0];
-
-    /// Creates the backend called `name` (`"wasmtime"` or `"wasmi"`).
-    pub fn by_name(name: &str, config: &Config) -> Result<Self> {
-        match name {
-            #[cfg(feature = "wasmtime")]
-            "wasmtime" => Wasmtime::new(config).map(AnyEngine::Wasmtime),
-            #[cfg(feature = "wasmi")]
-            "wasmi" => Wasmi::new(config).map(AnyEngine::Wasmi),
-            other => Err(Error::Engine(format!(
-                "unknown engine `{other}`; compiled in: {}",
-                BACKENDS.join(", ")
-            ))),
-        }
-    }
 
     /// Wraps a static backend.
     pub fn from_backend<B: Member>(engine: B) -> Self {

@@ -4,25 +4,6 @@
 use crate::any::{AnyEngine, AnyLinker};
 use wasm_run_wasi::{WasiEngine, WasiError, WasiSetup};
 
-#[cfg(feature = "wasmi")]
-use wasm_run_wasmi::Wasmi;
-#[cfg(feature = "wasmtime")]
-use wasm_run_wasmtime::Wasmtime;
-
-/// The native WASI context of the backend an [`AnyEngine`] is.
-#[non_exhaustive]
-// One per store, reached on every WASI call: boxing the larger context would
-// add an indirection and save nothing.
-#[allow(clippy::large_enum_variant)]
-pub enum AnyWasiNative {
-    /// wasmtime-wasi's preview 1 context.
-    #[cfg(feature = "wasmtime")]
-    Wasmtime(<Wasmtime as WasiEngine>::WasiNative),
-    /// wasi-common's context (wasmi_wasi).
-    #[cfg(feature = "wasmi")]
-    Wasmi(<Wasmi as WasiEngine>::WasiNative),
-}
-
 /// A context of one backend reached a store of another. `wasi::instantiate`
 /// refuses that with `WasiError::EngineMismatch` before anything runs; this
 /// only fires for code that links by hand. The wording makes the API's guard
@@ -33,40 +14,59 @@ fn mismatch() -> ! {
     panic!("wasm-run: a WASI context of one engine was used in a store of another engine")
 }
 
-impl WasiEngine for AnyEngine {
-    type WasiNative = AnyWasiNative;
+/// [`AnyWasiNative`] and `WasiEngine for AnyEngine`, from the one backend list.
+macro_rules! define_any_wasi {
+    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = $feat)]
+            use $krate::$Var;
+        )*
 
-    fn build_native(&self, setup: &WasiSetup) -> Result<AnyWasiNative, WasiError> {
-        match self {
-            #[cfg(feature = "wasmtime")]
-            AnyEngine::Wasmtime(e) => e.build_native(setup).map(AnyWasiNative::Wasmtime),
-            #[cfg(feature = "wasmi")]
-            AnyEngine::Wasmi(e) => e.build_native(setup).map(AnyWasiNative::Wasmi),
+        /// The native WASI context of the backend an [`AnyEngine`] is.
+        #[non_exhaustive]
+        // One per store, reached on every WASI call: boxing the larger context
+        // would add an indirection and save nothing.
+        #[allow(clippy::large_enum_variant)]
+        pub enum AnyWasiNative {
+            $(
+                #[doc = concat!("The ", $feat, " backend's WASI preview 1 context.")]
+                #[cfg(feature = $feat)]
+                $Var(<$Var as WasiEngine>::WasiNative),
+            )*
         }
-    }
 
-    fn add_native<T, G>(linker: &mut AnyLinker<T>, get: G) -> Result<(), WasiError>
-    where
-        T: Send + 'static,
-        G: Fn(&mut T) -> &mut AnyWasiNative + Copy + Send + Sync + 'static,
-    {
-        match linker {
-            #[cfg(feature = "wasmtime")]
-            AnyLinker::Wasmtime(l) => Wasmtime::add_native(l, move |t: &mut T| {
-                #[allow(unreachable_patterns)]
-                match get(t) {
-                    AnyWasiNative::Wasmtime(ctx) => ctx,
-                    _ => mismatch(),
+        impl WasiEngine for AnyEngine {
+            type WasiNative = AnyWasiNative;
+
+            fn build_native(&self, setup: &WasiSetup) -> Result<AnyWasiNative, WasiError> {
+                match self {
+                    $(
+                        #[cfg(feature = $feat)]
+                        AnyEngine::$Var(e) => e.build_native(setup).map(AnyWasiNative::$Var),
+                    )*
                 }
-            }),
-            #[cfg(feature = "wasmi")]
-            AnyLinker::Wasmi(l) => Wasmi::add_native(l, move |t: &mut T| {
-                #[allow(unreachable_patterns)]
-                match get(t) {
-                    AnyWasiNative::Wasmi(ctx) => ctx,
-                    _ => mismatch(),
+            }
+
+            fn add_native<T, G>(linker: &mut AnyLinker<T>, get: G) -> Result<(), WasiError>
+            where
+                T: Send + 'static,
+                G: Fn(&mut T) -> &mut AnyWasiNative + Copy + Send + Sync + 'static,
+            {
+                match linker {
+                    $(
+                        #[cfg(feature = $feat)]
+                        AnyLinker::$Var(l) => $Var::add_native(l, move |t: &mut T| {
+                            #[allow(unreachable_patterns)]
+                            match get(t) {
+                                AnyWasiNative::$Var(ctx) => ctx,
+                                _ => mismatch(),
+                            }
+                        }),
+                    )*
                 }
-            }),
+            }
         }
-    }
+    };
 }
+
+crate::backends::with_backends!(define_any_wasi);

@@ -36,7 +36,8 @@
 //! Cargo features: `wasmtime` and `wasmi` select the backends (both on by
 //! default), `wasi` adds WASI preview 1 ([`wasi`], on by default, also for
 //! [`AnyEngine`]), `parallel` adds parallel runs over rayon with shared memories
-//! ([`parallel`], on by default), `cli` builds the `wasm-run` command-line tool.
+//! ([`parallel`], on by default). The `wasm-run` command-line tool is its own
+//! package (`wasm-run-cli`); this crate carries no CLI or test-suite code.
 
 #![warn(missing_docs)]
 
@@ -46,6 +47,7 @@ compile_error!("wasm-run needs at least one backend: enable the `wasmtime` or `w
 pub mod any;
 #[cfg(feature = "wasi")]
 mod any_wasi;
+mod backends;
 
 pub use any::{AnyEngine, BACKENDS};
 #[cfg(feature = "wasi")]

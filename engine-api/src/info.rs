@@ -322,6 +322,17 @@ fn validates(wasm: &[u8], features: wp::WasmFeatures) -> bool {
         .is_ok()
 }
 
+/// Where `wasm` is invalid with `enabled` features, by wasm-run's own
+/// validator: the byte offset of the first error, or `None` when it accepts
+/// the module (the engine rejected it for a reason of its own). Used on the
+/// error path so that every backend reports compile errors with an offset.
+pub fn invalid_offset(wasm: &[u8], enabled: crate::FeatureSet) -> Option<usize> {
+    wp::Validator::new_with_features(wp_set(enabled.iter()))
+        .validate_all(wasm)
+        .err()
+        .and_then(|e| usize::try_from(e.offset()).ok())
+}
+
 /// Whether `wasm` is a component rather than a core module.
 pub fn is_component(wasm: &[u8]) -> bool {
     wasm.len() >= 8 && wasm.starts_with(b"\0asm") && wasm[6..8] == [1, 0] && wasm[4..6] != [1, 0]

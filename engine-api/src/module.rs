@@ -104,6 +104,8 @@ fn explain<E: Engine>(engine: &E, wasm: &[u8], err: Error) -> Error {
     let Error::Compile { message, offset } = err else {
         return err;
     };
+    // The engines give messages, not offsets; our own validator finds where.
+    let offset = offset.or_else(|| crate::info::invalid_offset(wasm, engine.features()));
     let needed = crate::info::missing_features(wasm, engine.features());
     let lacking = needed
         .iter()

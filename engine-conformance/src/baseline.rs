@@ -36,7 +36,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::spec::{FileReport, FileStatus, SuiteReport};
+use crate::suite::SuiteReport;
+use wasm_run_wast::{FileReport, FileStatus};
 
 /// Prefix of the reason [`Baseline::bless`] gives a new failure: a person
 /// must replace it with the real cause.
@@ -264,7 +265,7 @@ fn skip_reasons(file: &FileReport) -> String {
 }
 
 fn one_line(s: &str) -> String {
-    crate::spec::one_line(s, 300)
+    wasm_run_wast::one_line(s, 300)
 }
 
 /// The reason [`Baseline::bless`] gives a new entry.
@@ -525,8 +526,8 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{Failure, Skip};
     use wasm_run_api::Feature;
+    use wasm_run_wast::{Failure, Skip};
 
     fn file(path: &str) -> FileReport {
         FileReport {

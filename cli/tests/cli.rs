@@ -8,7 +8,7 @@ fn bin() -> Command {
 }
 
 fn example() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fib.wat").to_string()
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/fib.wat").to_string()
 }
 
 fn run(args: &[&str]) -> Output {
@@ -304,7 +304,7 @@ fn long_loops_run_to_completion() {
 // ------------------------------------------------------------ WASI programs
 
 fn wasi_fixture(name: &str) -> String {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wasi/");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/wasi/");
     let wasm = format!("{dir}{name}.wasm");
     if std::path::Path::new(&wasm).exists() {
         wasm
@@ -329,7 +329,7 @@ fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
 
 #[test]
 fn readme_example_greets() {
-    let hello = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hello.wasm");
+    let hello = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/hello.wasm");
     let o = run(&["run", hello, "wasm-run"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "Hello, wasm-run!\n");

@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 fn run(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_wasm-run"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .output()
         .expect("spawn wasm-run");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -108,7 +108,7 @@ fn features_matrix_prints_the_committed_table() {
     let out = run(&["features", "--matrix"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let committed =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FEATURES.md"))
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/FEATURES.md"))
             .expect("docs/FEATURES.md");
     assert_eq!(
         stdout(&out),

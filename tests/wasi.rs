@@ -1,6 +1,6 @@
-//! The WASI behaviour suite of `wasi-host` on `AnyEngine`, once per
-//! compiled-in backend: generic WASI code runs on the run-time selected
-//! engine with the very same results.
+//! The WASI behaviour suite of `wasi-host` (`wasi-host/tests/suite`) on every
+//! compiled-in backend, statically and through `AnyEngine`: generic WASI code
+//! runs on the run-time selected engine with the very same results.
 
 #![cfg(feature = "wasi")]
 
@@ -9,17 +9,23 @@ use wasm_run::wasi;
 #[path = "../wasi-host/tests/suite/mod.rs"]
 mod suite;
 
-#[cfg(feature = "wasmtime")]
-mod any_wasmtime {
-    use wasm_run::{AnyEngine, Config};
-    crate::suite::wasi_suite!(AnyEngine::by_name("wasmtime", &Config::new()).unwrap());
+// Every backend compiled in (the facade's one backend list), statically and
+// through `AnyEngine`.
+macro_rules! backend {
+    ($name:ident, $B:ty) => {
+        mod $name {
+            use wasm_run::{Config, Engine};
+            crate::suite::wasi_suite!(<$B as Engine>::new(&Config::new()).unwrap());
+            mod any {
+                use wasm_run::{AnyEngine, Config};
+                crate::suite::wasi_suite!(
+                    AnyEngine::by_name(stringify!($name), &Config::new()).unwrap()
+                );
+            }
+        }
+    };
 }
-
-#[cfg(feature = "wasmi")]
-mod any_wasmi {
-    use wasm_run::{AnyEngine, Config};
-    crate::suite::wasi_suite!(AnyEngine::by_name("wasmi", &Config::new()).unwrap());
-}
+wasm_run::for_each_backend!(backend);
 
 /// A context built for one backend in a store of another is refused before
 /// the program runs (and, linked by hand, is an error rather than a crash).

@@ -1,0 +1,332 @@
+//! `wasm-run run`: WASI programs like `wasmtime run`, `--invoke` of one
+//! export, preloaded modules and the policy for imports nothing provides.
+
+use crate::{Failure, engine, fail, parallel};
+use wasm_run::wasi::{self, DirPerms, ExitStatus, ProgramKind, WasiConfig, WasiCtx, WasiError};
+use wasm_run::{
+    AnyEngine, Caller, Config, Error, ExternType, Linker, Module, Store, TrapCode, Val, ValType,
+};
+
+/// The options of `wasm-run run`.
+#[derive(clap::Args)]
+pub(crate) struct RunOptions {
+    /// Backend to use (default: the first compiled in, wasmtime if present).
+    #[arg(long)]
+    engine: Option<String>,
+    /// Give the program a host directory (read-write), under the guest
+    /// path GUEST (default: HOST as written). Repeatable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Set an environment variable of the program. Repeatable.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    envs: Vec<String>,
+    /// Enable fuel metering with this much fuel.
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// Call this export (after `_initialize`, for WASI reactors) instead of
+    /// running `_start`, and print its results, one per line.
+    #[arg(long)]
+    invoke: Option<String>,
+    /// With --invoke: call the export once per line of ARGS_FILE (`-` for
+    /// stdin; arguments separated by whitespace, `#` starts a comment line),
+    /// in parallel on a rayon pool (RAYON_NUM_THREADS threads, default one
+    /// per core), and print one line per call in input order: its results
+    /// separated by spaces, or `error: ...`. Exits with 1 if any call failed.
+    /// The module may import shared memories (one is shared by all calls),
+    /// nothing else; --fuel is then per call.
+    #[arg(long, value_name = "ARGS_FILE", requires = "invoke", conflicts_with_all = ["dirs", "envs", "args", "preloads"])]
+    parallel: Option<String>,
+    /// Instantiate FILE first (with WASI available to it) and satisfy the
+    /// main module's imports from module NAME with its exports, as
+    /// `wasmtime run --preload` does. Repeatable; later preloads may import
+    /// from earlier ones.
+    #[arg(long = "preload", value_name = "NAME=FILE")]
+    preloads: Vec<String>,
+    /// Options in wasmtime's `-W KEY=VALUE` form (repeatable):
+    /// `unknown-imports-trap=y` defines every function import nothing
+    /// provides as a function that traps when called;
+    /// `unknown-imports-default=y` as one that returns zeros (null
+    /// references). Other imports nothing provides stay a link error.
+    #[arg(short = 'W', value_name = "KEY=VALUE")]
+    wasm_options: Vec<String>,
+    /// A .wasm or .wat file.
+    file: String,
+    /// The program's arguments; with --invoke, the function's arguments,
+    /// parsed by its parameter types.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// The process exit code for a program's exit status (WASI allows 0..126).
+fn exit_code(status: ExitStatus) -> u8 {
+    u8::try_from(status.code()).unwrap_or(1)
+}
+
+/// Runs a module as `wasmtime run` does: WASI with the terminal's stdio, the
+/// given directories and environment; `_start`, or `--invoke`'s function.
+/// Returns the process exit code.
+pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
+    let mut config = Config::new();
+    config.fuel(o.fuel.is_some());
+    let engine = engine(o.engine.as_deref(), &config)?;
+    if let (Some(args_file), Some(func)) = (&o.parallel, &o.invoke) {
+        return parallel::run(&engine, &o.file, func, args_file, o.fuel);
+    }
+    let module = Module::from_file(&engine, &o.file)?;
+
+    let mut wasi_config = WasiConfig::new();
+    wasi_config.inherit_stdio().arg(&o.file);
+    if o.invoke.is_none() {
+        wasi_config.args(&o.args);
+    }
+    for entry in &o.envs {
+        wasi_config.env_entry(entry);
+    }
+    for dir in &o.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        wasi_config.preopen_dir(host, guest, DirPerms::ReadWrite);
+    }
+    // Every configuration and module error is reported here, before the
+    // program starts.
+    let ctx = WasiCtx::new(&engine, &wasi_config)?;
+    let mut store = Store::new(&engine, ctx);
+    if let Some(fuel) = o.fuel {
+        store.set_fuel(fuel)?;
+    }
+    let unknown = UnknownImports::from_options(&o.wasm_options)?;
+    let mut linker = Linker::new(&engine);
+    wasi::add_to_linker(&mut linker)?;
+    for preload in &o.preloads {
+        let Some((name, file)) = preload
+            .split_once('=')
+            .filter(|(n, f)| !n.is_empty() && !f.is_empty())
+        else {
+            return Err(fail(format!(
+                "--preload expects NAME=FILE, got `{preload}`"
+            )));
+        };
+        if let Err(code) = or_exit(load_preload(&mut linker, &mut store, name, file))? {
+            return Ok(code);
+        }
+    }
+    unknown.define(&mut linker, &mut store, &module)?;
+    let instance = match or_exit(wasi::instantiate(&linker, &mut store, &module))? {
+        Ok(instance) => instance,
+        Err(code) => return Ok(code),
+    };
+    let Some(name) = o.invoke.as_deref() else {
+        if ProgramKind::of(&module) != ProgramKind::Command {
+            return Err(fail("no --invoke given and the module exports no `_start`"));
+        }
+        return Ok(exit_code(wasi::run_start(&mut store, &instance)?));
+    };
+    if let Err(code) = or_exit(wasi::initialize(&mut store, &instance))? {
+        return Ok(code);
+    }
+    invoke(&mut store, &instance, name, &o.args)
+}
+
+/// A `proc_exit` (during instantiation or initialisation) is not a failure:
+/// it ends the process with the program's code, given as `Ok(Err(code))`.
+fn or_exit<T>(result: Result<T, WasiError>) -> Result<Result<T, u8>, Failure> {
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(WasiError::Wasm(Error::Exit(code))) => Ok(Err(exit_code(ExitStatus(code)))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Calls `name` with `args` parsed by its parameter types and prints the
+/// results; a `proc_exit` inside ends the process with its code.
+fn invoke<T>(
+    store: &mut Store<AnyEngine, T>,
+    instance: &wasm_run::Instance<AnyEngine>,
+    name: &str,
+    args: &[String],
+) -> Result<u8, Failure> {
+    let func = instance.get_func(&mut *store, name)?;
+    let ty = func.ty(&*store);
+    if ty.params().len() != args.len() {
+        return Err(fail(format!(
+            "`{name}` takes {} argument(s) ({}), {} given",
+            ty.params().len(),
+            ty,
+            args.len()
+        )));
+    }
+    let params = args
+        .iter()
+        .zip(ty.params())
+        .map(|(a, t)| parse_arg(a, t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut results = vec![Val::I32(0); ty.results().len()];
+    match func.call(&mut *store, &params, &mut results) {
+        Ok(()) => {}
+        Err(Error::Exit(code)) => return Ok(exit_code(ExitStatus(code))),
+        Err(e) => return Err(e.into()),
+    }
+    for r in &results {
+        println!("{r}");
+    }
+    Ok(0)
+}
+
+pub(crate) fn parse_arg(text: &str, ty: &ValType) -> Result<Val<AnyEngine>, Failure> {
+    let bad = || fail(format!("cannot parse `{text}` as {ty}"));
+    fn int<T: std::str::FromStr>(t: &str) -> Option<T> {
+        t.parse().ok()
+    }
+    Ok(match ty {
+        // Integers accept the signed range and, like `wasmtime run`, the
+        // unsigned one too.
+        ValType::I32 => Val::I32(
+            int::<i32>(text)
+                .or_else(|| int::<u32>(text).map(|v| v as i32))
+                .ok_or_else(bad)?,
+        ),
+        ValType::I64 => Val::I64(
+            int::<i64>(text)
+                .or_else(|| int::<u64>(text).map(|v| v as i64))
+                .ok_or_else(bad)?,
+        ),
+        ValType::F32 => Val::f32(text.parse().map_err(|_| bad())?),
+        ValType::F64 => Val::f64(text.parse().map_err(|_| bad())?),
+        ValType::V128 => {
+            let hex = text.strip_prefix("0x").ok_or_else(bad)?;
+            Val::V128(wasm_run::V128(
+                u128::from_str_radix(hex, 16).map_err(|_| bad())?,
+            ))
+        }
+        ValType::Ref(_) => {
+            return Err(fail(format!(
+                "cannot pass a {ty} argument from the command line"
+            )));
+        }
+    })
+}
+
+/// What to do with function imports that neither WASI nor a preload provides.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum UnknownImports {
+    /// Leave them: instantiation fails with a link error naming the import.
+    Error,
+    /// Define each as a function that traps when called.
+    Trap,
+    /// Define each as a function that returns zeros (null references).
+    Default,
+}
+
+impl UnknownImports {
+    /// The policy from `-W` options (`unknown-imports-trap=y`,
+    /// `unknown-imports-default=y`); unknown keys and values are errors.
+    fn from_options(options: &[String]) -> Result<Self, Failure> {
+        let mut policy = UnknownImports::Error;
+        for option in options {
+            let (key, value) = option.split_once('=').unwrap_or((option, "y"));
+            let on = match value {
+                "y" | "yes" | "true" => true,
+                "n" | "no" | "false" => false,
+                _ => return Err(fail(format!("-W {key}: expected y or n, got `{value}`"))),
+            };
+            let which = match key {
+                "unknown-imports-trap" => UnknownImports::Trap,
+                "unknown-imports-default" => UnknownImports::Default,
+                _ => {
+                    return Err(fail(format!(
+                        "unknown -W option `{key}` (known: unknown-imports-trap, unknown-imports-default)"
+                    )));
+                }
+            };
+            if on {
+                if policy != UnknownImports::Error && policy != which {
+                    return Err(fail(
+                        "-W unknown-imports-trap and -W unknown-imports-default exclude each other",
+                    ));
+                }
+                policy = which;
+            } else if policy == which {
+                policy = UnknownImports::Error;
+            }
+        }
+        Ok(policy)
+    }
+
+    /// Defines, by this policy, every function import of `module` that the
+    /// linker does not provide (WASI's own imports are checked by WASI).
+    fn define<T: 'static>(
+        self,
+        linker: &mut Linker<AnyEngine, T>,
+        store: &mut Store<AnyEngine, T>,
+        module: &Module<AnyEngine>,
+    ) -> Result<(), Failure> {
+        if self == UnknownImports::Error {
+            return Ok(());
+        }
+        for import in module.imports() {
+            let ExternType::Func(ty) = &import.ty else {
+                continue;
+            };
+            if import.module == wasi::WASI_MODULE
+                || linker.get(store, &import.module, &import.name).is_some()
+            {
+                continue;
+            }
+            let what = format!("{}::{}", import.module, import.name);
+            match self {
+                UnknownImports::Trap => linker.func_new(
+                    &import.module,
+                    &import.name,
+                    ty.clone(),
+                    move |_: Caller<'_, AnyEngine, T>,
+                          _: &[Val<AnyEngine>],
+                          _: &mut [Val<AnyEngine>]| {
+                        Err(Error::trap(
+                            TrapCode::Unreachable,
+                            format!("unknown import `{what}` was called (-W unknown-imports-trap)"),
+                        ))
+                    },
+                )?,
+                UnknownImports::Default => {
+                    let zeros = ty
+                        .results()
+                        .iter()
+                        .map(|t| {
+                            Val::default_for(t).ok_or_else(|| {
+                                fail(format!(
+                                    "-W unknown-imports-default: `{what}` returns {t}, which has no default value"
+                                ))
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    linker.func_new(
+                        &import.module,
+                        &import.name,
+                        ty.clone(),
+                        move |_: Caller<'_, AnyEngine, T>,
+                              _: &[Val<AnyEngine>],
+                              results: &mut [Val<AnyEngine>]| {
+                            results.clone_from_slice(&zeros);
+                            Ok(())
+                        },
+                    )?
+                }
+                UnknownImports::Error => unreachable!("returned above"),
+            };
+        }
+        Ok(())
+    }
+}
+
+/// `--preload NAME=FILE`: instantiates FILE in `store` (WASI and earlier
+/// preloads available to it) and defines its exports under NAME.
+fn load_preload<T: 'static>(
+    linker: &mut Linker<AnyEngine, T>,
+    store: &mut Store<AnyEngine, T>,
+    name: &str,
+    file: &str,
+) -> Result<(), WasiError> {
+    let module = Module::from_file(store.engine(), file)?;
+    let instance = linker.instantiate(store, &module)?;
+    linker.instance(store, name, &instance)?;
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! Trap messages of the scripts and the trap codes that satisfy them.
+
+use wasm_run_api::{Engine, TrapCode};
+
+use crate::run::TrapCodesFn;
+use crate::runner::{Exec, Outcome, error_kind};
+
+/// The trap codes that satisfy an `assert_trap`/`assert_exhaustion` message
+/// of the spec tests, or `None` for a message this runner does not know.
+pub fn trap_codes_for(message: &str) -> Option<&'static [TrapCode]> {
+    use TrapCode::*;
+    let m = message.trim();
+    // Exact and prefix matches, most specific first.
+    const TABLE: &[(&str, &[TrapCode])] = &[
+        ("integer divide by zero", &[IntegerDivisionByZero]),
+        ("integer overflow", &[IntegerOverflow]),
+        ("invalid conversion to integer", &[BadConversionToInteger]),
+        ("out of bounds memory access", &[MemoryOutOfBounds]),
+        ("out of bounds table access", &[TableOutOfBounds]),
+        ("out of bounds array access", &[ArrayOutOfBounds]),
+        (
+            "out of bounds",
+            &[MemoryOutOfBounds, TableOutOfBounds, ArrayOutOfBounds],
+        ),
+        ("undefined element", &[TableOutOfBounds]),
+        ("undefined", &[TableOutOfBounds]),
+        ("uninitialized element", &[IndirectCallToNull]),
+        ("uninitialized", &[IndirectCallToNull]),
+        ("indirect call type mismatch", &[BadSignature]),
+        ("indirect call", &[BadSignature]),
+        (
+            "null function reference",
+            &[NullReference, IndirectCallToNull],
+        ),
+        ("null structure reference", &[NullReference]),
+        ("null array reference", &[NullReference]),
+        ("null i31 reference", &[NullReference]),
+        ("null descriptor reference", &[NullReference]),
+        ("null reference", &[NullReference]),
+        ("descriptor cast failure", &[CastFailure]),
+        ("cast failure", &[CastFailure]),
+        ("unreachable", &[Unreachable]),
+        ("call stack exhausted", &[StackOverflow]),
+        ("unaligned atomic", &[UnalignedAtomic]),
+        ("expected shared memory", &[AtomicWaitNonSharedMemory]),
+        ("allocation size too large", &[AllocationTooLarge]),
+        ("array too large", &[AllocationTooLarge]),
+        ("data segment does not fit", &[MemoryOutOfBounds]),
+        ("elements segment does not fit", &[TableOutOfBounds]),
+        ("uncaught exception", &[UncaughtException]),
+    ];
+    TABLE
+        .iter()
+        .find(|(prefix, _)| m.starts_with(prefix))
+        .map(|(_, codes)| *codes)
+}
+
+pub(crate) fn expect_trap<E: Engine>(
+    exec: Exec<E>,
+    message: &str,
+    trap_codes: TrapCodesFn,
+) -> Outcome {
+    let Some(codes) = trap_codes(message) else {
+        return Outcome::fail("unknown trap message", format!("`{message}`"));
+    };
+    match exec {
+        Exec::NotRun(o) => o,
+        Exec::Values(v) => Outcome::fail(
+            "expected trap, returned",
+            format!("expected `{message}`, returned {v:?}"),
+        ),
+        Exec::Error(e) => match e.trap_code() {
+            Some(code) if codes.contains(&code) => Outcome::Pass,
+            Some(code) => Outcome::fail(
+                "wrong trap",
+                format!("expected `{message}`, got {code:?}: {e}"),
+            ),
+            None => Outcome::fail(
+                format!("expected trap, got {}", error_kind(&e)),
+                format!("expected `{message}`, got: {e}"),
+            ),
+        },
+    }
+}
