@@ -139,3 +139,64 @@ fn features_matrix_json_for_one_backend() {
     assert!(cell("simd")["spec_ran"].as_u64().unwrap() > 50);
     assert_eq!(rows.len(), 30);
 }
+
+/// Scripts written the way the engines' own suites are: `;;!` feature
+/// headers, named modules imported by name, engine trap wording.
+#[test]
+fn engine_style_scripts() {
+    let dir = "tests/fixtures/engine-suite";
+    for engine in [
+        #[cfg(feature = "wasmtime")]
+        "wasmtime",
+        #[cfg(feature = "wasmi")]
+        "wasmi",
+    ] {
+        let out = run(&["spec", "--engine", engine, dir]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let line = |file: &str| {
+            text.lines()
+                .find(|l| {
+                    ["PASS ", "FAIL ", "SKIP "].iter().any(|v| l.starts_with(v))
+                        && l.contains(&format!("{dir}/{file} ("))
+                })
+                .unwrap_or_else(|| panic!("{engine}: no line for {file} in\n{text}"))
+                .to_string()
+        };
+        // The header enables simd-less validation and engine trap wording.
+        assert_eq!(
+            line("engine_traps.wast"),
+            format!("PASS {dir}/engine_traps.wast (5 passed, 0 failed, 0 skipped)"),
+            "{engine}:\n{text}"
+        );
+        // A proposal outside the matrix skips the file; a bad header fails it.
+        assert!(
+            line("not_in_matrix.wast").starts_with("SKIP"),
+            "{engine}:\n{text}"
+        );
+        assert!(
+            line("bad_header.wast").starts_with("FAIL"),
+            "{engine}:\n{text}"
+        );
+        assert!(
+            text.contains("unknown option `no_such_option`"),
+            "{engine}:\n{text}"
+        );
+        // gc is enabled by the header: runs on wasmtime, skipped (not failed)
+        // where the backend has no gc.
+        let gc = line("header_gc.wast");
+        if engine == "wasmtime" {
+            assert_eq!(
+                gc,
+                format!("PASS {dir}/header_gc.wast (4 passed, 0 failed, 0 skipped)"),
+                "{text}"
+            );
+        } else {
+            assert!(gc.starts_with("SKIP"), "{engine}: {gc}");
+        }
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{engine}: the bad header fails the run"
+        );
+    }
+}

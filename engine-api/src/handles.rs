@@ -14,6 +14,7 @@ use std::any::Any;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 macro_rules! handle {
     ($(#[$doc:meta])* $name:ident, $assoc:ident) => {
@@ -485,21 +486,40 @@ impl<E: Engine> SharedMemory<E> {
             _ => Err(out_of_bounds(offset, len, size)),
         }
     }
-    /// Copies bytes out of the memory. Other threads may be writing: the
-    /// copy is a snapshot without ordering guarantees beyond what the
-    /// program's own atomics give.
+    /// Copies bytes out of the memory.
+    ///
+    /// Other threads (wasm or host) may be writing at the same time, so the
+    /// memory is read only with atomic (relaxed) loads, never as a plain
+    /// Rust slice: the copy is a snapshot without ordering guarantees beyond
+    /// what the program's own atomics give, and a value written concurrently
+    /// may be seen partly old, partly new (as a wasm reader could see it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Access`] when `offset..offset + buf.len()` is outside the
+    /// memory.
     pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
         let src = self.range(offset, buf.len())?;
-        // SAFETY: the range is inside the memory (checked above) and the
-        // memory lives as long as `self`; bytes are plain data.
-        unsafe { std::ptr::copy(src, buf.as_mut_ptr(), buf.len()) };
+        for (i, out) in buf.iter_mut().enumerate() {
+            // SAFETY: `src + i` is inside the memory (checked above), which
+            // lives as long as `self`; every host access to shared memory
+            // goes through atomics, so this is no data race in Rust's model.
+            *out = unsafe { AtomicU8::from_ptr(src.add(i)) }.load(Ordering::Relaxed);
+        }
         Ok(())
     }
-    /// Copies bytes into the memory (same caveats as [`SharedMemory::read`]).
+    /// Copies bytes into the memory with atomic (relaxed) stores (same
+    /// caveats as [`SharedMemory::read`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Access`] when the range is outside the memory.
     pub fn write(&self, offset: usize, bytes: &[u8]) -> Result<()> {
         let dst = self.range(offset, bytes.len())?;
-        // SAFETY: as in `read`.
-        unsafe { std::ptr::copy(bytes.as_ptr(), dst, bytes.len()) };
+        for (i, b) in bytes.iter().enumerate() {
+            // SAFETY: as in `read`.
+            unsafe { AtomicU8::from_ptr(dst.add(i)) }.store(*b, Ordering::Relaxed);
+        }
         Ok(())
     }
     /// The `u32` at `offset` as an atomic, for lock-free exchange with wasm

@@ -41,7 +41,7 @@ impl<E: Engine, T: 'static> Store<E, T> {
     pub fn into_data(self) -> T {
         self.inner.into_data()
     }
-    /// Fuel left. [`Error::Unsupported`] unless fuel is enabled in the config.
+    /// Fuel left. [`Error::Unsupported`](crate::Error::Unsupported) unless fuel is enabled in the config.
     ///
     /// One unit of fuel is one WebAssembly instruction on wasmtime (a few cheap
     /// ones such as `nop` and `drop` are free) and roughly one basic

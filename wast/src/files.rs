@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use wasm_run_api::{Config, Engine, Feature, Result};
 
-use crate::{FileReport, FileStatus, config_for, proposal_not_in_matrix, run_wast};
+use crate::{FileReport, FileStatus, Header, config_for, proposal_not_in_matrix, run_wast};
 
 /// Expands `paths` into `.wast` files: a file is taken as given, a directory
 /// is walked recursively for files ending in `.wast`. The result is sorted
@@ -105,10 +105,21 @@ pub fn run_file<E: Engine>(
     if let Some(p) = suite_style_path(path).and_then(|p| proposal_not_in_matrix(&p)) {
         return whole(FileStatus::NotInMatrix(p));
     }
-    match std::fs::read_to_string(path) {
-        Ok(source) => run_wast(make, &config_for_file(path, extra), &name, &source),
-        Err(e) => whole(FileStatus::SetupError(format!("cannot read the file: {e}"))),
-    }
+    let source = match std::fs::read_to_string(path) {
+        Ok(source) => source,
+        Err(e) => return whole(FileStatus::SetupError(format!("cannot read the file: {e}"))),
+    };
+    // A `;;!` header (the engines' own suites) says what the file needs;
+    // otherwise its path does.
+    let config = match Header::parse(&source) {
+        Some(Ok(header)) => match header.not_in_matrix {
+            Some(p) => return whole(FileStatus::NotInMatrix(p)),
+            None => header.config(extra),
+        },
+        Some(Err(e)) => return whole(FileStatus::SetupError(format!("bad `;;!` header: {e}"))),
+        None => config_for_file(path, extra),
+    };
+    run_wast(make, &config, &name, &source)
 }
 
 /// The lines `wasm-run spec` prints for one file: `PASS|FAIL|SKIP path (N

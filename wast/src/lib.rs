@@ -11,7 +11,8 @@
 //!   passed, failed and skipped directives, and each failure with its line and
 //!   reason.
 //! * [`files`] finds `.wast` files on disk and runs each with the feature
-//!   profile its path (or its own header) asks for.
+//!   profile its own `;;! key = value` header ([`Header`], the engines' test
+//!   suites' convention) or, without one, its path asks for.
 //! * [`config_for`] is the feature profile of a file of the official suite.
 //!
 //! ```
@@ -46,7 +47,11 @@
 //!   (`Error::Unsupported`) is **skipped**, and so is every directive that
 //!   uses it; when the engine cannot even be built with the file's features
 //!   the whole file is skipped ([`FileStatus::Unsupported`]);
-//! * a panic while running a directive is caught and counted as a failure.
+//! * a panic while running a directive is caught and counted as a failure;
+//! * as in the engines' own runners, a module with a `$name` is importable
+//!   under that name by later modules, and trap messages may use an engine's
+//!   wording (see [`trap_codes_for`]; an unknown wording passes when the
+//!   engine's error message contains it).
 
 #![warn(missing_docs)]
 
@@ -59,7 +64,9 @@ mod spectest;
 mod traps;
 mod values;
 
-pub use profile::{config_for, disabled_features, proposal_not_in_matrix, required_features};
+pub use profile::{
+    Header, config_for, disabled_features, proposal_not_in_matrix, required_features,
+};
 pub use report::{Failure, FileReport, FileStatus, Skip, SpecOutcome, one_line};
 pub use run::{TrapCodesFn, run_wast, run_wast_with_trap_codes};
 pub use spectest::define_spectest;

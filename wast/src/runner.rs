@@ -255,8 +255,32 @@ impl<E: Engine> Runner<E> {
         }
     }
 
+    /// Makes `slot` the current instance and, when the module has a `$name`,
+    /// the instance of that name. A named instance is also importable under
+    /// its name (without `$`) by later modules, as the engines' own runners
+    /// allow (wasmtime's `misc_testsuite` relies on it); a `register` of the
+    /// same name later replaces it.
     fn bind(&mut self, name: Option<String>, slot: Slot<Instance<E>>) {
         if let Some(name) = name {
+            match &slot {
+                Slot::Ready(instance) => {
+                    // Shadowing is allowed, so this cannot fail on a name
+                    // clash; an engine refusal only loses the convenience.
+                    if self
+                        .linker
+                        .instance(&mut self.store, &name, instance)
+                        .is_ok()
+                    {
+                        self.unavailable.remove(&name);
+                    }
+                }
+                Slot::Unsupported(r) => {
+                    self.unavailable
+                        .entry(name.clone())
+                        .or_insert_with(|| r.clone());
+                }
+                Slot::Broken(_) => {}
+            }
             self.named.insert(name, slot.clone());
         }
         self.current = Some(slot);
