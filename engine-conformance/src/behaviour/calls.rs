@@ -1,0 +1,335 @@
+//! Calls: dynamic and typed calls and their type errors, `Func::ty`, and
+//! handles used with a store they do not belong to.
+
+use wasm_run_api::{
+    Caller, Config, Engine, Error, Extern, ExternType, Func, Instance, Linker, Result, Store,
+    TrapCode, Val, ValType,
+};
+
+use super::helpers::*;
+
+pub(super) const CALLS_WAT: &str = r#"
+(module
+  (func (export "add") (param i32 i64) (result i64) local.get 0 i64.extend_i32_s local.get 1 i64.add)
+  (func (export "pair") (param f32 f64) (result f64 f32) local.get 1 local.get 0)
+  (func (export "none"))
+  (func (export "conv") (param i32 i64) (result f32)
+    local.get 0 f32.convert_i32_s local.get 1 f32.convert_i64_s f32.add)
+  (func (export "id32") (param i32) (result i32) local.get 0)
+  (func (export "trap") (result i32) unreachable)
+  (memory (export "memory") 1))
+"#;
+
+/// `Func::call` with `&[Val]` params and `&mut [Val]` results, including
+/// several results and none; wrong arity, wrong parameter types and too few
+/// result slots are `Error::Type` (from `call` and from `call_checked`), not
+/// a panic; results can be reused across calls.
+pub fn call_dynamic<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let (mut store, instance) = instantiate_wat(&engine, CALLS_WAT);
+    let add = export_func(&mut store, &instance, "add");
+    let pair = export_func(&mut store, &instance, "pair");
+    let none = export_func(&mut store, &instance, "none");
+
+    let mut out = [Val::I64(0)];
+    ok(
+        add.call(&mut store, &[Val::I32(-2), Val::I64(10)], &mut out),
+        "add(-2, 10)",
+    );
+    assert_eq!(out, [Val::I64(8)]);
+    for i in 0..100_i64 {
+        ok(
+            add.call(&mut store, &[Val::I32(i as i32), Val::I64(i)], &mut out),
+            "add in a loop",
+        );
+        assert_eq!(out, [Val::I64(2 * i)]);
+    }
+    let mut two = [Val::I32(0), Val::I32(0)];
+    ok(
+        pair.call(&mut store, &[Val::f32(1.5), Val::f64(2.5)], &mut two),
+        "pair(1.5, 2.5)",
+    );
+    assert_eq!(
+        two,
+        [Val::f64(2.5), Val::f32(1.5)],
+        "several results, in order and with their types"
+    );
+    ok(none.call(&mut store, &[], &mut []), "none()");
+
+    // Bad calls are errors, through both entry points.
+    for checked in [false, true] {
+        let call =
+            |store: &mut Store<E, ()>, f: &Func<E>, params: &[Val<E>], results: &mut [Val<E>]| {
+                if checked {
+                    f.call_checked(store, params, results)
+                } else {
+                    f.call(store, params, results)
+                }
+            };
+        let how = if checked { "call_checked" } else { "call" };
+        let mut out = [Val::I64(0)];
+        assert_err!(
+            call(&mut store, &add, &[Val::I32(1)], &mut out),
+            Error::Type(_),
+            "{how}: too few arguments"
+        );
+        assert_err!(
+            call(
+                &mut store,
+                &add,
+                &[Val::I32(1), Val::I64(2), Val::I64(3)],
+                &mut out
+            ),
+            Error::Type(_),
+            "{how}: too many arguments"
+        );
+        assert_err!(
+            call(&mut store, &add, &[Val::I64(1), Val::I64(2)], &mut out),
+            Error::Type(_),
+            "{how}: argument of the wrong type"
+        );
+        assert_err!(
+            call(
+                &mut store,
+                &add,
+                &[Val::I32(1), Val::FuncRef(None)],
+                &mut out
+            ),
+            Error::Type(_),
+            "{how}: reference where a number is expected"
+        );
+        assert_err!(
+            call(&mut store, &add, &[Val::I32(1), Val::I64(2)], &mut []),
+            Error::Type(_),
+            "{how}: no room for the result"
+        );
+    }
+    // Still fine afterwards.
+    ok(
+        add.call(&mut store, &[Val::I32(1), Val::I64(2)], &mut out),
+        "add(1, 2)",
+    );
+    assert_eq!(out, [Val::I64(3)]);
+}
+
+/// Typed calls: `get_typed_func::<(i32, i64), f32>`, several results, unit,
+/// `u32` for `i32`; a wrong signature (params, results or arity) or a
+/// non-function export is `Error::Type`; a trap comes back as a trap.
+pub fn call_typed<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let (mut store, instance) = instantiate_wat(&engine, CALLS_WAT);
+
+    let conv = instance.typed_func::<(i32, i64), f32>(&mut store, "conv");
+    assert_eq!(ok(conv.call(&mut store, (2, 3)), "conv(2, 3)"), 5.0);
+    assert_eq!(
+        ok(conv.call(&mut store, (-7, 1 << 24)), "conv"),
+        16_777_209.0
+    );
+    let conv_func = conv.func();
+    assert_eq!(
+        conv_func.ty(&store),
+        fty([ValType::I32, ValType::I64], [ValType::F32])
+    );
+
+    let pair = instance.typed_func::<(f32, f64), (f64, f32)>(&mut store, "pair");
+    assert_eq!(
+        ok(pair.call(&mut store, (0.5, -1.25)), "pair"),
+        (-1.25, 0.5)
+    );
+    let none = instance.typed_func::<(), ()>(&mut store, "none");
+    ok(none.call(&mut store, ()), "none()");
+    let id_u32 = ok(
+        instance.get_typed_func::<u32, u32>(&mut store, "id32"),
+        "id32 as u32",
+    );
+    assert_eq!(
+        ok(id_u32.call(&mut store, u32::MAX), "id32(u32::MAX)"),
+        u32::MAX
+    );
+    let id_tuple = ok(
+        instance.get_typed_func::<(i32,), (i32,)>(&mut store, "id32"),
+        "id32 as 1-tuples",
+    );
+    assert_eq!(ok(id_tuple.call(&mut store, (-4,)), "id32((-4,))"), (-4,));
+
+    // Same function through Func::typed.
+    let add = export_func(&mut store, &instance, "add");
+    let add = ok(add.typed::<(i32, i64), i64>(&store), "Func::typed");
+    assert_eq!(
+        ok(add.call(&mut store, (-1, i64::MAX)), "add"),
+        i64::MAX - 1
+    );
+
+    macro_rules! wrong {
+        ($p:ty, $r:ty, $name:literal) => {
+            assert_err!(
+                instance.get_typed_func::<$p, $r>(&mut store, $name),
+                Error::Type(_),
+                "`{}` typed as {} -> {}",
+                $name,
+                stringify!($p),
+                stringify!($r)
+            );
+        };
+    }
+    wrong!((i64, i64), f32, "conv");
+    wrong!((i32, i64), f64, "conv");
+    wrong!((i32,), f32, "conv");
+    wrong!((i32, i64, i32), f32, "conv");
+    wrong!((i32, i64), (), "conv");
+    wrong!((i32, i64), (f32, f32), "conv");
+    wrong!((), i32, "none");
+    wrong!((), (), "memory");
+    wrong!((), (), "no_such_export");
+    assert_err!(
+        export_func(&mut store, &instance, "conv").typed::<(), ()>(&store),
+        Error::Type(_),
+        "Func::typed"
+    );
+
+    let trap = instance.typed_func::<(), i32>(&mut store, "trap");
+    expect_trap(
+        trap.call(&mut store, ()),
+        TrapCode::Unreachable,
+        "typed call of a trapping function",
+    );
+}
+
+pub(super) const FUNC_TYPES_WAT: &str = r#"
+(module
+  (func (export "a") (param i32 i64 f32 f64) (result i32) i32.const 0)
+  (func (export "b") (param funcref externref) (result externref) local.get 1)
+  (func (export "c"))
+  (func (export "d") (result i64 f64 i32) i64.const 0 f64.const 0 i32.const 0))
+"#;
+
+/// `Func::ty` reports exact parameter and result types for wasm functions,
+/// typed and untyped host functions and linker definitions.
+pub fn func_types<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    use ValType::*;
+    let engine = default_engine(&make);
+    let (mut store, instance) = instantiate_wat(&engine, FUNC_TYPES_WAT);
+    for (name, ty) in [
+        ("a", fty([I32, I64, F32, F64], [I32])),
+        (
+            "b",
+            fty([ValType::FUNCREF, ValType::EXTERNREF], [ValType::EXTERNREF]),
+        ),
+        ("c", fty([], [])),
+        ("d", fty([], [I64, F64, I32])),
+    ] {
+        let f = export_func(&mut store, &instance, name);
+        assert_eq!(f.ty(&store), ty, "type of wasm function {name}");
+    }
+
+    let wrapped = ok(
+        Func::wrap(
+            &mut store,
+            |_: Caller<'_, E, ()>, a: i32, b: f64| -> Result<i64> { Ok(i64::from(a) + b as i64) },
+        ),
+        "Func::wrap",
+    );
+    assert_eq!(wrapped.ty(&store), fty([I32, F64], [I64]));
+    let multi = ok(
+        Func::wrap(
+            &mut store,
+            |_: Caller<'_, E, ()>| -> Result<(f32, f64, u32, u64)> { Ok((0.0, 0.0, 0, 0)) },
+        ),
+        "Func::wrap",
+    );
+    assert_eq!(multi.ty(&store), fty([], [F32, F64, I32, I64]));
+    let unit = ok(
+        Func::wrap(&mut store, |_: Caller<'_, E, ()>| -> Result<()> { Ok(()) }),
+        "Func::wrap",
+    );
+    assert_eq!(unit.ty(&store), fty([], []));
+    let untyped_ty = fty([ValType::EXTERNREF, I64], [ValType::FUNCREF]);
+    let untyped = ok(
+        Func::new(
+            &mut store,
+            untyped_ty.clone(),
+            |_: Caller<'_, E, ()>, _: &[Val<E>], _: &mut [Val<E>]| -> Result<()> { Ok(()) },
+        ),
+        "Func::new",
+    );
+    assert_eq!(untyped.ty(&store), untyped_ty);
+
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(
+        linker.func_wrap(
+            "m",
+            "f",
+            |_: Caller<'_, E, ()>, _: u64, _: f32| -> Result<i32> { Ok(0) },
+        ),
+        "m.f",
+    );
+    let f = linker
+        .get(&mut store, "m", "f")
+        .and_then(Extern::into_func)
+        .expect("m.f");
+    assert_eq!(f.ty(&store), fty([I64, F32], [I32]));
+    assert_eq!(
+        Extern::Func(f).ty(&store),
+        ExternType::Func(fty([I64, F32], [I32]))
+    );
+}
+
+pub(super) const WRONG_STORE_WAT: &str = r#"
+(module
+  (memory (export "memory") 1 2)
+  (func (export "f") (result i32) i32.const 1))
+"#;
+
+/// Using a handle with a store it does not belong to, or a module with a
+/// store of another engine, is `Error::WrongStore` — not a panic — wherever
+/// the API returns a `Result` and goes straight to the backend (`Func::call`,
+/// `TypedFunc::call`, `Memory::grow`, `Linker::define` + instantiation,
+/// `Instance::new`); the rightful store is unaffected.
+pub fn handles_wrong_store<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    #[track_caller]
+    fn check(what: &str, run: impl FnOnce() -> Result<()>) {
+        match catch_unwind(AssertUnwindSafe(run)) {
+            Ok(Err(Error::WrongStore)) => {}
+            Ok(Err(e)) => panic!("{what}: expected Error::WrongStore, got {e} ({e:?})"),
+            Ok(Ok(())) => panic!("{what}: succeeded with a foreign store"),
+            Err(_) => panic!("{what}: panicked instead of returning Error::WrongStore"),
+        }
+    }
+    let engine = default_engine(&make);
+    let module = compile(&engine, WRONG_STORE_WAT);
+    let importer = compile(
+        &engine,
+        r#"(module (import "env" "f" (func (result i32))))"#,
+    );
+    let mut a = Store::new(&engine, ());
+    let mut b = Store::new(&engine, ());
+    let instance = instantiate(&mut a, &module);
+    let f = export_func(&mut a, &instance, "f");
+    let typed = ok(f.typed::<(), i32>(&a), "typed f");
+    let memory = instance.get_memory(&mut a, "memory").expect("memory");
+
+    check("Func::call with a foreign store", || {
+        f.call(&mut b, &[], &mut [Val::I32(0)])
+    });
+    check("TypedFunc::call with a foreign store", || {
+        typed.call(&mut b, ()).map(|_| ())
+    });
+    check("Memory::grow with a foreign store", || {
+        memory.grow(&mut b, 1).map(|_| ())
+    });
+    check("defining a foreign item and instantiating with it", || {
+        let mut linker = Linker::<E, ()>::new(&engine);
+        linker.define(&b, "env", "f", f)?;
+        linker.instantiate(&mut b, &importer).map(|_| ())
+    });
+    let other_engine = default_engine(&make);
+    let mut c = Store::new(&other_engine, ());
+    check("instantiating a module of another engine", || {
+        Instance::new(&mut c, &module, &[]).map(|_| ())
+    });
+
+    // The rightful store is unaffected.
+    assert_eq!(ok(typed.call(&mut a, ()), "f() in its own store"), 1);
+    assert_eq!(memory.size(&a), 1);
+}

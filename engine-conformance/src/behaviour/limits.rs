@@ -1,0 +1,190 @@
+//! Resource limits from `Config`: memory size, table elements, instances
+//! per store and wasm stack size.
+
+use wasm_run_api::{
+    Config, Engine, Error, Feature, Instance, Linker, Memory, MemoryType, Result, Store, TrapCode,
+    Val,
+};
+
+use super::helpers::*;
+use super::traps::RECURSION_WAT;
+
+/// Builds an engine with resource limits, or checks that a backend without
+/// `Feature::Limits` refuses them with `Unsupported` (returning `None`).
+fn limited_engine<E: Engine>(make: &impl Fn(&Config) -> Result<E>, config: &Config) -> Option<E> {
+    let base = default_engine(make);
+    if base.support(Feature::Limits).is_supported() {
+        Some(engine_with(make, config))
+    } else {
+        let e = err(make(config), "resource limits on a backend without Limits");
+        expect_unsupported(&e, Feature::Limits, base.name(), "resource limits");
+        None
+    }
+}
+
+pub(super) const LIMIT_MEMORY_WAT: &str = r#"
+(module
+  (memory (export "memory") 1 10)
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+  (func (export "size") (result i32) memory.size))
+"#;
+
+/// `Config::max_memory_bytes(2 pages)`: `memory.grow` returns the old size up
+/// to the limit and -1 beyond (the memory's own maximum being larger); the
+/// host's `Memory::grow` is refused with `Error::Access`; the limit is per
+/// memory; a module whose memory starts above the limit fails to instantiate
+/// with `Error::ResourceLimit`.
+pub fn limit_memory<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let mut config = Config::new();
+    config.max_memory_bytes(2 * 65536);
+    let Some(engine) = limited_engine(&make, &config) else {
+        return;
+    };
+    assert_eq!(
+        engine.config().resource_limits().max_memory_bytes,
+        Some(2 * 65536)
+    );
+    let module = compile(&engine, LIMIT_MEMORY_WAT);
+    let mut store = Store::new(&engine, ());
+    let instance = instantiate(&mut store, &module);
+    let grow = instance.typed_func::<i32, i32>(&mut store, "grow");
+    let size = instance.typed_func::<(), i32>(&mut store, "size");
+    assert_eq!(
+        ok(grow.call(&mut store, 1), "grow(1)"),
+        1,
+        "growing to the limit"
+    );
+    assert_eq!(
+        ok(grow.call(&mut store, 1), "grow(1) past the limit"),
+        -1,
+        "growing past the limit"
+    );
+    assert_eq!(ok(size.call(&mut store, ()), "size"), 2);
+    let memory = instance.get_memory(&mut store, "memory").expect("memory");
+    assert_err!(
+        memory.grow(&mut store, 1),
+        Error::Access(_),
+        "host grow past the limit"
+    );
+    assert_eq!(memory.size(&store), 2);
+    assert_eq!(ok(grow.call(&mut store, 0), "grow(0)"), 2);
+
+    // Per memory: a second instance (in the same store) grows on its own.
+    let second = instantiate(&mut store, &module);
+    let grow2 = second.typed_func::<i32, i32>(&mut store, "grow");
+    assert_eq!(
+        ok(grow2.call(&mut store, 1), "second memory grow(1)"),
+        1,
+        "the limit is per memory"
+    );
+
+    let big = compile(&engine, "(module (memory 3))");
+    expect_resource_limit(
+        Instance::new(&mut store, &big, &[]),
+        "a memory starting above the limit",
+    );
+    assert!(
+        Memory::new(&mut store, MemoryType::new(3, None)).is_err(),
+        "Memory::new above the limit"
+    );
+}
+
+pub(super) const LIMIT_TABLE_WAT: &str = r#"
+(module
+  (table (export "table") 2 funcref)
+  (func (export "grow") (param i32) (result i32) ref.null func local.get 0 table.grow 0)
+  (func (export "size") (result i32) table.size 0))
+"#;
+
+/// `Config::max_table_elements(3)`: `table.grow` returns the old size up to
+/// the limit and -1 beyond; the host's `Table::grow` is refused; a module
+/// whose table starts above the limit fails with `Error::ResourceLimit`.
+pub fn limit_table<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let mut config = Config::new();
+    config.max_table_elements(3);
+    let Some(engine) = limited_engine(&make, &config) else {
+        return;
+    };
+    let (mut store, instance) = instantiate_wat(&engine, LIMIT_TABLE_WAT);
+    let grow = instance.typed_func::<i32, i32>(&mut store, "grow");
+    let size = instance.typed_func::<(), i32>(&mut store, "size");
+    assert_eq!(
+        ok(grow.call(&mut store, 1), "table.grow(1)"),
+        2,
+        "growing to the limit"
+    );
+    assert_eq!(
+        ok(grow.call(&mut store, 1), "table.grow(1) past the limit"),
+        -1,
+        "growing past the limit"
+    );
+    assert_eq!(ok(size.call(&mut store, ()), "size"), 3);
+    let table = instance.get_table(&mut store, "table").expect("table");
+    assert!(
+        table.grow(&mut store, 1, Val::FuncRef(None)).is_err(),
+        "host table grow past the limit"
+    );
+    assert_eq!(table.size(&store), 3);
+
+    let big = compile(&engine, "(module (table 4 funcref))");
+    expect_resource_limit(
+        Instance::new(&mut store, &big, &[]),
+        "a table starting above the limit",
+    );
+}
+
+/// `Config::max_instances(2)`: the third instantiation in one store fails
+/// with `Error::ResourceLimit`; another store starts from zero.
+pub fn limit_instances<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let mut config = Config::new();
+    config.max_instances(2);
+    let Some(engine) = limited_engine(&make, &config) else {
+        return;
+    };
+    let module = compile(
+        &engine,
+        r#"(module (func (export "f") (result i32) i32.const 1))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let first = instantiate(&mut store, &module);
+    instantiate(&mut store, &module);
+    expect_resource_limit(
+        Instance::new(&mut store, &module, &[]),
+        "a third instance with max_instances(2)",
+    );
+    let linker = Linker::<E, ()>::new(&engine);
+    expect_resource_limit(
+        linker.instantiate(&mut store, &module),
+        "a third instance through the linker",
+    );
+    let f = first.typed_func::<(), i32>(&mut store, "f");
+    assert_eq!(ok(f.call(&mut store, ()), "f() after the refusal"), 1);
+
+    let mut other = Store::new(&engine, ());
+    instantiate(&mut other, &module);
+    instantiate(&mut other, &module);
+}
+
+/// `Config::max_wasm_stack(64 KiB)`: a 100 000-deep (finite) recursion traps
+/// with `StackOverflow`, a shallow one still works, and the store stays
+/// usable.
+pub fn limit_wasm_stack<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let mut config = Config::new();
+    config.max_wasm_stack(64 * 1024);
+    let engine = engine_with(&make, &config);
+    assert_eq!(engine.config().max_wasm_stack_bytes(), Some(64 * 1024));
+    on_big_stack(|| {
+        let (mut store, instance) = instantiate_wat(&engine, RECURSION_WAT);
+        let depth = instance.typed_func::<i32, i32>(&mut store, "depth");
+        assert_eq!(ok(depth.call(&mut store, 10), "depth(10)"), 10);
+        expect_trap(
+            depth.call(&mut store, 100_000),
+            TrapCode::StackOverflow,
+            "100000-deep recursion in 64 KiB",
+        );
+        assert_eq!(
+            ok(depth.call(&mut store, 10), "depth(10) after the overflow"),
+            10
+        );
+    });
+}

@@ -1,0 +1,246 @@
+//! Embedder behaviour suite: what every backend must do, written once.
+//!
+//! Each public function is one self-contained scenario, generic over
+//! [`Engine`]. It takes `make`, a way to build the engine under test from a
+//! [`Config`], and panics (through `assert!`) when the backend does not behave
+//! as the API promises. Expected values are derived from the WebAssembly text
+//! written next to each test, never from what a backend happens to return.
+//!
+//! Where a backend may legitimately lack a feature, the test asks
+//! [`Engine::features`] / [`Engine::support`] and then requires the typed
+//! [`Error::Unsupported`](wasm_run_api::Error::Unsupported) (or a compile
+//! error for a module that needs the feature) — a test never silently skips.
+//!
+//! Backends run the whole suite with [`behaviour_tests!`](crate::behaviour_tests):
+//!
+//! ```ignore
+//! wasm_run_conformance::behaviour_tests!(wasmtime, |c| wasm_run::wasmtime::Wasmtime::new(c));
+//! ```
+//!
+//! which expands to a module with one `#[test]` per behaviour, or call
+//! [`run_all`] / single functions by hand.
+//!
+//! One file per topic: engine and features; modules; host functions; linking
+//! and instances; calls; values; host errors; memories, tables and globals;
+//! traps; fuel; resource limits; module variants.
+
+// Every host closure returns `wasm_run_api::Result`, whose error type is
+// currently at least 128 bytes; that is the API's choice, not this suite's.
+
+use wasm_run_api::{Config, Engine, Result};
+
+// `pub(crate)`: the matrix probes build their result slots with
+// `helpers::result_slots` too.
+pub(crate) mod helpers;
+
+mod calls;
+mod engine;
+mod errors;
+mod fuel;
+mod globals;
+mod host_funcs;
+mod limits;
+mod linking;
+mod memory;
+mod modules;
+mod tables;
+mod traps;
+mod values;
+mod variants;
+
+#[cfg(test)]
+mod self_check;
+
+pub use calls::{call_dynamic, call_typed, func_types, handles_wrong_store};
+pub use engine::{engine_feature_config, engine_feature_probes, engine_identity};
+pub use errors::{host_error, host_panic};
+pub use fuel::{fuel, fuel_disabled};
+pub use globals::global_ops;
+pub use host_funcs::{
+    caller_memory_and_exports, host_defined_items, host_func_typed, host_func_untyped, host_state,
+};
+pub use limits::{limit_instances, limit_memory, limit_table, limit_wasm_stack};
+pub use linking::{
+    instance_exports_listing, instance_new_ordered_imports, link_duplicate_definitions,
+    link_error_incompatible, link_error_missing, link_instance_exports, start_function,
+};
+pub use memory::memory_ops;
+pub use modules::{
+    module_from_file, module_import_export_types, module_memory64_and_shared_types,
+    module_text_and_binary, module_validation_errors,
+};
+pub use tables::table_ops;
+pub use traps::{trap_stack_overflow, traps};
+pub use values::{
+    values_externref, values_funcref, values_i64_range, values_nan_payloads, values_v128,
+};
+pub use variants::module_variants;
+
+// ---------------------------------------------------------------------------
+// The list of behaviours and the macros generated from it
+// ---------------------------------------------------------------------------
+
+/// Calls the macro named in brackets with `$args` and the list of every
+/// behaviour function, so the test macro and [`run_all`] cannot drift apart.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wasm_run_behaviours {
+    ([$($callback:tt)*] $args:tt) => {
+        $($callback)*! { $args [
+            engine_identity
+            engine_feature_config
+            engine_feature_probes
+            module_text_and_binary
+            module_validation_errors
+            module_import_export_types
+            module_memory64_and_shared_types
+            module_from_file
+            host_func_typed
+            host_func_untyped
+            host_state
+            caller_memory_and_exports
+            host_defined_items
+            link_instance_exports
+            link_error_missing
+            link_error_incompatible
+            link_duplicate_definitions
+            start_function
+            instance_new_ordered_imports
+            instance_exports_listing
+            call_dynamic
+            call_typed
+            values_i64_range
+            values_nan_payloads
+            values_v128
+            values_funcref
+            values_externref
+            func_types
+            handles_wrong_store
+            host_error
+            host_panic
+            memory_ops
+            table_ops
+            global_ops
+            traps
+            trap_stack_overflow
+            fuel
+            fuel_disabled
+            limit_memory
+            limit_table
+            limit_instances
+            limit_wasm_stack
+            module_variants
+        ] }
+    };
+}
+
+/// Expands to `mod $modname { ... }` with one `#[test]` per behaviour
+/// function of [`behaviour`](crate::behaviour), each calling it with `$make`.
+///
+/// `$make` is any expression usable as `impl Fn(&Config) -> Result<E>` (a
+/// closure or a function such as `Wasmtime::new`); it is evaluated afresh in
+/// every test. Attributes before the module name (e.g.
+/// `#[cfg(feature = "wasmi")]`) are put on the generated module, which
+/// `use`s everything from the surrounding module.
+///
+/// An optional `expected_failures = [name, ...]` is the backend's
+/// expected-failure baseline: those behaviours must fail (panic), and a listed
+/// behaviour that passes fails its test so the baseline is kept honest (see
+/// [`run_with_baseline`](crate::behaviour::run_with_baseline)). The module
+/// also gets a test checking that every listed name is a behaviour.
+///
+/// ```ignore
+/// use wasm_run::{Engine, Wasmi, Wasmtime};
+/// wasm_run_conformance::behaviour_tests!(wasmtime, Wasmtime::new);
+/// wasm_run_conformance::behaviour_tests!(
+///     #[cfg(feature = "wasmi")]
+///     wasmi,
+///     |c| Wasmi::new(c),
+///     expected_failures = [limit_instances],
+/// );
+/// ```
+#[macro_export]
+macro_rules! behaviour_tests {
+    (
+        $(#[$attr:meta])* $modname:ident, $make:expr
+        $(, expected_failures = [$($fail:ident),* $(,)?])? $(,)?
+    ) => {
+        $crate::__wasm_run_behaviours!(
+            [$crate::__wasm_run_behaviour_tests_mod]
+            { $(#[$attr])* $modname, $make, [$($($fail)*)?] }
+        );
+    };
+}
+
+/// Implementation detail of [`behaviour_tests!`](crate::behaviour_tests).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wasm_run_behaviour_tests_mod {
+    ({ $(#[$attr:meta])* $modname:ident, $make:expr, [$($fail:ident)*] } [ $($name:ident)* ]) => {
+        $(#[$attr])*
+        mod $modname {
+            #[allow(unused_imports)]
+            use super::*;
+
+            const EXPECTED_FAILURES: &[&str] = &[$(stringify!($fail)),*];
+
+            $(
+                #[test]
+                fn $name() {
+                    $crate::behaviour::run_with_baseline(stringify!($name), EXPECTED_FAILURES, || {
+                        $crate::behaviour::$name($make)
+                    });
+                }
+            )*
+
+            #[test]
+            fn expected_failures_are_behaviours() {
+                $crate::behaviour::check_baseline(EXPECTED_FAILURES);
+            }
+        }
+    };
+}
+
+/// Runs the behaviour `name` through `run`, honouring an expected-failure
+/// baseline: if `name` is in `expected_failures` the behaviour must fail (its
+/// panic is caught and the test passes) and passing is itself a failure
+/// ("remove it from the baseline"); otherwise `run` runs as is.
+pub fn run_with_baseline(name: &str, expected_failures: &[&str], run: impl FnOnce()) {
+    if expected_failures.contains(&name) {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+        assert!(
+            outcome.is_err(),
+            "`{name}` is listed as an expected failure but passes now: remove it from the baseline"
+        );
+    } else {
+        run();
+    }
+}
+
+/// Panics unless every entry of an expected-failure baseline names a
+/// behaviour (see [`NAMES`]).
+pub fn check_baseline(expected_failures: &[&str]) {
+    for name in expected_failures {
+        assert!(
+            NAMES.contains(name),
+            "`{name}` in the expected failures is not a behaviour"
+        );
+    }
+}
+
+macro_rules! define_run_all {
+    ({} [ $($name:ident)* ]) => {
+        /// Names of every behaviour function, in the order [`run_all`] runs
+        /// them (and `behaviour_tests!` generates tests for them).
+        pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        /// Runs every behaviour in sequence, stopping at the first failure
+        /// (a panic). Prefer [`behaviour_tests!`](crate::behaviour_tests),
+        /// which reports each behaviour as its own test.
+        pub fn run_all<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+            $( $name(&make); )*
+        }
+    };
+}
+
+crate::__wasm_run_behaviours!([define_run_all] {});

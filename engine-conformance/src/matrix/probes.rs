@@ -1,0 +1,720 @@
+//! The probes: small modules per row compiled, instantiated and called
+//! through the public API, their results checked; caller-supplied probes
+//! ([`Hooks`]), among them WASI preview 1 ([`wasi_p1_probe`]).
+
+use wasm_run_api::{
+    Config, Engine, Error, ExportType, ExternType, Feature, FuncType, GlobalType, HeapType,
+    ImportType, Linker, MemoryType, Module, Mutability, RefType, Result, SharedMemory, Store,
+    TableType, TrapCode, V128, Val, ValType,
+};
+
+use super::Row;
+use crate::behaviour::helpers::result_slots;
+
+/// Why a probe did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeError {
+    /// The backend cannot do it (typed [`Error::Unsupported`], or a compile
+    /// error for a row with no [`Feature`]).
+    Unsupported(String),
+    /// The backend accepted the feature but did something wrong.
+    Failed(String),
+}
+
+/// What a probe found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    /// Every check passed.
+    Passed,
+    /// See [`ProbeError`].
+    Error(ProbeError),
+    /// The row has no probe (none possible, or none supplied).
+    None,
+}
+
+/// A probe supplied by the caller: builds engines with `make` and checks one
+/// capability end to end.
+pub type ProbeFn<E> = fn(&dyn Fn(&Config) -> Result<E>) -> std::result::Result<(), ProbeError>;
+
+/// Probes for rows this crate cannot measure alone.
+pub struct Hooks<E: Engine> {
+    /// WASI preview 1: should run a WASI command on an engine built by `make`
+    /// (e.g. with `wasm-run-wasi`'s `WasiConfig` and captured stdout) and
+    /// check its output and exit status. Without it the
+    /// `wasi_snapshot_preview_1` row is unsupported.
+    pub wasi_p1: Option<ProbeFn<E>>,
+}
+
+impl<E: wasm_run_wasi::WasiEngine> Hooks<E> {
+    /// Hooks with the WASI preview 1 probe ([`wasi_p1_probe`]), for backends
+    /// `wasm-run-wasi` supports.
+    pub fn with_wasi() -> Self {
+        Hooks {
+            wasi_p1: Some(wasi_p1_probe::<E>),
+        }
+    }
+}
+
+/// The WASI preview 1 probe: runs a command through `wasm-run-wasi` with two
+/// arguments and one environment variable; it writes a line to stdout (which
+/// is captured) and exits with `argc * 10 + envc`. Checks the output and the
+/// exit status.
+pub fn wasi_p1_probe<E: wasm_run_wasi::WasiEngine>(
+    make: &dyn Fn(&Config) -> Result<E>,
+) -> std::result::Result<(), ProbeError> {
+    use wasm_run_wasi::{WasiConfig, WasiError, run_command};
+    let map = |e: WasiError| match e {
+        WasiError::Wasm(e @ Error::Unsupported { .. }) => ProbeError::Unsupported(e.to_string()),
+        e => failed(e),
+    };
+    let engine = make(&Config::new()).map_err(|e| match e {
+        Error::Unsupported { .. } => ProbeError::Unsupported(e.to_string()),
+        e => failed(e),
+    })?;
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "wasi_snapshot_preview1" "fd_write"
+               (func $fd_write (param i32 i32 i32 i32) (result i32)))
+             (import "wasi_snapshot_preview1" "args_sizes_get"
+               (func $args_sizes_get (param i32 i32) (result i32)))
+             (import "wasi_snapshot_preview1" "environ_sizes_get"
+               (func $environ_sizes_get (param i32 i32) (result i32)))
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (data (i32.const 64) "hello from wasi\n")
+             (func (export "_start")
+               (i32.store (i32.const 0) (i32.const 64))
+               (i32.store (i32.const 4) (i32.const 16))
+               (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+               (drop (call $args_sizes_get (i32.const 16) (i32.const 20)))
+               (drop (call $environ_sizes_get (i32.const 24) (i32.const 28)))
+               (call $exit (i32.add (i32.mul (i32.load (i32.const 16)) (i32.const 10))
+                                    (i32.load (i32.const 24))))))"#,
+    )
+    .map_err(failed)?;
+    let mut config = WasiConfig::new();
+    config.args(["probe", "x"]).env("KEY", "value");
+    let stdout = config.capture_stdout();
+    let status = run_command(&engine, &module, &config).map_err(map)?;
+    let text = stdout.to_string_lossy();
+    if status.code() != 21 || text != "hello from wasi\n" {
+        return Err(failed(format!(
+            "the command exited with {} and printed {text:?}, expected 21 and \"hello from wasi\\n\"",
+            status.code()
+        )));
+    }
+    Ok(())
+}
+
+impl<E: Engine> Default for Hooks<E> {
+    fn default() -> Self {
+        Hooks { wasi_p1: None }
+    }
+}
+
+impl<E: Engine> Clone for Hooks<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E: Engine> Copy for Hooks<E> {}
+
+type ProbeResult = std::result::Result<(), ProbeError>;
+
+/// Runs the probe of `row` (`None`: the row has none, or its hook is not
+/// supplied).
+pub(super) fn probe<E: Engine>(
+    row: Row,
+    make: &dyn Fn(&Config) -> Result<E>,
+    hooks: &Hooks<E>,
+) -> Option<ProbeResult> {
+    let p = Probe { make, row };
+    Some(match row {
+        Row::MultiValue => p.expect(
+            r#"(module (func (export "f") (result i32 i64)
+                 (block (result i32 i64) (i32.const 1) (i64.const 2))))"#,
+            "f",
+            &[],
+            &[Val::I32(1), Val::I64(2)],
+        ),
+        Row::BulkMemory => p.expect(
+            r#"(module (memory 1) (data $d "hello")
+                 (func (export "f") (result i32)
+                   (memory.init $d (i32.const 10) (i32.const 0) (i32.const 5))
+                   (memory.copy (i32.const 20) (i32.const 10) (i32.const 5))
+                   (memory.fill (i32.const 30) (i32.const 0x41) (i32.const 2))
+                   (data.drop $d)
+                   (i32.add (i32.load8_u (i32.const 24)) (i32.load8_u (i32.const 31)))))"#,
+            "f",
+            &[],
+            &[Val::I32(i32::from(b'o') + 0x41)],
+        ),
+        Row::ReferenceTypes => p.reference_types(),
+        Row::MutableGlobal => p.mutable_global(),
+        Row::SaturatingFloatToInt => p.expect(
+            r#"(module (func (export "f") (result i32 i64)
+                 (i32.trunc_sat_f32_s (f32.const 1e10))
+                 (i64.trunc_sat_f64_u (f64.const -5))))"#,
+            "f",
+            &[],
+            &[Val::I32(i32::MAX), Val::I64(0)],
+        ),
+        Row::SignExtension => p.expect(
+            r#"(module (func (export "f") (result i32 i64)
+                 (i32.extend8_s (i32.const 0x80))
+                 (i64.extend32_s (i64.const 0x80000000))))"#,
+            "f",
+            &[],
+            &[Val::I32(-128), Val::I64(-0x8000_0000)],
+        ),
+        Row::ExtendedConst => p.expect(
+            r#"(module (global $g i32 (i32.add (i32.const 40) (i32.mul (i32.const 1) (i32.const 2))))
+                 (func (export "f") (result i32) (global.get $g)))"#,
+            "f",
+            &[],
+            &[Val::I32(42)],
+        ),
+        Row::Floats => p.expect(
+            r#"(module (func (export "f") (param f32) (result f64 f32 f32)
+                 (f64.sqrt (f64.const 2))
+                 (f32.mul (f32.const 1.5) (f32.const -4))
+                 (local.get 0)))"#,
+            "f",
+            &[Val::F32(0x7fa0_0001)],
+            &[
+                Val::f64(2f64.sqrt()),
+                Val::f32(-6.0),
+                Val::F32(0x7fa0_0001),
+            ],
+        ),
+        Row::Simd => p.expect(
+            r#"(module (func (export "f") (param v128) (result v128 i32)
+                 (i32x4.add (local.get 0) (v128.const i32x4 10 20 30 40))
+                 (i32x4.extract_lane 2 (local.get 0))))"#,
+            "f",
+            &[Val::V128(i32x4([1, 2, 3, 4]))],
+            &[Val::V128(i32x4([11, 22, 33, 44])), Val::I32(3)],
+        ),
+        Row::RelaxedSimd => p.expect(
+            r#"(module (func (export "f") (result i32 i32)
+                 (i32x4.extract_lane 0
+                   (i32x4.relaxed_trunc_f32x4_s (v128.const f32x4 -2.5 0 0 0)))
+                 (i32.trunc_f32_s (f32x4.extract_lane 1
+                   (f32x4.relaxed_madd (v128.const f32x4 0 2 0 0)
+                                       (v128.const f32x4 0 3 0 0)
+                                       (v128.const f32x4 0 1 0 0))))))"#,
+            "f",
+            &[],
+            &[Val::I32(-2), Val::I32(7)],
+        ),
+        Row::Threads => p.expect(
+            r#"(module (memory 1 1 shared)
+                 (func (export "f") (result i32 i32 i32)
+                   (drop (i32.atomic.rmw.add (i32.const 8) (i32.const 5)))
+                   (drop (i32.atomic.rmw.add (i32.const 8) (i32.const 2)))
+                   (i32.atomic.load (i32.const 8))
+                   (memory.atomic.notify (i32.const 8) (i32.const 1))
+                   (i32.atomic.rmw.cmpxchg (i32.const 8) (i32.const 7) (i32.const 9))))"#,
+            "f",
+            &[],
+            &[Val::I32(7), Val::I32(0), Val::I32(7)],
+        ),
+        Row::MultiMemory => p.expect(
+            r#"(module (memory $a 1) (memory $b 1)
+                 (func (export "f") (result i32)
+                   (i32.store $a (i32.const 0) (i32.const 1))
+                   (i32.store $b (i32.const 0) (i32.const 9))
+                   (i32.add (i32.load $a (i32.const 0)) (i32.load $b (i32.const 0)))))"#,
+            "f",
+            &[],
+            &[Val::I32(10)],
+        ),
+        Row::Memory64 => p.expect(
+            r#"(module (memory i64 1)
+                 (func (export "f") (result i64 i64)
+                   (i64.store (i64.const 65528) (i64.const 77))
+                   (i64.load (i64.const 65528))
+                   (memory.size)))"#,
+            "f",
+            &[],
+            &[Val::I64(77), Val::I64(1)],
+        ),
+        Row::ComponentModel => p.component(),
+        Row::TailCall => p.expect(
+            r#"(module (func $f (export "f") (param i32) (result i32)
+                 (if (result i32) (i32.eqz (local.get 0))
+                   (then (i32.const 42))
+                   (else (return_call $f (i32.sub (local.get 0) (i32.const 1)))))))"#,
+            "f",
+            &[Val::I32(1_000_000)],
+            &[Val::I32(42)],
+        ),
+        Row::Exceptions => p.exceptions(),
+        Row::GarbageCollection => p.expect(
+            r#"(module
+                 (type $s (struct (field i32) (field (mut i64))))
+                 (type $a (array (mut i32)))
+                 (func (export "f") (result i32 i64 i32 i32)
+                   (local $r (ref $s))
+                   (local.set $r (struct.new $s (i32.const 42) (i64.const 1)))
+                   (struct.set $s 1 (local.get $r) (i64.const -3))
+                   (struct.get $s 0 (local.get $r))
+                   (struct.get $s 1 (local.get $r))
+                   (array.get $a (array.new $a (i32.const 7) (i32.const 3)) (i32.const 2))
+                   (i31.get_s (ref.i31 (i32.const -5)))))"#,
+            "f",
+            &[],
+            &[Val::I32(42), Val::I64(-3), Val::I32(7), Val::I32(-5)],
+        ),
+        Row::MemoryControl => p.memory_control(),
+        Row::FunctionReferences => p.expect(
+            r#"(module
+                 (type $t (func (result i32)))
+                 (func $g (type $t) (i32.const 42))
+                 (elem declare func $g)
+                 (func (export "f") (result i32 i32)
+                   (call_ref $t (ref.func $g))
+                   (block $null (result i32)
+                     (i32.const 1)
+                     (ref.null $t)
+                     (br_on_null $null)
+                     (drop)
+                     (drop)
+                     (i32.const 0))))"#,
+            "f",
+            &[],
+            &[Val::I32(42), Val::I32(1)],
+        ),
+        Row::CustomPageSizes => p.custom_page_sizes(),
+        Row::WideArithmetic => p.expect(
+            r#"(module (func (export "f") (result i64 i64 i64 i64)
+                 (i64.add128 (i64.const -1) (i64.const 0) (i64.const 1) (i64.const 0))
+                 (i64.mul_wide_u (i64.const -1) (i64.const 2))))"#,
+            "f",
+            &[],
+            &[Val::I64(0), Val::I64(1), Val::I64(-2), Val::I64(1)],
+        ),
+        Row::TypeReflection => p.type_reflection(),
+        Row::WasiP1 => return hooks.wasi_p1.map(|h| h(make)),
+        Row::Fuel => p.fuel(),
+        Row::Limits => p.limits(),
+        Row::SharedMemoryParallel => p.shared_memory_parallel(),
+        Row::WasiNn | Row::WasiCrypto | Row::WasiThreads | Row::ModuleSerialization => {
+            return None;
+        }
+    })
+}
+
+fn i32x4(lanes: [i32; 4]) -> V128 {
+    let mut b = [0u8; 16];
+    for (i, l) in lanes.iter().enumerate() {
+        b[i * 4..i * 4 + 4].copy_from_slice(&l.to_le_bytes());
+    }
+    V128::from_bytes(b)
+}
+
+fn failed(what: impl std::fmt::Display) -> ProbeError {
+    ProbeError::Failed(what.to_string())
+}
+
+struct Probe<'a, E: Engine> {
+    make: &'a dyn Fn(&Config) -> Result<E>,
+    row: Row,
+}
+
+impl<E: Engine> Probe<'_, E> {
+    /// The engine with the row's feature enabled.
+    fn engine_with(&self, config: &mut Config) -> std::result::Result<E, ProbeError> {
+        if let Some(f) = self.row.feature().filter(|f| f.is_proposal()) {
+            config.enable(f);
+        }
+        (self.make)(config).map_err(|e| self.error(e))
+    }
+
+    fn engine(&self) -> std::result::Result<E, ProbeError> {
+        self.engine_with(&mut Config::new())
+    }
+
+    /// Maps an API error: `Unsupported` means the backend cannot do it; for
+    /// rows with no API feature, so does a compile error.
+    fn error(&self, e: Error) -> ProbeError {
+        match e {
+            Error::Unsupported { .. } => ProbeError::Unsupported(e.to_string()),
+            Error::Compile { .. } if self.row.feature().is_none() => {
+                ProbeError::Unsupported(e.to_string())
+            }
+            e => failed(e),
+        }
+    }
+
+    fn module(&self, engine: &E, wat: &str) -> std::result::Result<Module<E>, ProbeError> {
+        Module::new(engine, wat).map_err(|e| self.error(e))
+    }
+
+    fn call(
+        &self,
+        store: &mut Store<E, ()>,
+        instance: &wasm_run_api::Instance<E>,
+        name: &str,
+        args: &[Val<E>],
+    ) -> std::result::Result<Vec<Val<E>>, ProbeError> {
+        let f = instance.get_func(&mut *store, name).map_err(failed)?;
+        let mut results = result_slots(&f.ty(&*store));
+        f.call(&mut *store, args, &mut results)
+            .map_err(|e| failed(format!("calling {name}: {e}")))?;
+        Ok(results)
+    }
+
+    /// Compiles `wat`, instantiates it with no imports, calls `func` with
+    /// `args` and checks the results.
+    fn expect(&self, wat: &str, func: &str, args: &[Val<E>], want: &[Val<E>]) -> ProbeResult {
+        let engine = self.engine()?;
+        let module = self.module(&engine, wat)?;
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .map_err(|e| self.error(e))?;
+        let got = self.call(&mut store, &instance, func, args)?;
+        if got != want {
+            return Err(failed(format!(
+                "{func} returned {got:?}, expected {want:?}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn reference_types(&self) -> ProbeResult {
+        #[derive(Debug, PartialEq)]
+        struct Token(u32);
+        let engine = self.engine()?;
+        let module = self.module(
+            &engine,
+            r#"(module
+                 (table $t 2 externref) (table $f 1 funcref)
+                 (func $g (result i32) (i32.const 7))
+                 (elem declare func $g)
+                 (func (export "f") (param externref) (result externref i32 i32)
+                   (table.set $t (i32.const 1) (local.get 0))
+                   (table.set $f (i32.const 0) (ref.func $g))
+                   (table.get $t (i32.const 1))
+                   (ref.is_null (table.get $t (i32.const 0)))
+                   (call_indirect $f (result i32) (i32.const 0))))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .map_err(|e| self.error(e))?;
+        let token = wasm_run_api::ExternRef::new(&mut store, Token(5)).map_err(failed)?;
+        let got = self.call(&mut store, &instance, "f", &[Val::ExternRef(Some(token))])?;
+        let back = match got.first() {
+            Some(Val::ExternRef(Some(r))) => r
+                .data(&store)
+                .and_then(|d| d.downcast_ref::<Token>())
+                .map(|t| t.0),
+            _ => None,
+        };
+        if back != Some(5) || got.get(1..) != Some(&[Val::I32(1), Val::I32(7)][..]) {
+            return Err(failed(format!(
+                "f returned {got:?} (externref payload {back:?}), expected the externref, 1, 7"
+            )));
+        }
+        Ok(())
+    }
+
+    fn mutable_global(&self) -> ProbeResult {
+        let engine = self.engine()?;
+        let exporter = self.module(
+            &engine,
+            r#"(module (global (export "g") (mut i32) (i32.const 1)))"#,
+        )?;
+        let importer = self.module(
+            &engine,
+            r#"(module (import "m" "g" (global $g (mut i32)))
+                 (func (export "f") (result i32)
+                   (global.set $g (i32.add (global.get $g) (i32.const 4)))
+                   (global.get $g)))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let mut linker = Linker::new(&engine);
+        let m = linker
+            .instantiate(&mut store, &exporter)
+            .map_err(|e| self.error(e))?;
+        linker.instance(&mut store, "m", &m).map_err(failed)?;
+        let i = linker
+            .instantiate(&mut store, &importer)
+            .map_err(|e| self.error(e))?;
+        let got = self.call(&mut store, &i, "f", &[])?;
+        let g = m
+            .get_global(&mut store, "g")
+            .ok_or_else(|| failed("no global export g"))?;
+        let host = g.get(&mut store);
+        if got != [Val::I32(5)] || host != Val::I32(5) {
+            return Err(failed(format!(
+                "f returned {got:?} and the host read {host:?}, expected 5 and 5"
+            )));
+        }
+        Ok(())
+    }
+
+    fn component(&self) -> ProbeResult {
+        let engine = self.engine()?;
+        let bytes = wat::parse_str("(component)").map_err(failed)?;
+        match Module::new(&engine, bytes) {
+            Ok(_) => Ok(()),
+            Err(e @ (Error::Compile { .. } | Error::Unsupported { .. })) => Err(
+                ProbeError::Unsupported(format!("a component does not load: {e}")),
+            ),
+            Err(e) => Err(failed(e)),
+        }
+    }
+
+    fn exceptions(&self) -> ProbeResult {
+        self.expect(
+            r#"(module (tag $e (param i32))
+                 (func (export "f") (result i32)
+                   (block $h (result i32)
+                     (try_table (catch $e $h) (throw $e (i32.const 42)))
+                     (i32.const 0))))"#,
+            "f",
+            &[],
+            &[Val::I32(42)],
+        )?;
+        let engine = self.engine()?;
+        let module = self.module(
+            &engine,
+            r#"(module (tag $e) (func (export "f") (throw $e)))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .map_err(|e| self.error(e))?;
+        let f = instance.get_func(&mut store, "f").map_err(failed)?;
+        match f.call(&mut store, &[], &mut []) {
+            Err(e) if e.trap_code() == Some(TrapCode::UncaughtException) => Ok(()),
+            Err(e) => Err(failed(format!(
+                "an uncaught exception gave `{e}`, not the UncaughtException trap"
+            ))),
+            Ok(()) => Err(failed("an uncaught exception returned normally")),
+        }
+    }
+
+    fn memory_control(&self) -> ProbeResult {
+        self.expect(
+            r#"(module (memory 1)
+                 (func (export "f") (result i32)
+                   (i32.store (i32.const 100) (i32.const 7))
+                   (memory.discard (i32.const 0) (i32.const 65536))
+                   (i32.load (i32.const 100))))"#,
+            "f",
+            &[],
+            &[Val::I32(0)],
+        )
+    }
+
+    fn custom_page_sizes(&self) -> ProbeResult {
+        let engine = self.engine()?;
+        let module = self.module(
+            &engine,
+            r#"(module (memory (export "m") 1 (pagesize 1))
+                 (func (export "f") (result i32 i32)
+                   (memory.grow (i32.const 10))
+                   (memory.size)))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .map_err(|e| self.error(e))?;
+        let got = self.call(&mut store, &instance, "f", &[])?;
+        let m = instance
+            .get_memory(&mut store, "m")
+            .ok_or_else(|| failed("no memory export m"))?;
+        let ty = m.ty(&store);
+        if got != [Val::I32(1), Val::I32(11)] || ty.page_size_log2 != 0 {
+            return Err(failed(format!(
+                "f returned {got:?} and the memory type is {ty:?}, expected 1, 11 and 1-byte pages"
+            )));
+        }
+        Ok(())
+    }
+
+    fn type_reflection(&self) -> ProbeResult {
+        let engine = self.engine()?;
+        let module = self.module(
+            &engine,
+            r#"(module
+                 (import "h" "f" (func (param i32 f64) (result i64)))
+                 (import "h" "m" (memory 1 2))
+                 (import "h" "t" (table 3 funcref))
+                 (import "h" "g" (global (mut f32)))
+                 (func (export "e") (param v128) (result i32 i32) (i32.const 0) (i32.const 1))
+                 (global (export "c") i64 (i64.const 0)))"#,
+        )?;
+        let funcref = RefType {
+            nullable: true,
+            heap: HeapType::Func,
+        };
+        let imports = [
+            (
+                "f",
+                ExternType::Func(FuncType::new([ValType::I32, ValType::F64], [ValType::I64])),
+            ),
+            ("m", ExternType::Memory(MemoryType::new(1, Some(2)))),
+            ("t", ExternType::Table(TableType::new(funcref, 3, None))),
+            (
+                "g",
+                ExternType::Global(GlobalType::new(ValType::F32, Mutability::Var)),
+            ),
+        ];
+        let want_imports: Vec<ImportType> = imports
+            .into_iter()
+            .map(|(name, ty)| ImportType {
+                module: "h".into(),
+                name: name.into(),
+                ty,
+            })
+            .collect();
+        let e_ty = FuncType::new([ValType::V128], [ValType::I32, ValType::I32]);
+        let want_exports = vec![
+            ExportType {
+                name: "e".into(),
+                ty: ExternType::Func(e_ty.clone()),
+            },
+            ExportType {
+                name: "c".into(),
+                ty: ExternType::Global(GlobalType::new(ValType::I64, Mutability::Const)),
+            },
+        ];
+        if module.imports() != want_imports.as_slice() {
+            return Err(failed(format!("imports are {:?}", module.imports())));
+        }
+        if module.exports() != want_exports.as_slice() {
+            return Err(failed(format!("exports are {:?}", module.exports())));
+        }
+        // A function's type at run time.
+        let module = self.module(
+            &engine,
+            r#"(module (func (export "e") (param v128) (result i32 i32) (i32.const 0) (i32.const 1)))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .map_err(|e| self.error(e))?;
+        let f = instance.get_func(&mut store, "e").map_err(failed)?;
+        if f.ty(&store) != e_ty {
+            return Err(failed(format!("function type is {}", f.ty(&store))));
+        }
+        Ok(())
+    }
+
+    fn fuel(&self) -> ProbeResult {
+        let mut config = Config::new();
+        config.fuel(true);
+        let engine = self.engine_with(&mut config)?;
+        let module = self.module(
+            &engine,
+            r#"(module
+                 (func (export "spin") (loop $l (br $l)))
+                 (func (export "add") (param i32 i32) (result i32)
+                   (i32.add (local.get 0) (local.get 1))))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        store.set_fuel(10_000).map_err(|e| self.error(e))?;
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .map_err(|e| self.error(e))?;
+        let before = store.get_fuel().map_err(failed)?;
+        let got = self.call(&mut store, &instance, "add", &[Val::I32(2), Val::I32(3)])?;
+        let after = store.get_fuel().map_err(failed)?;
+        if got != [Val::I32(5)] || after >= before {
+            return Err(failed(format!(
+                "add returned {got:?}, fuel went from {before} to {after}"
+            )));
+        }
+        let spin = instance.get_func(&mut store, "spin").map_err(failed)?;
+        match spin.call(&mut store, &[], &mut []) {
+            Err(e) if e.trap_code() == Some(TrapCode::OutOfFuel) => Ok(()),
+            Err(e) => Err(failed(format!("an endless loop gave `{e}`, not OutOfFuel"))),
+            Ok(()) => Err(failed("an endless loop returned")),
+        }
+    }
+
+    fn shared_memory_parallel(&self) -> ProbeResult {
+        const THREADS: u32 = 2;
+        const ROUNDS: i32 = 1000;
+        let mut config = Config::new();
+        config.enable(Feature::Threads);
+        let engine = self.engine_with(&mut config)?;
+        let ty = MemoryType {
+            shared: true,
+            ..MemoryType::new(1, Some(1))
+        };
+        let memory = SharedMemory::new(&engine, ty).map_err(|e| self.error(e))?;
+        let module = self.module(
+            &engine,
+            r#"(module (import "env" "memory" (memory 1 1 shared))
+                 (func (export "bump") (param $n i32)
+                   (loop $l
+                     (drop (i32.atomic.rmw.add (i32.const 16) (i32.const 1)))
+                     (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))"#,
+        )?;
+        let threads: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (engine, module, memory) = (engine.clone(), module.clone(), memory.clone());
+                std::thread::spawn(move || -> Result<()> {
+                    let mut store = Store::new(&engine, ());
+                    let mut linker = Linker::new(&engine);
+                    linker.define(&store, "env", "memory", memory)?;
+                    let instance = linker.instantiate(&mut store, &module)?;
+                    let bump = instance.get_func(&mut store, "bump")?;
+                    bump.call(&mut store, &[Val::I32(ROUNDS)], &mut [])
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join()
+                .map_err(|_| failed("a thread panicked"))?
+                .map_err(|e| self.error(e))?;
+        }
+        let mut word = [0u8; 4];
+        memory.read(16, &mut word).map_err(failed)?;
+        let total = u32::from_le_bytes(word);
+        if total != THREADS * ROUNDS as u32 {
+            return Err(failed(format!(
+                "{THREADS} threads adding {ROUNDS} times each left {total}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn limits(&self) -> ProbeResult {
+        let mut config = Config::new();
+        config.max_memory_bytes(2 * 65536);
+        let engine = self.engine_with(&mut config)?;
+        let module = self.module(
+            &engine,
+            r#"(module (memory 1)
+                 (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .map_err(|e| self.error(e))?;
+        let first = self.call(&mut store, &instance, "grow", &[Val::I32(1)])?;
+        let second = self.call(&mut store, &instance, "grow", &[Val::I32(1)])?;
+        if first != [Val::I32(1)] || second != [Val::I32(-1)] {
+            return Err(failed(format!(
+                "memory.grow within and past a 2-page limit returned {first:?} and {second:?}, expected 1 and -1"
+            )));
+        }
+        let big = self.module(&engine, "(module (memory 3))")?;
+        match Linker::new(&engine).instantiate(&mut store, &big) {
+            Err(Error::ResourceLimit(_)) => Ok(()),
+            Err(e) => Err(failed(format!(
+                "a 3-page memory under a 2-page limit gave `{e}`, not a resource-limit error"
+            ))),
+            Ok(_) => Err(failed("a 3-page memory under a 2-page limit was created")),
+        }
+    }
+}
