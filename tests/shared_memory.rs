@@ -23,6 +23,20 @@ fn shared_ty() -> MemoryType {
     }
 }
 
+/// A fresh store with `module` instantiated, its `env.memory` import being
+/// `memory`.
+fn instantiate_with<E: Engine>(
+    engine: &E,
+    module: &Module<E>,
+    memory: SharedMemory<E>,
+) -> wasm_run::Result<(Store<E, ()>, wasm_run::Instance<E>)> {
+    let mut store = Store::new(engine, ());
+    let mut linker = Linker::new(engine);
+    linker.define(&store, "env", "memory", memory)?;
+    let instance = linker.instantiate(&mut store, module)?;
+    Ok((store, instance))
+}
+
 fn counter_on<E: Engine>(engine: E) -> wasm_run::Result<u32> {
     let memory = SharedMemory::new(&engine, shared_ty())?;
     let module = Module::new(&engine, COUNTER)?;
@@ -30,10 +44,7 @@ fn counter_on<E: Engine>(engine: E) -> wasm_run::Result<u32> {
         .map(|_| {
             let (engine, module, memory) = (engine.clone(), module.clone(), memory.clone());
             std::thread::spawn(move || -> wasm_run::Result<()> {
-                let mut store = Store::new(&engine, ());
-                let mut linker = Linker::new(&engine);
-                linker.define(&store, "env", "memory", memory)?;
-                let instance = linker.instantiate(&mut store, &module)?;
+                let (mut store, instance) = instantiate_with(&engine, &module, memory)?;
                 let bump = instance.get_typed_func::<i32, ()>(&mut store, "bump")?;
                 bump.call(&mut store, 10_000)
             })
@@ -134,10 +145,7 @@ fn host_copies_race_safely_with_a_wasm_writer() {
     let writer = {
         let (engine, module, memory) = (engine.clone(), module.clone(), memory.clone());
         std::thread::spawn(move || -> wasm_run::Result<()> {
-            let mut store = Store::new(&engine, ());
-            let mut linker = Linker::new(&engine);
-            linker.define(&store, "env", "memory", memory)?;
-            let instance = linker.instantiate(&mut store, &module)?;
+            let (mut store, instance) = instantiate_with(&engine, &module, memory)?;
             let f = instance.get_typed_func::<i32, ()>(&mut store, "scribble")?;
             f.call(&mut store, 20_000)
         })

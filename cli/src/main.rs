@@ -340,15 +340,7 @@ fn spec(
     use wasm_run_wast::files::{Totals, collect, file_lines, run_file};
     let name = engine_name.unwrap_or(AnyEngine::DEFAULT).to_string();
     engine(Some(&name), &Config::new())?;
-    let mut extra = Vec::new();
-    for (names, on) in [(enable, true), (disable, false)] {
-        for n in names {
-            let f: Feature = n
-                .parse()
-                .map_err(|e: wasm_run::UnknownFeature| fail(e.to_string()))?;
-            extra.push((f, on));
-        }
-    }
+    let extra = tools::feature_switches(enable, disable)?;
     let files = collect(paths).map_err(|e| fail(e.to_string()))?;
     if files.is_empty() {
         return Err(fail("no .wast files found"));

@@ -23,20 +23,29 @@ fn read_binary(file: &Path) -> Result<Vec<u8>, Failure> {
         })
 }
 
-/// The configuration from `--enable`/`--disable FEATURE` lists.
-pub(crate) fn config_with(enable: &[String], disable: &[String]) -> Result<Config, Failure> {
-    let mut config = Config::new();
-    for (names, on) in [(disable, false), (enable, true)] {
+/// `--enable`/`--disable FEATURE` lists as switches, in order (a feature
+/// both enabled and disabled ends up disabled).
+pub(crate) fn feature_switches(
+    enable: &[String],
+    disable: &[String],
+) -> Result<Vec<(Feature, bool)>, Failure> {
+    let mut switches = Vec::new();
+    for (names, on) in [(enable, true), (disable, false)] {
         for n in names {
             let f: Feature = n
                 .parse()
                 .map_err(|e: wasm_run::UnknownFeature| fail(e.to_string()))?;
-            if on {
-                config.enable(f);
-            } else {
-                config.disable(f);
-            }
+            switches.push((f, on));
         }
+    }
+    Ok(switches)
+}
+
+/// Backend defaults with `--enable`/`--disable FEATURE` on top.
+pub(crate) fn config_with(enable: &[String], disable: &[String]) -> Result<Config, Failure> {
+    let mut config = Config::new();
+    for (f, on) in feature_switches(enable, disable)? {
+        config.set(f, on);
     }
     Ok(config)
 }

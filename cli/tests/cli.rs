@@ -1,21 +1,13 @@
 //! The `wasm-run` binary, tested as a user runs it: as a subprocess.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wasm-run"))
-}
+use common::{bin, run};
+use std::path::PathBuf;
+use std::process::Output;
 
 fn example() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/fib.wat").to_string()
-}
-
-fn run(args: &[&str]) -> Output {
-    let out = bin().args(args).output().expect("spawn wasm-run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "wasm-run panicked: {stderr}");
-    out
 }
 
 fn stdout(o: &Output) -> String {

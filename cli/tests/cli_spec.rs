@@ -1,6 +1,8 @@
 //! `wasm-run spec` and `wasm-run features --matrix`, run as a user runs them:
 //! as subprocesses, on the fixtures in tests/fixtures/spec/.
 
+mod common;
+
 use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> Output {
@@ -145,8 +147,7 @@ fn features_matrix_json_for_one_backend() {
 #[test]
 fn engine_style_scripts() {
     let dir = "tests/fixtures/engine-suite";
-    let engines: Vec<&str> = wasm_run_names();
-    for engine in engines {
+    for engine in common::backends() {
         let out = run(&["spec", "--engine", engine, dir]);
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         let line = |file: &str| {
@@ -195,16 +196,4 @@ fn engine_style_scripts() {
             "{engine}: the bad header fails the run"
         );
     }
-}
-
-/// The backends this build of the CLI has.
-fn wasm_run_names() -> Vec<&'static str> {
-    let mut v = Vec::new();
-    if cfg!(feature = "wasmtime") {
-        v.push("wasmtime");
-    }
-    if cfg!(feature = "wasmi") {
-        v.push("wasmi");
-    }
-    v
 }

@@ -2,42 +2,19 @@
 //! (`-W unknown-imports-trap=y`, `-W unknown-imports-default=y`), run as a
 //! user runs them: the binary as a subprocess.
 
+mod common;
+
+use common::{backends, run, text};
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 fn fixture(rel: &str) -> String {
     format!("{}/../tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_wasm-run"))
-        .args(args)
-        .output()
-        .expect("spawn wasm-run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "wasm-run panicked: {stderr}");
-    out
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wasm-run-cli-tools-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
-}
-
-fn backends() -> Vec<&'static str> {
-    let mut v = Vec::new();
-    if cfg!(feature = "wasmtime") {
-        v.push("wasmtime");
-    }
-    if cfg!(feature = "wasmi") {
-        v.push("wasmi");
-    }
-    v
 }
 
 const BAD_TYPE: &str = "(module (func (result i32) (i64.const 1)))";

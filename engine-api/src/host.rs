@@ -15,7 +15,9 @@ use crate::types::FuncType;
 use crate::val::{Val, WasmTy, WasmTyList};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+/// The text of a caught panic's payload (`&str` or `String`), for errors
+/// and reports.
+pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

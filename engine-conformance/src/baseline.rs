@@ -531,14 +531,8 @@ mod tests {
 
     fn file(path: &str) -> FileReport {
         FileReport {
-            path: path.into(),
             engine: Some("x"),
-            status: FileStatus::Ran,
-            passed: 0,
-            failed: 0,
-            skipped: 0,
-            failures: Vec::new(),
-            skips: Vec::new(),
+            ..FileReport::new(path)
         }
     }
 

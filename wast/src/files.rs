@@ -93,14 +93,8 @@ pub fn run_file<E: Engine>(
 ) -> FileReport {
     let name = path.display().to_string();
     let whole = |status| FileReport {
-        path: name.clone(),
-        engine: None,
         status,
-        passed: 0,
-        failed: 0,
-        skipped: 0,
-        failures: Vec::new(),
-        skips: Vec::new(),
+        ..FileReport::new(&name)
     };
     if let Some(p) = suite_style_path(path).and_then(|p| proposal_not_in_matrix(&p)) {
         return whole(FileStatus::NotInMatrix(p));

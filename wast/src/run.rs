@@ -3,6 +3,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use wasm_run_api::host::panic_message;
 use wasm_run_api::{Config, Engine, Error, Result, TrapCode};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
@@ -52,7 +53,8 @@ pub fn run_wast_with_trap_codes<E: Engine>(
             return report;
         }
         Err(p) => {
-            report.status = FileStatus::SetupError(format!("engine panicked: {}", panic_text(p)));
+            report.status =
+                FileStatus::SetupError(format!("engine panicked: {}", panic_message(p)));
             return report;
         }
     };
@@ -74,7 +76,8 @@ pub fn run_wast_with_trap_codes<E: Engine>(
             return report;
         }
         Err(p) => {
-            report.status = FileStatus::ParseError(format!("parser panicked: {}", panic_text(p)));
+            report.status =
+                FileStatus::ParseError(format!("parser panicked: {}", panic_message(p)));
             return report;
         }
     };
@@ -90,7 +93,7 @@ pub fn run_wast_with_trap_codes<E: Engine>(
         }
         Err(p) => {
             report.status =
-                FileStatus::SetupError(format!("spectest module panicked: {}", panic_text(p)));
+                FileStatus::SetupError(format!("spectest module panicked: {}", panic_message(p)));
             return report;
         }
     };
@@ -100,7 +103,7 @@ pub fn run_wast_with_trap_codes<E: Engine>(
         let line = lines.line(directive.span().offset());
         let name = directive_name(&directive);
         let outcome = catch_unwind(AssertUnwindSafe(|| runner.directive(directive)))
-            .unwrap_or_else(|p| Outcome::fail("panic", panic_text(p)));
+            .unwrap_or_else(|p| Outcome::fail("panic", panic_message(p)));
         report.record(line, name, outcome);
     }
     report
@@ -120,16 +123,6 @@ impl LineIndex {
             Ok(i) => i + 1,
             Err(i) => i,
         }
-    }
-}
-
-fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_string()
     }
 }
 

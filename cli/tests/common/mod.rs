@@ -1,0 +1,34 @@
+//! Helpers shared by the CLI's subprocess tests.
+#![allow(dead_code)] // each test crate uses a part
+
+use std::process::{Command, Output};
+
+/// The `wasm-run` binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wasm-run"))
+}
+
+/// Runs `wasm-run ARGS`; fails the test if the process panicked.
+pub fn run(args: &[&str]) -> Output {
+    let out = bin().args(args).output().expect("spawn wasm-run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "wasm-run panicked: {stderr}");
+    out
+}
+
+/// Process output as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The backends this build of the CLI has.
+pub fn backends() -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if cfg!(feature = "wasmtime") {
+        v.push("wasmtime");
+    }
+    if cfg!(feature = "wasmi") {
+        v.push("wasmi");
+    }
+    v
+}
