@@ -123,28 +123,40 @@ impl<T> StoreData<T> {
     }
 }
 
+/// A store or a caller of this backend. `C` says how the native context is
+/// reached ([`NativeStore`] or [`NativeCaller`]); the context operations
+/// ([`ContextBackend`]) are implemented once, for every `C`, as wasmi itself
+/// serves both through `StoreContextMut`.
+pub struct WasmiContext<C>(C);
+
 /// A wasmi store (see [`wasm_run_api::Store`]).
-pub struct WasmiStore<T: 'static> {
+pub type WasmiStore<T> = WasmiContext<NativeStore<T>>;
+
+/// A host function's view of the store (see [`wasm_run_api::Caller`]).
+pub type WasmiCaller<'a, T> = WasmiContext<NativeCaller<'a, T>>;
+
+/// The native parts of a [`WasmiStore`].
+pub struct NativeStore<T: 'static> {
     store: wasmi::Store<StoreData<T>>,
     engine: Wasmi,
+}
+
+/// The native parts of a [`WasmiCaller`].
+pub struct NativeCaller<'a, T: 'static> {
+    caller: wasmi::Caller<'a, StoreData<T>>,
 }
 
 impl<T> WasmiStore<T> {
     /// The native store (escape hatch).
     pub fn as_native(&mut self) -> &mut wasmi::Store<StoreData<T>> {
-        &mut self.store
+        &mut self.0.store
     }
-}
-
-/// A host function's view of the store (see [`wasm_run_api::Caller`]).
-pub struct WasmiCaller<'a, T: 'static> {
-    caller: wasmi::Caller<'a, StoreData<T>>,
 }
 
 impl<'a, T> WasmiCaller<'a, T> {
     /// The native caller (escape hatch).
     pub fn as_native(&mut self) -> &mut wasmi::Caller<'a, StoreData<T>> {
-        &mut self.caller
+        &mut self.0.caller
     }
 }
 
@@ -221,10 +233,10 @@ impl Engine for Wasmi {
         );
         let mut store = wasmi::Store::new(&self.engine, StoreData { user: data, limits });
         store.limiter(|d| &mut d.limits);
-        WasmiStore {
+        WasmiContext(NativeStore {
             store,
             engine: self.clone(),
-        }
+        })
     }
 
     fn linker<T: 'static>(&self) -> Self::Linker<T> {
@@ -319,7 +331,7 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
     f: F,
 ) -> impl NativeHost<T> {
     move |caller, params, results| {
-        let caller = Caller::from_backend(WasmiCaller { caller });
+        let caller = Caller::from_backend(WasmiContext(NativeCaller { caller }));
         call_untyped(
             &f,
             caller,
@@ -338,9 +350,12 @@ fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P,
 ) -> impl NativeHost<T> {
     move |caller, params, results| {
         let args = P::load(&Vals(params));
-        f.invoke(Caller::from_backend(WasmiCaller { caller }), args)
-            .map_err(host_error)?
-            .store(&mut ValsMut(results));
+        f.invoke(
+            Caller::from_backend(WasmiContext(NativeCaller { caller })),
+            args,
+        )
+        .map_err(host_error)?
+        .store(&mut ValsMut(results));
         Ok(())
     }
 }
@@ -375,17 +390,32 @@ fn from_extern(e: wasmi::Extern) -> Extern<Wasmi> {
 /// Host values behind an `externref` are boxed once by the API.
 struct BoxedAny(Box<dyn Any + Send + Sync>);
 
-/// Reaching the native context from a store or a caller, so that both get the
-/// single [`ContextBackend`] implementation below.
-trait Native {
+/// How a [`WasmiContext`] reaches the native store context: implemented by
+/// [`NativeStore`] and [`NativeCaller`], so that stores and callers share the
+/// one [`ContextBackend`] implementation below.
+pub trait NativeContext {
+    /// User host state type.
     type T: 'static;
+    /// Native context.
     fn cx(&self) -> wasmi::StoreContext<'_, StoreData<Self::T>>;
+    /// Native context, mutably.
     fn cx_mut(&mut self) -> wasmi::StoreContextMut<'_, StoreData<Self::T>>;
+    /// The user's host state.
     fn user(&self) -> &Self::T;
+    /// The user's host state, mutably.
     fn user_mut(&mut self) -> &mut Self::T;
 }
 
-impl<T: 'static> Native for WasmiStore<T> {
+impl<C: NativeContext> WasmiContext<C> {
+    fn cx(&self) -> wasmi::StoreContext<'_, StoreData<C::T>> {
+        self.0.cx()
+    }
+    fn cx_mut(&mut self) -> wasmi::StoreContextMut<'_, StoreData<C::T>> {
+        self.0.cx_mut()
+    }
+}
+
+impl<T: 'static> NativeContext for NativeStore<T> {
     type T = T;
     fn cx(&self) -> wasmi::StoreContext<'_, StoreData<T>> {
         wasmi::AsContext::as_context(&self.store)
@@ -401,7 +431,7 @@ impl<T: 'static> Native for WasmiStore<T> {
     }
 }
 
-impl<T: 'static> Native for WasmiCaller<'_, T> {
+impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     type T = T;
     fn cx(&self) -> wasmi::StoreContext<'_, StoreData<T>> {
         wasmi::AsContext::as_context(&self.caller)
@@ -417,16 +447,15 @@ impl<T: 'static> Native for WasmiCaller<'_, T> {
     }
 }
 
-macro_rules! context_backend {
-    ($($ty:ty),*) => {$(
-impl<T: 'static> ContextBackend<Wasmi> for $ty {
-    type Data = T;
+/// The context operations, once for stores and callers alike.
+impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
+    type Data = C::T;
 
-    fn data(&self) -> &T {
-        self.user()
+    fn data(&self) -> &C::T {
+        self.0.user()
     }
-    fn data_mut(&mut self) -> &mut T {
-        self.user_mut()
+    fn data_mut(&mut self) -> &mut C::T {
+        self.0.user_mut()
     }
     fn get_fuel(&self) -> Result<u64> {
         self.cx().get_fuel().map_err(|_| fuel_off())
@@ -439,25 +468,46 @@ impl<T: 'static> ContextBackend<Wasmi> for $ty {
         from_func_type(&f.ty(self.cx()))
     }
     #[inline]
-    fn func_call(&mut self, f: &wasmi::Func, params: &[Val<Wasmi>], results: &mut [Val<Wasmi>]) -> Result<()> {
+    fn func_call(
+        &mut self,
+        f: &wasmi::Func,
+        params: &[Val<Wasmi>],
+        results: &mut [Val<Wasmi>],
+    ) -> Result<()> {
         let zero = wasmi::Val::I32(0);
-        convert_call(params, results, zero, |v| Ok(val(v)), |v| Ok(from_val(v)), |ps, rs| {
-            f.call(self.cx_mut(), ps, rs).map_err(error)
-        })
+        convert_call(
+            params,
+            results,
+            zero,
+            |v| Ok(val(v)),
+            |v| Ok(from_val(v)),
+            |ps, rs| f.call(self.cx_mut(), ps, rs).map_err(error),
+        )
     }
     #[inline]
-    fn func_call_typed<P: WasmTyList, R: WasmTyList>(&mut self, f: &wasmi::Func, params: P) -> Result<R> {
+    fn func_call_typed<P: WasmTyList, R: WasmTyList>(
+        &mut self,
+        f: &wasmi::Func,
+        params: P,
+    ) -> Result<R> {
         let mut ps = zeros(P::LEN);
         params.store(&mut ValsMut(&mut ps));
         let mut rs = zeros(R::LEN);
         f.call(self.cx_mut(), &ps, &mut rs).map_err(error)?;
         Ok(R::load(&Vals(&rs)))
     }
-    fn func_new<F: UntypedHostFunc<Wasmi, T>>(&mut self, ty: FuncType, f: F) -> Result<wasmi::Func> {
+    fn func_new<F: UntypedHostFunc<Wasmi, C::T>>(
+        &mut self,
+        ty: FuncType,
+        f: F,
+    ) -> Result<wasmi::Func> {
         let native = func_type(&ty)?;
         Ok(wasmi::Func::new(self.cx_mut(), native, untyped_host(ty, f)))
     }
-    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P, R>>(&mut self, f: F) -> Result<wasmi::Func> {
+    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, C::T, P, R>>(
+        &mut self,
+        f: F,
+    ) -> Result<wasmi::Func> {
         let native = func_type(&F::func_type())?;
         Ok(wasmi::Func::new(self.cx_mut(), native, typed_host(f)))
     }
@@ -488,7 +538,8 @@ impl<T: 'static> ContextBackend<Wasmi> for $ty {
         m.data_mut(self.cx_mut())
     }
     fn memory_grow(&mut self, m: &wasmi::Memory, delta: u64) -> Result<u64> {
-        m.grow(self.cx_mut(), delta).map_err(|e| Error::Access(format!("memory.grow by {delta} pages failed: {e}")))
+        m.grow(self.cx_mut(), delta)
+            .map_err(|e| Error::Access(format!("memory.grow by {delta} pages failed: {e}")))
     }
 
     fn table_new(&mut self, ty: TableType, init: Val<Wasmi>) -> Result<wasmi::Table> {
@@ -508,12 +559,17 @@ impl<T: 'static> ContextBackend<Wasmi> for $ty {
         t.get(self.cx(), index).map(|r| from_ref(&r))
     }
     fn table_set(&mut self, t: &wasmi::Table, index: u64, v: Val<Wasmi>) -> Result<()> {
-        t.set(self.cx_mut(), index, to_ref(&v)?).map_err(|e| Error::Access(e.to_string()))
+        t.set(self.cx_mut(), index, to_ref(&v)?)
+            .map_err(|e| Error::Access(e.to_string()))
     }
 
     fn global_new(&mut self, ty: GlobalType, v: Val<Wasmi>) -> Result<wasmi::Global> {
         val_type(&ty.content)?;
-        Ok(wasmi::Global::new(self.cx_mut(), val(&v), mutability(ty.mutability)))
+        Ok(wasmi::Global::new(
+            self.cx_mut(),
+            val(&v),
+            mutability(ty.mutability),
+        ))
     }
     fn global_ty(&self, g: &wasmi::Global) -> GlobalType {
         from_global_type(&g.ty(self.cx()))
@@ -522,7 +578,8 @@ impl<T: 'static> ContextBackend<Wasmi> for $ty {
         from_val(&g.get(self.cx()))
     }
     fn global_set(&mut self, g: &wasmi::Global, v: Val<Wasmi>) -> Result<()> {
-        g.set(self.cx_mut(), val(&v)).map_err(|e| Error::Access(e.to_string()))
+        g.set(self.cx_mut(), val(&v))
+            .map_err(|e| Error::Access(e.to_string()))
     }
 
     fn externref_new(&mut self, value: Box<dyn Any + Send + Sync>) -> Result<wasmi::ExternRef> {
@@ -539,16 +596,26 @@ impl<T: 'static> ContextBackend<Wasmi> for $ty {
         match *r {}
     }
     fn anyref_from_i31(&mut self, _value: u32) -> Result<Never> {
-        Err(Error::Unsupported { feature: Feature::Gc, engine: "wasmi" })
+        Err(Error::Unsupported {
+            feature: Feature::Gc,
+            engine: "wasmi",
+        })
     }
     fn anyref_from_extern(&mut self, _r: wasmi::ExternRef) -> Result<Never> {
-        Err(Error::Unsupported { feature: Feature::Gc, engine: "wasmi" })
+        Err(Error::Unsupported {
+            feature: Feature::Gc,
+            engine: "wasmi",
+        })
     }
     fn externref_from_any(&mut self, r: Never) -> Result<wasmi::ExternRef> {
         match r {}
     }
 
-    fn instantiate(&mut self, module: &wasmi::Module, imports: &[Extern<Wasmi>]) -> Result<wasmi::Instance> {
+    fn instantiate(
+        &mut self,
+        module: &wasmi::Module,
+        imports: &[Extern<Wasmi>],
+    ) -> Result<wasmi::Instance> {
         // wasmi would accept a module of another engine here; refuse it.
         if !wasmi::Engine::same(module.engine(), self.cx().engine()) {
             return Err(Error::WrongStore);
@@ -560,23 +627,19 @@ impl<T: 'static> ContextBackend<Wasmi> for $ty {
         instance.get_export(self.cx(), name).map(from_extern)
     }
 }
-    )*};
-}
-
-context_backend!(WasmiStore<T>, WasmiCaller<'_, T>);
 
 impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
     fn engine(&self) -> &Wasmi {
-        &self.engine
+        &self.0.engine
     }
     fn into_data(self) -> T {
-        self.store.into_data().user
+        self.0.store.into_data().user
     }
 }
 
 impl<T: 'static> CallerBackend<Wasmi> for WasmiCaller<'_, T> {
     fn get_export(&mut self, name: &str) -> Option<Extern<Wasmi>> {
-        self.caller.get_export(name).map(from_extern)
+        self.0.caller.get_export(name).map(from_extern)
     }
 }
 
@@ -663,11 +726,11 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
     }
 
     fn get(&self, store: &mut WasmiStore<T>, module: &str, name: &str) -> Option<Extern<Wasmi>> {
-        if let Some(item) = self.linker.get(&store.store, module, name) {
+        if let Some(item) = self.linker.get(&store.0.store, module, name) {
             return Some(from_extern(item));
         }
         let make = self.hosts.get(&(module.to_string(), name.to_string()))?;
-        Some(Extern::Func(Func::from_native(make(&mut store.store))))
+        Some(Extern::Func(Func::from_native(make(&mut store.0.store))))
     }
 
     fn instantiate(
@@ -676,7 +739,7 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         module: &wasmi::Module,
     ) -> Result<wasmi::Instance> {
         self.linker
-            .instantiate_and_start(&mut store.store, module)
+            .instantiate_and_start(&mut store.0.store, module)
             .map_err(error)
     }
 

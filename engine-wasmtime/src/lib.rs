@@ -178,29 +178,56 @@ impl<T> StoreData<T> {
     }
 }
 
+/// A store or a caller of this backend. `C` says how the native context is
+/// reached ([`NativeStore`] or [`NativeCaller`]); the context operations
+/// ([`ContextBackend`]) are implemented once, for every `C`, as wasmtime
+/// itself serves both through `StoreContextMut`.
+pub struct WasmtimeContext<C>(C);
+
 /// A wasmtime store (see [`wasm_run_api::Store`]).
-pub struct WasmtimeStore<T: 'static> {
+pub type WasmtimeStore<T> = WasmtimeContext<NativeStore<T>>;
+
+/// A host function's view of the store (see [`wasm_run_api::Caller`]).
+pub type WasmtimeCaller<'a, T> = WasmtimeContext<NativeCaller<'a, T>>;
+
+/// The native parts of a [`WasmtimeStore`].
+pub struct NativeStore<T: 'static> {
     store: wt::Store<StoreData<T>>,
     engine: Wasmtime,
+}
+
+/// The native parts of a [`WasmtimeCaller`].
+pub struct NativeCaller<'a, T: 'static> {
+    caller: wt::Caller<'a, StoreData<T>>,
 }
 
 impl<T> WasmtimeStore<T> {
     /// The native store (escape hatch). Its data is wasm-run's wrapper around
     /// your host state.
     pub fn as_native(&mut self) -> &mut wt::Store<StoreData<T>> {
-        &mut self.store
+        &mut self.0.store
     }
-}
-
-/// A host function's view of the store (see [`wasm_run_api::Caller`]).
-pub struct WasmtimeCaller<'a, T: 'static> {
-    caller: wt::Caller<'a, StoreData<T>>,
 }
 
 impl<'a, T> WasmtimeCaller<'a, T> {
     /// The native caller (escape hatch).
     pub fn as_native(&mut self) -> &mut wt::Caller<'a, StoreData<T>> {
-        &mut self.caller
+        &mut self.0.caller
+    }
+}
+
+impl<C: NativeContext> WasmtimeContext<C> {
+    fn cx(&self) -> wt::StoreContext<'_, StoreData<C::T>> {
+        self.0.cx()
+    }
+    fn cx_mut(&mut self) -> wt::StoreContextMut<'_, StoreData<C::T>> {
+        self.0.cx_mut()
+    }
+    fn native_data(&self) -> &StoreData<C::T> {
+        self.0.native_data()
+    }
+    fn native_data_mut(&mut self) -> &mut StoreData<C::T> {
+        self.0.native_data_mut()
     }
 }
 
@@ -277,10 +304,10 @@ impl Engine for Wasmtime {
         );
         let mut store = wt::Store::new(&self.engine, StoreData { user: data, limits });
         store.limiter(|d| &mut d.limits);
-        WasmtimeStore {
+        WasmtimeContext(NativeStore {
             store,
             engine: self.clone(),
-        }
+        })
     }
 
     fn linker<T: 'static>(&self) -> Self::Linker<T> {
@@ -310,8 +337,9 @@ fn compile_error(e: wt::Error) -> Error {
     }
 }
 
-/// Access to the native store context, shared by stores and callers so that
-/// both get the one implementation of [`ContextBackend`] below.
+/// How a [`WasmtimeContext`] reaches the native store context: implemented by
+/// [`NativeStore`] and [`NativeCaller`], so that stores and callers share the
+/// one implementation of [`ContextBackend`] below.
 pub trait NativeContext {
     /// User host state type.
     type T: 'static;
@@ -325,7 +353,7 @@ pub trait NativeContext {
     fn native_data_mut(&mut self) -> &mut StoreData<Self::T>;
 }
 
-impl<T: 'static> NativeContext for WasmtimeStore<T> {
+impl<T: 'static> NativeContext for NativeStore<T> {
     type T = T;
     fn cx(&self) -> wt::StoreContext<'_, StoreData<T>> {
         wt::AsContext::as_context(&self.store)
@@ -341,7 +369,7 @@ impl<T: 'static> NativeContext for WasmtimeStore<T> {
     }
 }
 
-impl<T: 'static> NativeContext for WasmtimeCaller<'_, T> {
+impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     type T = T;
     fn cx(&self) -> wt::StoreContext<'_, StoreData<T>> {
         wt::AsContext::as_context(&self.caller)
@@ -416,7 +444,7 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
 + Sync
 + 'static {
     move |caller, params, results| {
-        let caller = Caller::from_backend(WasmtimeCaller { caller });
+        let caller = Caller::from_backend(WasmtimeContext(NativeCaller { caller }));
         call_untyped(&f, caller, &ty, params, results, from_val, |v| Ok(val(v))).map_err(host_error)
     }
 }
@@ -430,24 +458,24 @@ fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, T,
     move |caller, raw| {
         let params = P::load(&Raw(raw));
         let results = f
-            .invoke(Caller::from_backend(WasmtimeCaller { caller }), params)
+            .invoke(
+                Caller::from_backend(WasmtimeContext(NativeCaller { caller })),
+                params,
+            )
             .map_err(host_error)?;
         results.store(&mut Raw(raw));
         Ok(())
     }
 }
 
-/// One implementation of the context operations for both the store and the
-/// caller (they differ only in how the native context is reached).
-macro_rules! context_backend {
-    ($($ty:ty),*) => {$(
-impl<T: 'static> ContextBackend<Wasmtime> for $ty {
-    type Data = T;
+/// The context operations, once for stores and callers alike.
+impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
+    type Data = C::T;
 
-    fn data(&self) -> &T {
+    fn data(&self) -> &C::T {
         &self.native_data().user
     }
-    fn data_mut(&mut self) -> &mut T {
+    fn data_mut(&mut self) -> &mut C::T {
         &mut self.native_data_mut().user
     }
     fn get_fuel(&self) -> Result<u64> {
@@ -461,13 +489,27 @@ impl<T: 'static> ContextBackend<Wasmtime> for $ty {
         from_func_type(&f.ty(self.cx()))
     }
     #[inline]
-    fn func_call(&mut self, f: &wt::Func, params: &[Val<Wasmtime>], results: &mut [Val<Wasmtime>]) -> Result<()> {
-        convert_call(params, results, wt::Val::I32(0), |v| Ok(val(v)), from_val, |ps, rs| {
-            f.call(self.cx_mut(), ps, rs).map_err(call_error)
-        })
+    fn func_call(
+        &mut self,
+        f: &wt::Func,
+        params: &[Val<Wasmtime>],
+        results: &mut [Val<Wasmtime>],
+    ) -> Result<()> {
+        convert_call(
+            params,
+            results,
+            wt::Val::I32(0),
+            |v| Ok(val(v)),
+            from_val,
+            |ps, rs| f.call(self.cx_mut(), ps, rs).map_err(call_error),
+        )
     }
     #[inline]
-    fn func_call_typed<P: WasmTyList, R: WasmTyList>(&mut self, f: &wt::Func, params: P) -> Result<R> {
+    fn func_call_typed<P: WasmTyList, R: WasmTyList>(
+        &mut self,
+        f: &wt::Func,
+        params: P,
+    ) -> Result<R> {
         let mut raw: SmallVec<[MaybeUninit<wt::ValRaw>; 16]> =
             smallvec::smallvec![MaybeUninit::uninit(); P::LEN.max(R::LEN)];
         params.store(&mut Raw(&mut raw));
@@ -477,16 +519,26 @@ impl<T: 'static> ContextBackend<Wasmtime> for $ty {
         // parameters written. (wasmtime itself panics if the function belongs
         // to another store, as every wasmtime handle does.)
         unsafe {
-            f.call_unchecked(self.cx_mut(), raw.as_mut_slice() as *mut [MaybeUninit<wt::ValRaw>] as *mut [wt::ValRaw])
-                .map_err(call_error)?;
+            f.call_unchecked(
+                self.cx_mut(),
+                raw.as_mut_slice() as *mut [MaybeUninit<wt::ValRaw>] as *mut [wt::ValRaw],
+            )
+            .map_err(call_error)?;
         }
         Ok(R::load(&Raw(&mut raw)))
     }
-    fn func_new<F: UntypedHostFunc<Wasmtime, T>>(&mut self, ty: FuncType, f: F) -> Result<wt::Func> {
+    fn func_new<F: UntypedHostFunc<Wasmtime, C::T>>(
+        &mut self,
+        ty: FuncType,
+        f: F,
+    ) -> Result<wt::Func> {
         let native = func_type(self.cx().engine(), &ty);
         Ok(wt::Func::new(self.cx_mut(), native, untyped_host(ty, f)))
     }
-    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, T, P, R>>(&mut self, f: F) -> Result<wt::Func> {
+    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, C::T, P, R>>(
+        &mut self,
+        f: F,
+    ) -> Result<wt::Func> {
         let native = func_type(self.cx().engine(), &F::func_type());
         // SAFETY: the closure reads exactly the parameters of `native` and
         // writes exactly its results, with the representations wasmtime uses.
@@ -495,7 +547,9 @@ impl<T: 'static> ContextBackend<Wasmtime> for $ty {
 
     fn memory_new(&mut self, ty: MemoryType) -> Result<wt::Memory> {
         if ty.shared {
-            return Err(Error::Type("shared memories are created with SharedMemory::new".into()));
+            return Err(Error::Type(
+                "shared memories are created with SharedMemory::new".into(),
+            ));
         }
         wt::Memory::new(self.cx_mut(), memory_type(&ty)?).map_err(error)
     }
@@ -509,7 +563,8 @@ impl<T: 'static> ContextBackend<Wasmtime> for $ty {
         m.data_mut(self.cx_mut())
     }
     fn memory_grow(&mut self, m: &wt::Memory, delta: u64) -> Result<u64> {
-        m.grow(self.cx_mut(), delta).map_err(|e| Error::Access(format!("memory.grow by {delta} pages failed: {e:#}")))
+        m.grow(self.cx_mut(), delta)
+            .map_err(|e| Error::Access(format!("memory.grow by {delta} pages failed: {e:#}")))
     }
 
     fn table_new(&mut self, ty: TableType, init: Val<Wasmtime>) -> Result<wt::Table> {
@@ -529,7 +584,8 @@ impl<T: 'static> ContextBackend<Wasmtime> for $ty {
         t.get(self.cx_mut(), index).and_then(|r| from_ref(&r))
     }
     fn table_set(&mut self, t: &wt::Table, index: u64, v: Val<Wasmtime>) -> Result<()> {
-        t.set(self.cx_mut(), index, to_ref(&v)?).map_err(|e| Error::Access(format!("{e:#}")))
+        t.set(self.cx_mut(), index, to_ref(&v)?)
+            .map_err(|e| Error::Access(format!("{e:#}")))
     }
 
     fn global_new(&mut self, ty: GlobalType, v: Val<Wasmtime>) -> Result<wt::Global> {
@@ -542,19 +598,28 @@ impl<T: 'static> ContextBackend<Wasmtime> for $ty {
         from_val(&g.get(self.cx_mut())).unwrap_or(Val::FuncRef(None))
     }
     fn global_set(&mut self, g: &wt::Global, v: Val<Wasmtime>) -> Result<()> {
-        g.set(self.cx_mut(), val(&v)).map_err(|e| Error::Access(format!("{e:#}")))
+        g.set(self.cx_mut(), val(&v))
+            .map_err(|e| Error::Access(format!("{e:#}")))
     }
 
-    fn externref_new(&mut self, value: Box<dyn Any + Send + Sync>) -> Result<wt::Rooted<wt::ExternRef>> {
+    fn externref_new(
+        &mut self,
+        value: Box<dyn Any + Send + Sync>,
+    ) -> Result<wt::Rooted<wt::ExternRef>> {
         wt::ExternRef::new(self.cx_mut(), BoxedAny(value)).map_err(error)
     }
-    fn externref_data<'a>(&'a self, r: &wt::Rooted<wt::ExternRef>) -> Option<&'a (dyn Any + Send + Sync)> {
+    fn externref_data<'a>(
+        &'a self,
+        r: &wt::Rooted<wt::ExternRef>,
+    ) -> Option<&'a (dyn Any + Send + Sync)> {
         let data = r.data(self.cx()).ok()??;
         data.downcast_ref::<BoxedAny>().map(|b| &*b.0)
     }
 
     fn tag_ty(&self, t: &wt::Tag) -> TagType {
-        TagType { ty: from_func_type(t.ty(self.cx()).ty()) }
+        TagType {
+            ty: from_func_type(t.ty(self.cx()).ty()),
+        }
     }
     fn anyref_kind(&self, r: &wt::Rooted<wt::AnyRef>) -> AnyRefKind {
         let cx = self.cx();
@@ -569,27 +634,38 @@ impl<T: 'static> ContextBackend<Wasmtime> for $ty {
         }
     }
     fn anyref_from_i31(&mut self, value: u32) -> Result<wt::Rooted<wt::AnyRef>> {
-        Ok(wt::AnyRef::from_i31(self.cx_mut(), wt::I31::wrapping_u32(value)))
+        Ok(wt::AnyRef::from_i31(
+            self.cx_mut(),
+            wt::I31::wrapping_u32(value),
+        ))
     }
-    fn anyref_from_extern(&mut self, r: wt::Rooted<wt::ExternRef>) -> Result<wt::Rooted<wt::AnyRef>> {
+    fn anyref_from_extern(
+        &mut self,
+        r: wt::Rooted<wt::ExternRef>,
+    ) -> Result<wt::Rooted<wt::AnyRef>> {
         wt::AnyRef::convert_extern(self.cx_mut(), r).map_err(error)
     }
-    fn externref_from_any(&mut self, r: wt::Rooted<wt::AnyRef>) -> Result<wt::Rooted<wt::ExternRef>> {
+    fn externref_from_any(
+        &mut self,
+        r: wt::Rooted<wt::AnyRef>,
+    ) -> Result<wt::Rooted<wt::ExternRef>> {
         wt::ExternRef::convert_any(self.cx_mut(), r).map_err(error)
     }
 
-    fn instantiate(&mut self, module: &wt::Module, imports: &[Extern<Wasmtime>]) -> Result<wt::Instance> {
+    fn instantiate(
+        &mut self,
+        module: &wt::Module,
+        imports: &[Extern<Wasmtime>],
+    ) -> Result<wt::Instance> {
         let natives: Vec<wt::Extern> = imports.iter().map(to_extern).collect();
         wt::Instance::new(self.cx_mut(), module, &natives).map_err(instantiate_error)
     }
     fn instance_export(&mut self, instance: &wt::Instance, name: &str) -> Option<Extern<Wasmtime>> {
-        instance.get_export(self.cx_mut(), name).and_then(from_extern)
+        instance
+            .get_export(self.cx_mut(), name)
+            .and_then(from_extern)
     }
 }
-    )*};
-}
-
-context_backend!(WasmtimeStore<T>, WasmtimeCaller<'_, T>);
 
 /// Host values behind an `externref` are boxed once by the API.
 struct BoxedAny(Box<dyn Any + Send + Sync>);
@@ -646,16 +722,16 @@ fn from_extern(e: wt::Extern) -> Option<Extern<Wasmtime>> {
 
 impl<T: 'static> StoreBackend<Wasmtime> for WasmtimeStore<T> {
     fn engine(&self) -> &Wasmtime {
-        &self.engine
+        &self.0.engine
     }
     fn into_data(self) -> T {
-        self.store.into_data().user
+        self.0.store.into_data().user
     }
 }
 
 impl<T: 'static> CallerBackend<Wasmtime> for WasmtimeCaller<'_, T> {
     fn get_export(&mut self, name: &str) -> Option<Extern<Wasmtime>> {
-        self.caller.get_export(name).and_then(from_extern)
+        self.0.caller.get_export(name).and_then(from_extern)
     }
 }
 
@@ -685,7 +761,7 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
         item: Extern<Wasmtime>,
     ) -> Result<()> {
         self.linker
-            .define(&store.store, module, name, to_extern(&item))
+            .define(&store.0.store, module, name, to_extern(&item))
             .map(|_| ())
             .map_err(|e| define_error(module, name, e))
     }
@@ -727,7 +803,7 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
         name: &str,
     ) -> Option<Extern<Wasmtime>> {
         self.linker
-            .get(&mut store.store, module, name)
+            .get(&mut store.0.store, module, name)
             .ok()
             .and_then(from_extern)
     }
@@ -738,7 +814,7 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
         module: &wt::Module,
     ) -> Result<wt::Instance> {
         self.linker
-            .instantiate(&mut store.store, module)
+            .instantiate(&mut store.0.store, module)
             .map_err(instantiate_error)
     }
 
