@@ -6,7 +6,7 @@ use wasm_run_api::backend::{
     CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
     WaitResult,
 };
-use wasm_run_api::host::{ValBuf, convert_call};
+use wasm_run_api::backend::{ValBuf, convert_call};
 use wasm_run_api::{
     AnyRef, AnyRefKind, Caller, Config, Error, ExnRef, Extern, ExternRef, Feature, FeatureSet,
     Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, SharedMemory,

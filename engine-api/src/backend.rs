@@ -6,6 +6,16 @@
 //! Every method is generic or associated, so a call through the public API is
 //! monomorphised into a direct call of the engine.
 
+/// Helpers for backend implementations (not for users of the API): panic
+/// guards, value-buffer conversion, the raw slot traits of typed calls and
+/// the store-limits builder shared by the backends.
+pub use crate::build_store_limits;
+pub use crate::host::{
+    Shared, ValBuf, call_untyped, catch_host_panic, convert_call, default_results, guard,
+    panic_message,
+};
+pub use crate::val::{SlotsIn, SlotsOut};
+
 use crate::error::Result;
 use crate::feature::{Config, Feature, FeatureSet, Support};
 use crate::handles::{AnyRefKind, Extern};

@@ -35,13 +35,14 @@ use convert::*;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
+use wasm_run_api::UntypedHostFunc;
 use wasm_run_api::backend::Never;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
-use wasm_run_api::host::{Shared, UntypedHostFunc, ValBuf, call_untyped, convert_call};
+use wasm_run_api::backend::{Shared, SlotsIn, SlotsOut, ValBuf, call_untyped, convert_call};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
-    GlobalType, HostFunc, Memory, MemoryType, Result, SlotsIn, SlotsOut, Support, Table, TableType,
-    TagType, Val, WasmTyList,
+    GlobalType, HostFunc, Memory, MemoryType, Result, Support, Table, TableType, TagType, Val,
+    WasmTyList,
 };
 
 /// The wasmi engine, configured.
@@ -227,7 +228,7 @@ impl Engine for Wasmi {
     }
 
     fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
-        let limits = wasm_run_api::build_store_limits!(
+        let limits = wasm_run_api::backend::build_store_limits!(
             self.config.resource_limits(),
             wasmi::StoreLimitsBuilder
         );

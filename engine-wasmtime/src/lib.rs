@@ -31,14 +31,15 @@ use smallvec::SmallVec;
 use std::any::Any;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
+use wasm_run_api::UntypedHostFunc;
 use wasm_run_api::backend::{
     CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
 };
-use wasm_run_api::host::{UntypedHostFunc, call_untyped, convert_call};
+use wasm_run_api::backend::{SlotsIn, SlotsOut, call_untyped, convert_call};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
-    GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SharedMemory, SlotsIn, SlotsOut,
-    Support, Table, TableType, Tag, TagType, Val, WaitResult, WasmTyList,
+    GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SharedMemory, Support, Table,
+    TableType, Tag, TagType, Val, WaitResult, WasmTyList,
 };
 use wasmtime as wt;
 
@@ -298,7 +299,7 @@ impl Engine for Wasmtime {
     }
 
     fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
-        let limits = wasm_run_api::build_store_limits!(
+        let limits = wasm_run_api::backend::build_store_limits!(
             self.config.resource_limits(),
             wt::StoreLimitsBuilder
         );

@@ -126,7 +126,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
-use wasm_run_api::host::{Shared, catch_host_panic};
+use wasm_run_api::backend::{Shared, catch_host_panic};
 use wasm_run_api::{
     Engine, Error, ExternType, Feature, Func, FuncType, HostFunc, Instance, Linker, Module, Result,
     SharedMemory, Store, Val, ValType, WasmTyList, to_binary,

@@ -3,7 +3,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use wasm_run_api::host::panic_message;
+use wasm_run_api::backend::panic_message;
 use wasm_run_api::{Config, Engine, Error, Result, TrapCode};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
