@@ -245,23 +245,6 @@ impl Error {
         }
     }
 
-    /// Classifies an engine's message about a failed linker definition of
-    /// `module::name`: a second definition of the same name becomes
-    /// [`LinkError::Duplicate`], anything else [`LinkError::Other`]. Shared by
-    /// the backends so that both classify alike.
-    pub fn from_define_message(module: &str, name: &str, text: String) -> Self {
-        const DUPLICATE_WORDS: &[&str] = &["already", "duplicate", "defined twice"];
-        if DUPLICATE_WORDS.iter().any(|w| text.contains(w)) {
-            LinkError::Duplicate {
-                module: module.into(),
-                name: name.into(),
-            }
-            .into()
-        } else {
-            LinkError::Other(text).into()
-        }
-    }
-
     /// A trap error.
     pub fn trap(code: TrapCode, message: impl Into<String>) -> Self {
         Error::Trap {

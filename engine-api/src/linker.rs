@@ -10,13 +10,20 @@ use crate::module::Module;
 use crate::store::Store;
 use crate::types::FuncType;
 use crate::val::WasmTyList;
+use std::collections::HashSet;
 
 /// Definitions for imports, and instantiation from them.
 ///
 /// Host functions defined here are not tied to a store: one linker can
 /// instantiate modules in many stores.
+///
+/// The linker keeps its own record of the names defined in it, so a second
+/// definition of a name is [`LinkError::Duplicate`] on every backend, decided
+/// here rather than read from an engine's message.
 pub struct Linker<E: Engine, T: 'static> {
     inner: E::Linker<T>,
+    defined: HashSet<(Box<str>, Box<str>)>,
+    shadowing: bool,
 }
 
 impl<E: Engine, T: 'static> Linker<E, T> {
@@ -24,6 +31,51 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     pub fn new(engine: &E) -> Self {
         Linker {
             inner: engine.linker(),
+            defined: HashSet::new(),
+            shadowing: false,
+        }
+    }
+
+    /// Records `module::name` as defined, or refuses a second definition
+    /// when shadowing is off. Returns whether the name is new, so a failed
+    /// definition can be forgotten again.
+    fn claim(&mut self, module: &str, name: &str) -> Result<bool> {
+        let new = self.defined.insert((module.into(), name.into()));
+        if !new && !self.shadowing {
+            return Err(LinkError::Duplicate {
+                module: module.into(),
+                name: name.into(),
+            }
+            .into());
+        }
+        Ok(new)
+    }
+
+    /// Runs the backend definition of `module::name` under [`Linker::claim`].
+    fn defining(
+        &mut self,
+        module: &str,
+        name: &str,
+        define: impl FnOnce(&mut E::Linker<T>) -> Result<()>,
+    ) -> Result<()> {
+        let new = self.claim(module, name)?;
+        let result = guard(|| define(&mut self.inner));
+        if result.is_err() && new {
+            self.defined.remove(&(module.into(), name.into()));
+        }
+        result
+    }
+
+    /// Records names that were defined directly on the backend linker (through
+    /// [`Linker::backend_mut`], as WASI adapters do), so that defining one of
+    /// them again through this linker is [`LinkError::Duplicate`] too.
+    pub fn note_backend_definitions<'n>(
+        &mut self,
+        module: &str,
+        names: impl IntoIterator<Item = &'n str>,
+    ) {
+        for name in names {
+            self.defined.insert((module.into(), name.into()));
         }
     }
 }
@@ -37,7 +89,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         name: &str,
         f: impl HostFunc<E, T, P, R>,
     ) -> Result<&mut Self> {
-        self.inner.func_wrap(module, name, f)?;
+        self.defining(module, name, |l| l.func_wrap(module, name, f))?;
         Ok(self)
     }
 
@@ -49,7 +101,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         ty: FuncType,
         f: impl UntypedHostFunc<E, T>,
     ) -> Result<&mut Self> {
-        self.inner.func_new(module, name, ty, f)?;
+        self.defining(module, name, |l| l.func_new(module, name, ty, f))?;
         Ok(self)
     }
 
@@ -63,7 +115,9 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         item: impl Into<Extern<E>>,
     ) -> Result<&mut Self> {
         let item = item.into();
-        guard(|| self.inner.define(store.backend(), module, name, item))?;
+        self.defining(module, name, |l| {
+            l.define(store.backend(), module, name, item)
+        })?;
         Ok(self)
     }
 
@@ -75,7 +129,9 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         instance: &Instance<E>,
     ) -> Result<&mut Self> {
         for (name, item) in instance.exports(&mut *store) {
-            guard(|| self.inner.define(store.backend(), module, &name, item))?;
+            self.defining(module, &name, |l| {
+                l.define(store.backend(), module, &name, item)
+            })?;
         }
         Ok(self)
     }
@@ -83,6 +139,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     /// Lets later definitions replace earlier ones of the same name (off by
     /// default: a second definition is [`LinkError::Duplicate`]).
     pub fn allow_shadowing(&mut self, allow: bool) -> &mut Self {
+        self.shadowing = allow;
         self.inner.allow_shadowing(allow);
         self
     }

@@ -662,8 +662,20 @@ impl<T: 'static> WasmiLinker<T> {
     }
 }
 
+/// A definition the engine refused. (A second definition of a name is
+/// normally refused by the API's `Linker` first, from its own record; wasmi's
+/// own duplicate error is mapped structurally for definitions made natively.)
 fn define_error(module: &str, name: &str, e: wasmi::errors::LinkerError) -> Error {
-    Error::from_define_message(module, name, e.to_string())
+    match e {
+        wasmi::errors::LinkerError::DuplicateDefinition { .. } => {
+            wasm_run_api::LinkError::Duplicate {
+                module: module.into(),
+                name: name.into(),
+            }
+            .into()
+        }
+        other => wasm_run_api::LinkError::Other(other.to_string()).into(),
+    }
 }
 
 impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {

@@ -749,8 +749,10 @@ impl<T: 'static> WasmtimeLinker<T> {
     }
 }
 
-fn define_error(module: &str, name: &str, e: wt::Error) -> Error {
-    Error::from_define_message(module, name, format!("{e:#}"))
+/// A definition the engine refused. (A second definition of a name never
+/// gets here: the API's `Linker` refuses it first, from its own record.)
+fn define_error(_module: &str, _name: &str, e: wt::Error) -> Error {
+    LinkError::Other(format!("{e:#}")).into()
 }
 
 impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {

@@ -152,6 +152,7 @@ pub fn add_to_linker<E: WasiEngine, T: HasWasi<E>>(
     linker: &mut Linker<E, T>,
 ) -> Result<(), WasiError> {
     E::add_native(linker.backend_mut(), project::<E, T>)?;
+    linker.note_backend_definitions(WASI_MODULE, crate::imports::function_names());
     linker.allow_shadowing(true);
     let shared = define_shared(linker);
     linker.allow_shadowing(false);
