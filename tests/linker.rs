@@ -14,7 +14,7 @@ fn a_refused_definition_does_not_take_the_name() {
     let ty = GlobalType::new(ValType::I32, Mutability::Const);
     let mut store = Store::new(&wasmtime, ());
     let mut foreign_store = Store::new(&wasmi, ());
-    let good = Global::new(&mut store, ty.clone(), Val::I32(1)).unwrap();
+    let good = Global::new(&mut store, ty, Val::I32(1)).unwrap();
     let foreign = Global::new(&mut foreign_store, ty, Val::I32(2)).unwrap();
     let mut linker = Linker::new(&wasmtime);
     // A handle of another backend is refused by the backend...
