@@ -223,28 +223,6 @@ impl Error {
         }
     }
 
-    /// Classifies an engine message that has no structured kind: wording of
-    /// resource limits (store limiter, instance counts, sizes above limits)
-    /// becomes [`Error::ResourceLimit`], anything else [`Error::Engine`].
-    /// Shared by the backends so that both classify alike.
-    pub fn from_engine_message(text: String) -> Self {
-        const LIMIT_WORDS: &[&str] = &[
-            "resource limit",
-            "resource limiter",
-            "exceeds memory limits",
-            "exceeds table limits",
-            "too many instances",
-            "too many memories",
-            "too many tables",
-            "count too high",
-        ];
-        if LIMIT_WORDS.iter().any(|w| text.contains(w)) {
-            Error::ResourceLimit(text)
-        } else {
-            Error::Engine(text)
-        }
-    }
-
     /// A trap error.
     pub fn trap(code: TrapCode, message: impl Into<String>) -> Self {
         Error::Trap {

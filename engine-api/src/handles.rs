@@ -175,7 +175,18 @@ impl<E: Engine> Func<E> {
         params: &[Val<E>],
         results: &mut [Val<E>],
     ) -> Result<()> {
-        guard(|| store.ctx_mut().func_call(&self.0, params, results))
+        match guard(|| store.ctx_mut().func_call(&self.0, params, results)) {
+            // Only on failure: arguments that do not fit the function's type
+            // are a type error, found by our own check rather than read from
+            // the engine's wording.
+            Err(Error::Engine(text)) => {
+                let ty = store.ctx().func_ty(&self.0);
+                Err(check_call(&ty, params, results)
+                    .err()
+                    .unwrap_or(Error::Engine(text)))
+            }
+            other => other,
+        }
     }
 
     /// Checks once that the function has type `P -> R` and returns a typed
@@ -204,16 +215,22 @@ impl<E: Engine> Func<E> {
         results: &mut [Val<E>],
     ) -> Result<()> {
         let ty = store.ctx().func_ty(&self.0);
-        check_vals("arguments", params, ty.params())?;
-        if results.len() != ty.results().len() {
-            return Err(Error::Type(format!(
-                "expected room for {} results, got {}",
-                ty.results().len(),
-                results.len()
-            )));
-        }
+        check_call(&ty, params, results)?;
         store.ctx_mut().func_call(&self.0, params, results)
     }
+}
+
+/// Whether `params` and a `results` buffer fit `ty`: [`Error::Type`] if not.
+fn check_call<E: Engine>(ty: &FuncType, params: &[Val<E>], results: &[Val<E>]) -> Result<()> {
+    check_vals("arguments", params, ty.params())?;
+    if results.len() != ty.results().len() {
+        return Err(Error::Type(format!(
+            "expected room for {} results, got {}",
+            ty.results().len(),
+            results.len()
+        )));
+    }
+    Ok(())
 }
 
 /// A function whose type was checked once to be `P -> R`.

@@ -246,27 +246,7 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
             None => Error::Engine(text),
         },
         wasmi::errors::ErrorKind::Linker(_) => Error::from(wasm_run_api::LinkError::Other(text)),
-        // Segments that do not fit trap at instantiation, as the spec says.
-        wasmi::errors::ErrorKind::Instantiation(_)
-            if text.contains("out of bounds table access") =>
-        {
-            Error::Trap {
-                code: TrapCode::TableOutOfBounds,
-                message: text,
-            }
-        }
-        wasmi::errors::ErrorKind::Instantiation(_)
-            if text.contains("out of bounds memory access") =>
-        {
-            Error::Trap {
-                code: TrapCode::MemoryOutOfBounds,
-                message: text,
-            }
-        }
-        wasmi::errors::ErrorKind::Instantiation(_) => match Error::from_engine_message(text) {
-            Error::Engine(text) => Error::from(wasm_run_api::LinkError::Other(text)),
-            limit => limit,
-        },
+        wasmi::errors::ErrorKind::Instantiation(i) => instantiation_error(i, text),
         wasmi::errors::ErrorKind::Memory(_)
         | wasmi::errors::ErrorKind::Table(_)
         | wasmi::errors::ErrorKind::Global(_) => Error::Access(text),
@@ -275,7 +255,27 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
             engine: "wasmi",
         },
         wasmi::errors::ErrorKind::Func(_) => Error::Type(text),
-        _ => Error::from_engine_message(text),
+        _ => Error::Engine(text),
+    }
+}
+
+/// wasmi's structured instantiation errors, by kind.
+fn instantiation_error(e: &wasmi::errors::InstantiationError, text: String) -> Error {
+    use wasmi::errors::{InstantiationError as I, MemoryError, TableError};
+    match e {
+        // Segments that do not fit trap at instantiation, as the spec says.
+        I::ElementSegmentDoesNotFit { .. } => Error::Trap {
+            code: TrapCode::TableOutOfBounds,
+            message: text,
+        },
+        I::TooManyInstances
+        | I::TooManyTables
+        | I::TooManyMemories
+        | I::FailedToInstantiateMemory(MemoryError::ResourceLimiterDeniedAllocation)
+        | I::FailedToInstantiateTable(TableError::ResourceLimiterDeniedAllocation) => {
+            Error::ResourceLimit(text)
+        }
+        _ => Error::from(wasm_run_api::LinkError::Other(text)),
     }
 }
 

@@ -255,7 +255,7 @@ pub(crate) fn error(e: wt::Error) -> Error {
     if e.downcast_ref::<wt::MemoryAccessError>().is_some() {
         return Error::Access(text);
     }
-    Error::from_engine_message(text)
+    Error::Engine(text)
 }
 
 /// Wraps our error for returning it from a host function into wasmtime.

@@ -25,8 +25,10 @@
 #![warn(missing_docs)]
 
 mod convert;
+mod limits;
 
 use convert::*;
+use limits::Limiter;
 use smallvec::SmallVec;
 use std::any::Any;
 use std::mem::MaybeUninit;
@@ -164,7 +166,7 @@ impl SharedMemoryBackend for WasmtimeSharedMemory {
 /// Host state of every native store: the user's data plus the limiter.
 pub struct StoreData<T> {
     user: T,
-    limits: wt::StoreLimits,
+    limits: Limiter,
 }
 
 impl<T> StoreData<T> {
@@ -299,10 +301,7 @@ impl Engine for Wasmtime {
     }
 
     fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
-        let limits = wasm_run_api::backend::build_store_limits!(
-            self.config.resource_limits(),
-            wt::StoreLimitsBuilder
-        );
+        let limits = Limiter::new(self.config.resource_limits());
         let mut store = wt::Store::new(&self.engine, StoreData { user: data, limits });
         store.limiter(|d| &mut d.limits);
         WasmtimeContext(NativeStore {
@@ -552,7 +551,10 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
                 "shared memories are created with SharedMemory::new".into(),
             ));
         }
-        wt::Memory::new(self.cx_mut(), memory_type(&ty)?).map_err(error)
+        let ty = memory_type(&ty)?;
+        self.native_data_mut().limits.watch();
+        let r = wt::Memory::new(self.cx_mut(), ty).map_err(error);
+        self.native_data_mut().limits.typed(r)
     }
     fn memory_ty(&self, m: &wt::Memory) -> MemoryType {
         from_memory_type(&m.ty(self.cx()))
@@ -569,7 +571,10 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     }
 
     fn table_new(&mut self, ty: TableType, init: Val<Wasmtime>) -> Result<wt::Table> {
-        wt::Table::new(self.cx_mut(), table_type(&ty), to_ref(&init)?).map_err(error)
+        let init = to_ref(&init)?;
+        self.native_data_mut().limits.watch();
+        let r = wt::Table::new(self.cx_mut(), table_type(&ty), init).map_err(error);
+        self.native_data_mut().limits.typed(r)
     }
     fn table_ty(&self, t: &wt::Table) -> TableType {
         from_table_type(&t.ty(self.cx()))
@@ -659,7 +664,19 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         imports: &[Extern<Wasmtime>],
     ) -> Result<wt::Instance> {
         let natives: Vec<wt::Extern> = imports.iter().map(to_extern).collect();
-        wt::Instance::new(self.cx_mut(), module, &natives).map_err(instantiate_error)
+        same_engine(module, self.cx().engine())?;
+        self.native_data_mut().limits.admit(module)?;
+        let r = match wt::Instance::new(self.cx_mut(), module, &natives).map_err(instantiate_error)
+        {
+            Err(Error::Engine(text)) => {
+                Err(match import_type_error(self.cx_mut(), module, &natives) {
+                    Some(link) => LinkError::Other(link).into(),
+                    None => Error::Engine(text),
+                })
+            }
+            other => other,
+        };
+        self.native_data_mut().limits.admitted(module, r)
     }
     fn instance_export(&mut self, instance: &wt::Instance, name: &str) -> Option<Extern<Wasmtime>> {
         instance
@@ -678,22 +695,50 @@ fn fuel_off() -> Error {
     }
 }
 
+/// A call wasmtime refused or that trapped. (Arguments of the wrong types
+/// are found by the API's own check of the function type, on the error path
+/// of `Func::call`.)
 fn call_error(e: wt::Error) -> Error {
-    let text = format!("{e:#}");
-    match error(e) {
-        Error::Engine(_) if text.contains("expected") && text.contains("type") => Error::Type(text),
-        Error::Engine(_) if text.contains("argument") || text.contains("results") => {
-            Error::Type(text)
-        }
-        other => other,
-    }
+    error(e)
 }
 
+/// An instantiation wasmtime refused. Link errors are named by the API's own
+/// diagnosis of the imports (`Linker::instantiate`, `Instance::new`), a
+/// module of another engine is refused before the call (`same_engine`), and
+/// limits by the store's `Limiter`; what is left is the engine's own error.
 fn instantiate_error(e: wt::Error) -> Error {
-    match error(e) {
-        Error::Engine(text) if text.contains("cross-`Engine`") => Error::WrongStore,
-        Error::Engine(text) if text.contains("import") => Error::from(LinkError::Other(text)),
-        other => other,
+    error(e)
+}
+
+/// After `Instance::new` failed with an engine error (error path only):
+/// whether `natives` fail wasmtime's own type check of `module`'s imports,
+/// found by resolving them through a linker's `instantiate_pre`, which
+/// type-checks without instantiating. `Some` is that check's message.
+fn import_type_error<T>(
+    mut cx: wt::StoreContextMut<'_, StoreData<T>>,
+    module: &wt::Module,
+    natives: &[wt::Extern],
+) -> Option<String> {
+    let mut linker = wt::Linker::new(cx.engine());
+    linker.allow_shadowing(true);
+    for (import, item) in module.imports().zip(natives) {
+        linker
+            .define(&mut cx, import.module(), import.name(), item.clone())
+            .ok()?;
+    }
+    linker
+        .instantiate_pre(module)
+        .err()
+        .map(|e| format!("{e:#}"))
+}
+
+/// A module compiled by another `Engine` cannot be instantiated in this
+/// store: [`Error::WrongStore`], decided from the engines' identity.
+fn same_engine(module: &wt::Module, engine: &wt::Engine) -> Result<()> {
+    if wt::Engine::same(module.engine(), engine) {
+        Ok(())
+    } else {
+        Err(Error::WrongStore)
     }
 }
 
@@ -816,9 +861,30 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
         store: &mut WasmtimeStore<T>,
         module: &wt::Module,
     ) -> Result<wt::Instance> {
-        self.linker
-            .instantiate(&mut store.0.store, module)
+        let store = &mut store.0.store;
+        same_engine(module, store.engine())?;
+        store.data_mut().limits.admit(module)?;
+        let r = match self
+            .linker
+            .instantiate(&mut *store, module)
             .map_err(instantiate_error)
+        {
+            Err(Error::Engine(text)) => {
+                let natives: Option<Vec<wt::Extern>> = module
+                    .imports()
+                    .map(|i| self.linker.get(&mut *store, i.module(), i.name()).ok())
+                    .collect();
+                let link = natives.and_then(|n| {
+                    import_type_error(wt::AsContextMut::as_context_mut(&mut *store), module, &n)
+                });
+                Err(match link {
+                    Some(link) => LinkError::Other(link).into(),
+                    None => Error::Engine(text),
+                })
+            }
+            other => other,
+        };
+        store.data_mut().limits.admitted(module, r)
     }
 
     fn allow_shadowing(&mut self, allow: bool) {

@@ -2,8 +2,8 @@
 //! per store and wasm stack size.
 
 use wasm_run_api::{
-    Config, Engine, Error, Feature, Instance, Linker, Memory, MemoryType, Result, Store, TrapCode,
-    Val,
+    Config, Engine, Error, Feature, Instance, Limits, Linker, Memory, MemoryType, Result, Store,
+    TrapCode, Val,
 };
 
 use super::helpers::*;
@@ -131,6 +131,45 @@ pub fn limit_table<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         Instance::new(&mut store, &big, &[]),
         "a table starting above the limit",
     );
+}
+
+/// `Limits::max_memories` and `max_tables` count the memories and tables
+/// modules define in a store: an instantiation that would pass either is
+/// `Error::ResourceLimit`, the store stays usable, and another store has its
+/// own count.
+pub fn limit_memory_and_table_counts<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let mut config = Config::new();
+    config.limits(Limits {
+        max_memories: Some(2),
+        max_tables: Some(1),
+        ..Limits::default()
+    });
+    let Some(engine) = limited_engine(&make, &config) else {
+        return;
+    };
+    let memory = compile(
+        &engine,
+        r#"(module (memory 1) (func (export "f") (result i32) i32.const 7))"#,
+    );
+    let table = compile(&engine, "(module (table 1 funcref))");
+    let mut store = Store::new(&engine, ());
+    let first = instantiate(&mut store, &memory);
+    instantiate(&mut store, &memory);
+    expect_resource_limit(
+        Instance::new(&mut store, &memory, &[]),
+        "a third memory with max_memories(2)",
+    );
+    instantiate(&mut store, &table);
+    let linker = Linker::<E, ()>::new(&engine);
+    expect_resource_limit(
+        linker.instantiate(&mut store, &table),
+        "a second table with max_tables(1)",
+    );
+    let f = first.typed_func::<(), i32>(&mut store, "f");
+    assert_eq!(ok(f.call(&mut store, ()), "f() after the refusals"), 7);
+    let mut other = Store::new(&engine, ());
+    instantiate(&mut other, &memory);
+    instantiate(&mut other, &table);
 }
 
 /// `Config::max_instances(2)`: the third instantiation in one store fails

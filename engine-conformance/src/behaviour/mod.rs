@@ -59,7 +59,9 @@ pub use globals::global_ops;
 pub use host_funcs::{
     caller_memory_and_exports, host_defined_items, host_func_typed, host_func_untyped, host_state,
 };
-pub use limits::{limit_instances, limit_memory, limit_table, limit_wasm_stack};
+pub use limits::{
+    limit_instances, limit_memory, limit_memory_and_table_counts, limit_table, limit_wasm_stack,
+};
 pub use linking::{
     instance_exports_listing, instance_new_ordered_imports, link_duplicate_definitions,
     link_error_incompatible, link_error_missing, link_instance_exports, start_function,
@@ -128,6 +130,7 @@ macro_rules! __wasm_run_behaviours {
             limit_memory
             limit_table
             limit_instances
+            limit_memory_and_table_counts
             limit_wasm_stack
             module_variants
         ] }
