@@ -28,7 +28,7 @@ impl Limiter {
     pub(crate) fn new(limits: &Limits) -> Self {
         Limiter {
             inner: wasm_run_api::backend::build_store_limits!(limits, wt::StoreLimitsBuilder),
-            limits: limits.clone(),
+            limits: *limits,
             instances: 0,
             memories: 0,
             tables: 0,
