@@ -382,6 +382,10 @@ pub fn val_up<B: Member>(v: &Val<B>) -> Val<AnyEngine> {
 
 /// A value of [`AnyEngine`] as a value of backend `B`; references of another
 /// backend are [`Error::WrongStore`].
+///
+/// # Errors
+///
+/// [`Error::WrongStore`] if `v` is a reference of another backend than `B`.
 pub fn val_down<B: Member>(v: &Val<AnyEngine>) -> Result<Val<B>> {
     Ok(match *v {
         Val::I32(x) => Val::I32(x),

@@ -271,6 +271,14 @@ impl Config {
     ///
     /// `support` describes the backend. Backends call this once when they are
     /// created, so that an unsupported request is a typed error up front.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unsupported`](crate::Error::Unsupported) for the first feature (in
+    ///   [`Feature::ALL`] order) that is explicitly enabled, fuel included, but that
+    ///   `support` reports as unsupported.
+    /// - [`Error::Engine`](crate::Error::Engine) if an explicitly enabled proposal
+    ///   builds on one that is disabled (see [`Feature::REQUIRES`]).
     pub fn resolve(
         &self,
         engine: &'static str,

@@ -95,6 +95,11 @@ pub enum AnyRefKind {
 
 impl<E: Engine> Tag<E> {
     /// The tag's type.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the tag belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> TagType {
         store.ctx().tag_ty(&self.0)
     }
@@ -102,14 +107,30 @@ impl<E: Engine> Tag<E> {
 
 impl<E: Engine> AnyRef<E> {
     /// An `i31ref` holding the low 31 bits of `value`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for `gc` on a backend without GC references (wasmi).
     pub fn from_i31(mut store: impl AsContextMut<E>, value: u32) -> Result<Self> {
         guard(|| store.ctx_mut().anyref_from_i31(value)).map(AnyRef)
     }
     /// `any.convert_extern`: a host reference as `anyref`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unsupported`] for `gc` on a backend without GC references (wasmi).
+    /// - [`Error::WrongStore`] if `r` belongs to a different store (or backend) than
+    ///   `store`.
+    /// - [`Error::Engine`] if wasmtime refuses the conversion.
     pub fn from_extern(mut store: impl AsContextMut<E>, r: ExternRef<E>) -> Result<Self> {
         guard(|| store.ctx_mut().anyref_from_extern(r.0)).map(AnyRef)
     }
     /// What the reference points to.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the reference belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn kind(&self, store: impl AsContext<E>) -> AnyRefKind {
         store.ctx().anyref_kind(&self.0)
     }
@@ -136,6 +157,12 @@ fn check_vals<E: Engine>(what: &str, vals: &[Val<E>], tys: &[ValType]) -> Result
 
 impl<E: Engine> Func<E> {
     /// A host function from an untyped closure of type `ty`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] if the backend cannot represent a type of `ty`: on
+    /// wasmi, a reference type other than nullable `funcref` and `externref`.
+    /// wasmtime does not fail here.
     pub fn new<T: 'static, C>(
         mut store: C,
         ty: FuncType,
@@ -149,6 +176,11 @@ impl<E: Engine> Func<E> {
     }
 
     /// A host function from a typed closure.
+    ///
+    /// # Errors
+    ///
+    /// None on the built-in backends, which represent every typed (numeric)
+    /// signature; the `Result` is for a backend that cannot.
     pub fn wrap<T: 'static, P: WasmTyList, R: WasmTyList, C>(
         mut store: C,
         f: impl HostFunc<E, T, P, R>,
@@ -161,6 +193,11 @@ impl<E: Engine> Func<E> {
     }
 
     /// The function's type.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the function belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> FuncType {
         store.ctx().func_ty(&self.0)
     }
@@ -168,6 +205,19 @@ impl<E: Engine> Func<E> {
     /// Calls the function. `results` must have room for every result. The
     /// backend checks arity and types; the call allocates nothing for up to 16
     /// parameters and results.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if `params` do not match the function's parameter types or
+    ///   `results` does not have exactly one slot per result.
+    /// - [`Error::Trap`] if execution traps (running out of fuel included).
+    /// - Any error a host function called on the way returns, unchanged (e.g.
+    ///   [`Error::Host`], or [`Error::Exit`] from WASI's `proc_exit`);
+    ///   [`Error::HostPanic`] if one panics.
+    /// - [`Error::WrongStore`] if the function belongs to a different store than
+    ///   `store` (with `AnyEngine`, also for a reference argument of another backend).
+    /// - [`Error::Engine`] for anything else the engine reports, e.g. a reference
+    ///   argument that belongs to another store of the same backend.
     #[inline]
     pub fn call(
         &self,
@@ -191,6 +241,16 @@ impl<E: Engine> Func<E> {
 
     /// Checks once that the function has type `P -> R` and returns a typed
     /// handle for fast calls.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Type`] if the function's type is not `P -> R`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the function belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// Unlike [`Func::call`], this is not reported as [`Error::WrongStore`].
     pub fn typed<P: WasmTyList, R: WasmTyList>(
         &self,
         store: impl AsContext<E>,
@@ -208,6 +268,18 @@ impl<E: Engine> Func<E> {
 
     /// Calls with arguments checked against the function type first (a
     /// convenience for callers that build argument lists by hand).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Type`] if `params` or the length of `results` do not fit the
+    /// function's type (checked before the call); otherwise the errors of
+    /// [`Func::call`], except that nothing becomes [`Error::WrongStore`].
+    ///
+    /// # Panics
+    ///
+    /// Panics if the function belongs to a different store than `store`, and
+    /// whenever the engine panics (e.g. on wasmi for a reference argument from
+    /// another store): unlike [`Func::call`], this method does not catch engine panics.
     pub fn call_checked(
         &self,
         mut store: impl AsContextMut<E>,
@@ -248,6 +320,15 @@ impl<E: Engine, P, R> Copy for TypedFunc<E, P, R> {}
 
 impl<E: Engine, P: WasmTyList, R: WasmTyList> TypedFunc<E, P, R> {
     /// Calls the function.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Trap`] if execution traps (running out of fuel included).
+    /// - Any error a host function called on the way returns, unchanged;
+    ///   [`Error::HostPanic`] if one panics.
+    /// - [`Error::WrongStore`] if the function belongs to a different store (or
+    ///   backend) than `store`.
+    /// - [`Error::Engine`] for anything else the engine reports.
     #[inline]
     pub fn call(&self, mut store: impl AsContextMut<E>, params: P) -> Result<R> {
         guard(|| {
@@ -264,11 +345,27 @@ impl<E: Engine, P: WasmTyList, R: WasmTyList> TypedFunc<E, P, R> {
 
 impl<E: Engine> Memory<E> {
     /// A new memory owned by `store`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if `ty` is not a valid memory type (e.g. its minimum is
+    ///   above its maximum); on wasmtime also if `ty` is shared (use
+    ///   [`SharedMemory::new`]).
+    /// - [`Error::Unsupported`] for `threads` on wasmi if `ty` is shared.
+    /// - If the store's memory limit refuses it: [`Error::ResourceLimit`] on
+    ///   wasmtime, [`Error::Access`] on wasmi.
+    /// - [`Error::Engine`] (wasmtime) or [`Error::Access`] (wasmi) if the engine
+    ///   cannot create it for another reason.
     pub fn new(mut store: impl AsContextMut<E>, ty: MemoryType) -> Result<Self> {
         store.ctx_mut().memory_new(ty).map(Memory)
     }
     /// The memory's type; `minimum` is the current size in pages (the same on
     /// every backend).
+    ///
+    /// # Panics
+    ///
+    /// Panics if the memory belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> MemoryType {
         let ctx = store.ctx();
         let mut ty = ctx.memory_ty(&self.0);
@@ -276,29 +373,67 @@ impl<E: Engine> Memory<E> {
         ty
     }
     /// Current size in pages.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the memory belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn size(&self, store: impl AsContext<E>) -> u64 {
         let s = store.ctx();
         let ty = s.memory_ty(&self.0);
         s.memory_data(&self.0).len() as u64 >> ty.page_size_log2
     }
     /// Current size in bytes.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the memory belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn data_size(&self, store: impl AsContext<E>) -> usize {
         store.ctx().memory_data(&self.0).len()
     }
     /// The memory's bytes, without copying.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the memory belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn data<'a, C: AsContext<E>>(&self, store: &'a C) -> &'a [u8] {
         store.ctx().memory_data(&self.0)
     }
     /// The memory's bytes, mutably, without copying.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the memory belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn data_mut<'a, C: AsContextMut<E>>(&self, store: &'a mut C) -> &'a mut [u8] {
         store.ctx_mut().memory_data_mut(&self.0)
     }
     /// Grows by `delta` pages; returns the previous size in pages. Growth
     /// beyond the maximum or the store's limit is an [`Error::Access`].
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Access`] if the memory cannot grow by `delta` pages: past its
+    ///   maximum, past the store's memory limit, or out of host memory.
+    /// - [`Error::WrongStore`] if the memory belongs to a different store (or
+    ///   backend) than `store`.
     pub fn grow(&self, mut store: impl AsContextMut<E>, delta: u64) -> Result<u64> {
         guard(|| store.ctx_mut().memory_grow(&self.0, delta))
     }
     /// Copies `buf.len()` bytes starting at `offset` into `buf`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Access`] if `offset..offset + buf.len()` is outside the memory;
+    /// nothing is copied then.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the memory belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// This is not reported as [`Error::WrongStore`].
     pub fn read(&self, store: impl AsContext<E>, offset: usize, buf: &mut [u8]) -> Result<()> {
         let data = store.ctx().memory_data(&self.0);
         let src = offset
@@ -309,6 +444,17 @@ impl<E: Engine> Memory<E> {
         Ok(())
     }
     /// Copies `bytes` into the memory at `offset`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Access`] if `offset..offset + bytes.len()` is outside the memory;
+    /// nothing is written then.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the memory belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// This is not reported as [`Error::WrongStore`].
     pub fn write(
         &self,
         mut store: impl AsContextMut<E>,
@@ -334,6 +480,23 @@ fn out_of_bounds(offset: usize, len: usize, size: usize) -> Error {
 
 impl<E: Engine> Table<E> {
     /// A new table owned by `store`, every element set to `init`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if `init` does not match the element type.
+    /// - [`Error::Unsupported`] on wasmi for an element type other than nullable
+    ///   `funcref` or `externref`.
+    /// - If the store's table limit refuses it: [`Error::ResourceLimit`] on
+    ///   wasmtime, [`Error::Access`] on wasmi.
+    /// - [`Error::Engine`] (wasmtime) or [`Error::Access`] (wasmi) if the engine
+    ///   refuses it otherwise; on wasmtime that includes an `init` reference from
+    ///   another store.
+    /// - [`Error::WrongStore`] with `AnyEngine` if `init` is a reference of another
+    ///   backend.
+    ///
+    /// # Panics
+    ///
+    /// On wasmi, panics if `init` is a reference that belongs to another store.
     pub fn new(mut store: impl AsContextMut<E>, ty: TableType, init: Val<E>) -> Result<Self> {
         if !init.matches(&ValType::Ref(ty.element)) {
             return Err(Error::Type(format!(
@@ -346,6 +509,11 @@ impl<E: Engine> Table<E> {
     }
     /// The table's type; `minimum` is the current size (the same on every
     /// backend).
+    ///
+    /// # Panics
+    ///
+    /// Panics if the table belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> TableType {
         let ctx = store.ctx();
         let mut ty = ctx.table_ty(&self.0);
@@ -353,10 +521,31 @@ impl<E: Engine> Table<E> {
         ty
     }
     /// Current number of elements.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the table belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn size(&self, store: impl AsContext<E>) -> u64 {
         store.ctx().table_size(&self.0)
     }
     /// Grows by `delta` elements set to `init`; returns the previous size.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if `init` does not match the element type.
+    /// - [`Error::Access`] if the table cannot grow by `delta` elements: past its
+    ///   maximum or the store's table limit (on wasmtime also for an `init`
+    ///   reference from another store).
+    /// - [`Error::WrongStore`] with `AnyEngine` if `init` is a reference of another
+    ///   backend.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the table belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// This is not reported as [`Error::WrongStore`]. On wasmi, also panics if `init`
+    /// is a reference that belongs to another store.
     pub fn grow(&self, mut store: impl AsContextMut<E>, delta: u64, init: Val<E>) -> Result<u64> {
         let ty = store.ctx().table_ty(&self.0);
         if !init.matches(&ValType::Ref(ty.element)) {
@@ -369,10 +558,30 @@ impl<E: Engine> Table<E> {
         store.ctx_mut().table_grow(&self.0, delta, init)
     }
     /// The element at `index`, `None` when out of bounds.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the table belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn get(&self, mut store: impl AsContextMut<E>, index: u64) -> Option<Val<E>> {
         store.ctx_mut().table_get(&self.0, index)
     }
     /// Sets the element at `index`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if `val` does not match the element type.
+    /// - [`Error::Access`] if `index` is out of bounds (on wasmtime also if the
+    ///   engine refuses `val`, e.g. a reference from another store).
+    /// - [`Error::WrongStore`] with `AnyEngine` if `val` is a reference of another
+    ///   backend.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the table belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// This is not reported as [`Error::WrongStore`]. On wasmi, also panics if `val`
+    /// is a reference that belongs to another store.
     pub fn set(&self, mut store: impl AsContextMut<E>, index: u64, val: Val<E>) -> Result<()> {
         let ctx = store.ctx_mut();
         let ty = ctx.table_ty(&self.0);
@@ -395,6 +604,20 @@ impl<E: Engine> Table<E> {
 
 impl<E: Engine> Global<E> {
     /// A new global owned by `store`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if `val` does not match `ty`'s content type.
+    /// - [`Error::Unsupported`] on wasmi if the content type is a reference type
+    ///   other than nullable `funcref` or `externref`.
+    /// - [`Error::Engine`] on wasmtime if the engine refuses `val` (e.g. a
+    ///   reference from another store).
+    /// - [`Error::WrongStore`] with `AnyEngine` if `val` is a reference of another
+    ///   backend.
+    ///
+    /// # Panics
+    ///
+    /// On wasmi, panics if `val` is a reference that belongs to another store.
     pub fn new(mut store: impl AsContextMut<E>, ty: GlobalType, val: Val<E>) -> Result<Self> {
         if !val.matches(&ty.content) {
             return Err(Error::Type(format!(
@@ -406,15 +629,40 @@ impl<E: Engine> Global<E> {
         store.ctx_mut().global_new(ty, val).map(Global)
     }
     /// The global's type.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the global belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> GlobalType {
         store.ctx().global_ty(&self.0)
     }
     /// The current value.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the global belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
     pub fn get(&self, mut store: impl AsContextMut<E>) -> Val<E> {
         store.ctx_mut().global_get(&self.0)
     }
     /// Sets the value; an immutable global or a value of the wrong type is an
     /// error.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Access`] if the global is immutable (on wasmtime also if the
+    ///   engine refuses `val`, e.g. a reference from another store).
+    /// - [`Error::Type`] if `val` does not match the global's type.
+    /// - [`Error::WrongStore`] with `AnyEngine` if `val` is a reference of another
+    ///   backend.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the global belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// This is not reported as [`Error::WrongStore`]. On wasmi, also panics if `val`
+    /// is a reference that belongs to another store.
     pub fn set(&self, mut store: impl AsContextMut<E>, val: Val<E>) -> Result<()> {
         let ctx = store.ctx_mut();
         let ty = ctx.global_ty(&self.0);
@@ -434,10 +682,23 @@ impl<E: Engine> Global<E> {
 
 impl<E: Engine> ExternRef<E> {
     /// `extern.convert_any`: an `anyref` as `externref`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::WrongStore`] if `r` belongs to a different store (or backend) than
+    ///   `store`.
+    /// - [`Error::Engine`] if wasmtime refuses the conversion.
+    ///
+    /// (wasmi has no `anyref` values, so it is never called there.)
     pub fn from_any(mut store: impl AsContextMut<E>, r: AnyRef<E>) -> Result<Self> {
         guard(|| store.ctx_mut().externref_from_any(r.0)).map(ExternRef)
     }
     /// Wraps a host value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Engine`] on wasmtime if it cannot allocate the reference (e.g. its
+    /// GC heap is out of memory). wasmi does not fail here.
     pub fn new(mut store: impl AsContextMut<E>, value: impl Any + Send + Sync) -> Result<Self> {
         store
             .ctx_mut()
@@ -445,6 +706,12 @@ impl<E: Engine> ExternRef<E> {
             .map(ExternRef)
     }
     /// The host value, if it is still alive.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the reference belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// (With `AnyEngine`, a reference of another backend gives `None`.)
     pub fn data<'a, C: AsContext<E>>(&self, store: &'a C) -> Option<&'a (dyn Any + Send + Sync)> {
         store.ctx().externref_data(&self.0)
     }
@@ -470,6 +737,14 @@ impl<E: Engine> fmt::Debug for SharedMemory<E> {
 impl<E: Engine> SharedMemory<E> {
     /// A new shared memory; `ty.shared` must be set. Backends without threads
     /// answer [`Error::Unsupported`].
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if `ty.shared` is not set, or `ty` is not a valid shared
+    ///   memory type (e.g. on wasmtime, one without a maximum).
+    /// - [`Error::Unsupported`] for `threads` on a backend without threads (wasmi)
+    ///   or an engine with threads disabled.
+    /// - [`Error::Engine`] if the engine cannot create it (e.g. out of memory).
     pub fn new(engine: &E, ty: MemoryType) -> Result<Self> {
         if !ty.shared {
             return Err(Error::Type(format!("{ty} is not a shared memory type")));
@@ -493,6 +768,11 @@ impl<E: Engine> SharedMemory<E> {
         self.0.data_size()
     }
     /// Grows by `delta` pages; returns the previous size in pages.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Access`] if the memory cannot grow by `delta` pages (past its
+    /// maximum, or out of host memory).
     pub fn grow(&self, delta: u64) -> Result<u64> {
         self.0.grow(delta)
     }
@@ -541,6 +821,11 @@ impl<E: Engine> SharedMemory<E> {
     }
     /// The `u32` at `offset` as an atomic, for lock-free exchange with wasm
     /// code using `i32.atomic.*` on the same address.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Access`] if `offset` is not a multiple of 4, or the four bytes at
+    /// `offset` are outside the memory.
     pub fn atomic_u32(&self, offset: usize) -> Result<&std::sync::atomic::AtomicU32> {
         if !offset.is_multiple_of(4) {
             return Err(Error::Access(format!(
@@ -553,10 +838,24 @@ impl<E: Engine> SharedMemory<E> {
         Ok(unsafe { &*(p as *const std::sync::atomic::AtomicU32) })
     }
     /// `memory.atomic.notify` from the host: wakes up to `count` waiters.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Trap`] with [`TrapCode::MemoryOutOfBounds`](crate::TrapCode::MemoryOutOfBounds)
+    /// if `addr` is outside the memory, or
+    /// [`TrapCode::UnalignedAtomic`](crate::TrapCode::UnalignedAtomic) if it is not 4-byte
+    /// aligned.
     pub fn atomic_notify(&self, addr: u64, count: u32) -> Result<u32> {
         self.0.atomic_notify(addr, count)
     }
     /// `memory.atomic.wait32` from the host.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Trap`] with [`TrapCode::MemoryOutOfBounds`](crate::TrapCode::MemoryOutOfBounds)
+    /// if `addr` is outside the memory, or
+    /// [`TrapCode::UnalignedAtomic`](crate::TrapCode::UnalignedAtomic) if it is not 4-byte
+    /// aligned.
     pub fn atomic_wait32(
         &self,
         addr: u64,
@@ -610,6 +909,12 @@ impl<E: Engine> fmt::Debug for Extern<E> {
 
 impl<E: Engine> Extern<E> {
     /// The item's type.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the item (unless it is a [`SharedMemory`], which has no store)
+    /// belongs to a different store than `store` (the engine asserts it); use a
+    /// handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> ExternType {
         match self {
             Extern::Func(x) => ExternType::Func(x.ty(store)),
@@ -718,6 +1023,23 @@ impl<E: Engine> Instance<E> {
 
     /// Instantiates `module` with `imports` given in the module's import order.
     /// Each import is checked first, so a mismatch names the import.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if `imports` does not have one item per import of `module`.
+    /// - [`Error::Link`] with
+    ///   [`LinkError::Incompatible`](crate::LinkError::Incompatible) for the
+    ///   first import given an item of the wrong type, or with
+    ///   [`LinkError::Other`](crate::LinkError::Other) if the engine refuses the
+    ///   imports for another reason.
+    /// - [`Error::WrongStore`] if `module` was compiled by another engine than the
+    ///   store's, or an import belongs to a different store (or backend).
+    /// - [`Error::ResourceLimit`] if the store's limits (instances, memories,
+    ///   tables, their sizes) refuse the instance.
+    /// - [`Error::Trap`] if an active segment does not fit or the start function
+    ///   traps; errors of host functions the start function calls, unchanged
+    ///   ([`Error::HostPanic`] if one panics).
+    /// - [`Error::Engine`] for anything else the engine reports.
     pub fn new(
         mut store: impl AsContextMut<E>,
         module: &Module<E>,
@@ -761,11 +1083,23 @@ impl<E: Engine> Instance<E> {
     }
 
     /// The export called `name`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the instance belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// (With `AnyEngine`, an instance of another backend has no exports here.)
     pub fn get_export(&self, mut store: impl AsContextMut<E>, name: &str) -> Option<Extern<E>> {
         store.ctx_mut().instance_export(&self.native, name)
     }
 
     /// Every export, in the module's declaration order.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the instance belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// (With `AnyEngine`, an instance of another backend has no exports here.)
     pub fn exports(&self, mut store: impl AsContextMut<E>) -> Vec<(String, Extern<E>)> {
         let ctx = store.ctx_mut();
         self.info
@@ -784,6 +1118,17 @@ impl<E: Engine> Instance<E> {
     }
 
     /// The exported function `name`, or an error naming what is there instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Type`] if the instance has no export `name` or it is not a function.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the instance belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// This is not reported as [`Error::WrongStore`]. (With `AnyEngine`, an
+    /// instance of another backend has no exports: [`Error::Type`].)
     pub fn get_func(&self, store: impl AsContextMut<E>, name: &str) -> Result<Func<E>> {
         match self.get_export(store, name) {
             Some(Extern::Func(f)) => Ok(f),
@@ -795,6 +1140,17 @@ impl<E: Engine> Instance<E> {
     }
 
     /// The exported function `name` as a typed function.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Type`] if the instance has no export `name`, it is not a function,
+    /// or its type is not `P -> R`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the instance belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// This is not reported as [`Error::WrongStore`].
     pub fn get_typed_func<P: WasmTyList, R: WasmTyList>(
         &self,
         mut store: impl AsContextMut<E>,
@@ -805,16 +1161,34 @@ impl<E: Engine> Instance<E> {
     }
 
     /// The exported memory `name`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the instance belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// (With `AnyEngine`, an instance of another backend has no exports here.)
     pub fn get_memory(&self, store: impl AsContextMut<E>, name: &str) -> Option<Memory<E>> {
         self.get_export(store, name).and_then(Extern::into_memory)
     }
 
     /// The exported table `name`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the instance belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// (With `AnyEngine`, an instance of another backend has no exports here.)
     pub fn get_table(&self, store: impl AsContextMut<E>, name: &str) -> Option<Table<E>> {
         self.get_export(store, name).and_then(Extern::into_table)
     }
 
     /// The exported global `name`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the instance belongs to a different store than `store` (the
+    /// engine asserts it); use a handle only with the store it came from.
+    /// (With `AnyEngine`, an instance of another backend has no exports here.)
     pub fn get_global(&self, store: impl AsContextMut<E>, name: &str) -> Option<Global<E>> {
         self.get_export(store, name).and_then(Extern::into_global)
     }

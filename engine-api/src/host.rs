@@ -35,6 +35,12 @@ pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 /// belong to; this keeps such mistakes from unwinding through user code
 /// wherever the API returns a `Result`. The check costs nothing unless a panic
 /// happens.
+///
+/// # Errors
+///
+/// What `f` returns. If `f` panics: [`Error::WrongStore`] when the panic
+/// message mentions a store, an engine, a foreign object or an owner, otherwise
+/// [`Error::Engine`] with the message.
 #[inline(always)]
 pub fn guard<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
     match catch_unwind(AssertUnwindSafe(f)) {
@@ -55,6 +61,10 @@ pub fn guard<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
 }
 
 /// Runs `f`, turning a panic into [`Error::HostPanic`].
+///
+/// # Errors
+///
+/// What `f` returns; [`Error::HostPanic`] with the panic message if `f` panics.
 pub fn catch_host_panic<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
@@ -192,6 +202,12 @@ pub type ValBuf<V> = smallvec::SmallVec<[V; 16]>;
 /// (and of `AnyEngine` on top of them) allocate nothing for ordinary arities.
 ///
 /// `zero` fills the converted result slots before `call` runs.
+///
+/// # Errors
+///
+/// The first error of `to` (converting a parameter), of `call`, or of `back`
+/// (converting a result), unchanged. When `back` fails, the results before it
+/// have been written already.
 #[inline]
 pub fn convert_call<A, B: Clone>(
     params: &[A],
@@ -218,6 +234,13 @@ pub fn convert_call<A, B: Clone>(
 
 /// The body of every backend's untyped host function: native values in, the
 /// user's closure on [`Val`]s, native values out.
+///
+/// # Errors
+///
+/// The errors of [`convert_call`] with `to` and `back`, and those of
+/// [`UntypedHostFunc::invoke`], i.e. what the closure returns,
+/// [`Error::HostPanic`] if it panics, and [`Error::Type`] if a result it wrote
+/// has the wrong type.
 #[inline]
 pub fn call_untyped<E: Engine, T: 'static, N>(
     f: &impl UntypedHostFunc<E, T>,

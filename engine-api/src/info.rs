@@ -106,6 +106,13 @@ fn parse_err(e: wp::BinaryReaderError) -> Error {
 impl ModuleInfo {
     /// Parses the declarations of a binary module. Function bodies are skipped;
     /// validation is the engine's job.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Compile`] if the binary cannot be read (with the byte offset of the
+    /// problem), or an import or export refers to a type, function, table, memory,
+    /// global or tag that does not exist or is not of the right kind (without an
+    /// offset).
     pub fn parse(wasm: &[u8]) -> Result<Self, Error> {
         let mut info = ModuleInfo::default();
         // Function types by type index (None for GC struct/array types).
@@ -265,6 +272,12 @@ pub fn is_binary(bytes: &[u8]) -> bool {
 }
 
 /// Turns WAT text into a binary module; binary input passes through unchanged.
+///
+/// # Errors
+///
+/// [`Error::Compile`] if `bytes` are neither a binary module nor UTF-8 text (the
+/// offset is that of the first invalid byte), or the text is not valid WAT (no
+/// offset; the message says where).
 pub fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
     if is_binary(bytes) {
         return Ok(std::borrow::Cow::Borrowed(bytes));

@@ -83,6 +83,14 @@ impl<E: Engine, T: 'static> Linker<E, T> {
 impl<E: Engine, T: 'static> Linker<E, T> {
     /// Defines `module::name` as a typed host function, e.g.
     /// `|caller: Caller<'_, E, T>, a: i32, b: i64| -> Result<f32> { .. }`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Link`] with [`LinkError::Duplicate`] if `module::name` is already
+    ///   defined through this linker (or noted with
+    ///   [`Linker::note_backend_definitions`]) and shadowing is off.
+    /// - [`Error::Link`] with [`LinkError::Other`] if the engine refuses the
+    ///   definition.
     pub fn func_wrap<P: WasmTyList, R: WasmTyList>(
         &mut self,
         module: &str,
@@ -94,6 +102,16 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     }
 
     /// Defines `module::name` as an untyped host function of type `ty`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Link`] with [`LinkError::Duplicate`] if `module::name` is already
+    ///   defined through this linker (or noted with
+    ///   [`Linker::note_backend_definitions`]) and shadowing is off.
+    /// - [`Error::Unsupported`] if the backend cannot represent a type of `ty`: on
+    ///   wasmi, a reference type other than nullable `funcref` and `externref`.
+    /// - [`Error::Link`] with [`LinkError::Other`] if the engine refuses the
+    ///   definition.
     pub fn func_new(
         &mut self,
         module: &str,
@@ -107,6 +125,18 @@ impl<E: Engine, T: 'static> Linker<E, T> {
 
     /// Defines `module::name` as an item (memory, table, global, function)
     /// owned by `store`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Link`] with [`LinkError::Duplicate`] if `module::name` is already
+    ///   defined through this linker (or noted with
+    ///   [`Linker::note_backend_definitions`]) and shadowing is off.
+    /// - [`Error::WrongStore`] if `item` belongs to a different store (or backend)
+    ///   than `store`. wasmtime (and `AnyEngine`, for an item of another backend)
+    ///   refuse it here; wasmi accepts the definition, and [`Linker::instantiate`]
+    ///   returns the error when the item is used.
+    /// - [`Error::Link`] with [`LinkError::Other`] if the engine refuses the
+    ///   definition for another reason.
     pub fn define(
         &mut self,
         store: &Store<E, T>,
@@ -122,6 +152,17 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     }
 
     /// Defines every export of `instance` under the module name `module`.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Linker::define`], for the first export that cannot be
+    /// defined; the exports before it stay defined.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `instance` belongs to a different store than `store` (the engine
+    /// asserts it; this is not reported as [`Error::WrongStore`]). With `AnyEngine`,
+    /// an instance of another backend has no exports here, so nothing is defined.
     pub fn instance(
         &mut self,
         store: &mut Store<E, T>,
@@ -145,6 +186,12 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     }
 
     /// The definition of `module::name`, if any.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `store` belongs to another engine than the linker: always on
+    /// wasmi, and on wasmtime when the definition is a host function. (With
+    /// `AnyEngine`, a store of another backend gives `None`.)
     pub fn get(&self, store: &mut Store<E, T>, module: &str, name: &str) -> Option<Extern<E>> {
         self.inner.get(store.backend_mut(), module, name)
     }
@@ -153,6 +200,23 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     ///
     /// A missing import or one of the wrong type is a [`LinkError`] naming the
     /// import's module and field and the expected and found types.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Link`] with [`LinkError::Missing`] for the first import
+    ///   without a definition, [`LinkError::Incompatible`] for the first one
+    ///   defined with the wrong type, or [`LinkError::Other`] if the engine
+    ///   refuses the imports for another reason.
+    /// - [`Error::WrongStore`] if `store` belongs to another engine than the linker,
+    ///   or a definition belongs to a different store. wasmtime also refuses a
+    ///   `module` compiled by another engine this way; wasmi does not check that
+    ///   here (unlike [`Instance::new`]).
+    /// - [`Error::ResourceLimit`] if the store's limits (instances, memories,
+    ///   tables, their sizes) refuse the instance.
+    /// - [`Error::Trap`] if an active segment does not fit or the start function
+    ///   traps; errors of host functions the start function calls, unchanged
+    ///   ([`Error::HostPanic`] if one panics).
+    /// - [`Error::Engine`] for anything else the engine reports.
     pub fn instantiate(&self, store: &mut Store<E, T>, module: &Module<E>) -> Result<Instance<E>> {
         match guard(|| {
             self.inner

@@ -35,6 +35,16 @@ impl<E: Engine> std::fmt::Debug for Module<E> {
 impl<E: Engine> Module<E> {
     /// Compiles a module from binary or WAT text (detected by the `\0asm`
     /// magic).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Compile`] if `bytes` are neither a binary module nor valid WAT, or
+    ///   the module is malformed or invalid (with the byte offset of the problem
+    ///   where wasm-run's own validator finds one). If the module needs a proposal
+    ///   that is only disabled in the engine's [`Config`](crate::Config), the message
+    ///   names it.
+    /// - [`Error::Unsupported`] if the module needs a proposal the backend cannot
+    ///   do at all (a component included).
     pub fn new(engine: &E, bytes: impl AsRef<[u8]>) -> Result<Self> {
         let wasm = to_binary(bytes.as_ref())?;
         // The engine validates first: a malformed module gets the engine's
@@ -50,6 +60,11 @@ impl<E: Engine> Module<E> {
     }
 
     /// Reads and compiles a `.wasm` or `.wat` file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the file cannot be read; otherwise the errors of
+    /// [`Module::new`].
     pub fn from_file(engine: &E, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
@@ -60,6 +75,11 @@ impl<E: Engine> Module<E> {
     }
 
     /// Validates a module (binary or WAT) without compiling it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Module::new`]: [`Error::Compile`] for bad text or an invalid module,
+    /// [`Error::Unsupported`] for a proposal the backend cannot do at all.
     pub fn validate(engine: &E, bytes: impl AsRef<[u8]>) -> Result<()> {
         let wasm = to_binary(bytes.as_ref())?;
         engine
@@ -183,6 +203,13 @@ impl ModuleVariants {
 
     /// Compiles the selected variant. If none fits, the error names the first
     /// missing feature of the last (most basic) variant.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unsupported`] if no variant fits: for the first feature of the
+    ///   last variant that `engine` has not enabled.
+    /// - [`Error::Engine`] if no variants were given.
+    /// - The errors of [`Module::from_file`] for the selected variant.
     pub fn load<E: Engine>(&self, engine: &E) -> Result<Module<E>> {
         match self.select(engine) {
             Some(v) => Module::from_file(engine, &v.path),

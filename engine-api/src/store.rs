@@ -47,14 +47,29 @@ impl<E: Engine, T: 'static> Store<E, T> {
     /// ones such as `nop` and `drop` are free) and roughly one basic
     /// instruction on wasmi (which charges more for calls, memory and table
     /// bulk operations); the counts are comparable, not identical.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) for `fuel` unless fuel is
+    /// enabled in the engine's config.
     pub fn get_fuel(&self) -> Result<u64> {
         self.inner.get_fuel()
     }
     /// Sets the fuel left.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) for `fuel` unless fuel is
+    /// enabled in the engine's config.
     pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         self.inner.set_fuel(fuel)
     }
     /// Adds `delta` units of fuel (saturating).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) for `fuel` unless fuel is
+    /// enabled in the engine's config.
     pub fn add_fuel(&mut self, delta: u64) -> Result<()> {
         let now = self.inner.get_fuel()?;
         self.inner.set_fuel(now.saturating_add(delta))
@@ -105,10 +120,20 @@ impl<'a, E: Engine, T: 'static> Caller<'a, E, T> {
         }
     }
     /// Fuel left.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) for `fuel` unless fuel is
+    /// enabled in the engine's config.
     pub fn get_fuel(&self) -> Result<u64> {
         self.inner.get_fuel()
     }
     /// Sets the fuel left.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) for `fuel` unless fuel is
+    /// enabled in the engine's config.
     pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         self.inner.set_fuel(fuel)
     }

@@ -227,6 +227,11 @@ impl<E: Engine, T: 'static> std::fmt::Debug for ParallelRun<E, T> {
 ///
 /// The outer error is about the whole run (module, export, engine); the inner
 /// results are per call, in input order.
+///
+/// # Errors
+///
+/// The outer error: those of [`ParallelRun::new`] and [`ParallelRun::run`].
+/// Each call's own error is in its inner `Result` (see [`ParallelRun::run`]).
 pub fn run_parallel<E: Engine, A: AsRef<[Val<E>]> + Sync>(
     engine: &E,
     wasm: impl AsRef<[u8]>,
@@ -242,11 +247,26 @@ impl<E: Engine> ParallelRun<E, ()> {
     /// A module that imports a shared memory gets one here (see
     /// [`ParallelRun::shared_memory`]); on an engine without threads that is
     /// an [`Error::Unsupported`].
+    ///
+    /// # Errors
+    ///
+    /// - The errors of [`Module::new`]: [`Error::Compile`] for bad text or an
+    ///   invalid module, [`Error::Unsupported`] for a proposal the backend
+    ///   cannot do.
+    /// - [`Error::Unsupported`] for [`Feature::Threads`] or
+    ///   [`Feature::SharedMemoryParallel`] if the module imports a shared
+    ///   memory and the engine does not have that feature enabled.
+    /// - The errors of [`SharedMemory::new`] for the type of such an import.
     pub fn new(engine: &E, wasm: impl AsRef<[u8]>) -> Result<Self> {
         Self::with_state(engine, wasm, || ())
     }
 
     /// Reads and compiles a `.wasm` or `.wat` file, like [`ParallelRun::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the file cannot be read; otherwise the errors of
+    /// [`ParallelRun::new`].
     pub fn from_file(engine: &E, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
@@ -260,6 +280,10 @@ impl<E: Engine> ParallelRun<E, ()> {
 impl<E: Engine, T: 'static> ParallelRun<E, T> {
     /// Like [`ParallelRun::new`], with `state` making the host state of each
     /// worker's store (called once per instantiation, on the worker's thread).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`ParallelRun::new`].
     pub fn with_state(
         engine: &E,
         wasm: impl AsRef<[u8]>,
@@ -350,6 +374,11 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
     /// Uses `memory` for the shared memory import `module::name` instead of
     /// the one created by [`ParallelRun::new`]. An error if the module has no
     /// such import or `memory` does not fit its type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Type`] if the module imports no shared memory `module::name`, or
+    /// `memory`'s type does not match the import's.
     pub fn define_shared_memory(
         mut self,
         module: &str,
@@ -436,6 +465,23 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
     /// Arguments and results are numeric [`Val`]s. The outer error means
     /// nothing ran: `func` is not an exported function, its type has
     /// references, or fuel was asked for on an engine without fuel.
+    ///
+    /// # Errors
+    ///
+    /// The outer error (nothing ran):
+    /// - [`Error::Type`] if `func` is not an exported function, or its parameters
+    ///   or results include a reference type.
+    /// - [`Error::Unsupported`] for [`Feature::Fuel`] if
+    ///   [`ParallelRun::fuel_per_call`] was set on an engine without fuel enabled.
+    ///
+    /// An inner error fails only its call: [`Error::Type`] for an argument set
+    /// of the wrong arity or types (or with a reference); any error of
+    /// instantiating the module in the call's worker (a setup step's included,
+    /// and [`Error::HostPanic`] if a setup step or the state closure panics) or
+    /// of the call itself ([`Error::Trap`], a host function's error, ...);
+    /// [`Error::Engine`] if the call panicked; and, for every call,
+    /// [`Error::ResourceLimit`] if a thread-per-call run could not start all of
+    /// its threads.
     pub fn run<A: AsRef<[Val<E>]> + Sync>(
         &self,
         func: &str,
@@ -464,6 +510,22 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
     ///
     /// The outer error means nothing ran (see [`ParallelRun::run`]; a type
     /// other than `P -> R` is an [`Error::Type`] too).
+    ///
+    /// # Errors
+    ///
+    /// The outer error (nothing ran):
+    /// - [`Error::Type`] if `func` is not an exported function, its parameters
+    ///   or results include a reference type, or its type is not `P -> R`.
+    /// - [`Error::Unsupported`] for [`Feature::Fuel`] if
+    ///   [`ParallelRun::fuel_per_call`] was set on an engine without fuel enabled.
+    ///
+    /// An inner error fails only its call: any error of instantiating the
+    /// module in the call's worker (a setup step's included, and
+    /// [`Error::HostPanic`] if a setup step or the state closure panics) or of
+    /// the call itself ([`Error::Trap`], a host function's error, ...);
+    /// [`Error::Engine`] if the call panicked; and, for every call,
+    /// [`Error::ResourceLimit`] if a thread-per-call run could not start all of
+    /// its threads.
     pub fn run_typed<P: WasmTyList + Clone, R: WasmTyList>(
         &self,
         func: &str,

@@ -255,6 +255,18 @@ impl WasiConfig {
     /// Checks the whole configuration: environment entries, strings, and that
     /// every preopen exists and is a directory. The result is what backends
     /// build their contexts from.
+    ///
+    /// # Errors
+    ///
+    /// - [`WasiError::NulByte`] if an argument, an environment variable or a guest
+    ///   path contains a NUL byte.
+    /// - [`WasiError::InvalidEnv`] for an entry without `=` (see
+    ///   [`env_entry`](Self::env_entry)), or with an empty name or a name containing
+    ///   `=` (inherited variables included).
+    /// - [`WasiError::InvalidGuestPath`] for an empty guest path.
+    /// - [`WasiError::PreopenNotFound`], [`WasiError::PreopenNotADirectory`] or
+    ///   [`WasiError::PreopenOpen`] if a preopen's host path does not exist, is not
+    ///   a directory, or cannot be inspected.
     pub fn validate(&self) -> Result<WasiSetup, WasiError> {
         for arg in &self.args {
             no_nul("argument", arg)?;

@@ -51,11 +51,26 @@ impl<E: WasiEngine> WasiCtx<E> {
     /// Validates `config` and builds the context for `engine`. Every
     /// configuration error (missing preopen, malformed environment entry, ...)
     /// is reported here, before any program runs.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`WasiConfig::validate`]; then
+    /// [`WasiError::PreopenOpen`] if the backend cannot open a preopened
+    /// directory, [`WasiError::Adapter`] if the backend adapter refuses the setup
+    /// otherwise (on wasmi: an argument, environment entry or preopen its context
+    /// cannot take).
     pub fn new(engine: &E, config: &WasiConfig) -> Result<Self, WasiError> {
         Self::from_setup(engine, &config.validate()?)
     }
 
     /// Builds the context from an already validated configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`WasiError::PreopenOpen`] if the backend cannot open a preopened
+    /// directory, [`WasiError::Adapter`] if the backend adapter refuses the setup
+    /// otherwise (on wasmi: an argument, environment entry or preopen its context
+    /// cannot take).
     pub fn from_setup(engine: &E, setup: &WasiSetup) -> Result<Self, WasiError> {
         Ok(WasiCtx {
             native: engine.build_native(setup)?,
@@ -148,6 +163,14 @@ fn project<E: WasiEngine, T: HasWasi<E>>(state: &mut T) -> &mut E::WasiNative {
 ///
 /// A `wasi_snapshot_preview1` function already defined in `linker` is a
 /// duplicate-definition error unless shadowing was allowed.
+///
+/// # Errors
+///
+/// - [`WasiError::Adapter`] if the backend adapter cannot define its functions,
+///   e.g. because a `wasi_snapshot_preview1` function is already defined in
+///   `linker` and shadowing is off (the message is the adapter's).
+/// - [`WasiError::Wasm`] if defining wasm-run's `proc_exit` or `random_get`
+///   fails.
 pub fn add_to_linker<E: WasiEngine, T: HasWasi<E>>(
     linker: &mut Linker<E, T>,
 ) -> Result<(), WasiError> {

@@ -172,6 +172,10 @@ impl ExitStatus {
 
     /// The outcome of a call into a WASI program: returning normally is
     /// status 0, `proc_exit(n)` is status `n`, anything else stays an error.
+    ///
+    /// # Errors
+    ///
+    /// Every error of `result` other than [`Error::Exit`], unchanged.
     pub fn from_call<R>(result: Result<R, Error>) -> Result<ExitStatus, Error> {
         match result {
             Ok(_) => Ok(ExitStatus::SUCCESS),

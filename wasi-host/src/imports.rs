@@ -88,6 +88,16 @@ pub fn uses_wasi<E: Engine>(module: &Module<E>) -> bool {
 /// be a preview 1 function of the right type, other WASI versions are
 /// refused, and a module using WASI must export its memory as `memory`.
 /// Imports from other modules (the embedder's own) are not looked at.
+///
+/// # Errors
+///
+/// - [`WasiError::UnsupportedVersion`] for an import from `wasi_unstable` or
+///   `wasi`.
+/// - [`WasiError::UnknownImport`] for a `wasi_snapshot_preview1` import that is
+///   not a preview 1 function.
+/// - [`WasiError::ImportType`] for one that does not have the function's type.
+/// - [`WasiError::MissingMemory`] if the module imports from
+///   `wasi_snapshot_preview1` but exports no memory named `memory`.
 pub fn check_module<E: Engine>(module: &Module<E>) -> Result<(), WasiError> {
     let mut uses = false;
     for import in module.imports() {

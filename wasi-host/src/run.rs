@@ -35,6 +35,15 @@ impl ProgramKind {
 /// Instantiates a WASI module after checking, before anything runs, that its
 /// WASI imports exist with the right types, that it exports its memory, and
 /// that the store's WASI context was built for the store's engine.
+///
+/// # Errors
+///
+/// - The errors of [`check_module`], found first.
+/// - [`WasiError::EngineMismatch`] if the store's WASI context was built for
+///   another backend than the store's (engines are compared by name).
+/// - [`WasiError::Wasm`] with the error of [`Linker::instantiate`], e.g. a
+///   [`LinkError`] naming a missing or mistyped import, a trap of the start
+///   function, or [`Error::Exit`] if the start function calls `proc_exit`.
 pub fn instantiate<E: WasiEngine, T: HasWasi<E>>(
     linker: &Linker<E, T>,
     store: &mut Store<E, T>,
@@ -99,6 +108,20 @@ fn rediagnose<E: WasiEngine, T: HasWasi<E>>(
 
 /// Runs a command's `_start`. Returning normally is [`ExitStatus`] 0,
 /// `proc_exit(n)` is `n` (both `Ok`); a trap or another failure is an error.
+///
+/// # Errors
+///
+/// - [`WasiError::NotACommand`] if the instance has no `_start` function of type
+///   `() -> ()`.
+/// - [`WasiError::Wasm`] for every other failure of the call: a trap, a host
+///   function's error, [`Error::HostPanic`]. A `proc_exit` status outside
+///   `0..126` arrives as [`Error::Host`] holding
+///   [`WasiError::InvalidExitStatus`].
+///
+/// # Panics
+///
+/// Panics if `instance` belongs to a different store than `store` (the engine
+/// asserts it).
 pub fn run_start<E: WasiEngine, T: HasWasi<E>>(
     store: &mut Store<E, T>,
     instance: &Instance<E>,
@@ -113,6 +136,19 @@ pub fn run_start<E: WasiEngine, T: HasWasi<E>>(
 /// (a no-op otherwise). Call exports afterwards; a `proc_exit` inside one is
 /// [`wasm_run_api::Error::Exit`], which [`ExitStatus::from_call`] turns into
 /// a status.
+///
+/// # Errors
+///
+/// - [`WasiError::Wasm`] with [`Error::Type`] if `_initialize` is not a function
+///   of type `() -> ()`.
+/// - [`WasiError::Wasm`] for a failure of the call: a trap, a host function's
+///   error, or [`Error::Exit`] if it calls `proc_exit` (with any status, 0
+///   included).
+///
+/// # Panics
+///
+/// Panics if `instance` belongs to a different store than `store` (the engine
+/// asserts it).
 pub fn initialize<E: WasiEngine, T: HasWasi<E>>(
     store: &mut Store<E, T>,
     instance: &Instance<E>,
@@ -130,6 +166,11 @@ pub fn initialize<E: WasiEngine, T: HasWasi<E>>(
 ///
 /// For your own imports, host state or fuel, use the steps instead:
 /// [`WasiCtx::new`], [`add_to_linker`], [`instantiate`], [`run_start`].
+///
+/// # Errors
+///
+/// The errors of [`WasiCtx::new`], [`add_to_linker`], [`instantiate`] and
+/// [`run_start`], from the first step that fails.
 pub fn run_command<E: WasiEngine>(
     engine: &E,
     module: &Module<E>,
