@@ -246,23 +246,22 @@ impl<E: Engine> Func<E> {
     ///
     /// [`Error::Type`] if the function's type is not `P -> R`.
     ///
-    /// # Panics
-    ///
-    /// Panics if the function belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// Unlike [`Func::call`], this is not reported as [`Error::WrongStore`].
+    /// [`Error::WrongStore`] if the function belongs to a different store than
+    /// `store` (the engine's assertion is caught).
     pub fn typed<P: WasmTyList, R: WasmTyList>(
         &self,
         store: impl AsContext<E>,
     ) -> Result<TypedFunc<E, P, R>> {
-        let ty = self.ty(store);
-        let want = FuncType::new(P::types(), R::types());
-        if ty != want {
-            return Err(Error::Type(format!("function is {ty}, not {want}")));
-        }
-        Ok(TypedFunc {
-            func: *self,
-            _ty: PhantomData,
+        guard(|| {
+            let ty = self.ty(store);
+            let want = FuncType::new(P::types(), R::types());
+            if ty != want {
+                return Err(Error::Type(format!("function is {ty}, not {want}")));
+            }
+            Ok(TypedFunc {
+                func: *self,
+                _ty: PhantomData,
+            })
         })
     }
 
@@ -273,22 +272,22 @@ impl<E: Engine> Func<E> {
     ///
     /// [`Error::Type`] if `params` or the length of `results` do not fit the
     /// function's type (checked before the call); otherwise the errors of
-    /// [`Func::call`], except that nothing becomes [`Error::WrongStore`].
+    /// [`Func::call`].
     ///
-    /// # Panics
-    ///
-    /// Panics if the function belongs to a different store than `store`, and
-    /// whenever the engine panics (e.g. on wasmi for a reference argument from
-    /// another store): unlike [`Func::call`], this method does not catch engine panics.
+    /// [`Error::WrongStore`] if the function belongs to a different store than
+    /// `store` (the engine's assertion is caught), and on wasmi also for a
+    /// reference value from another store.
     pub fn call_checked(
         &self,
         mut store: impl AsContextMut<E>,
         params: &[Val<E>],
         results: &mut [Val<E>],
     ) -> Result<()> {
-        let ty = store.ctx().func_ty(&self.0);
-        check_call(&ty, params, results)?;
-        store.ctx_mut().func_call(&self.0, params, results)
+        guard(|| {
+            let ty = store.ctx().func_ty(&self.0);
+            check_call(&ty, params, results)?;
+            store.ctx_mut().func_call(&self.0, params, results)
+        })
     }
 }
 
@@ -429,19 +428,18 @@ impl<E: Engine> Memory<E> {
     /// [`Error::Access`] if `offset..offset + buf.len()` is outside the memory;
     /// nothing is copied then.
     ///
-    /// # Panics
-    ///
-    /// Panics if the memory belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// This is not reported as [`Error::WrongStore`].
+    /// [`Error::WrongStore`] if the memory belongs to a different store than
+    /// `store` (the engine's assertion is caught).
     pub fn read(&self, store: impl AsContext<E>, offset: usize, buf: &mut [u8]) -> Result<()> {
-        let data = store.ctx().memory_data(&self.0);
-        let src = offset
-            .checked_add(buf.len())
-            .and_then(|end| data.get(offset..end))
-            .ok_or_else(|| out_of_bounds(offset, buf.len(), data.len()))?;
-        buf.copy_from_slice(src);
-        Ok(())
+        guard(|| {
+            let data = store.ctx().memory_data(&self.0);
+            let src = offset
+                .checked_add(buf.len())
+                .and_then(|end| data.get(offset..end))
+                .ok_or_else(|| out_of_bounds(offset, buf.len(), data.len()))?;
+            buf.copy_from_slice(src);
+            Ok(())
+        })
     }
     /// Copies `bytes` into the memory at `offset`.
     ///
@@ -450,25 +448,24 @@ impl<E: Engine> Memory<E> {
     /// [`Error::Access`] if `offset..offset + bytes.len()` is outside the memory;
     /// nothing is written then.
     ///
-    /// # Panics
-    ///
-    /// Panics if the memory belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// This is not reported as [`Error::WrongStore`].
+    /// [`Error::WrongStore`] if the memory belongs to a different store than
+    /// `store` (the engine's assertion is caught).
     pub fn write(
         &self,
         mut store: impl AsContextMut<E>,
         offset: usize,
         bytes: &[u8],
     ) -> Result<()> {
-        let data = store.ctx_mut().memory_data_mut(&self.0);
-        let len = data.len();
-        let dst = offset
-            .checked_add(bytes.len())
-            .and_then(|end| data.get_mut(offset..end))
-            .ok_or_else(|| out_of_bounds(offset, bytes.len(), len))?;
-        dst.copy_from_slice(bytes);
-        Ok(())
+        guard(|| {
+            let data = store.ctx_mut().memory_data_mut(&self.0);
+            let len = data.len();
+            let dst = offset
+                .checked_add(bytes.len())
+                .and_then(|end| data.get_mut(offset..end))
+                .ok_or_else(|| out_of_bounds(offset, bytes.len(), len))?;
+            dst.copy_from_slice(bytes);
+            Ok(())
+        })
     }
 }
 
@@ -540,22 +537,21 @@ impl<E: Engine> Table<E> {
     /// - [`Error::WrongStore`] with `AnyEngine` if `init` is a reference of another
     ///   backend.
     ///
-    /// # Panics
-    ///
-    /// Panics if the table belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// This is not reported as [`Error::WrongStore`]. On wasmi, also panics if `init`
-    /// is a reference that belongs to another store.
+    /// [`Error::WrongStore`] if the table belongs to a different store than
+    /// `store` (the engine's assertion is caught), and on wasmi also for a
+    /// reference value from another store.
     pub fn grow(&self, mut store: impl AsContextMut<E>, delta: u64, init: Val<E>) -> Result<u64> {
-        let ty = store.ctx().table_ty(&self.0);
-        if !init.matches(&ValType::Ref(ty.element)) {
-            return Err(Error::Type(format!(
-                "table element type is {}, init value is {}",
-                ValType::Ref(ty.element),
-                init.ty()
-            )));
-        }
-        store.ctx_mut().table_grow(&self.0, delta, init)
+        guard(|| {
+            let ty = store.ctx().table_ty(&self.0);
+            if !init.matches(&ValType::Ref(ty.element)) {
+                return Err(Error::Type(format!(
+                    "table element type is {}, init value is {}",
+                    ValType::Ref(ty.element),
+                    init.ty()
+                )));
+            }
+            store.ctx_mut().table_grow(&self.0, delta, init)
+        })
     }
     /// The element at `index`, `None` when out of bounds.
     ///
@@ -576,29 +572,28 @@ impl<E: Engine> Table<E> {
     /// - [`Error::WrongStore`] with `AnyEngine` if `val` is a reference of another
     ///   backend.
     ///
-    /// # Panics
-    ///
-    /// Panics if the table belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// This is not reported as [`Error::WrongStore`]. On wasmi, also panics if `val`
-    /// is a reference that belongs to another store.
+    /// [`Error::WrongStore`] if the table belongs to a different store than
+    /// `store` (the engine's assertion is caught), and on wasmi also for a
+    /// reference value from another store.
     pub fn set(&self, mut store: impl AsContextMut<E>, index: u64, val: Val<E>) -> Result<()> {
-        let ctx = store.ctx_mut();
-        let ty = ctx.table_ty(&self.0);
-        if !val.matches(&ValType::Ref(ty.element)) {
-            return Err(Error::Type(format!(
-                "table element type is {}, value is {}",
-                ValType::Ref(ty.element),
-                val.ty()
-            )));
-        }
-        let size = ctx.table_size(&self.0);
-        if index >= size {
-            return Err(Error::Access(format!(
-                "table index {index} is out of bounds (table has {size} elements)"
-            )));
-        }
-        ctx.table_set(&self.0, index, val)
+        guard(|| {
+            let ctx = store.ctx_mut();
+            let ty = ctx.table_ty(&self.0);
+            if !val.matches(&ValType::Ref(ty.element)) {
+                return Err(Error::Type(format!(
+                    "table element type is {}, value is {}",
+                    ValType::Ref(ty.element),
+                    val.ty()
+                )));
+            }
+            let size = ctx.table_size(&self.0);
+            if index >= size {
+                return Err(Error::Access(format!(
+                    "table index {index} is out of bounds (table has {size} elements)"
+                )));
+            }
+            ctx.table_set(&self.0, index, val)
+        })
     }
 }
 
@@ -657,26 +652,25 @@ impl<E: Engine> Global<E> {
     /// - [`Error::WrongStore`] with `AnyEngine` if `val` is a reference of another
     ///   backend.
     ///
-    /// # Panics
-    ///
-    /// Panics if the global belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// This is not reported as [`Error::WrongStore`]. On wasmi, also panics if `val`
-    /// is a reference that belongs to another store.
+    /// [`Error::WrongStore`] if the global belongs to a different store than
+    /// `store` (the engine's assertion is caught), and on wasmi also for a
+    /// reference value from another store.
     pub fn set(&self, mut store: impl AsContextMut<E>, val: Val<E>) -> Result<()> {
-        let ctx = store.ctx_mut();
-        let ty = ctx.global_ty(&self.0);
-        if ty.mutability == Mutability::Const {
-            return Err(Error::Access("cannot set an immutable global".into()));
-        }
-        if !val.matches(&ty.content) {
-            return Err(Error::Type(format!(
-                "global is {}, value is {}",
-                ty.content,
-                val.ty()
-            )));
-        }
-        ctx.global_set(&self.0, val)
+        guard(|| {
+            let ctx = store.ctx_mut();
+            let ty = ctx.global_ty(&self.0);
+            if ty.mutability == Mutability::Const {
+                return Err(Error::Access("cannot set an immutable global".into()));
+            }
+            if !val.matches(&ty.content) {
+                return Err(Error::Type(format!(
+                    "global is {}, value is {}",
+                    ty.content,
+                    val.ty()
+                )));
+            }
+            ctx.global_set(&self.0, val)
+        })
     }
 }
 
@@ -1123,20 +1117,16 @@ impl<E: Engine> Instance<E> {
     ///
     /// [`Error::Type`] if the instance has no export `name` or it is not a function.
     ///
-    /// # Panics
-    ///
-    /// Panics if the instance belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// This is not reported as [`Error::WrongStore`]. (With `AnyEngine`, an
-    /// instance of another backend has no exports: [`Error::Type`].)
+    /// [`Error::WrongStore`] if the instance belongs to a different store than
+    /// `store` (the engine's assertion is caught).
     pub fn get_func(&self, store: impl AsContextMut<E>, name: &str) -> Result<Func<E>> {
-        match self.get_export(store, name) {
+        guard(|| match self.get_export(store, name) {
             Some(Extern::Func(f)) => Ok(f),
             Some(other) => Err(Error::Type(format!(
                 "export `{name}` is not a function: {other:?}"
             ))),
             None => Err(Error::Type(format!("no export named `{name}`"))),
-        }
+        })
     }
 
     /// The exported function `name` as a typed function.
@@ -1146,18 +1136,17 @@ impl<E: Engine> Instance<E> {
     /// [`Error::Type`] if the instance has no export `name`, it is not a function,
     /// or its type is not `P -> R`.
     ///
-    /// # Panics
-    ///
-    /// Panics if the instance belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// This is not reported as [`Error::WrongStore`].
+    /// [`Error::WrongStore`] if the instance belongs to a different store than
+    /// `store` (the engine's assertion is caught).
     pub fn get_typed_func<P: WasmTyList, R: WasmTyList>(
         &self,
         mut store: impl AsContextMut<E>,
         name: &str,
     ) -> Result<TypedFunc<E, P, R>> {
-        let f = self.get_func(&mut store, name)?;
-        f.typed(&store)
+        guard(|| {
+            let f = self.get_func(&mut store, name)?;
+            f.typed(&store)
+        })
     }
 
     /// The exported memory `name`.

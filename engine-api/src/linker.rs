@@ -158,18 +158,16 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     /// The errors of [`Linker::define`], for the first export that cannot be
     /// defined; the exports before it stay defined.
     ///
-    /// # Panics
-    ///
-    /// Panics if `instance` belongs to a different store than `store` (the engine
-    /// asserts it; this is not reported as [`Error::WrongStore`]). With `AnyEngine`,
-    /// an instance of another backend has no exports here, so nothing is defined.
+    /// [`Error::WrongStore`] if `instance` belongs to a different store than
+    /// `store` (the engine's assertion is caught). With `AnyEngine`, an instance
+    /// of another backend has no exports here, so nothing is defined.
     pub fn instance(
         &mut self,
         store: &mut Store<E, T>,
         module: &str,
         instance: &Instance<E>,
     ) -> Result<&mut Self> {
-        for (name, item) in instance.exports(&mut *store) {
+        for (name, item) in guard(|| Ok(instance.exports(&mut *store)))? {
             self.defining(module, &name, |l| {
                 l.define(store.backend(), module, &name, item)
             })?;

@@ -5,6 +5,7 @@ use crate::config::WasiConfig;
 use crate::ctx::{HasWasi, WasiCtx, WasiEngine, WasiState, add_to_linker};
 use crate::error::{ExitStatus, WasiError};
 use crate::imports::{WASI_MODULE, check_module};
+use wasm_run_api::backend::guard;
 use wasm_run_api::{Error, Instance, LinkError, Linker, Module, Store};
 
 /// What kind of WASI program a module is, from its exports.
@@ -117,18 +118,17 @@ fn rediagnose<E: WasiEngine, T: HasWasi<E>>(
 ///   function's error, [`Error::HostPanic`]. A `proc_exit` status outside
 ///   `0..126` arrives as [`Error::Host`] holding
 ///   [`WasiError::InvalidExitStatus`].
-///
-/// # Panics
-///
-/// Panics if `instance` belongs to a different store than `store` (the engine
-/// asserts it).
+/// - [`WasiError::Wasm`] with [`Error::WrongStore`] if `instance` belongs to a
+///   different store than `store`.
 pub fn run_start<E: WasiEngine, T: HasWasi<E>>(
     store: &mut Store<E, T>,
     instance: &Instance<E>,
 ) -> Result<ExitStatus, WasiError> {
-    let start = instance
-        .get_typed_func::<(), ()>(&mut *store, "_start")
-        .map_err(|_| WasiError::NotACommand)?;
+    let start = match instance.get_typed_func::<(), ()>(&mut *store, "_start") {
+        Ok(start) => start,
+        Err(Error::Type(_)) => return Err(WasiError::NotACommand),
+        Err(e) => return Err(e.into()),
+    };
     Ok(ExitStatus::from_call(start.call(store, ()))?)
 }
 
@@ -144,16 +144,13 @@ pub fn run_start<E: WasiEngine, T: HasWasi<E>>(
 /// - [`WasiError::Wasm`] for a failure of the call: a trap, a host function's
 ///   error, or [`Error::Exit`] if it calls `proc_exit` (with any status, 0
 ///   included).
-///
-/// # Panics
-///
-/// Panics if `instance` belongs to a different store than `store` (the engine
-/// asserts it).
+/// - [`WasiError::Wasm`] with [`Error::WrongStore`] if `instance` belongs to a
+///   different store than `store`.
 pub fn initialize<E: WasiEngine, T: HasWasi<E>>(
     store: &mut Store<E, T>,
     instance: &Instance<E>,
 ) -> Result<(), WasiError> {
-    if instance.get_export(&mut *store, "_initialize").is_none() {
+    if guard(|| Ok(instance.get_export(&mut *store, "_initialize").is_none()))? {
         return Ok(());
     }
     let init = instance.get_typed_func::<(), ()>(&mut *store, "_initialize")?;

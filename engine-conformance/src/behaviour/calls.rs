@@ -277,14 +277,19 @@ pub fn func_types<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
 pub(super) const WRONG_STORE_WAT: &str = r#"
 (module
   (memory (export "memory") 1 2)
+  (table (export "table") 1 4 funcref)
+  (global (export "g") (mut i32) (i32.const 0))
   (func (export "f") (result i32) i32.const 1))
 "#;
 
 /// Using a handle with a store it does not belong to, or a module with a
 /// store of another engine, is `Error::WrongStore` — not a panic — wherever
-/// the API returns a `Result` and goes straight to the backend (`Func::call`,
-/// `TypedFunc::call`, `Memory::grow`, `Linker::define` + instantiation,
-/// `Instance::new`); the rightful store is unaffected.
+/// the API returns a `Result` (`Func::call`, `Func::call_checked`,
+/// `Func::typed`, `TypedFunc::call`, `Memory::grow`, `Memory::read`,
+/// `Memory::write`, `Table::grow`, `Table::set`, `Global::set`,
+/// `Instance::get_func`, `Instance::get_typed_func`, `Linker::instance`,
+/// `Linker::define` + instantiation, `Instance::new`); the rightful store is
+/// unaffected.
 pub fn handles_wrong_store<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     use std::panic::{AssertUnwindSafe, catch_unwind};
     #[track_caller]
@@ -318,6 +323,40 @@ pub fn handles_wrong_store<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     check("Memory::grow with a foreign store", || {
         memory.grow(&mut b, 1).map(|_| ())
     });
+    let table = instance.get_table(&mut a, "table").expect("table");
+    let global = instance.get_global(&mut a, "g").expect("global");
+    check("Func::call_checked with a foreign store", || {
+        f.call_checked(&mut b, &[], &mut [Val::I32(0)])
+    });
+    check("Func::typed with a foreign store", || {
+        f.typed::<(), i32>(&b).map(|_| ())
+    });
+    check("Memory::read with a foreign store", || {
+        memory.read(&b, 0, &mut [0; 4])
+    });
+    check("Memory::write with a foreign store", || {
+        memory.write(&mut b, 0, &[1; 4])
+    });
+    check("Table::grow with a foreign store", || {
+        table.grow(&mut b, 1, Val::FuncRef(None)).map(|_| ())
+    });
+    check("Table::set with a foreign store", || {
+        table.set(&mut b, 0, Val::FuncRef(None))
+    });
+    check("Global::set with a foreign store", || {
+        global.set(&mut b, Val::I32(5))
+    });
+    check("Instance::get_func with a foreign store", || {
+        instance.get_func(&mut b, "f").map(|_| ())
+    });
+    check("Instance::get_typed_func with a foreign store", || {
+        instance.get_typed_func::<(), i32>(&mut b, "f").map(|_| ())
+    });
+    check("Linker::instance with a foreign store", || {
+        Linker::<E, ()>::new(&engine)
+            .instance(&mut b, "m", &instance)
+            .map(|_| ())
+    });
     check("defining a foreign item and instantiating with it", || {
         let mut linker = Linker::<E, ()>::new(&engine);
         linker.define(&b, "env", "f", f)?;
@@ -332,4 +371,6 @@ pub fn handles_wrong_store<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     // The rightful store is unaffected.
     assert_eq!(ok(typed.call(&mut a, ()), "f() in its own store"), 1);
     assert_eq!(memory.size(&a), 1);
+    assert_eq!(table.size(&a), 1);
+    assert_eq!(global.get(&mut a), Val::I32(0));
 }
