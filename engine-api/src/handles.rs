@@ -348,14 +348,16 @@ impl<E: Engine> Memory<E> {
     /// # Errors
     ///
     /// - [`Error::Type`] if `ty` is not a valid memory type (e.g. its minimum is
-    ///   above its maximum); on wasmtime also if `ty` is shared (use
-    ///   [`SharedMemory::new`]).
-    /// - [`Error::Unsupported`] for `threads` on wasmi if `ty` is shared.
-    /// - If the store's memory limit refuses it: [`Error::ResourceLimit`] on
-    ///   wasmtime, [`Error::Access`] on wasmi.
+    ///   above its maximum) or is shared (use [`SharedMemory::new`]).
+    /// - [`Error::ResourceLimit`] if the store's memory limit refuses it.
     /// - [`Error::Engine`] (wasmtime) or [`Error::Access`] (wasmi) if the engine
     ///   cannot create it for another reason.
     pub fn new(mut store: impl AsContextMut<E>, ty: MemoryType) -> Result<Self> {
+        if ty.shared {
+            return Err(Error::Type(
+                "shared memories are created with SharedMemory::new".into(),
+            ));
+        }
         store.ctx_mut().memory_new(ty).map(Memory)
     }
     /// The memory's type; `minimum` is the current size in pages (the same on
@@ -483,8 +485,7 @@ impl<E: Engine> Table<E> {
     /// - [`Error::Type`] if `init` does not match the element type.
     /// - [`Error::Unsupported`] on wasmi for an element type other than nullable
     ///   `funcref` or `externref`.
-    /// - If the store's table limit refuses it: [`Error::ResourceLimit`] on
-    ///   wasmtime, [`Error::Access`] on wasmi.
+    /// - [`Error::ResourceLimit`] if the store's table limit refuses it.
     /// - [`Error::Engine`] (wasmtime) or [`Error::Access`] (wasmi) if the engine
     ///   refuses it otherwise; on wasmtime that includes an `init` reference from
     ///   another store.

@@ -514,7 +514,7 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     }
 
     fn memory_new(&mut self, ty: MemoryType) -> Result<wasmi::Memory> {
-        wasmi::Memory::new(self.cx_mut(), memory_type(&ty)?).map_err(error)
+        wasmi::Memory::new(self.cx_mut(), memory_type(&ty)?).map_err(creation_error)
     }
     fn memory_ty(&self, m: &wasmi::Memory) -> MemoryType {
         let native = m.ty(self.cx());
@@ -544,7 +544,7 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     }
 
     fn table_new(&mut self, ty: TableType, init: Val<Wasmi>) -> Result<wasmi::Table> {
-        wasmi::Table::new(self.cx_mut(), table_type(&ty)?, to_ref(&init)?).map_err(error)
+        wasmi::Table::new(self.cx_mut(), table_type(&ty)?, to_ref(&init)?).map_err(creation_error)
     }
     fn table_ty(&self, t: &wasmi::Table) -> TableType {
         from_table_type(&t.ty(self.cx()))
@@ -662,6 +662,20 @@ impl<T: 'static> WasmiLinker<T> {
     }
 }
 
+/// Creating a memory or a table from the host: a size the store's limiter
+/// refused is [`Error::ResourceLimit`] (from wasmi's structured error), as at
+/// instantiation; anything else maps as usual.
+fn creation_error(e: wasmi::Error) -> Error {
+    use wasmi::errors::{ErrorKind, MemoryError, TableError};
+    match e.kind() {
+        ErrorKind::Memory(MemoryError::ResourceLimiterDeniedAllocation)
+        | ErrorKind::Table(TableError::ResourceLimiterDeniedAllocation) => {
+            Error::ResourceLimit(e.to_string())
+        }
+        _ => error(e),
+    }
+}
+
 /// A definition the engine refused. (A second definition of a name is
 /// normally refused by the API's `Linker` first, from its own record; wasmi's
 /// own duplicate error is mapped structurally for definitions made natively.)
@@ -751,6 +765,11 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         store: &mut WasmiStore<T>,
         module: &wasmi::Module,
     ) -> Result<wasmi::Instance> {
+        // As in `ContextBackend::instantiate`: wasmi would accept a module of
+        // another engine and panic on first use.
+        if !wasmi::Engine::same(module.engine(), store.0.store.engine()) {
+            return Err(Error::WrongStore);
+        }
         self.linker
             .instantiate_and_start(&mut store.0.store, module)
             .map_err(error)

@@ -546,11 +546,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     }
 
     fn memory_new(&mut self, ty: MemoryType) -> Result<wt::Memory> {
-        if ty.shared {
-            return Err(Error::Type(
-                "shared memories are created with SharedMemory::new".into(),
-            ));
-        }
+        // (A shared type never gets here: `Memory::new` refuses it.)
         let ty = memory_type(&ty)?;
         self.native_data_mut().limits.watch();
         let r = wt::Memory::new(self.cx_mut(), ty).map_err(error);

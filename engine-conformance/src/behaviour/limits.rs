@@ -2,8 +2,8 @@
 //! per store and wasm stack size.
 
 use wasm_run_api::{
-    Config, Engine, Error, Feature, Instance, Limits, Linker, Memory, MemoryType, Result, Store,
-    TrapCode, Val,
+    Config, Engine, Error, Feature, HeapType, Instance, Limits, Linker, Memory, MemoryType,
+    RefType, Result, Store, Table, TableType, TrapCode, Val,
 };
 
 use super::helpers::*;
@@ -83,9 +83,9 @@ pub fn limit_memory<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         Instance::new(&mut store, &big, &[]),
         "a memory starting above the limit",
     );
-    assert!(
-        Memory::new(&mut store, MemoryType::new(3, None)).is_err(),
-        "Memory::new above the limit"
+    expect_resource_limit(
+        Memory::new(&mut store, MemoryType::new(3, None)),
+        "Memory::new above the limit",
     );
 }
 
@@ -130,6 +130,21 @@ pub fn limit_table<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     expect_resource_limit(
         Instance::new(&mut store, &big, &[]),
         "a table starting above the limit",
+    );
+    expect_resource_limit(
+        Table::new(
+            &mut store,
+            TableType::new(
+                RefType {
+                    nullable: true,
+                    heap: HeapType::Func,
+                },
+                4,
+                None,
+            ),
+            Val::FuncRef(None),
+        ),
+        "Table::new above the limit",
     );
 }
 

@@ -166,4 +166,13 @@ pub fn memory_ops<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         Memory::new(&mut store, MemoryType::new(3, Some(2))).is_err(),
         "a memory with minimum > maximum"
     );
+    let shared = MemoryType {
+        shared: true,
+        ..MemoryType::new(1, Some(1))
+    };
+    assert_err!(
+        Memory::new(&mut store, shared),
+        Error::Type(_),
+        "Memory::new with a shared type (SharedMemory::new makes those)"
+    );
 }
