@@ -66,6 +66,18 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         result
     }
 
+    /// Whether `module::name` has been defined through this linker (or noted
+    /// with [`Linker::note_backend_definitions`]).
+    pub fn is_defined(&self, module: &str, name: &str) -> bool {
+        self.defined.contains(&(module.into(), name.into()))
+    }
+
+    /// Whether later definitions may replace earlier ones
+    /// ([`Linker::allow_shadowing`]).
+    pub fn shadowing_allowed(&self) -> bool {
+        self.shadowing
+    }
+
     /// Records names that were defined directly on the backend linker (through
     /// [`Linker::backend_mut`], as WASI adapters do), so that defining one of
     /// them again through this linker is [`LinkError::Duplicate`] too.

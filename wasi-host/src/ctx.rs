@@ -7,7 +7,7 @@ use crate::error::WasiError;
 use crate::imports::WASI_MODULE;
 use crate::random::RandomSource;
 use std::fmt;
-use wasm_run_api::{Caller, Engine, Error, Linker, Result};
+use wasm_run_api::{Caller, Engine, Error, LinkError, Linker, Result};
 
 /// A backend with a WASI preview 1 adapter. Implemented for `Wasmtime`
 /// (wasmtime-wasi) and `Wasmi` (wasmi_wasi) behind the cargo features of the
@@ -166,14 +166,28 @@ fn project<E: WasiEngine, T: HasWasi<E>>(state: &mut T) -> &mut E::WasiNative {
 ///
 /// # Errors
 ///
-/// - [`WasiError::Adapter`] if the backend adapter cannot define its functions,
-///   e.g. because a `wasi_snapshot_preview1` function is already defined in
-///   `linker` and shadowing is off (the message is the adapter's).
+/// - [`WasiError::Wasm`] with [`LinkError::Duplicate`] if a
+///   `wasi_snapshot_preview1` function is already defined in `linker` and
+///   shadowing is off.
+/// - [`WasiError::Adapter`] if the backend adapter cannot define its functions
+///   for another reason (the message is the adapter's).
 /// - [`WasiError::Wasm`] if defining wasm-run's `proc_exit` or `random_get`
 ///   fails.
 pub fn add_to_linker<E: WasiEngine, T: HasWasi<E>>(
     linker: &mut Linker<E, T>,
 ) -> Result<(), WasiError> {
+    if !linker.shadowing_allowed() {
+        let defined = crate::imports::function_names().find(|n| linker.is_defined(WASI_MODULE, n));
+        if let Some(name) = defined {
+            return Err(WasiError::Wasm(
+                LinkError::Duplicate {
+                    module: WASI_MODULE.into(),
+                    name: name.into(),
+                }
+                .into(),
+            ));
+        }
+    }
     E::add_native(linker.backend_mut(), project::<E, T>)?;
     linker.note_backend_definitions(WASI_MODULE, crate::imports::function_names());
     linker.allow_shadowing(true);

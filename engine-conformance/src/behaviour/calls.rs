@@ -367,11 +367,14 @@ pub fn handles_wrong_store<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     check("instantiating a module of another engine", || {
         Instance::new(&mut c, &module, &[]).map(|_| ())
     });
-    check("instantiating a module of another engine through a linker", || {
-        Linker::<E, ()>::new(&other_engine)
-            .instantiate(&mut c, &module)
-            .map(|_| ())
-    });
+    check(
+        "instantiating a module of another engine through a linker",
+        || {
+            Linker::<E, ()>::new(&other_engine)
+                .instantiate(&mut c, &module)
+                .map(|_| ())
+        },
+    );
 
     // The rightful store is unaffected.
     assert_eq!(ok(typed.call(&mut a, ()), "f() in its own store"), 1);

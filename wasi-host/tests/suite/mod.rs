@@ -826,6 +826,22 @@ pub fn random_get_bounds_and_seed<E: WasiEngine>(engine: &E) {
 }
 
 pub fn linker_keeps_shadowing_off<E: WasiEngine>(engine: &E) {
+    // A WASI name defined before WASI is added is a duplicate too.
+    let mut early: Linker<E, WasiCtx<E>> = Linker::new(engine);
+    early
+        .func_wrap(
+            WASI_MODULE,
+            "sched_yield",
+            |_: Caller<'_, E, WasiCtx<E>>| Ok(0),
+        )
+        .unwrap();
+    match add_to_linker(&mut early) {
+        Err(WasiError::Wasm(Error::Link(link))) => assert!(
+            matches!(*link, LinkError::Duplicate { ref name, .. } if name == "sched_yield"),
+            "{link}"
+        ),
+        other => panic!("adding WASI over a defined WASI name: {other:?}"),
+    }
     let mut linker: Linker<E, WasiCtx<E>> = Linker::new(engine);
     add_to_linker(&mut linker).unwrap();
     let again = linker.func_wrap(
