@@ -231,3 +231,18 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// Every `Result` of the API carries an `Error`: it must stay small (the
+    /// large `LinkError` is boxed for this). Printed so a change shows.
+    #[test]
+    fn error_is_small() {
+        let size = std::mem::size_of::<Error>();
+        println!("size_of::<Error>() = {size}");
+        assert!(size <= 40, "Error grew to {size} bytes; box the new payload");
+        assert!(std::mem::size_of::<Result<()>>() <= 40);
+    }
+}
