@@ -42,15 +42,8 @@ enum Command {
     Validate {
         /// A .wasm or .wat file.
         file: PathBuf,
-        /// Backend to validate with (default: wasmtime if compiled in).
-        #[arg(long)]
-        engine: Option<String>,
-        /// Enable a feature (proposal) on top of the backend's defaults. Repeatable.
-        #[arg(long, value_name = "FEATURE")]
-        enable: Vec<String>,
-        /// Disable a feature. Repeatable.
-        #[arg(long, value_name = "FEATURE")]
-        disable: Vec<String>,
+        #[command(flatten)]
+        backend: BackendOptions,
     },
     /// Print a module (.wasm or .wat) as WebAssembly text.
     Print {
@@ -85,19 +78,27 @@ enum Command {
     /// Run WebAssembly spec-test scripts (.wast files, or directories searched
     /// for them) and print per-file results, each failure, and a summary line.
     Spec {
-        /// Backend to use (default: the first compiled in, wasmtime if present).
-        #[arg(long)]
-        engine: Option<String>,
-        /// Enable a feature on top of each file's profile. Repeatable.
-        #[arg(long, value_name = "FEATURE")]
-        enable: Vec<String>,
-        /// Disable a feature. Repeatable.
-        #[arg(long, value_name = "FEATURE")]
-        disable: Vec<String>,
+        #[command(flatten)]
+        backend: BackendOptions,
         /// .wast files or directories.
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
     },
+}
+
+/// The backend and feature switches of `validate` and `spec`.
+#[derive(clap::Args)]
+struct BackendOptions {
+    /// Backend to use (default: the first compiled in, wasmtime if present).
+    #[arg(long)]
+    engine: Option<String>,
+    /// Enable a feature (proposal) on top of the backend's defaults (for
+    /// `spec`: of each file's profile). Repeatable.
+    #[arg(long, value_name = "FEATURE")]
+    enable: Vec<String>,
+    /// Disable a feature. Repeatable.
+    #[arg(long, value_name = "FEATURE")]
+    disable: Vec<String>,
 }
 
 /// A failure with the process exit code it maps to.
@@ -137,13 +138,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect { file, json } => inspect(&file, json),
-        Command::Validate {
-            file,
-            engine,
-            enable,
-            disable,
-        } => tools::config_with(&enable, &disable)
-            .and_then(|c| tools::validate(&file, engine.as_deref(), &c)),
+        Command::Validate { file, backend } => {
+            tools::config_with(&backend.enable, &backend.disable)
+                .and_then(|c| tools::validate(&file, backend.engine.as_deref(), &c))
+        }
         Command::Print { file, output } => tools::print(&file, output.as_deref()),
         Command::Parse { file, output } => tools::parse(&file, &output),
         Command::Run(options) => {
@@ -157,12 +155,12 @@ fn main() -> ExitCode {
             json,
             matrix,
         } => features(engine.as_deref(), json, matrix),
-        Command::Spec {
-            engine,
-            enable,
-            disable,
-            paths,
-        } => spec(engine.as_deref(), &enable, &disable, &paths),
+        Command::Spec { backend, paths } => spec(
+            backend.engine.as_deref(),
+            &backend.enable,
+            &backend.disable,
+            &paths,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

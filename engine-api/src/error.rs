@@ -242,7 +242,10 @@ mod size_tests {
     fn error_is_small() {
         let size = std::mem::size_of::<Error>();
         println!("size_of::<Error>() = {size}");
-        assert!(size <= 40, "Error grew to {size} bytes; box the new payload");
+        assert!(
+            size <= 40,
+            "Error grew to {size} bytes; box the new payload"
+        );
         assert!(std::mem::size_of::<Result<()>>() <= 40);
     }
 }
