@@ -2,6 +2,7 @@
 //! as the static backends, by matching once per operation.
 
 use std::any::Any;
+use std::marker::PhantomData;
 use wasm_run_api::backend::{
     CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
     WaitResult,
@@ -77,26 +78,18 @@ macro_rules! define_any {
             )*
         }
 
-        /// A host function's context on any backend.
-        #[non_exhaustive]
-        pub enum AnyCaller<'a, T: 'static> {
-            $(
-                #[doc = concat!("The ", $feat, " backend's.")]
-                #[cfg(feature = $feat)]
-                $Var(<$Var as Engine>::Caller<'a, T>),
-            )*
-        }
-
-        /// A store of any backend (inner part of [`AnyStore`]).
+        /// A store ([`AnyStore`]) or a host function's context ([`AnyCaller`])
+        /// of any backend: `K` says which, and the context operations are
+        /// implemented once for both.
         #[non_exhaustive]
         // Stores differ in size per backend; boxing them would add an
         // indirection to every operation, which is what `AnyEngine` must avoid.
         #[allow(clippy::large_enum_variant)]
-        pub enum AnyStoreInner<T: 'static> {
+        pub enum AnyContext<K: ContextKind> {
             $(
                 #[doc = concat!("The ", $feat, " backend's.")]
                 #[cfg(feature = $feat)]
-                $Var(<$Var as Engine>::Store<T>),
+                $Var(K::Of<$Var>),
             )*
         }
 
@@ -209,18 +202,35 @@ macro_rules! define_any {
     };
 }
 
-/// A store of any backend.
-pub struct AnyStore<T: 'static> {
-    engine: AnyEngine,
-    inner: AnyStoreInner<T>,
+/// What an [`AnyContext`] holds per backend: its store or its caller.
+pub trait ContextKind {
+    /// The host state.
+    type T: 'static;
+    /// The context of backend `B`.
+    type Of<B: Engine>: ContextBackend<B, Data = Self::T>;
 }
 
-impl<T: 'static> AnyStore<T> {
-    /// The backend store.
-    pub fn inner_mut(&mut self) -> &mut AnyStoreInner<T> {
-        &mut self.inner
-    }
+/// [`ContextKind`] of stores.
+pub struct StoreKind<T>(PhantomData<fn() -> T>);
+
+impl<T: 'static> ContextKind for StoreKind<T> {
+    type T = T;
+    type Of<B: Engine> = B::Store<T>;
 }
+
+/// [`ContextKind`] of host-function callers.
+pub struct CallerKind<'a, T>(PhantomData<fn(&'a ()) -> T>);
+
+impl<'a, T: 'static> ContextKind for CallerKind<'a, T> {
+    type T = T;
+    type Of<B: Engine> = B::Caller<'a, T>;
+}
+
+/// A store of any backend.
+pub type AnyStore<T> = AnyContext<StoreKind<T>>;
+
+/// A host function's context on any backend.
+pub type AnyCaller<'a, T> = AnyContext<CallerKind<'a, T>>;
 
 fn mismatch() -> Error {
     Error::WrongStore
@@ -246,13 +256,13 @@ pub trait Member: Engine {
     /// Wraps a caller.
     fn caller_up<T: 'static>(c: Self::Caller<'_, T>) -> AnyCaller<'_, T>;
     /// Wraps a store.
-    fn store_up<T: 'static>(s: Self::Store<T>) -> AnyStoreInner<T>;
+    fn store_up<T: 'static>(s: Self::Store<T>) -> AnyStore<T>;
     /// Wraps a linker.
     fn linker_up<T: 'static>(l: Self::Linker<T>) -> AnyLinker<T>;
     /// Unwraps a store.
-    fn store_down<T: 'static>(s: &AnyStoreInner<T>) -> Option<&Self::Store<T>>;
+    fn store_down<T: 'static>(s: &AnyStore<T>) -> Option<&Self::Store<T>>;
     /// Unwraps a store, mutably.
-    fn store_down_mut<T: 'static>(s: &mut AnyStoreInner<T>) -> Option<&mut Self::Store<T>>;
+    fn store_down_mut<T: 'static>(s: &mut AnyStore<T>) -> Option<&mut Self::Store<T>>;
     /// Handle conversions.
     fn func_up(x: Self::Func) -> AnyFunc;
     /// Handle conversions.
@@ -314,21 +324,21 @@ macro_rules! member {
                 if let AnyModule::$B(x) = m { Some(x) } else { None }
             }
             fn caller_up<T: 'static>(c: Self::Caller<'_, T>) -> AnyCaller<'_, T> {
-                AnyCaller::$B(c)
+                AnyContext::$B(c)
             }
-            fn store_up<T: 'static>(s: Self::Store<T>) -> AnyStoreInner<T> {
-                AnyStoreInner::$B(s)
+            fn store_up<T: 'static>(s: Self::Store<T>) -> AnyStore<T> {
+                AnyContext::$B(s)
             }
             fn linker_up<T: 'static>(l: Self::Linker<T>) -> AnyLinker<T> {
                 AnyLinker::$B(l)
             }
-            fn store_down<T: 'static>(s: &AnyStoreInner<T>) -> Option<&Self::Store<T>> {
+            fn store_down<T: 'static>(s: &AnyStore<T>) -> Option<&Self::Store<T>> {
                 #[allow(irrefutable_let_patterns)]
-                if let AnyStoreInner::$B(x) = s { Some(x) } else { None }
+                if let AnyContext::$B(x) = s { Some(x) } else { None }
             }
-            fn store_down_mut<T: 'static>(s: &mut AnyStoreInner<T>) -> Option<&mut Self::Store<T>> {
+            fn store_down_mut<T: 'static>(s: &mut AnyStore<T>) -> Option<&mut Self::Store<T>> {
                 #[allow(irrefutable_let_patterns)]
-                if let AnyStoreInner::$B(x) = s { Some(x) } else { None }
+                if let AnyContext::$B(x) = s { Some(x) } else { None }
             }
             member!(@handle $B, func_up, func_down, AnyFunc, Func);
             member!(@handle $B, memory_up, memory_down, AnyMemory, Memory);
@@ -534,135 +544,145 @@ fn instantiate_with<B: Member, C: ContextBackend<B>>(
     c.instantiate(m, &natives).map(B::instance_up)
 }
 
-/// One [`ContextBackend`] implementation for both the store and the caller.
-macro_rules! any_context {
-    ($ty:ty, $Enum:ident, $($field:tt)*) => {
-impl<T: 'static> ContextBackend<AnyEngine> for $ty {
-    type Data = T;
+/// The context operations, once for stores and callers alike.
+impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
+    type Data = K::T;
 
-    fn data(&self) -> &T {
-        each!(&(*self)$($field)*, $Enum, c, B => c.data())
+    fn data(&self) -> &K::T {
+        each!(self, AnyContext, c, B => c.data())
     }
-    fn data_mut(&mut self) -> &mut T {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.data_mut())
+    fn data_mut(&mut self) -> &mut K::T {
+        each!(self, AnyContext, c, B => c.data_mut())
     }
     fn get_fuel(&self) -> Result<u64> {
-        each!(&(*self)$($field)*, $Enum, c, B => c.get_fuel())
+        each!(self, AnyContext, c, B => c.get_fuel())
     }
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.set_fuel(fuel))
+        each!(self, AnyContext, c, B => c.set_fuel(fuel))
     }
     fn func_ty(&self, f: &AnyFunc) -> FuncType {
-        each!(&(*self)$($field)*, $Enum, c, B => c.func_ty(&down::<_, B>(B::func_down(f))))
+        each!(self, AnyContext, c, B => c.func_ty(&down::<_, B>(B::func_down(f))))
     }
     #[inline]
-    fn func_call(&mut self, f: &AnyFunc, params: &[Val<AnyEngine>], results: &mut [Val<AnyEngine>]) -> Result<()> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => call_dyn::<B, _>(c, f, params, results))
+    fn func_call(
+        &mut self,
+        f: &AnyFunc,
+        params: &[Val<AnyEngine>],
+        results: &mut [Val<AnyEngine>],
+    ) -> Result<()> {
+        each!(self, AnyContext, c, B => call_dyn::<B, _>(c, f, params, results))
     }
     #[inline]
-    fn func_call_typed<P: WasmTyList, R: WasmTyList>(&mut self, f: &AnyFunc, params: P) -> Result<R> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.func_call_typed::<P, R>(&B::func_down(f).ok_or_else(mismatch)?, params))
+    fn func_call_typed<P: WasmTyList, R: WasmTyList>(
+        &mut self,
+        f: &AnyFunc,
+        params: P,
+    ) -> Result<R> {
+        each!(self, AnyContext, c, B => c.func_call_typed::<P, R>(&B::func_down(f).ok_or_else(mismatch)?, params))
     }
-    fn func_new<F: UntypedHostFunc<AnyEngine, T>>(&mut self, ty: FuncType, f: F) -> Result<AnyFunc> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.func_new(ty, Adapt(f)).map(B::func_up))
+    fn func_new<F: UntypedHostFunc<AnyEngine, K::T>>(
+        &mut self,
+        ty: FuncType,
+        f: F,
+    ) -> Result<AnyFunc> {
+        each!(self, AnyContext, c, B => c.func_new(ty, Adapt(f)).map(B::func_up))
     }
-    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<AnyEngine, T, P, R>>(&mut self, f: F) -> Result<AnyFunc> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.func_wrap::<P, R, _>(Adapt(f)).map(B::func_up))
+    fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<AnyEngine, K::T, P, R>>(
+        &mut self,
+        f: F,
+    ) -> Result<AnyFunc> {
+        each!(self, AnyContext, c, B => c.func_wrap::<P, R, _>(Adapt(f)).map(B::func_up))
     }
     fn memory_new(&mut self, ty: MemoryType) -> Result<AnyMemory> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.memory_new(ty).map(B::memory_up))
+        each!(self, AnyContext, c, B => c.memory_new(ty).map(B::memory_up))
     }
     fn memory_ty(&self, m: &AnyMemory) -> MemoryType {
-        each!(&(*self)$($field)*, $Enum, c, B => c.memory_ty(&down::<_, B>(B::memory_down(m))))
+        each!(self, AnyContext, c, B => c.memory_ty(&down::<_, B>(B::memory_down(m))))
     }
     fn memory_data<'a>(&'a self, m: &AnyMemory) -> &'a [u8] {
-        each!(&(*self)$($field)*, $Enum, c, B => c.memory_data(&down::<_, B>(B::memory_down(m))))
+        each!(self, AnyContext, c, B => c.memory_data(&down::<_, B>(B::memory_down(m))))
     }
     fn memory_data_mut<'a>(&'a mut self, m: &AnyMemory) -> &'a mut [u8] {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.memory_data_mut(&down::<_, B>(B::memory_down(m))))
+        each!(self, AnyContext, c, B => c.memory_data_mut(&down::<_, B>(B::memory_down(m))))
     }
     fn memory_grow(&mut self, m: &AnyMemory, delta: u64) -> Result<u64> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.memory_grow(&B::memory_down(m).ok_or_else(mismatch)?, delta))
+        each!(self, AnyContext, c, B => c.memory_grow(&B::memory_down(m).ok_or_else(mismatch)?, delta))
     }
     fn table_new(&mut self, ty: TableType, init: Val<AnyEngine>) -> Result<AnyTable> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.table_new(ty, val_down(&init)?).map(B::table_up))
+        each!(self, AnyContext, c, B => c.table_new(ty, val_down(&init)?).map(B::table_up))
     }
     fn table_ty(&self, t: &AnyTable) -> TableType {
-        each!(&(*self)$($field)*, $Enum, c, B => c.table_ty(&down::<_, B>(B::table_down(t))))
+        each!(self, AnyContext, c, B => c.table_ty(&down::<_, B>(B::table_down(t))))
     }
     fn table_size(&self, t: &AnyTable) -> u64 {
-        each!(&(*self)$($field)*, $Enum, c, B => c.table_size(&down::<_, B>(B::table_down(t))))
+        each!(self, AnyContext, c, B => c.table_size(&down::<_, B>(B::table_down(t))))
     }
     fn table_grow(&mut self, t: &AnyTable, delta: u64, init: Val<AnyEngine>) -> Result<u64> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.table_grow(&B::table_down(t).ok_or_else(mismatch)?, delta, val_down(&init)?))
+        each!(self, AnyContext, c, B => c.table_grow(&B::table_down(t).ok_or_else(mismatch)?, delta, val_down(&init)?))
     }
     fn table_get(&mut self, t: &AnyTable, index: u64) -> Option<Val<AnyEngine>> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.table_get(&down::<_, B>(B::table_down(t)), index).map(|v| val_up(&v)))
+        each!(self, AnyContext, c, B => c.table_get(&down::<_, B>(B::table_down(t)), index).map(|v| val_up(&v)))
     }
     fn table_set(&mut self, t: &AnyTable, index: u64, v: Val<AnyEngine>) -> Result<()> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.table_set(&B::table_down(t).ok_or_else(mismatch)?, index, val_down(&v)?))
+        each!(self, AnyContext, c, B => c.table_set(&B::table_down(t).ok_or_else(mismatch)?, index, val_down(&v)?))
     }
     fn global_new(&mut self, ty: GlobalType, v: Val<AnyEngine>) -> Result<AnyGlobal> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.global_new(ty, val_down(&v)?).map(B::global_up))
+        each!(self, AnyContext, c, B => c.global_new(ty, val_down(&v)?).map(B::global_up))
     }
     fn global_ty(&self, g: &AnyGlobal) -> GlobalType {
-        each!(&(*self)$($field)*, $Enum, c, B => c.global_ty(&down::<_, B>(B::global_down(g))))
+        each!(self, AnyContext, c, B => c.global_ty(&down::<_, B>(B::global_down(g))))
     }
     fn global_get(&mut self, g: &AnyGlobal) -> Val<AnyEngine> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => val_up(&c.global_get(&down::<_, B>(B::global_down(g)))))
+        each!(self, AnyContext, c, B => val_up(&c.global_get(&down::<_, B>(B::global_down(g)))))
     }
     fn global_set(&mut self, g: &AnyGlobal, v: Val<AnyEngine>) -> Result<()> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.global_set(&B::global_down(g).ok_or_else(mismatch)?, val_down(&v)?))
+        each!(self, AnyContext, c, B => c.global_set(&B::global_down(g).ok_or_else(mismatch)?, val_down(&v)?))
     }
     fn externref_new(&mut self, value: Box<dyn Any + Send + Sync>) -> Result<AnyExternRef> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.externref_new(value).map(B::externref_up))
+        each!(self, AnyContext, c, B => c.externref_new(value).map(B::externref_up))
     }
     fn externref_data<'a>(&'a self, r: &AnyExternRef) -> Option<&'a (dyn Any + Send + Sync)> {
-        each!(&(*self)$($field)*, $Enum, c, B => c.externref_data(&B::externref_down(r)?))
+        each!(self, AnyContext, c, B => c.externref_data(&B::externref_down(r)?))
     }
     // The wasmi arm cannot be reached: wasmi has no tags or GC references.
     #[allow(unreachable_code)]
     fn tag_ty(&self, t: &AnyTag) -> TagType {
-        each!(&(*self)$($field)*, $Enum, c, B => c.tag_ty(&down::<_, B>(B::tag_down(t))))
+        each!(self, AnyContext, c, B => c.tag_ty(&down::<_, B>(B::tag_down(t))))
     }
     #[allow(unreachable_code)]
     fn anyref_kind(&self, r: &AnyAnyRef) -> AnyRefKind {
-        each!(&(*self)$($field)*, $Enum, c, B => c.anyref_kind(&down::<_, B>(B::anyref_down(r))))
+        each!(self, AnyContext, c, B => c.anyref_kind(&down::<_, B>(B::anyref_down(r))))
     }
     fn anyref_from_i31(&mut self, value: u32) -> Result<AnyAnyRef> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.anyref_from_i31(value).map(B::anyref_up))
+        each!(self, AnyContext, c, B => c.anyref_from_i31(value).map(B::anyref_up))
     }
     fn anyref_from_extern(&mut self, r: AnyExternRef) -> Result<AnyAnyRef> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.anyref_from_extern(B::externref_down(&r).ok_or_else(mismatch)?).map(B::anyref_up))
+        each!(self, AnyContext, c, B => c.anyref_from_extern(B::externref_down(&r).ok_or_else(mismatch)?).map(B::anyref_up))
     }
     fn externref_from_any(&mut self, r: AnyAnyRef) -> Result<AnyExternRef> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.externref_from_any(B::anyref_down(&r).ok_or_else(mismatch)?).map(B::externref_up))
+        each!(self, AnyContext, c, B => c.externref_from_any(B::anyref_down(&r).ok_or_else(mismatch)?).map(B::externref_up))
     }
-    fn instantiate(&mut self, module: &AnyModule, imports: &[Extern<AnyEngine>]) -> Result<AnyInstance> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => instantiate_with::<B, _>(c, module, imports))
+    fn instantiate(
+        &mut self,
+        module: &AnyModule,
+        imports: &[Extern<AnyEngine>],
+    ) -> Result<AnyInstance> {
+        each!(self, AnyContext, c, B => instantiate_with::<B, _>(c, module, imports))
     }
     fn instance_export(&mut self, instance: &AnyInstance, name: &str) -> Option<Extern<AnyEngine>> {
-        each!(&mut (*self)$($field)*, $Enum, c, B => c.instance_export(&B::instance_down(instance)?, name).map(extern_up))
+        each!(self, AnyContext, c, B => c.instance_export(&B::instance_down(instance)?, name).map(extern_up))
     }
 }
-    };
-}
-
-any_context!(AnyStore<T>, AnyStoreInner, .inner);
-any_context!(AnyCaller<'_, T>, AnyCaller,);
 
 impl<T: 'static> StoreBackend<AnyEngine> for AnyStore<T> {
-    fn engine(&self) -> &AnyEngine {
-        &self.engine
-    }
     fn into_data(self) -> T {
-        each!(self.inner, AnyStoreInner, s, B => s.into_data())
+        each!(self, AnyContext, s, B => s.into_data())
     }
 }
 
 impl<T: 'static> CallerBackend<AnyEngine> for AnyCaller<'_, T> {
     fn get_export(&mut self, name: &str) -> Option<Extern<AnyEngine>> {
-        each!(self, AnyCaller, c, B => c.get_export(name).map(extern_up))
+        each!(self, AnyContext, c, B => c.get_export(name).map(extern_up))
     }
 }
 
@@ -674,7 +694,7 @@ impl<T: 'static> LinkerBackend<AnyEngine, T> for AnyLinker<T> {
         name: &str,
         item: Extern<AnyEngine>,
     ) -> Result<()> {
-        each!(self, AnyLinker, l, B => l.define(B::store_down(&store.inner).ok_or_else(mismatch)?, module, name, extern_down(&item)?))
+        each!(self, AnyLinker, l, B => l.define(B::store_down(store).ok_or_else(mismatch)?, module, name, extern_down(&item)?))
     }
     fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<AnyEngine, T, P, R>>(
         &mut self,
@@ -694,11 +714,11 @@ impl<T: 'static> LinkerBackend<AnyEngine, T> for AnyLinker<T> {
         each!(self, AnyLinker, l, B => l.func_new(module, name, ty, Adapt(f)))
     }
     fn get(&self, store: &mut AnyStore<T>, module: &str, name: &str) -> Option<Extern<AnyEngine>> {
-        each!(self, AnyLinker, l, B => l.get(B::store_down_mut(&mut store.inner)?, module, name).map(extern_up))
+        each!(self, AnyLinker, l, B => l.get(B::store_down_mut(store)?, module, name).map(extern_up))
     }
     fn instantiate(&self, store: &mut AnyStore<T>, module: &AnyModule) -> Result<AnyInstance> {
         each!(self, AnyLinker, l, B => {
-            let s = B::store_down_mut(&mut store.inner).ok_or_else(mismatch)?;
+            let s = B::store_down_mut(store).ok_or_else(mismatch)?;
             l.instantiate(s, B::module_down(module).ok_or_else(mismatch)?).map(B::instance_up)
         })
     }
@@ -760,10 +780,7 @@ impl Engine for AnyEngine {
         each!(self, AnyEngine, e, B => e.validate(wasm))
     }
     fn store<T: 'static>(&self, data: T) -> AnyStore<T> {
-        AnyStore {
-            engine: self.clone(),
-            inner: each!(self, AnyEngine, e, B => B::store_up(e.store(data))),
-        }
+        each!(self, AnyEngine, e, B => B::store_up(e.store(data)))
     }
     fn linker<T: 'static>(&self) -> AnyLinker<T> {
         each!(self, AnyEngine, e, B => B::linker_up(e.linker()))

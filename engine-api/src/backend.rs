@@ -235,8 +235,6 @@ pub trait ContextBackend<E: Engine> {
 
 /// A store.
 pub trait StoreBackend<E: Engine>: ContextBackend<E> {
-    /// The engine the store belongs to.
-    fn engine(&self) -> &E;
     /// Consumes the store, returning the host state.
     fn into_data(self) -> Self::Data;
 }

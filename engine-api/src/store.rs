@@ -11,6 +11,7 @@ use crate::handles::{Extern, Memory};
 /// Handles ([`crate::Func`], [`crate::Memory`], ...) are small `Copy` values
 /// that are used together with the store they belong to.
 pub struct Store<E: Engine, T: 'static> {
+    engine: E,
     inner: E::Store<T>,
 }
 
@@ -19,6 +20,7 @@ impl<E: Engine, T: 'static> Store<E, T> {
     /// apply to it.
     pub fn new(engine: &E, data: T) -> Self {
         Store {
+            engine: engine.clone(),
             inner: engine.store(data),
         }
     }
@@ -27,7 +29,7 @@ impl<E: Engine, T: 'static> Store<E, T> {
 impl<E: Engine, T: 'static> Store<E, T> {
     /// The engine this store belongs to.
     pub fn engine(&self) -> &E {
-        self.inner.engine()
+        &self.engine
     }
     /// The host state.
     pub fn data(&self) -> &T {

@@ -139,7 +139,6 @@ pub type WasmiCaller<'a, T> = WasmiContext<NativeCaller<'a, T>>;
 /// The native parts of a [`WasmiStore`].
 pub struct NativeStore<T: 'static> {
     store: wasmi::Store<StoreData<T>>,
-    engine: Wasmi,
 }
 
 /// The native parts of a [`WasmiCaller`].
@@ -234,10 +233,7 @@ impl Engine for Wasmi {
         );
         let mut store = wasmi::Store::new(&self.engine, StoreData { user: data, limits });
         store.limiter(|d| &mut d.limits);
-        WasmiContext(NativeStore {
-            store,
-            engine: self.clone(),
-        })
+        WasmiContext(NativeStore { store })
     }
 
     fn linker<T: 'static>(&self) -> Self::Linker<T> {
@@ -630,9 +626,6 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
 }
 
 impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
-    fn engine(&self) -> &Wasmi {
-        &self.0.engine
-    }
     fn into_data(self) -> T {
         self.0.store.into_data().user
     }

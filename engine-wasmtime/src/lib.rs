@@ -196,7 +196,6 @@ pub type WasmtimeCaller<'a, T> = WasmtimeContext<NativeCaller<'a, T>>;
 /// The native parts of a [`WasmtimeStore`].
 pub struct NativeStore<T: 'static> {
     store: wt::Store<StoreData<T>>,
-    engine: Wasmtime,
 }
 
 /// The native parts of a [`WasmtimeCaller`].
@@ -304,10 +303,7 @@ impl Engine for Wasmtime {
         let limits = Limiter::new(self.config.resource_limits());
         let mut store = wt::Store::new(&self.engine, StoreData { user: data, limits });
         store.limiter(|d| &mut d.limits);
-        WasmtimeContext(NativeStore {
-            store,
-            engine: self.clone(),
-        })
+        WasmtimeContext(NativeStore { store })
     }
 
     fn linker<T: 'static>(&self) -> Self::Linker<T> {
@@ -763,9 +759,6 @@ fn from_extern(e: wt::Extern) -> Option<Extern<Wasmtime>> {
 }
 
 impl<T: 'static> StoreBackend<Wasmtime> for WasmtimeStore<T> {
-    fn engine(&self) -> &Wasmtime {
-        &self.0.engine
-    }
     fn into_data(self) -> T {
         self.0.store.into_data().user
     }
