@@ -11,7 +11,7 @@ use wasm_run_api::backend::{ValBuf, convert_call};
 use wasm_run_api::{
     AnyRef, AnyRefKind, Caller, Config, Error, ExnRef, Extern, ExternRef, Feature, FeatureSet,
     Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, SharedMemory,
-    Support, Table, TableType, Tag, TagType, UntypedHostFunc, Val, WasmTyList,
+    StoreId, Support, Table, TableType, Tag, TagType, UntypedHostFunc, Val, WasmTyList,
 };
 
 /// Declares an enum with one variant per compiled-in backend, holding that
@@ -236,9 +236,12 @@ fn mismatch() -> Error {
     Error::WrongStore
 }
 
+/// Unreachable through the public API, which compares store ids first.
 #[track_caller]
 fn foreign_handle() -> ! {
-    panic!("wasm-run: a handle of one backend was used with a store of another backend")
+    wasm_run_api::backend::foreign_context(
+        "a handle of one backend was used with a store of another backend",
+    )
 }
 
 /// A backend that can be a member of [`AnyEngine`]: how its handles convert to
@@ -381,12 +384,10 @@ pub fn val_up<B: Member>(v: &Val<B>) -> Val<AnyEngine> {
         Val::F32(x) => Val::F32(x),
         Val::F64(x) => Val::F64(x),
         Val::V128(x) => Val::V128(x),
-        Val::FuncRef(f) => Val::FuncRef(f.map(|f| Func::from_native(B::func_up(*f.as_native())))),
-        Val::ExternRef(r) => {
-            Val::ExternRef(r.map(|r| ExternRef::from_native(B::externref_up(*r.as_native()))))
-        }
-        Val::AnyRef(r) => Val::AnyRef(r.map(|r| AnyRef::from_native(B::anyref_up(*r.as_native())))),
-        Val::ExnRef(r) => Val::ExnRef(r.map(|r| ExnRef::from_native(B::exnref_up(*r.as_native())))),
+        Val::FuncRef(f) => Val::FuncRef(f.map(|f| f.map_native(B::func_up))),
+        Val::ExternRef(r) => Val::ExternRef(r.map(|r| r.map_native(B::externref_up))),
+        Val::AnyRef(r) => Val::AnyRef(r.map(|r| r.map_native(B::anyref_up))),
+        Val::ExnRef(r) => Val::ExnRef(r.map(|r| r.map_native(B::exnref_up))),
     }
 }
 
@@ -406,18 +407,22 @@ pub fn val_down<B: Member>(v: &Val<AnyEngine>) -> Result<Val<B>> {
         Val::FuncRef(None) => Val::FuncRef(None),
         Val::FuncRef(Some(f)) => Val::FuncRef(Some(Func::from_native(
             B::func_down(f.as_native()).ok_or_else(mismatch)?,
+            f.store_id(),
         ))),
         Val::ExternRef(None) => Val::ExternRef(None),
         Val::ExternRef(Some(r)) => Val::ExternRef(Some(ExternRef::from_native(
             B::externref_down(r.as_native()).ok_or_else(mismatch)?,
+            r.store_id(),
         ))),
         Val::AnyRef(None) => Val::AnyRef(None),
         Val::AnyRef(Some(r)) => Val::AnyRef(Some(AnyRef::from_native(
             B::anyref_down(r.as_native()).ok_or_else(mismatch)?,
+            r.store_id(),
         ))),
         Val::ExnRef(None) => Val::ExnRef(None),
         Val::ExnRef(Some(r)) => Val::ExnRef(Some(ExnRef::from_native(
             B::exnref_down(r.as_native()).ok_or_else(mismatch)?,
+            r.store_id(),
         ))),
     })
 }
@@ -426,11 +431,11 @@ pub fn val_down<B: Member>(v: &Val<AnyEngine>) -> Result<Val<B>> {
 #[allow(unreachable_code)]
 fn extern_up<B: Member>(e: Extern<B>) -> Extern<AnyEngine> {
     match e {
-        Extern::Func(x) => Extern::Func(Func::from_native(B::func_up(*x.as_native()))),
-        Extern::Memory(x) => Extern::Memory(Memory::from_native(B::memory_up(*x.as_native()))),
-        Extern::Table(x) => Extern::Table(Table::from_native(B::table_up(*x.as_native()))),
-        Extern::Global(x) => Extern::Global(Global::from_native(B::global_up(*x.as_native()))),
-        Extern::Tag(x) => Extern::Tag(Tag::from_native(B::tag_up(*x.as_native()))),
+        Extern::Func(x) => Extern::Func(x.map_native(B::func_up)),
+        Extern::Memory(x) => Extern::Memory(x.map_native(B::memory_up)),
+        Extern::Table(x) => Extern::Table(x.map_native(B::table_up)),
+        Extern::Global(x) => Extern::Global(x.map_native(B::global_up)),
+        Extern::Tag(x) => Extern::Tag(x.map_native(B::tag_up)),
         Extern::SharedMemory(x) => Extern::SharedMemory(SharedMemory::from_native(
             B::shared_memory_up(x.as_native().clone()),
         )),
@@ -442,18 +447,23 @@ fn extern_down<B: Member>(e: &Extern<AnyEngine>) -> Result<Extern<B>> {
     Ok(match e {
         Extern::Func(x) => Extern::Func(Func::from_native(
             B::func_down(x.as_native()).ok_or_else(mismatch)?,
+            x.store_id(),
         )),
         Extern::Memory(x) => Extern::Memory(Memory::from_native(
             B::memory_down(x.as_native()).ok_or_else(mismatch)?,
+            x.store_id(),
         )),
         Extern::Table(x) => Extern::Table(Table::from_native(
             B::table_down(x.as_native()).ok_or_else(mismatch)?,
+            x.store_id(),
         )),
         Extern::Global(x) => Extern::Global(Global::from_native(
             B::global_down(x.as_native()).ok_or_else(mismatch)?,
+            x.store_id(),
         )),
         Extern::Tag(x) => Extern::Tag(Tag::from_native(
             B::tag_down(x.as_native()).ok_or_else(mismatch)?,
+            x.store_id(),
         )),
         Extern::SharedMemory(x) => Extern::SharedMemory(SharedMemory::from_native(
             B::shared_memory_down(x.as_native()).ok_or_else(mismatch)?,
@@ -548,6 +558,9 @@ fn instantiate_with<B: Member, C: ContextBackend<B>>(
 impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
     type Data = K::T;
 
+    fn store_id(&self) -> StoreId {
+        each!(self, AnyContext, c, B => c.store_id())
+    }
     fn data(&self) -> &K::T {
         each!(self, AnyContext, c, B => c.data())
     }

@@ -6,12 +6,15 @@ use wasm_run_wasi::{WasiEngine, WasiError, WasiSetup};
 
 /// A context of one backend reached a store of another. `wasi::instantiate`
 /// refuses that with `WasiError::EngineMismatch` before anything runs; this
-/// only fires for code that links by hand. The wording makes the API's guard
-/// report it as `Error::WrongStore`.
+/// only fires for code that links by hand. The getter cannot return an error,
+/// so it panics with the [`ForeignContext`](wasm_run_api::backend::ForeignContext)
+/// payload, which the API's guard turns into `Error::WrongStore` by its type.
 #[cold]
 #[track_caller]
 fn mismatch() -> ! {
-    panic!("wasm-run: a WASI context of one engine was used in a store of another engine")
+    wasm_run_api::backend::foreign_context(
+        "a WASI context of one engine was used in a store of another engine",
+    )
 }
 
 /// [`AnyWasiNative`] and `WasiEngine for AnyEngine`, from the one backend list.

@@ -11,8 +11,8 @@
 /// the store-limits builder shared by the backends.
 pub use crate::build_store_limits;
 pub use crate::host::{
-    Shared, ValBuf, call_untyped, catch_host_panic, convert_call, default_results, guard,
-    panic_message,
+    ForeignContext, Shared, ValBuf, call_untyped, catch_host_panic, convert_call, default_results,
+    foreign_context, guard, panic_message,
 };
 pub use crate::val::{SlotsIn, SlotsOut};
 
@@ -24,6 +24,29 @@ use crate::types::*;
 use crate::val::{Val, WasmTyList};
 use std::any::Any;
 use std::fmt::Debug;
+
+/// Identifies a store. Every handle remembers the id of the store that owns
+/// it, and the public API compares ids before it hands a handle to the
+/// engine, so a handle used with the wrong store is [`crate::Error::WrongStore`]
+/// (or a panic with wasm-run's own message, for methods without `Result`)
+/// on every backend, instead of whatever the engine does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StoreId(std::num::NonZeroU64);
+
+impl StoreId {
+    /// A new id, different from every id made before in this process
+    /// (backends call it once per store).
+    pub fn fresh() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // 2^64 stores cannot be made in a process lifetime; never zero anyway.
+        StoreId(std::num::NonZeroU64::new(n).unwrap_or(std::num::NonZeroU64::MAX))
+    }
+    /// The id as a number (for display and foreign-language bindings).
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+}
 
 /// The type of handles a backend does not have (e.g. exception tags on an
 /// engine without exceptions): no value of it exists.
@@ -146,6 +169,9 @@ pub trait ContextBackend<E: Engine> {
     /// The user's host state.
     type Data: 'static;
 
+    /// The id of the store (a caller answers its store's id). Every handle
+    /// the backend makes in this context carries it.
+    fn store_id(&self) -> StoreId;
     /// The host state.
     fn data(&self) -> &Self::Data;
     /// The host state, mutably.

@@ -2,7 +2,7 @@
 //! instances. Each is a small `Copy` value used together with its store.
 
 use crate::Engine;
-use crate::backend::{ContextBackend, SharedMemoryBackend};
+use crate::backend::{ContextBackend, SharedMemoryBackend, StoreId};
 use crate::error::{Error, Result};
 use crate::host::{HostFunc, UntypedHostFunc, guard};
 use crate::info::ModuleInfo;
@@ -19,16 +19,54 @@ use std::sync::atomic::{AtomicU8, Ordering};
 macro_rules! handle {
     ($(#[$doc:meta])* $name:ident, $assoc:ident) => {
         $(#[$doc])*
-        pub struct $name<E: Engine>(E::$assoc);
+        ///
+        /// The handle remembers the [`StoreId`] of the store that owns it; every
+        /// method checks it against the store it is given.
+        pub struct $name<E: Engine> {
+            native: E::$assoc,
+            store: StoreId,
+        }
 
         impl<E: Engine> $name<E> {
-            /// Wraps a backend handle.
-            pub fn from_native(native: E::$assoc) -> Self {
-                $name(native)
+            /// Wraps a backend handle owned by the store `store` (used by
+            /// backends, which know the id of the context they work in).
+            pub fn from_native(native: E::$assoc, store: StoreId) -> Self {
+                $name { native, store }
             }
             /// The backend handle (escape hatch to the engine's own API).
             pub fn as_native(&self) -> &E::$assoc {
-                &self.0
+                &self.native
+            }
+            /// The id of the store that owns this handle.
+            pub fn store_id(&self) -> StoreId {
+                self.store
+            }
+            /// The same handle of another backend type, for adapters such as
+            /// `AnyEngine` that wrap one backend's handles in their own: `f`
+            /// converts the native handle, the owner stays the same.
+            pub fn map_native<E2: Engine>(self, f: impl FnOnce(E::$assoc) -> E2::$assoc) -> $name<E2> {
+                $name { native: f(self.native), store: self.store }
+            }
+            /// The native handle if `store` owns it, [`Error::WrongStore`] if not.
+            #[inline(always)]
+            #[allow(dead_code)] // not every handle has a fallible method
+            pub(crate) fn native_in(&self, store: StoreId) -> Result<E::$assoc> {
+                if self.store == store {
+                    Ok(self.native)
+                } else {
+                    Err(Error::WrongStore)
+                }
+            }
+            /// The native handle; panics with wasm-run's message if `store`
+            /// does not own it (for methods without a `Result`).
+            #[inline(always)]
+            #[track_caller]
+            #[allow(dead_code)]
+            pub(crate) fn native_of(&self, store: StoreId) -> E::$assoc {
+                if self.store != store {
+                    wrong_store(stringify!($name));
+                }
+                self.native
             }
         }
         impl<E: Engine> Clone for $name<E> {
@@ -39,10 +77,32 @@ macro_rules! handle {
         impl<E: Engine> Copy for $name<E> {}
         impl<E: Engine> fmt::Debug for $name<E> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&self.0, f)
+                fmt::Debug::fmt(&self.native, f)
             }
         }
     };
+}
+
+#[cold]
+#[track_caller]
+fn wrong_store(what: &str) -> ! {
+    panic!("wasm-run: a {what} handle was used with a store that does not own it")
+}
+
+/// [`Error::WrongStore`] unless every reference in `vals` belongs to `store`.
+pub(crate) fn check_vals_owner<E: Engine>(vals: &[Val<E>], store: StoreId) -> Result<()> {
+    if vals
+        .iter()
+        .all(|v| v.store_id().is_none_or(|id| id == store))
+    {
+        Ok(())
+    } else {
+        Err(Error::WrongStore)
+    }
+}
+
+fn check_owner<E: Engine>(val: &Val<E>, store: StoreId) -> Result<()> {
+    check_vals_owner(std::slice::from_ref(val), store)
 }
 
 handle!(
@@ -98,10 +158,11 @@ impl<E: Engine> Tag<E> {
     ///
     /// # Panics
     ///
-    /// Panics if the tag belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the tag belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> TagType {
-        store.ctx().tag_ty(&self.0)
+        let ctx = store.ctx();
+        ctx.tag_ty(&self.native_of(ctx.store_id()))
     }
 }
 
@@ -112,7 +173,8 @@ impl<E: Engine> AnyRef<E> {
     ///
     /// [`Error::Unsupported`] for `gc` on a backend without GC references (wasmi).
     pub fn from_i31(mut store: impl AsContextMut<E>, value: u32) -> Result<Self> {
-        guard(|| store.ctx_mut().anyref_from_i31(value)).map(AnyRef)
+        let id = store.ctx().store_id();
+        guard(|| store.ctx_mut().anyref_from_i31(value)).map(|r| AnyRef::from_native(r, id))
     }
     /// `any.convert_extern`: a host reference as `anyref`.
     ///
@@ -123,16 +185,19 @@ impl<E: Engine> AnyRef<E> {
     ///   `store`.
     /// - [`Error::Engine`] if wasmtime refuses the conversion.
     pub fn from_extern(mut store: impl AsContextMut<E>, r: ExternRef<E>) -> Result<Self> {
-        guard(|| store.ctx_mut().anyref_from_extern(r.0)).map(AnyRef)
+        let id = store.ctx().store_id();
+        let r = r.native_in(id)?;
+        guard(|| store.ctx_mut().anyref_from_extern(r)).map(|r| AnyRef::from_native(r, id))
     }
     /// What the reference points to.
     ///
     /// # Panics
     ///
-    /// Panics if the reference belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the reference belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn kind(&self, store: impl AsContext<E>) -> AnyRefKind {
-        store.ctx().anyref_kind(&self.0)
+        let ctx = store.ctx();
+        ctx.anyref_kind(&self.native_of(ctx.store_id()))
     }
 }
 
@@ -172,7 +237,11 @@ impl<E: Engine> Func<E> {
         C: AsContextMut<E>,
         C::Ctx: ContextBackend<E, Data = T>,
     {
-        store.ctx_mut().func_new(ty, f).map(Func)
+        let id = store.ctx().store_id();
+        store
+            .ctx_mut()
+            .func_new(ty, f)
+            .map(|f| Func::from_native(f, id))
     }
 
     /// A host function from a typed closure.
@@ -189,17 +258,22 @@ impl<E: Engine> Func<E> {
         C: AsContextMut<E>,
         C::Ctx: ContextBackend<E, Data = T>,
     {
-        store.ctx_mut().func_wrap(f).map(Func)
+        let id = store.ctx().store_id();
+        store
+            .ctx_mut()
+            .func_wrap(f)
+            .map(|f| Func::from_native(f, id))
     }
 
     /// The function's type.
     ///
     /// # Panics
     ///
-    /// Panics if the function belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the function belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> FuncType {
-        store.ctx().func_ty(&self.0)
+        let ctx = store.ctx();
+        ctx.func_ty(&self.native_of(ctx.store_id()))
     }
 
     /// Calls the function. `results` must have room for every result. The
@@ -214,10 +288,9 @@ impl<E: Engine> Func<E> {
     /// - Any error a host function called on the way returns, unchanged (e.g.
     ///   [`Error::Host`], or [`Error::Exit`] from WASI's `proc_exit`);
     ///   [`Error::HostPanic`] if one panics.
-    /// - [`Error::WrongStore`] if the function belongs to a different store than
-    ///   `store` (with `AnyEngine`, also for a reference argument of another backend).
-    /// - [`Error::Engine`] for anything else the engine reports, e.g. a reference
-    ///   argument that belongs to another store of the same backend.
+    /// - [`Error::WrongStore`] if the function, or a reference argument, belongs
+    ///   to a different store than `store` (checked before the call).
+    /// - [`Error::Engine`] for anything else the engine reports.
     #[inline]
     pub fn call(
         &self,
@@ -225,12 +298,15 @@ impl<E: Engine> Func<E> {
         params: &[Val<E>],
         results: &mut [Val<E>],
     ) -> Result<()> {
-        match guard(|| store.ctx_mut().func_call(&self.0, params, results)) {
+        let id = store.ctx().store_id();
+        let f = self.native_in(id)?;
+        check_vals_owner(params, id)?;
+        match guard(|| store.ctx_mut().func_call(&f, params, results)) {
             // Only on failure: arguments that do not fit the function's type
             // are a type error, found by our own check rather than read from
             // the engine's wording.
             Err(Error::Engine(text)) => {
-                let ty = store.ctx().func_ty(&self.0);
+                let ty = store.ctx().func_ty(&f);
                 Err(check_call(&ty, params, results)
                     .err()
                     .unwrap_or(Error::Engine(text)))
@@ -247,13 +323,15 @@ impl<E: Engine> Func<E> {
     /// [`Error::Type`] if the function's type is not `P -> R`.
     ///
     /// [`Error::WrongStore`] if the function belongs to a different store than
-    /// `store` (the engine's assertion is caught).
+    /// `store`.
     pub fn typed<P: WasmTyList, R: WasmTyList>(
         &self,
         store: impl AsContext<E>,
     ) -> Result<TypedFunc<E, P, R>> {
+        let ctx = store.ctx();
+        let f = self.native_in(ctx.store_id())?;
         guard(|| {
-            let ty = self.ty(store);
+            let ty = ctx.func_ty(&f);
             let want = FuncType::new(P::types(), R::types());
             if ty != want {
                 return Err(Error::Type(format!("function is {ty}, not {want}")));
@@ -275,18 +353,20 @@ impl<E: Engine> Func<E> {
     /// [`Func::call`].
     ///
     /// [`Error::WrongStore`] if the function belongs to a different store than
-    /// `store` (the engine's assertion is caught), and on wasmi also for a
-    /// reference value from another store.
+    /// `store`, or a reference value belongs to another store.
     pub fn call_checked(
         &self,
         mut store: impl AsContextMut<E>,
         params: &[Val<E>],
         results: &mut [Val<E>],
     ) -> Result<()> {
+        let id = store.ctx().store_id();
+        let f = self.native_in(id)?;
+        check_vals_owner(params, id)?;
         guard(|| {
-            let ty = store.ctx().func_ty(&self.0);
+            let ty = store.ctx().func_ty(&f);
             check_call(&ty, params, results)?;
-            store.ctx_mut().func_call(&self.0, params, results)
+            store.ctx_mut().func_call(&f, params, results)
         })
     }
 }
@@ -330,11 +410,8 @@ impl<E: Engine, P: WasmTyList, R: WasmTyList> TypedFunc<E, P, R> {
     /// - [`Error::Engine`] for anything else the engine reports.
     #[inline]
     pub fn call(&self, mut store: impl AsContextMut<E>, params: P) -> Result<R> {
-        guard(|| {
-            store
-                .ctx_mut()
-                .func_call_typed::<P, R>(&self.func.0, params)
-        })
+        let f = self.func.native_in(store.ctx().store_id())?;
+        guard(|| store.ctx_mut().func_call_typed::<P, R>(&f, params))
     }
     /// The untyped function.
     pub fn func(&self) -> Func<E> {
@@ -358,58 +435,66 @@ impl<E: Engine> Memory<E> {
                 "shared memories are created with SharedMemory::new".into(),
             ));
         }
-        store.ctx_mut().memory_new(ty).map(Memory)
+        let id = store.ctx().store_id();
+        store
+            .ctx_mut()
+            .memory_new(ty)
+            .map(|m| Memory::from_native(m, id))
     }
     /// The memory's type; `minimum` is the current size in pages (the same on
     /// every backend).
     ///
     /// # Panics
     ///
-    /// Panics if the memory belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the memory belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> MemoryType {
         let ctx = store.ctx();
-        let mut ty = ctx.memory_ty(&self.0);
-        ty.minimum = ctx.memory_data(&self.0).len() as u64 >> ty.page_size_log2;
+        let m = self.native_of(ctx.store_id());
+        let mut ty = ctx.memory_ty(&m);
+        ty.minimum = ctx.memory_data(&m).len() as u64 >> ty.page_size_log2;
         ty
     }
     /// Current size in pages.
     ///
     /// # Panics
     ///
-    /// Panics if the memory belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the memory belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn size(&self, store: impl AsContext<E>) -> u64 {
         let s = store.ctx();
-        let ty = s.memory_ty(&self.0);
-        s.memory_data(&self.0).len() as u64 >> ty.page_size_log2
+        let m = self.native_of(s.store_id());
+        let ty = s.memory_ty(&m);
+        s.memory_data(&m).len() as u64 >> ty.page_size_log2
     }
     /// Current size in bytes.
     ///
     /// # Panics
     ///
-    /// Panics if the memory belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the memory belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn data_size(&self, store: impl AsContext<E>) -> usize {
-        store.ctx().memory_data(&self.0).len()
+        self.data(&store).len()
     }
     /// The memory's bytes, without copying.
     ///
     /// # Panics
     ///
-    /// Panics if the memory belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the memory belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn data<'a, C: AsContext<E>>(&self, store: &'a C) -> &'a [u8] {
-        store.ctx().memory_data(&self.0)
+        let ctx = store.ctx();
+        ctx.memory_data(&self.native_of(ctx.store_id()))
     }
     /// The memory's bytes, mutably, without copying.
     ///
     /// # Panics
     ///
-    /// Panics if the memory belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the memory belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn data_mut<'a, C: AsContextMut<E>>(&self, store: &'a mut C) -> &'a mut [u8] {
-        store.ctx_mut().memory_data_mut(&self.0)
+        let m = self.native_of(store.ctx().store_id());
+        store.ctx_mut().memory_data_mut(&m)
     }
     /// Grows by `delta` pages; returns the previous size in pages. Growth
     /// beyond the maximum or the store's limit is an [`Error::Access`].
@@ -421,7 +506,8 @@ impl<E: Engine> Memory<E> {
     /// - [`Error::WrongStore`] if the memory belongs to a different store (or
     ///   backend) than `store`.
     pub fn grow(&self, mut store: impl AsContextMut<E>, delta: u64) -> Result<u64> {
-        guard(|| store.ctx_mut().memory_grow(&self.0, delta))
+        let m = self.native_in(store.ctx().store_id())?;
+        guard(|| store.ctx_mut().memory_grow(&m, delta))
     }
     /// Copies `buf.len()` bytes starting at `offset` into `buf`.
     ///
@@ -431,10 +517,11 @@ impl<E: Engine> Memory<E> {
     /// nothing is copied then.
     ///
     /// [`Error::WrongStore`] if the memory belongs to a different store than
-    /// `store` (the engine's assertion is caught).
+    /// `store`.
     pub fn read(&self, store: impl AsContext<E>, offset: usize, buf: &mut [u8]) -> Result<()> {
+        let m = self.native_in(store.ctx().store_id())?;
         guard(|| {
-            let data = store.ctx().memory_data(&self.0);
+            let data = store.ctx().memory_data(&m);
             let src = offset
                 .checked_add(buf.len())
                 .and_then(|end| data.get(offset..end))
@@ -451,15 +538,16 @@ impl<E: Engine> Memory<E> {
     /// nothing is written then.
     ///
     /// [`Error::WrongStore`] if the memory belongs to a different store than
-    /// `store` (the engine's assertion is caught).
+    /// `store`.
     pub fn write(
         &self,
         mut store: impl AsContextMut<E>,
         offset: usize,
         bytes: &[u8],
     ) -> Result<()> {
+        let m = self.native_in(store.ctx().store_id())?;
         guard(|| {
-            let data = store.ctx_mut().memory_data_mut(&self.0);
+            let data = store.ctx_mut().memory_data_mut(&m);
             let len = data.len();
             let dst = offset
                 .checked_add(bytes.len())
@@ -487,14 +575,8 @@ impl<E: Engine> Table<E> {
     ///   `funcref` or `externref`.
     /// - [`Error::ResourceLimit`] if the store's table limit refuses it.
     /// - [`Error::Engine`] (wasmtime) or [`Error::Access`] (wasmi) if the engine
-    ///   refuses it otherwise; on wasmtime that includes an `init` reference from
-    ///   another store.
-    /// - [`Error::WrongStore`] with `AnyEngine` if `init` is a reference of another
-    ///   backend.
-    ///
-    /// # Panics
-    ///
-    /// On wasmi, panics if `init` is a reference that belongs to another store.
+    ///   refuses it otherwise.
+    /// - [`Error::WrongStore`] if `init` is a reference of another store.
     pub fn new(mut store: impl AsContextMut<E>, ty: TableType, init: Val<E>) -> Result<Self> {
         if !init.matches(&ValType::Ref(ty.element)) {
             return Err(Error::Type(format!(
@@ -503,29 +585,36 @@ impl<E: Engine> Table<E> {
                 init.ty()
             )));
         }
-        store.ctx_mut().table_new(ty, init).map(Table)
+        let id = store.ctx().store_id();
+        check_owner(&init, id)?;
+        store
+            .ctx_mut()
+            .table_new(ty, init)
+            .map(|t| Table::from_native(t, id))
     }
     /// The table's type; `minimum` is the current size (the same on every
     /// backend).
     ///
     /// # Panics
     ///
-    /// Panics if the table belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the table belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> TableType {
         let ctx = store.ctx();
-        let mut ty = ctx.table_ty(&self.0);
-        ty.minimum = ctx.table_size(&self.0);
+        let t = self.native_of(ctx.store_id());
+        let mut ty = ctx.table_ty(&t);
+        ty.minimum = ctx.table_size(&t);
         ty
     }
     /// Current number of elements.
     ///
     /// # Panics
     ///
-    /// Panics if the table belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the table belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn size(&self, store: impl AsContext<E>) -> u64 {
-        store.ctx().table_size(&self.0)
+        let ctx = store.ctx();
+        ctx.table_size(&self.native_of(ctx.store_id()))
     }
     /// Grows by `delta` elements set to `init`; returns the previous size.
     ///
@@ -533,17 +622,15 @@ impl<E: Engine> Table<E> {
     ///
     /// - [`Error::Type`] if `init` does not match the element type.
     /// - [`Error::Access`] if the table cannot grow by `delta` elements: past its
-    ///   maximum or the store's table limit (on wasmtime also for an `init`
-    ///   reference from another store).
-    /// - [`Error::WrongStore`] with `AnyEngine` if `init` is a reference of another
-    ///   backend.
-    ///
-    /// [`Error::WrongStore`] if the table belongs to a different store than
-    /// `store` (the engine's assertion is caught), and on wasmi also for a
-    /// reference value from another store.
+    ///   maximum or the store's table limit.
+    /// - [`Error::WrongStore`] if the table or `init` belongs to a different store
+    ///   than `store`.
     pub fn grow(&self, mut store: impl AsContextMut<E>, delta: u64, init: Val<E>) -> Result<u64> {
+        let id = store.ctx().store_id();
+        let t = self.native_in(id)?;
+        check_owner(&init, id)?;
         guard(|| {
-            let ty = store.ctx().table_ty(&self.0);
+            let ty = store.ctx().table_ty(&t);
             if !init.matches(&ValType::Ref(ty.element)) {
                 return Err(Error::Type(format!(
                     "table element type is {}, init value is {}",
@@ -551,35 +638,35 @@ impl<E: Engine> Table<E> {
                     init.ty()
                 )));
             }
-            store.ctx_mut().table_grow(&self.0, delta, init)
+            store.ctx_mut().table_grow(&t, delta, init)
         })
     }
     /// The element at `index`, `None` when out of bounds.
     ///
     /// # Panics
     ///
-    /// Panics if the table belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the table belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn get(&self, mut store: impl AsContextMut<E>, index: u64) -> Option<Val<E>> {
-        store.ctx_mut().table_get(&self.0, index)
+        let t = self.native_of(store.ctx().store_id());
+        store.ctx_mut().table_get(&t, index)
     }
     /// Sets the element at `index`.
     ///
     /// # Errors
     ///
     /// - [`Error::Type`] if `val` does not match the element type.
-    /// - [`Error::Access`] if `index` is out of bounds (on wasmtime also if the
-    ///   engine refuses `val`, e.g. a reference from another store).
-    /// - [`Error::WrongStore`] with `AnyEngine` if `val` is a reference of another
-    ///   backend.
-    ///
-    /// [`Error::WrongStore`] if the table belongs to a different store than
-    /// `store` (the engine's assertion is caught), and on wasmi also for a
-    /// reference value from another store.
+    /// - [`Error::Access`] if `index` is out of bounds (or the engine refuses
+    ///   `val`).
+    /// - [`Error::WrongStore`] if the table or `val` belongs to a different store
+    ///   than `store`.
     pub fn set(&self, mut store: impl AsContextMut<E>, index: u64, val: Val<E>) -> Result<()> {
+        let id = store.ctx().store_id();
+        let t = self.native_in(id)?;
+        check_owner(&val, id)?;
         guard(|| {
             let ctx = store.ctx_mut();
-            let ty = ctx.table_ty(&self.0);
+            let ty = ctx.table_ty(&t);
             if !val.matches(&ValType::Ref(ty.element)) {
                 return Err(Error::Type(format!(
                     "table element type is {}, value is {}",
@@ -587,13 +674,13 @@ impl<E: Engine> Table<E> {
                     val.ty()
                 )));
             }
-            let size = ctx.table_size(&self.0);
+            let size = ctx.table_size(&t);
             if index >= size {
                 return Err(Error::Access(format!(
                     "table index {index} is out of bounds (table has {size} elements)"
                 )));
             }
-            ctx.table_set(&self.0, index, val)
+            ctx.table_set(&t, index, val)
         })
     }
 }
@@ -606,14 +693,8 @@ impl<E: Engine> Global<E> {
     /// - [`Error::Type`] if `val` does not match `ty`'s content type.
     /// - [`Error::Unsupported`] on wasmi if the content type is a reference type
     ///   other than nullable `funcref` or `externref`.
-    /// - [`Error::Engine`] on wasmtime if the engine refuses `val` (e.g. a
-    ///   reference from another store).
-    /// - [`Error::WrongStore`] with `AnyEngine` if `val` is a reference of another
-    ///   backend.
-    ///
-    /// # Panics
-    ///
-    /// On wasmi, panics if `val` is a reference that belongs to another store.
+    /// - [`Error::Engine`] on wasmtime if the engine refuses `val`.
+    /// - [`Error::WrongStore`] if `val` is a reference of another store.
     pub fn new(mut store: impl AsContextMut<E>, ty: GlobalType, val: Val<E>) -> Result<Self> {
         if !val.matches(&ty.content) {
             return Err(Error::Type(format!(
@@ -622,44 +703,50 @@ impl<E: Engine> Global<E> {
                 val.ty()
             )));
         }
-        store.ctx_mut().global_new(ty, val).map(Global)
+        let id = store.ctx().store_id();
+        check_owner(&val, id)?;
+        store
+            .ctx_mut()
+            .global_new(ty, val)
+            .map(|g| Global::from_native(g, id))
     }
     /// The global's type.
     ///
     /// # Panics
     ///
-    /// Panics if the global belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the global belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> GlobalType {
-        store.ctx().global_ty(&self.0)
+        let ctx = store.ctx();
+        ctx.global_ty(&self.native_of(ctx.store_id()))
     }
     /// The current value.
     ///
     /// # Panics
     ///
-    /// Panics if the global belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
+    /// Panics if the global belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn get(&self, mut store: impl AsContextMut<E>) -> Val<E> {
-        store.ctx_mut().global_get(&self.0)
+        let g = self.native_of(store.ctx().store_id());
+        store.ctx_mut().global_get(&g)
     }
     /// Sets the value; an immutable global or a value of the wrong type is an
     /// error.
     ///
     /// # Errors
     ///
-    /// - [`Error::Access`] if the global is immutable (on wasmtime also if the
-    ///   engine refuses `val`, e.g. a reference from another store).
+    /// - [`Error::Access`] if the global is immutable (or the engine refuses
+    ///   `val`).
     /// - [`Error::Type`] if `val` does not match the global's type.
-    /// - [`Error::WrongStore`] with `AnyEngine` if `val` is a reference of another
-    ///   backend.
-    ///
-    /// [`Error::WrongStore`] if the global belongs to a different store than
-    /// `store` (the engine's assertion is caught), and on wasmi also for a
-    /// reference value from another store.
+    /// - [`Error::WrongStore`] if the global or `val` belongs to a different store
+    ///   than `store`.
     pub fn set(&self, mut store: impl AsContextMut<E>, val: Val<E>) -> Result<()> {
+        let id = store.ctx().store_id();
+        let g = self.native_in(id)?;
+        check_owner(&val, id)?;
         guard(|| {
             let ctx = store.ctx_mut();
-            let ty = ctx.global_ty(&self.0);
+            let ty = ctx.global_ty(&g);
             if ty.mutability == Mutability::Const {
                 return Err(Error::Access("cannot set an immutable global".into()));
             }
@@ -670,7 +757,7 @@ impl<E: Engine> Global<E> {
                     val.ty()
                 )));
             }
-            ctx.global_set(&self.0, val)
+            ctx.global_set(&g, val)
         })
     }
 }
@@ -686,7 +773,9 @@ impl<E: Engine> ExternRef<E> {
     ///
     /// (wasmi has no `anyref` values, so it is never called there.)
     pub fn from_any(mut store: impl AsContextMut<E>, r: AnyRef<E>) -> Result<Self> {
-        guard(|| store.ctx_mut().externref_from_any(r.0)).map(ExternRef)
+        let id = store.ctx().store_id();
+        let r = r.native_in(id)?;
+        guard(|| store.ctx_mut().externref_from_any(r)).map(|r| ExternRef::from_native(r, id))
     }
     /// Wraps a host value.
     ///
@@ -695,20 +784,21 @@ impl<E: Engine> ExternRef<E> {
     /// [`Error::Engine`] on wasmtime if it cannot allocate the reference (e.g. its
     /// GC heap is out of memory). wasmi does not fail here.
     pub fn new(mut store: impl AsContextMut<E>, value: impl Any + Send + Sync) -> Result<Self> {
+        let id = store.ctx().store_id();
         store
             .ctx_mut()
             .externref_new(Box::new(value))
-            .map(ExternRef)
+            .map(|r| ExternRef::from_native(r, id))
     }
     /// The host value, if it is still alive.
     ///
     /// # Panics
     ///
-    /// Panics if the reference belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// (With `AnyEngine`, a reference of another backend gives `None`.)
+    /// Panics if the reference belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn data<'a, C: AsContext<E>>(&self, store: &'a C) -> Option<&'a (dyn Any + Send + Sync)> {
-        store.ctx().externref_data(&self.0)
+        let ctx = store.ctx();
+        ctx.externref_data(&self.native_of(ctx.store_id()))
     }
 }
 
@@ -903,12 +993,24 @@ impl<E: Engine> fmt::Debug for Extern<E> {
 }
 
 impl<E: Engine> Extern<E> {
+    /// The id of the store that owns the item; `None` for a [`SharedMemory`],
+    /// which no store owns.
+    pub fn store_id(&self) -> Option<StoreId> {
+        match self {
+            Extern::Func(x) => Some(x.store_id()),
+            Extern::Memory(x) => Some(x.store_id()),
+            Extern::Table(x) => Some(x.store_id()),
+            Extern::Global(x) => Some(x.store_id()),
+            Extern::Tag(x) => Some(x.store_id()),
+            Extern::SharedMemory(_) => None,
+        }
+    }
     /// The item's type.
     ///
     /// # Panics
     ///
     /// Panics if the item (unless it is a [`SharedMemory`], which has no store)
-    /// belongs to a different store than `store` (the engine asserts it); use a
+    /// belongs to a different store than `store` (wasm-run compares store ids); use a
     /// handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> ExternType {
         match self {
@@ -988,6 +1090,7 @@ impl<E: Engine> From<Global<E>> for Extern<E> {
 /// An instantiated module.
 pub struct Instance<E: Engine> {
     native: E::Instance,
+    store: StoreId,
     info: Arc<ModuleInfo>,
 }
 
@@ -995,6 +1098,7 @@ impl<E: Engine> Clone for Instance<E> {
     fn clone(&self) -> Self {
         Instance {
             native: self.native,
+            store: self.store,
             info: self.info.clone(),
         }
     }
@@ -1008,12 +1112,40 @@ impl<E: Engine> fmt::Debug for Instance<E> {
 }
 
 impl<E: Engine> Instance<E> {
-    /// Wraps a backend instance of `module` (used by backends and the linker).
-    pub fn from_native(native: E::Instance, module: &Module<E>) -> Self {
+    /// Wraps a backend instance of `module` owned by the store `store` (used
+    /// by backends and the linker).
+    pub fn from_native(native: E::Instance, module: &Module<E>, store: StoreId) -> Self {
         Instance {
             native,
+            store,
             info: module.info_arc(),
         }
+    }
+
+    /// The id of the store that owns this instance.
+    pub fn store_id(&self) -> StoreId {
+        self.store
+    }
+
+    /// The same instance of another backend type (for adapters such as
+    /// `AnyEngine`); the owner and the module stay the same.
+    pub fn map_native<E2: Engine>(
+        self,
+        f: impl FnOnce(E::Instance) -> E2::Instance,
+    ) -> Instance<E2> {
+        Instance {
+            native: f(self.native),
+            store: self.store,
+            info: self.info,
+        }
+    }
+
+    #[track_caller]
+    fn native_of(&self, store: StoreId) -> E::Instance {
+        if self.store != store {
+            wrong_store("Instance");
+        }
+        self.native
     }
 
     /// Instantiates `module` with `imports` given in the module's import order.
@@ -1056,6 +1188,13 @@ impl<E: Engine> Instance<E> {
                 imports.len()
             )));
         }
+        let id = store.ctx().store_id();
+        if imports
+            .iter()
+            .any(|x| x.store_id().is_some_and(|s| s != id))
+        {
+            return Err(Error::WrongStore);
+        }
         for (import, item) in want.iter().zip(imports) {
             let found = item.ty(&store);
             if !found.matches(&import.ty) {
@@ -1069,7 +1208,7 @@ impl<E: Engine> Instance<E> {
             }
         }
         let native = guard(|| store.ctx_mut().instantiate(module.as_native(), imports))?;
-        Ok(Self::from_native(native, module))
+        Ok(Self::from_native(native, module, id))
     }
 
     /// The backend instance.
@@ -1081,27 +1220,27 @@ impl<E: Engine> Instance<E> {
     ///
     /// # Panics
     ///
-    /// Panics if the instance belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// (With `AnyEngine`, an instance of another backend has no exports here.)
+    /// Panics if the instance belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn get_export(&self, mut store: impl AsContextMut<E>, name: &str) -> Option<Extern<E>> {
-        store.ctx_mut().instance_export(&self.native, name)
+        let native = self.native_of(store.ctx().store_id());
+        store.ctx_mut().instance_export(&native, name)
     }
 
     /// Every export, in the module's declaration order.
     ///
     /// # Panics
     ///
-    /// Panics if the instance belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// (With `AnyEngine`, an instance of another backend has no exports here.)
+    /// Panics if the instance belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn exports(&self, mut store: impl AsContextMut<E>) -> Vec<(String, Extern<E>)> {
+        let native = self.native_of(store.ctx().store_id());
         let ctx = store.ctx_mut();
         self.info
             .exports
             .iter()
             .filter_map(|e| {
-                ctx.instance_export(&self.native, &e.name)
+                ctx.instance_export(&native, &e.name)
                     .map(|x| (e.name.clone(), x))
             })
             .collect()
@@ -1119,8 +1258,11 @@ impl<E: Engine> Instance<E> {
     /// [`Error::Type`] if the instance has no export `name` or it is not a function.
     ///
     /// [`Error::WrongStore`] if the instance belongs to a different store than
-    /// `store` (the engine's assertion is caught).
+    /// `store`.
     pub fn get_func(&self, store: impl AsContextMut<E>, name: &str) -> Result<Func<E>> {
+        if self.store != store.ctx().store_id() {
+            return Err(Error::WrongStore);
+        }
         guard(|| match self.get_export(store, name) {
             Some(Extern::Func(f)) => Ok(f),
             Some(other) => Err(Error::Type(format!(
@@ -1138,7 +1280,7 @@ impl<E: Engine> Instance<E> {
     /// or its type is not `P -> R`.
     ///
     /// [`Error::WrongStore`] if the instance belongs to a different store than
-    /// `store` (the engine's assertion is caught).
+    /// `store`.
     pub fn get_typed_func<P: WasmTyList, R: WasmTyList>(
         &self,
         mut store: impl AsContextMut<E>,
@@ -1154,9 +1296,8 @@ impl<E: Engine> Instance<E> {
     ///
     /// # Panics
     ///
-    /// Panics if the instance belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// (With `AnyEngine`, an instance of another backend has no exports here.)
+    /// Panics if the instance belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn get_memory(&self, store: impl AsContextMut<E>, name: &str) -> Option<Memory<E>> {
         self.get_export(store, name).and_then(Extern::into_memory)
     }
@@ -1165,9 +1306,8 @@ impl<E: Engine> Instance<E> {
     ///
     /// # Panics
     ///
-    /// Panics if the instance belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// (With `AnyEngine`, an instance of another backend has no exports here.)
+    /// Panics if the instance belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn get_table(&self, store: impl AsContextMut<E>, name: &str) -> Option<Table<E>> {
         self.get_export(store, name).and_then(Extern::into_table)
     }
@@ -1176,9 +1316,8 @@ impl<E: Engine> Instance<E> {
     ///
     /// # Panics
     ///
-    /// Panics if the instance belongs to a different store than `store` (the
-    /// engine asserts it); use a handle only with the store it came from.
-    /// (With `AnyEngine`, an instance of another backend has no exports here.)
+    /// Panics if the instance belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
     pub fn get_global(&self, store: impl AsContextMut<E>, name: &str) -> Option<Global<E>> {
         self.get_export(store, name).and_then(Extern::into_global)
     }

@@ -22,42 +22,48 @@ pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
+    } else if let Some(ForeignContext(what)) = payload.downcast_ref::<ForeignContext>() {
+        format!("wasm-run: {what}")
     } else {
         "non-string panic payload".to_string()
     }
 }
 
-/// Runs an engine operation that takes a store and handles, turning the
-/// engines' assertion panics about mixing stores or engines into
-/// [`Error::WrongStore`] (any other panic becomes [`Error::Engine`]).
+/// Runs an engine operation so that a panic inside the engine cannot unwind
+/// through user code: it becomes [`Error::Engine`] with the panic's message.
 ///
-/// wasmtime and wasmi both panic when a handle is used with a store it does not
-/// belong to; this keeps such mistakes from unwinding through user code
-/// wherever the API returns a `Result`. The check costs nothing unless a panic
-/// happens.
+/// Handles from another store never get this far: the API compares store ids
+/// ([`crate::StoreId`]) first and answers [`Error::WrongStore`] itself. What is
+/// left for this guard is an engine bug or an engine assertion wasm-run does
+/// not know about. The check costs nothing unless a panic happens.
 ///
 /// # Errors
 ///
-/// What `f` returns. If `f` panics: [`Error::WrongStore`] when the panic
-/// message mentions a store, an engine, a foreign object or an owner, otherwise
-/// [`Error::Engine`] with the message.
+/// What `f` returns; [`Error::Engine`] with the message if `f` panics.
 #[inline(always)]
 pub fn guard<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
-        Err(payload) => {
-            let msg = panic_message(payload);
-            let lower = msg.to_ascii_lowercase();
-            if ["store", "engine", "foreign", "owner"]
-                .iter()
-                .any(|w| lower.contains(w))
-            {
-                Err(Error::WrongStore)
-            } else {
-                Err(Error::Engine(format!("engine panicked: {msg}")))
-            }
-        }
+        Err(payload) if payload.is::<ForeignContext>() => Err(Error::WrongStore),
+        Err(payload) => Err(Error::Engine(format!(
+            "engine panicked: {}",
+            panic_message(payload)
+        ))),
     }
+}
+
+/// The panic payload of [`foreign_context`]; [`guard`] recognises it by type.
+#[derive(Debug)]
+pub struct ForeignContext(pub &'static str);
+
+/// Panics with a [`ForeignContext`] payload, which [`guard`] turns into
+/// [`Error::WrongStore`]: for code that cannot return an error when it finds
+/// a handle or context of another store or backend (e.g. the getter a WASI
+/// adapter calls inside a host function). `what` says what was found.
+#[cold]
+#[track_caller]
+pub fn foreign_context(what: &'static str) -> ! {
+    std::panic::panic_any(ForeignContext(what))
 }
 
 /// Runs `f`, turning a panic into [`Error::HostPanic`].
@@ -240,7 +246,8 @@ pub fn convert_call<A, B: Clone>(
 /// The errors of [`convert_call`] with `to` and `back`, and those of
 /// [`UntypedHostFunc::invoke`], i.e. what the closure returns,
 /// [`Error::HostPanic`] if it panics, and [`Error::Type`] if a result it wrote
-/// has the wrong type.
+/// has the wrong type, and [`Error::WrongStore`] if it wrote a reference of
+/// another store.
 #[inline]
 pub fn call_untyped<E: Engine, T: 'static, N>(
     f: &impl UntypedHostFunc<E, T>,
@@ -251,9 +258,14 @@ pub fn call_untyped<E: Engine, T: 'static, N>(
     to: impl Fn(&N) -> Result<Val<E>>,
     back: impl Fn(&Val<E>) -> Result<N>,
 ) -> Result<()> {
+    use crate::backend::ContextBackend;
+    use crate::store::AsContext;
+    let id = caller.ctx().store_id();
     convert_call(params, results, Val::I32(0), to, back, |ps, rs| {
         default_results(ty.results(), rs);
-        f.invoke(caller, ty, ps, rs)
+        f.invoke(caller, ty, ps, rs)?;
+        // A reference result from another store must not reach the engine.
+        crate::handles::check_vals_owner(rs, id)
     })
 }
 

@@ -50,7 +50,7 @@ mod store;
 mod types;
 mod val;
 
-pub use backend::{Engine, WaitResult};
+pub use backend::{Engine, StoreId, WaitResult};
 pub use error::{Error, LinkError, Result, TrapCode};
 pub use feature::{Config, Feature, FeatureSet, Limits, Support, UnknownFeature};
 pub use handles::{

@@ -2,7 +2,7 @@
 //! other instances) that satisfy a module's imports.
 
 use crate::Engine;
-use crate::backend::LinkerBackend;
+use crate::backend::{LinkerBackend, StoreId};
 use crate::error::{Error, LinkError, Result};
 use crate::handles::{Extern, Instance};
 use crate::host::{HostFunc, UntypedHostFunc, guard};
@@ -23,6 +23,9 @@ use std::collections::HashSet;
 pub struct Linker<E: Engine, T: 'static> {
     inner: E::Linker<T>,
     defined: HashSet<(Box<str>, Box<str>)>,
+    /// The stores that own items defined here (usually none or one): only
+    /// they can instantiate from this linker.
+    owners: Vec<StoreId>,
     shadowing: bool,
 }
 
@@ -32,6 +35,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         Linker {
             inner: engine.linker(),
             defined: HashSet::new(),
+            owners: Vec::new(),
             shadowing: false,
         }
     }
@@ -93,6 +97,21 @@ impl<E: Engine, T: 'static> Linker<E, T> {
 }
 
 impl<E: Engine, T: 'static> Linker<E, T> {
+    /// Checks that `store` owns `item` and remembers `store` as an owner of
+    /// items of this linker.
+    fn own(&mut self, store: &Store<E, T>, item: &Extern<E>) -> Result<()> {
+        match item.store_id() {
+            Some(owner) if owner != store.id() => Err(Error::WrongStore),
+            Some(owner) => {
+                if !self.owners.contains(&owner) {
+                    self.owners.push(owner);
+                }
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Defines `module::name` as a typed host function, e.g.
     /// `|caller: Caller<'_, E, T>, a: i32, b: i64| -> Result<f32> { .. }`.
     ///
@@ -143,10 +162,8 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     /// - [`Error::Link`] with [`LinkError::Duplicate`] if `module::name` is already
     ///   defined through this linker (or noted with
     ///   [`Linker::note_backend_definitions`]) and shadowing is off.
-    /// - [`Error::WrongStore`] if `item` belongs to a different store (or backend)
-    ///   than `store`. wasmtime (and `AnyEngine`, for an item of another backend)
-    ///   refuse it here; wasmi accepts the definition, and [`Linker::instantiate`]
-    ///   returns the error when the item is used.
+    /// - [`Error::WrongStore`] if `item` belongs to a different store than
+    ///   `store` (checked by wasm-run, the same on every backend).
     /// - [`Error::Link`] with [`LinkError::Other`] if the engine refuses the
     ///   definition for another reason.
     pub fn define(
@@ -157,6 +174,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         item: impl Into<Extern<E>>,
     ) -> Result<&mut Self> {
         let item = item.into();
+        self.own(store, &item)?;
         self.defining(module, name, |l| {
             l.define(store.backend(), module, name, item)
         })?;
@@ -171,15 +189,18 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     /// defined; the exports before it stay defined.
     ///
     /// [`Error::WrongStore`] if `instance` belongs to a different store than
-    /// `store` (the engine's assertion is caught). With `AnyEngine`, an instance
-    /// of another backend has no exports here, so nothing is defined.
+    /// `store`; nothing is defined then.
     pub fn instance(
         &mut self,
         store: &mut Store<E, T>,
         module: &str,
         instance: &Instance<E>,
     ) -> Result<&mut Self> {
+        if instance.store_id() != store.id() {
+            return Err(Error::WrongStore);
+        }
         for (name, item) in guard(|| Ok(instance.exports(&mut *store)))? {
+            self.own(store, &item)?;
             self.defining(module, &name, |l| {
                 l.define(store.backend(), module, &name, item)
             })?;
@@ -217,10 +238,9 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     ///   without a definition, [`LinkError::Incompatible`] for the first one
     ///   defined with the wrong type, or [`LinkError::Other`] if the engine
     ///   refuses the imports for another reason.
-    /// - [`Error::WrongStore`] if `store` belongs to another engine than the linker,
-    ///   or a definition belongs to a different store. wasmtime also refuses a
-    ///   `module` compiled by another engine this way; wasmi does not check that
-    ///   here (unlike [`Instance::new`]).
+    /// - [`Error::WrongStore`] if an item defined here belongs to a different
+    ///   store than `store` (the linker remembers the owners of its items), or
+    ///   `store` or `module` belongs to another engine than the linker.
     /// - [`Error::ResourceLimit`] if the store's limits (instances, memories,
     ///   tables, their sizes) refuse the instance.
     /// - [`Error::Trap`] if an active segment does not fit or the start function
@@ -228,11 +248,15 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     ///   ([`Error::HostPanic`] if one panics).
     /// - [`Error::Engine`] for anything else the engine reports.
     pub fn instantiate(&self, store: &mut Store<E, T>, module: &Module<E>) -> Result<Instance<E>> {
+        let id = store.id();
+        if self.owners.iter().any(|&owner| owner != id) {
+            return Err(Error::WrongStore);
+        }
         match guard(|| {
             self.inner
                 .instantiate(store.backend_mut(), module.as_native())
         }) {
-            Ok(native) => Ok(Instance::from_native(native, module)),
+            Ok(native) => Ok(Instance::from_native(native, module, id)),
             Err(err @ (Error::Link(_) | Error::Engine(_))) => {
                 Err(guard(|| Ok(self.diagnose(store, module)))
                     .ok()

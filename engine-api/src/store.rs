@@ -2,7 +2,7 @@
 //! method take either.
 
 use crate::Engine;
-use crate::backend::{CallerBackend, ContextBackend, StoreBackend};
+use crate::backend::{CallerBackend, ContextBackend, StoreBackend, StoreId};
 use crate::error::Result;
 use crate::handles::{Extern, Memory};
 
@@ -27,6 +27,11 @@ impl<E: Engine, T: 'static> Store<E, T> {
 }
 
 impl<E: Engine, T: 'static> Store<E, T> {
+    /// The store's id; every handle made in this store carries it
+    /// ([`crate::Func::store_id`], ...).
+    pub fn id(&self) -> StoreId {
+        self.inner.store_id()
+    }
     /// The engine this store belongs to.
     pub fn engine(&self) -> &E {
         &self.engine

@@ -129,6 +129,18 @@ impl<E: Engine> Val<E> {
         Val::F64(v.to_bits())
     }
 
+    /// The id of the store that owns the reference, `None` for numbers,
+    /// vectors and null references.
+    pub fn store_id(&self) -> Option<crate::StoreId> {
+        match self {
+            Val::FuncRef(Some(r)) => Some(r.store_id()),
+            Val::ExternRef(Some(r)) => Some(r.store_id()),
+            Val::AnyRef(Some(r)) => Some(r.store_id()),
+            Val::ExnRef(Some(r)) => Some(r.store_id()),
+            _ => None,
+        }
+    }
+
     /// The value's type.
     pub fn ty(&self) -> ValType {
         match self {

@@ -3,7 +3,7 @@
 use crate::Wasmi;
 use wasm_run_api::{
     Error, ExternRef, Func, FuncType, GlobalType, HeapType, MemoryType, Mutability, RefType,
-    TableType, TrapCode, V128, Val, ValType,
+    StoreId, TableType, TrapCode, V128, Val, ValType,
 };
 
 pub(crate) fn unsupported_type(t: &ValType) -> Error {
@@ -171,15 +171,15 @@ pub(crate) fn val(v: &Val<Wasmi>) -> wasmi::Val {
     }
 }
 
-pub(crate) fn from_val(v: &wasmi::Val) -> Val<Wasmi> {
+pub(crate) fn from_val(v: &wasmi::Val, id: StoreId) -> Val<Wasmi> {
     match v {
         wasmi::Val::I32(x) => Val::I32(*x),
         wasmi::Val::I64(x) => Val::I64(*x),
         wasmi::Val::F32(x) => Val::F32(x.to_bits()),
         wasmi::Val::F64(x) => Val::F64(x.to_bits()),
         wasmi::Val::V128(x) => Val::V128(V128(x.as_u128())),
-        wasmi::Val::FuncRef(f) => Val::FuncRef(option(*f, Func::from_native)),
-        wasmi::Val::ExternRef(r) => Val::ExternRef(option(*r, ExternRef::from_native)),
+        wasmi::Val::FuncRef(f) => Val::FuncRef(option(*f, |x| Func::from_native(x, id))),
+        wasmi::Val::ExternRef(r) => Val::ExternRef(option(*r, |x| ExternRef::from_native(x, id))),
     }
 }
 
@@ -191,10 +191,10 @@ pub(crate) fn to_ref(v: &Val<Wasmi>) -> Result<wasmi::Ref, Error> {
     }
 }
 
-pub(crate) fn from_ref(r: &wasmi::Ref) -> Val<Wasmi> {
+pub(crate) fn from_ref(r: &wasmi::Ref, id: StoreId) -> Val<Wasmi> {
     match r {
-        wasmi::Ref::Func(f) => Val::FuncRef(option(*f, Func::from_native)),
-        wasmi::Ref::Extern(r) => Val::ExternRef(option(*r, ExternRef::from_native)),
+        wasmi::Ref::Func(f) => Val::FuncRef(option(*f, |x| Func::from_native(x, id))),
+        wasmi::Ref::Extern(r) => Val::ExternRef(option(*r, |x| ExternRef::from_native(x, id))),
     }
 }
 

@@ -41,8 +41,8 @@ use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend
 use wasm_run_api::backend::{Shared, SlotsIn, SlotsOut, ValBuf, call_untyped, convert_call};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
-    GlobalType, HostFunc, Memory, MemoryType, Result, Support, Table, TableType, TagType, Val,
-    WasmTyList,
+    GlobalType, HostFunc, Memory, MemoryType, Result, StoreId, Support, Table, TableType, TagType,
+    Val, WasmTyList,
 };
 
 /// The wasmi engine, configured.
@@ -110,6 +110,7 @@ impl Wasmi {
 pub struct StoreData<T> {
     user: T,
     limits: wasmi::StoreLimits,
+    id: StoreId,
 }
 
 impl<T> StoreData<T> {
@@ -231,7 +232,14 @@ impl Engine for Wasmi {
             self.config.resource_limits(),
             wasmi::StoreLimitsBuilder
         );
-        let mut store = wasmi::Store::new(&self.engine, StoreData { user: data, limits });
+        let mut store = wasmi::Store::new(
+            &self.engine,
+            StoreData {
+                user: data,
+                limits,
+                id: StoreId::fresh(),
+            },
+        );
         store.limiter(|d| &mut d.limits);
         WasmiContext(NativeStore { store })
     }
@@ -328,6 +336,7 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
     f: F,
 ) -> impl NativeHost<T> {
     move |caller, params, results| {
+        let id = caller.data().id;
         let caller = Caller::from_backend(WasmiContext(NativeCaller { caller }));
         call_untyped(
             &f,
@@ -335,7 +344,7 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
             &ty,
             params,
             results,
-            |v| Ok(from_val(v)),
+            |v| Ok(from_val(v, id)),
             |v| Ok(val(v)),
         )
         .map_err(host_error)
@@ -375,12 +384,12 @@ fn to_extern(e: &Extern<Wasmi>) -> wasmi::Extern {
     }
 }
 
-fn from_extern(e: wasmi::Extern) -> Extern<Wasmi> {
+fn from_extern(e: wasmi::Extern, id: StoreId) -> Extern<Wasmi> {
     match e {
-        wasmi::Extern::Func(f) => Extern::Func(Func::from_native(f)),
-        wasmi::Extern::Memory(m) => Extern::Memory(Memory::from_native(m)),
-        wasmi::Extern::Table(t) => Extern::Table(Table::from_native(t)),
-        wasmi::Extern::Global(g) => Extern::Global(Global::from_native(g)),
+        wasmi::Extern::Func(f) => Extern::Func(Func::from_native(f, id)),
+        wasmi::Extern::Memory(m) => Extern::Memory(Memory::from_native(m, id)),
+        wasmi::Extern::Table(t) => Extern::Table(Table::from_native(t, id)),
+        wasmi::Extern::Global(g) => Extern::Global(Global::from_native(g, id)),
     }
 }
 
@@ -448,6 +457,9 @@ impl<T: 'static> NativeContext for NativeCaller<'_, T> {
 impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     type Data = C::T;
 
+    fn store_id(&self) -> StoreId {
+        self.cx().data().id
+    }
     fn data(&self) -> &C::T {
         self.0.user()
     }
@@ -472,12 +484,13 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         results: &mut [Val<Wasmi>],
     ) -> Result<()> {
         let zero = wasmi::Val::I32(0);
+        let id = self.store_id();
         convert_call(
             params,
             results,
             zero,
             |v| Ok(val(v)),
-            |v| Ok(from_val(v)),
+            |v| Ok(from_val(v, id)),
             |ps, rs| f.call(self.cx_mut(), ps, rs).map_err(error),
         )
     }
@@ -553,7 +566,8 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
             .map_err(|e| Error::Access(format!("table.grow by {delta} failed: {e}")))
     }
     fn table_get(&mut self, t: &wasmi::Table, index: u64) -> Option<Val<Wasmi>> {
-        t.get(self.cx(), index).map(|r| from_ref(&r))
+        let id = self.store_id();
+        t.get(self.cx(), index).map(|r| from_ref(&r, id))
     }
     fn table_set(&mut self, t: &wasmi::Table, index: u64, v: Val<Wasmi>) -> Result<()> {
         t.set(self.cx_mut(), index, to_ref(&v)?)
@@ -572,7 +586,7 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         from_global_type(&g.ty(self.cx()))
     }
     fn global_get(&mut self, g: &wasmi::Global) -> Val<Wasmi> {
-        from_val(&g.get(self.cx()))
+        from_val(&g.get(self.cx()), self.store_id())
     }
     fn global_set(&mut self, g: &wasmi::Global, v: Val<Wasmi>) -> Result<()> {
         g.set(self.cx_mut(), val(&v))
@@ -621,7 +635,10 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         wasmi::Instance::new(self.cx_mut(), module, &natives).map_err(error)
     }
     fn instance_export(&mut self, instance: &wasmi::Instance, name: &str) -> Option<Extern<Wasmi>> {
-        instance.get_export(self.cx(), name).map(from_extern)
+        let id = self.store_id();
+        instance
+            .get_export(self.cx(), name)
+            .map(|e| from_extern(e, id))
     }
 }
 
@@ -633,7 +650,8 @@ impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
 
 impl<T: 'static> CallerBackend<Wasmi> for WasmiCaller<'_, T> {
     fn get_export(&mut self, name: &str) -> Option<Extern<Wasmi>> {
-        self.0.caller.get_export(name).map(from_extern)
+        let id = self.0.caller.data().id;
+        self.0.caller.get_export(name).map(|e| from_extern(e, id))
     }
 }
 
@@ -746,11 +764,15 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
     }
 
     fn get(&self, store: &mut WasmiStore<T>, module: &str, name: &str) -> Option<Extern<Wasmi>> {
+        let id = store.0.store.data().id;
         if let Some(item) = self.linker.get(&store.0.store, module, name) {
-            return Some(from_extern(item));
+            return Some(from_extern(item, id));
         }
         let make = self.hosts.get(&(module.to_string(), name.to_string()))?;
-        Some(Extern::Func(Func::from_native(make(&mut store.0.store))))
+        Some(Extern::Func(Func::from_native(
+            make(&mut store.0.store),
+            id,
+        )))
     }
 
     fn instantiate(

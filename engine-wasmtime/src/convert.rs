@@ -3,7 +3,7 @@
 use crate::Wasmtime;
 use wasm_run_api::{
     AnyRef, Error, ExnRef, ExternRef, Func, FuncType, GlobalType, HeapType, MemoryType, Mutability,
-    RefType, TableType, TrapCode, V128, Val, ValType,
+    RefType, StoreId, TableType, TrapCode, V128, Val, ValType,
 };
 use wasmtime as wt;
 
@@ -166,17 +166,17 @@ pub(crate) fn val(v: &Val<Wasmtime>) -> wt::Val {
 
 /// Converts a wasmtime value; GC references we have no vocabulary for yet
 /// become an error.
-pub(crate) fn from_val(v: &wt::Val) -> Result<Val<Wasmtime>, Error> {
+pub(crate) fn from_val(v: &wt::Val, id: StoreId) -> Result<Val<Wasmtime>, Error> {
     Ok(match *v {
         wt::Val::I32(x) => Val::I32(x),
         wt::Val::I64(x) => Val::I64(x),
         wt::Val::F32(x) => Val::F32(x),
         wt::Val::F64(x) => Val::F64(x),
         wt::Val::V128(x) => Val::V128(V128(x.as_u128())),
-        wt::Val::FuncRef(f) => Val::FuncRef(f.map(Func::from_native)),
-        wt::Val::ExternRef(r) => Val::ExternRef(r.map(ExternRef::from_native)),
-        wt::Val::AnyRef(r) => Val::AnyRef(r.map(AnyRef::from_native)),
-        wt::Val::ExnRef(r) => Val::ExnRef(r.map(ExnRef::from_native)),
+        wt::Val::FuncRef(f) => Val::FuncRef(f.map(|x| Func::from_native(x, id))),
+        wt::Val::ExternRef(r) => Val::ExternRef(r.map(|x| ExternRef::from_native(x, id))),
+        wt::Val::AnyRef(r) => Val::AnyRef(r.map(|x| AnyRef::from_native(x, id))),
+        wt::Val::ExnRef(r) => Val::ExnRef(r.map(|x| ExnRef::from_native(x, id))),
         #[allow(unreachable_patterns)]
         ref other => {
             return Err(Error::Type(format!(
@@ -196,12 +196,12 @@ pub(crate) fn to_ref(v: &Val<Wasmtime>) -> Result<wt::Ref, Error> {
     }
 }
 
-pub(crate) fn from_ref(r: &wt::Ref) -> Option<Val<Wasmtime>> {
+pub(crate) fn from_ref(r: &wt::Ref, id: StoreId) -> Option<Val<Wasmtime>> {
     Some(match r {
-        wt::Ref::Func(f) => Val::FuncRef(f.map(Func::from_native)),
-        wt::Ref::Extern(r) => Val::ExternRef(r.map(ExternRef::from_native)),
-        wt::Ref::Any(r) => Val::AnyRef(r.map(AnyRef::from_native)),
-        wt::Ref::Exn(r) => Val::ExnRef(r.map(ExnRef::from_native)),
+        wt::Ref::Func(f) => Val::FuncRef(f.map(|x| Func::from_native(x, id))),
+        wt::Ref::Extern(r) => Val::ExternRef(r.map(|x| ExternRef::from_native(x, id))),
+        wt::Ref::Any(r) => Val::AnyRef(r.map(|x| AnyRef::from_native(x, id))),
+        wt::Ref::Exn(r) => Val::ExnRef(r.map(|x| ExnRef::from_native(x, id))),
         #[allow(unreachable_patterns)]
         _ => return None,
     })

@@ -40,8 +40,8 @@ use wasm_run_api::backend::{
 use wasm_run_api::backend::{SlotsIn, SlotsOut, call_untyped, convert_call};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
-    GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SharedMemory, Support, Table,
-    TableType, Tag, TagType, Val, WaitResult, WasmTyList,
+    GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SharedMemory, StoreId, Support,
+    Table, TableType, Tag, TagType, Val, WaitResult, WasmTyList,
 };
 use wasmtime as wt;
 
@@ -167,6 +167,7 @@ impl SharedMemoryBackend for WasmtimeSharedMemory {
 pub struct StoreData<T> {
     user: T,
     limits: Limiter,
+    id: StoreId,
 }
 
 impl<T> StoreData<T> {
@@ -301,7 +302,14 @@ impl Engine for Wasmtime {
 
     fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
         let limits = Limiter::new(self.config.resource_limits());
-        let mut store = wt::Store::new(&self.engine, StoreData { user: data, limits });
+        let mut store = wt::Store::new(
+            &self.engine,
+            StoreData {
+                user: data,
+                limits,
+                id: StoreId::fresh(),
+            },
+        );
         store.limiter(|d| &mut d.limits);
         WasmtimeContext(NativeStore { store })
     }
@@ -440,8 +448,18 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
 + Sync
 + 'static {
     move |caller, params, results| {
+        let id = caller.data().id;
         let caller = Caller::from_backend(WasmtimeContext(NativeCaller { caller }));
-        call_untyped(&f, caller, &ty, params, results, from_val, |v| Ok(val(v))).map_err(host_error)
+        call_untyped(
+            &f,
+            caller,
+            &ty,
+            params,
+            results,
+            |v| from_val(v, id),
+            |v| Ok(val(v)),
+        )
+        .map_err(host_error)
     }
 }
 
@@ -468,6 +486,9 @@ fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, T,
 impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     type Data = C::T;
 
+    fn store_id(&self) -> StoreId {
+        self.native_data().id
+    }
     fn data(&self) -> &C::T {
         &self.native_data().user
     }
@@ -491,12 +512,13 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         params: &[Val<Wasmtime>],
         results: &mut [Val<Wasmtime>],
     ) -> Result<()> {
+        let id = self.native_data().id;
         convert_call(
             params,
             results,
             wt::Val::I32(0),
             |v| Ok(val(v)),
-            from_val,
+            |v| from_val(v, id),
             |ps, rs| f.call(self.cx_mut(), ps, rs).map_err(call_error),
         )
     }
@@ -510,10 +532,10 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
             smallvec::smallvec![MaybeUninit::uninit(); P::LEN.max(R::LEN)];
         params.store(&mut Raw(&mut raw));
         // SAFETY: `TypedFunc` is only created after checking that the function
-        // has exactly the type `P -> R`, the function belongs to this store
-        //, and the buffer holds max(|P|, |R|) slots with the
-        // parameters written. (wasmtime itself panics if the function belongs
-        // to another store, as every wasmtime handle does.)
+        // has exactly the type `P -> R`, `TypedFunc::call` has checked that
+        // the function belongs to this store (and wasmtime asserts it again),
+        // and the buffer holds max(|P|, |R|) slots with the parameters
+        // written.
         unsafe {
             f.call_unchecked(
                 self.cx_mut(),
@@ -579,7 +601,8 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
             .map_err(|e| Error::Access(format!("table.grow by {delta} failed: {e:#}")))
     }
     fn table_get(&mut self, t: &wt::Table, index: u64) -> Option<Val<Wasmtime>> {
-        t.get(self.cx_mut(), index).and_then(|r| from_ref(&r))
+        let id = self.native_data().id;
+        t.get(self.cx_mut(), index).and_then(|r| from_ref(&r, id))
     }
     fn table_set(&mut self, t: &wt::Table, index: u64, v: Val<Wasmtime>) -> Result<()> {
         t.set(self.cx_mut(), index, to_ref(&v)?)
@@ -593,7 +616,8 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         from_global_type(&g.ty(self.cx()))
     }
     fn global_get(&mut self, g: &wt::Global) -> Val<Wasmtime> {
-        from_val(&g.get(self.cx_mut())).unwrap_or(Val::FuncRef(None))
+        let id = self.native_data().id;
+        from_val(&g.get(self.cx_mut()), id).unwrap_or(Val::FuncRef(None))
     }
     fn global_set(&mut self, g: &wt::Global, v: Val<Wasmtime>) -> Result<()> {
         g.set(self.cx_mut(), val(&v))
@@ -671,9 +695,10 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         self.native_data_mut().limits.admitted(module, r)
     }
     fn instance_export(&mut self, instance: &wt::Instance, name: &str) -> Option<Extern<Wasmtime>> {
+        let id = self.native_data().id;
         instance
             .get_export(self.cx_mut(), name)
-            .and_then(from_extern)
+            .and_then(|e| from_extern(e, id))
     }
 }
 
@@ -745,13 +770,13 @@ fn to_extern(e: &Extern<Wasmtime>) -> wt::Extern {
     }
 }
 
-fn from_extern(e: wt::Extern) -> Option<Extern<Wasmtime>> {
+fn from_extern(e: wt::Extern, id: StoreId) -> Option<Extern<Wasmtime>> {
     Some(match e {
-        wt::Extern::Func(f) => Extern::Func(Func::from_native(f)),
-        wt::Extern::Memory(m) => Extern::Memory(Memory::from_native(m)),
-        wt::Extern::Table(t) => Extern::Table(Table::from_native(t)),
-        wt::Extern::Global(g) => Extern::Global(Global::from_native(g)),
-        wt::Extern::Tag(t) => Extern::Tag(Tag::from_native(t)),
+        wt::Extern::Func(f) => Extern::Func(Func::from_native(f, id)),
+        wt::Extern::Memory(m) => Extern::Memory(Memory::from_native(m, id)),
+        wt::Extern::Table(t) => Extern::Table(Table::from_native(t, id)),
+        wt::Extern::Global(g) => Extern::Global(Global::from_native(g, id)),
+        wt::Extern::Tag(t) => Extern::Tag(Tag::from_native(t, id)),
         wt::Extern::SharedMemory(m) => {
             Extern::SharedMemory(SharedMemory::from_native(WasmtimeSharedMemory(m)))
         }
@@ -766,7 +791,11 @@ impl<T: 'static> StoreBackend<Wasmtime> for WasmtimeStore<T> {
 
 impl<T: 'static> CallerBackend<Wasmtime> for WasmtimeCaller<'_, T> {
     fn get_export(&mut self, name: &str) -> Option<Extern<Wasmtime>> {
-        self.0.caller.get_export(name).and_then(from_extern)
+        let id = self.0.caller.data().id;
+        self.0
+            .caller
+            .get_export(name)
+            .and_then(|e| from_extern(e, id))
     }
 }
 
@@ -839,10 +868,11 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
         module: &str,
         name: &str,
     ) -> Option<Extern<Wasmtime>> {
+        let id = store.0.store.data().id;
         self.linker
             .get(&mut store.0.store, module, name)
             .ok()
-            .and_then(from_extern)
+            .and_then(|e| from_extern(e, id))
     }
 
     fn instantiate(

@@ -382,3 +382,139 @@ pub fn handles_wrong_store<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     assert_eq!(table.size(&a), 1);
     assert_eq!(global.get(&mut a), Val::I32(0));
 }
+
+pub(super) const WRONG_STORE_REFS_WAT: &str = r#"
+(module
+  (table (export "table") 2 funcref)
+  (func (export "take") (param funcref) (result i32) i32.const 7)
+  (func (export "f") (result i32) i32.const 1))
+"#;
+
+/// A reference of another store is refused the same way on every backend,
+/// decided from the store ids every handle carries rather than from engine
+/// messages: as an argument of `Func::call`/`call_checked`, as the value of
+/// `Table::set`/`Table::grow`/`Table::new`/`Global::new`, as an import of
+/// `Instance::new`, as a `Linker::define` item, and as the result a host
+/// function writes — all `Error::WrongStore`. Methods without a `Result`
+/// (`Func::ty`, `Memory::size`, ...) panic with wasm-run's own message, not
+/// the engine's.
+pub fn wrong_store_references<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    #[track_caller]
+    fn check(what: &str, got: Result<()>) {
+        match got {
+            Err(Error::WrongStore) => {}
+            Err(e) => panic!("{what}: expected Error::WrongStore, got {e} ({e:?})"),
+            Ok(()) => panic!("{what}: succeeded with a reference of another store"),
+        }
+    }
+    let engine = default_engine(&make);
+    let module = compile(&engine, WRONG_STORE_REFS_WAT);
+    let mut a = Store::new(&engine, ());
+    let mut b = Store::new(&engine, ());
+    assert_ne!(a.id(), b.id(), "two stores have the same id");
+    let ia = instantiate(&mut a, &module);
+    let ib = instantiate(&mut b, &module);
+    let take = export_func(&mut a, &ia, "take");
+    let fa = export_func(&mut a, &ia, "f");
+    let fb = export_func(&mut b, &ib, "f");
+    assert_eq!(fa.store_id(), a.id());
+    assert_eq!(fb.store_id(), b.id());
+    let foreign = Val::FuncRef(Some(fb));
+    let mut out = [Val::I32(0)];
+
+    check(
+        "Func::call with a funcref argument of another store",
+        take.call(&mut a, std::slice::from_ref(&foreign), &mut out),
+    );
+    check(
+        "Func::call_checked with a funcref argument of another store",
+        take.call_checked(&mut a, std::slice::from_ref(&foreign), &mut out),
+    );
+    let table = ia.get_table(&mut a, "table").expect("table");
+    check(
+        "Table::set with a funcref of another store",
+        table.set(&mut a, 0, foreign),
+    );
+    check(
+        "Table::grow with a funcref of another store",
+        table.grow(&mut a, 1, foreign).map(|_| ()),
+    );
+    check(
+        "Table::new with a funcref of another store",
+        wasm_run_api::Table::new(
+            &mut a,
+            wasm_run_api::TableType::new(
+                wasm_run_api::RefType {
+                    nullable: true,
+                    heap: wasm_run_api::HeapType::Func,
+                },
+                1,
+                None,
+            ),
+            foreign,
+        )
+        .map(|_| ()),
+    );
+    check(
+        "Global::new with a funcref of another store",
+        wasm_run_api::Global::new(
+            &mut a,
+            wasm_run_api::GlobalType::new(ValType::FUNCREF, wasm_run_api::Mutability::Var),
+            foreign,
+        )
+        .map(|_| ()),
+    );
+    let importer = compile(
+        &engine,
+        r#"(module (import "env" "f" (func (result i32))))"#,
+    );
+    check(
+        "Instance::new with an import of another store",
+        Instance::new(&mut a, &importer, &[Extern::Func(fb)]).map(|_| ()),
+    );
+    check(
+        "Linker::define with an item of another store",
+        Linker::<E, ()>::new(&engine)
+            .define(&a, "env", "f", fb)
+            .map(|_| ()),
+    );
+    // A host function that writes a reference of another store as its result.
+    let leak = Func::new(
+        &mut a,
+        wasm_run_api::FuncType::new([], [ValType::FUNCREF]),
+        move |_: Caller<'_, E, ()>, _: &[Val<E>], results: &mut [Val<E>]| {
+            results[0] = Val::FuncRef(Some(fb));
+            Ok(())
+        },
+    )
+    .expect("host function");
+    check(
+        "a host function returning a funcref of another store",
+        leak.call(&mut a, &[], &mut [Val::FuncRef(None)]),
+    );
+
+    // Methods without a `Result` panic with wasm-run's message.
+    let ty_panic = catch_unwind(AssertUnwindSafe(|| fa.ty(&b)));
+    match ty_panic {
+        Ok(ty) => panic!("Func::ty with another store returned {ty}"),
+        Err(payload) => {
+            let msg = wasm_run_api::backend::panic_message(payload);
+            assert!(
+                msg.starts_with("wasm-run:"),
+                "Func::ty with another store panicked with the engine's message: {msg}"
+            );
+        }
+    }
+    // The rightful uses still work.
+    ok(
+        take.call(&mut a, &[Val::FuncRef(Some(fa))], &mut out),
+        "take(f) in its own store",
+    );
+    assert_eq!(out[0], Val::I32(7));
+    ok(
+        table.set(&mut a, 1, Val::FuncRef(Some(fa))),
+        "table.set own funcref",
+    );
+    assert!(matches!(table.get(&mut a, 1), Some(Val::FuncRef(Some(_)))));
+}

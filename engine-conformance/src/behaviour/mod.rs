@@ -51,7 +51,9 @@ mod variants;
 #[cfg(test)]
 mod self_check;
 
-pub use calls::{call_dynamic, call_typed, func_types, handles_wrong_store};
+pub use calls::{
+    call_dynamic, call_typed, func_types, handles_wrong_store, wrong_store_references,
+};
 pub use engine::{engine_feature_config, engine_feature_probes, engine_identity};
 pub use errors::{host_error, host_panic};
 pub use fuel::{fuel, fuel_disabled};
@@ -118,6 +120,7 @@ macro_rules! __wasm_run_behaviours {
             values_externref
             func_types
             handles_wrong_store
+            wrong_store_references
             host_error
             host_panic
             memory_ops

@@ -5,7 +5,7 @@
 use wasm_run_api::Feature;
 
 use super::NAMES;
-use super::calls::{CALLS_WAT, FUNC_TYPES_WAT, WRONG_STORE_WAT};
+use super::calls::{CALLS_WAT, FUNC_TYPES_WAT, WRONG_STORE_REFS_WAT, WRONG_STORE_WAT};
 use super::engine::FEATURE_PROBES;
 use super::errors::{HOST_ERROR_WAT, HOST_PANIC_WAT};
 use super::fuel::FUEL_WAT;
@@ -53,6 +53,7 @@ const TEST_MODULES: &[(&str, &str)] = &[
     ("EXTERNREF_WAT", EXTERNREF_WAT),
     ("FUNC_TYPES_WAT", FUNC_TYPES_WAT),
     ("WRONG_STORE_WAT", WRONG_STORE_WAT),
+    ("WRONG_STORE_REFS_WAT", WRONG_STORE_REFS_WAT),
     ("HOST_ERROR_WAT", HOST_ERROR_WAT),
     ("HOST_PANIC_WAT", HOST_PANIC_WAT),
     ("MEMORY_WAT", MEMORY_WAT),
