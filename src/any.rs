@@ -3,11 +3,12 @@
 
 use std::any::Any;
 use std::marker::PhantomData;
+use wasm_run_api::InterruptHandle;
 use wasm_run_api::backend::{
     CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
     WaitResult,
 };
-use wasm_run_api::backend::{ValBuf, convert_call};
+use wasm_run_api::backend::{ValBuf, Waker, convert_call};
 use wasm_run_api::{
     AnyRef, AnyRefKind, Caller, Config, Error, ExnRef, Extern, ExternRef, Feature, FeatureSet,
     Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, SharedMemory,
@@ -573,6 +574,15 @@ impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         each!(self, AnyContext, c, B => c.set_fuel(fuel))
     }
+    fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
+        each!(self, AnyContext, c, B => c.set_deadline(at))
+    }
+    fn interrupt_handle(&self) -> Result<InterruptHandle> {
+        each!(self, AnyContext, c, B => c.interrupt_handle())
+    }
+    fn set_interrupt_handle(&mut self, handle: InterruptHandle) -> Result<()> {
+        each!(self, AnyContext, c, B => c.set_interrupt_handle(handle))
+    }
     fn func_ty(&self, f: &AnyFunc) -> FuncType {
         each!(self, AnyContext, c, B => c.func_ty(&down::<_, B>(B::func_down(f))))
     }
@@ -800,6 +810,9 @@ impl Engine for AnyEngine {
     }
     fn shared_memory_new(&self, ty: MemoryType) -> Result<AnySharedMemory> {
         each!(self, AnyEngine, e, B => e.shared_memory_new(ty).map(B::shared_memory_up))
+    }
+    fn interrupt_waker(&self) -> Result<Waker> {
+        each!(self, AnyEngine, e, B => e.interrupt_waker())
     }
 }
 

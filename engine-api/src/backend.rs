@@ -14,6 +14,7 @@ pub use crate::host::{
     ForeignContext, Shared, ValBuf, call_untyped, catch_host_panic, convert_call, default_results,
     foreign_context, guard, panic_message,
 };
+pub use crate::interrupt::{Waker, Watch, deadline_after};
 pub use crate::val::{SlotsIn, SlotsOut};
 
 use crate::error::Result;
@@ -107,6 +108,10 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn linker<T: 'static>(&self) -> Self::Linker<T>;
     /// Creates a shared memory (type has `shared: true`), owned by no store.
     fn shared_memory_new(&self, ty: MemoryType) -> Result<Self::SharedMemory>;
+    /// The engine's [`Waker`] for [`crate::InterruptHandle`]s; the same `Arc`
+    /// every time. [`crate::Error::Unsupported`] unless
+    /// [`Feature::Interrupt`] is enabled.
+    fn interrupt_waker(&self) -> Result<Waker>;
 }
 
 /// Why [`SharedMemoryBackend::atomic_wait32`] returned.
@@ -180,6 +185,17 @@ pub trait ContextBackend<E: Engine> {
     fn get_fuel(&self) -> Result<u64>;
     /// Sets the fuel left; `Unsupported` when fuel is off.
     fn set_fuel(&mut self, fuel: u64) -> Result<()>;
+    /// Sets (`Some`) or clears the instant after which running wasm stops with
+    /// [`crate::TrapCode::Deadline`]; `Unsupported` unless
+    /// [`Feature::Deadline`] is enabled.
+    fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()>;
+    /// The store's interrupt handle; `Unsupported` unless
+    /// [`Feature::Interrupt`] is enabled.
+    fn interrupt_handle(&self) -> Result<crate::InterruptHandle>;
+    /// Makes the store use `handle`; `Unsupported` unless
+    /// [`Feature::Interrupt`] is enabled, [`crate::Error::WrongStore`] if the
+    /// handle belongs to another engine.
+    fn set_interrupt_handle(&mut self, handle: crate::InterruptHandle) -> Result<()>;
 
     /// Type of a function.
     fn func_ty(&self, f: &E::Func) -> FuncType;

@@ -32,8 +32,11 @@ pub enum TrapCode {
     StackOverflow,
     /// Fuel metering ran out.
     OutOfFuel,
-    /// Execution was interrupted (epoch or deadline).
+    /// Execution was stopped through an [`InterruptHandle`](crate::InterruptHandle).
     Interrupt,
+    /// The store's deadline ([`Store::set_deadline`](crate::Store::set_deadline))
+    /// passed while wasm was running.
+    Deadline,
     /// `memory.atomic.wait` on an unshared memory.
     AtomicWaitNonSharedMemory,
     /// GC: out-of-bounds array access.
@@ -67,6 +70,7 @@ impl TrapCode {
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::OutOfFuel => "all fuel consumed",
             TrapCode::Interrupt => "interrupt",
+            TrapCode::Deadline => "deadline exceeded",
             TrapCode::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
             TrapCode::ArrayOutOfBounds => "out of bounds array access",
             TrapCode::AllocationTooLarge => "allocation size too large",

@@ -82,6 +82,15 @@ features! {
     ComponentModel = "component-model", proposal;
     /// Fuel metering: bound the work a call may do.
     Fuel = "fuel", embedder;
+    /// A call that runs out of fuel can be resumed after adding fuel
+    /// (`Func::call_resumable`).
+    ResumableFuel = "resumable-fuel", embedder;
+    /// Wall-clock deadlines for wasm execution (`Store::set_deadline`).
+    Deadline = "deadline", embedder;
+    /// Stopping a running call from another thread (`InterruptHandle`).
+    Interrupt = "interrupt", embedder;
+    /// NaN results canonicalised, for results reproducible across machines.
+    NanCanonicalization = "nan-canonicalization", embedder;
     /// Resource limits on memories, tables and instances.
     Limits = "limits", embedder;
     /// WASI preview 1.
@@ -327,6 +336,7 @@ impl Feature {
         (Feature::Gc, Feature::ReferenceTypes),
         (Feature::Gc, Feature::FunctionReferences),
         (Feature::Exceptions, Feature::ReferenceTypes),
+        (Feature::ResumableFuel, Feature::Fuel),
     ];
 }
 

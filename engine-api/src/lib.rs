@@ -44,6 +44,7 @@ mod feature;
 mod handles;
 mod host;
 mod info;
+mod interrupt;
 mod linker;
 mod module;
 mod store;
@@ -59,6 +60,7 @@ pub use handles::{
 };
 pub use host::{HostFunc, UntypedHostFunc};
 pub use info::{ModuleInfo, is_binary, to_binary};
+pub use interrupt::InterruptHandle;
 pub use linker::Linker;
 pub use module::{Module, ModuleVariants, Variant};
 pub use store::{AsContext, AsContextMut, Caller, Store};

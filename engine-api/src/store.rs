@@ -81,6 +81,63 @@ impl<E: Engine, T: 'static> Store<E, T> {
         let now = self.inner.get_fuel()?;
         self.inner.set_fuel(now.saturating_add(delta))
     }
+    /// Sets a wall-clock deadline `timeout` from now for wasm running in this
+    /// store: past it, running wasm stops with [`Error::Trap`](crate::Error::Trap)
+    /// and [`TrapCode::Deadline`](crate::TrapCode::Deadline), and so does every
+    /// later call until a new deadline is set or it is cleared. The deadline
+    /// covers all calls made before it passes (not one call each), start
+    /// functions included; a call that finishes in time is unaffected and the
+    /// store stays usable after the trap.
+    ///
+    /// A zero timeout stops the next wasm code that runs; a timeout too large
+    /// for [`std::time::Instant`] means no deadline. Host code is not
+    /// preempted: a host function that blocks past the deadline returns
+    /// normally and the trap comes as soon as control is back in wasm.
+    ///
+    /// How precisely the deadline holds depends on the backend: on wasmtime
+    /// (epoch interruption and a ticker thread per engine) within
+    /// microseconds of the instant; on wasmi (fuel slices) within one slice of
+    /// execution, well under a millisecond on current machines.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) for
+    /// [`Feature::Deadline`](crate::Feature::Deadline) unless it is enabled in
+    /// the engine's config.
+    pub fn set_deadline(&mut self, timeout: std::time::Duration) -> Result<()> {
+        self.inner
+            .set_deadline(crate::interrupt::deadline_after(timeout))
+    }
+    /// Removes the deadline.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::set_deadline`].
+    pub fn clear_deadline(&mut self) -> Result<()> {
+        self.inner.set_deadline(None)
+    }
+    /// The handle that stops this store's running calls from another thread.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) for
+    /// [`Feature::Interrupt`](crate::Feature::Interrupt) unless it is enabled in
+    /// the engine's config.
+    pub fn interrupt_handle(&self) -> Result<crate::InterruptHandle> {
+        self.inner.interrupt_handle()
+    }
+    /// Makes this store answer to `handle` (instead of its own), so that one
+    /// handle stops the calls of several stores.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unsupported`](crate::Error::Unsupported) for
+    ///   [`Feature::Interrupt`](crate::Feature::Interrupt) unless it is enabled.
+    /// - [`Error::WrongStore`](crate::Error::WrongStore) if `handle` was made for
+    ///   another engine.
+    pub fn set_interrupt_handle(&mut self, handle: &crate::InterruptHandle) -> Result<()> {
+        self.inner.set_interrupt_handle(handle.clone())
+    }
     /// The backend's store (escape hatch; backends expose the native store from
     /// there).
     pub fn backend(&self) -> &E::Store<T> {

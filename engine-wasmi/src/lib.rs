@@ -30,15 +30,19 @@
 #![warn(missing_docs)]
 
 mod convert;
+pub mod slicing;
 
 use convert::*;
+use slicing::Slicing;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
+use wasm_run_api::InterruptHandle;
 use wasm_run_api::UntypedHostFunc;
 use wasm_run_api::backend::Never;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
 use wasm_run_api::backend::{Shared, SlotsIn, SlotsOut, ValBuf, call_untyped, convert_call};
+use wasm_run_api::backend::{Waker, Watch};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
     GlobalType, HostFunc, Memory, MemoryType, Result, StoreId, Support, Table, TableType, TagType,
@@ -51,6 +55,9 @@ pub struct Wasmi {
     engine: wasmi::Engine,
     config: Arc<Config>,
     features: FeatureSet,
+    /// Identifies this engine's interrupt handles (wasmi needs no wake-up:
+    /// running code checks at every fuel slice).
+    waker: Waker,
 }
 
 impl std::fmt::Debug for Wasmi {
@@ -68,7 +75,7 @@ pub fn support(feature: Feature) -> Support {
         MultiValue | BulkMemory | ReferenceTypes | MutableGlobal | SaturatingFloatToInt
         | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | MultiMemory | Memory64
         | TailCall => Support::Default,
-        CustomPageSizes | WideArithmetic | Fuel => Support::OptIn,
+        CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt => Support::OptIn,
         Limits | TypeReflection => Support::Default,
         // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
         WasiP1 => Support::Default,
@@ -111,6 +118,12 @@ pub struct StoreData<T> {
     user: T,
     limits: wasmi::StoreLimits,
     id: StoreId,
+    slicing: Option<Slicing>,
+}
+
+/// Whether the engine runs calls in fuel slices (deadlines or interrupts on).
+fn sliced(features: &FeatureSet) -> bool {
+    features.contains(Feature::Deadline) || features.contains(Feature::Interrupt)
 }
 
 impl<T> StoreData<T> {
@@ -191,11 +204,15 @@ impl Engine for Wasmi {
                 .set_min_stack_height(min)
                 .set_max_stack_height(bytes.max(min));
         }
+        if sliced(&features) {
+            native.consume_fuel(true);
+        }
         let engine = wasmi::Engine::new(&native);
         Ok(Wasmi {
             engine,
             config: Arc::new(config.clone()),
             features,
+            waker: Arc::new(|| {}),
         })
     }
 
@@ -238,9 +255,19 @@ impl Engine for Wasmi {
                 user: data,
                 limits,
                 id: StoreId::fresh(),
+                slicing: sliced(&self.features).then(|| Slicing {
+                    watch: Watch::new(InterruptHandle::with_waker(self.waker.clone())),
+                    deadline: self.features.contains(Feature::Deadline),
+                    interrupt: self.features.contains(Feature::Interrupt),
+                    user_fuel: self.features.contains(Feature::Fuel),
+                    reserve: 0,
+                }),
             },
         );
         store.limiter(|d| &mut d.limits);
+        if sliced(&self.features) && !self.features.contains(Feature::Fuel) {
+            let _ = store.set_fuel(slicing::SLICE);
+        }
         WasmiContext(NativeStore { store })
     }
 
@@ -248,6 +275,17 @@ impl Engine for Wasmi {
         WasmiLinker {
             linker: wasmi::Linker::new(&self.engine),
             hosts: HashMap::new(),
+        }
+    }
+
+    fn interrupt_waker(&self) -> Result<Waker> {
+        if self.features.contains(Feature::Interrupt) {
+            Ok(self.waker.clone())
+        } else {
+            Err(Error::Unsupported {
+                feature: Feature::Interrupt,
+                engine: "wasmi",
+            })
         }
     }
 
@@ -402,6 +440,9 @@ struct BoxedAny(Box<dyn Any + Send + Sync>);
 pub trait NativeContext {
     /// User host state type.
     type T: 'static;
+    /// Whether this is a store (calls from it begin at the host) rather than
+    /// a caller (calls from a host function, inside a running call).
+    const TOP: bool;
     /// Native context.
     fn cx(&self) -> wasmi::StoreContext<'_, StoreData<Self::T>>;
     /// Native context, mutably.
@@ -410,9 +451,34 @@ pub trait NativeContext {
     fn user(&self) -> &Self::T;
     /// The user's host state, mutably.
     fn user_mut(&mut self) -> &mut Self::T;
+    /// The native store data, mutably.
+    fn native_data_mut(&mut self) -> &mut StoreData<Self::T>;
 }
 
 impl<C: NativeContext> WasmiContext<C> {
+    fn slicing(&mut self, feature: Feature) -> Result<&mut Slicing> {
+        match &mut self.0.native_data_mut().slicing {
+            Some(s)
+                if (feature == Feature::Deadline && s.deadline)
+                    || (feature == Feature::Interrupt && s.interrupt) =>
+            {
+                Ok(s)
+            }
+            _ => Err(Error::Unsupported {
+                feature,
+                engine: "wasmi",
+            }),
+        }
+    }
+    /// Calls `f`, in fuel slices when deadlines or interrupts are on.
+    #[inline]
+    fn run(&mut self, f: &wasmi::Func, ps: &[wasmi::Val], rs: &mut [wasmi::Val]) -> Result<()> {
+        if self.cx().data().slicing.is_some() {
+            slicing::call(self.cx_mut(), C::TOP, f, ps, rs)
+        } else {
+            f.call(self.cx_mut(), ps, rs).map_err(error)
+        }
+    }
     fn cx(&self) -> wasmi::StoreContext<'_, StoreData<C::T>> {
         self.0.cx()
     }
@@ -423,6 +489,7 @@ impl<C: NativeContext> WasmiContext<C> {
 
 impl<T: 'static> NativeContext for NativeStore<T> {
     type T = T;
+    const TOP: bool = true;
     fn cx(&self) -> wasmi::StoreContext<'_, StoreData<T>> {
         wasmi::AsContext::as_context(&self.store)
     }
@@ -435,10 +502,14 @@ impl<T: 'static> NativeContext for NativeStore<T> {
     fn user_mut(&mut self) -> &mut T {
         &mut self.store.data_mut().user
     }
+    fn native_data_mut(&mut self) -> &mut StoreData<T> {
+        self.store.data_mut()
+    }
 }
 
 impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     type T = T;
+    const TOP: bool = false;
     fn cx(&self) -> wasmi::StoreContext<'_, StoreData<T>> {
         wasmi::AsContext::as_context(&self.caller)
     }
@@ -450,6 +521,9 @@ impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     }
     fn user_mut(&mut self) -> &mut T {
         &mut self.caller.data_mut().user
+    }
+    fn native_data_mut(&mut self) -> &mut StoreData<T> {
+        self.caller.data_mut()
     }
 }
 
@@ -467,10 +541,39 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         self.0.user_mut()
     }
     fn get_fuel(&self) -> Result<u64> {
-        self.cx().get_fuel().map_err(|_| fuel_off())
+        let cx = self.cx();
+        match &cx.data().slicing {
+            Some(s) if s.user_fuel => Ok(cx.get_fuel().unwrap_or(0).saturating_add(s.reserve)),
+            Some(_) => Err(fuel_off()),
+            None => cx.get_fuel().map_err(|_| fuel_off()),
+        }
     }
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
-        self.cx_mut().set_fuel(fuel).map_err(|_| fuel_off())
+        let mut cx = self.cx_mut();
+        match &cx.data().slicing {
+            Some(s) if s.user_fuel => {
+                slicing::set_fuel(&mut cx, fuel);
+                Ok(())
+            }
+            Some(_) => Err(fuel_off()),
+            None => cx.set_fuel(fuel).map_err(|_| fuel_off()),
+        }
+    }
+    fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
+        self.slicing(Feature::Deadline)?.watch.set_deadline(at);
+        Ok(())
+    }
+    fn interrupt_handle(&self) -> Result<InterruptHandle> {
+        match &self.cx().data().slicing {
+            Some(s) if s.interrupt => Ok(s.watch.handle().clone()),
+            _ => Err(Error::Unsupported {
+                feature: Feature::Interrupt,
+                engine: "wasmi",
+            }),
+        }
+    }
+    fn set_interrupt_handle(&mut self, handle: InterruptHandle) -> Result<()> {
+        self.slicing(Feature::Interrupt)?.watch.set_handle(handle)
     }
 
     fn func_ty(&self, f: &wasmi::Func) -> FuncType {
@@ -491,7 +594,7 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
             zero,
             |v| Ok(val(v)),
             |v| Ok(from_val(v, id)),
-            |ps, rs| f.call(self.cx_mut(), ps, rs).map_err(error),
+            |ps, rs| self.run(f, ps, rs),
         )
     }
     #[inline]
@@ -503,7 +606,7 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         let mut ps = zeros(P::LEN);
         params.store(&mut ValsMut(&mut ps));
         let mut rs = zeros(R::LEN);
-        f.call(self.cx_mut(), &ps, &mut rs).map_err(error)?;
+        self.run(f, &ps, &mut rs)?;
         Ok(R::load(&Vals(&rs)))
     }
     fn func_new<F: UntypedHostFunc<Wasmi, C::T>>(
@@ -632,7 +735,10 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
             return Err(Error::WrongStore);
         }
         let natives: Vec<wasmi::Extern> = imports.iter().map(to_extern).collect();
-        wasmi::Instance::new(self.cx_mut(), module, &natives).map_err(error)
+        slicing::unsliced(self.cx_mut(), |cx| {
+            wasmi::Instance::new(cx, module, &natives)
+        })
+        .map_err(error)
     }
     fn instance_export(&mut self, instance: &wasmi::Instance, name: &str) -> Option<Extern<Wasmi>> {
         let id = self.store_id();
@@ -785,9 +891,11 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         if !wasmi::Engine::same(module.engine(), store.0.store.engine()) {
             return Err(Error::WrongStore);
         }
-        self.linker
-            .instantiate_and_start(&mut store.0.store, module)
-            .map_err(error)
+        let linker = &self.linker;
+        slicing::unsliced(store.cx_mut(), |cx| {
+            linker.instantiate_and_start(cx, module)
+        })
+        .map_err(error)
     }
 
     fn allow_shadowing(&mut self, allow: bool) {

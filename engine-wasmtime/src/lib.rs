@@ -26,6 +26,7 @@
 
 mod convert;
 mod limits;
+mod ticker;
 
 use convert::*;
 use limits::Limiter;
@@ -33,11 +34,14 @@ use smallvec::SmallVec;
 use std::any::Any;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
+use ticker::Ticker;
+use wasm_run_api::InterruptHandle;
 use wasm_run_api::UntypedHostFunc;
 use wasm_run_api::backend::{
     CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
 };
 use wasm_run_api::backend::{SlotsIn, SlotsOut, call_untyped, convert_call};
+use wasm_run_api::backend::{Waker, Watch};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
     GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SharedMemory, StoreId, Support,
@@ -51,6 +55,23 @@ pub struct Wasmtime {
     engine: wt::Engine,
     config: Arc<Config>,
     features: FeatureSet,
+    /// Present when deadlines or interrupts are enabled.
+    stops: Option<EngineStops>,
+}
+
+/// The per-engine parts of deadlines and interrupts.
+#[derive(Clone)]
+struct EngineStops {
+    ticker: Arc<Ticker>,
+    waker: Waker,
+}
+
+/// The per-store parts: what the epoch callback consults.
+struct StoreStops {
+    watch: Watch,
+    ticker: Arc<Ticker>,
+    deadline: bool,
+    interrupt: bool,
 }
 
 impl std::fmt::Debug for Wasmtime {
@@ -68,7 +89,9 @@ pub fn support(feature: Feature) -> Support {
         MultiValue | BulkMemory | ReferenceTypes | MutableGlobal | SaturatingFloatToInt
         | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | Threads | MultiMemory
         | Memory64 | TailCall | Exceptions | Gc | FunctionReferences => Support::Default,
-        CustomPageSizes | WideArithmetic | Fuel => Support::OptIn,
+        CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt | NanCanonicalization => {
+            Support::OptIn
+        }
         Limits | TypeReflection | SharedMemoryParallel => Support::Default,
         // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
         WasiP1 => Support::Default,
@@ -168,6 +191,7 @@ pub struct StoreData<T> {
     user: T,
     limits: Limiter,
     id: StoreId,
+    stops: Option<StoreStops>,
 }
 
 impl<T> StoreData<T> {
@@ -220,6 +244,30 @@ impl<'a, T> WasmtimeCaller<'a, T> {
 }
 
 impl<C: NativeContext> WasmtimeContext<C> {
+    /// Called before running wasm: a call from the host starts a new
+    /// interrupt epoch (earlier requests do not stop it).
+    #[inline(always)]
+    fn begin(&mut self) {
+        if C::TOP
+            && let Some(stops) = &mut self.native_data_mut().stops
+        {
+            stops.watch.begin();
+        }
+    }
+    fn stops(&mut self, feature: Feature) -> Result<&mut StoreStops> {
+        match &mut self.native_data_mut().stops {
+            Some(s)
+                if (feature == Feature::Deadline && s.deadline)
+                    || (feature == Feature::Interrupt && s.interrupt) =>
+            {
+                Ok(s)
+            }
+            _ => Err(Error::Unsupported {
+                feature,
+                engine: "wasmtime",
+            }),
+        }
+    }
     fn cx(&self) -> wt::StoreContext<'_, StoreData<C::T>> {
         self.0.cx()
     }
@@ -261,14 +309,33 @@ impl Engine for Wasmtime {
         // Modules that define shared memories need this on top of validation.
         native.shared_memory(features.contains(Feature::Threads));
         native.consume_fuel(features.contains(Feature::Fuel));
+        let watched = features.contains(Feature::Deadline) || features.contains(Feature::Interrupt);
+        native.epoch_interruption(watched);
+        // Deterministic floats: canonical NaNs, and relaxed SIMD with the
+        // same results on every machine.
+        let deterministic = features.contains(Feature::NanCanonicalization);
+        native.cranelift_nan_canonicalization(deterministic);
+        native.relaxed_simd_deterministic(deterministic);
         if let Some(bytes) = config.max_wasm_stack_bytes() {
             native.max_wasm_stack(bytes);
         }
         let engine = wt::Engine::new(&native).map_err(error)?;
+        let stops = watched.then(|| {
+            let weak = engine.weak();
+            EngineStops {
+                ticker: Arc::new(Ticker::new(&engine)),
+                waker: Arc::new(move || {
+                    if let Some(engine) = weak.upgrade() {
+                        engine.increment_epoch();
+                    }
+                }),
+            }
+        });
         Ok(Wasmtime {
             engine,
             config: Arc::new(config.clone()),
             features,
+            stops,
         })
     }
 
@@ -308,9 +375,27 @@ impl Engine for Wasmtime {
                 user: data,
                 limits,
                 id: StoreId::fresh(),
+                stops: self.stops.as_ref().map(|s| StoreStops {
+                    watch: Watch::new(InterruptHandle::with_waker(s.waker.clone())),
+                    ticker: s.ticker.clone(),
+                    deadline: self.features.contains(Feature::Deadline),
+                    interrupt: self.features.contains(Feature::Interrupt),
+                }),
             },
         );
         store.limiter(|d| &mut d.limits);
+        if self.stops.is_some() {
+            // Every epoch change makes running wasm ask the watch whether to
+            // stop; otherwise it continues until the next change.
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(|cx| match &cx.data().stops {
+                Some(stops) => match stops.watch.check() {
+                    Ok(()) => Ok(wt::UpdateDeadline::Continue(1)),
+                    Err(stop) => Err(host_error(stop)),
+                },
+                None => Ok(wt::UpdateDeadline::Continue(1)),
+            });
+        }
         WasmtimeContext(NativeStore { store })
     }
 
@@ -318,6 +403,16 @@ impl Engine for Wasmtime {
         WasmtimeLinker {
             linker: wt::Linker::new(&self.engine),
             engine: self.engine.clone(),
+        }
+    }
+
+    fn interrupt_waker(&self) -> Result<Waker> {
+        match &self.stops {
+            Some(stops) if self.features.contains(Feature::Interrupt) => Ok(stops.waker.clone()),
+            _ => Err(Error::Unsupported {
+                feature: Feature::Interrupt,
+                engine: "wasmtime",
+            }),
         }
     }
 
@@ -347,6 +442,9 @@ fn compile_error(e: wt::Error) -> Error {
 pub trait NativeContext {
     /// User host state type.
     type T: 'static;
+    /// Whether this is a store (calls from it begin at the host) rather than
+    /// a caller (calls from a host function, inside a running call).
+    const TOP: bool;
     /// Native context.
     fn cx(&self) -> wt::StoreContext<'_, StoreData<Self::T>>;
     /// Native context, mutably.
@@ -359,6 +457,7 @@ pub trait NativeContext {
 
 impl<T: 'static> NativeContext for NativeStore<T> {
     type T = T;
+    const TOP: bool = true;
     fn cx(&self) -> wt::StoreContext<'_, StoreData<T>> {
         wt::AsContext::as_context(&self.store)
     }
@@ -375,6 +474,7 @@ impl<T: 'static> NativeContext for NativeStore<T> {
 
 impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     type T = T;
+    const TOP: bool = false;
     fn cx(&self) -> wt::StoreContext<'_, StoreData<T>> {
         wt::AsContext::as_context(&self.caller)
     }
@@ -502,6 +602,27 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         self.cx_mut().set_fuel(fuel).map_err(|_| fuel_off())
     }
 
+    fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
+        let stops = self.stops(Feature::Deadline)?;
+        stops.watch.set_deadline(at);
+        if let Some(at) = at {
+            stops.ticker.tick_at(at);
+        }
+        Ok(())
+    }
+    fn interrupt_handle(&self) -> Result<InterruptHandle> {
+        match &self.native_data().stops {
+            Some(s) if s.interrupt => Ok(s.watch.handle().clone()),
+            _ => Err(Error::Unsupported {
+                feature: Feature::Interrupt,
+                engine: "wasmtime",
+            }),
+        }
+    }
+    fn set_interrupt_handle(&mut self, handle: InterruptHandle) -> Result<()> {
+        self.stops(Feature::Interrupt)?.watch.set_handle(handle)
+    }
+
     fn func_ty(&self, f: &wt::Func) -> FuncType {
         from_func_type(&f.ty(self.cx()))
     }
@@ -513,6 +634,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         results: &mut [Val<Wasmtime>],
     ) -> Result<()> {
         let id = self.native_data().id;
+        self.begin();
         convert_call(
             params,
             results,
@@ -531,6 +653,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         let mut raw: SmallVec<[MaybeUninit<wt::ValRaw>; 16]> =
             smallvec::smallvec![MaybeUninit::uninit(); P::LEN.max(R::LEN)];
         params.store(&mut Raw(&mut raw));
+        self.begin();
         // SAFETY: `TypedFunc` is only created after checking that the function
         // has exactly the type `P -> R`, `TypedFunc::call` has checked that
         // the function belongs to this store (and wasmtime asserts it again),
@@ -682,6 +805,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         let natives: Vec<wt::Extern> = imports.iter().map(to_extern).collect();
         same_engine(module, self.cx().engine())?;
         self.native_data_mut().limits.admit(module)?;
+        self.begin();
         let r = match wt::Instance::new(self.cx_mut(), module, &natives).map_err(instantiate_error)
         {
             Err(Error::Engine(text)) => {
@@ -880,6 +1004,7 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
         store: &mut WasmtimeStore<T>,
         module: &wt::Module,
     ) -> Result<wt::Instance> {
+        store.begin();
         let store = &mut store.0.store;
         same_engine(module, store.engine())?;
         store.data_mut().limits.admit(module)?;

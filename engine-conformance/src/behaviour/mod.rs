@@ -34,6 +34,7 @@ use wasm_run_api::{Config, Engine, Result};
 pub(crate) mod helpers;
 
 mod calls;
+mod determinism;
 mod engine;
 mod errors;
 mod fuel;
@@ -43,6 +44,7 @@ mod limits;
 mod linking;
 mod memory;
 mod modules;
+mod stops;
 mod tables;
 mod traps;
 mod values;
@@ -54,6 +56,7 @@ mod self_check;
 pub use calls::{
     call_dynamic, call_typed, func_types, handles_wrong_store, wrong_store_references,
 };
+pub use determinism::nan_canonicalization;
 pub use engine::{engine_feature_config, engine_feature_probes, engine_identity};
 pub use errors::{host_error, host_panic};
 pub use fuel::{fuel, fuel_disabled};
@@ -72,6 +75,10 @@ pub use memory::memory_ops;
 pub use modules::{
     module_from_file, module_import_export_types, module_memory64_and_shared_types,
     module_text_and_binary, module_validation_errors,
+};
+pub use stops::{
+    deadline_stops_runaway, deadline_waits_for_host, deadline_with_fuel,
+    interrupt_from_another_thread,
 };
 pub use tables::table_ops;
 pub use traps::{trap_stack_overflow, traps};
@@ -130,6 +137,11 @@ macro_rules! __wasm_run_behaviours {
             trap_stack_overflow
             fuel
             fuel_disabled
+            deadline_stops_runaway
+            deadline_waits_for_host
+            deadline_with_fuel
+            interrupt_from_another_thread
+            nan_canonicalization
             limit_memory
             limit_table
             limit_instances

@@ -54,6 +54,8 @@ const TEST_MODULES: &[(&str, &str)] = &[
     ("FUNC_TYPES_WAT", FUNC_TYPES_WAT),
     ("WRONG_STORE_WAT", WRONG_STORE_WAT),
     ("WRONG_STORE_REFS_WAT", WRONG_STORE_REFS_WAT),
+    ("STOPS_WAT", super::stops::STOPS_WAT),
+    ("NAN_WAT", super::determinism::NAN_WAT),
     ("HOST_ERROR_WAT", HOST_ERROR_WAT),
     ("HOST_PANIC_WAT", HOST_PANIC_WAT),
     ("MEMORY_WAT", MEMORY_WAT),

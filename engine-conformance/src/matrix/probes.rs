@@ -301,6 +301,9 @@ pub(super) fn probe<E: Engine>(
         Row::Fuel => p.fuel(),
         Row::Limits => p.limits(),
         Row::SharedMemoryParallel => p.shared_memory_parallel(),
+        Row::Deadline => p.stop(Row::Deadline),
+        Row::Interrupt => p.stop(Row::Interrupt),
+        Row::NanCanonicalization => p.nan_canonicalization(),
         Row::WasiNn | Row::WasiCrypto | Row::WasiThreads | Row::ModuleSerialization => {
             return None;
         }
@@ -638,6 +641,99 @@ impl<E: Engine> Probe<'_, E> {
             Err(e) => Err(failed(format!("an endless loop gave `{e}`, not OutOfFuel"))),
             Ok(()) => Err(failed("an endless loop returned")),
         }
+    }
+
+    /// Deadline or interrupt: an endless loop is stopped with the right trap
+    /// code, and the store runs again afterwards.
+    fn stop(&self, row: Row) -> ProbeResult {
+        let feature = if row == Row::Deadline {
+            Feature::Deadline
+        } else {
+            Feature::Interrupt
+        };
+        let mut config = Config::new();
+        config.enable(feature);
+        let engine = self.engine_with(&mut config)?;
+        let module = self.module(
+            &engine,
+            r#"(module
+                 (func (export "spin") (loop $l (br $l)))
+                 (func (export "answer") (result i32) (i32.const 42)))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .map_err(|e| self.error(e))?;
+        let spin = instance.get_func(&mut store, "spin").map_err(failed)?;
+        let (code, stopper) = if row == Row::Deadline {
+            store
+                .set_deadline(std::time::Duration::from_millis(20))
+                .map_err(|e| self.error(e))?;
+            (TrapCode::Deadline, None)
+        } else {
+            let handle = store.interrupt_handle().map_err(|e| self.error(e))?;
+            let stopper = std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                handle.interrupt();
+            });
+            (TrapCode::Interrupt, Some(stopper))
+        };
+        let result = spin.call(&mut store, &[], &mut []);
+        if let Some(stopper) = stopper {
+            stopper
+                .join()
+                .map_err(|_| failed("the interrupting thread panicked"))?;
+        }
+        match result {
+            Err(e) if e.trap_code() == Some(code) => {}
+            Err(e) => return Err(failed(format!("an endless loop gave `{e}`, not {code}"))),
+            Ok(()) => return Err(failed("an endless loop returned")),
+        }
+        if row == Row::Deadline {
+            store
+                .set_deadline(std::time::Duration::from_secs(60))
+                .map_err(failed)?;
+        }
+        let got = self.call(&mut store, &instance, "answer", &[])?;
+        if got != [Val::I32(42)] {
+            return Err(failed(format!("after the stop, answer returned {got:?}")));
+        }
+        Ok(())
+    }
+
+    /// NaN results have the canonical bit patterns (positive, quiet, no
+    /// payload): `0/0` and arithmetic on a NaN with a payload, f32 and f64.
+    fn nan_canonicalization(&self) -> ProbeResult {
+        let mut config = Config::new();
+        config.enable(Feature::NanCanonicalization);
+        let engine = self.engine_with(&mut config)?;
+        let module = self.module(
+            &engine,
+            r#"(module
+                 (func (export "f") (param f32 f64) (result i32 i32 i64 i64)
+                   (i32.reinterpret_f32 (f32.div (f32.const 0) (f32.const 0)))
+                   (i32.reinterpret_f32 (f32.add (local.get 0) (f32.const 1)))
+                   (i64.reinterpret_f64 (f64.div (f64.const 0) (f64.const 0)))
+                   (i64.reinterpret_f64 (f64.mul (local.get 1) (f64.const 2)))))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .map_err(|e| self.error(e))?;
+        let got = self.call(
+            &mut store,
+            &instance,
+            "f",
+            &[Val::F32(0x7fa0_0001), Val::F64(0x7ff4_0000_0000_0001)],
+        )?;
+        let canon32 = Val::I32(0x7fc0_0000);
+        let canon64 = Val::I64(0x7ff8_0000_0000_0000);
+        if got != [canon32, canon32, canon64, canon64] {
+            return Err(failed(format!(
+                "NaN results were {got:x?}, expected the canonical 0x7fc00000 / 0x7ff8000000000000"
+            )));
+        }
+        Ok(())
     }
 
     fn shared_memory_parallel(&self) -> ProbeResult {

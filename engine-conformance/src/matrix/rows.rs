@@ -66,6 +66,12 @@ pub enum Row {
     SharedMemoryParallel,
     /// Serialising compiled modules.
     ModuleSerialization,
+    /// Wall-clock deadlines for wasm execution.
+    Deadline,
+    /// Stopping a running call from another thread.
+    Interrupt,
+    /// NaN results canonicalised.
+    NanCanonicalization,
 }
 
 /// Whether a row is a WebAssembly proposal or something the embedding API
@@ -111,6 +117,9 @@ impl Row {
         Row::Limits,
         Row::SharedMemoryParallel,
         Row::ModuleSerialization,
+        Row::Deadline,
+        Row::Interrupt,
+        Row::NanCanonicalization,
     ];
 
     /// The row's name: the original `wasm_run` table's name where it has one
@@ -147,6 +156,9 @@ impl Row {
             Row::Limits => "limits",
             Row::SharedMemoryParallel => "shared_memory_parallel",
             Row::ModuleSerialization => "module_serialization",
+            Row::Deadline => "deadline",
+            Row::Interrupt => "interrupt",
+            Row::NanCanonicalization => "nan_canonicalization",
         }
     }
 
@@ -179,6 +191,9 @@ impl Row {
             Row::Limits => Feature::Limits,
             Row::SharedMemoryParallel => Feature::SharedMemoryParallel,
             Row::ModuleSerialization => Feature::ModuleSerialization,
+            Row::Deadline => Feature::Deadline,
+            Row::Interrupt => Feature::Interrupt,
+            Row::NanCanonicalization => Feature::NanCanonicalization,
             Row::MemoryControl | Row::WasiNn | Row::WasiCrypto | Row::WasiThreads => {
                 return None;
             }
@@ -196,7 +211,10 @@ impl Row {
             | Row::Fuel
             | Row::Limits
             | Row::SharedMemoryParallel
-            | Row::ModuleSerialization => RowKind::Embedder,
+            | Row::ModuleSerialization
+            | Row::Deadline
+            | Row::Interrupt
+            | Row::NanCanonicalization => RowKind::Embedder,
             _ => RowKind::Proposal,
         }
     }
@@ -309,6 +327,15 @@ impl Row {
                 "one SharedMemory, two threads with their own store and instance adding atomically"
             }
             Row::ModuleSerialization => "none yet: not in the API",
+            Row::Deadline => {
+                "an endless loop stops with Trap(Deadline) at a 20 ms deadline; the store then runs again"
+            }
+            Row::Interrupt => {
+                "an endless loop stops with Trap(Interrupt) when another thread interrupts it"
+            }
+            Row::NanCanonicalization => {
+                "NaN results of f32/f64 arithmetic (0/0, NaN with a payload) have the canonical bits"
+            }
         }
     }
 }

@@ -1,0 +1,174 @@
+//! Stopping guests: the [`InterruptHandle`] another thread uses to stop a
+//! running call, and the per-store [`Watch`] backends consult to decide
+//! whether a running call must stop (interrupted, or past its deadline).
+//!
+//! How a backend gets control back while wasm runs differs (wasmtime: epoch
+//! interruption; wasmi: fuel slices with resumable calls); what it decides
+//! then is the same everywhere and lives here.
+
+use crate::error::{Error, TrapCode};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Wakes an engine so that running wasm checks for interrupts soon (wasmtime:
+/// bumps the epoch). One per engine; its identity tells handles of different
+/// engines apart.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+struct Shared {
+    requests: AtomicU64,
+    waker: Waker,
+}
+
+/// Stops the calls running in the stores that use it, from any thread.
+///
+/// Obtained with [`Store::interrupt_handle`](crate::Store::interrupt_handle)
+/// (each store has its own) or [`InterruptHandle::new`] (to share one between
+/// several stores with [`Store::set_interrupt_handle`](crate::Store::set_interrupt_handle),
+/// as `ParallelRun` does). Cloning is cheap; clones are the same handle.
+///
+/// [`InterruptHandle::interrupt`] affects the calls that are running when it
+/// is made: they return [`Error::Trap`] with [`TrapCode::Interrupt`]. A
+/// request made while nothing runs is not remembered for the next call (to
+/// refuse future calls, set a zero deadline or drop the store). Using the
+/// handle after its stores and engine are gone does nothing.
+#[derive(Clone)]
+pub struct InterruptHandle {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for InterruptHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InterruptHandle")
+            .field("requests", &self.shared.requests.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl InterruptHandle {
+    /// A new handle, used by no store yet, for the engine `engine`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for [`Feature::Interrupt`](crate::Feature::Interrupt)
+    /// unless it is enabled in the engine's config.
+    pub fn new<E: crate::Engine>(engine: &E) -> crate::Result<Self> {
+        engine.interrupt_waker().map(Self::with_waker)
+    }
+
+    /// A handle that calls `waker` on every request (for backends).
+    pub fn with_waker(waker: Waker) -> Self {
+        InterruptHandle {
+            shared: Arc::new(Shared {
+                requests: AtomicU64::new(0),
+                waker,
+            }),
+        }
+    }
+
+    /// Stops the calls running now in every store that uses this handle.
+    /// Returns at once; the calls stop at their next check (on wasmtime within
+    /// microseconds, on wasmi within one fuel slice, see the backend docs).
+    pub fn interrupt(&self) {
+        self.shared.requests.fetch_add(1, Ordering::SeqCst);
+        (self.shared.waker)();
+    }
+
+    /// Whether `self` and `other` are the same handle.
+    pub fn same(&self, other: &InterruptHandle) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    fn requests(&self) -> u64 {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// What a store knows about stopping its calls: its interrupt handle, the
+/// requests already seen, and its deadline. Backends keep one per store and
+/// ask [`Watch::check`] whenever they get control back from running wasm.
+#[derive(Debug)]
+pub struct Watch {
+    handle: InterruptHandle,
+    seen: u64,
+    deadline: Option<Instant>,
+}
+
+impl Watch {
+    /// A watch with no deadline, using `handle`.
+    pub fn new(handle: InterruptHandle) -> Self {
+        let seen = handle.requests();
+        Watch {
+            handle,
+            seen,
+            deadline: None,
+        }
+    }
+
+    /// Called when a call from the host (not from a host function) begins:
+    /// requests made before it do not stop it.
+    #[inline]
+    pub fn begin(&mut self) {
+        self.seen = self.handle.requests();
+    }
+
+    /// `Err` with [`TrapCode::Interrupt`] if an interrupt was requested since
+    /// the call began, with [`TrapCode::Deadline`] if the deadline has passed.
+    ///
+    /// # Errors
+    ///
+    /// The trap that stops the call, as above.
+    #[inline]
+    pub fn check(&self) -> Result<(), Error> {
+        if self.handle.requests() != self.seen {
+            return Err(Error::trap(
+                TrapCode::Interrupt,
+                "wasm execution was interrupted",
+            ));
+        }
+        match self.deadline {
+            Some(at) if Instant::now() >= at => Err(Error::trap(
+                TrapCode::Deadline,
+                "wasm execution passed the store's deadline",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The deadline, if any.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// Sets or clears the deadline.
+    pub fn set_deadline(&mut self, at: Option<Instant>) {
+        self.deadline = at;
+    }
+
+    /// The store's interrupt handle.
+    pub fn handle(&self) -> &InterruptHandle {
+        &self.handle
+    }
+
+    /// Makes the store use `handle` (which must wake the same engine).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongStore`] if `handle` was made for another engine.
+    pub fn set_handle(&mut self, handle: InterruptHandle) -> Result<(), Error> {
+        if !Arc::ptr_eq(&self.handle.shared.waker, &handle.shared.waker) {
+            return Err(Error::WrongStore);
+        }
+        self.seen = handle.requests();
+        self.handle = handle;
+        Ok(())
+    }
+}
+
+/// `now + timeout`, or `None` (no deadline) when that is past what
+/// [`Instant`] can represent.
+pub fn deadline_after(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}

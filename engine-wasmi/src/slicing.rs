@@ -1,0 +1,169 @@
+//! Deadlines and interrupts on wasmi: fuel slices and resumable calls.
+//!
+//! wasmi has no asynchronous way to stop running code, but it can meter fuel
+//! and resume a call that ran out. With deadlines or interrupts enabled, the
+//! engine meters fuel and a store never holds more than [`SLICE`] units at a
+//! time: when a call runs out, control comes back here, the store's
+//! [`Watch`] decides whether the call stops (interrupted, past its deadline),
+//! and if not the store gets the next slice and the call resumes where it
+//! was. A loop without calls, deep recursion and a loop calling the host are
+//! all stopped within one slice of execution.
+//!
+//! When the user enables fuel as well, the user's budget is the sum of what
+//! the store holds and a `reserve` handed out slice by slice; running out of
+//! it is the usual `OutOfFuel` trap. Without user fuel the slices are
+//! unlimited and `get_fuel`/`set_fuel` stay `Unsupported`.
+//!
+//! Start functions run inside `Instance::new`, which wasmi does not offer as
+//! a resumable call; they get their whole budget at once (all the user's fuel,
+//! or unlimited) and are not stopped by deadlines or interrupts.
+
+use crate::StoreData;
+use crate::convert::error;
+use wasm_run_api::backend::Watch;
+use wasm_run_api::{Error, Result, TrapCode};
+
+/// Fuel units per slice: how much wasm runs between two checks of the watch.
+/// At wasmi's speed on current machines (a few hundred million units per
+/// second) that is well under a millisecond; a resume costs a few hundred
+/// nanoseconds, so slicing adds under 1% to a long call.
+pub const SLICE: u64 = 100_000;
+
+/// Unlimited fuel for code that must not be sliced (start functions).
+const UNLIMITED: u64 = u64::MAX / 2;
+
+/// The per-store state of slicing.
+pub(crate) struct Slicing {
+    pub(crate) watch: Watch,
+    pub(crate) deadline: bool,
+    pub(crate) interrupt: bool,
+    /// Whether the user enabled fuel (then `reserve` is part of the budget).
+    pub(crate) user_fuel: bool,
+    /// User fuel not yet given to the store.
+    pub(crate) reserve: u64,
+}
+
+type Cx<'a, T> = wasmi::StoreContextMut<'a, StoreData<T>>;
+
+fn fuel<T>(cx: &Cx<'_, T>) -> u64 {
+    cx.get_fuel().unwrap_or(0)
+}
+
+fn put_fuel<T>(cx: &mut Cx<'_, T>, fuel: u64) {
+    // Fuel metering is on whenever slicing is, so this cannot fail.
+    let _ = cx.set_fuel(fuel);
+}
+
+/// The user's fuel: what the store holds plus the reserve.
+pub(crate) fn get_fuel<T>(cx: &Cx<'_, T>, s: &Slicing) -> u64 {
+    fuel(cx).saturating_add(s.reserve)
+}
+
+/// Sets the user's fuel: at most one slice in the store, the rest in reserve.
+pub(crate) fn set_fuel<T>(cx: &mut Cx<'_, T>, total: u64) {
+    let give = total.min(SLICE);
+    if let Some(s) = &mut cx.data_mut().slicing {
+        s.reserve = total - give;
+    }
+    put_fuel(cx, give);
+}
+
+/// Gives the store enough fuel for the next step (`required` units at
+/// least), or fails with `OutOfFuel` when the user's budget is spent.
+fn refuel<T>(cx: &mut Cx<'_, T>, required: u64) -> Result<()> {
+    let have = fuel(cx);
+    let Some(s) = &mut cx.data_mut().slicing else {
+        return Ok(());
+    };
+    let want = SLICE.max(required.saturating_sub(have));
+    if !s.user_fuel {
+        put_fuel(cx, have.saturating_add(want));
+        return Ok(());
+    }
+    if have.saturating_add(s.reserve) < required || s.reserve == 0 {
+        return Err(Error::trap(TrapCode::OutOfFuel, "all fuel consumed"));
+    }
+    let give = want.min(s.reserve);
+    s.reserve -= give;
+    put_fuel(cx, have + give);
+    Ok(())
+}
+
+/// Before a call: at least one slice in the store if the budget allows (a
+/// call stopped earlier may have left it nearly empty, and wasmi refuses to
+/// start a call it cannot pay the first step of).
+fn top_up<T>(cx: &mut Cx<'_, T>) {
+    let have = fuel(cx);
+    let Some(s) = &mut cx.data_mut().slicing else {
+        return;
+    };
+    if have >= SLICE {
+        return;
+    }
+    if !s.user_fuel {
+        put_fuel(cx, SLICE);
+        return;
+    }
+    let give = (SLICE - have).min(s.reserve);
+    s.reserve -= give;
+    put_fuel(cx, have + give);
+}
+
+/// Calls `f` in slices. `top` says whether the call comes from the host (it
+/// then starts a new interrupt epoch) rather than from a host function.
+pub(crate) fn call<T>(
+    mut cx: Cx<'_, T>,
+    top: bool,
+    f: &wasmi::Func,
+    params: &[wasmi::Val],
+    results: &mut [wasmi::Val],
+) -> Result<()> {
+    if let Some(s) = &mut cx.data_mut().slicing {
+        if top {
+            s.watch.begin();
+        }
+        // A zero deadline or an expired one stops before any wasm runs.
+        s.watch.check()?;
+    }
+    top_up(&mut cx);
+    let mut call = f.call_resumable(&mut cx, params, results).map_err(error)?;
+    loop {
+        match call {
+            wasmi::ResumableCall::Finished => return Ok(()),
+            wasmi::ResumableCall::HostTrap(trap) => return Err(error(trap.into_host_error())),
+            wasmi::ResumableCall::OutOfFuel(paused) => {
+                if let Some(s) = &cx.data().slicing {
+                    s.watch.check()?;
+                }
+                refuel(&mut cx, paused.required_fuel())?;
+                call = paused.resume(&mut cx, results).map_err(error)?;
+            }
+        }
+    }
+}
+
+/// Runs `f` (an instantiation, which may run a start function) with the
+/// whole budget in the store, then slices again.
+pub(crate) fn unsliced<T, R>(mut cx: Cx<'_, T>, f: impl FnOnce(&mut Cx<'_, T>) -> R) -> R {
+    let Some(s) = &cx.data().slicing else {
+        return f(&mut cx);
+    };
+    let user_fuel = s.user_fuel;
+    let total = get_fuel(&cx, s);
+    if user_fuel {
+        if let Some(s) = &mut cx.data_mut().slicing {
+            s.reserve = 0;
+        }
+        put_fuel(&mut cx, total);
+    } else {
+        put_fuel(&mut cx, UNLIMITED);
+    }
+    let r = f(&mut cx);
+    if user_fuel {
+        let left = fuel(&cx);
+        set_fuel(&mut cx, left);
+    } else {
+        put_fuel(&mut cx, SLICE);
+    }
+    r
+}
