@@ -81,7 +81,10 @@ impl InterruptHandle {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
-    fn requests(&self) -> u64 {
+    /// How many interrupt requests have been made through this handle so
+    /// far: code that runs many calls (such as `ParallelRun`) compares it
+    /// with the count at its start to know that it was interrupted.
+    pub fn requests(&self) -> u64 {
         self.shared.requests.load(Ordering::SeqCst)
     }
 }

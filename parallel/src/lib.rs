@@ -126,10 +126,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Duration;
 use wasm_run_api::backend::{Shared, catch_host_panic};
 use wasm_run_api::{
-    Engine, Error, ExternType, Feature, Func, FuncType, HostFunc, Instance, Linker, Module, Result,
-    SharedMemory, Store, Val, ValType, WasmTyList, to_binary,
+    Engine, Error, ExternType, Feature, Func, FuncType, HostFunc, Instance, InterruptHandle,
+    Linker, Module, Result, SharedMemory, Store, TrapCode, Val, ValType, WasmTyList, to_binary,
 };
 
 /// How the calls of a run are spread over threads (see the crate docs).
@@ -184,6 +185,8 @@ pub struct ParallelRun<E: Engine, T: 'static = ()> {
     fuel: Option<u64>,
     pool: Option<Arc<ThreadPool>>,
     scheduling: Scheduling,
+    interrupt: Option<InterruptHandle>,
+    deadline: Option<Duration>,
 }
 
 impl<E: Engine, T: 'static> Clone for ParallelRun<E, T> {
@@ -198,6 +201,8 @@ impl<E: Engine, T: 'static> Clone for ParallelRun<E, T> {
             fuel: self.fuel,
             pool: self.pool.clone(),
             scheduling: self.scheduling,
+            interrupt: self.interrupt.clone(),
+            deadline: self.deadline,
         }
     }
 }
@@ -321,6 +326,12 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
             fuel: None,
             pool: None,
             scheduling: Scheduling::Auto,
+            interrupt: if engine.features().contains(Feature::Interrupt) {
+                Some(InterruptHandle::new(engine)?)
+            } else {
+                None
+            },
+            deadline: None,
         })
     }
 
@@ -357,6 +368,34 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
     pub fn fuel_per_call(mut self, fuel: u64) -> Self {
         self.fuel = Some(fuel);
         self
+    }
+
+    /// Gives every call (and every instantiation) a wall-clock deadline of
+    /// `timeout` from its start ([`Store::set_deadline`]); a call past it
+    /// fails with [`TrapCode::Deadline`](wasm_run_api::TrapCode::Deadline).
+    /// Needs [`Feature::Deadline`] enabled in the engine's config (otherwise
+    /// every call fails with [`Error::Unsupported`]).
+    pub fn deadline_per_call(mut self, timeout: Duration) -> Self {
+        self.deadline = Some(timeout);
+        self
+    }
+
+    /// The handle that stops a whole run from any thread: the calls running
+    /// when [`InterruptHandle::interrupt`] is called stop with
+    /// [`TrapCode::Interrupt`](wasm_run_api::TrapCode::Interrupt), and the
+    /// calls of that run that have not started yet fail with the same trap
+    /// without running. Every worker's store uses this one handle; later runs
+    /// are not affected.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for [`Feature::Interrupt`] unless it is enabled
+    /// in the engine's config.
+    pub fn interrupt_handle(&self) -> Result<InterruptHandle> {
+        self.interrupt.clone().ok_or(Error::Unsupported {
+            feature: Feature::Interrupt,
+            engine: self.engine.name(),
+        })
     }
 
     /// Runs on `pool` instead of the current (or global) rayon pool.
@@ -593,13 +632,21 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
         if n == 0 {
             return Vec::new();
         }
+        // Interrupt requests from now on stop this run.
+        let since = self.interrupt.as_ref().map(InterruptHandle::requests);
         match self.scheduling_for(func) {
-            Scheduling::ThreadPerCall => self.thread_per_call(n, resolve, call),
-            _ => self.on_pool(n, resolve, call),
+            Scheduling::ThreadPerCall => self.thread_per_call(n, since, resolve, call),
+            _ => self.on_pool(n, since, resolve, call),
         }
     }
 
-    fn on_pool<H, O, Res, Call>(&self, n: usize, resolve: &Res, call: &Call) -> Vec<Result<O>>
+    fn on_pool<H, O, Res, Call>(
+        &self,
+        n: usize,
+        since: Option<u64>,
+        resolve: &Res,
+        call: &Call,
+    ) -> Vec<Result<O>>
     where
         H: Copy,
         O: Send + Sync,
@@ -610,7 +657,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
         let next = AtomicUsize::new(0);
         let tasks = self.pool_threads().clamp(1, n);
         let work = || {
-            let mut worker = Worker::new(self);
+            let mut worker = Worker::new(self, since);
             while let Some(range) = claim(&next, n, tasks) {
                 for i in range {
                     let _ = slots[i].set(worker.call(i, resolve, call));
@@ -642,6 +689,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
     fn thread_per_call<H, O, Res, Call>(
         &self,
         n: usize,
+        since: Option<u64>,
         resolve: &Res,
         call: &Call,
     ) -> Vec<Result<O>>
@@ -673,7 +721,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
                     if !gate.pass() {
                         return None;
                     }
-                    Some(Worker::new(self).call(i, resolve, call))
+                    Some(Worker::new(self, since).call(i, resolve, call))
                 }) {
                     Ok(handle) => handles.push(handle),
                     Err(e) => {
@@ -751,11 +799,25 @@ impl Gate {
 struct Worker<'r, E: Engine, T: 'static, H> {
     run: &'r ParallelRun<E, T>,
     live: Option<(Store<E, T>, H)>,
+    /// The run's interrupt requests at its start.
+    since: Option<u64>,
 }
 
 impl<'r, E: Engine, T: 'static, H: Copy> Worker<'r, E, T, H> {
-    fn new(run: &'r ParallelRun<E, T>) -> Self {
-        Worker { run, live: None }
+    fn new(run: &'r ParallelRun<E, T>, since: Option<u64>) -> Self {
+        Worker {
+            run,
+            live: None,
+            since,
+        }
+    }
+
+    /// Whether the run was interrupted since it began.
+    fn interrupted(&self) -> bool {
+        match (&self.run.interrupt, self.since) {
+            (Some(handle), Some(since)) => handle.requests() != since,
+            _ => false,
+        }
     }
 
     fn instantiate(
@@ -765,6 +827,12 @@ impl<'r, E: Engine, T: 'static, H: Copy> Worker<'r, E, T, H> {
         let run = self.run;
         let data = catch_host_panic(|| Ok((run.state)()))?;
         let mut store = Store::new(&run.engine, data);
+        if let Some(handle) = &run.interrupt {
+            store.set_interrupt_handle(handle)?;
+        }
+        if let Some(timeout) = run.deadline {
+            store.set_deadline(timeout)?;
+        }
         if run.engine.features().contains(Feature::Fuel) {
             store.set_fuel(run.fuel.unwrap_or(u64::MAX))?;
         }
@@ -787,6 +855,12 @@ impl<'r, E: Engine, T: 'static, H: Copy> Worker<'r, E, T, H> {
         resolve: &impl Fn(&mut Store<E, T>, &Instance<E>) -> Result<H>,
         call: &impl Fn(&mut Store<E, T>, H, usize) -> Result<O>,
     ) -> Result<O> {
+        if self.interrupted() {
+            return Err(Error::trap(
+                TrapCode::Interrupt,
+                "the parallel run was interrupted before this call started",
+            ));
+        }
         let result = catch_unwind(AssertUnwindSafe(|| {
             let live = match self.live.take() {
                 Some(live) => live,
@@ -795,6 +869,9 @@ impl<'r, E: Engine, T: 'static, H: Copy> Worker<'r, E, T, H> {
             let (store, handle) = self.live.insert(live);
             if let Some(fuel) = self.run.fuel {
                 store.set_fuel(fuel)?;
+            }
+            if let Some(timeout) = self.run.deadline {
+                store.set_deadline(timeout)?;
             }
             call(store, *handle, i)
         }))

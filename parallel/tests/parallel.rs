@@ -277,6 +277,76 @@ fn fuel_limits_each_call<E: Engine>(make: Make<E>) {
     ));
 }
 
+/// One interrupt handle stops a whole run: the calls running stop with
+/// `Trap(Interrupt)` and the calls not started yet fail with it without
+/// running; a later run is not affected. Without `Feature::Interrupt` the
+/// handle is `Unsupported`.
+fn one_handle_interrupts_the_whole_run<E: Engine>(make: Make<E>) {
+    let wat = fixture("compute.wat");
+    let plain = ParallelRun::new(&make(&Config::new()), &wat).unwrap();
+    assert!(matches!(
+        plain.interrupt_handle(),
+        Err(Error::Unsupported {
+            feature: Feature::Interrupt,
+            ..
+        })
+    ));
+    let engine = make(Config::new().enable(Feature::Interrupt));
+    let run = ParallelRun::new(&engine, &wat).unwrap().pool(pool(2));
+    let handle = run.interrupt_handle().unwrap();
+    let stopper = {
+        let handle = handle.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            handle.interrupt();
+        })
+    };
+    // Eight calls that would each run for minutes.
+    let started = std::time::Instant::now();
+    let results = within_30s("an interrupted run", move || {
+        run.run_typed::<i64, i64>("spin", &[i64::MAX; 8])
+            .map(|r| (r, run))
+    });
+    let (results, run) = results.unwrap();
+    stopper.join().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the run took {:?} after the interrupt",
+        started.elapsed()
+    );
+    for (i, r) in results.iter().enumerate() {
+        let e = r.as_ref().unwrap_err();
+        assert_eq!(e.trap_code(), Some(TrapCode::Interrupt), "call {i}: {e}");
+    }
+    // The next run is not affected.
+    let again = run.run_typed::<i64, i64>("spin", &[10, 20]).unwrap();
+    assert!(again.iter().all(|r| r.is_ok()), "{again:?}");
+}
+
+/// `deadline_per_call` stops each runaway call with `Trap(Deadline)` and
+/// lets the quick ones finish.
+fn deadline_per_call_stops_runaways<E: Engine>(make: Make<E>) {
+    let wat = fixture("compute.wat");
+    let engine = make(Config::new().enable(Feature::Deadline));
+    let run = ParallelRun::new(&engine, &wat)
+        .unwrap()
+        .pool(pool(2))
+        .deadline_per_call(Duration::from_millis(50));
+    let args = [10, i64::MAX, 20, i64::MAX];
+    let results = within_30s("a run with deadlines", move || {
+        run.run_typed::<i64, i64>("spin", &args)
+    })
+    .unwrap();
+    for (i, r) in results.iter().enumerate() {
+        if args[i] == i64::MAX {
+            let e = r.as_ref().unwrap_err();
+            assert_eq!(e.trap_code(), Some(TrapCode::Deadline), "call {i}: {e}");
+        } else {
+            assert!(r.is_ok(), "call {i}: {r:?}");
+        }
+    }
+}
+
 fn values_and_exports_are_checked<E: Engine>(make: Make<E>) {
     let engine = make(&Config::new());
     let wat = r#"
@@ -621,6 +691,8 @@ suite!(
     host_imports_are_callable_from_every_worker,
     host_state_is_per_worker_and_need_not_be_send,
     fuel_limits_each_call,
+    one_handle_interrupts_the_whole_run,
+    deadline_per_call_stops_runaways,
     values_and_exports_are_checked,
     shared_module_is_unsupported_without_threads,
     atomic_counter_is_exact,
