@@ -2,6 +2,7 @@
 //! functions on any backend, inspect, validate, print and parse modules, run
 //! `.wast` scripts, and list what each backend supports.
 
+mod controls;
 mod parallel;
 mod run;
 mod tools;
@@ -109,8 +110,13 @@ pub(crate) struct Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        // Like `wasmtime run` on Unix, a trap exits as an abort would (128 + 6).
-        let code = if e.trap_code().is_some() { 134 } else { 1 };
+        // Like `wasmtime run` on Unix, a trap exits as an abort would (128 + 6);
+        // an interrupt (Ctrl-C) as a SIGINT would (128 + 2).
+        let code = match e.trap_code() {
+            Some(wasm_run::TrapCode::Interrupt) => 130,
+            Some(_) => 134,
+            None => 1,
+        };
         Failure {
             message: e.to_string(),
             code,

@@ -2,6 +2,7 @@
 //! line of ARGS_FILE, in parallel (the `wasm_run::parallel` crate), and one
 //! output line per call in input order.
 
+use crate::controls::{Controls, interrupt_on_ctrl_c};
 use crate::run::parse_arg;
 use crate::{Failure, fail};
 use std::io::{Read, Write};
@@ -18,13 +19,17 @@ pub(crate) fn run(
     file: &str,
     func: &str,
     args_file: &str,
-    fuel: Option<u64>,
+    controls: &Controls,
 ) -> Result<u8, Failure> {
     let text = read_args(args_file)?;
     let mut run = ParallelRun::from_file(engine, file)?;
-    if let Some(fuel) = fuel {
+    if let Some(fuel) = controls.fuel {
         run = run.fuel_per_call(fuel);
     }
+    if let Some(timeout) = controls.timeout {
+        run = run.deadline_per_call(timeout);
+    }
+    interrupt_on_ctrl_c(run.interrupt_handle()?);
     // Parallel runs get shared memories and nothing else: say so up front
     // rather than failing every call with a link error.
     if let Some(i) = run

@@ -1,10 +1,11 @@
 //! `wasm-run run`: WASI programs like `wasmtime run`, `--invoke` of one
 //! export, preloaded modules and the policy for imports nothing provides.
 
+use crate::controls::{Controls, UnknownImports, interrupt_on_ctrl_c};
 use crate::{Failure, engine, fail, parallel};
 use wasm_run::wasi::{self, DirPerms, ExitStatus, ProgramKind, WasiConfig, WasiCtx, WasiError};
 use wasm_run::{
-    AnyEngine, Caller, Config, Error, ExternType, Linker, Module, Store, TrapCode, Val, ValType,
+    AnyEngine, Caller, Error, ExternType, Linker, Module, Store, TrapCode, Val, ValType,
 };
 
 /// The options of `wasm-run run`.
@@ -23,6 +24,11 @@ pub(crate) struct RunOptions {
     /// Enable fuel metering with this much fuel.
     #[arg(long)]
     fuel: Option<u64>,
+    /// Stop the guest after this much wall-clock time (e.g. `500ms`, `2s`,
+    /// `1m`): it fails with a `deadline` error and exits like a trap. With
+    /// --parallel, per call.
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
     /// Call this export (after `_initialize`, for WASI reactors) instead of
     /// running `_start`, and print its results, one per line.
     #[arg(long)]
@@ -43,10 +49,12 @@ pub(crate) struct RunOptions {
     #[arg(long = "preload", value_name = "NAME=FILE")]
     preloads: Vec<String>,
     /// Options in wasmtime's `-W KEY=VALUE` form (repeatable):
-    /// `unknown-imports-trap=y` defines every function import nothing
-    /// provides as a function that traps when called;
-    /// `unknown-imports-default=y` as one that returns zeros (null
-    /// references). Other imports nothing provides stay a link error.
+    /// `timeout=DURATION` (as --timeout), `fuel=N` (as --fuel),
+    /// `max-memory-size=BYTES` (largest size of any memory, e.g. `64MiB`),
+    /// `max-wasm-stack=BYTES`, `unknown-imports-trap=y` (every function
+    /// import nothing provides traps when called) and
+    /// `unknown-imports-default=y` (it returns zeros / null references).
+    /// Other imports nothing provides stay a link error.
     #[arg(short = 'W', value_name = "KEY=VALUE")]
     wasm_options: Vec<String>,
     /// A .wasm or .wat file.
@@ -66,11 +74,10 @@ fn exit_code(status: ExitStatus) -> u8 {
 /// given directories and environment; `_start`, or `--invoke`'s function.
 /// Returns the process exit code.
 pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
-    let mut config = Config::new();
-    config.fuel(o.fuel.is_some());
-    let engine = engine(o.engine.as_deref(), &config)?;
+    let controls = Controls::parse(o.timeout.as_deref(), o.fuel, &o.wasm_options)?;
+    let engine = engine(o.engine.as_deref(), &controls.config())?;
     if let (Some(args_file), Some(func)) = (&o.parallel, &o.invoke) {
-        return parallel::run(&engine, &o.file, func, args_file, o.fuel);
+        return parallel::run(&engine, &o.file, func, args_file, &controls);
     }
     let module = Module::from_file(&engine, &o.file)?;
 
@@ -90,10 +97,16 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
     // program starts.
     let ctx = WasiCtx::new(&engine, &wasi_config)?;
     let mut store = Store::new(&engine, ctx);
-    if let Some(fuel) = o.fuel {
+    if let Some(fuel) = controls.fuel {
         store.set_fuel(fuel)?;
     }
-    let unknown = UnknownImports::from_options(&o.wasm_options)?;
+    // The deadline covers everything the guest runs: preloads, start
+    // functions, `_initialize` and the program itself.
+    if let Some(timeout) = controls.timeout {
+        store.set_deadline(timeout)?;
+    }
+    interrupt_on_ctrl_c(store.interrupt_handle()?);
+    let unknown = controls.unknown;
     let mut linker = Linker::new(&engine);
     wasi::add_to_linker(&mut linker)?;
     for preload in &o.preloads {
@@ -205,52 +218,7 @@ pub(crate) fn parse_arg(text: &str, ty: &ValType) -> Result<Val<AnyEngine>, Fail
     })
 }
 
-/// What to do with function imports that neither WASI nor a preload provides.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum UnknownImports {
-    /// Leave them: instantiation fails with a link error naming the import.
-    Error,
-    /// Define each as a function that traps when called.
-    Trap,
-    /// Define each as a function that returns zeros (null references).
-    Default,
-}
-
 impl UnknownImports {
-    /// The policy from `-W` options (`unknown-imports-trap=y`,
-    /// `unknown-imports-default=y`); unknown keys and values are errors.
-    fn from_options(options: &[String]) -> Result<Self, Failure> {
-        let mut policy = UnknownImports::Error;
-        for option in options {
-            let (key, value) = option.split_once('=').unwrap_or((option, "y"));
-            let on = match value {
-                "y" | "yes" | "true" => true,
-                "n" | "no" | "false" => false,
-                _ => return Err(fail(format!("-W {key}: expected y or n, got `{value}`"))),
-            };
-            let which = match key {
-                "unknown-imports-trap" => UnknownImports::Trap,
-                "unknown-imports-default" => UnknownImports::Default,
-                _ => {
-                    return Err(fail(format!(
-                        "unknown -W option `{key}` (known: unknown-imports-trap, unknown-imports-default)"
-                    )));
-                }
-            };
-            if on {
-                if policy != UnknownImports::Error && policy != which {
-                    return Err(fail(
-                        "-W unknown-imports-trap and -W unknown-imports-default exclude each other",
-                    ));
-                }
-                policy = which;
-            } else if policy == which {
-                policy = UnknownImports::Error;
-            }
-        }
-        Ok(policy)
-    }
-
     /// Defines, by this policy, every function import of `module` that the
     /// linker does not provide (WASI's own imports are checked by WASI).
     fn define<T: 'static>(

@@ -139,7 +139,10 @@ fn features_matrix_json_for_one_backend() {
     assert_eq!(cell("multi_value")["probe"], "passed");
     assert_eq!(cell("garbage_collection")["status"], "unsupported");
     assert!(cell("simd")["spec_ran"].as_u64().unwrap() > 50);
-    assert_eq!(rows.len(), 30);
+    assert_eq!(cell("deadline")["status"], "supported");
+    assert_eq!(cell("interrupt")["probe"], "passed");
+    assert_eq!(cell("nan_canonicalization")["status"], "unsupported");
+    assert_eq!(rows.len(), wasm_run_conformance::matrix::Row::ALL.len());
 }
 
 /// Scripts written the way the engines' own suites are: `;;!` feature

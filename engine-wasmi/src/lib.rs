@@ -206,6 +206,11 @@ impl Engine for Wasmi {
         }
         if sliced(&features) {
             native.consume_fuel(true);
+            // Lazy translation charges a function's translation to the fuel
+            // of its first call, all at once and not resumably: a slice too
+            // small for a large function would fail the call. Translate
+            // everything when the module is compiled instead.
+            native.compilation_mode(wasmi::CompilationMode::Eager);
         }
         let engine = wasmi::Engine::new(&native);
         Ok(Wasmi {

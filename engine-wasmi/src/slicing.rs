@@ -14,6 +14,11 @@
 //! it is the usual `OutOfFuel` trap. Without user fuel the slices are
 //! unlimited and `get_fuel`/`set_fuel` stay `Unsupported`.
 //!
+//! With slicing on, modules are translated eagerly (when compiled): wasmi's
+//! lazy translation charges a function's translation to its first call, at
+//! once and not resumably, which a slice may be too small for. So fuel does
+//! not count translation then.
+//!
 //! Start functions run inside `Instance::new`, which wasmi does not offer as
 //! a resumable call; they get their whole budget at once (all the user's fuel,
 //! or unlimited) and are not stopped by deadlines or interrupts.

@@ -1,0 +1,219 @@
+//! What `wasm-run run` lets a guest do: `--timeout`, `--fuel` and wasmtime's
+//! `-W KEY=VALUE` options (`timeout`, `fuel`, `max-memory-size`,
+//! `max-wasm-stack`, `unknown-imports-trap`, `unknown-imports-default`), and
+//! Ctrl-C, which interrupts the guest through the store's interrupt handle.
+
+use crate::{Failure, fail};
+use std::time::Duration;
+use wasm_run::{Config, Feature, InterruptHandle};
+
+/// What to do with function imports that neither WASI nor a preload provides.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum UnknownImports {
+    /// Leave them: instantiation fails with a link error naming the import.
+    Error,
+    /// Define each as a function that traps when called.
+    Trap,
+    /// Define each as a function that returns zeros (null references).
+    Default,
+}
+
+/// The parsed limits and policies of one run.
+#[derive(Debug)]
+pub(crate) struct Controls {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) fuel: Option<u64>,
+    pub(crate) max_memory_bytes: Option<usize>,
+    pub(crate) max_wasm_stack: Option<usize>,
+    pub(crate) unknown: UnknownImports,
+}
+
+const W_KEYS: &str =
+    "timeout, fuel, max-memory-size, max-wasm-stack, unknown-imports-trap, unknown-imports-default";
+
+impl Controls {
+    /// From `--timeout`, `--fuel` and the `-W` options. The same setting
+    /// given twice with different values is an error.
+    pub(crate) fn parse(
+        timeout: Option<&str>,
+        fuel: Option<u64>,
+        options: &[String],
+    ) -> Result<Self, Failure> {
+        let mut c = Controls {
+            timeout: timeout
+                .map(|t| parse_duration(t).map_err(|e| fail(format!("--timeout: {e}"))))
+                .transpose()?,
+            fuel,
+            max_memory_bytes: None,
+            max_wasm_stack: None,
+            unknown: UnknownImports::Error,
+        };
+        for option in options {
+            let (key, value) = option.split_once('=').unwrap_or((option, "y"));
+            let bad = |e: String| fail(format!("-W {key}: {e}"));
+            match key {
+                "timeout" => {
+                    let t = parse_duration(value).map_err(bad)?;
+                    set_once(&mut c.timeout, t, "--timeout and -W timeout")?;
+                }
+                "fuel" => {
+                    let n = value
+                        .parse::<u64>()
+                        .map_err(|_| bad(format!("cannot parse `{value}` as an amount of fuel")))?;
+                    set_once(&mut c.fuel, n, "--fuel and -W fuel")?;
+                }
+                "max-memory-size" => {
+                    c.max_memory_bytes = Some(parse_size(value).map_err(bad)?);
+                }
+                "max-wasm-stack" => {
+                    c.max_wasm_stack = Some(parse_size(value).map_err(bad)?);
+                }
+                "unknown-imports-trap" | "unknown-imports-default" => {
+                    let which = if key == "unknown-imports-trap" {
+                        UnknownImports::Trap
+                    } else {
+                        UnknownImports::Default
+                    };
+                    if parse_flag(value).map_err(bad)? {
+                        if c.unknown != UnknownImports::Error && c.unknown != which {
+                            return Err(fail(
+                                "-W unknown-imports-trap and -W unknown-imports-default exclude each other",
+                            ));
+                        }
+                        c.unknown = which;
+                    } else if c.unknown == which {
+                        c.unknown = UnknownImports::Error;
+                    }
+                }
+                _ => {
+                    return Err(fail(format!("unknown -W option `{key}` (known: {W_KEYS})")));
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// The engine configuration: fuel, limits, deadlines if a timeout is
+    /// set, and interrupts always (for Ctrl-C).
+    pub(crate) fn config(&self) -> Config {
+        let mut config = Config::new();
+        config.fuel(self.fuel.is_some());
+        config.enable(Feature::Interrupt);
+        if self.timeout.is_some() {
+            config.enable(Feature::Deadline);
+        }
+        if let Some(bytes) = self.max_memory_bytes {
+            config.max_memory_bytes(bytes);
+        }
+        if let Some(bytes) = self.max_wasm_stack {
+            config.max_wasm_stack(bytes);
+        }
+        config
+    }
+}
+
+fn set_once<T: PartialEq + Copy>(
+    slot: &mut Option<T>,
+    value: T,
+    what: &str,
+) -> Result<(), Failure> {
+    match *slot {
+        Some(old) if old != value => Err(fail(format!("{what} disagree"))),
+        _ => {
+            *slot = Some(value);
+            Ok(())
+        }
+    }
+}
+
+fn parse_flag(value: &str) -> Result<bool, String> {
+    match value {
+        "y" | "yes" | "true" => Ok(true),
+        "n" | "no" | "false" => Ok(false),
+        _ => Err(format!("expected y or n, got `{value}`")),
+    }
+}
+
+/// `500ms`, `2s`, `1.5s`, `3m`, `1h`, `250us`, `10ns`; a bare number is
+/// seconds (as in wasmtime's `-W timeout=2`).
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("cannot parse `{text}` as a duration (e.g. 500ms, 2s, 1m)");
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    let seconds_per_unit = match unit.trim() {
+        "" | "s" | "sec" | "secs" => 1.0,
+        "ms" => 1e-3,
+        "us" | "µs" => 1e-6,
+        "ns" => 1e-9,
+        "m" | "min" | "mins" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(bad()),
+    };
+    Duration::try_from_secs_f64(value * seconds_per_unit).map_err(|_| bad())
+}
+
+/// Bytes: `65536`, `64k`/`64KiB`, `16M`/`16MiB`, `1G` (powers of 1024).
+pub(crate) fn parse_size(text: &str) -> Result<usize, String> {
+    let bad = || format!("cannot parse `{text}` as a size in bytes (e.g. 65536, 64KiB, 16M)");
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: usize = number.parse().map_err(|_| bad())?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "ki" | "kib" => 10,
+        "m" | "mb" | "mi" | "mib" => 20,
+        "g" | "gb" | "gi" | "gib" => 30,
+        _ => return Err(bad()),
+    };
+    value
+        .checked_mul(1usize << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// Ctrl-C interrupts the guest through `handle` (the run then fails with an
+/// `interrupted` error and exit code 130); a second Ctrl-C ends the process
+/// at once, for a host call that does not return.
+pub(crate) fn interrupt_on_ctrl_c(handle: InterruptHandle) {
+    let pressed = std::sync::atomic::AtomicBool::new(false);
+    // If a handler cannot be installed, Ctrl-C keeps its default effect.
+    let _ = ctrlc::set_handler(move || {
+        if pressed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        handle.interrupt();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("3m"), Ok(Duration::from_secs(180)));
+        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
+        for bad in ["", "ms", "2x", "-1s", "1e999s", "1.2.3s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} parsed");
+        }
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_size("16M"), Ok(16 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        for bad in ["", "x", "12q", "-5", "99999999999999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad:?} parsed");
+        }
+    }
+}
