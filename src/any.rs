@@ -8,7 +8,7 @@ use wasm_run_api::backend::{
     CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
     WaitResult,
 };
-use wasm_run_api::backend::{ValBuf, Waker, convert_call};
+use wasm_run_api::backend::{PausedCallBackend, ValBuf, Waker, convert_call};
 use wasm_run_api::{
     AnyRef, AnyRefKind, Caller, Config, Error, ExnRef, Extern, ExternRef, Feature, FeatureSet,
     Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, SharedMemory,
@@ -138,6 +138,9 @@ macro_rules! define_any {
         any_enum!([$($feat $Var),*]
             /// An instance handle of any backend.
             AnyInstance(Instance), Clone, Copy, Debug);
+        any_enum!([$($feat $Var),*]
+            /// A paused call of any backend.
+            AnyPausedCall(PausedCall), Debug);
 
         $(member!($feat, $Var);)*
 
@@ -307,6 +310,10 @@ pub trait Member: Engine {
     fn shared_memory_up(x: Self::SharedMemory) -> AnySharedMemory;
     /// Handle conversions.
     fn shared_memory_down(x: &AnySharedMemory) -> Option<Self::SharedMemory>;
+    /// Paused call conversions.
+    fn paused_up(x: Self::PausedCall) -> AnyPausedCall;
+    /// Paused call conversions (`None`, dropping it, if it is another backend's).
+    fn paused_down(x: AnyPausedCall) -> Option<Self::PausedCall>;
 }
 
 macro_rules! member {
@@ -360,6 +367,16 @@ macro_rules! member {
             fn shared_memory_down(x: &AnySharedMemory) -> Option<Self::SharedMemory> {
                 #[allow(irrefutable_let_patterns)]
                 if let AnySharedMemory::$B(x) = x { Some(x.clone()) } else { None }
+            }
+            fn paused_up(x: Self::PausedCall) -> AnyPausedCall {
+                AnyPausedCall::$B(x)
+            }
+            #[allow(unreachable_code, unreachable_patterns)]
+            fn paused_down(x: AnyPausedCall) -> Option<Self::PausedCall> {
+                match x {
+                    AnyPausedCall::$B(x) => Some(x),
+                    _ => None,
+                }
             }
         }
     };
@@ -577,6 +594,39 @@ impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
     fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
         each!(self, AnyContext, c, B => c.set_deadline(at))
     }
+    fn func_call_resumable(
+        &mut self,
+        f: &AnyFunc,
+        params: &[Val<AnyEngine>],
+        results: &mut [Val<AnyEngine>],
+    ) -> Result<Option<AnyPausedCall>> {
+        each!(self, AnyContext, c, B => {
+            let f = B::func_down(f).ok_or_else(mismatch)?;
+            let mut paused = None;
+            convert_call(params, results, Val::I32(0), val_down, |v| Ok(val_up(v)), |ps, rs| {
+                paused = c.func_call_resumable(&f, ps, rs)?;
+                Ok(())
+            })?;
+            Ok(paused.map(B::paused_up))
+        })
+    }
+    // The wasmtime arm cannot be reached: wasmtime never pauses a call.
+    #[allow(unreachable_code)]
+    fn resume_call(
+        &mut self,
+        call: AnyPausedCall,
+        results: &mut [Val<AnyEngine>],
+    ) -> Result<Option<AnyPausedCall>> {
+        each!(self, AnyContext, c, B => {
+            let call = B::paused_down(call).ok_or_else(mismatch)?;
+            let mut paused = None;
+            convert_call(&[], results, Val::I32(0), val_down, |v| Ok(val_up(v)), |_, rs| {
+                paused = c.resume_call(call, rs)?;
+                Ok(())
+            })?;
+            Ok(paused.map(B::paused_up))
+        })
+    }
     fn interrupt_handle(&self) -> Result<InterruptHandle> {
         each!(self, AnyContext, c, B => c.interrupt_handle())
     }
@@ -776,6 +826,7 @@ impl Engine for AnyEngine {
     type AnyRef = AnyAnyRef;
     type ExnRef = AnyExnRef;
     type SharedMemory = AnySharedMemory;
+    type PausedCall = AnyPausedCall;
 
     /// The default backend ([`AnyEngine::DEFAULT`]).
     fn new(config: &Config) -> Result<Self> {
@@ -813,6 +864,13 @@ impl Engine for AnyEngine {
     }
     fn interrupt_waker(&self) -> Result<Waker> {
         each!(self, AnyEngine, e, B => e.interrupt_waker())
+    }
+}
+
+impl PausedCallBackend for AnyPausedCall {
+    #[allow(unreachable_code)]
+    fn required_fuel(&self) -> u64 {
+        each!(self, AnyPausedCall, p, B => p.required_fuel())
     }
 }
 

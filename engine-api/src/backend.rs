@@ -84,6 +84,9 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     type ExnRef: Copy + Debug + Send + Sync + 'static;
     /// A memory shared between threads and stores ([`Never`] without threads).
     type SharedMemory: SharedMemoryBackend;
+    /// A call paused because it ran out of fuel ([`Never`] on backends
+    /// without resumable fuel).
+    type PausedCall: PausedCallBackend;
 
     /// Creates the engine. Explicitly enabled features the backend cannot do
     /// are an [`crate::Error::Unsupported`] error.
@@ -168,6 +171,19 @@ impl SharedMemoryBackend for Never {
     }
 }
 
+/// A call paused for lack of fuel, waiting to be resumed.
+pub trait PausedCallBackend: Debug + Send + 'static {
+    /// The fuel the next step needs (at least); resuming with less pauses
+    /// again at once.
+    fn required_fuel(&self) -> u64;
+}
+
+impl PausedCallBackend for Never {
+    fn required_fuel(&self) -> u64 {
+        match *self {}
+    }
+}
+
 /// Operations available wherever a store is reachable: on a store and inside a
 /// host function.
 pub trait ContextBackend<E: Engine> {
@@ -203,6 +219,36 @@ pub trait ContextBackend<E: Engine> {
     /// arity and types of `params` and the length of `results` (the engines do
     /// this anyway) and answers a mismatch with [`crate::Error::Type`].
     fn func_call(&mut self, f: &E::Func, params: &[Val<E>], results: &mut [Val<E>]) -> Result<()>;
+    /// Calls a function so that running out of fuel pauses the call (`Some`)
+    /// instead of trapping; the same checks as [`ContextBackend::func_call`].
+    /// `results` is written only when the call finishes (`None`). The
+    /// default answers [`crate::Error::Unsupported`] for
+    /// [`Feature::ResumableFuel`].
+    fn func_call_resumable(
+        &mut self,
+        f: &E::Func,
+        params: &[Val<E>],
+        results: &mut [Val<E>],
+    ) -> Result<Option<E::PausedCall>> {
+        let _ = (f, params, results);
+        Err(crate::Error::Unsupported {
+            feature: Feature::ResumableFuel,
+            engine: "this backend",
+        })
+    }
+    /// Resumes a paused call (of this store): `None` when it finished and
+    /// wrote `results`, `Some` when it ran out of fuel again.
+    fn resume_call(
+        &mut self,
+        call: E::PausedCall,
+        results: &mut [Val<E>],
+    ) -> Result<Option<E::PausedCall>> {
+        let _ = (call, results);
+        Err(crate::Error::Unsupported {
+            feature: Feature::ResumableFuel,
+            engine: "this backend",
+        })
+    }
     /// Calls a function whose type has been checked to be `P -> R`.
     fn func_call_typed<P: WasmTyList, R: WasmTyList>(
         &mut self,

@@ -41,13 +41,24 @@ use wasm_run_api::InterruptHandle;
 use wasm_run_api::UntypedHostFunc;
 use wasm_run_api::backend::Never;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
+use wasm_run_api::backend::{PausedCallBackend, Waker, Watch};
 use wasm_run_api::backend::{Shared, SlotsIn, SlotsOut, ValBuf, call_untyped, convert_call};
-use wasm_run_api::backend::{Waker, Watch};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
     GlobalType, HostFunc, Memory, MemoryType, Result, StoreId, Support, Table, TableType, TagType,
     Val, WasmTyList,
 };
+
+/// A wasmi call paused because its store ran out of fuel (see
+/// [`wasm_run_api::PausedCall`]).
+#[derive(Debug)]
+pub struct WasmiPausedCall(wasmi::ResumableCallOutOfFuel);
+
+impl PausedCallBackend for WasmiPausedCall {
+    fn required_fuel(&self) -> u64 {
+        self.0.required_fuel()
+    }
+}
 
 /// The wasmi engine, configured.
 #[derive(Clone)]
@@ -77,6 +88,8 @@ pub fn support(feature: Feature) -> Support {
         | TailCall => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt => Support::OptIn,
         Limits | TypeReflection => Support::Default,
+        // On whenever fuel is (Feature::REQUIRES).
+        ResumableFuel => Support::Default,
         // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
         WasiP1 => Support::Default,
         _ => Support::Unsupported,
@@ -190,6 +203,7 @@ impl Engine for Wasmi {
     type AnyRef = Never;
     type ExnRef = Never;
     type SharedMemory = Never;
+    type PausedCall = WasmiPausedCall;
 
     fn new(config: &Config) -> Result<Self> {
         let features = config.resolve("wasmi", support)?;
@@ -475,6 +489,38 @@ impl<C: NativeContext> WasmiContext<C> {
             }),
         }
     }
+    /// `Unsupported` for resumable fuel unless the user enabled fuel.
+    fn resumable_fuel(&self) -> Result<()> {
+        let cx = self.cx();
+        let on = match &cx.data().slicing {
+            Some(s) => s.user_fuel,
+            None => cx.get_fuel().is_ok(),
+        };
+        if on {
+            Ok(())
+        } else {
+            Err(Error::Unsupported {
+                feature: Feature::ResumableFuel,
+                engine: "wasmi",
+            })
+        }
+    }
+    /// The end of a resumable step: results written if the call finished.
+    fn finish(
+        &self,
+        paused: Option<wasmi::ResumableCallOutOfFuel>,
+        native: &[wasmi::Val],
+        results: &mut [Val<Wasmi>],
+    ) -> Result<Option<WasmiPausedCall>> {
+        if let Some(paused) = paused {
+            return Ok(Some(WasmiPausedCall(paused)));
+        }
+        let id = self.store_id();
+        for (out, v) in results.iter_mut().zip(native) {
+            *out = from_val(v, id);
+        }
+        Ok(None)
+    }
     /// Calls `f`, in fuel slices when deadlines or interrupts are on.
     #[inline]
     fn run(&mut self, f: &wasmi::Func, ps: &[wasmi::Val], rs: &mut [wasmi::Val]) -> Result<()> {
@@ -601,6 +647,27 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
             |v| Ok(from_val(v, id)),
             |ps, rs| self.run(f, ps, rs),
         )
+    }
+    fn func_call_resumable(
+        &mut self,
+        f: &wasmi::Func,
+        params: &[Val<Wasmi>],
+        results: &mut [Val<Wasmi>],
+    ) -> Result<Option<WasmiPausedCall>> {
+        self.resumable_fuel()?;
+        let ps: ValBuf<wasmi::Val> = params.iter().map(val).collect();
+        let mut rs: ValBuf<wasmi::Val> = smallvec::smallvec![wasmi::Val::I32(0); results.len()];
+        let paused = slicing::call_pausing(self.cx_mut(), C::TOP, f, &ps, &mut rs)?;
+        self.finish(paused, &rs, results)
+    }
+    fn resume_call(
+        &mut self,
+        call: WasmiPausedCall,
+        results: &mut [Val<Wasmi>],
+    ) -> Result<Option<WasmiPausedCall>> {
+        let mut rs: ValBuf<wasmi::Val> = smallvec::smallvec![wasmi::Val::I32(0); results.len()];
+        let paused = slicing::resume(self.cx_mut(), C::TOP, call.0, &mut rs)?;
+        self.finish(paused, &rs, results)
     }
     #[inline]
     fn func_call_typed<P: WasmTyList, R: WasmTyList>(

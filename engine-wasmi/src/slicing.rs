@@ -74,24 +74,24 @@ pub(crate) fn set_fuel<T>(cx: &mut Cx<'_, T>, total: u64) {
 }
 
 /// Gives the store enough fuel for the next step (`required` units at
-/// least), or fails with `OutOfFuel` when the user's budget is spent.
-fn refuel<T>(cx: &mut Cx<'_, T>, required: u64) -> Result<()> {
+/// least); `false` when the user's budget is spent.
+fn refuel<T>(cx: &mut Cx<'_, T>, required: u64) -> bool {
     let have = fuel(cx);
     let Some(s) = &mut cx.data_mut().slicing else {
-        return Ok(());
+        return have >= required;
     };
     let want = SLICE.max(required.saturating_sub(have));
     if !s.user_fuel {
         put_fuel(cx, have.saturating_add(want));
-        return Ok(());
+        return true;
     }
     if have.saturating_add(s.reserve) < required || s.reserve == 0 {
-        return Err(Error::trap(TrapCode::OutOfFuel, "all fuel consumed"));
+        return false;
     }
     let give = want.min(s.reserve);
     s.reserve -= give;
     put_fuel(cx, have + give);
-    Ok(())
+    true
 }
 
 /// Before a call: at least one slice in the store if the budget allows (a
@@ -114,6 +114,54 @@ fn top_up<T>(cx: &mut Cx<'_, T>) {
     put_fuel(cx, have + give);
 }
 
+/// Before running wasm from the host (a new call, or resuming a paused one):
+/// a new interrupt epoch when `top`, the deadline checked, fuel topped up.
+fn prepare<T>(cx: &mut Cx<'_, T>, top: bool) -> Result<()> {
+    if let Some(s) = &mut cx.data_mut().slicing {
+        if top {
+            s.watch.begin();
+        }
+        // A zero deadline or an expired one stops before any wasm runs.
+        s.watch.check()?;
+    }
+    top_up(cx);
+    Ok(())
+}
+
+fn out_of_fuel() -> Error {
+    Error::trap(TrapCode::OutOfFuel, "all fuel consumed")
+}
+
+/// Runs a started call to its end. Between slices the watch decides whether
+/// it stops. When the user's fuel is spent the call traps with `OutOfFuel`,
+/// or, with `pause`, is returned paused.
+fn drive<T>(
+    cx: &mut Cx<'_, T>,
+    mut call: wasmi::ResumableCall,
+    results: &mut [wasmi::Val],
+    pause: bool,
+) -> Result<Option<wasmi::ResumableCallOutOfFuel>> {
+    loop {
+        match call {
+            wasmi::ResumableCall::Finished => return Ok(None),
+            wasmi::ResumableCall::HostTrap(trap) => return Err(error(trap.into_host_error())),
+            wasmi::ResumableCall::OutOfFuel(paused) => {
+                if let Some(s) = &cx.data().slicing {
+                    s.watch.check()?;
+                }
+                if !refuel(cx, paused.required_fuel()) {
+                    return if pause {
+                        Ok(Some(paused))
+                    } else {
+                        Err(out_of_fuel())
+                    };
+                }
+                call = paused.resume(&mut *cx, results).map_err(error)?;
+            }
+        }
+    }
+}
+
 /// Calls `f` in slices. `top` says whether the call comes from the host (it
 /// then starts a new interrupt epoch) rather than from a host function.
 pub(crate) fn call<T>(
@@ -123,28 +171,38 @@ pub(crate) fn call<T>(
     params: &[wasmi::Val],
     results: &mut [wasmi::Val],
 ) -> Result<()> {
-    if let Some(s) = &mut cx.data_mut().slicing {
-        if top {
-            s.watch.begin();
-        }
-        // A zero deadline or an expired one stops before any wasm runs.
-        s.watch.check()?;
+    prepare(&mut cx, top)?;
+    let started = f.call_resumable(&mut cx, params, results).map_err(error)?;
+    drive(&mut cx, started, results, false).map(|_| ())
+}
+
+/// Calls `f` so that running out of the user's fuel pauses the call.
+pub(crate) fn call_pausing<T>(
+    mut cx: Cx<'_, T>,
+    top: bool,
+    f: &wasmi::Func,
+    params: &[wasmi::Val],
+    results: &mut [wasmi::Val],
+) -> Result<Option<wasmi::ResumableCallOutOfFuel>> {
+    prepare(&mut cx, top)?;
+    let started = f.call_resumable(&mut cx, params, results).map_err(error)?;
+    drive(&mut cx, started, results, true)
+}
+
+/// Resumes a paused call; it pauses again at once if the fuel does not
+/// cover its next step.
+pub(crate) fn resume<T>(
+    mut cx: Cx<'_, T>,
+    top: bool,
+    paused: wasmi::ResumableCallOutOfFuel,
+    results: &mut [wasmi::Val],
+) -> Result<Option<wasmi::ResumableCallOutOfFuel>> {
+    prepare(&mut cx, top)?;
+    if !refuel(&mut cx, paused.required_fuel()) {
+        return Ok(Some(paused));
     }
-    top_up(&mut cx);
-    let mut call = f.call_resumable(&mut cx, params, results).map_err(error)?;
-    loop {
-        match call {
-            wasmi::ResumableCall::Finished => return Ok(()),
-            wasmi::ResumableCall::HostTrap(trap) => return Err(error(trap.into_host_error())),
-            wasmi::ResumableCall::OutOfFuel(paused) => {
-                if let Some(s) = &cx.data().slicing {
-                    s.watch.check()?;
-                }
-                refuel(&mut cx, paused.required_fuel())?;
-                call = paused.resume(&mut cx, results).map_err(error)?;
-            }
-        }
-    }
+    let resumed = paused.resume(&mut cx, results).map_err(error)?;
+    drive(&mut cx, resumed, results, true)
 }
 
 /// Runs `f` (an instantiation, which may run a start function) with the

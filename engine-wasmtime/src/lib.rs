@@ -40,8 +40,8 @@ use wasm_run_api::UntypedHostFunc;
 use wasm_run_api::backend::{
     CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
 };
+use wasm_run_api::backend::{Never, Waker, Watch};
 use wasm_run_api::backend::{SlotsIn, SlotsOut, call_untyped, convert_call};
-use wasm_run_api::backend::{Waker, Watch};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
     GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SharedMemory, StoreId, Support,
@@ -297,6 +297,7 @@ impl Engine for Wasmtime {
     type AnyRef = wt::Rooted<wt::AnyRef>;
     type ExnRef = wt::Rooted<wt::ExnRef>;
     type SharedMemory = WasmtimeSharedMemory;
+    type PausedCall = Never;
 
     fn new(config: &Config) -> Result<Self> {
         let features = config.resolve("wasmtime", support)?;
@@ -621,6 +622,24 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     }
     fn set_interrupt_handle(&mut self, handle: InterruptHandle) -> Result<()> {
         self.stops(Feature::Interrupt)?.watch.set_handle(handle)
+    }
+
+    /// wasmtime suspends a call only in async mode, where the suspended
+    /// future holds the store: the host could not add fuel to it, and async
+    /// support changes every call path. So no resumable calls here.
+    fn func_call_resumable(
+        &mut self,
+        _: &wt::Func,
+        _: &[Val<Wasmtime>],
+        _: &mut [Val<Wasmtime>],
+    ) -> Result<Option<Never>> {
+        Err(Error::Unsupported {
+            feature: Feature::ResumableFuel,
+            engine: "wasmtime",
+        })
+    }
+    fn resume_call(&mut self, call: Never, _: &mut [Val<Wasmtime>]) -> Result<Option<Never>> {
+        match call {}
     }
 
     fn func_ty(&self, f: &wt::Func) -> FuncType {

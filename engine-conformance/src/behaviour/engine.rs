@@ -53,7 +53,13 @@ pub fn engine_identity<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
             }
             Support::OptIn => assert!(!on, "{name}: {feature} is OptIn but on by default"),
             Support::Default if feature == Feature::Fuel => {}
-            Support::Default => assert!(on, "{name}: {feature} is Default but not in features()"),
+            // A default feature is off when one it builds on is off.
+            Support::Default => assert!(
+                on || Feature::REQUIRES
+                    .iter()
+                    .any(|&(f, needs)| f == feature && !features.contains(needs)),
+                "{name}: {feature} is Default but not in features()"
+            ),
         }
     }
 
@@ -76,6 +82,12 @@ pub fn engine_feature_config<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     for &feature in Feature::ALL {
         let mut enable = Config::new();
         enable.enable(feature);
+        // With what it builds on (resumable-fuel needs fuel).
+        for &(f, needs) in Feature::REQUIRES {
+            if f == feature && base.support(needs).is_supported() {
+                enable.enable(needs);
+            }
+        }
         if base.support(feature).is_supported() {
             let engine = engine_with(&make, &enable);
             assert!(

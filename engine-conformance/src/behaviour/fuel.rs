@@ -173,3 +173,117 @@ pub fn fuel_disabled<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         "Caller::get_fuel/set_fuel without fuel are not Unsupported {{ feature: Fuel }}"
     );
 }
+
+/// Resumable fuel: `Func::call_resumable` pauses a call that runs out of
+/// fuel; adding fuel and resuming, slice after slice, gives the same result
+/// as one uninterrupted call (with deadlines and interrupts on too). A
+/// paused call resumed in another store is `WrongStore`; a dropped one
+/// leaves its store usable. Backends without it answer `Unsupported`, and so
+/// does every backend with fuel off.
+pub fn resumable_fuel<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    use wasm_run_api::{CallProgress, Val};
+    let base = default_engine(&make);
+    if !base.support(Feature::Fuel).is_supported() {
+        return;
+    }
+    // Fuel off: refused.
+    let (mut store, instance) = instantiate_fuel(&base);
+    let count = export_func(&mut store, &instance, "count");
+    let e = err(
+        count.call_resumable(&mut store, &[Val::I32(10)], &mut [Val::I32(0)]),
+        "call_resumable with fuel off",
+    );
+    assert!(
+        matches!(
+            e,
+            Error::Unsupported {
+                feature: Feature::ResumableFuel,
+                ..
+            }
+        ),
+        "call_resumable with fuel off: {e}"
+    );
+    for extra in [&[][..], &[Feature::Deadline, Feature::Interrupt][..]] {
+        let mut config = Config::new();
+        config.fuel(true);
+        if extra.iter().any(|f| !base.support(*f).is_supported()) {
+            continue;
+        }
+        for f in extra {
+            config.enable(*f);
+        }
+        let engine = engine_with(&make, &config);
+        let (mut store, instance) = instantiate_fuel(&engine);
+        let count = export_func(&mut store, &instance, "count");
+        ok(store.set_fuel(1_000), "set_fuel");
+        let mut out = [Val::I32(0)];
+        let first = count.call_resumable(&mut store, &[Val::I32(100_000)], &mut out);
+        if !base.support(Feature::ResumableFuel).is_supported() {
+            let e = err(first, "call_resumable");
+            expect_unsupported(&e, Feature::ResumableFuel, base.name(), "call_resumable");
+            return;
+        }
+        assert!(engine.features().contains(Feature::ResumableFuel));
+        let mut progress = ok(first, "call_resumable");
+        let mut slices = 0;
+        while let CallProgress::OutOfFuel(paused) = progress {
+            slices += 1;
+            assert!(slices < 100_000, "the call never finishes");
+            assert!(paused.required_fuel() > 0);
+            ok(store.add_fuel(1_000), "add_fuel");
+            progress = ok(paused.resume(&mut store, &mut out), "resume");
+        }
+        assert!(
+            slices > 10,
+            "{extra:?}: only {slices} pauses for a long computation"
+        );
+        // The same as one uninterrupted call.
+        ok(store.set_fuel(u64::MAX / 4), "set_fuel");
+        let mut whole = [Val::I32(0)];
+        ok(
+            count.call(&mut store, &[Val::I32(100_000)], &mut whole),
+            "count",
+        );
+        assert_eq!(
+            out, whole,
+            "{extra:?}: a call in slices gave another result"
+        );
+        assert_eq!(whole, [Val::I32(300_000)]);
+
+        // A paused call belongs to its store.
+        ok(store.set_fuel(100), "set_fuel(100)");
+        let progress = ok(
+            count.call_resumable(&mut store, &[Val::I32(100_000)], &mut out),
+            "call_resumable",
+        );
+        let CallProgress::OutOfFuel(paused) = progress else {
+            panic!("{extra:?}: 100 units of fuel finished a long computation");
+        };
+        let (mut other, _) = instantiate_fuel(&engine);
+        assert!(
+            matches!(paused.resume(&mut other, &mut out), Err(Error::WrongStore)),
+            "a paused call resumed in another store"
+        );
+        // Dropped (above): the store runs again.
+        ok(store.set_fuel(1_000_000), "set_fuel");
+        ok(
+            count.call(&mut store, &[Val::I32(10)], &mut whole),
+            "count(10)",
+        );
+        assert_eq!(whole, [Val::I32(30)]);
+    }
+}
+
+fn instantiate_fuel<E: Engine>(engine: &E) -> (Store<E, ()>, wasm_run_api::Instance<E>) {
+    let module = compile(engine, FUEL_WAT);
+    let mut store = Store::new(engine, ());
+    let mut linker = Linker::<E, ()>::new(engine);
+    ok(
+        linker.func_wrap("host", "fuel_left", |c: Caller<'_, E, ()>| {
+            Ok(c.get_fuel().unwrap_or(0) as i64)
+        }),
+        "define host.fuel_left",
+    );
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiate");
+    (store, instance)
+}

@@ -59,7 +59,7 @@ pub use calls::{
 pub use determinism::nan_canonicalization;
 pub use engine::{engine_feature_config, engine_feature_probes, engine_identity};
 pub use errors::{host_error, host_panic};
-pub use fuel::{fuel, fuel_disabled};
+pub use fuel::{fuel, fuel_disabled, resumable_fuel};
 pub use globals::global_ops;
 pub use host_funcs::{
     caller_memory_and_exports, host_defined_items, host_func_typed, host_func_untyped, host_state,
@@ -137,6 +137,7 @@ macro_rules! __wasm_run_behaviours {
             trap_stack_overflow
             fuel
             fuel_disabled
+            resumable_fuel
             deadline_stops_runaway
             deadline_waits_for_host
             deadline_with_fuel

@@ -301,6 +301,7 @@ pub(super) fn probe<E: Engine>(
         Row::Fuel => p.fuel(),
         Row::Limits => p.limits(),
         Row::SharedMemoryParallel => p.shared_memory_parallel(),
+        Row::ResumableFuel => p.resumable_fuel(),
         Row::Deadline => p.stop(Row::Deadline),
         Row::Interrupt => p.stop(Row::Interrupt),
         Row::NanCanonicalization => p.nan_canonicalization(),
@@ -641,6 +642,53 @@ impl<E: Engine> Probe<'_, E> {
             Err(e) => Err(failed(format!("an endless loop gave `{e}`, not OutOfFuel"))),
             Ok(()) => Err(failed("an endless loop returned")),
         }
+    }
+
+    /// A long call in slices of fuel: paused, refuelled and resumed until it
+    /// finishes, with the result of one uninterrupted call.
+    fn resumable_fuel(&self) -> ProbeResult {
+        use wasm_run_api::CallProgress;
+        let mut config = Config::new();
+        config.fuel(true);
+        let engine = self.engine_with(&mut config)?;
+        let module = self.module(
+            &engine,
+            r#"(module
+                 (func (export "sum") (param $n i32) (result i64) (local $acc i64)
+                   (block $done
+                     (loop $l
+                       (br_if $done (i32.eqz (local.get $n)))
+                       (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (local.get $n))))
+                       (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                       (br $l)))
+                   (local.get $acc)))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .map_err(|e| self.error(e))?;
+        let sum = instance.get_func(&mut store, "sum").map_err(failed)?;
+        store.set_fuel(1_000).map_err(failed)?;
+        let mut out = [Val::I64(0)];
+        let mut progress = sum
+            .call_resumable(&mut store, &[Val::I32(50_000)], &mut out)
+            .map_err(|e| self.error(e))?;
+        let mut pauses = 0;
+        while let CallProgress::OutOfFuel(paused) = progress {
+            pauses += 1;
+            if pauses > 1_000_000 {
+                return Err(failed("the call did not finish"));
+            }
+            store.add_fuel(1_000).map_err(failed)?;
+            progress = paused.resume(&mut store, &mut out).map_err(failed)?;
+        }
+        let want = Val::I64(50_000 * 50_001 / 2);
+        if pauses < 10 || out != [want] {
+            return Err(failed(format!(
+                "{pauses} pauses and result {out:?}, expected many pauses and {want:?}"
+            )));
+        }
+        Ok(())
     }
 
     /// Deadline or interrupt: an endless loop is stopped with the right trap

@@ -66,6 +66,8 @@ pub enum Row {
     SharedMemoryParallel,
     /// Serialising compiled modules.
     ModuleSerialization,
+    /// Calls that run out of fuel pause and resume.
+    ResumableFuel,
     /// Wall-clock deadlines for wasm execution.
     Deadline,
     /// Stopping a running call from another thread.
@@ -117,6 +119,7 @@ impl Row {
         Row::Limits,
         Row::SharedMemoryParallel,
         Row::ModuleSerialization,
+        Row::ResumableFuel,
         Row::Deadline,
         Row::Interrupt,
         Row::NanCanonicalization,
@@ -156,6 +159,7 @@ impl Row {
             Row::Limits => "limits",
             Row::SharedMemoryParallel => "shared_memory_parallel",
             Row::ModuleSerialization => "module_serialization",
+            Row::ResumableFuel => "resumable_fuel",
             Row::Deadline => "deadline",
             Row::Interrupt => "interrupt",
             Row::NanCanonicalization => "nan_canonicalization",
@@ -191,6 +195,7 @@ impl Row {
             Row::Limits => Feature::Limits,
             Row::SharedMemoryParallel => Feature::SharedMemoryParallel,
             Row::ModuleSerialization => Feature::ModuleSerialization,
+            Row::ResumableFuel => Feature::ResumableFuel,
             Row::Deadline => Feature::Deadline,
             Row::Interrupt => Feature::Interrupt,
             Row::NanCanonicalization => Feature::NanCanonicalization,
@@ -212,6 +217,7 @@ impl Row {
             | Row::Limits
             | Row::SharedMemoryParallel
             | Row::ModuleSerialization
+            | Row::ResumableFuel
             | Row::Deadline
             | Row::Interrupt
             | Row::NanCanonicalization => RowKind::Embedder,
@@ -327,6 +333,9 @@ impl Row {
                 "one SharedMemory, two threads with their own store and instance adding atomically"
             }
             Row::ModuleSerialization => "none yet: not in the API",
+            Row::ResumableFuel => {
+                "a long call run in slices of 1000 fuel (pause, add fuel, resume) gives the uninterrupted result"
+            }
             Row::Deadline => {
                 "an endless loop stops with Trap(Deadline) at a 20 ms deadline; the store then runs again"
             }
