@@ -594,6 +594,9 @@ impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
     fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
         each!(self, AnyContext, c, B => c.set_deadline(at))
     }
+    fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
+        each!(self, AnyContext, c, B => c.set_limiter(limiter))
+    }
     fn func_call_resumable(
         &mut self,
         f: &AnyFunc,

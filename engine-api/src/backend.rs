@@ -15,6 +15,7 @@ pub use crate::host::{
     foreign_context, guard, panic_message,
 };
 pub use crate::interrupt::{Waker, Watch, deadline_after};
+pub use crate::limiter::{HostLimiter, Verdict};
 pub use crate::val::{SlotsIn, SlotsOut};
 
 use crate::error::Result;
@@ -208,6 +209,9 @@ pub trait ContextBackend<E: Engine> {
     /// The store's interrupt handle; `Unsupported` unless
     /// [`Feature::Interrupt`] is enabled.
     fn interrupt_handle(&self) -> Result<crate::InterruptHandle>;
+    /// Sets the store's [`crate::ResourceLimiter`], asked after the fixed
+    /// limits before every memory and table growth.
+    fn set_limiter(&mut self, limiter: Box<dyn crate::ResourceLimiter>);
     /// Makes the store use `handle`; `Unsupported` unless
     /// [`Feature::Interrupt`] is enabled, [`crate::Error::WrongStore`] if the
     /// handle belongs to another engine.

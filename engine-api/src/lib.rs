@@ -45,6 +45,7 @@ mod handles;
 mod host;
 mod info;
 mod interrupt;
+mod limiter;
 mod linker;
 mod module;
 mod resumable;
@@ -62,6 +63,7 @@ pub use handles::{
 pub use host::{HostFunc, UntypedHostFunc};
 pub use info::{ModuleInfo, is_binary, to_binary};
 pub use interrupt::InterruptHandle;
+pub use limiter::ResourceLimiter;
 pub use linker::Linker;
 pub use module::{Module, ModuleVariants, Variant};
 pub use resumable::{CallProgress, PausedCall};

@@ -116,6 +116,12 @@ impl<E: Engine, T: 'static> Store<E, T> {
     pub fn clear_deadline(&mut self) -> Result<()> {
         self.inner.set_deadline(None)
     }
+    /// Sets the policy asked before every memory and table growth in this
+    /// store (after the fixed limits of the engine's config); see
+    /// [`ResourceLimiter`](crate::ResourceLimiter). Replaces an earlier one.
+    pub fn set_limiter(&mut self, limiter: impl crate::ResourceLimiter) {
+        self.inner.set_limiter(Box::new(limiter));
+    }
     /// The handle that stops this store's running calls from another thread.
     ///
     /// # Errors

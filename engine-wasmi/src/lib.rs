@@ -30,9 +30,11 @@
 #![warn(missing_docs)]
 
 mod convert;
+mod limits;
 pub mod slicing;
 
 use convert::*;
+use limits::Limiter;
 use slicing::Slicing;
 use std::any::Any;
 use std::collections::HashMap;
@@ -129,7 +131,7 @@ impl Wasmi {
 /// Host state of every native store: the user's data plus the limiter.
 pub struct StoreData<T> {
     user: T,
-    limits: wasmi::StoreLimits,
+    limits: Limiter,
     id: StoreId,
     slicing: Option<Slicing>,
 }
@@ -272,7 +274,7 @@ impl Engine for Wasmi {
             &self.engine,
             StoreData {
                 user: data,
-                limits,
+                limits: Limiter::new(limits),
                 id: StoreId::fresh(),
                 slicing: sliced(&self.features).then(|| Slicing {
                     watch: Watch::new(InterruptHandle::with_waker(self.waker.clone())),
@@ -489,6 +491,15 @@ impl<C: NativeContext> WasmiContext<C> {
             }),
         }
     }
+    /// `r`, or the error the user's limiter failed the operation with (wasmi
+    /// reports that as a `GrowthOperationLimited` trap).
+    fn limited<R>(&mut self, r: Result<R>) -> Result<R> {
+        let failure = self.0.native_data_mut().limits.host.take_failure();
+        match (r, failure) {
+            (Err(_), Some(ours)) => Err(ours),
+            (r, _) => r,
+        }
+    }
     /// `Unsupported` for resumable fuel unless the user enabled fuel.
     fn resumable_fuel(&self) -> Result<()> {
         let cx = self.cx();
@@ -524,11 +535,12 @@ impl<C: NativeContext> WasmiContext<C> {
     /// Calls `f`, in fuel slices when deadlines or interrupts are on.
     #[inline]
     fn run(&mut self, f: &wasmi::Func, ps: &[wasmi::Val], rs: &mut [wasmi::Val]) -> Result<()> {
-        if self.cx().data().slicing.is_some() {
+        let r = if self.cx().data().slicing.is_some() {
             slicing::call(self.cx_mut(), C::TOP, f, ps, rs)
         } else {
             f.call(self.cx_mut(), ps, rs).map_err(error)
-        }
+        };
+        self.limited(r)
     }
     fn cx(&self) -> wasmi::StoreContext<'_, StoreData<C::T>> {
         self.0.cx()
@@ -626,6 +638,9 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     fn set_interrupt_handle(&mut self, handle: InterruptHandle) -> Result<()> {
         self.slicing(Feature::Interrupt)?.watch.set_handle(handle)
     }
+    fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
+        self.0.native_data_mut().limits.host.set(limiter);
+    }
 
     fn func_ty(&self, f: &wasmi::Func) -> FuncType {
         from_func_type(&f.ty(self.cx()))
@@ -657,7 +672,8 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         self.resumable_fuel()?;
         let ps: ValBuf<wasmi::Val> = params.iter().map(val).collect();
         let mut rs: ValBuf<wasmi::Val> = smallvec::smallvec![wasmi::Val::I32(0); results.len()];
-        let paused = slicing::call_pausing(self.cx_mut(), C::TOP, f, &ps, &mut rs)?;
+        let r = slicing::call_pausing(self.cx_mut(), C::TOP, f, &ps, &mut rs);
+        let paused = self.limited(r)?;
         self.finish(paused, &rs, results)
     }
     fn resume_call(
@@ -666,7 +682,8 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         results: &mut [Val<Wasmi>],
     ) -> Result<Option<WasmiPausedCall>> {
         let mut rs: ValBuf<wasmi::Val> = smallvec::smallvec![wasmi::Val::I32(0); results.len()];
-        let paused = slicing::resume(self.cx_mut(), C::TOP, call.0, &mut rs)?;
+        let r = slicing::resume(self.cx_mut(), C::TOP, call.0, &mut rs);
+        let paused = self.limited(r)?;
         self.finish(paused, &rs, results)
     }
     #[inline]
@@ -698,7 +715,8 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     }
 
     fn memory_new(&mut self, ty: MemoryType) -> Result<wasmi::Memory> {
-        wasmi::Memory::new(self.cx_mut(), memory_type(&ty)?).map_err(creation_error)
+        let r = wasmi::Memory::new(self.cx_mut(), memory_type(&ty)?).map_err(creation_error);
+        self.limited(r)
     }
     fn memory_ty(&self, m: &wasmi::Memory) -> MemoryType {
         let native = m.ty(self.cx());
@@ -723,12 +741,16 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         m.data_mut(self.cx_mut())
     }
     fn memory_grow(&mut self, m: &wasmi::Memory, delta: u64) -> Result<u64> {
-        m.grow(self.cx_mut(), delta)
-            .map_err(|e| Error::Access(format!("memory.grow by {delta} pages failed: {e}")))
+        let r = m
+            .grow(self.cx_mut(), delta)
+            .map_err(|e| Error::Access(format!("memory.grow by {delta} pages failed: {e}")));
+        self.limited(r)
     }
 
     fn table_new(&mut self, ty: TableType, init: Val<Wasmi>) -> Result<wasmi::Table> {
-        wasmi::Table::new(self.cx_mut(), table_type(&ty)?, to_ref(&init)?).map_err(creation_error)
+        let r = wasmi::Table::new(self.cx_mut(), table_type(&ty)?, to_ref(&init)?)
+            .map_err(creation_error);
+        self.limited(r)
     }
     fn table_ty(&self, t: &wasmi::Table) -> TableType {
         from_table_type(&t.ty(self.cx()))
@@ -737,8 +759,10 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         t.size(self.cx())
     }
     fn table_grow(&mut self, t: &wasmi::Table, delta: u64, init: Val<Wasmi>) -> Result<u64> {
-        t.grow(self.cx_mut(), delta, to_ref(&init)?)
-            .map_err(|e| Error::Access(format!("table.grow by {delta} failed: {e}")))
+        let r = t
+            .grow(self.cx_mut(), delta, to_ref(&init)?)
+            .map_err(|e| Error::Access(format!("table.grow by {delta} failed: {e}")));
+        self.limited(r)
     }
     fn table_get(&mut self, t: &wasmi::Table, index: u64) -> Option<Val<Wasmi>> {
         let id = self.store_id();
@@ -807,10 +831,11 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
             return Err(Error::WrongStore);
         }
         let natives: Vec<wasmi::Extern> = imports.iter().map(to_extern).collect();
-        slicing::unsliced(self.cx_mut(), |cx| {
+        let r = slicing::unsliced(self.cx_mut(), |cx| {
             wasmi::Instance::new(cx, module, &natives)
         })
-        .map_err(error)
+        .map_err(error);
+        self.limited(r)
     }
     fn instance_export(&mut self, instance: &wasmi::Instance, name: &str) -> Option<Extern<Wasmi>> {
         let id = self.store_id();
@@ -964,10 +989,11 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
             return Err(Error::WrongStore);
         }
         let linker = &self.linker;
-        slicing::unsliced(store.cx_mut(), |cx| {
+        let r = slicing::unsliced(store.cx_mut(), |cx| {
             linker.instantiate_and_start(cx, module)
         })
-        .map_err(error)
+        .map_err(error);
+        store.limited(r)
     }
 
     fn allow_shadowing(&mut self, allow: bool) {

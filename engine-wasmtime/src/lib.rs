@@ -623,6 +623,9 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     fn set_interrupt_handle(&mut self, handle: InterruptHandle) -> Result<()> {
         self.stops(Feature::Interrupt)?.watch.set_handle(handle)
     }
+    fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
+        self.native_data_mut().limits.host.set(limiter);
+    }
 
     /// wasmtime suspends a call only in async mode, where the suspended
     /// future holds the store: the host could not add fuel to it, and async

@@ -10,6 +10,7 @@
 //! same arithmetic wasmtime uses, so an over-limit module is refused here
 //! first) and whether it refused a growth during the last operation.
 
+use wasm_run_api::backend::{HostLimiter, Verdict};
 use wasm_run_api::{Error, Limits, Result};
 use wasmtime as wt;
 
@@ -21,6 +22,8 @@ pub struct Limiter {
     memories: usize,
     tables: usize,
     refused: bool,
+    /// The user's policy, asked after the fixed limits.
+    pub(crate) host: HostLimiter,
 }
 
 impl Limiter {
@@ -33,6 +36,7 @@ impl Limiter {
             memories: 0,
             tables: 0,
             refused: false,
+            host: HostLimiter::default(),
         }
     }
 
@@ -102,6 +106,20 @@ impl Limiter {
     }
 }
 
+impl Limiter {
+    /// The user's verdict; a failure becomes wasmtime's error carrying ours,
+    /// so the operation returns exactly it.
+    fn ask(&mut self, verdict: impl FnOnce(&mut HostLimiter) -> Verdict) -> wt::Result<bool> {
+        match verdict(&mut self.host) {
+            Verdict::Allow => Ok(true),
+            Verdict::Deny => Ok(false),
+            Verdict::Fail => Err(wt::Error::new(self.host.take_failure().unwrap_or_else(
+                || Error::ResourceLimit("the store's limiter failed the growth".into()),
+            ))),
+        }
+    }
+}
+
 impl wt::ResourceLimiter for Limiter {
     fn memory_growing(
         &mut self,
@@ -109,7 +127,8 @@ impl wt::ResourceLimiter for Limiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wt::Result<bool> {
-        let allowed = self.inner.memory_growing(current, desired, maximum)?;
+        let allowed = self.inner.memory_growing(current, desired, maximum)?
+            && self.ask(|h| h.memory_growing(current, desired, maximum))?;
         self.refused |= !allowed;
         Ok(allowed)
     }
@@ -122,7 +141,8 @@ impl wt::ResourceLimiter for Limiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wt::Result<bool> {
-        let allowed = self.inner.table_growing(current, desired, maximum)?;
+        let allowed = self.inner.table_growing(current, desired, maximum)?
+            && self.ask(|h| h.table_growing(current, desired, maximum))?;
         self.refused |= !allowed;
         Ok(allowed)
     }

@@ -40,6 +40,7 @@ mod errors;
 mod fuel;
 mod globals;
 mod host_funcs;
+mod limiter;
 mod limits;
 mod linking;
 mod memory;
@@ -64,6 +65,7 @@ pub use globals::global_ops;
 pub use host_funcs::{
     caller_memory_and_exports, host_defined_items, host_func_typed, host_func_untyped, host_state,
 };
+pub use limiter::{limiter_bounds_host_memory, limiter_policy};
 pub use limits::{
     limit_instances, limit_memory, limit_memory_and_table_counts, limit_table, limit_wasm_stack,
 };
@@ -148,6 +150,8 @@ macro_rules! __wasm_run_behaviours {
             limit_instances
             limit_memory_and_table_counts
             limit_wasm_stack
+            limiter_policy
+            limiter_bounds_host_memory
             module_variants
         ] }
     };

@@ -56,6 +56,7 @@ const TEST_MODULES: &[(&str, &str)] = &[
     ("WRONG_STORE_REFS_WAT", WRONG_STORE_REFS_WAT),
     ("STOPS_WAT", super::stops::STOPS_WAT),
     ("NAN_WAT", super::determinism::NAN_WAT),
+    ("LIMITER_WAT", super::limiter::LIMITER_WAT),
     ("HOST_ERROR_WAT", HOST_ERROR_WAT),
     ("HOST_PANIC_WAT", HOST_PANIC_WAT),
     ("MEMORY_WAT", MEMORY_WAT),
