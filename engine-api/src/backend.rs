@@ -20,8 +20,9 @@ pub use crate::val::{SlotsIn, SlotsOut};
 
 use crate::error::Result;
 use crate::feature::{Config, Feature, FeatureSet, Support};
-use crate::handles::{AnyRefKind, Extern};
+use crate::handles::AnyRefKind;
 use crate::host::{HostFunc, UntypedHostFunc};
+use crate::instance::Extern;
 use crate::types::*;
 use crate::val::{Val, WasmTyList};
 use std::any::Any;

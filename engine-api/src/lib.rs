@@ -44,11 +44,13 @@ mod feature;
 mod handles;
 mod host;
 mod info;
+mod instance;
 mod interrupt;
 mod limiter;
 mod linker;
 mod module;
 mod resumable;
+mod shared_memory;
 mod store;
 mod types;
 mod val;
@@ -57,16 +59,17 @@ pub use backend::{Engine, StoreId, WaitResult};
 pub use error::{Error, LinkError, Result, TrapCode};
 pub use feature::{Config, Feature, FeatureSet, Limits, Support, UnknownFeature};
 pub use handles::{
-    AnyRef, AnyRefKind, ExnRef, Extern, ExternRef, Func, Global, Instance, Memory, SharedMemory,
-    Table, Tag, TypedFunc,
+    AnyRef, AnyRefKind, ExnRef, ExternRef, Func, Global, Memory, Table, Tag, TypedFunc,
 };
 pub use host::{HostFunc, UntypedHostFunc};
 pub use info::{ModuleInfo, is_binary, to_binary};
+pub use instance::{Extern, Instance};
 pub use interrupt::InterruptHandle;
 pub use limiter::ResourceLimiter;
 pub use linker::Linker;
 pub use module::{Module, ModuleVariants, Variant};
 pub use resumable::{CallProgress, PausedCall};
+pub use shared_memory::SharedMemory;
 pub use store::{AsContext, AsContextMut, Caller, Store};
 pub use types::*;
 pub use val::{V128, Val, WasmTy, WasmTyList};

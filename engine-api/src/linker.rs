@@ -4,8 +4,8 @@
 use crate::Engine;
 use crate::backend::{LinkerBackend, StoreId};
 use crate::error::{Error, LinkError, Result};
-use crate::handles::{Extern, Instance};
 use crate::host::{HostFunc, UntypedHostFunc, guard};
+use crate::instance::{Extern, Instance};
 use crate::module::Module;
 use crate::store::Store;
 use crate::types::FuncType;

@@ -4,7 +4,8 @@
 use crate::Engine;
 use crate::backend::{CallerBackend, ContextBackend, StoreBackend, StoreId};
 use crate::error::Result;
-use crate::handles::{Extern, Memory};
+use crate::handles::Memory;
+use crate::instance::Extern;
 
 /// Owns instances, memories, tables, globals and the host state `T`.
 ///
