@@ -422,7 +422,7 @@ impl<E: Engine> Memory<E> {
     /// # Errors
     ///
     /// - [`Error::Type`] if `ty` is not a valid memory type (e.g. its minimum is
-    ///   above its maximum) or is shared (use [`SharedMemory::new`]).
+    ///   above its maximum) or is shared (use [`SharedMemory::new`](crate::SharedMemory::new)).
     /// - [`Error::ResourceLimit`] if the store's memory limit refuses it.
     /// - [`Error::Engine`] (wasmtime) or [`Error::Access`] (wasmi) if the engine
     ///   cannot create it for another reason.

@@ -106,7 +106,7 @@
 //!
 //! [`ParallelRun::fuel_per_call`] gives every call (and every instantiation)
 //! the same fuel budget; a call that runs out fails with
-//! [`TrapCode::OutOfFuel`](wasm_run_api::TrapCode::OutOfFuel) and the others
+//! [`TrapCode::OutOfFuel`] and the others
 //! are unaffected. It needs fuel enabled in the engine's [`Config`](wasm_run_api::Config)
 //! ([`Error::Unsupported`] otherwise, before anything runs). With fuel enabled
 //! but no budget set, workers start with unlimited fuel.
@@ -372,7 +372,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
 
     /// Gives every call (and every instantiation) a wall-clock deadline of
     /// `timeout` from its start ([`Store::set_deadline`]); a call past it
-    /// fails with [`TrapCode::Deadline`](wasm_run_api::TrapCode::Deadline).
+    /// fails with [`TrapCode::Deadline`].
     /// Needs [`Feature::Deadline`] enabled in the engine's config (otherwise
     /// every call fails with [`Error::Unsupported`]).
     pub fn deadline_per_call(mut self, timeout: Duration) -> Self {
@@ -382,7 +382,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
 
     /// The handle that stops a whole run from any thread: the calls running
     /// when [`InterruptHandle::interrupt`] is called stop with
-    /// [`TrapCode::Interrupt`](wasm_run_api::TrapCode::Interrupt), and the
+    /// [`TrapCode::Interrupt`], and the
     /// calls of that run that have not started yet fail with the same trap
     /// without running. Every worker's store uses this one handle; later runs
     /// are not affected.

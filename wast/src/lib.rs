@@ -61,6 +61,7 @@ mod report;
 mod run;
 mod runner;
 mod spectest;
+mod threads;
 mod traps;
 mod values;
 

@@ -11,6 +11,7 @@ use wast::{Wast, WastDirective};
 
 use crate::report::{FileReport, FileStatus};
 use crate::runner::{Outcome, Runner};
+use crate::threads::{ThreadOutcomes, Threads};
 use crate::traps::trap_codes_for;
 
 /// Runs one `.wast` script on an engine built by `make` from `config`.
@@ -99,12 +100,36 @@ pub fn run_wast_with_trap_codes<E: Engine>(
     };
 
     let lines = LineIndex::new(source);
+    let mut threads = Threads::default();
+    let record_thread =
+        |report: &mut FileReport, (outcomes, waited): (ThreadOutcomes, Outcome), at: usize| {
+            for (offset, name, outcome) in outcomes {
+                report.record(lines.line(offset), name, outcome);
+            }
+            report.record(lines.line(at), "wait", waited);
+        };
     for directive in wast.directives {
-        let line = lines.line(directive.span().offset());
+        let at = directive.span().offset();
+        let line = lines.line(at);
         let name = directive_name(&directive);
-        let outcome = catch_unwind(AssertUnwindSafe(|| runner.directive(directive)))
-            .unwrap_or_else(|p| Outcome::fail("panic", panic_message(p)));
-        report.record(line, name, outcome);
+        match directive {
+            WastDirective::Thread(thread) => {
+                let outcome = threads.spawn(&mut runner, source, &thread, trap_codes);
+                report.record(line, name, outcome);
+            }
+            WastDirective::Wait { thread, .. } => {
+                let joined = threads.wait(thread.name());
+                record_thread(&mut report, joined, at);
+            }
+            directive => {
+                let outcome = catch_unwind(AssertUnwindSafe(|| runner.directive(directive)))
+                    .unwrap_or_else(|p| Outcome::fail("panic", panic_message(p)));
+                report.record(line, name, outcome);
+            }
+        }
+    }
+    for joined in threads.wait_all() {
+        record_thread(&mut report, joined, source.len());
     }
     report
 }
@@ -126,7 +151,7 @@ impl LineIndex {
     }
 }
 
-fn directive_name(d: &WastDirective<'_>) -> &'static str {
+pub(crate) fn directive_name(d: &WastDirective<'_>) -> &'static str {
     match d {
         WastDirective::Module(_) => "module",
         WastDirective::ModuleDefinition(_) => "module definition",

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use wasm_run_api::{
-    AnyRef, AnyRefKind, Engine, Error, ExternRef, Feature, Func, Instance, Linker, Module, Result,
-    Store, TrapCode, V128, Val, ValType,
+    AnyRef, AnyRefKind, Engine, Error, Extern, ExternRef, Feature, Func, Instance, Linker, Module,
+    Result, SharedMemory, Store, TrapCode, V128, Val, ValType,
 };
 use wast::core::{AbstractHeapType, WastArgCore, WastRetCore};
 use wast::token::Id;
@@ -114,6 +114,9 @@ pub(crate) struct Runner<E: Engine> {
     unavailable: HashMap<String, String>,
     /// `spectest` items the backend cannot create, and why.
     missing_host: HashMap<String, String>,
+    /// In a `thread`: the shared memories of the `(shared (module $M))`
+    /// module, by its name, for `register`.
+    shared_modules: HashMap<String, Vec<(String, SharedMemory<E>)>>,
 }
 
 impl<E: Engine> Runner<E> {
@@ -135,7 +138,51 @@ impl<E: Engine> Runner<E> {
             last_definition: None,
             unavailable: HashMap::new(),
             missing_host,
+            shared_modules: HashMap::new(),
         })
+    }
+
+    /// The engine the script runs on.
+    pub(crate) fn engine(&self) -> &E {
+        &self.engine
+    }
+
+    /// The shared memories module `$name` exports (what a `thread` can
+    /// share with the script).
+    pub(crate) fn shared_memories_of(
+        &mut self,
+        name: &str,
+    ) -> std::result::Result<Vec<(String, SharedMemory<E>)>, Outcome> {
+        if let Some(memories) = self.shared_modules.get(name) {
+            return Ok(memories.clone());
+        }
+        let instance = match self.named.get(name) {
+            Some(Slot::Ready(i)) => i.clone(),
+            Some(Slot::Unsupported(r)) => return Err(Outcome::Skip(r.clone())),
+            Some(Slot::Broken(r)) => {
+                return Err(Outcome::fail("uses a module that failed", r.clone()));
+            }
+            None => {
+                return Err(Outcome::fail(
+                    "no such module",
+                    format!("no module named ${name}"),
+                ));
+            }
+        };
+        Ok(instance
+            .exports(&mut self.store)
+            .into_iter()
+            .filter_map(|(n, e)| match e {
+                Extern::SharedMemory(m) => Some((n, m)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// In a thread: makes `memories` of module `$name` available to
+    /// `register`.
+    pub(crate) fn adopt_shared(&mut self, name: String, memories: Vec<(String, SharedMemory<E>)>) {
+        self.shared_modules.insert(name, memories);
     }
 
     pub(crate) fn directive(&mut self, d: WastDirective<'_>) -> Outcome {
@@ -200,8 +247,10 @@ impl<E: Engine> Runner<E> {
             WastDirective::AssertSuspension { .. } => {
                 Outcome::Skip("stack switching (not in the feature matrix)".into())
             }
+            // The script's driver runs these (`threads.rs`); only nested
+            // threads get here.
             WastDirective::Thread(_) | WastDirective::Wait { .. } => {
-                Outcome::Skip("threads in scripts (thread/wait) are not run".into())
+                Outcome::Skip("threads inside threads are not run".into())
             }
         }
     }
@@ -364,6 +413,20 @@ impl<E: Engine> Runner<E> {
     }
 
     fn register(&mut self, name: &str, module: Option<Id<'_>>) -> Outcome {
+        if let Some(memories) = module
+            .filter(|id| !self.named.contains_key(id.name()))
+            .and_then(|id| self.shared_modules.get(id.name()))
+        {
+            for (field, memory) in memories {
+                if let Err(e) = self.linker.define(&self.store, name, field, memory.clone()) {
+                    return Outcome::fail(
+                        format!("register failed: {}", error_kind(&e)),
+                        e.to_string(),
+                    );
+                }
+            }
+            return Outcome::Pass;
+        }
         match self.lookup(module) {
             Ok(instance) => match self.linker.instance(&mut self.store, name, &instance) {
                 Ok(_) => {
