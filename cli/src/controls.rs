@@ -26,10 +26,13 @@ pub(crate) struct Controls {
     pub(crate) max_memory_bytes: Option<usize>,
     pub(crate) max_wasm_stack: Option<usize>,
     pub(crate) unknown: UnknownImports,
+    /// Whether Ctrl-C interrupts the guest (interrupts enabled in the
+    /// engine); `-W interruptible=n` trades that for the last bit of speed.
+    pub(crate) interruptible: bool,
 }
 
-const W_KEYS: &str =
-    "timeout, fuel, max-memory-size, max-wasm-stack, unknown-imports-trap, unknown-imports-default";
+const W_KEYS: &str = "timeout, fuel, max-memory-size, max-wasm-stack, interruptible, \
+    unknown-imports-trap, unknown-imports-default";
 
 impl Controls {
     /// From `--timeout`, `--fuel` and the `-W` options. The same setting
@@ -47,6 +50,7 @@ impl Controls {
             max_memory_bytes: None,
             max_wasm_stack: None,
             unknown: UnknownImports::Error,
+            interruptible: true,
         };
         for option in options {
             let (key, value) = option.split_once('=').unwrap_or((option, "y"));
@@ -68,6 +72,7 @@ impl Controls {
                 "max-wasm-stack" => {
                     c.max_wasm_stack = Some(parse_size(value).map_err(bad)?);
                 }
+                "interruptible" => c.interruptible = parse_flag(value).map_err(bad)?,
                 "unknown-imports-trap" | "unknown-imports-default" => {
                     let which = if key == "unknown-imports-trap" {
                         UnknownImports::Trap
@@ -94,11 +99,13 @@ impl Controls {
     }
 
     /// The engine configuration: fuel, limits, deadlines if a timeout is
-    /// set, and interrupts always (for Ctrl-C).
+    /// set, and interrupts (for Ctrl-C) unless `-W interruptible=n`.
     pub(crate) fn config(&self) -> Config {
         let mut config = Config::new();
         config.fuel(self.fuel.is_some());
-        config.enable(Feature::Interrupt);
+        if self.interruptible {
+            config.enable(Feature::Interrupt);
+        }
         if self.timeout.is_some() {
             config.enable(Feature::Deadline);
         }
@@ -178,7 +185,12 @@ pub(crate) fn parse_size(text: &str) -> Result<usize, String> {
 /// Ctrl-C interrupts the guest through `handle` (the run then fails with an
 /// `interrupted` error and exit code 130); a second Ctrl-C ends the process
 /// at once, for a host call that does not return.
-pub(crate) fn interrupt_on_ctrl_c(handle: InterruptHandle) {
+pub(crate) fn interrupt_on_ctrl_c(handle: wasm_run::Result<InterruptHandle>) {
+    // Without interrupts (`-W interruptible=n`) Ctrl-C keeps its default
+    // effect: the process ends.
+    let Ok(handle) = handle else {
+        return;
+    };
     let pressed = std::sync::atomic::AtomicBool::new(false);
     // If a handler cannot be installed, Ctrl-C keeps its default effect.
     let _ = ctrlc::set_handler(move || {

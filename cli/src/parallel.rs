@@ -29,7 +29,7 @@ pub(crate) fn run(
     if let Some(timeout) = controls.timeout {
         run = run.deadline_per_call(timeout);
     }
-    interrupt_on_ctrl_c(run.interrupt_handle()?);
+    interrupt_on_ctrl_c(run.interrupt_handle());
     // Parallel runs get shared memories and nothing else: say so up front
     // rather than failing every call with a link error.
     if let Some(i) = run

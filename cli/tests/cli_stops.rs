@@ -195,4 +195,18 @@ fn ctrl_c_interrupts_the_guest_cleanly() {
             "{engine}: exited {took:?} after SIGINT"
         );
     }
+    // `-W interruptible=n`: no interrupt checks, Ctrl-C ends the process.
+    use std::os::unix::process::ExitStatusExt;
+    let child = bin()
+        .args(["run", "-W", "interruptible=n", "--invoke", "loop", &file])
+        .spawn()
+        .expect("spawn wasm-run");
+    std::thread::sleep(Duration::from_millis(1500));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(kill.success());
+    let out = child.wait_with_output().expect("wait for wasm-run");
+    assert_eq!(out.status.signal(), Some(2), "{:?}", out.status);
 }
