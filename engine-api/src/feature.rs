@@ -180,6 +180,7 @@ pub struct Config {
     features: BTreeMap<Feature, bool>,
     fuel: bool,
     max_wasm_stack: Option<usize>,
+    max_call_depth: Option<usize>,
     limits: Limits,
 }
 
@@ -245,6 +246,29 @@ impl Config {
     pub fn max_wasm_stack_bytes(&self) -> Option<usize> {
         self.max_wasm_stack
     }
+
+    /// Deepest chain of wasm calls (frames) a call may build; deeper
+    /// recursion traps with [`crate::TrapCode::StackOverflow`].
+    ///
+    /// Applies where the engine counts frames: wasmi (whose own default is
+    /// 1,000 frames; wasm-run's default there is
+    /// [`Config::DEFAULT_MAX_CALL_DEPTH`], so that ordinary recursion that runs
+    /// on wasmtime's defaults runs on wasmi too). wasmtime counts bytes of
+    /// native stack instead ([`Config::max_wasm_stack`], 512 KiB by default,
+    /// some 5,000 to 20,000 frames of ordinary recursion) and ignores this
+    /// setting.
+    pub fn max_call_depth(&mut self, frames: usize) -> &mut Self {
+        self.max_call_depth = Some(frames);
+        self
+    }
+
+    /// The configured call depth, if any (see [`Config::max_call_depth`]).
+    pub fn max_call_depth_frames(&self) -> Option<usize> {
+        self.max_call_depth
+    }
+
+    /// wasm-run's default call depth on engines that count frames (wasmi).
+    pub const DEFAULT_MAX_CALL_DEPTH: usize = 65_536;
 
     /// Largest size in bytes of any one memory.
     pub fn max_memory_bytes(&mut self, bytes: usize) -> &mut Self {

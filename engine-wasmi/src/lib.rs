@@ -213,6 +213,14 @@ impl Engine for Wasmi {
         for &feature in Feature::ALL {
             configure(&mut native, feature, features.contains(feature));
         }
+        // wasmi's own default (1,000 frames) stops ordinary recursion that
+        // runs on wasmtime's defaults; its frames live on the heap, so a
+        // deeper default costs nothing until used.
+        native.set_max_recursion_depth(
+            config
+                .max_call_depth_frames()
+                .unwrap_or(Config::DEFAULT_MAX_CALL_DEPTH),
+        );
         if let Some(bytes) = config.max_wasm_stack_bytes() {
             // Lower the minimum first: wasmi panics if max < min.
             let min = bytes.min(1024);

@@ -242,3 +242,53 @@ pub fn limit_wasm_stack<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         );
     });
 }
+
+pub(super) const ACKERMANN_WAT: &str = r#"
+(module
+  (func $ack (export "ack") (param $m i32) (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $m))
+      (then (i32.add (local.get $n) (i32.const 1)))
+      (else
+        (if (result i32) (i32.eqz (local.get $n))
+          (then (call $ack (i32.sub (local.get $m) (i32.const 1)) (i32.const 1)))
+          (else
+            (call $ack (i32.sub (local.get $m) (i32.const 1))
+              (call $ack (local.get $m) (i32.sub (local.get $n) (i32.const 1))))))))))
+"#;
+
+/// Ordinary deep recursion runs on every backend's defaults: 5,000 frames of
+/// a small recursive function and `ackermann(3, 7)` (about 1,000 frames
+/// deep), which wasmi's own default of 1,000 frames would stop.
+/// `Config::max_call_depth` limits the frames where the engine counts them
+/// (wasmi: 200 frames trap at a limit of 100); wasmtime counts stack bytes
+/// and ignores it, as documented.
+pub fn deep_recursion_by_default<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    on_big_stack(|| {
+        let (mut store, instance) = instantiate_wat(&engine, RECURSION_WAT);
+        let depth = instance.typed_func::<i32, i32>(&mut store, "depth");
+        assert_eq!(ok(depth.call(&mut store, 5_000), "depth(5000)"), 5_000);
+        let (mut store, instance) = instantiate_wat(&engine, ACKERMANN_WAT);
+        let ack = instance.typed_func::<(i32, i32), i32>(&mut store, "ack");
+        assert_eq!(ok(ack.call(&mut store, (3, 7)), "ackermann(3, 7)"), 1021);
+    });
+    let mut config = Config::new();
+    config.max_call_depth(100);
+    let engine = engine_with(&make, &config);
+    assert_eq!(engine.config().max_call_depth_frames(), Some(100));
+    on_big_stack(|| {
+        let (mut store, instance) = instantiate_wat(&engine, RECURSION_WAT);
+        let depth = instance.typed_func::<i32, i32>(&mut store, "depth");
+        assert_eq!(ok(depth.call(&mut store, 50), "depth(50)"), 50);
+        let deep = depth.call(&mut store, 200);
+        if engine.name() == "wasmtime" {
+            assert_eq!(ok(deep, "depth(200) on wasmtime"), 200);
+        } else {
+            expect_trap(
+                deep,
+                TrapCode::StackOverflow,
+                "200 frames at a limit of 100",
+            );
+        }
+    });
+}

@@ -67,7 +67,8 @@ pub use host_funcs::{
 };
 pub use limiter::{limiter_bounds_host_memory, limiter_policy};
 pub use limits::{
-    limit_instances, limit_memory, limit_memory_and_table_counts, limit_table, limit_wasm_stack,
+    deep_recursion_by_default, limit_instances, limit_memory, limit_memory_and_table_counts,
+    limit_table, limit_wasm_stack,
 };
 pub use linking::{
     instance_exports_listing, instance_new_ordered_imports, link_duplicate_definitions,
@@ -150,6 +151,7 @@ macro_rules! __wasm_run_behaviours {
             limit_instances
             limit_memory_and_table_counts
             limit_wasm_stack
+            deep_recursion_by_default
             limiter_policy
             limiter_bounds_host_memory
             module_variants

@@ -57,6 +57,7 @@ const TEST_MODULES: &[(&str, &str)] = &[
     ("STOPS_WAT", super::stops::STOPS_WAT),
     ("NAN_WAT", super::determinism::NAN_WAT),
     ("LIMITER_WAT", super::limiter::LIMITER_WAT),
+    ("ACKERMANN_WAT", super::limits::ACKERMANN_WAT),
     ("HOST_ERROR_WAT", HOST_ERROR_WAT),
     ("HOST_PANIC_WAT", HOST_PANIC_WAT),
     ("MEMORY_WAT", MEMORY_WAT),
