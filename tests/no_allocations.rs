@@ -108,8 +108,8 @@ fn check<E: Engine>(engine: &E) {
                 .unwrap()
         }),
         allocations(|| sixteen.call(&mut store, &args16, &mut out4).unwrap()),
-        allocations(|| drop(typed.call(&mut store, (1, 2)).unwrap())),
-        allocations(|| drop(host.call(&mut store, 41).unwrap())),
+        allocations(|| assert_eq!(typed.call(&mut store, (1, 2)).unwrap(), 3)),
+        allocations(|| assert_eq!(host.call(&mut store, 41).unwrap(), 42)),
     ];
     // wasmi's `Func::new`, which its backend uses for typed host functions
     // too (wasm-run cannot hand a generic closure to `Func::wrap`), clones a
@@ -186,7 +186,7 @@ fn raw_wasmi_host_call_allocations() -> (usize, usize) {
             .get_typed_func::<i32, i32>(&store, "call_host")
             .unwrap();
         host.call(&mut store, 1).unwrap();
-        allocations(|| drop(host.call(&mut store, 41).unwrap()))
+        allocations(|| assert_eq!(host.call(&mut store, 41).unwrap(), 42))
     };
     (count(true), count(false))
 }
