@@ -5,8 +5,8 @@ use std::any::Any;
 use std::marker::PhantomData;
 use wasm_run_api::InterruptHandle;
 use wasm_run_api::backend::{
-    CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
-    WaitResult,
+    CallerBackend, ContextBackend, Engine, InstancePreBackend, LinkerBackend, SharedMemoryBackend,
+    StoreBackend, WaitResult,
 };
 use wasm_run_api::backend::{PausedCallBackend, ValBuf, Waker, convert_call};
 use wasm_run_api::{
@@ -103,6 +103,42 @@ macro_rules! define_any {
                 #[cfg(feature = $feat)]
                 $Var(<$Var as Engine>::Linker<T>),
             )*
+        }
+
+        /// A pre-instantiated module of any backend.
+        #[non_exhaustive]
+        pub enum AnyInstancePre<T: 'static> {
+            $(
+                #[doc = concat!("The ", $feat, " backend's.")]
+                #[cfg(feature = $feat)]
+                $Var(<$Var as Engine>::InstancePre<T>),
+            )*
+        }
+
+        impl<T: 'static> Clone for AnyInstancePre<T> {
+            fn clone(&self) -> Self {
+                match self {
+                    $(
+                        #[cfg(feature = $feat)]
+                        AnyInstancePre::$Var(p) => AnyInstancePre::$Var(p.clone()),
+                    )*
+                }
+            }
+        }
+
+        impl<T: 'static> InstancePreBackend<AnyEngine, T> for AnyInstancePre<T> {
+            fn instantiate(&self, store: &mut AnyStore<T>) -> Result<AnyInstance> {
+                #[allow(unreachable_patterns)]
+                match (self, store) {
+                    $(
+                        #[cfg(feature = $feat)]
+                        (AnyInstancePre::$Var(p), AnyContext::$Var(s)) => {
+                            p.instantiate(s).map(AnyInstance::$Var)
+                        }
+                    )*
+                    _ => Err(mismatch()),
+                }
+            }
         }
 
         any_enum!([$($feat $Var),*]
@@ -312,6 +348,8 @@ pub trait Member: Engine {
     fn shared_memory_down(x: &AnySharedMemory) -> Option<Self::SharedMemory>;
     /// Paused call conversions.
     fn paused_up(x: Self::PausedCall) -> AnyPausedCall;
+    /// Pre-instantiated module conversions.
+    fn instance_pre_up<T: 'static>(x: Self::InstancePre<T>) -> AnyInstancePre<T>;
     /// Paused call conversions (`None`, dropping it, if it is another backend's).
     fn paused_down(x: AnyPausedCall) -> Option<Self::PausedCall>;
 }
@@ -370,6 +408,9 @@ macro_rules! member {
             }
             fn paused_up(x: Self::PausedCall) -> AnyPausedCall {
                 AnyPausedCall::$B(x)
+            }
+            fn instance_pre_up<T: 'static>(x: Self::InstancePre<T>) -> AnyInstancePre<T> {
+                AnyInstancePre::$B(x)
             }
             #[allow(unreachable_code, unreachable_patterns)]
             fn paused_down(x: AnyPausedCall) -> Option<Self::PausedCall> {
@@ -798,6 +839,9 @@ impl<T: 'static> LinkerBackend<AnyEngine, T> for AnyLinker<T> {
             l.instantiate(s, B::module_down(module).ok_or_else(mismatch)?).map(B::instance_up)
         })
     }
+    fn instantiate_pre(&self, module: &AnyModule) -> Result<AnyInstancePre<T>> {
+        each!(self, AnyLinker, l, B => l.instantiate_pre(B::module_down(module).ok_or_else(mismatch)?).map(B::instance_pre_up))
+    }
     fn allow_shadowing(&mut self, allow: bool) {
         each!(self, AnyLinker, l, B => l.allow_shadowing(allow))
     }
@@ -819,6 +863,7 @@ impl Engine for AnyEngine {
     type Store<T: 'static> = AnyStore<T>;
     type Caller<'a, T: 'static> = AnyCaller<'a, T>;
     type Linker<T: 'static> = AnyLinker<T>;
+    type InstancePre<T: 'static> = AnyInstancePre<T>;
     type Instance = AnyInstance;
     type Func = AnyFunc;
     type Memory = AnyMemory;

@@ -66,6 +66,8 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     type Caller<'a, T: 'static>: CallerBackend<Self, Data = T>;
     /// Import definitions and instantiation.
     type Linker<T: 'static>: LinkerBackend<Self, T>;
+    /// A module with its imports resolved by a linker, ready to instantiate.
+    type InstancePre<T: 'static>: InstancePreBackend<Self, T>;
     /// An instance handle.
     type Instance: Copy + Debug + Send + Sync + 'static;
     /// A function handle.
@@ -338,6 +340,12 @@ pub trait CallerBackend<E: Engine>: ContextBackend<E> {
     fn get_export(&mut self, name: &str) -> Option<Extern<E>>;
 }
 
+/// A module whose imports a linker resolved ([`LinkerBackend::instantiate_pre`]).
+pub trait InstancePreBackend<E: Engine, T: 'static>: Clone + 'static {
+    /// Instantiates in `store`, running the start function.
+    fn instantiate(&self, store: &mut E::Store<T>) -> Result<E::Instance>;
+}
+
 /// A linker: named definitions to satisfy imports.
 pub trait LinkerBackend<E: Engine, T: 'static> {
     /// Defines `module::name` as an existing item of `store`.
@@ -363,6 +371,9 @@ pub trait LinkerBackend<E: Engine, T: 'static> {
     fn get(&self, store: &mut E::Store<T>, module: &str, name: &str) -> Option<Extern<E>>;
     /// Instantiates `module` in `store` from the definitions.
     fn instantiate(&self, store: &mut E::Store<T>, module: &E::Module) -> Result<E::Instance>;
+    /// Resolves and type-checks `module`'s imports against the definitions
+    /// once, for fast instantiation in many stores.
+    fn instantiate_pre(&self, module: &E::Module) -> Result<E::InstancePre<T>>;
     /// Allows later definitions to replace earlier ones.
     fn allow_shadowing(&mut self, allow: bool);
 }

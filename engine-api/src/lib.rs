@@ -66,7 +66,7 @@ pub use info::{ModuleInfo, is_binary, to_binary};
 pub use instance::{Extern, Instance};
 pub use interrupt::InterruptHandle;
 pub use limiter::ResourceLimiter;
-pub use linker::Linker;
+pub use linker::{InstancePre, Linker};
 pub use module::{Module, ModuleVariants, Variant};
 pub use resumable::{CallProgress, PausedCall};
 pub use shared_memory::SharedMemory;

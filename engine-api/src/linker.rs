@@ -2,15 +2,15 @@
 //! other instances) that satisfy a module's imports.
 
 use crate::Engine;
-use crate::backend::{LinkerBackend, StoreId};
+use crate::backend::{InstancePreBackend, LinkerBackend, StoreId};
 use crate::error::{Error, LinkError, Result};
 use crate::host::{HostFunc, UntypedHostFunc, guard};
 use crate::instance::{Extern, Instance};
 use crate::module::Module;
 use crate::store::Store;
-use crate::types::FuncType;
+use crate::types::{ExternType, FuncType};
 use crate::val::WasmTyList;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Definitions for imports, and instantiation from them.
 ///
@@ -23,6 +23,9 @@ use std::collections::HashSet;
 pub struct Linker<E: Engine, T: 'static> {
     inner: E::Linker<T>,
     defined: HashSet<(Box<str>, Box<str>)>,
+    /// The types of the definitions made through this linker (not of those
+    /// only noted), for [`Linker::instantiate_pre`]'s check.
+    types: HashMap<(Box<str>, Box<str>), ExternType>,
     /// The stores that own items defined here (usually none or one): only
     /// they can instantiate from this linker.
     owners: Vec<StoreId>,
@@ -35,6 +38,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         Linker {
             inner: engine.linker(),
             defined: HashSet::new(),
+            types: HashMap::new(),
             owners: Vec::new(),
             shadowing: false,
         }
@@ -60,12 +64,17 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         &mut self,
         module: &str,
         name: &str,
+        ty: ExternType,
         define: impl FnOnce(&mut E::Linker<T>) -> Result<()>,
     ) -> Result<()> {
         let new = self.claim(module, name)?;
         let result = guard(|| define(&mut self.inner));
-        if result.is_err() && new {
-            self.defined.remove(&(module.into(), name.into()));
+        if result.is_err() {
+            if new {
+                self.defined.remove(&(module.into(), name.into()));
+            }
+        } else {
+            self.types.insert((module.into(), name.into()), ty);
         }
         result
     }
@@ -128,7 +137,8 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         name: &str,
         f: impl HostFunc<E, T, P, R>,
     ) -> Result<&mut Self> {
-        self.defining(module, name, |l| l.func_wrap(module, name, f))?;
+        let ty = ExternType::Func(FuncType::new(P::types(), R::types()));
+        self.defining(module, name, ty, |l| l.func_wrap(module, name, f))?;
         Ok(self)
     }
 
@@ -150,7 +160,8 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         ty: FuncType,
         f: impl UntypedHostFunc<E, T>,
     ) -> Result<&mut Self> {
-        self.defining(module, name, |l| l.func_new(module, name, ty, f))?;
+        let ext = ExternType::Func(ty.clone());
+        self.defining(module, name, ext, |l| l.func_new(module, name, ty, f))?;
         Ok(self)
     }
 
@@ -175,7 +186,8 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     ) -> Result<&mut Self> {
         let item = item.into();
         self.own(store, &item)?;
-        self.defining(module, name, |l| {
+        let ty = item.ty(store);
+        self.defining(module, name, ty, |l| {
             l.define(store.backend(), module, name, item)
         })?;
         Ok(self)
@@ -201,7 +213,8 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         }
         for (name, item) in guard(|| Ok(instance.exports(&mut *store)))? {
             self.own(store, &item)?;
-            self.defining(module, &name, |l| {
+            let ty = item.ty(&*store);
+            self.defining(module, &name, ty, |l| {
                 l.define(store.backend(), module, &name, item)
             })?;
         }
@@ -267,6 +280,54 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         }
     }
 
+    /// Resolves and type-checks `module`'s imports against this linker's
+    /// definitions once; [`InstancePre::instantiate`] then makes instances in
+    /// any store (of this engine) without doing it again. Later changes to
+    /// the linker do not affect it. On wasmtime this is wasmtime's own
+    /// `InstancePre` (the fastest way to instantiate); on wasmi, which has no
+    /// store-independent equivalent, it keeps a snapshot of the definitions
+    /// and resolves names at each instantiation.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Link`] with [`LinkError::Missing`] for the first import
+    ///   defined nowhere in this linker, [`LinkError::Incompatible`] for the
+    ///   first one defined with the wrong type (checked here, the same on
+    ///   every backend), or [`LinkError::Other`] if the engine refuses the
+    ///   definitions for another reason.
+    /// - [`Error::WrongStore`] if `module` belongs to another engine.
+    pub fn instantiate_pre(&self, module: &Module<E>) -> Result<InstancePre<E, T>> {
+        for import in module.imports() {
+            if !self.is_defined(&import.module, &import.name) {
+                return Err(LinkError::Missing {
+                    module: import.module.clone(),
+                    name: import.name.clone(),
+                    expected: import.ty.clone(),
+                }
+                .into());
+            }
+            let key: (Box<str>, Box<str>) =
+                (import.module.as_str().into(), import.name.as_str().into());
+            if let Some(found) = self.types.get(&key)
+                && !found.matches(&import.ty)
+            {
+                return Err(LinkError::Incompatible {
+                    module: import.module.clone(),
+                    name: import.name.clone(),
+                    expected: import.ty.clone(),
+                    found: found.clone(),
+                }
+                .into());
+            }
+        }
+        let native = guard(|| self.inner.instantiate_pre(module.as_native()))?;
+        Ok(InstancePre {
+            native,
+            module: module.clone(),
+            owners: self.owners.clone(),
+        })
+    }
+
     /// Finds the first import that is missing or of the wrong type, so the
     /// error says which and why the same way on every backend.
     fn diagnose(&self, store: &mut Store<E, T>, module: &Module<E>) -> Option<Error> {
@@ -304,5 +365,64 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     /// The backend linker (escape hatch).
     pub fn backend_mut(&mut self) -> &mut E::Linker<T> {
         &mut self.inner
+    }
+}
+
+/// A module whose imports a [`Linker`] resolved once
+/// ([`Linker::instantiate_pre`]); cheap to clone, and reusable for any number
+/// of instances in stores of the same engine.
+pub struct InstancePre<E: Engine, T: 'static> {
+    native: E::InstancePre<T>,
+    module: Module<E>,
+    /// Stores that own items of the linker: the only ones it can serve.
+    owners: Vec<StoreId>,
+}
+
+impl<E: Engine, T: 'static> Clone for InstancePre<E, T> {
+    fn clone(&self) -> Self {
+        InstancePre {
+            native: self.native.clone(),
+            module: self.module.clone(),
+            owners: self.owners.clone(),
+        }
+    }
+}
+
+impl<E: Engine, T: 'static> std::fmt::Debug for InstancePre<E, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstancePre")
+            .field("module", &self.module)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: Engine, T: 'static> InstancePre<E, T> {
+    /// Makes an instance in `store`, running the start function.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::WrongStore`] if the linker held items of another store, or
+    ///   `store` belongs to another engine.
+    /// - [`Error::ResourceLimit`] if the store's limits refuse the instance.
+    /// - [`Error::Trap`] if an active segment does not fit or the start
+    ///   function traps; errors of host functions it calls, unchanged.
+    /// - [`Error::Engine`] for anything else the engine reports.
+    pub fn instantiate(&self, store: &mut Store<E, T>) -> Result<Instance<E>> {
+        let id = store.id();
+        if self.owners.iter().any(|&owner| owner != id) {
+            return Err(Error::WrongStore);
+        }
+        let native = guard(|| self.native.instantiate(store.backend_mut()))?;
+        Ok(Instance::from_native(native, &self.module, id))
+    }
+
+    /// The module.
+    pub fn module(&self) -> &Module<E> {
+        &self.module
+    }
+
+    /// The backend's pre-instantiated module (escape hatch).
+    pub fn as_native(&self) -> &E::InstancePre<T> {
+        &self.native
     }
 }

@@ -42,7 +42,9 @@ use std::sync::Arc;
 use wasm_run_api::InterruptHandle;
 use wasm_run_api::UntypedHostFunc;
 use wasm_run_api::backend::Never;
-use wasm_run_api::backend::{CallerBackend, ContextBackend, Engine, LinkerBackend, StoreBackend};
+use wasm_run_api::backend::{
+    CallerBackend, ContextBackend, Engine, InstancePreBackend, LinkerBackend, StoreBackend,
+};
 use wasm_run_api::backend::{PausedCallBackend, Waker, Watch};
 use wasm_run_api::backend::{Shared, SlotsIn, SlotsOut, ValBuf, call_untyped, convert_call};
 use wasm_run_api::{
@@ -194,6 +196,7 @@ impl Engine for Wasmi {
     type Store<T: 'static> = WasmiStore<T>;
     type Caller<'a, T: 'static> = WasmiCaller<'a, T>;
     type Linker<T: 'static> = WasmiLinker<T>;
+    type InstancePre<T: 'static> = WasmiInstancePre<T>;
     type Instance = wasmi::Instance;
     type Func = wasmi::Func;
     type Memory = wasmi::Memory;
@@ -1004,7 +1007,51 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         store.limited(r)
     }
 
+    fn instantiate_pre(&self, module: &wasmi::Module) -> Result<WasmiInstancePre<T>> {
+        if !wasmi::Engine::same(module.engine(), self.linker.engine()) {
+            return Err(Error::WrongStore);
+        }
+        Ok(WasmiInstancePre {
+            linker: Arc::new(self.linker.clone()),
+            module: module.clone(),
+        })
+    }
+
     fn allow_shadowing(&mut self, allow: bool) {
         self.linker.allow_shadowing(allow);
+    }
+}
+
+/// A module ready to instantiate (see [`wasm_run_api::InstancePre`]). wasmi
+/// has no store-independent pre-instantiation (its `InstancePre` belongs to
+/// one store), so this keeps a snapshot of the linker's definitions and
+/// resolves the module's imports against it at each instantiation; the API's
+/// `Linker::instantiate_pre` has checked beforehand that every import is
+/// defined.
+pub struct WasmiInstancePre<T: 'static> {
+    linker: Arc<wasmi::Linker<StoreData<T>>>,
+    module: wasmi::Module,
+}
+
+impl<T: 'static> Clone for WasmiInstancePre<T> {
+    fn clone(&self) -> Self {
+        WasmiInstancePre {
+            linker: self.linker.clone(),
+            module: self.module.clone(),
+        }
+    }
+}
+
+impl<T: 'static> InstancePreBackend<Wasmi, T> for WasmiInstancePre<T> {
+    fn instantiate(&self, store: &mut WasmiStore<T>) -> Result<wasmi::Instance> {
+        if !wasmi::Engine::same(self.module.engine(), store.0.store.engine()) {
+            return Err(Error::WrongStore);
+        }
+        let (linker, module) = (&self.linker, &self.module);
+        let r = slicing::unsliced(store.cx_mut(), |cx| {
+            linker.instantiate_and_start(cx, module)
+        })
+        .map_err(error);
+        store.limited(r)
     }
 }

@@ -38,7 +38,8 @@ use ticker::Ticker;
 use wasm_run_api::InterruptHandle;
 use wasm_run_api::UntypedHostFunc;
 use wasm_run_api::backend::{
-    CallerBackend, ContextBackend, Engine, LinkerBackend, SharedMemoryBackend, StoreBackend,
+    CallerBackend, ContextBackend, Engine, InstancePreBackend, LinkerBackend, SharedMemoryBackend,
+    StoreBackend,
 };
 use wasm_run_api::backend::{Never, Waker, Watch};
 use wasm_run_api::backend::{SlotsIn, SlotsOut, call_untyped, convert_call};
@@ -287,6 +288,7 @@ impl Engine for Wasmtime {
     type Store<T: 'static> = WasmtimeStore<T>;
     type Caller<'a, T: 'static> = WasmtimeCaller<'a, T>;
     type Linker<T: 'static> = WasmtimeLinker<T>;
+    type InstancePre<T: 'static> = WasmtimeInstancePre<T>;
     type Instance = wt::Instance;
     type Func = wt::Func;
     type Memory = wt::Memory;
@@ -1053,7 +1055,49 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
         store.data_mut().limits.admitted(module, r)
     }
 
+    fn instantiate_pre(&self, module: &wt::Module) -> Result<WasmtimeInstancePre<T>> {
+        same_engine(module, &self.engine)?;
+        self.linker
+            .instantiate_pre(module)
+            .map(WasmtimeInstancePre)
+            .map_err(|e| match error(e) {
+                Error::Engine(text) => LinkError::Other(text).into(),
+                other => other,
+            })
+    }
+
     fn allow_shadowing(&mut self, allow: bool) {
         self.linker.allow_shadowing(allow);
+    }
+}
+
+/// A module with its imports resolved (see [`wasm_run_api::InstancePre`]):
+/// wasmtime's own `InstancePre`, so instantiating skips name resolution and
+/// type checks.
+pub struct WasmtimeInstancePre<T: 'static>(wt::InstancePre<StoreData<T>>);
+
+impl<T: 'static> Clone for WasmtimeInstancePre<T> {
+    fn clone(&self) -> Self {
+        WasmtimeInstancePre(self.0.clone())
+    }
+}
+
+impl<T: 'static> WasmtimeInstancePre<T> {
+    /// The native `InstancePre` (escape hatch).
+    pub fn as_native(&self) -> &wt::InstancePre<StoreData<T>> {
+        &self.0
+    }
+}
+
+impl<T: 'static> InstancePreBackend<Wasmtime, T> for WasmtimeInstancePre<T> {
+    fn instantiate(&self, store: &mut WasmtimeStore<T>) -> Result<wt::Instance> {
+        store.begin();
+        let store = &mut store.0.store;
+        let module = self.0.module();
+        // wasmtime asserts this; refuse it instead.
+        same_engine(module, store.engine())?;
+        store.data_mut().limits.admit(module)?;
+        let r = self.0.instantiate(&mut *store).map_err(instantiate_error);
+        store.data_mut().limits.admitted(module, r)
     }
 }

@@ -670,3 +670,107 @@ pub fn instance_exports_listing<E: Engine>(make: impl Fn(&Config) -> Result<E>) 
     let f1 = instance.typed_func::<(), ()>(&mut store, "f1");
     ok(f1.call(&mut store, ()), "f1");
 }
+
+pub(super) const PRE_WAT: &str = r#"
+(module
+  (import "host" "add" (func $add (param i32 i32) (result i32)))
+  (global $g (mut i32) (i32.const 0))
+  (func (export "run") (param i32) (result i32)
+    (global.set $g (call $add (global.get $g) (local.get 0)))
+    (global.get $g)))
+"#;
+
+/// `Linker::instantiate_pre` resolves imports once; the `InstancePre` makes
+/// independent instances in many stores (each with its own state and host
+/// data), and keeps working after the linker changes. A missing import is
+/// `LinkError::Missing` and a mistyped one `LinkError::Incompatible` at
+/// `instantiate_pre`, on every backend; a linker holding another store's
+/// item gives an `InstancePre` that refuses other stores with `WrongStore`.
+pub fn instance_pre<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, PRE_WAT);
+    let mut linker = Linker::<E, i32>::new(&engine);
+    ok(
+        linker.func_wrap(
+            "host",
+            "add",
+            |mut c: Caller<'_, E, i32>, a: i32, b: i32| {
+                *c.data_mut() += 1;
+                Ok(a + b)
+            },
+        ),
+        "define host.add",
+    );
+    let pre = ok(linker.instantiate_pre(&module), "instantiate_pre");
+    let pre2 = pre.clone();
+    // Later changes to the linker do not matter.
+    linker.allow_shadowing(true);
+    ok(
+        linker.func_wrap("host", "add", |_: Caller<'_, E, i32>, _: i32, _: i32| {
+            Ok(-1)
+        }),
+        "redefine host.add",
+    );
+    let mut stores: Vec<Store<E, i32>> = (0..3).map(|_| Store::new(&engine, 0)).collect();
+    for (i, store) in stores.iter_mut().enumerate() {
+        let p = if i % 2 == 0 { &pre } else { &pre2 };
+        let instance = ok(p.instantiate(store), "InstancePre::instantiate");
+        let run = ok(
+            instance.get_typed_func::<i32, i32>(&mut *store, "run"),
+            "run",
+        );
+        assert_eq!(ok(run.call(&mut *store, 5), "run(5)"), 5);
+        assert_eq!(ok(run.call(&mut *store, i as i32), "run(i)"), 5 + i as i32);
+        assert_eq!(*store.data(), 2, "host state of store {i}");
+    }
+    // Two instances in one store are independent too.
+    let again = ok(pre.instantiate(&mut stores[0]), "second instance");
+    let run = ok(
+        again.get_typed_func::<i32, i32>(&mut stores[0], "run"),
+        "run",
+    );
+    assert_eq!(ok(run.call(&mut stores[0], 1), "run(1)"), 1);
+
+    let empty = Linker::<E, i32>::new(&engine);
+    let e = err(
+        empty.instantiate_pre(&module),
+        "instantiate_pre without host.add",
+    );
+    assert!(
+        matches!(e, Error::Link(ref l) if matches!(**l, LinkError::Missing { .. })),
+        "missing import: {e}"
+    );
+    let mut wrong = Linker::<E, i32>::new(&engine);
+    ok(
+        wrong.func_wrap("host", "add", |_: Caller<'_, E, i32>, a: i64| Ok(a)),
+        "define a mistyped host.add",
+    );
+    let e = err(
+        wrong.instantiate_pre(&module),
+        "instantiate_pre with a mistyped host.add",
+    );
+    assert!(
+        matches!(e, Error::Link(ref l) if matches!(**l, LinkError::Incompatible { .. })),
+        "mistyped import: {e}"
+    );
+
+    // A linker with a store's own item serves only that store.
+    let importer = compile(&engine, r#"(module (import "env" "g" (global i32)))"#);
+    let mut owner = Store::new(&engine, 0);
+    let g = ok(
+        wasm_run_api::Global::new(
+            &mut owner,
+            wasm_run_api::GlobalType::new(ValType::I32, wasm_run_api::Mutability::Const),
+            Val::I32(7),
+        ),
+        "Global::new",
+    );
+    let mut with_item = Linker::<E, i32>::new(&engine);
+    ok(with_item.define(&owner, "env", "g", g), "define env.g");
+    let pre = ok(with_item.instantiate_pre(&importer), "instantiate_pre");
+    ok(pre.instantiate(&mut owner), "instantiate in the owner");
+    assert!(
+        matches!(pre.instantiate(&mut stores[1]), Err(Error::WrongStore)),
+        "an InstancePre with another store's item"
+    );
+}

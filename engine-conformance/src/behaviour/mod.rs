@@ -71,8 +71,9 @@ pub use limits::{
     limit_table, limit_wasm_stack,
 };
 pub use linking::{
-    instance_exports_listing, instance_new_ordered_imports, link_duplicate_definitions,
-    link_error_incompatible, link_error_missing, link_instance_exports, start_function,
+    instance_exports_listing, instance_new_ordered_imports, instance_pre,
+    link_duplicate_definitions, link_error_incompatible, link_error_missing, link_instance_exports,
+    start_function,
 };
 pub use memory::memory_ops;
 pub use modules::{
@@ -121,6 +122,7 @@ macro_rules! __wasm_run_behaviours {
             start_function
             instance_new_ordered_imports
             instance_exports_listing
+            instance_pre
             call_dynamic
             call_typed
             values_i64_range

@@ -58,6 +58,7 @@ const TEST_MODULES: &[(&str, &str)] = &[
     ("NAN_WAT", super::determinism::NAN_WAT),
     ("LIMITER_WAT", super::limiter::LIMITER_WAT),
     ("ACKERMANN_WAT", super::limits::ACKERMANN_WAT),
+    ("PRE_WAT", super::linking::PRE_WAT),
     ("HOST_ERROR_WAT", HOST_ERROR_WAT),
     ("HOST_PANIC_WAT", HOST_PANIC_WAT),
     ("MEMORY_WAT", MEMORY_WAT),
