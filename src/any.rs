@@ -913,6 +913,13 @@ impl Engine for AnyEngine {
     fn interrupt_waker(&self) -> Result<Waker> {
         each!(self, AnyEngine, e, B => e.interrupt_waker())
     }
+    fn serialize(&self, module: &AnyModule) -> Result<Vec<u8>> {
+        each!(self, AnyEngine, e, B => e.serialize(B::module_down(module).ok_or_else(mismatch)?))
+    }
+    unsafe fn deserialize(&self, bytes: &[u8]) -> Result<AnyModule> {
+        // SAFETY: the caller's contract, passed on to the chosen backend.
+        each!(self, AnyEngine, e, B => unsafe { e.deserialize(bytes) }.map(B::module_up))
+    }
 }
 
 impl PausedCallBackend for AnyPausedCall {

@@ -201,6 +201,41 @@ pub(crate) fn interrupt_on_ctrl_c(handle: wasm_run::Result<InterruptHandle>) {
     });
 }
 
+/// Where `wasm-run run` keeps compiled modules: `$WASM_RUN_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/wasm-run`, else `$HOME/.cache/wasm-run`.
+pub(crate) fn cache_dir() -> Option<std::path::PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    var("WASM_RUN_CACHE_DIR")
+        .map(Into::into)
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| std::path::PathBuf::from(d).join("wasm-run")))
+        .or_else(|| var("HOME").map(|d| std::path::PathBuf::from(d).join(".cache/wasm-run")))
+}
+
+/// Compiles `file`, through the module cache unless `use_cache` is off or the
+/// backend cannot serialise; a cache that cannot be used is a warning on
+/// stderr, never a failure.
+pub(crate) fn load_module(
+    engine: &wasm_run::AnyEngine,
+    file: &str,
+    use_cache: bool,
+) -> Result<wasm_run::Module<wasm_run::AnyEngine>, Failure> {
+    use wasm_run::{CacheOutcome, Engine, Error, Module, ModuleCache};
+    let dir = cache_dir()
+        .filter(|_| use_cache && engine.support(Feature::ModuleSerialization).is_supported());
+    let Some(dir) = dir else {
+        return Ok(Module::from_file(engine, file)?);
+    };
+    let bytes = std::fs::read(file).map_err(|source| Error::Io {
+        path: file.to_string(),
+        source,
+    })?;
+    let (module, outcome) = ModuleCache::new(dir).load(engine, &bytes)?;
+    if let CacheOutcome::Skipped(why) = outcome {
+        eprintln!("warning: module cache not used: {why}");
+    }
+    Ok(module)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! `wasm-run run`: WASI programs like `wasmtime run`, `--invoke` of one
 //! export, preloaded modules and the policy for imports nothing provides.
 
-use crate::controls::{Controls, UnknownImports, interrupt_on_ctrl_c};
+use crate::controls::{Controls, UnknownImports, interrupt_on_ctrl_c, load_module};
 use crate::{Failure, engine, fail, parallel};
 use wasm_run::wasi::{self, DirPerms, ExitStatus, ProgramKind, WasiConfig, WasiCtx, WasiError};
 use wasm_run::{
@@ -48,6 +48,11 @@ pub(crate) struct RunOptions {
     /// from earlier ones.
     #[arg(long = "preload", value_name = "NAME=FILE")]
     preloads: Vec<String>,
+    /// Compile every time instead of keeping compiled modules in the cache
+    /// (`$WASM_RUN_CACHE_DIR`, else `$XDG_CACHE_HOME/wasm-run`, else
+    /// `~/.cache/wasm-run`; wasmtime only).
+    #[arg(long)]
+    no_cache: bool,
     /// Options in wasmtime's `-W KEY=VALUE` form (repeatable):
     /// `timeout=DURATION` (as --timeout), `fuel=N` (as --fuel),
     /// `max-memory-size=BYTES` (largest size of any memory, e.g. `64MiB`),
@@ -81,7 +86,7 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
     if let (Some(args_file), Some(func)) = (&o.parallel, &o.invoke) {
         return parallel::run(&engine, &o.file, func, args_file, &controls);
     }
-    let module = Module::from_file(&engine, &o.file)?;
+    let module = load_module(&engine, &o.file, !o.no_cache)?;
 
     let mut wasi_config = WasiConfig::new();
     wasi_config.inherit_stdio().arg(&o.file);

@@ -115,6 +115,30 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn linker<T: 'static>(&self) -> Self::Linker<T>;
     /// Creates a shared memory (type has `shared: true`), owned by no store.
     fn shared_memory_new(&self, ty: MemoryType) -> Result<Self::SharedMemory>;
+    /// The engine's own serialised form of a compiled module. The default
+    /// answers [`crate::Error::Unsupported`] for
+    /// [`Feature::ModuleSerialization`].
+    fn serialize(&self, module: &Self::Module) -> Result<Vec<u8>> {
+        let _ = module;
+        Err(crate::Error::Unsupported {
+            feature: Feature::ModuleSerialization,
+            engine: self.name(),
+        })
+    }
+    /// Loads what [`Engine::serialize`] produced.
+    ///
+    /// # Safety
+    ///
+    /// `bytes` must come from [`Engine::serialize`] of an engine with the same
+    /// version and configuration (the API's checked envelope ensures that
+    /// before calling this); engines may run the code in them unchecked.
+    unsafe fn deserialize(&self, bytes: &[u8]) -> Result<Self::Module> {
+        let _ = bytes;
+        Err(crate::Error::Unsupported {
+            feature: Feature::ModuleSerialization,
+            engine: self.name(),
+        })
+    }
     /// The engine's [`Waker`] for [`crate::InterruptHandle`]s; the same `Arc`
     /// every time. [`crate::Error::Unsupported`] unless
     /// [`Feature::Interrupt`] is enabled.

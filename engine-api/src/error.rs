@@ -191,6 +191,11 @@ pub enum Error {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// Bytes given to [`Module::deserialize`](crate::Module::deserialize)
+    /// that are not a module serialised by this wasm-run, engine and
+    /// configuration (or are truncated or corrupted).
+    #[error("cannot deserialise module: {0}")]
+    Deserialize(String),
     /// Anything else the engine reported.
     #[error("{0}")]
     Engine(String),

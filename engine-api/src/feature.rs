@@ -181,6 +181,7 @@ pub struct Config {
     fuel: bool,
     max_wasm_stack: Option<usize>,
     max_call_depth: Option<usize>,
+    module_cache: Option<std::path::PathBuf>,
     limits: Limits,
 }
 
@@ -265,6 +266,21 @@ impl Config {
     /// The configured call depth, if any (see [`Config::max_call_depth`]).
     pub fn max_call_depth_frames(&self) -> Option<usize> {
         self.max_call_depth
+    }
+
+    /// Keeps compiled modules in `dir` (`None`: no cache, the default):
+    /// [`Module::from_file`](crate::Module::from_file) loads a module
+    /// compiled before from there and stores what it compiles (see
+    /// [`ModuleCache`](crate::ModuleCache)). Backends that cannot serialise
+    /// (wasmi) compile as usual. `dir` must be writable by you only.
+    pub fn module_cache(&mut self, dir: Option<impl Into<std::path::PathBuf>>) -> &mut Self {
+        self.module_cache = dir.map(Into::into);
+        self
+    }
+
+    /// The module cache directory, if any.
+    pub fn module_cache_dir(&self) -> Option<&std::path::Path> {
+        self.module_cache.as_deref()
     }
 
     /// wasm-run's default call depth on engines that count frames (wasmi).

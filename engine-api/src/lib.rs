@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+mod cache;
 mod error;
 mod feature;
 mod handles;
@@ -56,6 +57,7 @@ mod types;
 mod val;
 
 pub use backend::{Engine, StoreId, WaitResult};
+pub use cache::{CacheOutcome, ModuleCache};
 pub use error::{Error, LinkError, Result, TrapCode};
 pub use feature::{Config, Feature, FeatureSet, Limits, Support, UnknownFeature};
 pub use handles::{

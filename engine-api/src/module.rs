@@ -13,6 +13,9 @@ use std::sync::Arc;
 pub struct Module<E: Engine> {
     native: E::Module,
     info: Arc<ModuleInfo>,
+    /// The binary, for [`Module::serialize`].
+    wasm: Arc<[u8]>,
+    engine: E,
 }
 
 impl<E: Engine> Clone for Module<E> {
@@ -20,6 +23,8 @@ impl<E: Engine> Clone for Module<E> {
         Module {
             native: self.native.clone(),
             info: self.info.clone(),
+            wasm: self.wasm.clone(),
+            engine: self.engine.clone(),
         }
     }
 }
@@ -53,25 +58,59 @@ impl<E: Engine> Module<E> {
             .compile(&wasm)
             .map_err(|e| explain(engine, &wasm, e))?;
         let info = ModuleInfo::parse(&wasm)?;
-        Ok(Module {
+        Ok(Module::from_parts(
+            engine,
             native,
-            info: Arc::new(info),
-        })
+            Arc::new(info),
+            Arc::from(&*wasm),
+        ))
     }
 
-    /// Reads and compiles a `.wasm` or `.wat` file.
+    pub(crate) fn from_parts(
+        engine: &E,
+        native: E::Module,
+        info: Arc<ModuleInfo>,
+        wasm: Arc<[u8]>,
+    ) -> Self {
+        Module {
+            native,
+            info,
+            wasm,
+            engine: engine.clone(),
+        }
+    }
+
+    /// The module's binary.
+    pub fn wasm(&self) -> &[u8] {
+        &self.wasm
+    }
+
+    /// The engine that compiled it.
+    pub fn engine(&self) -> &E {
+        &self.engine
+    }
+
+    /// Reads and compiles a `.wasm` or `.wat` file. With a module cache in
+    /// the engine's config ([`Config::module_cache`](crate::Config::module_cache)),
+    /// a module compiled before comes from the cache instead (see
+    /// [`ModuleCache`](crate::ModuleCache)).
     ///
     /// # Errors
     ///
     /// [`Error::Io`] if the file cannot be read; otherwise the errors of
-    /// [`Module::new`].
+    /// [`Module::new`]. Problems of the cache are never errors.
     pub fn from_file(engine: &E, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
             path: path.display().to_string(),
             source,
         })?;
-        Self::new(engine, bytes)
+        match engine.config().module_cache_dir() {
+            Some(dir) => crate::ModuleCache::new(dir)
+                .load(engine, &bytes)
+                .map(|(m, _)| m),
+            None => Self::new(engine, bytes),
+        }
     }
 
     /// Validates a module (binary or WAT) without compiling it.

@@ -93,7 +93,7 @@ pub fn support(feature: Feature) -> Support {
         CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt | NanCanonicalization => {
             Support::OptIn
         }
-        Limits | TypeReflection | SharedMemoryParallel => Support::Default,
+        Limits | TypeReflection | SharedMemoryParallel | ModuleSerialization => Support::Default,
         // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
         WasiP1 => Support::Default,
         // Not (yet) exposed through wasm-run's API, although wasmtime itself
@@ -407,6 +407,19 @@ impl Engine for Wasmtime {
             linker: wt::Linker::new(&self.engine),
             engine: self.engine.clone(),
         }
+    }
+
+    fn serialize(&self, module: &wt::Module) -> Result<Vec<u8>> {
+        module.serialize().map_err(error)
+    }
+
+    unsafe fn deserialize(&self, bytes: &[u8]) -> Result<wt::Module> {
+        // SAFETY: the trait's contract, passed on: the bytes come from
+        // `wt::Module::serialize` of an engine with this configuration.
+        // wasmtime checks its own version and settings again and answers a
+        // mismatch with an error.
+        unsafe { wt::Module::deserialize(&self.engine, bytes) }
+            .map_err(|e| Error::Deserialize(format!("{e:#}")))
     }
 
     fn interrupt_waker(&self) -> Result<Waker> {

@@ -3,9 +3,15 @@
 
 use std::process::{Command, Output};
 
-/// The `wasm-run` binary under test.
+/// The `wasm-run` binary under test, with its module cache in a directory
+/// of this test process (not the user's cache).
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wasm-run"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wasm-run"));
+    c.env(
+        "WASM_RUN_CACHE_DIR",
+        std::env::temp_dir().join(format!("wasm-run-cli-tests-{}", std::process::id())),
+    );
+    c
 }
 
 /// Runs `wasm-run ARGS`; fails the test if the process panicked.

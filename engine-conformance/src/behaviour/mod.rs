@@ -45,6 +45,7 @@ mod limits;
 mod linking;
 mod memory;
 mod modules;
+mod serialization;
 mod stops;
 mod tables;
 mod traps;
@@ -80,6 +81,7 @@ pub use modules::{
     module_from_file, module_import_export_types, module_memory64_and_shared_types,
     module_text_and_binary, module_validation_errors,
 };
+pub use serialization::{module_cache, module_serialization};
 pub use stops::{
     deadline_stops_runaway, deadline_waits_for_host, deadline_with_fuel,
     interrupt_from_another_thread,
@@ -157,6 +159,8 @@ macro_rules! __wasm_run_behaviours {
             limiter_policy
             limiter_bounds_host_memory
             module_variants
+            module_serialization
+            module_cache
         ] }
     };
 }

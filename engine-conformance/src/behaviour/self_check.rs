@@ -59,6 +59,7 @@ const TEST_MODULES: &[(&str, &str)] = &[
     ("LIMITER_WAT", super::limiter::LIMITER_WAT),
     ("ACKERMANN_WAT", super::limits::ACKERMANN_WAT),
     ("PRE_WAT", super::linking::PRE_WAT),
+    ("SERIALIZE_WAT", super::serialization::SERIALIZE_WAT),
     ("HOST_ERROR_WAT", HOST_ERROR_WAT),
     ("HOST_PANIC_WAT", HOST_PANIC_WAT),
     ("MEMORY_WAT", MEMORY_WAT),

@@ -305,7 +305,8 @@ pub(super) fn probe<E: Engine>(
         Row::Deadline => p.stop(Row::Deadline),
         Row::Interrupt => p.stop(Row::Interrupt),
         Row::NanCanonicalization => p.nan_canonicalization(),
-        Row::WasiNn | Row::WasiCrypto | Row::WasiThreads | Row::ModuleSerialization => {
+        Row::ModuleSerialization => p.module_serialization(),
+        Row::WasiNn | Row::WasiCrypto | Row::WasiThreads => {
             return None;
         }
     })
@@ -641,6 +642,36 @@ impl<E: Engine> Probe<'_, E> {
             Err(e) if e.trap_code() == Some(TrapCode::OutOfFuel) => Ok(()),
             Err(e) => Err(failed(format!("an endless loop gave `{e}`, not OutOfFuel"))),
             Ok(()) => Err(failed("an endless loop returned")),
+        }
+    }
+
+    /// A module serialised and deserialised runs like the original; random
+    /// bytes are refused with `Error::Deserialize`.
+    fn module_serialization(&self) -> ProbeResult {
+        let engine = self.engine()?;
+        let module = self.module(
+            &engine,
+            r#"(module (func (export "f") (param i32) (result i32)
+                 (i32.mul (local.get 0) (i32.const 3))))"#,
+        )?;
+        let bytes = module.serialize().map_err(|e| self.error(e))?;
+        // SAFETY: the bytes were serialised just above by this process.
+        let back = unsafe { Module::deserialize(&engine, &bytes) }.map_err(failed)?;
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &back)
+            .map_err(failed)?;
+        let got = self.call(&mut store, &instance, "f", &[Val::I32(14)])?;
+        if got != [Val::I32(42)] {
+            return Err(failed(format!("the deserialised module returned {got:?}")));
+        }
+        let junk: Vec<u8> = (0..bytes.len()).map(|i| (i * 7 + 3) as u8).collect();
+        // SAFETY: the envelope's checks refuse these bytes before the engine
+        // sees them (that is what is probed).
+        match unsafe { Module::deserialize(&engine, &junk) } {
+            Err(Error::Deserialize(_)) => Ok(()),
+            Err(e) => Err(failed(format!("random bytes gave `{e}`, not Deserialize"))),
+            Ok(_) => Err(failed("random bytes deserialised")),
         }
     }
 

@@ -332,7 +332,9 @@ impl Row {
             Row::SharedMemoryParallel => {
                 "one SharedMemory, two threads with their own store and instance adding atomically"
             }
-            Row::ModuleSerialization => "none yet: not in the API",
+            Row::ModuleSerialization => {
+                "a module serialised and deserialised runs; random bytes are refused with Error::Deserialize"
+            }
             Row::ResumableFuel => {
                 "a long call run in slices of 1000 fuel (pause, add fuel, resume) gives the uninterrupted result"
             }
