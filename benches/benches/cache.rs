@@ -23,7 +23,10 @@ fn big_wasm() -> Vec<u8> {
                  (else (i64.add (local.get 2) (i64.load (i32.const 8))))))",
             k = i * 2 + 1,
             call = if i > 0 {
-                format!("(call $f{} (i64.sub (local.get 0) (i64.const 1)) (local.get 2))", i - 1)
+                format!(
+                    "(call $f{} (i64.sub (local.get 0) (i64.const 1)) (local.get 2))",
+                    i - 1
+                )
             } else {
                 "(local.get 2)".to_string()
             },
@@ -43,7 +46,10 @@ fn bench(c: &mut Criterion) {
     g.bench_function("raw/compile", |b| {
         b.iter(|| black_box(wasmtime::Module::new(&raw, &wasm).unwrap()))
     });
-    let bytes = wasmtime::Module::new(&raw, &wasm).unwrap().serialize().unwrap();
+    let bytes = wasmtime::Module::new(&raw, &wasm)
+        .unwrap()
+        .serialize()
+        .unwrap();
     g.bench_function("raw/deserialize", |b| {
         // SAFETY: serialised just above by the same engine.
         b.iter(|| black_box(unsafe { wasmtime::Module::deserialize(&raw, &bytes) }.unwrap()))

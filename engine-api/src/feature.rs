@@ -126,6 +126,22 @@ impl FromStr for Feature {
     }
 }
 
+/// When an interpreter translates function bodies ([`Config::compilation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compilation {
+    /// Validate and translate every function when the module is compiled:
+    /// slower start, no translation cost at the first call.
+    Eager,
+    /// Validate everything when the module is compiled, translate each
+    /// function at its first call (wasmi's default): fast start, and invalid
+    /// modules are still refused up front.
+    LazyTranslation,
+    /// Validate and translate each function at its first call: fastest
+    /// start, but an invalid function is only found when it is first called
+    /// (so `Module::new` accepts some invalid modules).
+    Lazy,
+}
+
 /// How a backend stands with respect to one feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Support {
@@ -182,6 +198,7 @@ pub struct Config {
     max_wasm_stack: Option<usize>,
     max_call_depth: Option<usize>,
     module_cache: Option<std::path::PathBuf>,
+    compilation: Option<Compilation>,
     limits: Limits,
 }
 
@@ -281,6 +298,21 @@ impl Config {
     /// The module cache directory, if any.
     pub fn module_cache_dir(&self) -> Option<&std::path::Path> {
         self.module_cache.as_deref()
+    }
+
+    /// When function bodies are translated (see [`Compilation`]); `None`
+    /// (the default) leaves each backend's own default: wasmi translates
+    /// lazily (validating eagerly), wasmtime compiles everything eagerly and
+    /// does not apply this setting. With deadlines or interrupts enabled,
+    /// wasmi translates eagerly whatever is set here (see docs/CONTROL.md).
+    pub fn compilation(&mut self, mode: Compilation) -> &mut Self {
+        self.compilation = Some(mode);
+        self
+    }
+
+    /// The compilation mode set, if any.
+    pub fn compilation_mode(&self) -> Option<Compilation> {
+        self.compilation
     }
 
     /// wasm-run's default call depth on engines that count frames (wasmi).

@@ -231,6 +231,15 @@ impl Engine for Wasmi {
                 .set_min_stack_height(min)
                 .set_max_stack_height(bytes.max(min));
         }
+        if let Some(mode) = config.compilation_mode() {
+            native.compilation_mode(match mode {
+                wasm_run_api::Compilation::Eager => wasmi::CompilationMode::Eager,
+                wasm_run_api::Compilation::LazyTranslation => {
+                    wasmi::CompilationMode::LazyTranslation
+                }
+                wasm_run_api::Compilation::Lazy => wasmi::CompilationMode::Lazy,
+            });
+        }
         if sliced(&features) {
             native.consume_fuel(true);
             // Lazy translation charges a function's translation to the fuel

@@ -78,8 +78,8 @@ pub use linking::{
 };
 pub use memory::memory_ops;
 pub use modules::{
-    module_from_file, module_import_export_types, module_memory64_and_shared_types,
-    module_text_and_binary, module_validation_errors,
+    compilation_modes, module_from_file, module_import_export_types,
+    module_memory64_and_shared_types, module_text_and_binary, module_validation_errors,
 };
 pub use serialization::{module_cache, module_serialization};
 pub use stops::{
@@ -159,6 +159,7 @@ macro_rules! __wasm_run_behaviours {
             limiter_policy
             limiter_bounds_host_memory
             module_variants
+            compilation_modes
             module_serialization
             module_cache
         ] }

@@ -437,3 +437,47 @@ pub fn module_from_file<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         "malformed file"
     );
 }
+
+/// Every compilation mode compiles and runs a valid module (wasmi applies
+/// it; wasmtime always compiles eagerly), and the config reports the mode.
+pub fn compilation_modes<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    use wasm_run_api::Compilation;
+    for mode in [
+        Compilation::Eager,
+        Compilation::LazyTranslation,
+        Compilation::Lazy,
+    ] {
+        let mut config = Config::new();
+        config.compilation(mode);
+        let engine = engine_with(&make, &config);
+        assert_eq!(engine.config().compilation_mode(), Some(mode));
+        let (mut store, instance) = instantiate_wat(
+            &engine,
+            r#"(module (func (export "f") (param i32) (result i32)
+                 (i32.add (local.get 0) (i32.const 1))))"#,
+        );
+        let f = export_func(&mut store, &instance, "f");
+        let mut out = [Val::I32(0)];
+        ok(f.call(&mut store, &[Val::I32(41)], &mut out), "f(41)");
+        assert_eq!(out, [Val::I32(42)], "{mode:?}");
+        // A function body that does not validate (i32.add of an i64): only
+        // fully lazy wasmi accepts the module, and the problem shows when
+        // the function is called.
+        let invalid = Module::new(
+            &engine,
+            r#"(module (func (export "bad") (result i32) (i32.add (i64.const 1) (i32.const 2))))"#,
+        );
+        if engine.name() == "wasmi" && mode == Compilation::Lazy {
+            let module = ok(invalid, "a lazily validated module");
+            let mut store = Store::new(&engine, ());
+            let instance = instantiate(&mut store, &module);
+            let bad = export_func(&mut store, &instance, "bad");
+            assert!(
+                bad.call(&mut store, &[], &mut out).is_err(),
+                "the invalid body ran"
+            );
+        } else {
+            assert!(invalid.is_err(), "{mode:?}: an invalid module compiled");
+        }
+    }
+}
