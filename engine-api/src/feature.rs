@@ -91,6 +91,9 @@ features! {
     Interrupt = "interrupt", embedder;
     /// NaN results canonicalised, for results reproducible across machines.
     NanCanonicalization = "nan-canonicalization", embedder;
+    /// Instances allocated from a pool made in advance
+    /// ([`Config::pooling`]), for hosts that instantiate very often.
+    PoolingAllocation = "pooling-allocation", embedder;
     /// Resource limits on memories, tables and instances.
     Limits = "limits", embedder;
     /// WASI preview 1.
@@ -123,6 +126,36 @@ impl FromStr for Feature {
             .copied()
             .find(|f| f.name() == norm)
             .ok_or_else(|| UnknownFeature(s.to_string()))
+    }
+}
+
+/// The bounds of a pooling allocator ([`Config::pooling`]). Every field
+/// bounds what exists at once, across all stores of the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Pooling {
+    /// Instances.
+    pub total_instances: u32,
+    /// Linear memories.
+    pub total_memories: u32,
+    /// Tables.
+    pub total_tables: u32,
+    /// Largest size of any one memory, in bytes.
+    pub max_memory_bytes: usize,
+    /// Largest number of elements of any one table.
+    pub max_table_elements: usize,
+}
+
+impl Default for Pooling {
+    /// 1,000 instances, memories and tables; memories up to 64 MiB, tables
+    /// up to 10,000 elements.
+    fn default() -> Self {
+        Pooling {
+            total_instances: 1_000,
+            total_memories: 1_000,
+            total_tables: 1_000,
+            max_memory_bytes: 64 << 20,
+            max_table_elements: 10_000,
+        }
     }
 }
 
@@ -199,6 +232,7 @@ pub struct Config {
     max_call_depth: Option<usize>,
     module_cache: Option<std::path::PathBuf>,
     compilation: Option<Compilation>,
+    pooling: Option<Pooling>,
     limits: Limits,
 }
 
@@ -313,6 +347,24 @@ impl Config {
     /// The compilation mode set, if any.
     pub fn compilation_mode(&self) -> Option<Compilation> {
         self.compilation
+    }
+
+    /// Allocates instances, memories and tables from a pool made when the
+    /// engine is created, with these bounds (wasmtime's pooling allocator:
+    /// instantiation without system calls, memories reset by the kernel on
+    /// reuse). Enables [`Feature::PoolingAllocation`]; backends without it
+    /// (wasmi) refuse the config with `Unsupported`. Past the pool's totals,
+    /// instantiation fails with [`Error::ResourceLimit`](crate::Error::ResourceLimit)
+    /// until stores holding instances are dropped.
+    pub fn pooling(&mut self, pool: Pooling) -> &mut Self {
+        self.pooling = Some(pool);
+        self.features.insert(Feature::PoolingAllocation, true);
+        self
+    }
+
+    /// The pool's bounds, if [`Config::pooling`] was set.
+    pub fn pooling_bounds(&self) -> Option<&Pooling> {
+        self.pooling.as_ref()
     }
 
     /// wasm-run's default call depth on engines that count frames (wasmi).

@@ -59,7 +59,9 @@ mod val;
 pub use backend::{Engine, StoreId, WaitResult};
 pub use cache::{CacheOutcome, ModuleCache};
 pub use error::{Error, LinkError, Result, TrapCode};
-pub use feature::{Compilation, Config, Feature, FeatureSet, Limits, Support, UnknownFeature};
+pub use feature::{
+    Compilation, Config, Feature, FeatureSet, Limits, Pooling, Support, UnknownFeature,
+};
 pub use handles::{
     AnyRef, AnyRefKind, ExnRef, ExternRef, Func, Global, Memory, Table, Tag, TypedFunc,
 };

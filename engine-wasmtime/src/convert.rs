@@ -239,6 +239,10 @@ pub(crate) fn error(e: wt::Error) -> Error {
         Ok(ours) => return ours,
         Err(e) => e,
     };
+    // The pooling allocator's totals (instances, memories, tables at once).
+    if e.downcast_ref::<wt::PoolConcurrencyLimitError>().is_some() {
+        return Error::ResourceLimit(format!("{e:#}"));
+    }
     if e.downcast_ref::<wt::ThrownException>().is_some() {
         return Error::Trap {
             code: TrapCode::UncaughtException,

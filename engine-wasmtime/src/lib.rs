@@ -90,9 +90,8 @@ pub fn support(feature: Feature) -> Support {
         MultiValue | BulkMemory | ReferenceTypes | MutableGlobal | SaturatingFloatToInt
         | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | Threads | MultiMemory
         | Memory64 | TailCall | Exceptions | Gc | FunctionReferences => Support::Default,
-        CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt | NanCanonicalization => {
-            Support::OptIn
-        }
+        CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt | NanCanonicalization
+        | PoolingAllocation => Support::OptIn,
         Limits | TypeReflection | SharedMemoryParallel | ModuleSerialization => Support::Default,
         // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
         WasiP1 => Support::Default,
@@ -321,6 +320,16 @@ impl Engine for Wasmtime {
         native.relaxed_simd_deterministic(deterministic);
         if let Some(bytes) = config.max_wasm_stack_bytes() {
             native.max_wasm_stack(bytes);
+        }
+        if features.contains(Feature::PoolingAllocation) {
+            let p = config.pooling_bounds().copied().unwrap_or_default();
+            let mut pool = wt::PoolingAllocationConfig::default();
+            pool.total_core_instances(p.total_instances)
+                .total_memories(p.total_memories)
+                .total_tables(p.total_tables)
+                .max_memory_size(p.max_memory_bytes)
+                .table_elements(p.max_table_elements);
+            native.allocation_strategy(wt::InstanceAllocationStrategy::Pooling(pool));
         }
         let engine = wt::Engine::new(&native).map_err(error)?;
         let stops = watched.then(|| {

@@ -2,7 +2,7 @@
 //! per store and wasm stack size.
 
 use wasm_run_api::{
-    Config, Engine, Error, Feature, HeapType, Instance, Limits, Linker, Memory, MemoryType,
+    Config, Engine, Error, Feature, HeapType, Instance, Limits, Linker, Memory, MemoryType, Module,
     RefType, Result, Store, Table, TableType, TrapCode, Val,
 };
 
@@ -291,4 +291,63 @@ pub fn deep_recursion_by_default<E: Engine>(make: impl Fn(&Config) -> Result<E>)
             );
         }
     });
+}
+
+/// `Config::pooling`: instances come from a pool with fixed totals. Up to
+/// the total, instantiation works in separate stores; past it, it is
+/// `Error::ResourceLimit` until a store holding an instance is dropped; a
+/// memory above the pool's size fails to instantiate. Backends without a
+/// pooling allocator refuse the config with `Unsupported`.
+pub fn pooling_allocation<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let base = default_engine(&make);
+    let mut config = Config::new();
+    config.pooling(wasm_run_api::Pooling {
+        total_instances: 4,
+        total_memories: 4,
+        total_tables: 4,
+        max_memory_bytes: 1 << 20,
+        max_table_elements: 100,
+    });
+    if !base.support(Feature::PoolingAllocation).is_supported() {
+        let e = err(make(&config), "a pooling config");
+        expect_unsupported(&e, Feature::PoolingAllocation, base.name(), "pooling");
+        return;
+    }
+    let engine = engine_with(&make, &config);
+    assert!(engine.features().contains(Feature::PoolingAllocation));
+    let module = compile(
+        &engine,
+        r#"(module (memory 1) (table 1 funcref) (func (export "f") (result i32) i32.const 9))"#,
+    );
+    let mut stores = Vec::new();
+    for i in 0..4 {
+        let mut store = Store::new(&engine, ());
+        let instance = ok(
+            Instance::new(&mut store, &module, &[]),
+            &format!("instance {i}"),
+        );
+        let f = instance.typed_func::<(), i32>(&mut store, "f");
+        assert_eq!(ok(f.call(&mut store, ()), "f()"), 9);
+        stores.push(store);
+    }
+    let mut fifth = Store::new(&engine, ());
+    expect_resource_limit(
+        Instance::new(&mut fifth, &module, &[]),
+        "a fifth instance from a pool of four",
+    );
+    stores.pop();
+    ok(
+        Instance::new(&mut fifth, &module, &[]),
+        "after a store was dropped",
+    );
+    // Refused when compiled (wasmtime checks modules against the pool) or
+    // at the latest when instantiated.
+    drop(stores);
+    if let Ok(big) = Module::new(&engine, r#"(module (memory 32))"#) {
+        let mut store = Store::new(&engine, ());
+        assert!(
+            Instance::new(&mut store, &big, &[]).is_err(),
+            "a 2 MiB memory from a pool of 1 MiB memories"
+        );
+    }
 }

@@ -69,7 +69,7 @@ pub use host_funcs::{
 pub use limiter::{limiter_bounds_host_memory, limiter_policy};
 pub use limits::{
     deep_recursion_by_default, limit_instances, limit_memory, limit_memory_and_table_counts,
-    limit_table, limit_wasm_stack,
+    limit_table, limit_wasm_stack, pooling_allocation,
 };
 pub use linking::{
     instance_exports_listing, instance_new_ordered_imports, instance_pre,
@@ -156,6 +156,7 @@ macro_rules! __wasm_run_behaviours {
             limit_memory_and_table_counts
             limit_wasm_stack
             deep_recursion_by_default
+            pooling_allocation
             limiter_policy
             limiter_bounds_host_memory
             module_variants

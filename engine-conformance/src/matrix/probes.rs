@@ -305,6 +305,7 @@ pub(super) fn probe<E: Engine>(
         Row::Deadline => p.stop(Row::Deadline),
         Row::Interrupt => p.stop(Row::Interrupt),
         Row::NanCanonicalization => p.nan_canonicalization(),
+        Row::PoolingAllocation => p.pooling(),
         Row::ModuleSerialization => p.module_serialization(),
         Row::WasiNn | Row::WasiCrypto | Row::WasiThreads => {
             return None;
@@ -642,6 +643,32 @@ impl<E: Engine> Probe<'_, E> {
             Err(e) if e.trap_code() == Some(TrapCode::OutOfFuel) => Ok(()),
             Err(e) => Err(failed(format!("an endless loop gave `{e}`, not OutOfFuel"))),
             Ok(()) => Err(failed("an endless loop returned")),
+        }
+    }
+
+    /// A pool of two instances: two stores instantiate, a third is refused
+    /// with `Error::ResourceLimit`.
+    fn pooling(&self) -> ProbeResult {
+        let mut config = Config::new();
+        config.pooling(wasm_run_api::Pooling {
+            total_instances: 2,
+            total_memories: 2,
+            total_tables: 2,
+            max_memory_bytes: 1 << 20,
+            max_table_elements: 10,
+        });
+        let engine = self.engine_with(&mut config)?;
+        let module = self.module(&engine, "(module (memory 1))")?;
+        let mut stores: Vec<Store<E, ()>> = (0..3).map(|_| Store::new(&engine, ())).collect();
+        for store in &mut stores[..2] {
+            Linker::new(&engine)
+                .instantiate(store, &module)
+                .map_err(failed)?;
+        }
+        match Linker::new(&engine).instantiate(&mut stores[2], &module) {
+            Err(Error::ResourceLimit(_)) => Ok(()),
+            Err(e) => Err(failed(format!("a third instance gave `{e}`, not ResourceLimit"))),
+            Ok(_) => Err(failed("a third instance from a pool of two")),
         }
     }
 

@@ -74,6 +74,8 @@ pub enum Row {
     Interrupt,
     /// NaN results canonicalised.
     NanCanonicalization,
+    /// Instances from a pool made in advance.
+    PoolingAllocation,
 }
 
 /// Whether a row is a WebAssembly proposal or something the embedding API
@@ -123,6 +125,7 @@ impl Row {
         Row::Deadline,
         Row::Interrupt,
         Row::NanCanonicalization,
+        Row::PoolingAllocation,
     ];
 
     /// The row's name: the original `wasm_run` table's name where it has one
@@ -163,6 +166,7 @@ impl Row {
             Row::Deadline => "deadline",
             Row::Interrupt => "interrupt",
             Row::NanCanonicalization => "nan_canonicalization",
+            Row::PoolingAllocation => "pooling_allocation",
         }
     }
 
@@ -199,6 +203,7 @@ impl Row {
             Row::Deadline => Feature::Deadline,
             Row::Interrupt => Feature::Interrupt,
             Row::NanCanonicalization => Feature::NanCanonicalization,
+            Row::PoolingAllocation => Feature::PoolingAllocation,
             Row::MemoryControl | Row::WasiNn | Row::WasiCrypto | Row::WasiThreads => {
                 return None;
             }
@@ -220,7 +225,8 @@ impl Row {
             | Row::ResumableFuel
             | Row::Deadline
             | Row::Interrupt
-            | Row::NanCanonicalization => RowKind::Embedder,
+            | Row::NanCanonicalization
+            | Row::PoolingAllocation => RowKind::Embedder,
             _ => RowKind::Proposal,
         }
     }
@@ -343,6 +349,9 @@ impl Row {
             }
             Row::Interrupt => {
                 "an endless loop stops with Trap(Interrupt) when another thread interrupts it"
+            }
+            Row::PoolingAllocation => {
+                "a pool of two instances: two instantiate, a third is Error::ResourceLimit"
             }
             Row::NanCanonicalization => {
                 "NaN results of f32/f64 arithmetic (0/0, NaN with a payload) have the canonical bits"
