@@ -70,6 +70,49 @@ fn raw_wasmtime(c: &mut Criterion) {
     g.finish();
 }
 
+fn pooled_wasmtime(c: &mut Criterion) {
+    let bounds = wasm_run::Pooling {
+        total_instances: 100,
+        total_memories: 100,
+        total_tables: 100,
+        max_memory_bytes: 1 << 20,
+        max_table_elements: 100,
+    };
+    {
+        use wasmtime::*;
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_core_instances(bounds.total_instances)
+            .total_memories(bounds.total_memories)
+            .total_tables(bounds.total_tables)
+            .max_memory_size(bounds.max_memory_bytes)
+            .table_elements(bounds.max_table_elements);
+        let mut config = wasmtime::Config::new();
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, WAT).unwrap();
+        let mut linker = Linker::new(&engine);
+        linker.func_wrap("host", "a", |x: i32| x + 1).unwrap();
+        linker.func_wrap("host", "b", |_: i64| {}).unwrap();
+        let pre = linker.instantiate_pre(&module).unwrap();
+        let mut g = c.benchmark_group("instantiate/wasmtime-pooled");
+        g.bench_function("raw/pre", |b| {
+            b.iter(|| {
+                let mut store = Store::new(&engine, ());
+                black_box(pre.instantiate(&mut store).unwrap());
+            })
+        });
+        g.finish();
+    }
+    let mut config = Config::new();
+    config.pooling(bounds);
+    ours(
+        c,
+        "instantiate/wasmtime-pooled",
+        "ours",
+        wasm_run::Wasmtime::new(&config).unwrap(),
+    );
+}
+
 fn raw_wasmi(c: &mut Criterion) {
     use wasmi::*;
     let engine = Engine::default();
@@ -101,6 +144,7 @@ fn all(c: &mut Criterion) {
         "any",
         AnyEngine::by_name("wasmtime", &Config::new()).unwrap(),
     );
+    pooled_wasmtime(c);
     raw_wasmi(c);
     ours(
         c,

@@ -121,5 +121,5 @@ pub use ctx::{HasWasi, WasiCtx, WasiEngine, WasiState, add_to_linker};
 pub use error::{ExitStatus, WasiError};
 pub use imports::{WASI_MODULE, check_module, function_names, function_type, uses_wasi};
 pub use random::{OsRandom, RandomSource, SeededRandom};
-pub use run::{ProgramKind, initialize, instantiate, run_command, run_start};
+pub use run::{ProgramKind, initialize, instantiate, run_command, run_command_with, run_start};
 pub use stdio::{Capture, Output, OutputFn, Stdin};

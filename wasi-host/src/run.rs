@@ -161,8 +161,9 @@ pub fn initialize<E: WasiEngine, T: HasWasi<E>>(
 /// Runs a WASI command in one call: builds the context from `config`, links
 /// WASI, instantiates and runs `_start` in a fresh store.
 ///
-/// For your own imports, host state or fuel, use the steps instead:
-/// [`WasiCtx::new`], [`add_to_linker`], [`instantiate`], [`run_start`].
+/// For a few imports of your own next to WASI, [`run_command_with`]; for
+/// fuel, limits or several calls, the steps: [`WasiCtx::new`],
+/// [`add_to_linker`], [`instantiate`], [`run_start`].
 ///
 /// # Errors
 ///
@@ -179,4 +180,30 @@ pub fn run_command<E: WasiEngine>(
     add_to_linker(&mut linker)?;
     let instance = instantiate(&linker, &mut store, module)?;
     run_start(&mut store, &instance)
+}
+
+/// [`run_command`] for a program that imports a few functions of yours next
+/// to WASI: `imports` defines them in the linker (after WASI), the store's
+/// host state is a [`WasiState`] around `data`, and the state is handed back
+/// with the exit status, so the host can read what its functions recorded.
+///
+/// # Errors
+///
+/// The errors of [`run_command`], and those `imports` returns (as
+/// [`WasiError::Wasm`]).
+pub fn run_command_with<E: WasiEngine, U: Send + 'static>(
+    engine: &E,
+    module: &Module<E>,
+    config: &WasiConfig,
+    data: U,
+    imports: impl FnOnce(&mut Linker<E, WasiState<E, U>>) -> Result<(), Error>,
+) -> Result<(ExitStatus, U), WasiError> {
+    let ctx = WasiCtx::new(engine, config)?;
+    let mut store = Store::new(engine, WasiState::new(ctx, data));
+    let mut linker = Linker::new(engine);
+    add_to_linker(&mut linker)?;
+    imports(&mut linker)?;
+    let instance = instantiate(&linker, &mut store, module)?;
+    let status = run_start(&mut store, &instance)?;
+    Ok((status, store.into_data().data))
 }

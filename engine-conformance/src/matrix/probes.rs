@@ -667,7 +667,9 @@ impl<E: Engine> Probe<'_, E> {
         }
         match Linker::new(&engine).instantiate(&mut stores[2], &module) {
             Err(Error::ResourceLimit(_)) => Ok(()),
-            Err(e) => Err(failed(format!("a third instance gave `{e}`, not ResourceLimit"))),
+            Err(e) => Err(failed(format!(
+                "a third instance gave `{e}`, not ResourceLimit"
+            ))),
             Ok(_) => Err(failed("a third instance from a pool of two")),
         }
     }

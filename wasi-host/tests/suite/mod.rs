@@ -14,7 +14,7 @@
 use crate::wasi::{
     Capture, DeterministicClock, DirPerms, ExitStatus, HasWasi, Output, ProgramKind, RandomSource,
     SeededRandom, WASI_MODULE, WasiConfig, WasiCtx, WasiEngine, WasiError, WasiState,
-    add_to_linker, initialize, instantiate, run_command, run_start,
+    add_to_linker, initialize, instantiate, run_command, run_command_with, run_start,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ macro_rules! wasi_suite {
             read_only_preopen_refuses_writes, escapes_fail_and_leave_the_host_untouched,
             deterministic_clock_and_random, real_clock_and_random, exit_codes,
             trap_is_an_error, reactor_initialize_then_exports, host_state_and_imports_coexist,
-            missing_embedder_import_is_named, bad_preopens_fail_before_start,
+            run_command_with_extra_imports, missing_embedder_import_is_named, bad_preopens_fail_before_start,
             bad_env_and_strings_fail_before_start, bad_imports_fail_before_start,
             proc_exit_out_of_range_is_an_error, random_get_bounds_and_seed,
             linker_keeps_shadowing_off);
@@ -606,6 +606,45 @@ pub fn host_state_and_imports_coexist<E: WasiEngine>(engine: &E) {
     assert_eq!(
         out.to_string_lossy(),
         lines(&["twice(1) = 2", "twice(2) = 4", "twice(3) = 6"])
+    );
+}
+
+/// `run_command_with`: WASI plus the host's own imports in one call, with
+/// the host state handed back.
+pub fn run_command_with_extra_imports<E: WasiEngine>(engine: &E) {
+    let module = module(engine, "host_import");
+    let mut config = WasiConfig::new();
+    let out = config.capture_stdout();
+    let (status, calls) = run_command_with(engine, &module, &config, 0_u32, |linker| {
+        linker.func_wrap(
+            "host",
+            "twice",
+            |mut c: Caller<'_, E, WasiState<E, u32>>, x: i32| {
+                c.data_mut().data += 1;
+                Ok(x * 2)
+            },
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!((status, calls), (ExitStatus(0), 3));
+    assert_eq!(
+        out.to_string_lossy(),
+        lines(&["twice(1) = 2", "twice(2) = 4", "twice(3) = 6"])
+    );
+    // An error of the caller's own definitions comes back as it is.
+    let err = run_command_with(engine, &module, &config, (), |linker| {
+        linker.func_wrap(
+            "wasi_snapshot_preview1",
+            "fd_write",
+            |_: Caller<'_, E, WasiState<E, ()>>| Ok(()),
+        )?;
+        Ok(())
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&err, WasiError::Wasm(Error::Link(l)) if matches!(**l, LinkError::Duplicate { .. })),
+        "{err}"
     );
 }
 
