@@ -3,6 +3,8 @@
 //! a cache directory that cannot be used is a warning, never a failure; a
 //! damaged entry is replaced.
 
+#![cfg(feature = "wasmtime")]
+
 mod common;
 use common::{bin, text};
 use std::path::{Path, PathBuf};
@@ -32,7 +34,6 @@ fn hello(cache: &Path, extra: &[&str]) -> std::process::Output {
         .expect("spawn wasm-run")
 }
 
-#[cfg(feature = "wasmtime")]
 #[test]
 fn run_fills_and_uses_the_module_cache() {
     let dir = temp("fill");
@@ -69,7 +70,6 @@ fn run_fills_and_uses_the_module_cache() {
     );
 }
 
-#[cfg(feature = "wasmtime")]
 #[test]
 fn an_unusable_cache_is_a_warning() {
     let dir = temp("blocked");
