@@ -513,11 +513,19 @@ impl<C: NativeContext> WasmiContext<C> {
     }
     /// `r`, or the error the user's limiter failed the operation with (wasmi
     /// reports that as a `GrowthOperationLimited` trap).
+    #[inline(always)]
     fn limited<R>(&mut self, r: Result<R>) -> Result<R> {
-        let failure = self.0.native_data_mut().limits.host.take_failure();
-        match (r, failure) {
-            (Err(_), Some(ours)) => Err(ours),
-            (r, _) => r,
+        // A policy failure always fails the operation, so only the error
+        // path looks (the success path stays free).
+        match r {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self
+                .0
+                .native_data_mut()
+                .limits
+                .host
+                .take_failure()
+                .unwrap_or(e)),
         }
     }
     /// `Unsupported` for resumable fuel unless the user enabled fuel.
