@@ -79,6 +79,24 @@ pub fn function_type(name: &str) -> Option<FuncType> {
     Some(FuncType::new(tys(params), tys(results)))
 }
 
+/// Whether `ty` is the type of the WASI function with signature `sig`
+/// (`"ii>i"`: `I` for i64, anything else i32), without building it.
+fn has_signature(sig: &str, ty: &ExternType) -> bool {
+    let ExternType::Func(f) = ty else {
+        return false;
+    };
+    let Some((params, results)) = sig.split_once('>') else {
+        return false;
+    };
+    let same = |s: &str, tys: &[ValType]| {
+        s.len() == tys.len()
+            && s.chars()
+                .zip(tys)
+                .all(|(c, t)| *t == if c == 'I' { ValType::I64 } else { ValType::I32 })
+    };
+    same(params, f.params()) && same(results, f.results())
+}
+
 /// Whether the module imports anything from WASI preview 1.
 pub fn uses_wasi<E: Engine>(module: &Module<E>) -> bool {
     module.imports().iter().any(|i| i.module == WASI_MODULE)
@@ -111,14 +129,18 @@ pub fn check_module<E: Engine>(module: &Module<E>) -> Result<(), WasiError> {
             continue;
         }
         uses = true;
-        let Some(expected) = function_type(&import.name) else {
+        // The common case (a known function of the right type) allocates
+        // nothing; the expected type is built only for the error.
+        let Some((_, sig)) = FUNCTIONS.iter().find(|(n, _)| *n == import.name) else {
             return Err(WasiError::UnknownImport {
                 module: import.module.clone(),
                 name: import.name.clone(),
             });
         };
-        let expected = ExternType::Func(expected);
-        if import.ty != expected {
+        if !has_signature(sig, &import.ty) {
+            let expected = ExternType::Func(
+                function_type(&import.name).unwrap_or_else(|| FuncType::new([], [])),
+            );
             return Err(WasiError::ImportType {
                 module: import.module.clone(),
                 name: import.name.clone(),
@@ -153,5 +175,33 @@ mod tests {
         assert_eq!(ty.results(), &[ValType::I32]);
         assert!(function_type("proc_exit").unwrap().results().is_empty());
         assert!(function_type("fd_frobnicate").is_none());
+    }
+
+    #[test]
+    fn signatures_match_exactly_their_own_types() {
+        for &(name, sig) in FUNCTIONS {
+            let ty = ExternType::Func(function_type(name).unwrap());
+            assert!(has_signature(sig, &ty), "{name}");
+            // One parameter more, or an i64 for an i32, does not match.
+            let ExternType::Func(f) = &ty else {
+                unreachable!()
+            };
+            let more = FuncType::new(
+                f.params().iter().cloned().chain([ValType::I32]),
+                f.results().iter().cloned(),
+            );
+            assert!(!has_signature(sig, &ExternType::Func(more)), "{name} +1");
+            if let Some(i) = f.params().iter().position(|t| *t == ValType::I32) {
+                let mut ps = f.params().to_vec();
+                ps[i] = ValType::I64;
+                let widened = FuncType::new(ps, f.results().iter().cloned());
+                assert!(
+                    !has_signature(sig, &ExternType::Func(widened)),
+                    "{name} i64"
+                );
+            }
+        }
+        let memory = ExternType::Memory(wasm_run_api::MemoryType::new(1, None));
+        assert!(!has_signature("i>i", &memory));
     }
 }
