@@ -148,8 +148,10 @@ pub fn deadline_stops_runaway<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     for (what, run) in runaways {
         let mut times = Vec::new();
         for _ in 0..RUNS {
-            ok(store.set_deadline(DEADLINE), "set_deadline");
+            // Before setting it: the deadline is then at least DEADLINE after
+            // `start`, even if this thread is descheduled in between.
             let start = Instant::now();
+            ok(store.set_deadline(DEADLINE), "set_deadline");
             let e = err(run(&mut store), what);
             let took = start.elapsed();
             expect_code(e, TrapCode::Deadline, what);
