@@ -173,8 +173,9 @@ fn ctrl_c_interrupts_the_guest_cleanly() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawn wasm-run");
-        // Time to compile and enter the loop.
-        std::thread::sleep(Duration::from_millis(1500));
+        // Time to start, compile, install the Ctrl-C handler and enter the
+        // loop (generous: a loaded CI machine).
+        std::thread::sleep(Duration::from_millis(2500));
         let sent = Instant::now();
         let kill = std::process::Command::new("kill")
             .args(["-INT", &child.id().to_string()])
@@ -201,7 +202,7 @@ fn ctrl_c_interrupts_the_guest_cleanly() {
         .args(["run", "-W", "interruptible=n", "--invoke", "loop", &file])
         .spawn()
         .expect("spawn wasm-run");
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(2500));
     let kill = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
