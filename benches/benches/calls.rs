@@ -11,10 +11,13 @@ use wasm_run::{AnyEngine, Caller, Config, Engine, Linker, Module, Store, Val};
 const WAT: &str = r#"
 (module
   (import "host" "inc" (func $inc (param i32) (result i32)))
+  (import "host" "inc_untyped" (func $inc_untyped (param i32) (result i32)))
   (func (export "add") (param i32 i64) (result i64)
     (i64.add (i64.extend_i32_s (local.get 0)) (local.get 1)))
   (func (export "call_host") (param i32) (result i32)
-    (call $inc (local.get 0))))
+    (call $inc (local.get 0)))
+  (func (export "call_host_untyped") (param i32) (result i32)
+    (call $inc_untyped (local.get 0))))
 "#;
 
 fn ours<E: Engine>(c: &mut Criterion, group: &str, label: &str, engine: E) {
@@ -24,7 +27,21 @@ fn ours<E: Engine>(c: &mut Criterion, group: &str, label: &str, engine: E) {
     linker
         .func_wrap("host", "inc", |_: Caller<'_, E, ()>, x: i32| Ok(x + 1))
         .unwrap();
+    linker
+        .func_new(
+            "host",
+            "inc_untyped",
+            wasm_run::FuncType::new([wasm_run::ValType::I32], [wasm_run::ValType::I32]),
+            |_: Caller<'_, E, ()>, p: &[Val<E>], r: &mut [Val<E>]| {
+                r[0] = Val::I32(p[0].i32().unwrap_or(0) + 1);
+                Ok(())
+            },
+        )
+        .unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
+    let untyped = instance
+        .get_typed_func::<i32, i32>(&mut store, "call_host_untyped")
+        .unwrap();
     let typed = instance
         .get_typed_func::<(i32, i64), i64>(&mut store, "add")
         .unwrap();
@@ -54,6 +71,9 @@ fn ours<E: Engine>(c: &mut Criterion, group: &str, label: &str, engine: E) {
     g.bench_function(format!("{label}/wasm_to_host"), |b| {
         b.iter(|| host.call(&mut store, black_box(1)).unwrap())
     });
+    g.bench_function(format!("{label}/wasm_to_host_untyped"), |b| {
+        b.iter(|| untyped.call(&mut store, black_box(1)).unwrap())
+    });
     g.finish();
 }
 
@@ -64,7 +84,21 @@ fn raw_wasmtime(c: &mut Criterion) {
     let mut store = Store::new(&engine, ());
     let mut linker = Linker::new(&engine);
     linker.func_wrap("host", "inc", |x: i32| x + 1).unwrap();
+    linker
+        .func_new(
+            "host",
+            "inc_untyped",
+            FuncType::new(&engine, [ValType::I32], [ValType::I32]),
+            |_, p, r| {
+                r[0] = Val::I32(p[0].unwrap_i32() + 1);
+                Ok(())
+            },
+        )
+        .unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
+    let untyped = instance
+        .get_typed_func::<i32, i32>(&mut store, "call_host_untyped")
+        .unwrap();
     let typed = instance
         .get_typed_func::<(i32, i64), i64>(&mut store, "add")
         .unwrap();
@@ -94,6 +128,9 @@ fn raw_wasmtime(c: &mut Criterion) {
     g.bench_function("raw/wasm_to_host", |b| {
         b.iter(|| host.call(&mut store, black_box(1)).unwrap())
     });
+    g.bench_function("raw/wasm_to_host_untyped", |b| {
+        b.iter(|| untyped.call(&mut store, black_box(1)).unwrap())
+    });
     g.finish();
 }
 
@@ -104,7 +141,21 @@ fn raw_wasmi(c: &mut Criterion) {
     let mut store = Store::new(&engine, ());
     let mut linker = <Linker<()>>::new(&engine);
     linker.func_wrap("host", "inc", |x: i32| x + 1).unwrap();
+    linker
+        .func_new(
+            "host",
+            "inc_untyped",
+            FuncType::new([ValType::I32], [ValType::I32]),
+            |_, p, r| {
+                r[0] = Val::I32(p[0].i32().unwrap_or(0) + 1);
+                Ok(())
+            },
+        )
+        .unwrap();
     let instance = linker.instantiate_and_start(&mut store, &module).unwrap();
+    let untyped = instance
+        .get_typed_func::<i32, i32>(&store, "call_host_untyped")
+        .unwrap();
     let typed = instance
         .get_typed_func::<(i32, i64), i64>(&store, "add")
         .unwrap();
@@ -133,6 +184,9 @@ fn raw_wasmi(c: &mut Criterion) {
     });
     g.bench_function("raw/wasm_to_host", |b| {
         b.iter(|| host.call(&mut store, black_box(1)).unwrap())
+    });
+    g.bench_function("raw/wasm_to_host_untyped", |b| {
+        b.iter(|| untyped.call(&mut store, black_box(1)).unwrap())
     });
     g.finish();
 }

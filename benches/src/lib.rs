@@ -116,7 +116,7 @@ pub fn budget(group: &str, operation: &str) -> Option<f64> {
     Some(match operation {
         "typed" => 1.10,
         "dynamic" => 1.20,
-        "wasm_to_host" => 1.15,
+        "wasm_to_host" | "wasm_to_host_untyped" => 1.15,
         "linker" | "pre" => 1.10,
         "wasi_setup" | "wasi_setup_pre" => 1.05,
         // At least 0.95× the raw throughput.
