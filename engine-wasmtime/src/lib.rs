@@ -42,7 +42,9 @@ use wasm_run_api::backend::{
     StoreBackend,
 };
 use wasm_run_api::backend::{Never, Waker, Watch};
-use wasm_run_api::backend::{SlotsIn, SlotsOut, call_untyped, convert_call};
+use wasm_run_api::backend::{
+    SlotsIn, SlotsOut, ValBuf, call_untyped, convert_call, default_results,
+};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
     GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SharedMemory, StoreId, Support,
@@ -588,6 +590,60 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
     }
 }
 
+/// Whether every parameter and result of `ty` is a number or vector: then
+/// an untyped host function can work on wasmtime's raw slots directly
+/// ([`untyped_host_raw`]), without a store to convert references.
+fn numeric(ty: &FuncType) -> bool {
+    ty.params()
+        .iter()
+        .chain(ty.results())
+        .all(|t| !matches!(t, wasm_run_api::ValType::Ref(_)))
+}
+
+/// An untyped host function over raw slots, for numeric types only: one
+/// conversion each way instead of wasmtime's `Val`s and then ours.
+fn untyped_host_raw<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
+    ty: FuncType,
+    f: F,
+) -> impl Fn(wt::Caller<'_, StoreData<T>>, &mut [MaybeUninit<wt::ValRaw>]) -> wt::Result<()>
++ Send
++ Sync
++ 'static {
+    move |caller, raw| {
+        let caller = Caller::from_backend(WasmtimeContext(NativeCaller { caller }));
+        let slots = Raw(raw);
+        let mut params: ValBuf<Val<Wasmtime>> = ValBuf::new();
+        for (i, t) in ty.params().iter().enumerate() {
+            params.push(match t {
+                wasm_run_api::ValType::I32 => Val::I32(slots.get_i32(i)),
+                wasm_run_api::ValType::I64 => Val::I64(slots.get_i64(i)),
+                wasm_run_api::ValType::F32 => Val::F32(slots.get_f32(i)),
+                wasm_run_api::ValType::F64 => Val::F64(slots.get_f64(i)),
+                _ => Val::V128(wasm_run_api::V128(slots.get_v128(i))),
+            });
+        }
+        let mut results: ValBuf<Val<Wasmtime>> = ValBuf::new();
+        results.resize(ty.results().len(), Val::I32(0));
+        default_results(ty.results(), &mut results);
+        // Checks that every result has its declared (numeric) type.
+        f.invoke(caller, &ty, &params, &mut results)
+            .map_err(host_error)?;
+        let mut slots = slots;
+        for (i, v) in results.iter().enumerate() {
+            match *v {
+                Val::I32(x) => slots.set_i32(i, x),
+                Val::I64(x) => slots.set_i64(i, x),
+                Val::F32(x) => slots.set_f32(i, x),
+                Val::F64(x) => slots.set_f64(i, x),
+                Val::V128(x) => slots.set_v128(i, x.0),
+                // `invoke` refused results of other types.
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, T, P, R>>(
     f: F,
 ) -> impl Fn(wt::Caller<'_, StoreData<T>>, &mut [MaybeUninit<wt::ValRaw>]) -> wt::Result<()>
@@ -720,6 +776,14 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         f: F,
     ) -> Result<wt::Func> {
         let native = func_type(self.cx().engine(), &ty);
+        if numeric(&ty) {
+            // SAFETY: the closure reads the parameters of `native` and writes
+            // its results (all numbers) in wasmtime's raw representations,
+            // after `invoke` checked each result's type.
+            return Ok(unsafe {
+                wt::Func::new_unchecked(self.cx_mut(), native, untyped_host_raw(ty, f))
+            });
+        }
         Ok(wt::Func::new(self.cx_mut(), native, untyped_host(ty, f)))
     }
     fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, C::T, P, R>>(
@@ -1026,8 +1090,17 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
         f: F,
     ) -> Result<()> {
         let native = func_type(&self.engine, &ty);
-        self.linker
-            .func_new(module, name, native, untyped_host(ty, f))
+        let defined = if numeric(&ty) {
+            // SAFETY: as in `func_new` on the store.
+            unsafe {
+                self.linker
+                    .func_new_unchecked(module, name, native, untyped_host_raw(ty, f))
+            }
+        } else {
+            self.linker
+                .func_new(module, name, native, untyped_host(ty, f))
+        };
+        defined
             .map(|_| ())
             .map_err(|e| define_error(module, name, e))
     }
