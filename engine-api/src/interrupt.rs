@@ -7,6 +7,7 @@
 //! then is the same everywhere and lives here.
 
 use crate::error::{Error, TrapCode};
+use crate::feature::{Feature, FeatureSet};
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,16 +98,39 @@ pub struct Watch {
     handle: InterruptHandle,
     seen: u64,
     deadline: Option<Instant>,
+    /// Which of [`Feature::Deadline`] and [`Feature::Interrupt`] the engine
+    /// enabled (a backend keeps a watch when either is).
+    features: FeatureSet,
 }
 
 impl Watch {
-    /// A watch with no deadline, using `handle`.
-    pub fn new(handle: InterruptHandle) -> Self {
+    /// A watch with no deadline, using `handle`, for an engine with
+    /// `features` enabled.
+    pub fn new(handle: InterruptHandle, features: FeatureSet) -> Self {
         let seen = handle.requests();
         Watch {
             handle,
             seen,
             deadline: None,
+            features,
+        }
+    }
+
+    /// The store's watch for using `feature` ([`Feature::Deadline`] or
+    /// [`Feature::Interrupt`]): `watch` if the engine enabled the feature.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for `feature` on `engine` if there is no watch
+    /// or the feature is off.
+    pub fn require<W: std::ops::Deref<Target = Watch>>(
+        watch: Option<W>,
+        feature: Feature,
+        engine: &'static str,
+    ) -> Result<W, Error> {
+        match watch {
+            Some(w) if w.features.contains(feature) => Ok(w),
+            _ => Err(Error::Unsupported { feature, engine }),
         }
     }
 

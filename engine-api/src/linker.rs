@@ -298,26 +298,16 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     /// - [`Error::WrongStore`] if `module` belongs to another engine.
     pub fn instantiate_pre(&self, module: &Module<E>) -> Result<InstancePre<E, T>> {
         for import in module.imports() {
-            if !self.is_defined(&import.module, &import.name) {
-                return Err(LinkError::Missing {
-                    module: import.module.clone(),
-                    name: import.name.clone(),
-                    expected: import.ty.clone(),
-                }
-                .into());
-            }
             let key: (Box<str>, Box<str>) =
                 (import.module.as_str().into(), import.name.as_str().into());
-            if let Some(found) = self.types.get(&key)
-                && !found.matches(&import.ty)
-            {
-                return Err(LinkError::Incompatible {
-                    module: import.module.clone(),
-                    name: import.name.clone(),
-                    expected: import.ty.clone(),
-                    found: found.clone(),
-                }
-                .into());
+            // Defined but not through this linker (noted names): the engine
+            // checks those.
+            let found = match self.types.get(&key) {
+                None if self.defined.contains(&key) => continue,
+                found => found.cloned(),
+            };
+            if let Some(e) = import_error(import, found) {
+                return Err(e);
             }
         }
         let native = guard(|| self.inner.instantiate_pre(module.as_native()))?;
@@ -331,35 +321,12 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     /// Finds the first import that is missing or of the wrong type, so the
     /// error says which and why the same way on every backend.
     fn diagnose(&self, store: &mut Store<E, T>, module: &Module<E>) -> Option<Error> {
-        for import in module.imports() {
-            match self.get(store, &import.module, &import.name) {
-                None => {
-                    return Some(
-                        LinkError::Missing {
-                            module: import.module.clone(),
-                            name: import.name.clone(),
-                            expected: import.ty.clone(),
-                        }
-                        .into(),
-                    );
-                }
-                Some(item) => {
-                    let found = item.ty(&*store);
-                    if !found.matches(&import.ty) {
-                        return Some(
-                            LinkError::Incompatible {
-                                module: import.module.clone(),
-                                name: import.name.clone(),
-                                expected: import.ty.clone(),
-                                found,
-                            }
-                            .into(),
-                        );
-                    }
-                }
-            }
-        }
-        None
+        module.imports().iter().find_map(|import| {
+            let found = self
+                .get(store, &import.module, &import.name)
+                .map(|item| item.ty(&*store));
+            import_error(import, found)
+        })
     }
 
     /// The backend linker (escape hatch).
@@ -424,5 +391,31 @@ impl<E: Engine, T: 'static> InstancePre<E, T> {
     /// The backend's pre-instantiated module (escape hatch).
     pub fn as_native(&self) -> &E::InstancePre<T> {
         &self.native
+    }
+}
+
+/// What is wrong with satisfying `import` with an item of type `found`
+/// (`None`: nothing defined): [`LinkError::Missing`],
+/// [`LinkError::Incompatible`], or nothing.
+fn import_error(import: &crate::types::ImportType, found: Option<ExternType>) -> Option<Error> {
+    match found {
+        None => Some(
+            LinkError::Missing {
+                module: import.module.clone(),
+                name: import.name.clone(),
+                expected: import.ty.clone(),
+            }
+            .into(),
+        ),
+        Some(found) if !found.matches(&import.ty) => Some(
+            LinkError::Incompatible {
+                module: import.module.clone(),
+                name: import.name.clone(),
+                expected: import.ty.clone(),
+                found,
+            }
+            .into(),
+        ),
+        Some(_) => None,
     }
 }

@@ -297,9 +297,10 @@ impl Engine for Wasmi {
                 limits: Limiter::new(limits),
                 id: StoreId::fresh(),
                 slicing: sliced(&self.features).then(|| Slicing {
-                    watch: Watch::new(InterruptHandle::with_waker(self.waker.clone())),
-                    deadline: self.features.contains(Feature::Deadline),
-                    interrupt: self.features.contains(Feature::Interrupt),
+                    watch: Watch::new(
+                        InterruptHandle::with_waker(self.waker.clone()),
+                        self.features,
+                    ),
                     user_fuel: self.features.contains(Feature::Fuel),
                     reserve: 0,
                 }),
@@ -497,19 +498,15 @@ pub trait NativeContext {
 }
 
 impl<C: NativeContext> WasmiContext<C> {
-    fn slicing(&mut self, feature: Feature) -> Result<&mut Slicing> {
-        match &mut self.0.native_data_mut().slicing {
-            Some(s)
-                if (feature == Feature::Deadline && s.deadline)
-                    || (feature == Feature::Interrupt && s.interrupt) =>
-            {
-                Ok(s)
-            }
-            _ => Err(Error::Unsupported {
-                feature,
-                engine: "wasmi",
-            }),
-        }
+    /// The store's watch, if `feature` (deadlines or interrupts) is on.
+    fn watch(&mut self, feature: Feature) -> Result<&mut Watch> {
+        let watch = self
+            .0
+            .native_data_mut()
+            .slicing
+            .as_mut()
+            .map(|s| &mut s.watch);
+        Watch::require(watch, feature, "wasmi")
     }
     /// `r`, or the error the user's limiter failed the operation with (wasmi
     /// reports that as a `GrowthOperationLimited` trap).
@@ -530,19 +527,10 @@ impl<C: NativeContext> WasmiContext<C> {
     }
     /// `Unsupported` for resumable fuel unless the user enabled fuel.
     fn resumable_fuel(&self) -> Result<()> {
-        let cx = self.cx();
-        let on = match &cx.data().slicing {
-            Some(s) => s.user_fuel,
-            None => cx.get_fuel().is_ok(),
-        };
-        if on {
-            Ok(())
-        } else {
-            Err(Error::Unsupported {
-                feature: Feature::ResumableFuel,
-                engine: "wasmi",
-            })
-        }
+        self.get_fuel().map(|_| ()).map_err(|_| Error::Unsupported {
+            feature: Feature::ResumableFuel,
+            engine: "wasmi",
+        })
     }
     /// The end of a resumable step: results written if the call finished.
     fn finish(
@@ -634,7 +622,7 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     fn get_fuel(&self) -> Result<u64> {
         let cx = self.cx();
         match &cx.data().slicing {
-            Some(s) if s.user_fuel => Ok(cx.get_fuel().unwrap_or(0).saturating_add(s.reserve)),
+            Some(s) if s.user_fuel => Ok(slicing::get_fuel(&cx, s)),
             Some(_) => Err(fuel_off()),
             None => cx.get_fuel().map_err(|_| fuel_off()),
         }
@@ -651,20 +639,18 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         }
     }
     fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
-        self.slicing(Feature::Deadline)?.watch.set_deadline(at);
+        self.watch(Feature::Deadline)?.set_deadline(at);
         Ok(())
     }
     fn interrupt_handle(&self) -> Result<InterruptHandle> {
-        match &self.cx().data().slicing {
-            Some(s) if s.interrupt => Ok(s.watch.handle().clone()),
-            _ => Err(Error::Unsupported {
-                feature: Feature::Interrupt,
-                engine: "wasmi",
-            }),
-        }
+        let cx = self.cx();
+        let watch = cx.data().slicing.as_ref().map(|s| &s.watch);
+        Ok(Watch::require(watch, Feature::Interrupt, "wasmi")?
+            .handle()
+            .clone())
     }
     fn set_interrupt_handle(&mut self, handle: InterruptHandle) -> Result<()> {
-        self.slicing(Feature::Interrupt)?.watch.set_handle(handle)
+        self.watch(Feature::Interrupt)?.set_handle(handle)
     }
     fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
         self.0.native_data_mut().limits.host.set(limiter);

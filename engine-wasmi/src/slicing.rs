@@ -40,8 +40,6 @@ const UNLIMITED: u64 = u64::MAX / 2;
 /// The per-store state of slicing.
 pub(crate) struct Slicing {
     pub(crate) watch: Watch,
-    pub(crate) deadline: bool,
-    pub(crate) interrupt: bool,
     /// Whether the user enabled fuel (then `reserve` is part of the budget).
     pub(crate) user_fuel: bool,
     /// User fuel not yet given to the store.
@@ -50,8 +48,8 @@ pub(crate) struct Slicing {
 
 type Cx<'a, T> = wasmi::StoreContextMut<'a, StoreData<T>>;
 
-fn fuel<T>(cx: &Cx<'_, T>) -> u64 {
-    cx.get_fuel().unwrap_or(0)
+fn fuel(cx: &impl wasmi::AsContext) -> u64 {
+    cx.as_context().get_fuel().unwrap_or(0)
 }
 
 fn put_fuel<T>(cx: &mut Cx<'_, T>, fuel: u64) {
@@ -60,7 +58,7 @@ fn put_fuel<T>(cx: &mut Cx<'_, T>, fuel: u64) {
 }
 
 /// The user's fuel: what the store holds plus the reserve.
-pub(crate) fn get_fuel<T>(cx: &Cx<'_, T>, s: &Slicing) -> u64 {
+pub(crate) fn get_fuel(cx: &impl wasmi::AsContext, s: &Slicing) -> u64 {
     fuel(cx).saturating_add(s.reserve)
 }
 

@@ -73,8 +73,6 @@ struct EngineStops {
 struct StoreStops {
     watch: Watch,
     ticker: Arc<Ticker>,
-    deadline: bool,
-    interrupt: bool,
 }
 
 impl std::fmt::Debug for Wasmtime {
@@ -256,20 +254,6 @@ impl<C: NativeContext> WasmtimeContext<C> {
             stops.watch.begin();
         }
     }
-    fn stops(&mut self, feature: Feature) -> Result<&mut StoreStops> {
-        match &mut self.native_data_mut().stops {
-            Some(s)
-                if (feature == Feature::Deadline && s.deadline)
-                    || (feature == Feature::Interrupt && s.interrupt) =>
-            {
-                Ok(s)
-            }
-            _ => Err(Error::Unsupported {
-                feature,
-                engine: "wasmtime",
-            }),
-        }
-    }
     fn cx(&self) -> wt::StoreContext<'_, StoreData<C::T>> {
         self.0.cx()
     }
@@ -390,10 +374,8 @@ impl Engine for Wasmtime {
                 limits,
                 id: StoreId::fresh(),
                 stops: self.stops.as_ref().map(|s| StoreStops {
-                    watch: Watch::new(InterruptHandle::with_waker(s.waker.clone())),
+                    watch: Watch::new(InterruptHandle::with_waker(s.waker.clone()), self.features),
                     ticker: s.ticker.clone(),
-                    deadline: self.features.contains(Feature::Deadline),
-                    interrupt: self.features.contains(Feature::Interrupt),
                 }),
             },
         );
@@ -684,24 +666,27 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     }
 
     fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
-        let stops = self.stops(Feature::Deadline)?;
-        stops.watch.set_deadline(at);
-        if let Some(at) = at {
+        let data = self.native_data_mut();
+        Watch::require(
+            data.stops.as_mut().map(|s| &mut s.watch),
+            Feature::Deadline,
+            "wasmtime",
+        )?
+        .set_deadline(at);
+        if let (Some(at), Some(stops)) = (at, &data.stops) {
             stops.ticker.tick_at(at);
         }
         Ok(())
     }
     fn interrupt_handle(&self) -> Result<InterruptHandle> {
-        match &self.native_data().stops {
-            Some(s) if s.interrupt => Ok(s.watch.handle().clone()),
-            _ => Err(Error::Unsupported {
-                feature: Feature::Interrupt,
-                engine: "wasmtime",
-            }),
-        }
+        let watch = self.native_data().stops.as_ref().map(|s| &s.watch);
+        Ok(Watch::require(watch, Feature::Interrupt, "wasmtime")?
+            .handle()
+            .clone())
     }
     fn set_interrupt_handle(&mut self, handle: InterruptHandle) -> Result<()> {
-        self.stops(Feature::Interrupt)?.watch.set_handle(handle)
+        let watch = self.native_data_mut().stops.as_mut().map(|s| &mut s.watch);
+        Watch::require(watch, Feature::Interrupt, "wasmtime")?.set_handle(handle)
     }
     fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
         self.native_data_mut().limits.host.set(limiter);
