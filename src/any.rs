@@ -8,7 +8,7 @@ use wasm_run_api::backend::{
     CallerBackend, ContextBackend, Engine, InstancePreBackend, LinkerBackend, SharedMemoryBackend,
     StoreBackend, WaitResult,
 };
-use wasm_run_api::backend::{PausedCallBackend, ValBuf, Waker, convert_call};
+use wasm_run_api::backend::{PausedCallBackend, Waker, convert_call, convert_call_inout};
 use wasm_run_api::{
     AnyRef, AnyRefKind, Caller, Config, Error, ExnRef, Extern, ExternRef, Feature, FeatureSet,
     Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, SharedMemory,
@@ -567,17 +567,15 @@ where
         params: &[Val<B>],
         results: &mut [Val<B>],
     ) -> Result<()> {
-        let ps: ValBuf<Val<AnyEngine>> = params.iter().map(val_up).collect();
-        let mut rs: ValBuf<Val<AnyEngine>> = results.iter().map(val_up).collect();
-        self.0.call(
-            Caller::from_backend(B::caller_up(caller.into_backend())),
-            &ps,
-            &mut rs,
-        )?;
-        for (out, v) in results.iter_mut().zip(&rs) {
-            *out = val_down(v)?;
-        }
-        Ok(())
+        let caller = Caller::from_backend(B::caller_up(caller.into_backend()));
+        convert_call_inout(
+            params,
+            results,
+            Val::I32(0),
+            |v| Ok(val_up(v)),
+            val_down,
+            |ps, rs| self.0.call(caller, ps, rs),
+        )
     }
 }
 

@@ -11,12 +11,12 @@
 /// the store-limits builder shared by the backends.
 pub use crate::build_store_limits;
 pub use crate::host::{
-    ForeignContext, Shared, ValBuf, call_untyped, catch_host_panic, convert_call, default_results,
-    foreign_context, guard, panic_message,
+    ForeignContext, Shared, ValBuf, call_untyped, catch_host_panic, convert_call,
+    convert_call_inout, default_results, foreign_context, guard, panic_message,
 };
 pub use crate::interrupt::{Waker, Watch, deadline_after};
 pub use crate::limiter::{HostLimiter, Verdict};
-pub use crate::val::{SlotsIn, SlotsOut};
+pub use crate::val::{ListVisitor, SlotsIn, SlotsOut, TyVisitor};
 
 use crate::error::Result;
 use crate::feature::{Config, Feature, FeatureSet, Support};

@@ -223,6 +223,58 @@ pub fn convert_call<A, B: Clone>(
     back: impl Fn(&B) -> Result<A>,
     call: impl FnOnce(&[B], &mut [B]) -> Result<()>,
 ) -> Result<()> {
+    convert(params, results, zero, false, to, back, call)
+}
+
+/// [`convert_call`] for results that are read as well as written (a host
+/// function's result slots arrive holding typed defaults): each result slot
+/// is converted with `to` before `call` runs, instead of being zeroed.
+///
+/// # Errors
+///
+/// As [`convert_call`]; also the first error of `to` on a result slot.
+#[inline]
+pub fn convert_call_inout<A, B: Clone>(
+    params: &[A],
+    results: &mut [A],
+    zero: B,
+    to: impl Fn(&A) -> Result<B>,
+    back: impl Fn(&B) -> Result<A>,
+    call: impl FnOnce(&[B], &mut [B]) -> Result<()>,
+) -> Result<()> {
+    convert(params, results, zero, true, to, back, call)
+}
+
+#[inline(always)]
+fn convert<A, B: Clone>(
+    params: &[A],
+    results: &mut [A],
+    zero: B,
+    results_in: bool,
+    to: impl Fn(&A) -> Result<B>,
+    back: impl Fn(&B) -> Result<A>,
+    call: impl FnOnce(&[B], &mut [B]) -> Result<()>,
+) -> Result<()> {
+    // Most calls have a few values: plain arrays, no buffer bookkeeping.
+    const SMALL: usize = 4;
+    if params.len() <= SMALL && results.len() <= SMALL {
+        let mut ps: [B; SMALL] = std::array::from_fn(|_| zero.clone());
+        for (slot, p) in ps.iter_mut().zip(params) {
+            *slot = to(p)?;
+        }
+        let mut rs: [B; SMALL] = std::array::from_fn(|_| zero.clone());
+        let rs = &mut rs[..results.len()];
+        if results_in {
+            for (slot, r) in rs.iter_mut().zip(results.iter()) {
+                *slot = to(r)?;
+            }
+        }
+        call(&ps[..params.len()], rs)?;
+        for (out, v) in results.iter_mut().zip(rs.iter()) {
+            *out = back(v)?;
+        }
+        return Ok(());
+    }
     // Filled in place (no `collect`/`from_elem`): moving a 16-slot inline
     // buffer out of a constructor costs a copy of every slot on each call.
     let mut ps: ValBuf<B> = ValBuf::new();
@@ -230,7 +282,13 @@ pub fn convert_call<A, B: Clone>(
         ps.push(to(p)?);
     }
     let mut rs: ValBuf<B> = ValBuf::new();
-    rs.resize(results.len(), zero);
+    if results_in {
+        for r in results.iter() {
+            rs.push(to(r)?);
+        }
+    } else {
+        rs.resize(results.len(), zero);
+    }
     call(&ps, &mut rs)?;
     for (out, v) in results.iter_mut().zip(&rs) {
         *out = back(v)?;

@@ -358,10 +358,40 @@ pub trait WasmTy: sealed::Sealed + Copy + Send + Sync + 'static {
     fn load(s: &(impl SlotsIn + ?Sized), i: usize) -> Self;
     /// Writes the value at slot `i`.
     fn store(self, s: &mut (impl SlotsOut + ?Sized), i: usize);
+    /// Calls the method of `v` named after this type's value type (`u32`
+    /// visits `i32`, `u64` visits `i64`). Backends use it to name their own
+    /// type for `Self` at compile time.
+    fn visit<V: TyVisitor>(v: V) -> V::Out;
+}
+
+/// A continuation over one [`WasmTy`]'s value type (see [`WasmTy::visit`]).
+pub trait TyVisitor {
+    /// The outcome.
+    type Out;
+    /// The type is `i32` (or `u32`).
+    fn i32(self) -> Self::Out;
+    /// The type is `i64` (or `u64`).
+    fn i64(self) -> Self::Out;
+    /// The type is `f32`.
+    fn f32(self) -> Self::Out;
+    /// The type is `f64`.
+    fn f64(self) -> Self::Out;
+    /// The type is `v128`.
+    fn v128(self) -> Self::Out;
+}
+
+/// A continuation over a [`WasmTyList`]'s elements (see [`WasmTyList::visit`]).
+pub trait ListVisitor {
+    /// The outcome.
+    type Out;
+    /// The list is empty.
+    fn nil(self) -> Self::Out;
+    /// The list is `H` followed by the list `T`.
+    fn cons<H: WasmTy, T: WasmTyList>(self) -> Self::Out;
 }
 
 macro_rules! wasm_ty {
-    ($($t:ty => $vt:ident, $get:ident, $set:ident, |$x:ident| $to:expr, |$y:ident| $from:expr;)*) => {$(
+    ($($t:ty => $vt:ident, $get:ident, $set:ident, $visit:ident, |$x:ident| $to:expr, |$y:ident| $from:expr;)*) => {$(
         impl sealed::Sealed for $t {}
         impl WasmTy for $t {
             const TYPE: ValType = ValType::$vt;
@@ -375,18 +405,22 @@ macro_rules! wasm_ty {
                 let $x = self;
                 s.$set(i, $to)
             }
+            #[inline(always)]
+            fn visit<V: TyVisitor>(v: V) -> V::Out {
+                v.$visit()
+            }
         }
     )*};
 }
 
 wasm_ty! {
-    i32 => I32, get_i32, set_i32, |x| x, |y| y;
-    u32 => I32, get_i32, set_i32, |x| x as i32, |y| y as u32;
-    i64 => I64, get_i64, set_i64, |x| x, |y| y;
-    u64 => I64, get_i64, set_i64, |x| x as i64, |y| y as u64;
-    f32 => F32, get_f32, set_f32, |x| x.to_bits(), |y| f32::from_bits(y);
-    f64 => F64, get_f64, set_f64, |x| x.to_bits(), |y| f64::from_bits(y);
-    V128 => V128, get_v128, set_v128, |x| x.0, |y| V128(y);
+    i32 => I32, get_i32, set_i32, i32, |x| x, |y| y;
+    u32 => I32, get_i32, set_i32, i32, |x| x as i32, |y| y as u32;
+    i64 => I64, get_i64, set_i64, i64, |x| x, |y| y;
+    u64 => I64, get_i64, set_i64, i64, |x| x as i64, |y| y as u64;
+    f32 => F32, get_f32, set_f32, f32, |x| x.to_bits(), |y| f32::from_bits(y);
+    f64 => F64, get_f64, set_f64, f64, |x| x.to_bits(), |y| f64::from_bits(y);
+    V128 => V128, get_v128, set_v128, v128, |x| x.0, |y| V128(y);
 }
 
 /// A list of [`WasmTy`] values: `()`, a single type, or a tuple of up to 16.
@@ -400,6 +434,9 @@ pub trait WasmTyList: Send + Sync + Sized + 'static {
     fn load(s: &(impl SlotsIn + ?Sized)) -> Self;
     /// Writes the list into slots starting at 0.
     fn store(self, s: &mut (impl SlotsOut + ?Sized));
+    /// Calls `v.nil()` for the empty list, else `v.cons::<Head, Tail>()`.
+    /// Backends use it to name their own tuple type for `Self` at compile time.
+    fn visit<V: ListVisitor>(v: V) -> V::Out;
 }
 
 impl<A: WasmTy> WasmTyList for A {
@@ -415,6 +452,20 @@ impl<A: WasmTy> WasmTyList for A {
     fn store(self, s: &mut (impl SlotsOut + ?Sized)) {
         WasmTy::store(self, s, 0)
     }
+    #[inline(always)]
+    fn visit<V: ListVisitor>(v: V) -> V::Out {
+        v.cons::<A, ()>()
+    }
+}
+
+/// `v.nil()` for no types, else `v.cons::<Head, (Tail..)>()`.
+macro_rules! visit_tuple {
+    ($v:ident;) => {
+        $v.nil()
+    };
+    ($v:ident; $h:ident $($t:ident)*) => {
+        $v.cons::<$h, ($($t,)*)>()
+    };
 }
 
 macro_rules! ty_list {
@@ -433,6 +484,10 @@ macro_rules! ty_list {
             #[allow(unused_variables)]
             fn store(self, s: &mut (impl SlotsOut + ?Sized)) {
                 $(WasmTy::store(self.$i, s, $i);)*
+            }
+            #[inline(always)]
+            fn visit<V: ListVisitor>(v: V) -> V::Out {
+                visit_tuple!(v; $($t)*)
             }
         }
     };

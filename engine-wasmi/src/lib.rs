@@ -32,6 +32,7 @@
 mod convert;
 mod limits;
 pub mod slicing;
+mod typed;
 
 use convert::*;
 use limits::Limiter;
@@ -431,18 +432,17 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
     }
 }
 
+/// A typed host function in the shape [`typed::wrap`] takes.
 fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P, R>>(
     f: F,
-) -> impl NativeHost<T> {
-    move |caller, params, results| {
-        let args = P::load(&Vals(params));
+) -> impl Fn(wasmi::Caller<'_, StoreData<T>>, P) -> Result<R, wasmi::Error> + Send + Sync + 'static
+{
+    move |caller, args| {
         f.invoke(
             Caller::from_backend(WasmiContext(NativeCaller { caller })),
             args,
         )
-        .map_err(host_error)?
-        .store(&mut ValsMut(results));
-        Ok(())
+        .map_err(host_error)
     }
 }
 
@@ -706,6 +706,11 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         f: &wasmi::Func,
         params: P,
     ) -> Result<R> {
+        if self.cx().data().slicing.is_none() {
+            // wasmi's typed call: no per-call type check or value conversion.
+            let r = typed::call::<_, P, R>(self.cx_mut(), f, params).map_err(error);
+            return self.limited(r);
+        }
         let mut ps = zeros(P::LEN);
         params.store(&mut ValsMut(&mut ps));
         let mut rs = zeros(R::LEN);
@@ -724,8 +729,7 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         &mut self,
         f: F,
     ) -> Result<wasmi::Func> {
-        let native = func_type(&F::func_type())?;
-        Ok(wasmi::Func::new(self.cx_mut(), native, typed_host(f)))
+        Ok(typed::wrap(self.cx_mut(), typed_host(f)))
     }
 
     fn memory_new(&mut self, ty: MemoryType) -> Result<wasmi::Memory> {
@@ -942,14 +946,14 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         name: &str,
         f: F,
     ) -> Result<()> {
-        let ty = func_type(&F::func_type())?;
         let f = Shared(Arc::new(f));
-        self.linker
-            .func_new(module, name, ty.clone(), typed_host(f.clone()))
-            .map_err(|e| define_error(module, name, e))?;
-        let make = move |s: &mut wasmi::Store<StoreData<T>>| {
-            wasmi::Func::new(s, ty.clone(), typed_host(f.clone()))
+        let define = typed::Define {
+            linker: &mut self.linker,
+            module,
+            name,
         };
+        typed::wrap(define, typed_host(f.clone())).map_err(|e| define_error(module, name, e))?;
+        let make = move |s: &mut wasmi::Store<StoreData<T>>| typed::wrap(s, typed_host(f.clone()));
         self.hosts
             .insert((module.into(), name.into()), Arc::new(make));
         Ok(())

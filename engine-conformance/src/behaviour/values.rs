@@ -551,3 +551,201 @@ pub fn values_externref<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         "an untouched externref slot is not null"
     );
 }
+
+pub(super) const WIDE_WAT: &str = r#"
+(module
+  (type $wide (func
+    (param i32 i64 f32 f64 v128 i32 i64 f32 f64 v128 i32 i64 f32 f64 v128 i32)
+    (result i32 v128 f64 f32 i64 i32 v128 f64 f32 i64 i32 v128 f64 f32 i64 i32)))
+  (import "host" "wide" (func $host (type $wide)))
+  (import "host" "zero" (func $zero (result i64)))
+  (func $rev (export "rev") (type $wide)
+    local.get 15 local.get 14 local.get 13 local.get 12
+    local.get 11 local.get 10 local.get 9 local.get 8
+    local.get 7 local.get 6 local.get 5 local.get 4
+    local.get 3 local.get 2 local.get 1 local.get 0)
+  (func (export "via_host") (type $wide)
+    local.get 0 local.get 1 local.get 2 local.get 3
+    local.get 4 local.get 5 local.get 6 local.get 7
+    local.get 8 local.get 9 local.get 10 local.get 11
+    local.get 12 local.get 13 local.get 14 local.get 15
+    call $host)
+  (func (export "zero") (result i64) call $zero))
+"#;
+
+/// The 16 parameter types of `WIDE_WAT`'s `$wide`, with `u32`/`u64` standing
+/// in for some `i32`/`i64`.
+type Wide = (
+    u32,
+    i64,
+    f32,
+    f64,
+    V128,
+    i32,
+    u64,
+    f32,
+    f64,
+    V128,
+    i32,
+    i64,
+    f32,
+    f64,
+    V128,
+    u32,
+);
+/// `$wide`'s 16 results: the parameters reversed.
+type WideRev = (
+    u32,
+    V128,
+    f64,
+    f32,
+    i64,
+    i32,
+    V128,
+    f64,
+    f32,
+    u64,
+    i32,
+    V128,
+    f64,
+    f32,
+    i64,
+    u32,
+);
+
+fn reverse(p: Wide) -> WideRev {
+    (
+        p.15, p.14, p.13, p.12, p.11, p.10, p.9, p.8, p.7, p.6, p.5, p.4, p.3, p.2, p.1, p.0,
+    )
+}
+
+/// Compares by bits, so that NaN payloads count.
+fn wide_bits(r: &WideRev) -> Vec<u128> {
+    vec![
+        r.0 as u128,
+        r.1.0,
+        r.2.to_bits() as u128,
+        r.3.to_bits() as u128,
+        r.4 as u64 as u128,
+        r.5 as u32 as u128,
+        r.6.0,
+        r.7.to_bits() as u128,
+        r.8.to_bits() as u128,
+        r.9 as u128,
+        r.10 as u32 as u128,
+        r.11.0,
+        r.12.to_bits() as u128,
+        r.13.to_bits() as u128,
+        r.14 as u64 as u128,
+        r.15 as u128,
+    ]
+}
+
+/// Typed calls and typed host functions at the widest arity (16 parameters,
+/// 16 results) mixing every numeric type, `u32`/`u64` in place of
+/// `i32`/`i64`, extreme values and NaN payloads: each value arrives at its own
+/// position with its bits unchanged, from the host into wasm, from wasm into a
+/// host function and back. A host function with no parameters returning one
+/// value works too.
+pub fn typed_wide<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    if !engine.features().contains(Feature::Simd)
+        || !engine.features().contains(Feature::MultiValue)
+    {
+        return;
+    }
+    let module = compile(&engine, WIDE_WAT);
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(
+        linker.func_wrap(
+            "host",
+            "wide",
+            |_: Caller<'_, E, ()>,
+             a0: u32,
+             a1: i64,
+             a2: f32,
+             a3: f64,
+             a4: V128,
+             a5: i32,
+             a6: u64,
+             a7: f32,
+             a8: f64,
+             a9: V128,
+             a10: i32,
+             a11: i64,
+             a12: f32,
+             a13: f64,
+             a14: V128,
+             a15: u32|
+             -> Result<WideRev> {
+                Ok(reverse((
+                    a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15,
+                )))
+            },
+        ),
+        "host.wide",
+    );
+    ok(
+        linker.func_wrap("host", "zero", |_: Caller<'_, E, ()>| -> Result<i64> {
+            Ok(i64::MIN + 7)
+        }),
+        "host.zero",
+    );
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+    let rev = instance.typed_func::<Wide, WideRev>(&mut store, "rev");
+    let via_host = instance.typed_func::<Wide, WideRev>(&mut store, "via_host");
+    let zero = instance.typed_func::<(), i64>(&mut store, "zero");
+    let nan32 = f32::from_bits(0x7fa0_0001);
+    let nan64 = f64::from_bits(0xfff4_0000_0000_0003);
+    let cases: [Wide; 2] = [
+        (
+            u32::MAX,
+            i64::MIN,
+            nan32,
+            nan64,
+            V128(u128::MAX - 1),
+            i32::MIN,
+            u64::MAX,
+            -0.0,
+            f64::MIN_POSITIVE,
+            V128(1 << 127 | 5),
+            -1,
+            i64::MAX,
+            f32::INFINITY,
+            -0.0,
+            V128(0x0123_4567_89ab_cdef_fedc_ba98_7654_3210),
+            0x8000_0001,
+        ),
+        (
+            1,
+            2,
+            3.5,
+            4.25,
+            V128(5),
+            6,
+            7,
+            8.5,
+            9.75,
+            V128(10),
+            11,
+            12,
+            13.0,
+            14.0,
+            V128(15),
+            16,
+        ),
+    ];
+    for case in cases {
+        let expected = wide_bits(&reverse(case));
+        let got = ok(rev.call(&mut store, case), "typed rev");
+        assert_eq!(wide_bits(&got), expected, "16 mixed values through rev");
+        let got = ok(via_host.call(&mut store, case), "typed via_host");
+        assert_eq!(
+            wide_bits(&got),
+            expected,
+            "16 mixed values into a typed host function and back"
+        );
+    }
+    assert_eq!(ok(zero.call(&mut store, ()), "zero"), i64::MIN + 7);
+}
