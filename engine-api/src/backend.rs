@@ -365,7 +365,7 @@ pub trait CallerBackend<E: Engine>: ContextBackend<E> {
 }
 
 /// A module whose imports a linker resolved ([`LinkerBackend::instantiate_pre`]).
-pub trait InstancePreBackend<E: Engine, T: 'static>: Clone + 'static {
+pub trait InstancePreBackend<E: Engine, T: 'static>: Clone + Send + Sync + 'static {
     /// Instantiates in `store`, running the start function.
     fn instantiate(&self, store: &mut E::Store<T>) -> Result<E::Instance>;
 }

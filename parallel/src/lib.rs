@@ -55,6 +55,14 @@
 //! its own host state `T`, made by the closure given to
 //! [`ParallelRun::with_state`] on the worker's thread; `T` need not be `Send`).
 //!
+//! When the linker needs no store (host functions from
+//! [`ParallelRun::func_wrap`] only: no [`ParallelRun::setup`] steps and no
+//! shared memory), each run resolves and type-checks the imports once
+//! ([`Linker::instantiate_pre`]) and every worker instantiates from that
+//! (`InstancePre::instantiate`), which matters most for
+//! [`Scheduling::ThreadPerCall`], where every call instantiates. Otherwise
+//! each worker builds its own linker in its own store.
+//!
 //! # Scheduling
 //!
 //! [`Scheduling::Auto`] (the default) picks one of two policies per call of
@@ -129,8 +137,9 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 use wasm_run_api::backend::{Shared, catch_host_panic};
 use wasm_run_api::{
-    Engine, Error, ExternType, Feature, Func, FuncType, HostFunc, Instance, InterruptHandle,
-    Linker, Module, Result, SharedMemory, Store, TrapCode, Val, ValType, WasmTyList, to_binary,
+    Engine, Error, ExternType, Feature, Func, FuncType, HostFunc, Instance, InstancePre,
+    InterruptHandle, Linker, Module, Result, SharedMemory, Store, TrapCode, Val, ValType,
+    WasmTyList, to_binary,
 };
 
 /// How the calls of a run are spread over threads (see the crate docs).
@@ -150,6 +159,23 @@ pub enum Scheduling {
 
 type StateFn<T> = dyn Fn() -> T + Send + Sync;
 type SetupFn<E, T> = dyn Fn(&mut Linker<E, T>, &mut Store<E, T>) -> Result<()> + Send + Sync;
+type LinkFn<E, T> = dyn Fn(&mut Linker<E, T>) -> Result<()> + Send + Sync;
+
+/// A step that prepares a worker's linker: one that needs only the linker
+/// (host functions) or one that needs the worker's store too.
+enum Step<E: Engine, T: 'static> {
+    Link(Arc<LinkFn<E, T>>),
+    Setup(Arc<SetupFn<E, T>>),
+}
+
+impl<E: Engine, T: 'static> Clone for Step<E, T> {
+    fn clone(&self) -> Self {
+        match self {
+            Step::Link(f) => Step::Link(f.clone()),
+            Step::Setup(f) => Step::Setup(f.clone()),
+        }
+    }
+}
 
 /// One shared memory import and the memory that satisfies it.
 struct SharedImport<E: Engine> {
@@ -180,7 +206,7 @@ pub struct ParallelRun<E: Engine, T: 'static = ()> {
     module: Module<E>,
     blocking: Option<Arc<Blocking>>,
     state: Arc<StateFn<T>>,
-    setups: Vec<Arc<SetupFn<E, T>>>,
+    steps: Vec<Step<E, T>>,
     shared: Vec<SharedImport<E>>,
     fuel: Option<u64>,
     pool: Option<Arc<ThreadPool>>,
@@ -196,7 +222,7 @@ impl<E: Engine, T: 'static> Clone for ParallelRun<E, T> {
             module: self.module.clone(),
             blocking: self.blocking.clone(),
             state: self.state.clone(),
-            setups: self.setups.clone(),
+            steps: self.steps.clone(),
             shared: self.shared.clone(),
             fuel: self.fuel,
             pool: self.pool.clone(),
@@ -321,7 +347,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
             module,
             blocking: Blocking::scan(&wasm).map(Arc::new),
             state: Arc::new(state),
-            setups: Vec::new(),
+            steps: Vec::new(),
             shared,
             fuel: None,
             pool: None,
@@ -343,24 +369,42 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
         mut self,
         f: impl Fn(&mut Linker<E, T>, &mut Store<E, T>) -> Result<()> + Send + Sync + 'static,
     ) -> Self {
-        self.setups.push(Arc::new(f));
+        self.steps.push(Step::Setup(Arc::new(f)));
         self
     }
 
     /// Defines `module::name` as a typed host function in every worker (the
     /// closure is shared by all workers, so it is `Send + Sync`).
     pub fn func_wrap<P: WasmTyList, R: WasmTyList>(
-        self,
+        mut self,
         module: &str,
         name: &str,
         f: impl HostFunc<E, T, P, R>,
     ) -> Self {
         let f = Shared(Arc::new(f));
         let (module, name) = (module.to_string(), name.to_string());
-        self.setup(move |linker, _| {
+        self.steps.push(Step::Link(Arc::new(move |linker| {
             linker.func_wrap(&module, &name, f.clone())?;
             Ok(())
-        })
+        })));
+        self
+    }
+
+    /// The module pre-instantiated once for every worker
+    /// ([`Linker::instantiate_pre`]), when its linker needs no store: no
+    /// setup steps and no shared memories (those are defined per worker). An
+    /// error here is left for each worker to report, as before.
+    fn prepared(&self) -> Option<InstancePre<E, T>> {
+        if !self.shared.is_empty() || self.steps.iter().any(|s| matches!(s, Step::Setup(_))) {
+            return None;
+        }
+        let mut linker = Linker::new(&self.engine);
+        for step in &self.steps {
+            if let Step::Link(f) = step {
+                catch_host_panic(|| f(&mut linker)).ok()?;
+            }
+        }
+        linker.instantiate_pre(&self.module).ok()
     }
 
     /// Gives every call (and every instantiation) `fuel` units of fuel; see
@@ -634,16 +678,21 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
         }
         // Interrupt requests from now on stop this run.
         let since = self.interrupt.as_ref().map(InterruptHandle::requests);
+        let pre = self.prepared();
+        let start = Start {
+            since,
+            pre: pre.as_ref(),
+        };
         match self.scheduling_for(func) {
-            Scheduling::ThreadPerCall => self.thread_per_call(n, since, resolve, call),
-            _ => self.on_pool(n, since, resolve, call),
+            Scheduling::ThreadPerCall => self.thread_per_call(n, start, resolve, call),
+            _ => self.on_pool(n, start, resolve, call),
         }
     }
 
     fn on_pool<H, O, Res, Call>(
         &self,
         n: usize,
-        since: Option<u64>,
+        start: Start<'_, E, T>,
         resolve: &Res,
         call: &Call,
     ) -> Vec<Result<O>>
@@ -657,7 +706,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
         let next = AtomicUsize::new(0);
         let tasks = self.pool_threads().clamp(1, n);
         let work = || {
-            let mut worker = Worker::new(self, since);
+            let mut worker = Worker::new(self, start);
             while let Some(range) = claim(&next, n, tasks) {
                 for i in range {
                     let _ = slots[i].set(worker.call(i, resolve, call));
@@ -689,7 +738,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
     fn thread_per_call<H, O, Res, Call>(
         &self,
         n: usize,
-        since: Option<u64>,
+        start: Start<'_, E, T>,
         resolve: &Res,
         call: &Call,
     ) -> Vec<Result<O>>
@@ -721,7 +770,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
                     if !gate.pass() {
                         return None;
                     }
-                    Some(Worker::new(self, since).call(i, resolve, call))
+                    Some(Worker::new(self, start).call(i, resolve, call))
                 }) {
                     Ok(handle) => handles.push(handle),
                     Err(e) => {
@@ -795,20 +844,37 @@ impl Gate {
     }
 }
 
+/// What every worker of one run starts from.
+struct Start<'p, E: Engine, T: 'static> {
+    /// The run's interrupt requests at its start.
+    since: Option<u64>,
+    /// The module pre-instantiated, when the linker needs no store.
+    pre: Option<&'p InstancePre<E, T>>,
+}
+
+impl<E: Engine, T: 'static> Clone for Start<'_, E, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E: Engine, T: 'static> Copy for Start<'_, E, T> {}
+
 /// One worker's store and instance, made on first use and after a failure.
 struct Worker<'r, E: Engine, T: 'static, H> {
     run: &'r ParallelRun<E, T>,
     live: Option<(Store<E, T>, H)>,
     /// The run's interrupt requests at its start.
     since: Option<u64>,
+    pre: Option<&'r InstancePre<E, T>>,
 }
 
 impl<'r, E: Engine, T: 'static, H: Copy> Worker<'r, E, T, H> {
-    fn new(run: &'r ParallelRun<E, T>, since: Option<u64>) -> Self {
+    fn new(run: &'r ParallelRun<E, T>, start: Start<'r, E, T>) -> Self {
         Worker {
             run,
             live: None,
-            since,
+            since: start.since,
+            pre: start.pre,
         }
     }
 
@@ -836,14 +902,22 @@ impl<'r, E: Engine, T: 'static, H: Copy> Worker<'r, E, T, H> {
         if run.engine.features().contains(Feature::Fuel) {
             store.set_fuel(run.fuel.unwrap_or(u64::MAX))?;
         }
-        let mut linker = Linker::new(&run.engine);
-        for s in &run.shared {
-            linker.define(&store, &s.module, &s.name, s.memory.clone())?;
-        }
-        for setup in &run.setups {
-            catch_host_panic(|| setup(&mut linker, &mut store))?;
-        }
-        let instance = linker.instantiate(&mut store, &run.module)?;
+        let instance = match self.pre {
+            Some(pre) => pre.instantiate(&mut store)?,
+            None => {
+                let mut linker = Linker::new(&run.engine);
+                for s in &run.shared {
+                    linker.define(&store, &s.module, &s.name, s.memory.clone())?;
+                }
+                for step in &run.steps {
+                    match step {
+                        Step::Link(f) => catch_host_panic(|| f(&mut linker))?,
+                        Step::Setup(f) => catch_host_panic(|| f(&mut linker, &mut store))?,
+                    }
+                }
+                linker.instantiate(&mut store, &run.module)?
+            }
+        };
         let handle = resolve(&mut store, &instance)?;
         Ok((store, handle))
     }
@@ -908,4 +982,33 @@ fn check_args<E: Engine>(params: &[Val<E>], tys: &[ValType]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_run_api::{Caller, Config};
+    use wasm_run_wasmi::Wasmi;
+
+    const WAT: &str = r#"(module
+      (import "host" "add" (func (param i32 i32) (result i32)))
+      (func (export "f") (param i32) (result i32) (call 0 (local.get 0) (i32.const 1))))"#;
+
+    #[test]
+    fn only_store_free_linkers_are_pre_instantiated() {
+        let engine = Wasmi::new(&Config::new()).unwrap();
+        let run = ParallelRun::new(&engine, WAT).unwrap().func_wrap(
+            "host",
+            "add",
+            |_: Caller<'_, Wasmi, ()>, a: i32, b: i32| Ok(a + b),
+        );
+        assert!(run.prepared().is_some(), "host functions only");
+        let with_setup = run.clone().setup(|_, _| Ok(()));
+        assert!(
+            with_setup.prepared().is_none(),
+            "a setup step needs a store"
+        );
+        let unresolved = ParallelRun::new(&engine, WAT).unwrap();
+        assert!(unresolved.prepared().is_none(), "left to each worker");
+    }
 }

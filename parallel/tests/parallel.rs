@@ -665,6 +665,48 @@ fn scheduling_follows_the_code<E: Engine>(make: Make<E>) {
 
 // Every backend compiled into the facade, statically and through `AnyEngine`,
 // from the facade's one backend list.
+/// With host functions only, the run pre-instantiates once and every call of
+/// a thread-per-call run instantiates from that; a missing or mistyped
+/// import still fails each call with the linker's error naming the import.
+fn host_function_runs_instantiate_from_one_pre<E: Engine>(make: Make<E>) {
+    let engine = make(&Config::new());
+    let wat = r#"
+        (module
+          (import "host" "add" (func $add (param i32 i32) (result i32)))
+          (func (export "f") (param i32) (result i32)
+            (call $add (local.get 0) (i32.const 100))))
+    "#;
+    let run = ParallelRun::new(&engine, wat)
+        .unwrap()
+        .func_wrap("host", "add", |_: Caller<'_, E, ()>, a: i32, b: i32| {
+            Ok(a + b)
+        })
+        .scheduling(Scheduling::ThreadPerCall);
+    let args: Vec<i32> = (0..16).collect();
+    let out = ok(run.run_typed::<i32, i32>("f", &args).unwrap());
+    assert_eq!(out, args.iter().map(|a| a + 100).collect::<Vec<_>>());
+
+    let missing = ParallelRun::new(&engine, wat)
+        .unwrap()
+        .scheduling(Scheduling::ThreadPerCall);
+    for r in missing.run_typed::<i32, i32>("f", &[1, 2]).unwrap() {
+        match r {
+            Err(Error::Link(e)) => assert!(e.to_string().contains("host::add"), "{e}"),
+            other => panic!("a missing import: {other:?}"),
+        }
+    }
+    let mistyped = ParallelRun::new(&engine, wat)
+        .unwrap()
+        .func_wrap("host", "add", |_: Caller<'_, E, ()>, a: i64| Ok(a))
+        .scheduling(Scheduling::ThreadPerCall);
+    for r in mistyped.run_typed::<i32, i32>("f", &[1, 2]).unwrap() {
+        match r {
+            Err(Error::Link(e)) => assert!(e.to_string().contains("host::add"), "{e}"),
+            other => panic!("a mistyped import: {other:?}"),
+        }
+    }
+}
+
 macro_rules! backend {
     ($name:ident, $B:ty, $($test:ident),* $(,)?) => {
         mod $name {
@@ -701,4 +743,5 @@ suite!(
     a_naive_pool_would_deadlock,
     host_provided_shared_memory,
     scheduling_follows_the_code,
+    host_function_runs_instantiate_from_one_pre,
 );
