@@ -1,43 +1,38 @@
-//! Compiling a module against loading it from the module cache (wasmtime),
-//! beside raw wasmtime's `Module::new` and `Module::deserialize`, in the same
-//! run. The module is generated: 1,500 functions of integer arithmetic and
-//! calls, about 150 KB of wasm. Run with
+//! Compiling a real module against loading it from the module cache
+//! (wasmtime), beside raw wasmtime's `Module::new` and `Module::deserialize`,
+//! and compiling it on wasmi beside raw wasmi, in the same run. The module is
+//! `tests/fixtures/programs/wordfreq.wasm`, a C++ WASI program with libc++
+//! (iostream, regex, containers): about 290 KB of wasm. Run with
 //! `cargo bench -p wasm-run-benches --bench cache`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::fmt::Write as _;
 use std::hint::black_box;
-use wasm_run::{Config, Engine, Module, ModuleCache, Wasmtime};
+use wasm_run::{Config, Engine, Module, ModuleCache, Wasmi, Wasmtime};
 
-fn big_wasm() -> Vec<u8> {
-    let mut wat = String::from("(module (memory (export \"memory\") 1)\n");
-    for i in 0..1500 {
-        let _ = writeln!(
-            wat,
-            "(func $f{i} (export \"f{i}\") (param i64 i64) (result i64) (local i64)
-               (local.set 2 (i64.mul (local.get 0) (i64.const {k})))
-               (local.set 2 (i64.xor (local.get 2) (i64.shr_u (local.get 1) (i64.const 7))))
-               (i64.store (i32.wrap_i64 (i64.and (local.get 2) (i64.const 4088))) (local.get 2))
-               (if (result i64) (i64.gt_u (local.get 0) (i64.const 100))
-                 (then {call})
-                 (else (i64.add (local.get 2) (i64.load (i32.const 8))))))",
-            k = i * 2 + 1,
-            call = if i > 0 {
-                format!(
-                    "(call $f{} (i64.sub (local.get 0) (i64.const 1)) (local.get 2))",
-                    i - 1
-                )
-            } else {
-                "(local.get 2)".to_string()
-            },
-        );
-    }
-    wat.push(')');
-    wat::parse_str(&wat).expect("generated WAT")
+fn real_wasm() -> Vec<u8> {
+    let path = format!(
+        "{}/../tests/fixtures/programs/wordfreq.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn wasmi_compile(c: &mut Criterion, wasm: &[u8]) {
+    let mut g = c.benchmark_group("cache/wasmi");
+    g.sample_size(20);
+    let raw = wasmi::Engine::default();
+    g.bench_function("raw/compile", |b| {
+        b.iter(|| black_box(wasmi::Module::new(&raw, wasm).unwrap()))
+    });
+    let engine = Wasmi::new(&Config::new()).unwrap();
+    g.bench_function("ours/compile", |b| {
+        b.iter(|| black_box(Module::new(&engine, wasm).unwrap()))
+    });
+    g.finish();
 }
 
 fn bench(c: &mut Criterion) {
-    let wasm = big_wasm();
+    let wasm = real_wasm();
     eprintln!("module: {} bytes", wasm.len());
     let mut g = c.benchmark_group("cache/wasmtime");
     g.sample_size(10);
@@ -71,6 +66,7 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
     let _ = std::fs::remove_dir_all(&dir);
+    wasmi_compile(c, &wasm);
 }
 
 criterion_group!(benches, bench);

@@ -515,3 +515,76 @@ fn wasi_bad_input_fails_before_the_program_starts() {
         }
     }
 }
+
+/// The most frequent words of `text` the way `wordfreq` defines them
+/// (ASCII letters, optionally one apostrophe followed by letters; lower-cased;
+/// by count descending, then word), computed here independently.
+fn word_counts(text: &str, n: usize) -> String {
+    let mut counts = std::collections::HashMap::<String, usize>::new();
+    let mut total = 0;
+    for line in text.lines() {
+        let b = line.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if !b[i].is_ascii_alphabetic() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            if i + 1 < b.len() && b[i] == b'\'' && b[i + 1].is_ascii_alphabetic() {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+            }
+            *counts
+                .entry(line[start..i].to_ascii_lowercase())
+                .or_default() += 1;
+            total += 1;
+        }
+    }
+    let mut all: Vec<(String, usize)> = counts.iter().map(|(w, c)| (w.clone(), *c)).collect();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut out: String = all
+        .iter()
+        .take(n)
+        .map(|(w, c)| format!("{c} {w}\n"))
+        .collect();
+    out.push_str(&format!("total {total} distinct {}\n", counts.len()));
+    out
+}
+
+/// A real C++ program (libc++ iostream, regex and containers; ~290 KB of
+/// wasm, the module of the compile and cache benches) reads stdin and
+/// prints the same word counts on every engine.
+#[test]
+fn real_cpp_program_counts_words_on_every_engine() {
+    let wordfreq = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/programs/wordfreq.wasm"
+    );
+    let mut text = String::new();
+    for i in 0..200 {
+        text.push_str(&format!(
+            "The quick brown fox {} jumps over the lazy dog's back; it's line {i}.\n",
+            ["again", "twice", "once"][i % 3]
+        ));
+    }
+    let expected = word_counts(&text, 5);
+    assert!(expected.starts_with("400 the\n"), "{expected}");
+    for engine in common::backends() {
+        let o = run_with_stdin(&["run", "--engine", engine, wordfreq, "5"], text.as_bytes());
+        assert!(o.status.success(), "{engine}: {}", stderr(&o));
+        assert_eq!(stdout(&o), expected, "{engine}");
+        let o = run_with_stdin(&["run", "--engine", engine, wordfreq, "x"], b"");
+        assert_eq!(o.status.code(), Some(2), "{engine}: a bad argument");
+        assert!(
+            stderr(&o).contains("N must be a non-negative number"),
+            "{engine}: {}",
+            stderr(&o)
+        );
+    }
+}
