@@ -134,7 +134,7 @@ impl<E: Engine> Module<E> {
     /// directory only you can write).
     pub unsafe fn deserialize(engine: &E, bytes: &[u8]) -> Result<Self> {
         let (wasm, native) = open(engine, bytes)?;
-        let info = ModuleInfo::parse(wasm)?;
+        let info = ModuleInfo::parse_for(wasm, engine.features())?;
         // SAFETY: the envelope is intact (checksum) and was made by an
         // engine with this fingerprint; the caller vouches for its origin.
         let native = unsafe { engine.deserialize(native)? };

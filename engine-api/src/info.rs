@@ -114,6 +114,23 @@ impl ModuleInfo {
     /// global or tag that does not exist or is not of the right kind (without an
     /// offset).
     pub fn parse(wasm: &[u8]) -> Result<Self, Error> {
+        Self::parse_with(wasm, wp::WasmFeatures::default())
+    }
+
+    /// [`ModuleInfo::parse`] for a module of an engine with the features
+    /// `enabled`: an encoding that only a proposal disabled there may use
+    /// (the tag section without exceptions, compact import sections, which
+    /// no backend enables) is an error, as in the engines' own parsers.
+    /// Used by `Module::new` and `Module::validate`, so that the two agree.
+    ///
+    /// # Errors
+    ///
+    /// As [`ModuleInfo::parse`].
+    pub fn parse_for(wasm: &[u8], enabled: crate::FeatureSet) -> Result<Self, Error> {
+        Self::parse_with(wasm, parse_features(enabled))
+    }
+
+    fn parse_with(wasm: &[u8], features: wp::WasmFeatures) -> Result<Self, Error> {
         let mut info = ModuleInfo::default();
         // Function types by type index (None for GC struct/array types).
         let mut types: Vec<Option<FuncType>> = Vec::new();
@@ -133,7 +150,9 @@ impl ModuleInfo {
                     offset: None,
                 })
         };
-        for payload in wp::Parser::new(0).parse_all(wasm) {
+        let mut parser = wp::Parser::new(0);
+        parser.set_features(features);
+        for payload in parser.parse_all(wasm) {
             match payload.map_err(parse_err)? {
                 wp::Payload::TypeSection(r) => {
                     for group in r {
@@ -322,6 +341,22 @@ fn wp_flags(feature: crate::Feature) -> wp::WasmFeatures {
         ComponentModel => W::COMPONENT_MODEL,
         _ => W::empty(),
     }
+}
+
+/// wasmparser's defaults without the proposals `enabled` lacks (their flags
+/// that no enabled proposal shares) and without compact imports, which no
+/// backend enables.
+fn parse_features(enabled: crate::FeatureSet) -> wp::WasmFeatures {
+    let on = wp_set(enabled.iter());
+    let off = wp_set(
+        crate::Feature::ALL
+            .iter()
+            .copied()
+            .filter(|f| f.is_proposal() && !enabled.contains(*f)),
+    );
+    (wp::WasmFeatures::default() | on)
+        .difference(off.difference(on))
+        .difference(wp::WasmFeatures::COMPACT_IMPORTS)
 }
 
 fn wp_set(set: impl IntoIterator<Item = crate::Feature>) -> wp::WasmFeatures {

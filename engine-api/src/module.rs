@@ -57,7 +57,7 @@ impl<E: Engine> Module<E> {
         let native = engine
             .compile(&wasm)
             .map_err(|e| explain(engine, &wasm, e))?;
-        let info = ModuleInfo::parse(&wasm)?;
+        let info = ModuleInfo::parse_for(&wasm, engine.features())?;
         Ok(Module::from_parts(
             engine,
             native,
@@ -123,7 +123,13 @@ impl<E: Engine> Module<E> {
         let wasm = to_binary(bytes.as_ref())?;
         engine
             .validate(&wasm)
-            .map_err(|e| explain(engine, &wasm, e))
+            .map_err(|e| explain(engine, &wasm, e))?;
+        // `Module::new` reads the module's declarations after compiling it;
+        // reading them here too keeps the two verdicts the same where an
+        // engine's validator is laxer than its own compiler's parser
+        // (wasmtime 48 validates a compact import section that its compiler
+        // then rejects), with the engine's features, as its parser has.
+        ModuleInfo::parse_for(&wasm, engine.features()).map(|_| ())
     }
 
     /// The module name from the `name` section.

@@ -848,7 +848,19 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         if !wasmi::Engine::same(module.engine(), self.cx().engine()) {
             return Err(Error::WrongStore);
         }
-        let natives: Vec<wasmi::Extern> = imports.iter().map(to_extern).collect();
+        // The API gives imports in the module's declaration order; wasmi
+        // expects them grouped by kind (functions, tables, memories, globals:
+        // the order of `wasmi::Module::imports`), each kind in declaration
+        // order. The API checked each item against its import's type, so an
+        // item's kind is its import's kind and a stable sort by kind gives
+        // wasmi's order.
+        let mut natives: Vec<wasmi::Extern> = imports.iter().map(to_extern).collect();
+        natives.sort_by_key(|e| match e {
+            wasmi::Extern::Func(_) => 0,
+            wasmi::Extern::Table(_) => 1,
+            wasmi::Extern::Memory(_) => 2,
+            wasmi::Extern::Global(_) => 3,
+        });
         let r = slicing::unsliced(self.cx_mut(), |cx| {
             wasmi::Instance::new(cx, module, &natives)
         })

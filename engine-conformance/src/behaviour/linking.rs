@@ -527,9 +527,9 @@ pub(super) const ORDERED_IMPORTS_WAT: &str = r#"
   (func (export "run") (result i32) global.get $g i32.const 0 i32.load call $add))
 "#;
 
-/// `Instance::new` takes imports in the module's order; the wrong count is
-/// `Error::Type` and an item of the wrong type is `LinkError::Incompatible`
-/// naming the import.
+/// `Instance::new` takes imports in the module's order, also when the module
+/// does not group them by kind; the wrong count is `Error::Type` and an item
+/// of the wrong type is `LinkError::Incompatible` naming the import.
 pub fn instance_new_ordered_imports<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     use ValType::*;
     let engine = default_engine(&make);
@@ -594,7 +594,69 @@ pub fn instance_new_ordered_imports<E: Engine>(make: impl Fn(&Config) -> Result<
         },
         "imports out of order",
     );
+
+    // Imports not grouped by kind (a global before a table, a memory before
+    // a function): still the declaration order, on every backend.
+    let module = compile(&engine, UNGROUPED_IMPORTS_WAT);
+    let f = ok(
+        Func::wrap(&mut store, |_: Caller<'_, E, ()>, x: i32| -> Result<i32> {
+            Ok(x * 10)
+        }),
+        "Func::wrap",
+    );
+    let g1 = ok(
+        Global::new(
+            &mut store,
+            GlobalType::new(I32, Mutability::Const),
+            Val::I32(5),
+        ),
+        "Global::new",
+    );
+    let g2 = ok(
+        Global::new(
+            &mut store,
+            GlobalType::new(I64, Mutability::Var),
+            Val::I64(1000),
+        ),
+        "Global::new",
+    );
+    let t = ok(
+        Table::new(
+            &mut store,
+            TableType::new(FUNCREF, 2, None),
+            Val::FuncRef(None),
+        ),
+        "Table::new",
+    );
+    let m = ok(
+        Memory::new(&mut store, MemoryType::new(1, None)),
+        "Memory::new",
+    );
+    let instance = ok(
+        Instance::new(
+            &mut store,
+            &module,
+            &[g1.into(), t.into(), m.into(), f.into(), g2.into()],
+        ),
+        "Instance::new with ungrouped imports",
+    );
+    let run = instance.typed_func::<(), i64>(&mut store, "run");
+    assert_eq!(ok(run.call(&mut store, ()), "run"), 50 + 1000 + 2);
 }
+
+pub(super) const UNGROUPED_IMPORTS_WAT: &str = r#"
+(module
+  (import "h" "g1" (global $g1 i32))
+  (import "h" "t" (table $t 2 funcref))
+  (import "h" "m" (memory 1))
+  (import "h" "f" (func $f (param i32) (result i32)))
+  (import "h" "g2" (global $g2 (mut i64)))
+  (func (export "run") (result i64)
+    (i32.store (i32.const 0) (call $f (global.get $g1)))
+    (i64.add
+      (i64.extend_i32_u (i32.load (i32.const 0)))
+      (i64.add (global.get $g2) (i64.extend_i32_u (table.size $t))))))
+"#;
 
 pub(super) const EXPORTS_WAT: &str = r#"
 (module

@@ -17,6 +17,7 @@ use super::host_funcs::{
 use super::limits::{LIMIT_MEMORY_WAT, LIMIT_TABLE_WAT};
 use super::linking::{
     EXPORTS_WAT, LINK_A_WAT, LINK_B_WAT, LINK_MISSING_WAT, ORDERED_IMPORTS_WAT, START_WAT,
+    UNGROUPED_IMPORTS_WAT,
 };
 use super::memory::MEMORY_WAT;
 use super::modules::{
@@ -44,6 +45,7 @@ const TEST_MODULES: &[(&str, &str)] = &[
     ("LINK_MISSING_WAT", LINK_MISSING_WAT),
     ("START_WAT", START_WAT),
     ("ORDERED_IMPORTS_WAT", ORDERED_IMPORTS_WAT),
+    ("UNGROUPED_IMPORTS_WAT", UNGROUPED_IMPORTS_WAT),
     ("EXPORTS_WAT", EXPORTS_WAT),
     ("CALLS_WAT", CALLS_WAT),
     ("I64_WAT", I64_WAT),
