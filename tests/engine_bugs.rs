@@ -1,0 +1,187 @@
+//! Known miscompilations of wasmi 2.0.0, minimised.
+//!
+//! Each case states the answer the WebAssembly spec gives. wasmtime must give
+//! it; wasmi must still give its known wrong answer. When a wasmi release
+//! fixes a bug this test fails on purpose: take the case out of `WASMI_BUGS`,
+//! out of the differential harness's known patterns
+//! (`engine-conformance/tests/differential.rs`) and out of
+//! docs/RELIABILITY.md.
+
+#![cfg(all(feature = "wasmtime", feature = "wasmi"))]
+
+use wasm_run::{Config, Engine, Linker, Module, Store, Val, Wasmi, Wasmtime};
+
+/// `select` whose condition is a comparison with zero (`i32.eqz x`,
+/// `x == 0`, `0 == x`, `x != 0`): wasmi ignores the condition and always
+/// picks the first operand (`eqz`, `== 0`) or the second (`!= 0`), for every
+/// value type.
+const SELECT_WAT: &str = r#"
+(module
+  (func (export "eq0") (param i32 i32 i32) (result i32)
+    local.get 0 local.get 1 local.get 2 i32.const 0 i32.eq select)
+  (func (export "zero_eq") (param i32 i32 i32) (result i32)
+    local.get 0 local.get 1 i32.const 0 local.get 2 i32.eq select)
+  (func (export "eqz") (param i32 i32 i32) (result i32)
+    local.get 0 local.get 1 local.get 2 i32.eqz select)
+  (func (export "ne0") (param i32 i32 i32) (result i32)
+    local.get 0 local.get 1 local.get 2 i32.const 0 i32.ne select)
+  (func (export "eqz_i64") (param i64 i64 i32) (result i64)
+    local.get 0 local.get 1 local.get 2 i32.eqz select)
+  (func (export "eqz_f64") (param f64 f64 i32) (result f64)
+    local.get 0 local.get 1 local.get 2 i32.eqz select)
+  (func (export "plain") (param i32 i32 i32) (result i32)
+    local.get 0 local.get 1 local.get 2 select))
+"#;
+
+#[derive(Clone, Copy, Debug)]
+enum Arg {
+    I32(i32),
+    I64(i64),
+    F64(f64),
+}
+
+fn val<E: Engine>(a: Arg) -> Val<E> {
+    match a {
+        Arg::I32(x) => Val::I32(x),
+        Arg::I64(x) => Val::I64(x),
+        Arg::F64(x) => Val::f64(x),
+    }
+}
+
+/// A call and what it gives, as text: `i32:8`, `f64:2.5`, or `trap:<code>`.
+fn outcome<E: Engine>(engine: &E, wat: &str, func: &str, args: &[Arg]) -> String {
+    let module = Module::new(engine, wat).expect("compiles");
+    let mut store = Store::new(engine, ());
+    let instance = Linker::new(engine)
+        .instantiate(&mut store, &module)
+        .expect("instantiates");
+    let f = instance.get_func(&mut store, func).expect("export");
+    let ty = f.ty(&store);
+    let params: Vec<Val<E>> = args.iter().map(|a| val(*a)).collect();
+    let mut results: Vec<Val<E>> = ty
+        .results()
+        .iter()
+        .map(|t| Val::default_for(t).expect("numeric result"))
+        .collect();
+    match f.call(&mut store, &params, &mut results) {
+        Ok(()) => results
+            .iter()
+            .map(|v| match v {
+                Val::I32(x) => format!("i32:{x}"),
+                Val::I64(x) => format!("i64:{x}"),
+                Val::F64(x) => format!("f64:{}", f64::from_bits(*x)),
+                other => format!("{other:?}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(e) => match e.trap_code() {
+            Some(code) => format!("trap:{code:?}"),
+            None => format!("error:{e}"),
+        },
+    }
+}
+
+struct Case {
+    wat: &'static str,
+    func: &'static str,
+    args: &'static [Arg],
+    /// What the spec says (and wasmtime gives).
+    spec: &'static str,
+    /// What wasmi 2.0.0 gives.
+    wasmi: &'static str,
+}
+
+const WASMI_BUGS: &[Case] = &[
+    Case {
+        wat: SELECT_WAT,
+        func: "eq0",
+        args: &[Arg::I32(-1), Arg::I32(8), Arg::I32(64)],
+        spec: "i32:8",
+        wasmi: "i32:-1",
+    },
+    Case {
+        wat: SELECT_WAT,
+        func: "zero_eq",
+        args: &[Arg::I32(-1), Arg::I32(8), Arg::I32(64)],
+        spec: "i32:8",
+        wasmi: "i32:-1",
+    },
+    Case {
+        wat: SELECT_WAT,
+        func: "eqz",
+        args: &[Arg::I32(3), Arg::I32(9), Arg::I32(7)],
+        spec: "i32:9",
+        wasmi: "i32:3",
+    },
+    Case {
+        wat: SELECT_WAT,
+        func: "ne0",
+        args: &[Arg::I32(-1), Arg::I32(8), Arg::I32(5)],
+        spec: "i32:-1",
+        wasmi: "i32:8",
+    },
+    Case {
+        wat: SELECT_WAT,
+        func: "eqz_i64",
+        args: &[Arg::I64(-1), Arg::I64(8), Arg::I32(64)],
+        spec: "i64:8",
+        wasmi: "i64:-1",
+    },
+    Case {
+        wat: SELECT_WAT,
+        func: "eqz_f64",
+        args: &[Arg::F64(1.5), Arg::F64(2.5), Arg::I32(64)],
+        spec: "f64:2.5",
+        wasmi: "f64:1.5",
+    },
+];
+
+/// Cases that look like the bugs but are fine on both: they keep the test
+/// honest about what exactly is broken.
+const CONTROLS: &[Case] = &[
+    Case {
+        wat: SELECT_WAT,
+        func: "plain",
+        args: &[Arg::I32(-1), Arg::I32(8), Arg::I32(64)],
+        spec: "i32:-1",
+        wasmi: "i32:-1",
+    },
+    Case {
+        wat: SELECT_WAT,
+        func: "eq0",
+        args: &[Arg::I32(-1), Arg::I32(8), Arg::I32(0)],
+        spec: "i32:-1",
+        wasmi: "i32:-1",
+    },
+];
+
+#[test]
+fn wasmtime_gives_the_spec_answers() {
+    let engine = Wasmtime::new(&Config::new()).unwrap();
+    for case in WASMI_BUGS.iter().chain(CONTROLS) {
+        assert_eq!(
+            outcome(&engine, case.wat, case.func, case.args),
+            case.spec,
+            "wasmtime: {}{:?}",
+            case.func,
+            case.args
+        );
+    }
+}
+
+#[test]
+fn wasmi_still_has_its_known_bugs() {
+    let engine = Wasmi::new(&Config::new()).unwrap();
+    for case in WASMI_BUGS.iter().chain(CONTROLS) {
+        let got = outcome(&engine, case.wat, case.func, case.args);
+        assert!(
+            got != case.spec || case.spec == case.wasmi,
+            "wasmi now gives the spec's answer for {}{:?} ({got}): the bug is \
+             fixed; remove the case from WASMI_BUGS, the harness's known \
+             patterns and docs/RELIABILITY.md",
+            case.func,
+            case.args
+        );
+        assert_eq!(got, case.wasmi, "wasmi: {}{:?}", case.func, case.args);
+    }
+}
