@@ -33,6 +33,33 @@ const SELECT_WAT: &str = r#"
     local.get 0 local.get 1 local.get 2 select))
 "#;
 
+/// A store whose address and value are the same local, last written from
+/// an instruction's result (`local.tee` or `local.set` right after it), with
+/// an offset of 65536 or more (too large for wasmi's 16-bit encodings): wasmi's translator reaches an `unreachable!()`
+/// (wasmi 2.0.0, `translator/func/mod.rs` store lowering). wasm-run turns
+/// the panic into `Error::Engine`.
+const STORE_SAME_REG_WAT: &str = r#"
+(module
+  (memory 3)
+  (func (export "store_same") (param i32) (result i32) (local i32)
+    local.get 0 i32.const 1 i32.add local.tee 1
+    local.get 1
+    i32.store offset=100000
+    local.get 1 i32.load offset=100000))
+"#;
+
+/// The control: the same store with an offset that fits wasmi's 16-bit
+/// encoding translates and runs on both.
+const STORE_APART_WAT: &str = r#"
+(module
+  (memory 3)
+  (func (export "store_apart") (param i32) (result i32) (local i32)
+    local.get 0 i32.const 1 i32.add local.tee 1
+    local.get 1
+    i32.store offset=65535
+    local.get 1 i32.load offset=65535))
+"#;
+
 #[derive(Clone, Copy, Debug)]
 enum Arg {
     I32(i32),
@@ -50,7 +77,10 @@ fn val<E: Engine>(a: Arg) -> Val<E> {
 
 /// A call and what it gives, as text: `i32:8`, `f64:2.5`, or `trap:<code>`.
 fn outcome<E: Engine>(engine: &E, wat: &str, func: &str, args: &[Arg]) -> String {
-    let module = Module::new(engine, wat).expect("compiles");
+    let module = match Module::new(engine, wat) {
+        Ok(m) => m,
+        Err(e) => return format!("error:{e}"),
+    };
     let mut store = Store::new(engine, ());
     let instance = Linker::new(engine)
         .instantiate(&mut store, &module)
@@ -134,6 +164,13 @@ const WASMI_BUGS: &[Case] = &[
         spec: "f64:2.5",
         wasmi: "f64:1.5",
     },
+    Case {
+        wat: STORE_SAME_REG_WAT,
+        func: "store_same",
+        args: &[Arg::I32(4)],
+        spec: "i32:5",
+        wasmi: "error:engine panicked: internal error: entered unreachable code",
+    },
 ];
 
 /// Cases that look like the bugs but are fine on both: they keep the test
@@ -152,6 +189,13 @@ const CONTROLS: &[Case] = &[
         args: &[Arg::I32(-1), Arg::I32(8), Arg::I32(0)],
         spec: "i32:-1",
         wasmi: "i32:-1",
+    },
+    Case {
+        wat: STORE_APART_WAT,
+        func: "store_apart",
+        args: &[Arg::I32(4)],
+        spec: "i32:5",
+        wasmi: "i32:5",
     },
 ];
 
@@ -182,6 +226,12 @@ fn wasmi_still_has_its_known_bugs() {
             case.func,
             case.args
         );
-        assert_eq!(got, case.wasmi, "wasmi: {}{:?}", case.func, case.args);
+        assert!(
+            got.starts_with(case.wasmi),
+            "wasmi: {}{:?}: expected {:?}, got {got:?}",
+            case.func,
+            case.args,
+            case.wasmi
+        );
     }
 }

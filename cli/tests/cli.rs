@@ -588,3 +588,40 @@ fn real_cpp_program_counts_words_on_every_engine() {
         );
     }
 }
+
+/// A module that makes wasmi 2.0.0's translator panic (a store whose address
+/// and value are the same local, offset >= 65536; tests/engine_bugs.rs) is an
+/// error with exit code 1 on wasmi, not a crash (exit 101); wasmtime runs it.
+#[test]
+fn engine_panic_is_an_error_not_a_crash() {
+    let wat = temp_file(
+        "store_same.wat",
+        br#"(module (memory 3)
+  (func (export "f") (param i32) (result i32) (local i32)
+    local.get 0 i32.const 1 i32.add local.tee 1
+    local.get 1
+    i32.store offset=100000
+    local.get 1 i32.load offset=100000))"#,
+    );
+    let wat = wat.to_str().unwrap();
+    for engine in &common::backends() {
+        // Not `run`: wasmi's panic message reaches stderr (Rust's panic hook)
+        // before wasm-run turns the panic into an error.
+        let o = bin()
+            .args(["run", "--engine", engine, "--invoke", "f", wat, "4"])
+            .output()
+            .unwrap();
+        if *engine == "wasmi" {
+            assert_eq!(o.status.code(), Some(1), "wasmi: {}", stderr(&o));
+            assert!(
+                stderr(&o)
+                    .contains("error: engine panicked: internal error: entered unreachable code"),
+                "wasmi: {}",
+                stderr(&o)
+            );
+        } else {
+            assert!(o.status.success(), "{engine}: {}", stderr(&o));
+            assert_eq!(stdout(&o).trim(), "5", "{engine}");
+        }
+    }
+}

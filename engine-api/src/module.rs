@@ -51,7 +51,13 @@ impl<E: Engine> Module<E> {
     /// - [`Error::Unsupported`] if the module needs a proposal the backend cannot
     ///   do at all (a component included).
     pub fn new(engine: &E, bytes: impl AsRef<[u8]>) -> Result<Self> {
-        let wasm = to_binary(bytes.as_ref())?;
+        // An engine that panics on a module (wasmi 2.0's translator does on
+        // some; see docs/RELIABILITY.md) gives an error, not an unwind.
+        crate::host::guard(|| Self::new_unguarded(engine, bytes.as_ref()))
+    }
+
+    fn new_unguarded(engine: &E, bytes: &[u8]) -> Result<Self> {
+        let wasm = to_binary(bytes)?;
         // The engine validates first: a malformed module gets the engine's
         // message rather than the reflection parser's.
         let native = engine
@@ -120,7 +126,11 @@ impl<E: Engine> Module<E> {
     /// As [`Module::new`]: [`Error::Compile`] for bad text or an invalid module,
     /// [`Error::Unsupported`] for a proposal the backend cannot do at all.
     pub fn validate(engine: &E, bytes: impl AsRef<[u8]>) -> Result<()> {
-        let wasm = to_binary(bytes.as_ref())?;
+        crate::host::guard(|| Self::validate_unguarded(engine, bytes.as_ref()))
+    }
+
+    fn validate_unguarded(engine: &E, bytes: &[u8]) -> Result<()> {
+        let wasm = to_binary(bytes)?;
         engine
             .validate(&wasm)
             .map_err(|e| explain(engine, &wasm, e))?;

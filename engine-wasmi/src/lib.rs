@@ -31,6 +31,7 @@
 
 mod convert;
 mod limits;
+mod refs;
 pub mod slicing;
 mod typed;
 
@@ -418,6 +419,7 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
 ) -> impl NativeHost<T> {
     move |caller, params, results| {
         let id = caller.data().id;
+        refs::check_native(&caller, params).map_err(host_error)?;
         let caller = Caller::from_backend(WasmiContext(NativeCaller { caller }));
         call_untyped(
             &f,
@@ -542,6 +544,7 @@ impl<C: NativeContext> WasmiContext<C> {
         if let Some(paused) = paused {
             return Ok(Some(WasmiPausedCall(paused)));
         }
+        refs::check_native(self.cx(), native)?;
         let id = self.store_id();
         for (out, v) in results.iter_mut().zip(native) {
             *out = from_val(v, id);
@@ -675,7 +678,8 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
             |v| Ok(val(v)),
             |v| Ok(from_val(v, id)),
             |ps, rs| self.run(f, ps, rs),
-        )
+        )?;
+        refs::check(self.cx(), results)
     }
     fn func_call_resumable(
         &mut self,
@@ -784,7 +788,8 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     }
     fn table_get(&mut self, t: &wasmi::Table, index: u64) -> Option<Val<Wasmi>> {
         let id = self.store_id();
-        t.get(self.cx(), index).map(|r| from_ref(&r, id))
+        t.get(self.cx(), index)
+            .map(|r| refs::sanitize(self.cx(), from_ref(&r, id)))
     }
     fn table_set(&mut self, t: &wasmi::Table, index: u64, v: Val<Wasmi>) -> Result<()> {
         t.set(self.cx_mut(), index, to_ref(&v)?)
@@ -803,7 +808,7 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         from_global_type(&g.ty(self.cx()))
     }
     fn global_get(&mut self, g: &wasmi::Global) -> Val<Wasmi> {
-        from_val(&g.get(self.cx()), self.store_id())
+        refs::sanitize(self.cx(), from_val(&g.get(self.cx()), self.store_id()))
     }
     fn global_set(&mut self, g: &wasmi::Global, v: Val<Wasmi>) -> Result<()> {
         g.set(self.cx_mut(), val(&v))

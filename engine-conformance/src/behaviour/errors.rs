@@ -5,7 +5,9 @@
 use std::error::Error as StdError;
 use std::fmt;
 
-use wasm_run_api::{Caller, Config, Engine, Error, Func, Linker, Result, Store, Val, ValType};
+use wasm_run_api::{
+    Caller, Config, Engine, Error, Func, Linker, Result, Store, TrapCode, Val, ValType,
+};
 
 use super::helpers::*;
 
@@ -266,4 +268,144 @@ pub fn host_panic<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         "panicking host function called from Rust"
     );
     assert_eq!(ok(ok_fn.call(&mut store, ()), "ok at the end"), 1);
+}
+
+pub(super) const HOST_NESTED_WAT: &str = r#"
+(module
+  (import "host" "down" (func $down (param i32 i32) (result i32)))
+  (import "host" "absorb" (func $absorb (param i32 i32) (result i32)))
+  ;; inner(n, mode): at n = 0 gives 0 (mode 0), traps (mode 1) or makes the
+  ;; host panic (mode 2); otherwise 1 + down(n - 1, mode), and `down` calls
+  ;; back into inner: n nested wasm -> host -> wasm frames.
+  (func $inner (export "inner") (param i32 i32) (result i32)
+    local.get 0
+    i32.eqz
+    if (result i32)
+      local.get 1
+      i32.const 1
+      i32.eq
+      if unreachable end
+      local.get 1
+      i32.const 2
+      i32.eq
+      if
+        i32.const -1
+        i32.const -1
+        call $down
+        drop
+      end
+      i32.const 0
+    else
+      local.get 0 i32.const 1 i32.sub local.get 1 call $down
+      i32.const 1 i32.add
+    end)
+  (func (export "outer") (param i32 i32) (result i32) local.get 0 local.get 1 call $down)
+  (func (export "outer_absorb") (param i32 i32) (result i32)
+    local.get 0 local.get 1 call $absorb i32.const 100 i32.add)
+  (func (export "div") (param i32) (result i32) i32.const 10 local.get 0 i32.div_s))
+"#;
+
+/// Faults deep inside nested wasm → host → wasm calls: a host function that
+/// calls back into its caller's exports re-entrantly (32 levels); a trap at
+/// the bottom comes out of the outermost call with its trap code, or is
+/// caught by a host function in the middle, which carries on; a panic at the
+/// bottom becomes `Error::HostPanic` at the top. Afterwards the store, its
+/// data and the instance are usable and give the same answers as before.
+pub fn host_faults_nested<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    fn inner<E: Engine>(
+        c: &mut Caller<'_, E, u32>,
+    ) -> Result<wasm_run_api::TypedFunc<E, (i32, i32), i32>> {
+        c.get_export("inner")
+            .and_then(wasm_run_api::Extern::into_func)
+            .ok_or_else(|| Error::host("no inner export"))?
+            .typed::<(i32, i32), i32>(&*c)
+    }
+    let engine = default_engine(&make);
+    let module = compile(&engine, HOST_NESTED_WAT);
+    let mut store = Store::new(&engine, 0_u32);
+    let mut linker = Linker::<E, u32>::new(&engine);
+    ok(
+        linker.func_wrap(
+            "host",
+            "down",
+            |mut c: Caller<'_, E, u32>, n: i32, mode: i32| -> Result<i32> {
+                *c.data_mut() += 1;
+                if n < 0 {
+                    panic!("conformance nested boom");
+                }
+                let f = inner(&mut c)?;
+                f.call(&mut c, (n, mode))
+            },
+        ),
+        "host.down",
+    );
+    ok(
+        linker.func_wrap(
+            "host",
+            "absorb",
+            |mut c: Caller<'_, E, u32>, n: i32, mode: i32| -> Result<i32> {
+                let f = inner(&mut c)?;
+                match f.call(&mut c, (n, mode)) {
+                    Ok(v) => Ok(v),
+                    Err(e) if e.trap_code() == Some(TrapCode::Unreachable) => Ok(-1),
+                    Err(e) => Err(e),
+                }
+            },
+        ),
+        "host.absorb",
+    );
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiating");
+    let outer = instance.typed_func::<(i32, i32), i32>(&mut store, "outer");
+    let absorb = instance.typed_func::<(i32, i32), i32>(&mut store, "outer_absorb");
+    let div = instance.typed_func::<i32, i32>(&mut store, "div");
+    for round in 1..=2 {
+        *store.data_mut() = 0;
+        assert_eq!(ok(outer.call(&mut store, (32, 0)), "outer(32, 0)"), 32);
+        assert_eq!(
+            *store.data(),
+            33,
+            "host entries of outer(32, 0), round {round}"
+        );
+        expect_trap(
+            outer.call(&mut store, (32, 1)),
+            TrapCode::Unreachable,
+            "a trap 32 re-entrant levels down",
+        );
+        assert_eq!(
+            ok(absorb.call(&mut store, (16, 1)), "outer_absorb(16, 1)"),
+            99,
+            "a host function in the middle catches the nested trap and carries on"
+        );
+        assert_eq!(
+            ok(absorb.call(&mut store, (16, 0)), "outer_absorb(16, 0)"),
+            116
+        );
+        let e = assert_err!(
+            outer.call(&mut store, (8, 2)),
+            Error::HostPanic(_),
+            "a host panic 8 re-entrant levels down"
+        );
+        if let Error::HostPanic(m) = &e {
+            assert!(
+                m.contains("conformance nested boom"),
+                "panic message lost: {m:?}"
+            );
+        }
+        // A panic is not a trap a host function may absorb as one.
+        assert_err!(
+            absorb.call(&mut store, (4, 2)),
+            Error::HostPanic(_),
+            "a host panic below a host function that absorbs traps"
+        );
+        expect_trap(
+            div.call(&mut store, 0),
+            TrapCode::IntegerDivisionByZero,
+            "div(0) after nested faults",
+        );
+        assert_eq!(ok(div.call(&mut store, 2), "div(2) after nested faults"), 5);
+        assert_eq!(
+            ok(outer.call(&mut store, (3, 0)), "outer(3, 0) at the end"),
+            3
+        );
+    }
 }

@@ -60,7 +60,7 @@ pub use calls::{
 };
 pub use determinism::nan_canonicalization;
 pub use engine::{engine_feature_config, engine_feature_probes, engine_identity};
-pub use errors::{host_error, host_panic};
+pub use errors::{host_error, host_faults_nested, host_panic};
 pub use fuel::{fuel, fuel_disabled, resumable_fuel};
 pub use globals::global_ops;
 pub use host_funcs::{
@@ -139,6 +139,7 @@ macro_rules! __wasm_run_behaviours {
             wrong_store_references
             host_error
             host_panic
+            host_faults_nested
             memory_ops
             table_ops
             global_ops

@@ -7,7 +7,7 @@ use wasm_run_api::Feature;
 use super::NAMES;
 use super::calls::{CALLS_WAT, FUNC_TYPES_WAT, WRONG_STORE_REFS_WAT, WRONG_STORE_WAT};
 use super::engine::FEATURE_PROBES;
-use super::errors::{HOST_ERROR_WAT, HOST_PANIC_WAT};
+use super::errors::{HOST_ERROR_WAT, HOST_NESTED_WAT, HOST_PANIC_WAT};
 use super::fuel::FUEL_WAT;
 use super::globals::GLOBAL_WAT;
 use super::helpers::TempDir;
@@ -65,6 +65,7 @@ const TEST_MODULES: &[(&str, &str)] = &[
     ("SERIALIZE_WAT", super::serialization::SERIALIZE_WAT),
     ("HOST_ERROR_WAT", HOST_ERROR_WAT),
     ("HOST_PANIC_WAT", HOST_PANIC_WAT),
+    ("HOST_NESTED_WAT", HOST_NESTED_WAT),
     ("MEMORY_WAT", MEMORY_WAT),
     ("TABLE_WAT", TABLE_WAT),
     ("GLOBAL_WAT", GLOBAL_WAT),
