@@ -271,10 +271,12 @@ fn instantiation_error(e: &wasmi::errors::InstantiationError, text: String) -> E
         I::TooManyInstances
         | I::TooManyTables
         | I::TooManyMemories
-        | I::FailedToInstantiateMemory(MemoryError::ResourceLimiterDeniedAllocation)
-        | I::FailedToInstantiateTable(TableError::ResourceLimiterDeniedAllocation) => {
-            Error::ResourceLimit(text)
-        }
+        | I::FailedToInstantiateMemory(
+            MemoryError::ResourceLimiterDeniedAllocation | MemoryError::OutOfSystemMemory,
+        )
+        | I::FailedToInstantiateTable(
+            TableError::ResourceLimiterDeniedAllocation | TableError::OutOfSystemMemory,
+        ) => Error::ResourceLimit(text),
         _ => Error::from(wasm_run_api::LinkError::Other(text)),
     }
 }

@@ -917,10 +917,12 @@ impl<T: 'static> WasmiLinker<T> {
 fn creation_error(e: wasmi::Error) -> Error {
     use wasmi::errors::{ErrorKind, MemoryError, TableError};
     match e.kind() {
-        ErrorKind::Memory(MemoryError::ResourceLimiterDeniedAllocation)
-        | ErrorKind::Table(TableError::ResourceLimiterDeniedAllocation) => {
-            Error::ResourceLimit(e.to_string())
-        }
+        ErrorKind::Memory(
+            MemoryError::ResourceLimiterDeniedAllocation | MemoryError::OutOfSystemMemory,
+        )
+        | ErrorKind::Table(
+            TableError::ResourceLimiterDeniedAllocation | TableError::OutOfSystemMemory,
+        ) => Error::ResourceLimit(e.to_string()),
         _ => error(e),
     }
 }

@@ -243,6 +243,18 @@ pub(crate) fn error(e: wt::Error) -> Error {
     if e.downcast_ref::<wt::PoolConcurrencyLimitError>().is_some() {
         return Error::ResourceLimit(format!("{e:#}"));
     }
+    // A table or memory the system cannot allocate or reserve (a module
+    // declaring 2^32 table elements or 2^52 bytes of memory64): a limit of
+    // the machine, not a broken module.
+    if e.downcast_ref::<wt::OutOfMemory>().is_some()
+        || e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::OutOfMemory)
+        })
+        || format!("{e}").starts_with("mmap failed to reserve")
+    {
+        return Error::ResourceLimit(format!("{e:#}"));
+    }
     if e.downcast_ref::<wt::ThrownException>().is_some() {
         return Error::Trap {
             code: TrapCode::UncaughtException,

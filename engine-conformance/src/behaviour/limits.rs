@@ -351,3 +351,27 @@ pub fn pooling_allocation<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         );
     }
 }
+
+/// A module that declares more than the machine can give (a table64 of
+/// 10^11 elements, a memory64 of 2^52 bytes), with no limits configured:
+/// each is `Error::ResourceLimit` on every backend, never an out-of-memory
+/// abort or a link error; the store stays usable. (A 32-bit table of
+/// 2^32 - 1 elements is not here: with the kernel's overcommit its
+/// allocation can succeed and filling it exhausts the machine; set
+/// `Config::max_table_elements` when running untrusted code.)
+pub fn huge_declarations_are_limit_errors<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let mut store = Store::new(&engine, ());
+    for wat in [
+        "(module (table i64 100000000000 funcref))",
+        "(module (memory i64 0x1000000000))",
+    ] {
+        let module = compile(&engine, wat);
+        expect_resource_limit(Instance::new(&mut store, &module, &[]), wat);
+    }
+    let fine = compile(&engine, "(module (table 10 funcref) (memory 1))");
+    ok(
+        Instance::new(&mut store, &fine, &[]),
+        "a small module afterwards",
+    );
+}

@@ -68,8 +68,8 @@ pub use host_funcs::{
 };
 pub use limiter::{limiter_bounds_host_memory, limiter_policy};
 pub use limits::{
-    deep_recursion_by_default, limit_instances, limit_memory, limit_memory_and_table_counts,
-    limit_table, limit_wasm_stack, pooling_allocation,
+    deep_recursion_by_default, huge_declarations_are_limit_errors, limit_instances, limit_memory,
+    limit_memory_and_table_counts, limit_table, limit_wasm_stack, pooling_allocation,
 };
 pub use linking::{
     instance_exports_listing, instance_new_ordered_imports, instance_pre,
@@ -155,6 +155,7 @@ macro_rules! __wasm_run_behaviours {
             nan_canonicalization
             limit_memory
             limit_table
+            huge_declarations_are_limit_errors
             limit_instances
             limit_memory_and_table_counts
             limit_wasm_stack
