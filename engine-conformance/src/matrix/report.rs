@@ -31,6 +31,14 @@ impl Matrix {
              in `Config`. Spec failures the backend baseline blames on an outdated test \
              do not count against a backend.\n"
         );
+        let _ = writeln!(
+            s,
+            "*Supported* is not *bug-free*: engine bugs that the spec suite does not catch \
+             (found by wasm-run's differential fuzzing, e.g. wasmi 2.0.0 miscompiling some \
+             `select`s of plain MVP code) are listed in \
+             [RELIABILITY.md](RELIABILITY.md#known-differences-between-the-backends-engine-bugs), \
+             each with a regression test in `tests/engine_bugs.rs`.\n"
+        );
         let _ = write!(s, "| feature |");
         for c in &self.columns {
             let _ = write!(s, " {} {} |", c.engine, c.version);
