@@ -125,3 +125,36 @@ fn shared_engine_many_stores_on_many_threads() {
         assert!(matches!(e, Error::Trap { .. }), "{e}");
     }
 }
+
+/// Endless recursion on a thread with a small native stack (256 KiB, as a
+/// host's worker pool might give): `StackOverflow` on every backend, never a
+/// crash. wasmtime runs the guest on the thread's own stack, so the engine's
+/// wasm stack limit is set below the thread's stack here.
+#[test]
+fn recursion_on_small_thread_stacks_traps() {
+    const REC: &str = r#"(module (func $f (export "f") (param i32) (result i32)
+        local.get 0 i32.const 1 i32.add call $f))"#;
+    for name in wasm_run::BACKENDS {
+        let handle = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || {
+                let mut config = Config::new();
+                config.max_wasm_stack(128 << 10);
+                let engine = AnyEngine::by_name(name, &config).unwrap();
+                let module = Module::new(&engine, REC).unwrap();
+                let mut store = Store::new(&engine, ());
+                let f = Linker::<AnyEngine, ()>::new(&engine)
+                    .instantiate(&mut store, &module)
+                    .unwrap()
+                    .get_typed_func::<i32, i32>(&mut store, "f")
+                    .unwrap();
+                f.call(&mut store, 0).unwrap_err().trap_code()
+            })
+            .unwrap();
+        assert_eq!(
+            handle.join().expect("the small-stack thread panicked"),
+            Some(TrapCode::StackOverflow),
+            "{name}"
+        );
+    }
+}
