@@ -23,7 +23,10 @@
 //! A mismatch prints its seed and writes the module to
 //! `target/differential/seed-<N>.wasm`.
 
+mod common;
+
 use arbitrary::Unstructured;
+use common::splitmix;
 use std::fmt;
 use wasm_run::{
     Caller, Config, Engine, Error, Extern, ExternType, Func, Global, Instance, Linker, Memory,
@@ -91,14 +94,6 @@ fn module_for(seed: u64, imports: bool) -> Option<Vec<u8>> {
     wasm_smith::Module::new(config, &mut u)
         .ok()
         .map(|m| m.to_bytes())
-}
-
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// A value as the comparison sees it: numbers by bits, references by

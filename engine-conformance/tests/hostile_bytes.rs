@@ -16,6 +16,9 @@
 //! source (300 by default; raise it for a soak run, with `WASM_RUN_HOSTILE_SEED`
 //! for the first seed).
 
+mod common;
+
+use common::splitmix;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -43,16 +46,12 @@ fn sources() -> Vec<(String, Vec<u8>)> {
     .collect()
 }
 
-/// splitmix64: a small deterministic generator.
+/// A small deterministic generator (splitmix64).
 struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        splitmix(&mut self.0)
     }
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize

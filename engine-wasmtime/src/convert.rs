@@ -245,13 +245,11 @@ pub(crate) fn error(e: wt::Error) -> Error {
     }
     // A table or memory the system cannot allocate or reserve (a module
     // declaring 2^32 table elements or 2^52 bytes of memory64): a limit of
-    // the machine, not a broken module.
+    // the machine, not a broken module. A failed reservation carries only
+    // rustix's errno under wasmtime's context, so its message is what
+    // identifies it.
     if e.downcast_ref::<wt::OutOfMemory>().is_some()
-        || e.chain().any(|c| {
-            c.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::OutOfMemory)
-        })
-        || format!("{e}").starts_with("mmap failed to reserve")
+        || e.to_string().starts_with("mmap failed to reserve")
     {
         return Error::ResourceLimit(format!("{e:#}"));
     }
