@@ -5,6 +5,21 @@
 //! become `WasiSystemClock`/`WasiMonotonicClock`, and preopens are wrapped in
 //! [`PermDir`], which adds the read-only mode wasi-common lacks (its preopens
 //! are always writable) with the errno wasmtime-wasi uses for it.
+//!
+//! Where wasi-common answers a guest differently from wasmtime-wasi, and the
+//! official WASI test suite says wasi-common is wrong, the difference is
+//! corrected here so that guests see the same results on both backends:
+//!
+//! - `path_open` with `O_TRUNC` and `FDFLAGS_APPEND` together fails in
+//!   wasi-common (`EINVAL`: the standard library refuses truncate with
+//!   append); [`PermDir`] opens for appending and truncates afterwards.
+//! - `sock_shutdown` on a descriptor that is no socket is `ENOTSOCK`, not
+//!   `EBADF` (no descriptor of a wasm-run context is a socket: it preopens
+//!   none).
+//! - `fd_fdstat_set_rights` claims success without changing any right (a
+//!   guest dropping `FD_WRITE` may still write); like wasmtime-wasi, which
+//!   does not enforce rights either, it is `ENOTSUP` on files and
+//!   directories and `EBADF` on the standard streams.
 
 use crate::clock::{MonotonicClock, WallClock};
 use crate::config::{DirPerms, WasiSetup, open_error};
@@ -18,11 +33,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use wasi_common::clocks::WasiMonotonicOffsetClock;
 use wasi_common::dir::{OpenResult, ReaddirCursor, ReaddirEntity, WasiDir};
-use wasi_common::file::{FdFlags, Filestat, OFlags};
+use wasi_common::file::{FdFlags, Filestat, OFlags, WasiFile};
 use wasi_common::pipe::{ReadPipe, WritePipe};
 use wasi_common::sync::dir::{Dir as SyncDir, OpenResult as SyncOpenResult};
 use wasi_common::{Error, ErrorExt, SystemTimeSpec, Table, WasiCtx};
-use wasm_run_wasmi::{Wasmi, WasmiLinker};
+use wasm_run_wasmi::{StoreData, Wasmi, WasmiLinker};
 use wasmi_wasi::wasi_common;
 
 impl WasiEngine for Wasmi {
@@ -92,9 +107,59 @@ impl WasiEngine for Wasmi {
         T: Send + 'static,
         G: Fn(&mut T) -> &mut WasiCtx + Copy + Send + Sync + 'static,
     {
-        wasmi_wasi::add_to_linker(linker.as_native(), move |d| get(d.user_mut()))
-            .map_err(adapter_error)
+        let native = linker.as_native();
+        wasmi_wasi::add_to_linker(native, move |d| get(d.user_mut())).map_err(adapter_error)?;
+        // The corrections of wasi-common (module docs), replacing its own.
+        native.allow_shadowing(true);
+        let fixed = define_fixes(native, get);
+        native.allow_shadowing(false);
+        fixed.map_err(adapter_error)
     }
+}
+
+/// WASI errno values the corrections answer with.
+const ERRNO_BADF: i32 = 8;
+const ERRNO_NOTSOCK: i32 = 57;
+const ERRNO_NOTSUP: i32 = 58;
+
+fn define_fixes<T, G>(
+    native: &mut wasmi::Linker<StoreData<T>>,
+    get: G,
+) -> Result<(), wasmi::errors::LinkerError>
+where
+    T: Send + 'static,
+    G: Fn(&mut T) -> &mut WasiCtx + Copy + Send + Sync + 'static,
+{
+    let is_open = move |caller: &mut wasmi::Caller<'_, StoreData<T>>, fd: i32| {
+        get(caller.data_mut().user_mut())
+            .table()
+            .contains_key(fd as u32)
+    };
+    native.func_wrap(
+        crate::WASI_MODULE,
+        "sock_shutdown",
+        move |mut caller: wasmi::Caller<'_, StoreData<T>>, fd: i32, _how: i32| -> i32 {
+            if is_open(&mut caller, fd) {
+                ERRNO_NOTSOCK
+            } else {
+                ERRNO_BADF
+            }
+        },
+    )?;
+    native.func_wrap(
+        crate::WASI_MODULE,
+        "fd_fdstat_set_rights",
+        move |mut caller: wasmi::Caller<'_, StoreData<T>>, fd: i32, _base: i64, _inh: i64| -> i32 {
+            // wasmtime-wasi's standard streams are no file descriptors to
+            // it; wasi-common's are files at 0, 1 and 2.
+            if (0..=2).contains(&fd) || !is_open(&mut caller, fd) {
+                ERRNO_BADF
+            } else {
+                ERRNO_NOTSUP
+            }
+        },
+    )?;
+    Ok(())
 }
 
 fn adapter_error(e: impl std::fmt::Display) -> WasiError {
@@ -196,12 +261,25 @@ impl WasiDir for PermDir {
         if changes {
             self.may_change()?;
         }
+        // The standard library refuses truncate with append: open for
+        // appending, then truncate (module docs).
+        let truncate_after = oflags.contains(OFlags::TRUNCATE) && fdflags.contains(FdFlags::APPEND);
+        let oflags = if truncate_after {
+            oflags.difference(OFlags::TRUNCATE)
+        } else {
+            oflags
+        };
         Ok(
             match self
                 .dir
                 .open_file_(symlink_follow, path, oflags, read, write, fdflags)?
             {
-                SyncOpenResult::File(f) => OpenResult::File(Box::new(f)),
+                SyncOpenResult::File(f) => {
+                    if truncate_after {
+                        f.set_filestat_size(0).await?;
+                    }
+                    OpenResult::File(Box::new(f))
+                }
                 SyncOpenResult::Dir(dir) => OpenResult::Dir(Box::new(PermDir {
                     dir,
                     writable: self.writable,

@@ -1,0 +1,172 @@
+//! The official WASI preview 1 test suite (WebAssembly/wasi-testsuite)
+//! through `wasm-run run`, as a subprocess, on every backend of this build.
+//!
+//! The suite's programs are not part of this repository: `scripts/wasi-testsuite`
+//! fetches its prebuilt branch (`prod/testsuite-base`) into
+//! `target/wasi-testsuite` and runs this test with `WASI_TESTSUITE` set to it.
+//! Without `WASI_TESTSUITE` the test prints why it did nothing and passes, so
+//! that `cargo test --workspace` needs no network.
+//!
+//! Each `*.wasm` of `tests/{c,rust,assemblyscript}/testsuite/wasm32-wasip1`
+//! runs with the arguments, environment and root directory of its `.json`
+//! specification (the suite's legacy form: `args`, `env`, `root`,
+//! `exit_code`, `stdout`, `stderr`); the exit code must match, and stdout and
+//! stderr must begin with the expected text where one is given, as the
+//! suite's own runner checks. The root directory is copied to a fresh
+//! directory for every run, so runs do not see each other's files and the
+//! suite stays untouched.
+
+mod common;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+/// The suite's test programs, sorted.
+fn programs(suite: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for lang in ["c", "rust", "assemblyscript"] {
+        let dir = suite
+            .join("tests")
+            .join(lang)
+            .join("testsuite/wasm32-wasip1");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            panic!(
+                "{} is not a wasi-testsuite checkout: no {}",
+                suite.display(),
+                dir.display()
+            );
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "wasm") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Copies `from` to `to` recursively, keeping symbolic links as links and
+/// leaving out the suite's `*.cleanup` leftovers.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name();
+        if name.to_string_lossy().ends_with(".cleanup") {
+            continue;
+        }
+        let (src, dst) = (e.path(), to.join(&name));
+        let ty = e.file_type().unwrap();
+        if ty.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if ty.is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// Runs one program on `engine`; `Err` says what did not match.
+fn run_one(engine: &str, wasm: &Path, scratch: &Path) -> Result<(), String> {
+    let spec: Value = match std::fs::read_to_string(wasm.with_extension("json")) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| format!("bad spec: {e}"))?,
+        Err(_) => Value::Object(Default::default()),
+    };
+    if spec.get("operations").is_some() {
+        return Err("operation-based specifications are not supported by this runner".into());
+    }
+    let mut cmd = common::bin();
+    cmd.args(["run", "--engine", engine, "--timeout", "60s"]);
+    if let Some(env) = spec.get("env").and_then(Value::as_object) {
+        for (k, v) in env {
+            cmd.arg("--env")
+                .arg(format!("{k}={}", v.as_str().unwrap_or_default()));
+        }
+    }
+    if let Some(root) = spec.get("root").and_then(Value::as_str) {
+        let _ = std::fs::remove_dir_all(scratch);
+        copy_tree(&wasm.parent().unwrap().join(root), scratch);
+        cmd.arg("--dir").arg(format!("{}::/", scratch.display()));
+    }
+    cmd.arg(wasm).arg("--");
+    if let Some(args) = spec.get("args").and_then(Value::as_array) {
+        cmd.args(args.iter().map(|a| a.as_str().unwrap_or_default()));
+    }
+    let out = cmd
+        .stdin(Stdio::piped())
+        .output()
+        .map_err(|e| format!("spawn: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut wrong = Vec::new();
+    let want = spec.get("exit_code").and_then(Value::as_i64).unwrap_or(0);
+    if out.status.code().map(i64::from) != Some(want) {
+        wrong.push(format!(
+            "exit status {:?}, expected {want}",
+            out.status.code()
+        ));
+    }
+    for (name, got) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        if let Some(want) = spec.get(name).and_then(Value::as_str)
+            && !got.starts_with(want.as_bytes())
+        {
+            wrong.push(format!(
+                "{name} {:?}, expected {want:?}",
+                String::from_utf8_lossy(got)
+            ));
+        }
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}\n    stderr: {}",
+            wrong.join("; "),
+            stderr.trim()
+        ))
+    }
+}
+
+#[test]
+fn official_wasi_testsuite_passes_on_every_backend() {
+    let Some(suite) = std::env::var_os("WASI_TESTSUITE") else {
+        println!(
+            "skipped: WASI_TESTSUITE is not set (scripts/wasi-testsuite fetches the suite and runs this test)"
+        );
+        return;
+    };
+    let suite = PathBuf::from(suite);
+    let programs = programs(&suite);
+    assert!(
+        programs.len() >= 50,
+        "only {} programs in {}",
+        programs.len(),
+        suite.display()
+    );
+    let scratch =
+        std::env::temp_dir().join(format!("wasm-run-wasi-testsuite-{}", std::process::id()));
+    let mut failures = Vec::new();
+    for engine in common::backends() {
+        let mut passed = 0;
+        for wasm in &programs {
+            match run_one(engine, wasm, &scratch) {
+                Ok(()) => passed += 1,
+                Err(why) => failures.push(format!(
+                    "{engine}: {}: {why}",
+                    wasm.strip_prefix(&suite).unwrap_or(wasm).display()
+                )),
+            }
+        }
+        println!("{engine}: {passed} of {} programs passed", programs.len());
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
