@@ -197,11 +197,25 @@ impl Support {
 ///
 /// A limit that is exceeded makes `memory.grow`/`table.grow` return `-1` (as the
 /// spec says) and makes instantiation fail with [`crate::Error::ResourceLimit`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+///
+/// Every limit is off by default except the table size, which is capped at
+/// [`Limits::DEFAULT_MAX_TABLE_ELEMENTS`]: a module may declare a table of
+/// 2^32 - 1 elements, which the system may appear to give (overcommit) and
+/// then cannot fill, taking the process down instead of failing. Set
+/// `max_table_elements: None` to lift the cap.
+///
+/// ```
+/// use wasm_run_api::Limits;
+/// assert_eq!(Limits::default().max_table_elements, Some(Limits::DEFAULT_MAX_TABLE_ELEMENTS));
+/// let unlimited = Limits { max_table_elements: None, ..Limits::default() };
+/// assert_eq!(unlimited.max_memory_bytes, None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest size in bytes any one linear memory may reach.
     pub max_memory_bytes: Option<usize>,
-    /// Largest number of elements any one table may reach.
+    /// Largest number of elements any one table may reach
+    /// (default: [`Limits::DEFAULT_MAX_TABLE_ELEMENTS`]).
     pub max_table_elements: Option<usize>,
     /// Largest number of instances a store may hold.
     pub max_instances: Option<usize>,
@@ -209,6 +223,26 @@ pub struct Limits {
     pub max_tables: Option<usize>,
     /// Largest number of memories a store may hold.
     pub max_memories: Option<usize>,
+}
+
+impl Limits {
+    /// The default cap on the elements of one table: 10 million (80 MB of
+    /// function references on a 64-bit host), far above what programs use
+    /// (the whole spec test suite runs unchanged under it) and far below
+    /// what can exhaust a machine.
+    pub const DEFAULT_MAX_TABLE_ELEMENTS: usize = 10_000_000;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_memory_bytes: None,
+            max_table_elements: Some(Limits::DEFAULT_MAX_TABLE_ELEMENTS),
+            max_instances: None,
+            max_tables: None,
+            max_memories: None,
+        }
+    }
 }
 
 /// One configuration for every backend.

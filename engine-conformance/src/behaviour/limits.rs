@@ -352,15 +352,41 @@ pub fn pooling_allocation<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     }
 }
 
-/// A module that declares more than the machine can give (a table64 of
-/// 10^11 elements, a memory64 of 2^52 bytes), with no limits configured:
-/// each is `Error::ResourceLimit` on every backend, never an out-of-memory
-/// abort or a link error; the store stays usable. (A 32-bit table of
-/// 2^32 - 1 elements is not here: with the kernel's overcommit its
-/// allocation can succeed and filling it exhausts the machine; set
-/// `Config::max_table_elements` when running untrusted code.)
+/// A module that declares more than the machine can give is
+/// `Error::ResourceLimit` on every backend, never an out-of-memory abort or a
+/// link error, and the store stays usable:
+///
+/// - with the default configuration, a 32-bit table of 2^32 - 1 elements
+///   (which the kernel's overcommit can appear to give, and filling it then
+///   exhausts the machine) and one just above
+///   [`Limits::DEFAULT_MAX_TABLE_ELEMENTS`] are refused by the default cap,
+///   while a table of a million elements is fine;
+/// - with the table cap lifted and no other limits, a table64 of 10^11
+///   elements and a memory64 of 2^52 bytes fail to allocate and are mapped
+///   to `ResourceLimit`.
 pub fn huge_declarations_are_limit_errors<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     let engine = default_engine(&make);
+    let mut store = Store::new(&engine, ());
+    let just_above = format!(
+        "(module (table {} funcref))",
+        Limits::DEFAULT_MAX_TABLE_ELEMENTS + 1
+    );
+    for wat in ["(module (table 4294967295 funcref))", just_above.as_str()] {
+        let module = compile(&engine, wat);
+        expect_resource_limit(Instance::new(&mut store, &module, &[]), wat);
+    }
+    let million = compile(&engine, "(module (table 1000000 funcref))");
+    ok(
+        Instance::new(&mut store, &million, &[]),
+        "a table of a million elements under the default cap",
+    );
+
+    let mut unlimited = Config::new();
+    unlimited.limits(Limits {
+        max_table_elements: None,
+        ..Limits::default()
+    });
+    let engine = engine_with(&make, &unlimited);
     let mut store = Store::new(&engine, ());
     for wat in [
         "(module (table i64 100000000000 funcref))",
