@@ -26,6 +26,7 @@
 
 mod convert;
 mod limits;
+mod stack;
 mod ticker;
 
 use convert::*;
@@ -60,6 +61,8 @@ pub struct Wasmtime {
     features: FeatureSet,
     /// Present when deadlines or interrupts are enabled.
     stops: Option<EngineStops>,
+    /// Native stack a call from the host needs (see `stack`).
+    stack_needed: usize,
 }
 
 /// The per-engine parts of deadlines and interrupts.
@@ -192,6 +195,7 @@ pub struct StoreData<T> {
     limits: Limiter,
     id: StoreId,
     stops: Option<StoreStops>,
+    stack_needed: usize,
 }
 
 impl<T> StoreData<T> {
@@ -244,15 +248,18 @@ impl<'a, T> WasmtimeCaller<'a, T> {
 }
 
 impl<C: NativeContext> WasmtimeContext<C> {
-    /// Called before running wasm: a call from the host starts a new
-    /// interrupt epoch (earlier requests do not stop it).
+    /// Called before running wasm. A call from the host is refused on a
+    /// thread with too little native stack left (see `stack`), and starts a
+    /// new interrupt epoch (earlier requests do not stop it).
     #[inline(always)]
-    fn begin(&mut self) {
-        if C::TOP
-            && let Some(stops) = &mut self.native_data_mut().stops
-        {
-            stops.watch.begin();
+    fn begin(&mut self) -> Result<()> {
+        if C::TOP {
+            stack::check(self.native_data().stack_needed)?;
+            if let Some(stops) = &mut self.native_data_mut().stops {
+                stops.watch.begin();
+            }
         }
+        Ok(())
     }
     fn cx(&self) -> wt::StoreContext<'_, StoreData<C::T>> {
         self.0.cx()
@@ -334,6 +341,7 @@ impl Engine for Wasmtime {
             config: Arc::new(config.clone()),
             features,
             stops,
+            stack_needed: stack::needed(config.max_wasm_stack_bytes()),
         })
     }
 
@@ -373,6 +381,7 @@ impl Engine for Wasmtime {
                 user: data,
                 limits,
                 id: StoreId::fresh(),
+                stack_needed: self.stack_needed,
                 stops: self.stops.as_ref().map(|s| StoreStops {
                     watch: Watch::new(InterruptHandle::with_waker(s.waker.clone()), self.features),
                     ticker: s.ticker.clone(),
@@ -721,7 +730,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         results: &mut [Val<Wasmtime>],
     ) -> Result<()> {
         let id = self.native_data().id;
-        self.begin();
+        self.begin()?;
         convert_call(
             params,
             results,
@@ -740,7 +749,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         let mut raw: SmallVec<[MaybeUninit<wt::ValRaw>; 16]> =
             smallvec::smallvec![MaybeUninit::uninit(); P::LEN.max(R::LEN)];
         params.store(&mut Raw(&mut raw));
-        self.begin();
+        self.begin()?;
         // SAFETY: `TypedFunc` is only created after checking that the function
         // has exactly the type `P -> R`, `TypedFunc::call` has checked that
         // the function belongs to this store (and wasmtime asserts it again),
@@ -899,8 +908,8 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     ) -> Result<wt::Instance> {
         let natives: Vec<wt::Extern> = imports.iter().map(to_extern).collect();
         same_engine(module, self.cx().engine())?;
+        self.begin()?;
         self.native_data_mut().limits.admit(module)?;
-        self.begin();
         let r = match wt::Instance::new(self.cx_mut(), module, &natives).map_err(instantiate_error)
         {
             Err(Error::Engine(text)) => {
@@ -1108,7 +1117,7 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
         store: &mut WasmtimeStore<T>,
         module: &wt::Module,
     ) -> Result<wt::Instance> {
-        store.begin();
+        store.begin()?;
         let store = &mut store.0.store;
         same_engine(module, store.engine())?;
         store.data_mut().limits.admit(module)?;
@@ -1171,7 +1180,7 @@ impl<T: 'static> WasmtimeInstancePre<T> {
 
 impl<T: 'static> InstancePreBackend<Wasmtime, T> for WasmtimeInstancePre<T> {
     fn instantiate(&self, store: &mut WasmtimeStore<T>) -> Result<wt::Instance> {
-        store.begin();
+        store.begin()?;
         let store = &mut store.0.store;
         let module = self.0.module();
         // wasmtime asserts this; refuse it instead.
