@@ -235,3 +235,97 @@ fn wasmi_still_has_its_known_bugs() {
         );
     }
 }
+
+/// `memory.grow` and `table.grow` that fail (past the declared maximum),
+/// executed in a loop: wasmi 2.0.0's default instruction dispatch (sibling
+/// calls) does not turn the dispatch after a failed growth into a jump, so
+/// every failed growth leaves a native frame behind, and a guest that keeps
+/// trying overflows the native stack and aborts the process (measured with
+/// wasmi alone, release build: a 1 MiB thread dies within 10,000 failed
+/// grows, an 8 MiB thread within 100,000). wasmi's `portable-dispatch`
+/// feature avoids it, at about 3 times the run time (see
+/// docs/RELIABILITY.md).
+const GROW_LOOP_WAT: &str = r#"
+(module (memory 0 1) (table $t 0 1 funcref)
+  (func (export "memory") (param $n i32) (result i32)
+    (loop
+      (drop (memory.grow (i32.const 2)))
+      (br_if 0 (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (memory.size))
+  (func (export "table") (param $n i32) (result i32)
+    (loop
+      (drop (table.grow $t (ref.null func) (i32.const 2)))
+      (br_if 0 (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (table.size $t)))
+"#;
+
+/// Failed grows in the child process (see `failed_grows_in_a_loop`): 200,000
+/// of each kind on a 1 MiB thread; prints the results.
+fn grow_loop_child(engine: &str) {
+    let engine = engine.to_string();
+    let out = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let engine = wasm_run::AnyEngine::by_name(&engine, &Config::new()).unwrap();
+            let module = Module::new(&engine, GROW_LOOP_WAT).unwrap();
+            let mut store = Store::new(&engine, ());
+            let instance = Linker::new(&engine)
+                .instantiate(&mut store, &module)
+                .unwrap();
+            ["memory", "table"].map(|name| {
+                let f = instance
+                    .get_typed_func::<i32, i32>(&mut store, name)
+                    .unwrap();
+                f.call(&mut store, 200_000).unwrap()
+            })
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    println!("grow loop results: {out:?}");
+}
+
+/// A guest looping on failed `memory.grow`/`table.grow` must get -1 each
+/// time and finish: it does on wasmtime; wasmi 2.0.0 still aborts the
+/// process with a native stack overflow (the child process dies of
+/// SIGABRT), unless the `wasmi-portable-dispatch` feature is on. When a
+/// wasmi release fixes it, this fails on purpose.
+#[cfg(unix)]
+#[test]
+fn failed_grows_in_a_loop() {
+    if let Ok(engine) = std::env::var("WASM_RUN_GROW_LOOP_CHILD") {
+        grow_loop_child(&engine);
+        return;
+    }
+    for engine in ["wasmtime", "wasmi"] {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "failed_grows_in_a_loop",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("WASM_RUN_GROW_LOOP_CHILD", engine)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let fixed = engine == "wasmtime" || cfg!(feature = "wasmi-portable-dispatch");
+        match fixed {
+            true => assert!(
+                out.status.success() && stdout.contains("grow loop results: [0, 0]"),
+                "{engine}: {:?}\n{stdout}\n{stderr}",
+                out.status
+            ),
+            false => {
+                use std::os::unix::process::ExitStatusExt;
+                assert!(
+                    out.status.signal() == Some(6) && stderr.contains("overflowed its stack"),
+                    "wasmi no longer overflows its stack on failed grows (fixed upstream?): \
+                     {:?}\n{stdout}\n{stderr}",
+                    out.status
+                );
+            }
+        }
+    }
+}
