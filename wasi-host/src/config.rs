@@ -394,6 +394,20 @@ impl fmt::Debug for WasiSetup {
 }
 
 impl WasiSetup {
+    /// Whether stdout or stderr goes to a callback.
+    pub(crate) fn has_callbacks(&self) -> bool {
+        matches!(self.stdout, Output::Stream(_)) || matches!(self.stderr, Output::Stream(_))
+    }
+
+    /// This setup with its callbacks reporting panics to `panics`.
+    pub(crate) fn watched(&self, panics: &crate::stdio::OutputPanic) -> WasiSetup {
+        WasiSetup {
+            stdout: panics.watch(&self.stdout, "stdout"),
+            stderr: panics.watch(&self.stderr, "stderr"),
+            ..self.clone()
+        }
+    }
+
     /// Arguments, program name first.
     pub fn args(&self) -> &[String] {
         &self.args

@@ -37,6 +37,7 @@ pub struct WasiCtx<E: WasiEngine> {
     native: E::WasiNative,
     random: Box<dyn RandomSource>,
     engine: &'static str,
+    output_panic: crate::stdio::OutputPanic,
 }
 
 impl<E: WasiEngine> fmt::Debug for WasiCtx<E> {
@@ -72,11 +73,29 @@ impl<E: WasiEngine> WasiCtx<E> {
     /// otherwise (on wasmi: an argument, environment entry or preopen its context
     /// cannot take).
     pub fn from_setup(engine: &E, setup: &WasiSetup) -> Result<Self, WasiError> {
+        let output_panic = crate::stdio::OutputPanic::default();
+        let watched;
+        let setup = if setup.has_callbacks() {
+            watched = setup.watched(&output_panic);
+            &watched
+        } else {
+            setup
+        };
         Ok(WasiCtx {
             native: engine.build_native(setup)?,
             random: setup.random.make(),
             engine: engine.name(),
+            output_panic,
         })
+    }
+
+    /// The first panic of this context's stdout or stderr callback
+    /// ([`crate::Output::Stream`]) since the last call, as text naming the
+    /// stream; `None` if there was none. The guest's write got `EIO`;
+    /// [`crate::run_start`] (and so [`crate::run_command`]) turns it into an
+    /// [`Error::HostPanic`](wasm_run_api::Error::HostPanic) after the run.
+    pub fn take_output_panic(&mut self) -> Option<String> {
+        self.output_panic.take()
     }
 
     /// Name of the engine the context was built for.

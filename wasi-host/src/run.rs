@@ -115,7 +115,9 @@ fn rediagnose<E: WasiEngine, T: HasWasi<E>>(
 /// - [`WasiError::NotACommand`] if the instance has no `_start` function of type
 ///   `() -> ()`.
 /// - [`WasiError::Wasm`] for every other failure of the call: a trap, a host
-///   function's error, [`Error::HostPanic`]. A `proc_exit` status outside
+///   function's error, [`Error::HostPanic`] (also when the context's stdout
+///   or stderr callback panicked during the run, whatever the guest did
+///   after its write failed with `EIO`). A `proc_exit` status outside
 ///   `0..126` arrives as [`Error::Host`] holding
 ///   [`WasiError::InvalidExitStatus`].
 /// - [`WasiError::Wasm`] with [`Error::WrongStore`] if `instance` belongs to a
@@ -129,7 +131,18 @@ pub fn run_start<E: WasiEngine, T: HasWasi<E>>(
         Err(Error::Type(_)) => return Err(WasiError::NotACommand),
         Err(e) => return Err(e.into()),
     };
-    Ok(ExitStatus::from_call(start.call(store, ()))?)
+    let result = start.call(&mut *store, ());
+    output_panic(store)?;
+    Ok(ExitStatus::from_call(result)?)
+}
+
+/// A panic of the context's output callback during the run (the guest saw
+/// `EIO`) as the run's error.
+fn output_panic<E: WasiEngine, T: HasWasi<E>>(store: &mut Store<E, T>) -> Result<(), Error> {
+    match store.data_mut().wasi().take_output_panic() {
+        Some(message) => Err(Error::HostPanic(message)),
+        None => Ok(()),
+    }
 }
 
 /// Initialises a reactor by calling its `_initialize` export, if it has one
@@ -142,8 +155,9 @@ pub fn run_start<E: WasiEngine, T: HasWasi<E>>(
 /// - [`WasiError::Wasm`] with [`Error::Type`] if `_initialize` is not a function
 ///   of type `() -> ()`.
 /// - [`WasiError::Wasm`] for a failure of the call: a trap, a host function's
-///   error, or [`Error::Exit`] if it calls `proc_exit` (with any status, 0
-///   included).
+///   error, [`Error::HostPanic`] (also when the context's stdout or stderr
+///   callback panicked meanwhile), or [`Error::Exit`] if it calls `proc_exit`
+///   (with any status, 0 included).
 /// - [`WasiError::Wasm`] with [`Error::WrongStore`] if `instance` belongs to a
 ///   different store than `store`.
 pub fn initialize<E: WasiEngine, T: HasWasi<E>>(
@@ -154,7 +168,9 @@ pub fn initialize<E: WasiEngine, T: HasWasi<E>>(
         return Ok(());
     }
     let init = instance.get_typed_func::<(), ()>(&mut *store, "_initialize")?;
-    init.call(store, ())?;
+    let result = init.call(&mut *store, ());
+    output_panic(store)?;
+    result?;
     Ok(())
 }
 

@@ -168,6 +168,47 @@ impl Capture {
     }
 }
 
+/// The first panic of a context's output callbacks: the guest's write gets
+/// `EIO`, and the host hears of it from [`crate::run_start`] (or
+/// [`crate::WasiCtx::take_output_panic`]).
+#[derive(Clone, Default)]
+pub(crate) struct OutputPanic(Arc<Mutex<Option<String>>>);
+
+impl OutputPanic {
+    fn record(&self, stream: &str, payload: &(dyn std::any::Any + Send)) {
+        let text = if let Some(s) = payload.downcast_ref::<&str>() {
+            (*s).to_string()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "non-string panic payload".to_string()
+        };
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert_with(|| format!("the {stream} callback panicked: {text}"));
+    }
+
+    pub(crate) fn take(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// `output` with its callback (if it has one) reporting panics here.
+    pub(crate) fn watch(&self, output: &Output, stream: &'static str) -> Output {
+        let Output::Stream(f) = output else {
+            return output.clone();
+        };
+        let (f, panics) = (f.clone(), self.clone());
+        Output::stream(move |bytes| {
+            let mut callback = f.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| (*callback)(bytes))) {
+                panics.record(stream, &*payload);
+                drop(callback);
+                // Caught again by `Sink::write`, which answers the guest EIO.
+                std::panic::resume_unwind(payload);
+            }
+        })
+    }
+}
+
 /// The destination of captured or streamed output, shared by the adapters.
 #[derive(Clone)]
 pub(crate) enum Sink {
@@ -227,5 +268,31 @@ mod tests {
         assert!(bad.write(b"x").is_err());
         // The lock is usable after the panic.
         assert!(bad.write(b"y").is_err());
+    }
+
+    #[test]
+    fn watched_callbacks_report_their_first_panic() {
+        let panics = OutputPanic::default();
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        let out = Output::stream(move |_| {
+            let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+            panic!("boom {n}");
+        });
+        let sink = panics.watch(&out, "stdout").sink().unwrap();
+        assert!(sink.write(b"x").is_err());
+        assert!(sink.write(b"y").is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            panics.take().as_deref(),
+            Some("the stdout callback panicked: boom 1")
+        );
+        assert_eq!(panics.take(), None);
+        // Outputs without a callback are left alone.
+        assert!(matches!(
+            panics.watch(&Output::Inherit, "stdout"),
+            Output::Inherit
+        ));
     }
 }

@@ -38,7 +38,7 @@ macro_rules! wasi_suite {
             run_command_with_extra_imports, missing_embedder_import_is_named, bad_preopens_fail_before_start,
             bad_env_and_strings_fail_before_start, bad_imports_fail_before_start,
             proc_exit_out_of_range_is_an_error, random_get_bounds_and_seed,
-            linker_keeps_shadowing_off, posix_edges_agree);
+            linker_keeps_shadowing_off, posix_edges_agree, panicking_output_callback_is_an_error);
     };
     (@tests $engine:expr; $($name:ident),* $(,)?) => {
         $(
@@ -409,6 +409,31 @@ pub fn posix_edges_agree<E: WasiEngine>(engine: &E) {
     // both; the host's kernel decides, on every backend alike).
     let data = std::fs::read_to_string(dir.join("f.txt")).unwrap();
     assert!(data == "abcb" || data == "abababc", "{data:?}");
+}
+
+/// A stdout callback that panics: the guest's write fails (`EIO`), the
+/// host process carries on, and the run is `Error::HostPanic` naming the
+/// stream and the message (whatever the guest did after the failed write);
+/// the engine runs the next program normally.
+pub fn panicking_output_callback_is_an_error<E: WasiEngine>(engine: &E) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let r = run(engine, "hello", |c| {
+        c.stdout(Output::stream(move |_| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            panic!("callback broke")
+        }));
+    });
+    assert!(calls.load(Ordering::SeqCst) >= 1);
+    match &r.status {
+        Err(WasiError::Wasm(Error::HostPanic(m))) => {
+            assert_eq!(m, "the stdout callback panicked: callback broke")
+        }
+        other => panic!("{other:?}"),
+    }
+    let again = run(engine, "hello", |_| {});
+    assert_eq!(again.exit(), 0);
+    assert!(!again.stdout().is_empty());
 }
 
 pub fn escapes_fail_and_leave_the_host_untouched<E: WasiEngine>(engine: &E) {
