@@ -1,0 +1,415 @@
+//! Linkers with host functions from C callbacks, and instances.
+
+use crate::engine::wr_engine_t;
+use crate::error::*;
+use crate::externs::wr_extern_t;
+use crate::module::wr_module_t;
+use crate::store::{CCaller, Ctx, HostState, wr_context_t, wr_finalizer_t, wr_store_t};
+use crate::val::*;
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
+use wasm_run::{AnyEngine, Error, FuncType, Instance, Linker, Val};
+
+/// A host function: called with the `env` given at definition, the
+/// caller's context (valid until the callback returns: use it for the
+/// caller's exports, e.g. its memory, and for calls back into wasm), the
+/// arguments, and a buffer of `nresults` results whose kinds are already
+/// set: write each payload (keeping its kind). Return NULL for success, or
+/// an error (e.g. from [`crate::wr_error_new`]; the library frees it), which
+/// the wasm caller sees as a host error.
+pub type wr_callback_t = Option<
+    unsafe extern "C" fn(
+        env: *mut c_void,
+        caller: *mut wr_context_t,
+        args: *const wr_val_t,
+        nargs: usize,
+        results: *mut wr_val_t,
+        nresults: usize,
+    ) -> *mut wr_error_t,
+>;
+
+/// A linker: named imports to instantiate modules with. Owned by the caller
+/// ([`wr_linker_delete`]); used by one thread at a time.
+pub struct wr_linker_t(Linker<AnyEngine, HostState>);
+
+/// An instance. Owned by the caller ([`wr_instance_delete`]); a handle into
+/// its store, usable with that store's context while the store lives.
+pub struct wr_instance_t(Instance<AnyEngine>);
+
+struct Callback {
+    f: unsafe extern "C" fn(
+        *mut c_void,
+        *mut wr_context_t,
+        *const wr_val_t,
+        usize,
+        *mut wr_val_t,
+        usize,
+    ) -> *mut wr_error_t,
+    env: *mut c_void,
+    finalizer: wr_finalizer_t,
+    results: Vec<wr_valkind_t>,
+}
+
+// SAFETY: `env` is the C caller's; the README's threading rule says a
+// callback may be called from any thread that uses a store of its linker,
+// which the caller accepts by defining it.
+unsafe impl Send for Callback {}
+// SAFETY: as for `Send`; wasm-run only passes the pointer back to C.
+unsafe impl Sync for Callback {}
+
+impl Drop for Callback {
+    fn drop(&mut self) {
+        if let Some(finalize) = self.finalizer {
+            // SAFETY: registered for this `env`; runs once, when the last
+            // copy of the definition is dropped.
+            unsafe { finalize(self.env) }
+        }
+    }
+}
+
+/// Slots after the results that a callback must leave alone: writing past
+/// its results is caught there (as an error) instead of corrupting memory.
+const GUARD_SLOTS: usize = 4;
+const GUARD_KIND: wr_valkind_t = 0xff;
+
+/// The host error of a failed callback.
+#[derive(Debug)]
+struct CallbackError(String);
+
+impl std::fmt::Display for CallbackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CallbackError {}
+
+fn host_error(message: impl Into<String>) -> Error {
+    Error::host(CallbackError(message.into()))
+}
+
+impl Callback {
+    fn invoke(
+        &self,
+        mut caller: CCaller<'_>,
+        params: &[Val<AnyEngine>],
+        results: &mut [Val<AnyEngine>],
+    ) -> wasm_run::Result<()> {
+        let args = params
+            .iter()
+            .map(to_c)
+            .collect::<Res<Vec<_>>>()
+            .map_err(|e| host_error(e_message(&e)))?;
+        let blank = |kind| wr_val_t {
+            kind,
+            of: wr_val_union_t { i64: 0 },
+        };
+        let mut out: Vec<wr_val_t> = self.results.iter().map(|k| blank(*k)).collect();
+        out.extend((0..GUARD_SLOTS).map(|_| blank(GUARD_KIND)));
+        let mut ctx = wr_context_t {
+            // The context lives on this frame and dies before `caller` does.
+            inner: Ctx::Caller(&mut caller as *mut CCaller<'_> as *mut CCaller<'static>),
+        };
+        // SAFETY: a C function the caller registered with this signature;
+        // the buffers hold `nargs` arguments and `nresults` (+ guard) slots.
+        let err = unsafe {
+            (self.f)(
+                self.env,
+                &mut ctx,
+                args.as_ptr(),
+                args.len(),
+                out.as_mut_ptr(),
+                self.results.len(),
+            )
+        };
+        if !err.is_null() {
+            // SAFETY: an error of this library, whose ownership the callback
+            // handed back.
+            let e = unsafe { Box::from_raw(err) };
+            return Err(host_error(e_message(&e)));
+        }
+        if out[self.results.len()..]
+            .iter()
+            .any(|v| v.kind != GUARD_KIND)
+        {
+            return Err(host_error(
+                "the callback wrote more results than its type has",
+            ));
+        }
+        for (i, (slot, want)) in out.iter().zip(&self.results).enumerate() {
+            if slot.kind != *want {
+                return Err(Error::Type(format!(
+                    "the callback changed the kind of result {i} from {want} to {}",
+                    slot.kind
+                )));
+            }
+            results[i] = from_c(slot).map_err(|e| host_error(e_message(&e)))?;
+        }
+        Ok(())
+    }
+}
+
+fn e_message(e: &wr_error_t) -> String {
+    // SAFETY: a live error of this library.
+    unsafe { std::ffi::CStr::from_ptr(crate::error::wr_error_message(e)) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Creates a linker for `engine`.
+///
+/// # Safety
+///
+/// `engine` is live; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_linker_new(
+    engine: *const wr_engine_t,
+    out: *mut *mut wr_linker_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let engine = unsafe { obj(engine, "engine")? };
+        // SAFETY: as the caller guarantees.
+        unsafe { give(out, wr_linker_t(Linker::new(&engine.0)), "out") }
+    })
+}
+
+/// Frees a linker; NULL does nothing. Instances made with it stay usable;
+/// callback finalisers run once no instance uses them any more.
+///
+/// # Safety
+///
+/// `linker` is NULL or live, not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_linker_delete(linker: *mut wr_linker_t) {
+    // SAFETY: as the caller guarantees.
+    unsafe { free(linker) }
+}
+
+/// Defines `module::name` as a host function of type `params -> results`
+/// calling `callback` with `env`; `finalizer` (may be NULL) is called with
+/// `env` when the definition is no longer used.
+///
+/// # Safety
+///
+/// `linker` is live; the strings NUL-terminated; `params`/`results` point to
+/// `nparams`/`nresults` kinds; `callback` and `env` stay valid while the
+/// definition is used, from every thread that uses it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_linker_define_func(
+    linker: *mut wr_linker_t,
+    module: *const c_char,
+    name: *const c_char,
+    params: *const wr_valkind_t,
+    nparams: usize,
+    results: *const wr_valkind_t,
+    nresults: usize,
+    callback: wr_callback_t,
+    env: *mut c_void,
+    finalizer: wr_finalizer_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // The finaliser runs even when the definition fails.
+        let mut cb = Callback {
+            f: callback.ok_or_else(|| wr_error_t::invalid("callback is NULL"))?,
+            env,
+            finalizer,
+            results: Vec::new(),
+        };
+        // SAFETY: as the caller guarantees.
+        let (linker, module, name) = unsafe {
+            (
+                obj_mut(linker, "linker")?,
+                string(module, "module")?,
+                string(name, "name")?,
+            )
+        };
+        // SAFETY: as the caller guarantees.
+        let (pk, rk) = unsafe {
+            (
+                kinds(params, nparams, "params")?,
+                kinds(results, nresults, "results")?,
+            )
+        };
+        let ty = FuncType::new(
+            pk.iter().map(|k| type_of(*k)).collect::<Res<Vec<_>>>()?,
+            rk.iter().map(|k| type_of(*k)).collect::<Res<Vec<_>>>()?,
+        );
+        cb.results = rk.to_vec();
+        let cb = Arc::new(cb);
+        linker.0.func_new(
+            module,
+            name,
+            ty,
+            move |caller: CCaller<'_>, p: &[Val<AnyEngine>], r: &mut [Val<AnyEngine>]| {
+                cb.invoke(caller, p, r)
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// # Safety
+///
+/// A non-null `ptr` points to `n` kinds.
+unsafe fn kinds<'a>(ptr: *const wr_valkind_t, n: usize, what: &str) -> Res<&'a [wr_valkind_t]> {
+    // SAFETY: forwarded.
+    unsafe { crate::error::bytes(ptr, n, what) }
+}
+
+/// Defines `module::name` as `item` (a function, memory, table or global of
+/// `store`).
+///
+/// # Safety
+///
+/// `linker`, `store` and `item` are live; the strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_linker_define(
+    linker: *mut wr_linker_t,
+    store: *const wr_store_t,
+    module: *const c_char,
+    name: *const c_char,
+    item: *const wr_extern_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (linker, store, module, name, item) = unsafe {
+            (
+                obj_mut(linker, "linker")?,
+                obj(store, "store")?,
+                string(module, "module")?,
+                string(name, "name")?,
+                obj(item, "item")?,
+            )
+        };
+        linker
+            .0
+            .define(&store.store, module, name, item.0.clone())?;
+        Ok(())
+    })
+}
+
+/// Defines every export of `instance` (of `store`) under the module name
+/// `module`.
+///
+/// # Safety
+///
+/// `linker`, `store` and `instance` are live; `module` NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_linker_define_instance(
+    linker: *mut wr_linker_t,
+    store: *mut wr_store_t,
+    module: *const c_char,
+    instance: *const wr_instance_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (linker, store, module, instance) = unsafe {
+            (
+                obj_mut(linker, "linker")?,
+                obj_mut(store, "store")?,
+                string(module, "module")?,
+                obj(instance, "instance")?,
+            )
+        };
+        linker.0.instance(&mut store.store, module, &instance.0)?;
+        Ok(())
+    })
+}
+
+/// Instantiates `module` in `store` with the linker's definitions (running
+/// its start function).
+///
+/// # Safety
+///
+/// `linker`, `store` and `module` are live; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_linker_instantiate(
+    linker: *const wr_linker_t,
+    store: *mut wr_store_t,
+    module: *const wr_module_t,
+    out: *mut *mut wr_instance_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (linker, store, module) = unsafe {
+            (
+                obj(linker, "linker")?,
+                obj_mut(store, "store")?,
+                obj(module, "module")?,
+            )
+        };
+        let instance = linker.0.instantiate(&mut store.store, &module.module)?;
+        // SAFETY: as the caller guarantees.
+        unsafe { give(out, wr_instance_t(instance), "out") }
+    })
+}
+
+/// Frees an instance handle; NULL does nothing (the instance itself lives
+/// as long as its store).
+///
+/// # Safety
+///
+/// `instance` is NULL or live, not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_instance_delete(instance: *mut wr_instance_t) {
+    // SAFETY: as the caller guarantees.
+    unsafe { free(instance) }
+}
+
+/// The export `name` of `instance`, as a new handle the caller owns.
+/// `WR_ERROR_KIND_INVALID_ARGUMENT` if there is no such export.
+///
+/// # Safety
+///
+/// `ctx` is the context of the instance's store; `instance` live; `name`
+/// NUL-terminated; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_instance_export(
+    ctx: *mut wr_context_t,
+    instance: *const wr_instance_t,
+    name: *const c_char,
+    out: *mut *mut wr_extern_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (ctx, instance, name) = unsafe {
+            (
+                obj_mut(ctx, "ctx")?,
+                obj(instance, "instance")?,
+                string(name, "name")?,
+            )
+        };
+        let item = crate::store::with_ctx!(ctx, |c| instance.0.get_export(c, name))
+            .ok_or_else(|| wr_error_t::invalid(format!("no export `{name}`")))?;
+        // SAFETY: as the caller guarantees.
+        unsafe { give(out, wr_extern_t(item), "out") }
+    })
+}
+
+/// Inside a host callback: the export `name` of the calling instance (e.g.
+/// its "memory"), as a new handle the caller owns.
+///
+/// # Safety
+///
+/// `ctx` is a callback's context; `name` NUL-terminated; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_context_caller_export(
+    ctx: *mut wr_context_t,
+    name: *const c_char,
+    out: *mut *mut wr_extern_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (ctx, name) = unsafe { (obj_mut(ctx, "ctx")?, string(name, "name")?) };
+        let Ctx::Caller(caller) = ctx.inner else {
+            return Err(wr_error_t::invalid("not the context of a host callback"));
+        };
+        // SAFETY: a callback context's caller is alive during the callback.
+        let item = unsafe { &mut *caller }
+            .get_export(name)
+            .ok_or_else(|| wr_error_t::invalid(format!("the caller has no export `{name}`")))?;
+        // SAFETY: as the caller guarantees.
+        unsafe { give(out, wr_extern_t(item), "out") }
+    })
+}

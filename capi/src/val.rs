@@ -1,0 +1,162 @@
+//! Values and value types as C sees them.
+
+use crate::error::*;
+use wasm_run::{AnyEngine, V128, Val, ValType};
+
+/// The type of a value: one of the `WR_VALKIND_*` constants. A byte, not
+/// an enum, so that a value C wrote with a kind out of range is an error,
+/// not undefined behaviour.
+pub type wr_valkind_t = u8;
+
+/// 32-bit integer.
+pub const WR_VALKIND_I32: wr_valkind_t = 0;
+/// 64-bit integer.
+pub const WR_VALKIND_I64: wr_valkind_t = 1;
+/// 32-bit float.
+pub const WR_VALKIND_F32: wr_valkind_t = 2;
+/// 64-bit float.
+pub const WR_VALKIND_F64: wr_valkind_t = 3;
+/// 128-bit vector.
+pub const WR_VALKIND_V128: wr_valkind_t = 4;
+/// A function reference (only null crosses the C API today).
+pub const WR_VALKIND_FUNCREF: wr_valkind_t = 5;
+/// An external reference (only null crosses the C API today).
+pub const WR_VALKIND_EXTERNREF: wr_valkind_t = 6;
+/// Another reference type (GC proposals); not usable from C yet.
+pub const WR_VALKIND_OTHERREF: wr_valkind_t = 7;
+
+/// The payload of a [`wr_val_t`], chosen by its kind.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union wr_val_union_t {
+    /// For `WR_VALKIND_I32`.
+    pub i32: i32,
+    /// For `WR_VALKIND_I64`.
+    pub i64: i64,
+    /// For `WR_VALKIND_F32` (bits are kept, NaN payloads included).
+    pub f32: f32,
+    /// For `WR_VALKIND_F64` (bits are kept, NaN payloads included).
+    pub f64: f64,
+    /// For `WR_VALKIND_V128`, little-endian lanes.
+    pub v128: [u8; 16],
+}
+
+/// A value: a kind and its payload. References are null only (the payload
+/// is ignored).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct wr_val_t {
+    /// What the value is.
+    pub kind: wr_valkind_t,
+    /// The value.
+    pub of: wr_val_union_t,
+}
+
+pub(crate) fn kind_of(ty: &ValType) -> wr_valkind_t {
+    match ty {
+        ValType::I32 => WR_VALKIND_I32,
+        ValType::I64 => WR_VALKIND_I64,
+        ValType::F32 => WR_VALKIND_F32,
+        ValType::F64 => WR_VALKIND_F64,
+        ValType::V128 => WR_VALKIND_V128,
+        t if *t == ValType::FUNCREF => WR_VALKIND_FUNCREF,
+        t if *t == ValType::EXTERNREF => WR_VALKIND_EXTERNREF,
+        ValType::Ref(_) => WR_VALKIND_OTHERREF,
+    }
+}
+
+pub(crate) fn type_of(kind: wr_valkind_t) -> Res<ValType> {
+    Ok(match kind {
+        WR_VALKIND_I32 => ValType::I32,
+        WR_VALKIND_I64 => ValType::I64,
+        WR_VALKIND_F32 => ValType::F32,
+        WR_VALKIND_F64 => ValType::F64,
+        WR_VALKIND_V128 => ValType::V128,
+        WR_VALKIND_FUNCREF => ValType::FUNCREF,
+        WR_VALKIND_EXTERNREF => ValType::EXTERNREF,
+        other => return Err(bad_kind(other)),
+    })
+}
+
+fn bad_kind(kind: wr_valkind_t) -> wr_error_t {
+    wr_error_t::invalid(match kind {
+        WR_VALKIND_OTHERREF => "WR_VALKIND_OTHERREF values cannot cross the C API yet".to_string(),
+        k => format!("{k} is not a WR_VALKIND_* value"),
+    })
+}
+
+/// A C value as a wasm-run value.
+pub(crate) fn from_c(v: &wr_val_t) -> Res<Val<AnyEngine>> {
+    // SAFETY (each arm): the kind says which field the caller wrote; every
+    // field is plain data valid for any bits.
+    Ok(unsafe {
+        match v.kind {
+            WR_VALKIND_I32 => Val::I32(v.of.i32),
+            WR_VALKIND_I64 => Val::I64(v.of.i64),
+            WR_VALKIND_F32 => Val::F32(v.of.f32.to_bits()),
+            WR_VALKIND_F64 => Val::F64(v.of.f64.to_bits()),
+            WR_VALKIND_V128 => Val::V128(V128(u128::from_le_bytes(v.of.v128))),
+            WR_VALKIND_FUNCREF => Val::FuncRef(None),
+            WR_VALKIND_EXTERNREF => Val::ExternRef(None),
+            other => return Err(bad_kind(other)),
+        }
+    })
+}
+
+/// A wasm-run value as a C value; non-null references are refused.
+pub(crate) fn to_c(v: &Val<AnyEngine>) -> Res<wr_val_t> {
+    let (kind, of) = match v {
+        Val::I32(x) => (WR_VALKIND_I32, wr_val_union_t { i32: *x }),
+        Val::I64(x) => (WR_VALKIND_I64, wr_val_union_t { i64: *x }),
+        Val::F32(b) => (
+            WR_VALKIND_F32,
+            wr_val_union_t {
+                f32: f32::from_bits(*b),
+            },
+        ),
+        Val::F64(b) => (
+            WR_VALKIND_F64,
+            wr_val_union_t {
+                f64: f64::from_bits(*b),
+            },
+        ),
+        Val::V128(x) => (
+            WR_VALKIND_V128,
+            wr_val_union_t {
+                v128: x.0.to_le_bytes(),
+            },
+        ),
+        Val::FuncRef(None) => (WR_VALKIND_FUNCREF, wr_val_union_t { i64: 0 }),
+        Val::ExternRef(None) => (WR_VALKIND_EXTERNREF, wr_val_union_t { i64: 0 }),
+        _ => {
+            return Err(wr_error_t::new(
+                wr_error_kind_t::WR_ERROR_KIND_UNSUPPORTED,
+                "a non-null reference cannot cross the C API yet",
+            ));
+        }
+    };
+    Ok(wr_val_t { kind, of })
+}
+
+/// `n` values at `ptr` as wasm-run values.
+///
+/// # Safety
+///
+/// A non-null `ptr` points to `n` initialised values.
+pub(crate) unsafe fn vals_from_c(
+    ptr: *const wr_val_t,
+    n: usize,
+    what: &str,
+) -> Res<Vec<Val<AnyEngine>>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if ptr.is_null() {
+        return Err(wr_error_t::invalid(format!("{what} is NULL")));
+    }
+    // SAFETY: `n` initialised values as the caller guarantees.
+    unsafe { std::slice::from_raw_parts(ptr, n) }
+        .iter()
+        .map(from_c)
+        .collect()
+}
