@@ -234,6 +234,12 @@ typedef struct wr_externtype_t wr_externtype_t;
 typedef struct wr_instance_t wr_instance_t;
 
 /*
+ Stops the running calls of a store from any thread. Owned by the caller
+ ([`wr_interrupt_delete`]); may be shared between threads.
+ */
+typedef struct wr_interrupt_t wr_interrupt_t;
+
+/*
  A linker: named imports to instantiate modules with. Owned by the caller
  ([`wr_linker_delete`]); used by one thread at a time.
  */
@@ -371,6 +377,88 @@ typedef void (*wr_finalizer_t)(void *data);
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/*
+ Makes calls in `store` that run longer than `timeout_ms` milliseconds
+ (from now) trap with `WR_TRAP_CODE_DEADLINE`; the feature "deadline" must
+ be on in the engine's config. 0 removes the deadline.
+
+ # Safety
+
+ `store` is live.
+ */
+struct wr_error_t *wr_store_set_deadline(struct wr_store_t *store, uint64_t timeout_ms);
+
+/*
+ The handle that interrupts `store`'s running calls (they trap with
+ `WR_TRAP_CODE_INTERRUPT`); the feature "interrupt" must be on.
+
+ # Safety
+
+ `store` is live; `out` writable.
+ */
+struct wr_error_t *wr_store_interrupt_handle(const struct wr_store_t *store,
+                                             struct wr_interrupt_t **out);
+
+/*
+ Interrupts the store's running call, or its next one (NULL does
+ nothing). Safe to call from any thread.
+
+ # Safety
+
+ `handle` is NULL or live.
+ */
+void wr_interrupt(const struct wr_interrupt_t *handle);
+
+/*
+ Frees an interrupt handle; NULL does nothing.
+
+ # Safety
+
+ `handle` is NULL or live, not used afterwards.
+ */
+void wr_interrupt_delete(struct wr_interrupt_t *handle);
+
+/*
+ Creates a memory of `minimum` pages (64 KiB) and at most `maximum`
+ (`UINT64_MAX` for none) in `store`, e.g. to define as an import.
+
+ # Safety
+
+ `store` is live; `out` writable.
+ */
+struct wr_error_t *wr_memory_new(struct wr_store_t *store,
+                                 uint64_t minimum,
+                                 uint64_t maximum,
+                                 struct wr_extern_t **out);
+
+/*
+ Creates a global holding `value` (its kind is the global's type),
+ mutable or not, in `store`.
+
+ # Safety
+
+ `store` and `value` are live; `out` writable.
+ */
+struct wr_error_t *wr_global_new(struct wr_store_t *store,
+                                 const struct wr_val_t *value,
+                                 bool mutable_,
+                                 struct wr_extern_t **out);
+
+/*
+ Creates a table of `element` references (`WR_VALKIND_FUNCREF` or
+ `WR_VALKIND_EXTERNREF`), `minimum` null elements and at most `maximum`
+ (`UINT64_MAX` for none), in `store`.
+
+ # Safety
+
+ `store` is live; `out` writable.
+ */
+struct wr_error_t *wr_table_new(struct wr_store_t *store,
+                                wr_valkind_t element,
+                                uint64_t minimum,
+                                uint64_t maximum,
+                                struct wr_extern_t **out);
 
 /*
  The names of the backends compiled into this library: `*names` gets an

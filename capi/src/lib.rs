@@ -22,6 +22,7 @@
 // in the header, what the caller guarantees beyond that.
 #![allow(clippy::missing_safety_doc)]
 
+mod control;
 mod engine;
 mod error;
 mod externs;
@@ -31,6 +32,7 @@ mod store;
 mod val;
 mod wasi;
 
+pub use control::*;
 pub use engine::*;
 pub use error::*;
 pub use externs::*;

@@ -46,6 +46,7 @@ fn compile_c_test() -> PathBuf {
     cmd.arg("-std=c99")
         .arg("-Wall")
         .arg("-Werror")
+        .arg("-pthread")
         .arg("-I")
         .arg(here.join("include"))
         .arg(here.join("tests/c/capi_test.c"))

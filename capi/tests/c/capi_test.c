@@ -1,12 +1,18 @@
 /* The C API from C, on every backend of the library: compile a WAT module,
  * define a host callback that reads its caller's memory, call exports, read
  * and write memory, globals, a trap, running out of fuel, bad input, and the
- * bundled WASI hello program with captured stdout. Every result is checked;
+ * bundled WASI hello program with captured stdout, deadlines, an interrupt
+ * from another thread, and memories, globals and tables made by the host.
+ * Every result is checked;
  * the program prints "all checks passed" and exits 0, or names the first
  * failed check and exits 1.
  *
  * Usage: capi_test PATH/TO/hello.wasm */
+#define _POSIX_C_SOURCE 200809L
 #include "wasm_run.h"
+
+#include <pthread.h>
+#include <time.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -307,6 +313,95 @@ static void test_backend(const char *name, const char *hello_path) {
   wr_engine_delete(engine);
 }
 
+struct interrupter {
+  wr_interrupt_t *handle;
+};
+
+static void *interrupt_later(void *arg) {
+  struct interrupter *it = arg;
+  struct timespec pause = {0, 50 * 1000 * 1000};
+  nanosleep(&pause, NULL);
+  wr_interrupt(it->handle);
+  return NULL;
+}
+
+static const char *IMPORTS_WAT =
+    "(module (import \"env\" \"mem\" (memory 1))\n"
+    "  (import \"env\" \"g\" (global (mut i32)))\n"
+    "  (import \"env\" \"t\" (table 2 funcref))\n"
+    "  (func (export \"peek\") (result i32) (i32.add (i32.load8_u (i32.const 0)) (global.get 0)))\n"
+    "  (func (export \"tsize\") (result i32) table.size 0)\n"
+    "  (func (export \"spin\") (loop br 0)))\n";
+
+/* Deadlines, an interrupt from another thread, and host-made imports. */
+static void test_control(const char *name) {
+  wr_config_t *config = wr_config_new();
+  CHECK(ok(wr_config_set_feature(config, "deadline", true), "deadline on"));
+  CHECK(ok(wr_config_set_feature(config, "interrupt", true), "interrupt on"));
+  wr_engine_t *engine = NULL;
+  if (!ok(wr_engine_new(name, config, &engine), "engine with stops")) return;
+  wr_config_delete(config);
+  wr_module_t *module = NULL;
+  if (!ok(wr_module_new(engine, (const uint8_t *)IMPORTS_WAT, strlen(IMPORTS_WAT), &module), "imports module"))
+    return;
+  wr_store_t *store = NULL;
+  if (!ok(wr_store_new(engine, NULL, NULL, &store), "store")) return;
+  wr_context_t *ctx = wr_store_context(store);
+  wr_extern_t *mem = NULL, *g = NULL, *t = NULL;
+  wr_val_t init = i32v(35);
+  CHECK(ok(wr_memory_new(store, 1, UINT64_MAX, &mem), "memory new"));
+  CHECK(ok(wr_global_new(store, &init, true, &g), "global new"));
+  CHECK(ok(wr_table_new(store, WR_VALKIND_FUNCREF, 2, 10, &t), "table new"));
+  expect_error(wr_table_new(store, WR_VALKIND_I32, 2, 10, &t), WR_ERROR_KIND_INVALID_ARGUMENT, "table of i32");
+  uint8_t seven = 7;
+  CHECK(ok(wr_memory_write(ctx, mem, 0, &seven, 1), "write host memory"));
+  wr_linker_t *linker = NULL;
+  if (!ok(wr_linker_new(engine, &linker), "linker")) return;
+  CHECK(ok(wr_linker_define(linker, store, "env", "mem", mem), "define mem"));
+  CHECK(ok(wr_linker_define(linker, store, "env", "g", g), "define g"));
+  CHECK(ok(wr_linker_define(linker, store, "env", "t", t), "define t"));
+  wr_instance_t *instance = NULL;
+  if (!ok(wr_linker_instantiate(linker, store, module, &instance), "instantiate with host items")) return;
+  wr_extern_t *peek = NULL, *tsize = NULL, *spin = NULL;
+  CHECK(ok(wr_instance_export(ctx, instance, "peek", &peek), "peek"));
+  CHECK(ok(wr_instance_export(ctx, instance, "tsize", &tsize), "tsize"));
+  CHECK(ok(wr_instance_export(ctx, instance, "spin", &spin), "spin"));
+  wr_val_t result;
+  if (ok(wr_func_call(ctx, peek, NULL, 0, &result, 1), "peek")) CHECK(result.of.i32 == 42);
+  if (ok(wr_func_call(ctx, tsize, NULL, 0, &result, 1), "tsize")) CHECK(result.of.i32 == 2);
+
+  /* A deadline stops an endless loop. */
+  wr_trap_code_t code;
+  CHECK(ok(wr_store_set_deadline(store, 50), "deadline"));
+  wr_error_t *err = wr_func_call(ctx, spin, NULL, 0, NULL, 0);
+  CHECK(err != NULL && wr_error_trap_code(err, &code) && code == WR_TRAP_CODE_DEADLINE);
+  wr_error_delete(err);
+  CHECK(ok(wr_store_set_deadline(store, 0), "no deadline"));
+
+  /* An interrupt from another thread stops it too. */
+  struct interrupter it = {NULL};
+  if (ok(wr_store_interrupt_handle(store, &it.handle), "interrupt handle")) {
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, interrupt_later, &it) == 0);
+    err = wr_func_call(ctx, spin, NULL, 0, NULL, 0);
+    CHECK(err != NULL && wr_error_trap_code(err, &code) && code == WR_TRAP_CODE_INTERRUPT);
+    wr_error_delete(err);
+    pthread_join(thread, NULL);
+    wr_interrupt_delete(it.handle);
+  }
+  wr_extern_delete(peek);
+  wr_extern_delete(tsize);
+  wr_extern_delete(spin);
+  wr_extern_delete(mem);
+  wr_extern_delete(g);
+  wr_extern_delete(t);
+  wr_instance_delete(instance);
+  wr_linker_delete(linker);
+  wr_store_delete(store);
+  wr_module_delete(module);
+  wr_engine_delete(engine);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s hello.wasm\n", argv[0]);
@@ -316,7 +411,10 @@ int main(int argc, char **argv) {
   size_t count = 0;
   if (!ok(wr_backends(&names, &count), "backends")) return 1;
   CHECK(count >= 1);
-  for (size_t i = 0; i < count; i++) test_backend(names[i], argv[1]);
+  for (size_t i = 0; i < count; i++) {
+    test_backend(names[i], argv[1]);
+    test_control(names[i]);
+  }
 
   /* Bad input that needs no engine. */
   wr_engine_t *engine = NULL;
