@@ -296,11 +296,19 @@ typedef union wr_val_union_t {
    For `WR_VALKIND_V128`, little-endian lanes.
    */
   uint8_t v128[16];
+  /*
+   For `WR_VALKIND_FUNCREF`: the function, or NULL for `ref.null func`.
+   A function the library hands out (a call's results, `wr_global_get`,
+   `wr_table_get`) is a new handle the caller owns and frees with
+   `wr_extern_delete`; one the caller passes in stays the caller's. In
+   a host callback, the arguments' handles are freed when it returns.
+   */
+  struct wr_extern_t *ref_;
 } wr_val_union_t;
 
 /*
- A value: a kind and its payload. References are null only (the payload
- is ignored).
+ A value: a kind and its payload. Function references carry a handle;
+ external references are null only (their payload is ignored).
  */
 typedef struct wr_val_t {
   /*
@@ -360,7 +368,7 @@ typedef void (*wr_finalizer_t)(void *data);
 #define WR_VALKIND_V128 4
 
 /*
- A function reference (only null crosses the C API today).
+ A function reference (`of.ref_`: a function handle, or NULL).
  */
 #define WR_VALKIND_FUNCREF 5
 

@@ -86,9 +86,20 @@ pub unsafe extern "C" fn wr_func_call(
         }
         let mut out = vec![Val::I32(0); nresults];
         with_ctx!(ctx, |c| f.call(c, &params, &mut out))?;
-        for (i, v) in out.iter().enumerate() {
+        let mut converted = Vec::with_capacity(nresults);
+        for v in &out {
+            match to_c(v) {
+                Ok(c) => converted.push(c),
+                Err(e) => {
+                    // Nothing is handed out when the call fails.
+                    free_refs(&converted);
+                    return Err(e);
+                }
+            }
+        }
+        for (i, v) in converted.into_iter().enumerate() {
             // SAFETY: `results` holds `nresults` writable values.
-            unsafe { results.add(i).write(to_c(v)?) };
+            unsafe { results.add(i).write(v) };
         }
         Ok(())
     })

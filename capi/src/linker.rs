@@ -95,11 +95,20 @@ impl Callback {
         params: &[Val<AnyEngine>],
         results: &mut [Val<AnyEngine>],
     ) -> wasm_run::Result<()> {
-        let args = params
-            .iter()
-            .map(to_c)
-            .collect::<Res<Vec<_>>>()
-            .map_err(|e| host_error(e_message(&e)))?;
+        // The arguments' function handles are lent for the call: freed when
+        // this returns, on every path, after the results are read (a callback
+        // may return one of its arguments).
+        struct Lent(Vec<wr_val_t>);
+        impl Drop for Lent {
+            fn drop(&mut self) {
+                free_refs(&self.0);
+            }
+        }
+        let mut args = Lent(Vec::with_capacity(params.len()));
+        for p in params {
+            args.0.push(to_c(p).map_err(|e| host_error(e_message(&e)))?);
+        }
+        let args = &args.0;
         let blank = |kind| wr_val_t {
             kind,
             of: wr_val_union_t { i64: 0 },

@@ -1,7 +1,8 @@
 //! Values and value types as C sees them.
 
 use crate::error::*;
-use wasm_run::{AnyEngine, V128, Val, ValType};
+use crate::externs::wr_extern_t;
+use wasm_run::{AnyEngine, Extern, V128, Val, ValType};
 
 /// The type of a value: one of the `WR_VALKIND_*` constants. A byte, not
 /// an enum, so that a value C wrote with a kind out of range is an error,
@@ -18,7 +19,7 @@ pub const WR_VALKIND_F32: wr_valkind_t = 2;
 pub const WR_VALKIND_F64: wr_valkind_t = 3;
 /// 128-bit vector.
 pub const WR_VALKIND_V128: wr_valkind_t = 4;
-/// A function reference (only null crosses the C API today).
+/// A function reference (`of.ref_`: a function handle, or NULL).
 pub const WR_VALKIND_FUNCREF: wr_valkind_t = 5;
 /// An external reference (only null crosses the C API today).
 pub const WR_VALKIND_EXTERNREF: wr_valkind_t = 6;
@@ -39,10 +40,16 @@ pub union wr_val_union_t {
     pub f64: f64,
     /// For `WR_VALKIND_V128`, little-endian lanes.
     pub v128: [u8; 16],
+    /// For `WR_VALKIND_FUNCREF`: the function, or NULL for `ref.null func`.
+    /// A function the library hands out (a call's results, `wr_global_get`,
+    /// `wr_table_get`) is a new handle the caller owns and frees with
+    /// `wr_extern_delete`; one the caller passes in stays the caller's. In
+    /// a host callback, the arguments' handles are freed when it returns.
+    pub ref_: *mut wr_extern_t,
 }
 
-/// A value: a kind and its payload. References are null only (the payload
-/// is ignored).
+/// A value: a kind and its payload. Function references carry a handle;
+/// external references are null only (their payload is ignored).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct wr_val_t {
@@ -96,14 +103,24 @@ pub(crate) fn from_c(v: &wr_val_t) -> Res<Val<AnyEngine>> {
             WR_VALKIND_F32 => Val::F32(v.of.f32.to_bits()),
             WR_VALKIND_F64 => Val::F64(v.of.f64.to_bits()),
             WR_VALKIND_V128 => Val::V128(V128(u128::from_le_bytes(v.of.v128))),
-            WR_VALKIND_FUNCREF => Val::FuncRef(None),
+            WR_VALKIND_FUNCREF => match v.of.ref_.as_ref() {
+                None => Val::FuncRef(None),
+                Some(wr_extern_t(Extern::Func(f))) => Val::FuncRef(Some(*f)),
+                Some(_) => {
+                    return Err(wr_error_t::new(
+                        wr_error_kind_t::WR_ERROR_KIND_TYPE,
+                        "a funcref value holds a handle that is not a function",
+                    ));
+                }
+            },
             WR_VALKIND_EXTERNREF => Val::ExternRef(None),
             other => return Err(bad_kind(other)),
         }
     })
 }
 
-/// A wasm-run value as a C value; non-null references are refused.
+/// A wasm-run value as a C value; a function reference becomes a new
+/// handle the caller owns. Non-null external references are refused.
 pub(crate) fn to_c(v: &Val<AnyEngine>) -> Res<wr_val_t> {
     let (kind, of) = match v {
         Val::I32(x) => (WR_VALKIND_I32, wr_val_union_t { i32: *x }),
@@ -126,16 +143,38 @@ pub(crate) fn to_c(v: &Val<AnyEngine>) -> Res<wr_val_t> {
                 v128: x.0.to_le_bytes(),
             },
         ),
-        Val::FuncRef(None) => (WR_VALKIND_FUNCREF, wr_val_union_t { i64: 0 }),
+        Val::FuncRef(None) => (
+            WR_VALKIND_FUNCREF,
+            wr_val_union_t {
+                ref_: std::ptr::null_mut(),
+            },
+        ),
+        Val::FuncRef(Some(f)) => (
+            WR_VALKIND_FUNCREF,
+            wr_val_union_t {
+                ref_: Box::into_raw(Box::new(wr_extern_t(Extern::Func(*f)))),
+            },
+        ),
         Val::ExternRef(None) => (WR_VALKIND_EXTERNREF, wr_val_union_t { i64: 0 }),
         _ => {
             return Err(wr_error_t::new(
                 wr_error_kind_t::WR_ERROR_KIND_UNSUPPORTED,
-                "a non-null reference cannot cross the C API yet",
+                "a non-null externref (or GC reference) cannot cross the C API yet",
             ));
         }
     };
     Ok(wr_val_t { kind, of })
+}
+
+/// Frees the function handles `to_c` made for `vals` (callback arguments).
+pub(crate) fn free_refs(vals: &[wr_val_t]) {
+    for v in vals {
+        if v.kind == WR_VALKIND_FUNCREF {
+            // SAFETY: a FUNCREF value made by `to_c` holds NULL or a handle
+            // from `Box::into_raw`, freed once, here.
+            unsafe { crate::error::free(v.of.ref_) }
+        }
+    }
 }
 
 /// `n` values at `ptr` as wasm-run values.

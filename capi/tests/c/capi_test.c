@@ -331,7 +331,13 @@ static const char *IMPORTS_WAT =
     "  (import \"env\" \"t\" (table 2 funcref))\n"
     "  (func (export \"peek\") (result i32) (i32.add (i32.load8_u (i32.const 0)) (global.get 0)))\n"
     "  (func (export \"tsize\") (result i32) table.size 0)\n"
-    "  (func (export \"spin\") (loop br 0)))\n";
+    "  (func (export \"spin\") (loop br 0))\n"
+    "  (table $tab (export \"tab\") 2 funcref)\n"
+    "  (elem (table $tab) (i32.const 0) func $inc)\n"
+    "  (func $inc (export \"inc\") (param i32) (result i32) local.get 0 i32.const 1 i32.add)\n"
+    "  (func (export \"call_at\") (param i32 i32) (result i32)\n"
+    "    local.get 1 local.get 0 call_indirect $tab (param i32) (result i32))\n"
+    "  (func (export \"get_inc\") (result funcref) ref.func $inc))\n";
 
 /* Deadlines, an interrupt from another thread, and host-made imports. */
 static void test_control(const char *name) {
@@ -369,6 +375,33 @@ static void test_control(const char *name) {
   wr_val_t result;
   if (ok(wr_func_call(ctx, peek, NULL, 0, &result, 1), "peek")) CHECK(result.of.i32 == 42);
   if (ok(wr_func_call(ctx, tsize, NULL, 0, &result, 1), "tsize")) CHECK(result.of.i32 == 2);
+
+  /* Function references: out of a table, called, put back, returned. */
+  wr_extern_t *tab = NULL, *call_at = NULL, *get_inc = NULL;
+  CHECK(ok(wr_instance_export(ctx, instance, "tab", &tab), "tab"));
+  CHECK(ok(wr_instance_export(ctx, instance, "call_at", &call_at), "call_at"));
+  CHECK(ok(wr_instance_export(ctx, instance, "get_inc", &get_inc), "get_inc"));
+  wr_val_t f;
+  if (ok(wr_table_get(ctx, tab, 0, &f), "table get")) {
+    CHECK(f.kind == WR_VALKIND_FUNCREF && f.of.ref_ != NULL);
+    wr_val_t a = i32v(41);
+    if (ok(wr_func_call(ctx, f.of.ref_, &a, 1, &result, 1), "call a funcref")) CHECK(result.of.i32 == 42);
+    CHECK(ok(wr_table_set(ctx, tab, 1, &f), "table set"));
+    wr_val_t ca[2] = {i32v(1), i32v(9)};
+    if (ok(wr_func_call(ctx, call_at, ca, 2, &result, 1), "call_indirect")) CHECK(result.of.i32 == 10);
+    wr_extern_delete(f.of.ref_);
+  }
+  if (ok(wr_func_call(ctx, get_inc, NULL, 0, &result, 1), "get_inc")) {
+    CHECK(result.kind == WR_VALKIND_FUNCREF && result.of.ref_ != NULL);
+    wr_extern_delete(result.of.ref_);
+  }
+  wr_val_t not_a_func;
+  not_a_func.kind = WR_VALKIND_FUNCREF;
+  not_a_func.of.ref_ = mem;
+  expect_error(wr_table_set(ctx, tab, 1, &not_a_func), WR_ERROR_KIND_TYPE, "a memory as a funcref");
+  wr_extern_delete(tab);
+  wr_extern_delete(call_at);
+  wr_extern_delete(get_inc);
 
   /* A deadline stops an endless loop. */
   wr_trap_code_t code;
