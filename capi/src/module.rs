@@ -317,15 +317,8 @@ pub unsafe extern "C" fn wr_externtype_params(
     kinds: *mut *const wr_valkind_t,
     count: *mut usize,
 ) -> *mut wr_error_t {
-    guard(|| {
-        // SAFETY: as the caller guarantees.
-        let t = unsafe { obj(ty, "ty")? };
-        // SAFETY: as the caller guarantees.
-        unsafe {
-            put(kinds, t.params.as_ptr(), "kinds")?;
-            put(count, t.params.len(), "count")
-        }
-    })
+    // SAFETY: forwarded from the caller.
+    unsafe { kinds_of(ty, |t| &t.params, kinds, count) }
 }
 
 /// A function type's result kinds (`*kinds` borrowed, `*count` of them);
@@ -340,13 +333,28 @@ pub unsafe extern "C" fn wr_externtype_results(
     kinds: *mut *const wr_valkind_t,
     count: *mut usize,
 ) -> *mut wr_error_t {
+    // SAFETY: forwarded from the caller.
+    unsafe { kinds_of(ty, |t| &t.results, kinds, count) }
+}
+
+/// Writes the kinds `pick` chooses from `ty` to `kinds` and `count`.
+///
+/// # Safety
+///
+/// `ty` is NULL or borrowed from a live module; `kinds`, `count` writable.
+unsafe fn kinds_of(
+    ty: *const wr_externtype_t,
+    pick: impl FnOnce(&wr_externtype_t) -> &Vec<wr_valkind_t>,
+    kinds: *mut *const wr_valkind_t,
+    count: *mut usize,
+) -> *mut wr_error_t {
     guard(|| {
         // SAFETY: as the caller guarantees.
-        let t = unsafe { obj(ty, "ty")? };
+        let picked = pick(unsafe { obj(ty, "ty")? });
         // SAFETY: as the caller guarantees.
         unsafe {
-            put(kinds, t.results.as_ptr(), "kinds")?;
-            put(count, t.results.len(), "count")
+            put(kinds, picked.as_ptr(), "kinds")?;
+            put(count, picked.len(), "count")
         }
     })
 }

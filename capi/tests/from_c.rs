@@ -62,6 +62,19 @@ fn compile_c_test() -> PathBuf {
     out
 }
 
+/// The program's stdout, after checking that it succeeded and printed
+/// `marker` (else the test fails with both streams).
+fn succeeded(out: &std::process::Output, marker: &str) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains(marker),
+        "{:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    stdout
+}
+
 fn hello() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wasi/hello.wasm")
 }
@@ -70,13 +83,7 @@ fn hello() -> PathBuf {
 fn c_program_passes_on_every_backend() {
     let exe = build_c_test();
     let out = Command::new(&exe).arg(hello()).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("all checks passed"),
-        "{:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        out.status
-    );
+    let stdout = succeeded(&out, "all checks passed");
     for backend in wasm_run::BACKENDS {
         assert!(
             stdout.contains(&format!("== {backend}")),
@@ -107,13 +114,7 @@ fn c_program_is_clean_under_valgrind() {
         .arg(hello())
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("all checks passed"),
-        "{:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        out.status
-    );
+    succeeded(&out, "all checks passed");
 }
 
 /// The same ABI from Python's standard-library `ctypes`
@@ -133,13 +134,7 @@ fn python_ctypes_uses_the_library() {
             return;
         }
     };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("python: ok"),
-        "{:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        out.status
-    );
+    let stdout = succeeded(&out, "python: ok");
     for backend in wasm_run::BACKENDS {
         assert!(
             stdout.contains(&format!("python: {backend} ok")),
