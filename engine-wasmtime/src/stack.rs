@@ -50,15 +50,27 @@ thread_local! {
 pub(crate) fn check(needed: usize) -> Result<()> {
     let marker = 0u8;
     let here = std::hint::black_box(&marker) as *const u8 as usize;
+    // One thread-local read and one comparison on the common path: an
+    // unknown bound is 0 (everything passes), an unread one `usize::MAX`
+    // (nothing passes, so the slow path reads it).
+    let low = STACK_LOW.with(Cell::get);
+    if here.saturating_sub(low) >= needed {
+        Ok(())
+    } else {
+        slow_check(here, needed)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn slow_check(here: usize, needed: usize) -> Result<()> {
     let low = STACK_LOW.with(|low| {
-        let mut v = low.get();
-        if v == UNREAD {
-            v = stack_low().unwrap_or(UNKNOWN);
-            low.set(v);
+        if low.get() == UNREAD {
+            low.set(stack_low().unwrap_or(UNKNOWN));
         }
-        v
+        low.get()
     });
-    if low == UNKNOWN || here.saturating_sub(low) >= needed {
+    if here.saturating_sub(low) >= needed {
         Ok(())
     } else {
         Err(too_little(here.saturating_sub(low), needed))
