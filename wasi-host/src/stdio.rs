@@ -175,16 +175,9 @@ impl Capture {
 pub(crate) struct OutputPanic(Arc<Mutex<Option<String>>>);
 
 impl OutputPanic {
-    fn record(&self, stream: &str, payload: &(dyn std::any::Any + Send)) {
-        let text = if let Some(s) = payload.downcast_ref::<&str>() {
-            (*s).to_string()
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
-        } else {
-            "non-string panic payload".to_string()
-        };
+    fn record(&self, stream: &str, message: String) {
         let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        slot.get_or_insert_with(|| format!("the {stream} callback panicked: {text}"));
+        slot.get_or_insert_with(|| format!("the {stream} callback panicked: {message}"));
     }
 
     pub(crate) fn take(&self) -> Option<String> {
@@ -200,10 +193,11 @@ impl OutputPanic {
         Output::stream(move |bytes| {
             let mut callback = f.lock().unwrap_or_else(|e| e.into_inner());
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| (*callback)(bytes))) {
-                panics.record(stream, &*payload);
+                panics.record(stream, wasm_run_api::backend::panic_message(payload));
                 drop(callback);
-                // Caught again by `Sink::write`, which answers the guest EIO.
-                std::panic::resume_unwind(payload);
+                // Caught again by `Sink::write`, which answers the guest EIO
+                // (and ignores the payload).
+                std::panic::resume_unwind(Box::new(()));
             }
         })
     }
