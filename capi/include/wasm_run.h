@@ -171,24 +171,6 @@ typedef enum wr_extern_kind_t {
 } wr_extern_kind_t;
 
 /*
- Where a stream goes.
- */
-typedef enum wr_wasi_output_t {
-  /*
-   Thrown away (the default).
-   */
-  WR_WASI_OUTPUT_DISCARD,
-  /*
-   The host process' own stream.
-   */
-  WR_WASI_OUTPUT_INHERIT,
-  /*
-   Kept in a buffer, read with [`wr_wasi_config_output`] after the run.
-   */
-  WR_WASI_OUTPUT_CAPTURE,
-} wr_wasi_output_t;
-
-/*
  A configuration for [`wr_engine_new`]: proposals on or off, fuel,
  limits, stack size. Owned by the caller ([`wr_config_delete`]).
  */
@@ -343,6 +325,12 @@ typedef struct wr_error_t *(*wr_callback_t)(void *env,
 typedef void (*wr_finalizer_t)(void *data);
 
 /*
+ Where a stream goes: one of the `WR_WASI_OUTPUT_*` constants (a byte,
+ so that a value out of range is an error, not undefined behaviour).
+ */
+typedef uint8_t wr_wasi_output_t;
+
+/*
  32-bit integer.
  */
 #define WR_VALKIND_I32 0
@@ -381,6 +369,21 @@ typedef void (*wr_finalizer_t)(void *data);
  Another reference type (GC proposals); not usable from C yet.
  */
 #define WR_VALKIND_OTHERREF 7
+
+/*
+ Thrown away (the default).
+ */
+#define WR_WASI_OUTPUT_DISCARD 0
+
+/*
+ The host process' own stream.
+ */
+#define WR_WASI_OUTPUT_INHERIT 1
+
+/*
+ Kept in a buffer, read with [`wr_wasi_config_output`] after the run.
+ */
+#define WR_WASI_OUTPUT_CAPTURE 2
 
 #ifdef __cplusplus
 extern "C" {
@@ -1200,7 +1203,7 @@ struct wr_error_t *wr_wasi_config_stdin_bytes(struct wr_wasi_config_t *config,
  */
 struct wr_error_t *wr_wasi_config_set_output(struct wr_wasi_config_t *config,
                                              int32_t stream,
-                                             enum wr_wasi_output_t output);
+                                             wr_wasi_output_t output);
 
 /*
  The bytes captured so far from stdout (`stream` 1) or stderr (2):

@@ -25,16 +25,11 @@ pub unsafe extern "C" fn wr_backends(
     names: *mut *const *const c_char,
     count: *mut usize,
 ) -> *mut wr_error_t {
-    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+    // The pointers of `static_str`'s copies, kept as addresses (raw
+    // pointers are not `Sync`).
     static PTRS: OnceLock<Vec<usize>> = OnceLock::new();
     guard(|| {
-        let owned = NAMES.get_or_init(|| {
-            BACKENDS
-                .iter()
-                .map(|n| CString::new(*n).unwrap_or_default())
-                .collect()
-        });
-        let ptrs = PTRS.get_or_init(|| owned.iter().map(|s| s.as_ptr() as usize).collect());
+        let ptrs = PTRS.get_or_init(|| BACKENDS.iter().map(|n| static_str(n) as usize).collect());
         // SAFETY: out-parameters as the caller guarantees.
         unsafe {
             put(names, ptrs.as_ptr() as *const *const c_char, "names")?;

@@ -15,8 +15,8 @@ use wasm_run::{Engine, Linker, Store};
 /// or captured). Owned by the caller ([`wr_wasi_config_delete`]).
 pub struct wr_wasi_config_t {
     config: WasiConfig,
-    stdout: Option<Capture>,
-    stderr: Option<Capture>,
+    /// The capture buffers of stdout and stderr, when captured.
+    captures: [Option<Capture>; 2],
     /// The last captured bytes handed out, kept until the next read.
     read: [Vec<u8>; 2],
 }
@@ -26,8 +26,7 @@ pub struct wr_wasi_config_t {
 pub extern "C" fn wr_wasi_config_new() -> *mut wr_wasi_config_t {
     Box::into_raw(Box::new(wr_wasi_config_t {
         config: WasiConfig::new(),
-        stdout: None,
-        stderr: None,
+        captures: Default::default(),
         read: Default::default(),
     }))
 }
@@ -137,16 +136,25 @@ pub unsafe extern "C" fn wr_wasi_config_stdin_bytes(
     })
 }
 
-/// Where a stream goes.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum wr_wasi_output_t {
-    /// Thrown away (the default).
-    WR_WASI_OUTPUT_DISCARD,
-    /// The host process' own stream.
-    WR_WASI_OUTPUT_INHERIT,
-    /// Kept in a buffer, read with [`wr_wasi_config_output`] after the run.
-    WR_WASI_OUTPUT_CAPTURE,
+/// Where a stream goes: one of the `WR_WASI_OUTPUT_*` constants (a byte,
+/// so that a value out of range is an error, not undefined behaviour).
+pub type wr_wasi_output_t = u8;
+
+/// Thrown away (the default).
+pub const WR_WASI_OUTPUT_DISCARD: wr_wasi_output_t = 0;
+/// The host process' own stream.
+pub const WR_WASI_OUTPUT_INHERIT: wr_wasi_output_t = 1;
+/// Kept in a buffer, read with [`wr_wasi_config_output`] after the run.
+pub const WR_WASI_OUTPUT_CAPTURE: wr_wasi_output_t = 2;
+
+/// Stream 1 (stdout) or 2 (stderr) as an index of `captures`.
+fn stream_index(stream: i32) -> Res<usize> {
+    match stream {
+        1 | 2 => Ok(stream as usize - 1),
+        s => Err(wr_error_t::invalid(format!(
+            "stream {s} (1 = stdout, 2 = stderr)"
+        ))),
+    }
 }
 
 /// Where stdout (`stream` 1) or stderr (`stream` 2) goes.
@@ -163,31 +171,23 @@ pub unsafe extern "C" fn wr_wasi_config_set_output(
     guard(|| {
         // SAFETY: as the caller guarantees.
         let c = unsafe { obj_mut(config, "config")? };
-        let (out, slot) = match stream {
-            1 => (Output::Discard, &mut c.stdout),
-            2 => (Output::Discard, &mut c.stderr),
-            s => {
+        let i = stream_index(stream)?;
+        let capture = (output == WR_WASI_OUTPUT_CAPTURE).then(Capture::new);
+        let out = match (output, &capture) {
+            (WR_WASI_OUTPUT_DISCARD, _) => Output::Discard,
+            (WR_WASI_OUTPUT_INHERIT, _) => Output::Inherit,
+            (_, Some(capture)) => Output::Capture(capture.clone()),
+            (other, None) => {
                 return Err(wr_error_t::invalid(format!(
-                    "stream {s} (1 = stdout, 2 = stderr)"
+                    "{other} is not a WR_WASI_OUTPUT_* value"
                 )));
             }
         };
-        let output = match output {
-            wr_wasi_output_t::WR_WASI_OUTPUT_DISCARD => out,
-            wr_wasi_output_t::WR_WASI_OUTPUT_INHERIT => Output::Inherit,
-            wr_wasi_output_t::WR_WASI_OUTPUT_CAPTURE => {
-                let capture = Capture::new();
-                *slot = Some(capture.clone());
-                Output::Capture(capture)
-            }
-        };
-        if !matches!(output, Output::Capture(_)) {
-            *slot = None;
-        }
-        if stream == 1 {
-            c.config.stdout(output);
+        c.captures[i] = capture;
+        if i == 0 {
+            c.config.stdout(out);
         } else {
-            c.config.stderr(output);
+            c.config.stderr(out);
         }
         Ok(())
     })
@@ -210,16 +210,11 @@ pub unsafe extern "C" fn wr_wasi_config_output(
     guard(|| {
         // SAFETY: as the caller guarantees.
         let c = unsafe { obj_mut(config, "config")? };
-        let (capture, i) = match stream {
-            1 => (&c.stdout, 0),
-            2 => (&c.stderr, 1),
-            s => {
-                return Err(wr_error_t::invalid(format!(
-                    "stream {s} (1 = stdout, 2 = stderr)"
-                )));
-            }
-        };
-        c.read[i] = capture.as_ref().map(Capture::contents).unwrap_or_default();
+        let i = stream_index(stream)?;
+        c.read[i] = c.captures[i]
+            .as_ref()
+            .map(Capture::contents)
+            .unwrap_or_default();
         // SAFETY: as the caller guarantees.
         unsafe {
             put(data, c.read[i].as_ptr(), "data")?;

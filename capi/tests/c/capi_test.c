@@ -307,6 +307,7 @@ static void test_backend(const char *name, const char *hello_path) {
     }
     expect_error(wr_wasi_config_set_output(wasi, 3, WR_WASI_OUTPUT_CAPTURE), WR_ERROR_KIND_INVALID_ARGUMENT,
                  "stream 3");
+    expect_error(wr_wasi_config_set_output(wasi, 1, 9), WR_ERROR_KIND_INVALID_ARGUMENT, "output kind 9");
     wr_wasi_config_delete(wasi);
     wr_module_delete(hello);
   }
