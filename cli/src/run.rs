@@ -4,9 +4,7 @@
 use crate::controls::{Controls, UnknownImports, interrupt_on_ctrl_c, load_module};
 use crate::{Failure, engine, fail, parallel};
 use wasm_run::wasi::{self, DirPerms, ExitStatus, ProgramKind, WasiConfig, WasiCtx, WasiError};
-use wasm_run::{
-    AnyEngine, Caller, Error, ExternType, Linker, Module, Store, TrapCode, Val, ValType,
-};
+use wasm_run::{AnyEngine, Error, Linker, Module, Store, Val, ValType};
 
 /// The options of `wasm-run run`.
 #[derive(clap::Args)]
@@ -129,7 +127,7 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
             return Ok(code);
         }
     }
-    unknown.define(&mut linker, &mut store, &module)?;
+    unknown.define(&mut linker, &module)?;
     let instance = match or_exit(wasi::instantiate(&linker, &mut store, &module))? {
         Ok(instance) => instance,
         Err(code) => return Ok(code),
@@ -227,66 +225,22 @@ pub(crate) fn parse_arg(text: &str, ty: &ValType) -> Result<Val<AnyEngine>, Fail
 
 impl UnknownImports {
     /// Defines, by this policy, every function import of `module` that the
-    /// linker does not provide (WASI's own imports are checked by WASI).
+    /// linker does not provide (WASI's own are defined before this runs).
     fn define<T: 'static>(
         self,
         linker: &mut Linker<AnyEngine, T>,
-        store: &mut Store<AnyEngine, T>,
         module: &Module<AnyEngine>,
     ) -> Result<(), Failure> {
-        if self == UnknownImports::Error {
-            return Ok(());
-        }
-        for import in module.imports() {
-            let ExternType::Func(ty) = &import.ty else {
-                continue;
-            };
-            if import.module == wasi::WASI_MODULE
-                || linker.get(store, &import.module, &import.name).is_some()
-            {
-                continue;
+        match self {
+            UnknownImports::Error => {}
+            UnknownImports::Trap => {
+                linker.define_unknown_imports_as_traps(module)?;
             }
-            let what = format!("{}::{}", import.module, import.name);
-            match self {
-                UnknownImports::Trap => linker.func_new(
-                    &import.module,
-                    &import.name,
-                    ty.clone(),
-                    move |_: Caller<'_, AnyEngine, T>,
-                          _: &[Val<AnyEngine>],
-                          _: &mut [Val<AnyEngine>]| {
-                        Err(Error::trap(
-                            TrapCode::Unreachable,
-                            format!("unknown import `{what}` was called (-W unknown-imports-trap)"),
-                        ))
-                    },
-                )?,
-                UnknownImports::Default => {
-                    let zeros = ty
-                        .results()
-                        .iter()
-                        .map(|t| {
-                            Val::default_for(t).ok_or_else(|| {
-                                fail(format!(
-                                    "-W unknown-imports-default: `{what}` returns {t}, which has no default value"
-                                ))
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    linker.func_new(
-                        &import.module,
-                        &import.name,
-                        ty.clone(),
-                        move |_: Caller<'_, AnyEngine, T>,
-                              _: &[Val<AnyEngine>],
-                              results: &mut [Val<AnyEngine>]| {
-                            results.clone_from_slice(&zeros);
-                            Ok(())
-                        },
-                    )?
-                }
-                UnknownImports::Error => unreachable!("returned above"),
-            };
+            UnknownImports::Default => {
+                linker
+                    .define_unknown_imports_as_default_values(module)
+                    .map_err(|e| fail(format!("-W unknown-imports-default: {e}")))?;
+            }
         }
         Ok(())
     }

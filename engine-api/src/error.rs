@@ -88,6 +88,60 @@ impl fmt::Display for TrapCode {
     }
 }
 
+/// One wasm frame of a trap's backtrace.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TrapFrame {
+    /// The module's name (its `name` section), if it has one.
+    pub module_name: Option<String>,
+    /// The function's index in the module's function index space (imports
+    /// first).
+    pub func_index: u32,
+    /// The function's name, from the `name` section or what the engine
+    /// inferred (e.g. its export name), if any.
+    pub func_name: Option<String>,
+    /// The byte offset of the trapping (or calling) instruction from the
+    /// start of the module binary, where the engine knows it.
+    pub module_offset: Option<usize>,
+    /// The same offset from the start of the function's body.
+    pub func_offset: Option<usize>,
+}
+
+impl fmt::Display for TrapFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(m) = &self.module_name {
+            write!(f, "{m}!")?;
+        }
+        match &self.func_name {
+            Some(name) => write!(f, "{name}")?,
+            None => write!(f, "<wasm function {}>", self.func_index)?,
+        }
+        if let Some(o) = self.module_offset {
+            write!(f, " @ {o:#x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The wasm frames of a trap, innermost first; empty where the engine gives
+/// none (wasmi does not record backtraces). One pointer wide, so that
+/// [`Error`] stays small.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrapFrames(Option<Box<Vec<TrapFrame>>>);
+
+impl TrapFrames {
+    /// Frames from a list (innermost first).
+    pub fn new(frames: Vec<TrapFrame>) -> Self {
+        TrapFrames((!frames.is_empty()).then(|| Box::new(frames)))
+    }
+}
+
+impl std::ops::Deref for TrapFrames {
+    type Target = [TrapFrame];
+    fn deref(&self) -> &[TrapFrame] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Why linking failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -150,7 +204,12 @@ pub enum Error {
         /// Which trap.
         code: TrapCode,
         /// The engine's own wording, with a wasm backtrace where it gave one.
-        message: String,
+        /// (A `Box<str>`, with the frames one pointer wide, keeps
+        /// [`Error`] small.)
+        message: Box<str>,
+        /// The wasm frames, innermost first, where the engine records them
+        /// (wasmtime; empty on wasmi). See [`Error::trap_frames`].
+        frames: TrapFrames,
     },
     /// A WASI program called `proc_exit` with a non-zero code (or any code,
     /// where the caller asked to see it).
@@ -224,6 +283,16 @@ impl Error {
         }
     }
 
+    /// The wasm frames of a trap, innermost first: empty for other errors,
+    /// for traps raised by wasm-run itself (interrupts, deadlines, fuel on
+    /// wasmi) and on engines that record no backtrace (wasmi).
+    pub fn trap_frames(&self) -> &[TrapFrame] {
+        match self {
+            Error::Trap { frames, .. } => frames,
+            _ => &[],
+        }
+    }
+
     /// The host error, if a host function failed, downcast to `T`.
     pub fn host_error<T: std::error::Error + 'static>(&self) -> Option<&T> {
         match self {
@@ -236,7 +305,8 @@ impl Error {
     pub fn trap(code: TrapCode, message: impl Into<String>) -> Self {
         Error::Trap {
             code,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
+            frames: TrapFrames::default(),
         }
     }
 }

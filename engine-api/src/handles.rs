@@ -87,6 +87,19 @@ pub(crate) fn wrong_store(what: &str) -> ! {
 }
 
 /// [`Error::WrongStore`] unless every reference in `vals` belongs to `store`.
+/// A failed host growth from `size` by `delta` as the API reports it: past
+/// `maximum` (the type's) it is the backend's [`Error::Access`]; within it,
+/// the store refused it, which is [`Error::ResourceLimit`]. Other errors (a
+/// limiter's own failure) pass unchanged. Only the error path gets here.
+fn growth_error(e: Error, size: u64, delta: u64, maximum: u64) -> Error {
+    match e {
+        Error::Access(message) if size.checked_add(delta).is_some_and(|n| n <= maximum) => {
+            Error::ResourceLimit(message)
+        }
+        other => other,
+    }
+}
+
 pub(crate) fn check_vals_owner<E: Engine>(vals: &[Val<E>], store: StoreId) -> Result<()> {
     if vals
         .iter()
@@ -494,17 +507,34 @@ impl<E: Engine> Memory<E> {
         store.ctx_mut().memory_data_mut(&m)
     }
     /// Grows by `delta` pages; returns the previous size in pages. Growth
-    /// beyond the maximum or the store's limit is an [`Error::Access`].
+    /// past the memory's own maximum is an [`Error::Access`]; growth the
+    /// memory's type allows but a limit refuses is an
+    /// [`Error::ResourceLimit`].
     ///
     /// # Errors
     ///
-    /// - [`Error::Access`] if the memory cannot grow by `delta` pages: past its
-    ///   maximum, past the store's memory limit, or out of host memory.
+    /// - [`Error::Access`] if the new size would pass the memory's declared
+    ///   maximum (or the largest size its index type can address).
+    /// - [`Error::ResourceLimit`] if the type allows the new size but the
+    ///   store refuses it: the engine config's memory limit, a
+    ///   [`ResourceLimiter`](crate::ResourceLimiter) that denies it, or the
+    ///   host out of memory. A limiter that fails the growth with its own
+    ///   error gives that error.
     /// - [`Error::WrongStore`] if the memory belongs to a different store (or
     ///   backend) than `store`.
     pub fn grow(&self, mut store: impl AsContextMut<E>, delta: u64) -> Result<u64> {
         let m = self.native_in(store.ctx().store_id())?;
-        guard(|| store.ctx_mut().memory_grow(&m, delta))
+        guard(|| store.ctx_mut().memory_grow(&m, delta)).map_err(|e| {
+            let ctx = store.ctx();
+            let ty = ctx.memory_ty(&m);
+            let size = ctx.memory_data(&m).len() as u64 >> ty.page_size_log2;
+            // The most pages the index type can address.
+            let bits = if ty.memory64 { 64 } else { 32 };
+            let addressable = 1u64
+                .checked_shl(bits - u32::from(ty.page_size_log2))
+                .unwrap_or(u64::MAX);
+            growth_error(e, size, delta, ty.maximum.unwrap_or(addressable))
+        })
     }
     /// Copies `buf.len()` bytes starting at `offset` into `buf`.
     ///
@@ -618,8 +648,14 @@ impl<E: Engine> Table<E> {
     /// # Errors
     ///
     /// - [`Error::Type`] if `init` does not match the element type.
-    /// - [`Error::Access`] if the table cannot grow by `delta` elements: past its
-    ///   maximum or the store's table limit.
+    /// - [`Error::Access`] if the new size would pass the table's declared
+    ///   maximum (or the largest its index type allows).
+    /// - [`Error::ResourceLimit`] if the type allows the new size but the
+    ///   store refuses it: the engine config's table limit (by default
+    ///   [`Limits::DEFAULT_MAX_TABLE_ELEMENTS`](crate::Limits::DEFAULT_MAX_TABLE_ELEMENTS)),
+    ///   a [`ResourceLimiter`](crate::ResourceLimiter) that denies it, or the
+    ///   host out of memory. A limiter that fails the growth with its own
+    ///   error gives that error.
     /// - [`Error::WrongStore`] if the table or `init` belongs to a different store
     ///   than `store`.
     pub fn grow(&self, mut store: impl AsContextMut<E>, delta: u64, init: Val<E>) -> Result<u64> {
@@ -636,6 +672,17 @@ impl<E: Engine> Table<E> {
                 )));
             }
             store.ctx_mut().table_grow(&t, delta, init)
+        })
+        .map_err(|e| {
+            let ctx = store.ctx();
+            let ty = ctx.table_ty(&t);
+            let addressable = if ty.table64 {
+                u64::MAX
+            } else {
+                u64::from(u32::MAX)
+            };
+            let size = ctx.table_size(&t);
+            growth_error(e, size, delta, ty.maximum.unwrap_or(addressable))
         })
     }
     /// The element at `index`, `None` when out of bounds.

@@ -30,11 +30,20 @@ struct Shared {
 /// several stores with [`Store::set_interrupt_handle`](crate::Store::set_interrupt_handle),
 /// as `ParallelRun` does). Cloning is cheap; clones are the same handle.
 ///
-/// [`InterruptHandle::interrupt`] affects the calls that are running when it
-/// is made: they return [`Error::Trap`] with [`TrapCode::Interrupt`]. A
-/// request made while nothing runs is not remembered for the next call (to
-/// refuse future calls, set a zero deadline or drop the store). Using the
-/// handle after its stores and engine are gone does nothing.
+/// [`InterruptHandle::interrupt`] stops the call running in each store that
+/// uses the handle: it returns [`Error::Trap`] with [`TrapCode::Interrupt`].
+/// A store that is not running wasm when the request is made keeps it
+/// pending: its next entry into wasm from the host (a function call, a
+/// resumed call, or an instantiation) returns the same trap at once, without
+/// running any wasm. Each request stops one call per store, then is consumed,
+/// and later calls run normally. So a watchdog that fires just before the
+/// guest starts still stops it (there is no race to lose), and a request
+/// made just after a call returned stops the store's next call instead
+/// ([`Store::discard_interrupts`](crate::Store::discard_interrupts) drops a
+/// pending request). Requests made before a store started using the handle
+/// ([`Store::set_interrupt_handle`](crate::Store::set_interrupt_handle)) are
+/// not pending for it. Using the handle after its stores and engine are gone
+/// does nothing.
 #[derive(Clone)]
 pub struct InterruptHandle {
     shared: Arc<Shared>,
@@ -69,9 +78,11 @@ impl InterruptHandle {
         }
     }
 
-    /// Stops the calls running now in every store that uses this handle.
-    /// Returns at once; the calls stop at their next check (on wasmtime within
-    /// microseconds, on wasmi within one fuel slice, see the backend docs).
+    /// Stops the call running now in every store that uses this handle, or,
+    /// in a store that runs nothing now, its next call (see the type's docs).
+    /// Returns at once; running calls stop at their next check (on wasmtime
+    /// within microseconds, on wasmi within one fuel slice, see the backend
+    /// docs).
     pub fn interrupt(&self) {
         self.shared.requests.fetch_add(1, Ordering::SeqCst);
         (self.shared.waker)();
@@ -91,7 +102,7 @@ impl InterruptHandle {
 }
 
 /// What a store knows about stopping its calls: its interrupt handle, the
-/// requests already seen, and its deadline. Backends keep one per store and
+/// requests it has already honoured (or discarded), and its deadline. Backends keep one per store and
 /// ask [`Watch::check`] whenever they get control back from running wasm.
 #[derive(Debug)]
 pub struct Watch {
@@ -134,27 +145,28 @@ impl Watch {
         }
     }
 
-    /// Called when a call from the host (not from a host function) begins:
-    /// requests made before it do not stop it.
+    /// Called when the host enters wasm (a call, a resumed call or an
+    /// instantiation; not a call from a host function): a request still
+    /// pending stops it before any wasm runs, and is consumed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Trap`] with [`TrapCode::Interrupt`] if a request is pending.
     #[inline]
-    pub fn begin(&mut self) {
-        self.seen = self.handle.requests();
+    pub fn begin(&mut self) -> Result<(), Error> {
+        self.interrupted()
     }
 
-    /// `Err` with [`TrapCode::Interrupt`] if an interrupt was requested since
-    /// the call began, with [`TrapCode::Deadline`] if the deadline has passed.
+    /// `Err` with [`TrapCode::Interrupt`] if an interrupt request is pending
+    /// (it is consumed: the next check passes), with [`TrapCode::Deadline`]
+    /// if the deadline has passed.
     ///
     /// # Errors
     ///
     /// The trap that stops the call, as above.
     #[inline]
-    pub fn check(&self) -> Result<(), Error> {
-        if self.handle.requests() != self.seen {
-            return Err(Error::trap(
-                TrapCode::Interrupt,
-                "wasm execution was interrupted",
-            ));
-        }
+    pub fn check(&mut self) -> Result<(), Error> {
+        self.interrupted()?;
         match self.deadline {
             Some(at) if Instant::now() >= at => Err(Error::trap(
                 TrapCode::Deadline,
@@ -162,6 +174,19 @@ impl Watch {
             )),
             _ => Ok(()),
         }
+    }
+
+    #[inline]
+    fn interrupted(&mut self) -> Result<(), Error> {
+        let now = self.handle.requests();
+        if now != self.seen {
+            self.seen = now;
+            return Err(Error::trap(
+                TrapCode::Interrupt,
+                "wasm execution was interrupted",
+            ));
+        }
+        Ok(())
     }
 
     /// The deadline, if any.
@@ -179,7 +204,8 @@ impl Watch {
         &self.handle
     }
 
-    /// Makes the store use `handle` (which must wake the same engine).
+    /// Makes the store use `handle` (which must wake the same engine);
+    /// requests made through it so far are not pending for this store.
     ///
     /// # Errors
     ///

@@ -58,7 +58,7 @@ mod val;
 
 pub use backend::{Engine, StoreId, WaitResult};
 pub use cache::{CacheOutcome, ModuleCache};
-pub use error::{Error, LinkError, Result, TrapCode};
+pub use error::{Error, LinkError, Result, TrapCode, TrapFrame, TrapFrames};
 pub use feature::{
     Compilation, Config, Feature, FeatureSet, Limits, Pooling, Support, UnknownFeature,
 };

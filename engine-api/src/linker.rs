@@ -221,6 +221,98 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         Ok(self)
     }
 
+    /// Defines every function import of `module` that this linker does not
+    /// define yet as a host function that traps when called
+    /// ([`TrapCode::Unreachable`](crate::TrapCode::Unreachable), the message
+    /// naming the import), as wasmtime's linker method of the same name does:
+    /// a program whose optional imports are missing can run as long as it
+    /// does not call them. Imports of other kinds stay undefined.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Linker::func_new`], for the first import that cannot
+    /// be defined (the ones before it stay defined).
+    pub fn define_unknown_imports_as_traps(&mut self, module: &Module<E>) -> Result<&mut Self> {
+        for (import, ty) in self.unknown_functions(module) {
+            let what = format!("{}::{}", import.0, import.1);
+            self.func_new(
+                &import.0,
+                &import.1,
+                ty,
+                move |_: crate::Caller<'_, E, T>, _: &[crate::Val<E>], _: &mut [crate::Val<E>]| {
+                    Err(Error::trap(
+                        crate::TrapCode::Unreachable,
+                        format!("unknown import `{what}` was called"),
+                    ))
+                },
+            )?;
+        }
+        Ok(self)
+    }
+
+    /// Defines every function import of `module` that this linker does not
+    /// define yet as a host function that does nothing and returns the zero
+    /// value of each result (0, +0.0, null), as wasmtime's linker method of
+    /// the same name does. Imports of other kinds stay undefined.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if such an import returns a type without a default
+    ///   value (a non-nullable reference); nothing is defined then.
+    /// - The errors of [`Linker::func_new`], for the first import that cannot
+    ///   be defined (the ones before it stay defined).
+    pub fn define_unknown_imports_as_default_values(
+        &mut self,
+        module: &Module<E>,
+    ) -> Result<&mut Self> {
+        let mut stubs = Vec::new();
+        for (import, ty) in self.unknown_functions(module) {
+            let zeros = ty
+                .results()
+                .iter()
+                .map(|t| {
+                    crate::Val::<E>::default_for(t).ok_or_else(|| {
+                        Error::Type(format!(
+                            "`{}::{}` returns {t}, which has no default value",
+                            import.0, import.1
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            stubs.push((import, ty, zeros));
+        }
+        for (import, ty, zeros) in stubs {
+            self.func_new(
+                &import.0,
+                &import.1,
+                ty,
+                move |_: crate::Caller<'_, E, T>,
+                      _: &[crate::Val<E>],
+                      results: &mut [crate::Val<E>]| {
+                    results.copy_from_slice(&zeros);
+                    Ok(())
+                },
+            )?;
+        }
+        Ok(self)
+    }
+
+    /// The function imports of `module` not defined here, each once.
+    fn unknown_functions(&self, module: &Module<E>) -> Vec<((String, String), FuncType)> {
+        let mut seen = HashSet::new();
+        module
+            .imports()
+            .iter()
+            .filter_map(|i| match &i.ty {
+                ExternType::Func(ty) if !self.is_defined(&i.module, &i.name) => {
+                    let key = (i.module.clone(), i.name.clone());
+                    seen.insert(key.clone()).then(|| (key, ty.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Lets later definitions replace earlier ones of the same name (off by
     /// default: a second definition is [`LinkError::Duplicate`]).
     pub fn allow_shadowing(&mut self, allow: bool) -> &mut Self {

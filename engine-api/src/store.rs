@@ -133,8 +133,24 @@ impl<E: Engine, T: 'static> Store<E, T> {
     pub fn interrupt_handle(&self) -> Result<crate::InterruptHandle> {
         self.inner.interrupt_handle()
     }
+    /// Drops an interrupt request that is pending for this store (made while
+    /// it ran nothing, or too late for the call it was meant for), so that
+    /// its next call runs; see [`InterruptHandle`](crate::InterruptHandle).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) for
+    /// [`Feature::Interrupt`](crate::Feature::Interrupt) unless it is enabled in
+    /// the engine's config.
+    pub fn discard_interrupts(&mut self) -> Result<()> {
+        // Re-installing the store's own handle marks every request made so
+        // far as seen.
+        let handle = self.inner.interrupt_handle()?;
+        self.inner.set_interrupt_handle(handle)
+    }
     /// Makes this store answer to `handle` (instead of its own), so that one
-    /// handle stops the calls of several stores.
+    /// handle stops the calls of several stores. Requests made through
+    /// `handle` before this call are not pending for this store.
     ///
     /// # Errors
     ///

@@ -234,10 +234,7 @@ pub(crate) fn host_error(e: Error) -> wasmi::Error {
 /// Maps an error out of wasmi back to ours.
 pub(crate) fn error(e: wasmi::Error) -> Error {
     if let Some(code) = e.as_trap_code() {
-        return Error::Trap {
-            code: trap_code(code),
-            message: e.to_string(),
-        };
+        return Error::trap(trap_code(code), e.to_string());
     }
     let text = e.to_string();
     match e.kind() {
@@ -264,10 +261,7 @@ fn instantiation_error(e: &wasmi::errors::InstantiationError, text: String) -> E
     use wasmi::errors::{InstantiationError as I, MemoryError, TableError};
     match e {
         // Segments that do not fit trap at instantiation, as the spec says.
-        I::ElementSegmentDoesNotFit { .. } => Error::Trap {
-            code: TrapCode::TableOutOfBounds,
-            message: text,
-        },
+        I::ElementSegmentDoesNotFit { .. } => Error::trap(TrapCode::TableOutOfBounds, text),
         I::TooManyInstances
         | I::TooManyTables
         | I::TooManyMemories

@@ -866,10 +866,9 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
             wasmi::Extern::Memory(_) => 2,
             wasmi::Extern::Global(_) => 3,
         });
-        let r = slicing::unsliced(self.cx_mut(), |cx| {
+        let r = slicing::unsliced(self.cx_mut(), C::TOP, |cx| {
             wasmi::Instance::new(cx, module, &natives)
-        })
-        .map_err(error);
+        });
         self.limited(r)
     }
     fn instance_export(&mut self, instance: &wasmi::Instance, name: &str) -> Option<Extern<Wasmi>> {
@@ -1026,10 +1025,9 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
             return Err(Error::WrongStore);
         }
         let linker = &self.linker;
-        let r = slicing::unsliced(store.cx_mut(), |cx| {
+        let r = slicing::unsliced(store.cx_mut(), true, |cx| {
             linker.instantiate_and_start(cx, module)
-        })
-        .map_err(error);
+        });
         store.limited(r)
     }
 
@@ -1074,10 +1072,9 @@ impl<T: 'static> InstancePreBackend<Wasmi, T> for WasmiInstancePre<T> {
             return Err(Error::WrongStore);
         }
         let (linker, module) = (&self.linker, &self.module);
-        let r = slicing::unsliced(store.cx_mut(), |cx| {
+        let r = slicing::unsliced(store.cx_mut(), true, |cx| {
             linker.instantiate_and_start(cx, module)
-        })
-        .map_err(error);
+        });
         store.limited(r)
     }
 }

@@ -113,11 +113,12 @@ fn top_up<T>(cx: &mut Cx<'_, T>) {
 }
 
 /// Before running wasm from the host (a new call, or resuming a paused one):
-/// a new interrupt epoch when `top`, the deadline checked, fuel topped up.
+/// a pending interrupt request stops it when `top`, the deadline is checked,
+/// fuel topped up.
 fn prepare<T>(cx: &mut Cx<'_, T>, top: bool) -> Result<()> {
     if let Some(s) = &mut cx.data_mut().slicing {
         if top {
-            s.watch.begin();
+            s.watch.begin()?;
         }
         // A zero deadline or an expired one stops before any wasm runs.
         s.watch.check()?;
@@ -144,7 +145,7 @@ fn drive<T>(
             wasmi::ResumableCall::Finished => return Ok(None),
             wasmi::ResumableCall::HostTrap(trap) => return Err(error(trap.into_host_error())),
             wasmi::ResumableCall::OutOfFuel(paused) => {
-                if let Some(s) = &cx.data().slicing {
+                if let Some(s) = &mut cx.data_mut().slicing {
                     s.watch.check()?;
                 }
                 if !refuel(cx, paused.required_fuel()) {
@@ -160,8 +161,8 @@ fn drive<T>(
     }
 }
 
-/// Calls `f` in slices. `top` says whether the call comes from the host (it
-/// then starts a new interrupt epoch) rather than from a host function.
+/// Calls `f` in slices. `top` says whether the call comes from the host (a
+/// pending interrupt request then stops it) rather than from a host function.
 pub(crate) fn call<T>(
     mut cx: Cx<'_, T>,
     top: bool,
@@ -204,10 +205,22 @@ pub(crate) fn resume<T>(
 }
 
 /// Runs `f` (an instantiation, which may run a start function) with the
-/// whole budget in the store, then slices again.
-pub(crate) fn unsliced<T, R>(mut cx: Cx<'_, T>, f: impl FnOnce(&mut Cx<'_, T>) -> R) -> R {
+/// whole budget in the store, then slices again. When `top` (the host
+/// instantiates, not a host function), a pending interrupt request stops it
+/// before `f` runs.
+pub(crate) fn unsliced<T, R>(
+    mut cx: Cx<'_, T>,
+    top: bool,
+    f: impl FnOnce(&mut Cx<'_, T>) -> Result<R, wasmi::Error>,
+) -> Result<R> {
+    let Some(s) = &mut cx.data_mut().slicing else {
+        return f(&mut cx).map_err(error);
+    };
+    if top {
+        s.watch.begin()?;
+    }
     let Some(s) = &cx.data().slicing else {
-        return f(&mut cx);
+        return f(&mut cx).map_err(error);
     };
     let user_fuel = s.user_fuel;
     let total = get_fuel(&cx, s);
@@ -219,7 +232,7 @@ pub(crate) fn unsliced<T, R>(mut cx: Cx<'_, T>, f: impl FnOnce(&mut Cx<'_, T>) -
     } else {
         put_fuel(&mut cx, UNLIMITED);
     }
-    let r = f(&mut cx);
+    let r = f(&mut cx).map_err(error);
     if user_fuel {
         let left = fuel(&cx);
         set_fuel(&mut cx, left);

@@ -3,7 +3,7 @@
 use crate::Wasmtime;
 use wasm_run_api::{
     AnyRef, Error, ExnRef, ExternRef, Func, FuncType, GlobalType, HeapType, MemoryType, Mutability,
-    RefType, StoreId, TableType, TrapCode, V128, Val, ValType,
+    RefType, StoreId, TableType, TrapCode, TrapFrame, TrapFrames, V128, Val, ValType,
 };
 use wasmtime as wt;
 
@@ -256,13 +256,15 @@ pub(crate) fn error(e: wt::Error) -> Error {
     if e.downcast_ref::<wt::ThrownException>().is_some() {
         return Error::Trap {
             code: TrapCode::UncaughtException,
-            message: format!("{e:?}"),
+            message: format!("{e:?}").into(),
+            frames: frames(&e),
         };
     }
     if let Some(trap) = e.downcast_ref::<wt::Trap>() {
         return Error::Trap {
             code: trap_code(*trap),
-            message: format!("{e:?}"),
+            message: format!("{e:?}").into(),
+            frames: frames(&e),
         };
     }
     let text = format!("{e:#}");
@@ -270,6 +272,26 @@ pub(crate) fn error(e: wt::Error) -> Error {
         return Error::Access(text);
     }
     Error::Engine(text)
+}
+
+/// The wasm frames wasmtime attached to a trap (innermost first).
+fn frames(e: &wt::Error) -> TrapFrames {
+    let Some(trace) = e.downcast_ref::<wt::WasmBacktrace>() else {
+        return TrapFrames::default();
+    };
+    TrapFrames::new(
+        trace
+            .frames()
+            .iter()
+            .map(|f| TrapFrame {
+                module_name: f.module().name().map(str::to_owned),
+                func_index: f.func_index(),
+                func_name: f.func_name().map(str::to_owned),
+                module_offset: f.module_offset(),
+                func_offset: f.func_offset(),
+            })
+            .collect(),
+    )
 }
 
 /// Wraps our error for returning it from a host function into wasmtime.

@@ -249,14 +249,14 @@ impl<'a, T> WasmtimeCaller<'a, T> {
 
 impl<C: NativeContext> WasmtimeContext<C> {
     /// Called before running wasm. A call from the host is refused on a
-    /// thread with too little native stack left (see `stack`), and starts a
-    /// new interrupt epoch (earlier requests do not stop it).
+    /// thread with too little native stack left (see `stack`), and stopped
+    /// by an interrupt request still pending (`Watch::begin`).
     #[inline(always)]
     fn begin(&mut self) -> Result<()> {
         if C::TOP {
             stack::check(self.native_data().stack_needed)?;
             if let Some(stops) = &mut self.native_data_mut().stops {
-                stops.watch.begin();
+                stops.watch.begin()?;
             }
         }
         Ok(())
@@ -393,7 +393,7 @@ impl Engine for Wasmtime {
             // Every epoch change makes running wasm ask the watch whether to
             // stop; otherwise it continues until the next change.
             store.set_epoch_deadline(1);
-            store.epoch_deadline_callback(|cx| match &cx.data().stops {
+            store.epoch_deadline_callback(|mut cx| match &mut cx.data_mut().stops {
                 Some(stops) => match stops.watch.check() {
                     Ok(()) => Ok(wt::UpdateDeadline::Continue(1)),
                     Err(stop) => Err(host_error(stop)),
@@ -808,7 +808,11 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     }
     fn memory_grow(&mut self, m: &wt::Memory, delta: u64) -> Result<u64> {
         m.grow(self.cx_mut(), delta)
-            .map_err(|e| Error::Access(format!("memory.grow by {delta} pages failed: {e:#}")))
+            .map_err(|e| match e.downcast::<Error>() {
+                // A limiter's own failure, exactly.
+                Ok(ours) => ours,
+                Err(e) => Error::Access(format!("memory.grow by {delta} pages failed: {e:#}")),
+            })
     }
 
     fn table_new(&mut self, ty: TableType, init: Val<Wasmtime>) -> Result<wt::Table> {
@@ -825,7 +829,10 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     }
     fn table_grow(&mut self, t: &wt::Table, delta: u64, init: Val<Wasmtime>) -> Result<u64> {
         t.grow(self.cx_mut(), delta, to_ref(&init)?)
-            .map_err(|e| Error::Access(format!("table.grow by {delta} failed: {e:#}")))
+            .map_err(|e| match e.downcast::<Error>() {
+                Ok(ours) => ours,
+                Err(e) => Error::Access(format!("table.grow by {delta} failed: {e:#}")),
+            })
     }
     fn table_get(&mut self, t: &wt::Table, index: u64) -> Option<Val<Wasmtime>> {
         let id = self.native_data().id;

@@ -78,7 +78,7 @@ fn with_policy<E: Engine>(
 /// growth — the initial memory and table of an instantiation, `memory.grow`
 /// and `table.grow` in wasm, `Memory::grow` and `Table::grow` from the host —
 /// and its answer holds: a denial makes `memory.grow`/`table.grow` return
-/// -1, a host `grow` fail with `Access` and an instantiation fail with
+/// -1, a host `grow` fail with `ResourceLimit` and an instantiation fail with
 /// `ResourceLimit`; an error fails the call with exactly that error, and the
 /// store stays usable.
 pub fn limiter_policy<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
@@ -114,7 +114,7 @@ pub fn limiter_policy<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     );
     let memory = instance.get_memory(&mut store, "memory").expect("memory");
     assert!(
-        matches!(memory.grow(&mut store, 2), Err(Error::Access(_))),
+        matches!(memory.grow(&mut store, 2), Err(Error::ResourceLimit(_))),
         "Memory::grow past the policy"
     );
     assert_eq!(ok(memory.grow(&mut store, 1), "Memory::grow(1)"), 3);
@@ -149,7 +149,10 @@ pub fn limiter_policy<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         "table.grow past the policy must return -1"
     );
     let table = instance.get_table(&mut store, "table").expect("table");
-    assert!(table.grow(&mut store, 1, Val::FuncRef(None)).is_err());
+    assert!(matches!(
+        table.grow(&mut store, 1, Val::FuncRef(None)),
+        Err(Error::ResourceLimit(_))
+    ));
 
     // Host-created items are asked too.
     assert!(Memory::new(&mut store, wasm_run_api::MemoryType::new(5, None)).is_err());

@@ -31,7 +31,8 @@ pub(super) const LIMIT_MEMORY_WAT: &str = r#"
 
 /// `Config::max_memory_bytes(2 pages)`: `memory.grow` returns the old size up
 /// to the limit and -1 beyond (the memory's own maximum being larger); the
-/// host's `Memory::grow` is refused with `Error::Access`; the limit is per
+/// host's `Memory::grow` is refused with `Error::ResourceLimit` (not `Access`,
+/// which is for the memory's own maximum); the limit is per
 /// memory; a module whose memory starts above the limit fails to instantiate
 /// with `Error::ResourceLimit`.
 pub fn limit_memory<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
@@ -63,7 +64,7 @@ pub fn limit_memory<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     let memory = instance.get_memory(&mut store, "memory").expect("memory");
     assert_err!(
         memory.grow(&mut store, 1),
-        Error::Access(_),
+        Error::ResourceLimit(_),
         "host grow past the limit"
     );
     assert_eq!(memory.size(&store), 2);
@@ -120,8 +121,9 @@ pub fn limit_table<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     );
     assert_eq!(ok(size.call(&mut store, ()), "size"), 3);
     let table = instance.get_table(&mut store, "table").expect("table");
-    assert!(
-        table.grow(&mut store, 1, Val::FuncRef(None)).is_err(),
+    assert_err!(
+        table.grow(&mut store, 1, Val::FuncRef(None)),
+        Error::ResourceLimit(_),
         "host table grow past the limit"
     );
     assert_eq!(table.size(&store), 3);

@@ -284,7 +284,8 @@ pub fn deadline_with_fuel<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
 /// An `InterruptHandle` (Send + Sync) used from another thread stops the
 /// running call with `Trap(Interrupt)` promptly (within 50 ms, median of
 /// several runs); the store stays usable. A request made while nothing runs
-/// does not stop the next call; a handle shared with `set_interrupt_handle`
+/// is pending: the next call or instantiation traps at once, later ones run,
+/// and `discard_interrupts` drops it; a handle shared with `set_interrupt_handle`
 /// stops the calls of every store using it; a handle of another engine is
 /// refused; using a handle after its store is gone does nothing. Without
 /// `Feature::Interrupt`, `interrupt_handle` is `Unsupported`.
@@ -292,12 +293,17 @@ pub fn interrupt_from_another_thread<E: Engine>(make: impl Fn(&Config) -> Result
     fn assert_send_sync<T: Send + Sync + 'static>() {}
     assert_send_sync::<InterruptHandle>();
     let plain = default_engine(&make);
-    let (store, _) = stops_store(&plain);
+    let (mut store, _) = stops_store(&plain);
     let e = err(
         store.interrupt_handle(),
         "interrupt_handle without the feature",
     );
     expect_unsupported(&e, Feature::Interrupt, plain.name(), "interrupt_handle");
+    let e = err(
+        store.discard_interrupts(),
+        "discard_interrupts without the feature",
+    );
+    expect_unsupported(&e, Feature::Interrupt, plain.name(), "discard_interrupts");
     let Some(engine) = engine_for(&make, &[Feature::Interrupt]) else {
         return;
     };
@@ -338,14 +344,57 @@ pub fn interrupt_from_another_thread<E: Engine>(make: impl Fn(&Config) -> Result
         "median interrupt latency {m:?} (runs: {latencies:?})"
     );
 
-    // A request while nothing runs is not remembered.
+    // A request while nothing runs is pending: the next call traps before
+    // running any wasm (a watchdog that fires just before the guest starts
+    // still stops it), and the request is consumed by it.
     handle.interrupt();
+    expect_code(
+        err(spin.call(&mut store, ()), "spin() after an idle request"),
+        TrapCode::Interrupt,
+        "a pending request",
+    );
     assert_eq!(
         ok(
             answer.call(&mut store, ()),
-            "answer() after an idle request"
+            "answer() after the pending request"
         ),
-        42
+        42,
+        "a pending request stops one call only"
+    );
+    // Several requests while idle stop one call.
+    handle.interrupt();
+    handle.interrupt();
+    expect_code(
+        err(
+            answer.call(&mut store, ()),
+            "answer() after two idle requests",
+        ),
+        TrapCode::Interrupt,
+        "two pending requests",
+    );
+    assert_eq!(ok(answer.call(&mut store, ()), "answer() after them"), 42);
+    // An instantiation is an entry into wasm too.
+    handle.interrupt();
+    let module = compile(&engine, "(module (func $s) (start $s))");
+    expect_code(
+        err(
+            wasm_run_api::Instance::new(&mut store, &module, &[]),
+            "instantiate after an idle request",
+        ),
+        TrapCode::Interrupt,
+        "a pending request at instantiation",
+    );
+    ok(
+        wasm_run_api::Instance::new(&mut store, &module, &[]),
+        "instantiate after it",
+    );
+    // A pending request can be dropped.
+    handle.interrupt();
+    ok(store.discard_interrupts(), "discard_interrupts");
+    assert_eq!(
+        ok(answer.call(&mut store, ()), "answer() after discarding"),
+        42,
+        "a discarded request stopped a call"
     );
 
     // One handle, two stores.
