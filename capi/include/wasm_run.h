@@ -16,8 +16,11 @@
  */
 typedef enum wr_error_kind_t {
   /*
-   A bad argument: a NULL where the header says non-null, invalid UTF-8,
-   an unknown name, a wrong number of values.
+   A bad argument to the C API itself: a NULL where the header says
+   non-null, invalid UTF-8, an unknown engine, feature or export name, an
+   index out of range, a `WR_VALKIND_*` or `WR_WASI_OUTPUT_*` value out of
+   range. (Values of the wrong type or count for a function, global or
+   table are `WR_ERROR_KIND_TYPE`.)
    */
   WR_ERROR_KIND_INVALID_ARGUMENT,
   /*
@@ -25,7 +28,10 @@ typedef enum wr_error_kind_t {
    */
   WR_ERROR_KIND_COMPILE,
   /*
-   An import is missing or has the wrong type.
+   An import is missing or has the wrong type, or a name is defined
+   twice in a linker. Also a WASI import that WASI preview 1 does not
+   have (an unknown `wasi_snapshot_preview1` function, or another WASI
+   version), from `wr_wasi_run` and WASI linkers alike.
    */
   WR_ERROR_KIND_LINK,
   /*
@@ -33,7 +39,10 @@ typedef enum wr_error_kind_t {
    */
   WR_ERROR_KIND_TRAP,
   /*
-   The guest called WASI `proc_exit` (see `wr_error_exit_status`).
+   The guest called WASI `proc_exit` (see `wr_error_exit_status`): from
+   `wr_func_call` or `wr_linker_instantiate` in a store with WASI
+   (`wr_store_set_wasi`, `wr_linker_define_wasi`). `wr_wasi_run` never
+   returns it: it writes the status to its `exit_code` instead.
    */
   WR_ERROR_KIND_EXIT,
   /*
@@ -41,7 +50,11 @@ typedef enum wr_error_kind_t {
    */
   WR_ERROR_KIND_UNSUPPORTED,
   /*
-   A configured resource limit (memory, table, stack) was exceeded.
+   A configured resource limit was exceeded: `wr_memory_grow` or
+   `wr_table_grow` past the engine config's limit (`wr_config_set_limits`;
+   growth past the item's own declared maximum is `WR_ERROR_KIND_ACCESS`),
+   a module needing more than the limits allow, or a call from a thread
+   with too little native stack left.
    */
   WR_ERROR_KIND_RESOURCE_LIMIT,
   /*
@@ -57,7 +70,8 @@ typedef enum wr_error_kind_t {
    */
   WR_ERROR_KIND_WRONG_STORE,
   /*
-   An out-of-bounds access from the host (memory, table).
+   An out-of-bounds access from the host (memory, table), growth past an
+   item's declared maximum, or a write to an immutable global.
    */
   WR_ERROR_KIND_ACCESS,
   /*
@@ -65,7 +79,9 @@ typedef enum wr_error_kind_t {
    */
   WR_ERROR_KIND_IO,
   /*
-   WASI setup failed (preopen, environment, imports).
+   WASI setup failed: a preopen that does not exist, a bad environment
+   entry, a module using WASI without exporting its memory, a store
+   without a WASI configuration instantiating such a module.
    */
   WR_ERROR_KIND_WASI,
   /*
@@ -204,8 +220,18 @@ typedef struct wr_error_t wr_error_t;
 typedef struct wr_extern_t wr_extern_t;
 
 /*
- The type of an import or export, borrowed from its module (valid while
- the module lives; never freed by the caller).
+ A non-null `externref`: host data (a pointer the library never reads)
+ that wasm can hold, pass around and give back. A handle the caller owns
+ and frees with [`wr_externref_delete`], usable with its store's context
+ while the store lives; freeing the handle does not free the data.
+ */
+typedef struct wr_externref_t wr_externref_t;
+
+/*
+ The type of an import or export, or of a live item. One of a module's
+ imports or exports is borrowed from the module (valid while the module
+ lives; never freed by the caller); one from `wr_extern_type` is owned by
+ the caller, who frees it with `wr_externtype_delete`.
  */
 typedef struct wr_externtype_t wr_externtype_t;
 
@@ -286,11 +312,18 @@ typedef union wr_val_union_t {
    a host callback, the arguments' handles are freed when it returns.
    */
   struct wr_extern_t *ref_;
+  /*
+   For `WR_VALKIND_EXTERNREF`: the reference, or NULL for
+   `ref.null extern`. Owned as `ref_` is: one the library hands out is
+   the caller's to `wr_externref_delete`, one passed in stays the
+   caller's, a callback's arguments are freed when it returns.
+   */
+  struct wr_externref_t *externref;
 } wr_val_union_t;
 
 /*
- A value: a kind and its payload. Function references carry a handle;
- external references are null only (their payload is ignored).
+ A value: a kind and its payload. Function and external references carry
+ a handle (or NULL for a null reference).
  */
 typedef struct wr_val_t {
   /*
@@ -302,6 +335,37 @@ typedef struct wr_val_t {
    */
   union wr_val_union_t of;
 } wr_val_t;
+
+/*
+ One wasm frame of a trap's backtrace (see [`wr_error_trap_frame`]).
+ */
+typedef struct wr_frame_t {
+  /*
+   The function's index in its module's function index space (imports
+   first).
+   */
+  uint32_t func_index;
+  /*
+   The function's name (from the name section, or inferred from an
+   export), or NULL; valid while the error lives.
+   */
+  const char *func_name;
+  /*
+   The module's name (its name section), or NULL; valid while the error
+   lives.
+   */
+  const char *module_name;
+  /*
+   Byte offset of the instruction from the start of the module binary,
+   or `SIZE_MAX` when unknown.
+   */
+  size_t module_offset;
+  /*
+   Byte offset of the instruction from the start of the function body,
+   or `SIZE_MAX` when unknown.
+   */
+  size_t func_offset;
+} wr_frame_t;
 
 /*
  A host function: called with the `env` given at definition, the
@@ -361,7 +425,8 @@ typedef uint8_t wr_wasi_output_t;
 #define WR_VALKIND_FUNCREF 5
 
 /*
- An external reference (only null crosses the C API today).
+ An external reference (`of.externref`: host data made with
+ `wr_externref_new`, or NULL).
  */
 #define WR_VALKIND_EXTERNREF 6
 
@@ -401,8 +466,9 @@ extern "C" {
 struct wr_error_t *wr_store_set_deadline(struct wr_store_t *store, uint64_t timeout_ms);
 
 /*
- The handle that interrupts `store`'s running calls (they trap with
- `WR_TRAP_CODE_INTERRUPT`); the feature "interrupt" must be on.
+ The handle that interrupts `store`'s calls (they trap with
+ `WR_TRAP_CODE_INTERRUPT`, see [`wr_interrupt`]); the feature "interrupt"
+ must be on in the engine's config (else `WR_ERROR_KIND_UNSUPPORTED`).
 
  # Safety
 
@@ -412,14 +478,29 @@ struct wr_error_t *wr_store_interrupt_handle(const struct wr_store_t *store,
                                              struct wr_interrupt_t **out);
 
 /*
- Interrupts the store's running call, or its next one (NULL does
- nothing). Safe to call from any thread.
+ Interrupts the store's running call; if none is running, the request is
+ kept and the store's next entry into wasm (`wr_func_call`,
+ `wr_linker_instantiate`) traps with `WR_TRAP_CODE_INTERRUPT` before
+ running any wasm. Each request stops one call, then later calls run
+ normally, so a watchdog that fires just before the guest starts still
+ stops it; [`wr_store_discard_interrupts`] drops a pending request. NULL
+ does nothing. Safe to call from any thread.
 
  # Safety
 
  `handle` is NULL or live.
  */
 void wr_interrupt(const struct wr_interrupt_t *handle);
+
+/*
+ Drops an interrupt request pending for `store` (made while it ran
+ nothing), so that its next call runs; the feature "interrupt" must be on.
+
+ # Safety
+
+ `store` is live.
+ */
+struct wr_error_t *wr_store_discard_interrupts(struct wr_store_t *store);
 
 /*
  Frees an interrupt handle; NULL does nothing.
@@ -496,8 +577,18 @@ struct wr_config_t *wr_config_new(void);
 void wr_config_delete(struct wr_config_t *config);
 
 /*
- Turns the proposal or capability `feature` (a name of the feature
- matrix, e.g. "simd", "threads", "tail-call") on or off.
+ Turns the proposal or capability `feature` on or off. The names (those of
+ the feature matrix, listed by [`wr_feature_names`]) are: "multi-value",
+ "bulk-memory", "reference-types", "mutable-global",
+ "saturating-float-to-int", "sign-extension", "extended-const", "floats",
+ "simd", "relaxed-simd", "threads", "multi-memory", "memory64",
+ "tail-call", "exceptions", "gc", "function-references",
+ "custom-page-sizes", "wide-arithmetic", "component-model" (proposals) and
+ "fuel", "resumable-fuel", "deadline", "interrupt", "nan-canonicalization",
+ "pooling-allocation", "limits", "wasi-p1", "shared-memory-parallel",
+ "module-serialization", "type-reflection" (embedder capabilities). Any
+ other name is `WR_ERROR_KIND_INVALID_ARGUMENT`; a feature the backend
+ lacks is refused by `wr_engine_new` (`WR_ERROR_KIND_UNSUPPORTED`).
 
  # Safety
 
@@ -578,8 +669,9 @@ const char *wr_engine_name(const struct wr_engine_t *engine);
 const char *wr_engine_version(const struct wr_engine_t *engine);
 
 /*
- Whether the engine, as configured, supports `feature` (a name of the
- feature matrix); `*supported` gets the answer.
+ Whether the engine, as configured, supports `feature` (one of
+ [`wr_feature_names`], see [`wr_config_set_feature`]); `*supported` gets
+ the answer. Another name is `WR_ERROR_KIND_INVALID_ARGUMENT`.
 
  # Safety
 
@@ -588,6 +680,22 @@ const char *wr_engine_version(const struct wr_engine_t *engine);
 struct wr_error_t *wr_engine_supports(const struct wr_engine_t *engine,
                                       const char *feature,
                                       bool *supported);
+
+/*
+ Every feature name `wr_config_set_feature` and `wr_engine_supports`
+ accept: `*names` gets an array of `*count` static strings (never freed).
+
+ # Safety
+
+ `names` and `count` are writable.
+ */
+struct wr_error_t *wr_feature_names(const char *const **names, size_t *count);
+
+/*
+ The version of wasm-run itself (of this library, e.g. "0.1.0"): a static
+ string. (`wr_engine_version` gives a backend engine's version.)
+ */
+const char *wr_version(void);
 
 /*
  The kind of `error`; `WR_ERROR_KIND_INVALID_ARGUMENT` for NULL.
@@ -616,6 +724,29 @@ const char *wr_error_message(const struct wr_error_t *error);
  `error` is NULL or a live error; `code` is NULL or writable.
  */
 bool wr_error_trap_code(const struct wr_error_t *error, enum wr_trap_code_t *code);
+
+/*
+ The number of wasm frames in the backtrace of the trap `error`
+ (innermost first): 0 for NULL, for other errors, for traps raised by
+ wasm-run itself (interrupt, deadline) and on engines that record no
+ backtrace (wasmi).
+
+ # Safety
+
+ `error` is NULL or a live error of this library.
+ */
+size_t wr_error_trap_frame_count(const struct wr_error_t *error);
+
+/*
+ Writes frame `index` (0 = innermost) of the trap `error`'s backtrace to
+ `*frame`; false (nothing written) when there is no such frame. Its
+ strings are valid while the error lives.
+
+ # Safety
+
+ `error` is NULL or a live error; `frame` is NULL or writable.
+ */
+bool wr_error_trap_frame(const struct wr_error_t *error, size_t index, struct wr_frame_t *frame);
 
 /*
  Whether `error` is a WASI `proc_exit`; if so, writes the status to
@@ -707,8 +838,10 @@ struct wr_error_t *wr_memory_size(struct wr_context_t *ctx,
 
 /*
  Grows the memory by `delta` pages; `*previous` (may be NULL) gets the
- old size. Past its maximum or a limit: `WR_ERROR_KIND_RESOURCE_LIMIT` or
- `WR_ERROR_KIND_ACCESS`.
+ old size. Past the memory's own declared maximum: `WR_ERROR_KIND_ACCESS`;
+ within it but past the engine config's memory limit
+ (`wr_config_set_limits`) or the host's memory:
+ `WR_ERROR_KIND_RESOURCE_LIMIT`. Nothing changes on failure.
 
  # Safety
 
@@ -785,8 +918,11 @@ struct wr_error_t *wr_table_size(struct wr_context_t *ctx,
                                  uint64_t *size);
 
 /*
- Grows the table by `delta` elements set to `init` (a null reference);
- `*previous` (may be NULL) gets the old size.
+ Grows the table by `delta` elements set to `init` (a reference of the
+ table's element type, null or not); `*previous` (may be NULL) gets the
+ old size. Past the table's own declared maximum: `WR_ERROR_KIND_ACCESS`;
+ within it but past the engine config's table limit:
+ `WR_ERROR_KIND_RESOURCE_LIMIT`.
 
  # Safety
 
@@ -800,8 +936,10 @@ struct wr_error_t *wr_table_grow(struct wr_context_t *ctx,
                                  uint64_t *previous);
 
 /*
- Element `index` of the table (`WR_ERROR_KIND_ACCESS` out of bounds; a
- non-null reference is `WR_ERROR_KIND_UNSUPPORTED` today).
+ Element `index` of the table (`WR_ERROR_KIND_ACCESS` out of bounds). A
+ non-null `funcref` or `externref` is a new handle the caller frees
+ (`wr_extern_delete`, `wr_externref_delete`); a non-null GC reference
+ (only in tables of GC types) is `WR_ERROR_KIND_UNSUPPORTED`.
 
  # Safety
 
@@ -813,7 +951,10 @@ struct wr_error_t *wr_table_get(struct wr_context_t *ctx,
                                 struct wr_val_t *value);
 
 /*
- Sets element `index` of the table to `value` (a null reference).
+ Sets element `index` of the table to `value`: a reference of the table's
+ element type, null or not (the caller keeps its handle).
+ `WR_ERROR_KIND_ACCESS` out of bounds, `WR_ERROR_KIND_TYPE` for a value
+ of another type.
 
  # Safety
 
@@ -823,6 +964,20 @@ struct wr_error_t *wr_table_set(struct wr_context_t *ctx,
                                 const struct wr_extern_t *item,
                                 uint64_t index,
                                 const struct wr_val_t *value);
+
+/*
+ The type of the live item `item` (a function's parameters and results,
+ a memory's or table's current size and maximum, a global's content and
+ mutability), as a new type the caller owns and frees with
+ `wr_externtype_delete`.
+
+ # Safety
+
+ `ctx` is the item's store context; `item` live; `out` writable.
+ */
+struct wr_error_t *wr_extern_type(struct wr_context_t *ctx,
+                                  const struct wr_extern_t *item,
+                                  struct wr_externtype_t **out);
 
 /*
  Creates a linker for `engine`.
@@ -845,8 +1000,14 @@ void wr_linker_delete(struct wr_linker_t *linker);
 
 /*
  Defines `module::name` as a host function of type `params -> results`
- calling `callback` with `env`; `finalizer` (may be NULL) is called with
- `env` when the definition is no longer used.
+ calling `callback` with `env`.
+
+ `finalizer` (may be NULL) is called with `env` exactly once: when the
+ definition is no longer used (the linker and every instance made with
+ it are gone), or **before this function returns if it fails** (NULL
+ callback, bad kind, duplicate name...). The library owns `env` from the
+ call on: after an error, do not free it yourself if you gave a
+ finaliser that frees it.
 
  # Safety
 
@@ -864,6 +1025,30 @@ struct wr_error_t *wr_linker_define_func(struct wr_linker_t *linker,
                                          wr_callback_t callback,
                                          void *env,
                                          wr_finalizer_t finalizer);
+
+/*
+ A host function of type `params -> results` calling `callback` with
+ `env`, made in the context's store and not named in any linker: call it
+ with `wr_func_call`, pass it as a `funcref` value (`of.ref_`), put it in
+ a table or define it with `wr_linker_define`. `*out` is a new handle the
+ caller owns. `finalizer` (may be NULL) is called with `env` once, when
+ the store is deleted, or before this function returns if it fails.
+
+ # Safety
+
+ `ctx` is a live context; `params`/`results` point to `nparams`/
+ `nresults` kinds; `out` writable; `callback` and `env` stay valid while
+ the store lives.
+ */
+struct wr_error_t *wr_func_new(struct wr_context_t *ctx,
+                               const wr_valkind_t *params,
+                               size_t nparams,
+                               const wr_valkind_t *results,
+                               size_t nresults,
+                               wr_callback_t callback,
+                               void *env,
+                               wr_finalizer_t finalizer,
+                               struct wr_extern_t **out);
 
 /*
  Defines `module::name` as `item` (a function, memory, table or global of
@@ -894,7 +1079,12 @@ struct wr_error_t *wr_linker_define_instance(struct wr_linker_t *linker,
 
 /*
  Instantiates `module` in `store` with the linker's definitions (running
- its start function).
+ its start function). A module that imports WASI, instantiated with a
+ linker that defines it (`wr_linker_define_wasi`), has its WASI imports
+ checked first (an unknown one is `WR_ERROR_KIND_LINK`) and needs a store
+ with a WASI configuration (`wr_store_set_wasi`; else
+ `WR_ERROR_KIND_WASI`). A start function that calls `proc_exit` gives
+ `WR_ERROR_KIND_EXIT`.
 
  # Safety
 
@@ -940,6 +1130,86 @@ struct wr_error_t *wr_instance_export(struct wr_context_t *ctx,
 struct wr_error_t *wr_context_caller_export(struct wr_context_t *ctx,
                                             const char *name,
                                             struct wr_extern_t **out);
+
+/*
+ The number of exports of `instance`.
+
+ # Safety
+
+ `instance` is NULL (0) or live.
+ */
+size_t wr_instance_export_count(const struct wr_instance_t *instance);
+
+/*
+ Export `index` of `instance` (in the module's order, as
+ `wr_module_export` numbers them): `*name` gets its name (borrowed, valid
+ while the instance handle lives; may be NULL) and `*out` a new handle the
+ caller owns. `WR_ERROR_KIND_INVALID_ARGUMENT` past the last export.
+
+ # Safety
+
+ `ctx` is the context of the instance's store; `instance` live; `name`
+ NULL or writable; `out` writable.
+ */
+struct wr_error_t *wr_instance_export_nth(struct wr_context_t *ctx,
+                                          const struct wr_instance_t *instance,
+                                          size_t index,
+                                          const char **name,
+                                          struct wr_extern_t **out);
+
+/*
+ Lets later definitions in `linker` replace earlier ones of the same name
+ (off by default: a second definition is `WR_ERROR_KIND_LINK`).
+
+ # Safety
+
+ `linker` is live.
+ */
+struct wr_error_t *wr_linker_allow_shadowing(struct wr_linker_t *linker, bool allow);
+
+/*
+ Defines every function import of `module` that `linker` does not define
+ yet as a function that traps when called (`WR_TRAP_CODE_UNREACHABLE`,
+ the message naming the import), like wasmtime's
+ `wasmtime_linker_define_unknown_imports_as_traps`. Imports of other
+ kinds stay undefined.
+
+ # Safety
+
+ `linker` and `module` are live.
+ */
+struct wr_error_t *wr_linker_define_unknown_imports_as_traps(struct wr_linker_t *linker,
+                                                             const struct wr_module_t *module);
+
+/*
+ Defines every function import of `module` that `linker` does not define
+ yet as a function that returns zeros (0, +0.0, null references). An
+ import returning a type without a zero value is `WR_ERROR_KIND_TYPE`
+ (nothing is defined then). Imports of other kinds stay undefined.
+
+ # Safety
+
+ `linker` and `module` are live.
+ */
+struct wr_error_t *wr_linker_define_unknown_imports_as_default_values(struct wr_linker_t *linker,
+                                                                      const struct wr_module_t *module);
+
+/*
+ Defines every WASI preview 1 function (`wasi_snapshot_preview1`) in
+ `linker`, next to your own definitions, like wasmtime's
+ `wasmtime_linker_define_wasi`. Each store that instantiates a module
+ importing WASI with it needs a configuration (`wr_store_set_wasi`); then
+ call the module's exports yourself: `_start` for a command (its
+ `proc_exit` is `WR_ERROR_KIND_EXIT`, see `wr_error_exit_status`),
+ `_initialize` and then any export for a reactor, and read its memory
+ between calls. A WASI function already defined in `linker` is
+ `WR_ERROR_KIND_LINK` unless shadowing is allowed.
+
+ # Safety
+
+ `linker` is live.
+ */
+struct wr_error_t *wr_linker_define_wasi(struct wr_linker_t *linker);
 
 /*
  Compiles `len` bytes of wasm binary or WAT text.
@@ -1035,7 +1305,7 @@ struct wr_error_t *wr_module_export(const struct wr_module_t *module,
 
  # Safety
 
- `ty` is NULL or borrowed from a live module.
+ `ty` is NULL or a live type.
  */
 enum wr_extern_kind_t wr_externtype_kind(const struct wr_externtype_t *ty);
 
@@ -1045,7 +1315,7 @@ enum wr_extern_kind_t wr_externtype_kind(const struct wr_externtype_t *ty);
 
  # Safety
 
- `ty` is borrowed from a live module; `kinds` and `count` are writable.
+ `ty` is a live type; `kinds` and `count` are writable.
  */
 struct wr_error_t *wr_externtype_params(const struct wr_externtype_t *ty,
                                         const wr_valkind_t **kinds,
@@ -1057,7 +1327,7 @@ struct wr_error_t *wr_externtype_params(const struct wr_externtype_t *ty,
 
  # Safety
 
- `ty` is borrowed from a live module; `kinds` and `count` are writable.
+ `ty` is a live type; `kinds` and `count` are writable.
  */
 struct wr_error_t *wr_externtype_results(const struct wr_externtype_t *ty,
                                          const wr_valkind_t **kinds,
@@ -1070,12 +1340,23 @@ struct wr_error_t *wr_externtype_results(const struct wr_externtype_t *ty,
 
  # Safety
 
- `ty` is borrowed from a live module; non-null out-parameters writable.
+ `ty` is a live type; non-null out-parameters writable.
  */
 struct wr_error_t *wr_externtype_limits(const struct wr_externtype_t *ty,
                                         uint64_t *minimum,
                                         uint64_t *maximum,
                                         bool *mutable_);
+
+/*
+ Frees a type given by `wr_extern_type`; NULL does nothing. (The types of
+ a module's imports and exports are borrowed from the module: never free
+ those.)
+
+ # Safety
+
+ `ty` is NULL or came from `wr_extern_type` and was not freed before.
+ */
+void wr_externtype_delete(struct wr_externtype_t *ty);
 
 /*
  Creates a store for `engine` holding `data`; `finalizer` (may be NULL)
@@ -1119,6 +1400,20 @@ struct wr_context_t *wr_store_context(struct wr_store_t *store);
 void *wr_context_data(struct wr_context_t *ctx);
 
 /*
+ Replaces the data pointer of the context's store with `data` and its
+ finaliser with `finalizer` (may be NULL). The previous finaliser, if
+ any, is called at once with the previous data (the store owned it);
+ read it first with [`wr_context_data`] to keep it.
+
+ # Safety
+
+ `ctx` is a live context.
+ */
+struct wr_error_t *wr_context_set_data(struct wr_context_t *ctx,
+                                       void *data,
+                                       wr_finalizer_t finalizer);
+
+/*
  The fuel left in the context's store (fuel must be on in the config).
 
  # Safety
@@ -1135,6 +1430,46 @@ struct wr_error_t *wr_context_get_fuel(struct wr_context_t *ctx, uint64_t *fuel)
  `ctx` is a live context.
  */
 struct wr_error_t *wr_context_set_fuel(struct wr_context_t *ctx, uint64_t fuel);
+
+/*
+ Creates an `externref` holding `data` in the context's store;
+ `finalizer` (may be NULL) is called with `data` once the engine drops
+ the value: when neither wasm nor a handle can reach it any more (wasmtime
+ collects it then), at the latest when the store is deleted. `*out` is a
+ new handle the caller owns; pass it in a `wr_val_t` of kind
+ `WR_VALKIND_EXTERNREF` (`of.externref`).
+
+ # Safety
+
+ `ctx` is a live context; `out` writable; `data` and `finalizer` stay
+ valid until the finaliser runs.
+ */
+struct wr_error_t *wr_externref_new(struct wr_context_t *ctx,
+                                    void *data,
+                                    wr_finalizer_t finalizer,
+                                    struct wr_externref_t **out);
+
+/*
+ The data pointer of the `externref` `r`: `*data` gets the pointer given
+ to `wr_externref_new`, or NULL for a reference that holds no C data
+ (one made inside wasm, e.g. by `extern.convert_any`).
+
+ # Safety
+
+ `ctx` is the context of `r`'s store; `r` live; `data` writable.
+ */
+struct wr_error_t *wr_externref_data(struct wr_context_t *ctx,
+                                     const struct wr_externref_t *r,
+                                     void **data);
+
+/*
+ Frees an `externref` handle (not its data); NULL does nothing.
+
+ # Safety
+
+ `r` is NULL or live, not used afterwards.
+ */
+void wr_externref_delete(struct wr_externref_t *r);
 
 /*
  A new, empty WASI configuration. Never NULL.
@@ -1210,6 +1545,10 @@ struct wr_error_t *wr_wasi_config_set_output(struct wr_wasi_config_t *config,
  `*data` and `*len`, valid until the next call of this function or the
  configuration's deletion. Empty when the stream is not captured.
 
+ The capture belongs to the configuration: every run with it
+ (`wr_wasi_run`, or a store given it with `wr_store_set_wasi`) appends to
+ the same buffer until [`wr_wasi_config_clear_output`] empties it.
+
  # Safety
 
  `config` is live; `data` and `len` writable.
@@ -1220,12 +1559,42 @@ struct wr_error_t *wr_wasi_config_output(struct wr_wasi_config_t *config,
                                          size_t *len);
 
 /*
+ Empties the capture buffer of stdout (`stream` 1) or stderr (2), e.g.
+ between two runs with the same configuration. Nothing happens for a
+ stream that is not captured.
+
+ # Safety
+
+ `config` is live.
+ */
+struct wr_error_t *wr_wasi_config_clear_output(struct wr_wasi_config_t *config, int32_t stream);
+
+/*
+ Gives `store` a WASI context made from `config` (copied: later changes to
+ `config` do not reach the store; a captured stream still writes to the
+ configuration's buffer, read with `wr_wasi_config_output`). Needed before
+ instantiating a module that imports WASI with a linker that defines it
+ (`wr_linker_define_wasi`). Replaces an earlier context of the store.
+ A preopen that does not exist or a bad environment entry is
+ `WR_ERROR_KIND_WASI`.
+
+ # Safety
+
+ `store` and `config` are live.
+ */
+struct wr_error_t *wr_store_set_wasi(struct wr_store_t *store,
+                                     const struct wr_wasi_config_t *config);
+
+/*
  Runs the command module `module` (its `_start`) with `config` in a fresh
  store, which starts with `fuel` when the engine meters fuel (`fuel` is
  ignored otherwise); `*exit_code` gets its exit status (0 when `_start`
- returns). A trap
- is `WR_ERROR_KIND_TRAP`; a bad configuration or an import WASI does not
- have, `WR_ERROR_KIND_WASI`.
+ returns, `n` after `proc_exit(n)`: never `WR_ERROR_KIND_EXIT`). A trap is
+ `WR_ERROR_KIND_TRAP`; an import nothing defines, whether from `env` or
+ an unknown `wasi_snapshot_preview1` function, `WR_ERROR_KIND_LINK`; a
+ bad configuration (a preopen that does not exist) or a module without an
+ exported memory, `WR_ERROR_KIND_WASI`. To run a module with your own
+ host functions too, or a reactor, use `wr_linker_define_wasi`.
 
  # Safety
 

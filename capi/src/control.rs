@@ -41,8 +41,9 @@ pub unsafe extern "C" fn wr_store_set_deadline(
     })
 }
 
-/// The handle that interrupts `store`'s running calls (they trap with
-/// `WR_TRAP_CODE_INTERRUPT`); the feature "interrupt" must be on.
+/// The handle that interrupts `store`'s calls (they trap with
+/// `WR_TRAP_CODE_INTERRUPT`, see [`wr_interrupt`]); the feature "interrupt"
+/// must be on in the engine's config (else `WR_ERROR_KIND_UNSUPPORTED`).
 ///
 /// # Safety
 ///
@@ -61,8 +62,13 @@ pub unsafe extern "C" fn wr_store_interrupt_handle(
     })
 }
 
-/// Interrupts the store's running call, or its next one (NULL does
-/// nothing). Safe to call from any thread.
+/// Interrupts the store's running call; if none is running, the request is
+/// kept and the store's next entry into wasm (`wr_func_call`,
+/// `wr_linker_instantiate`) traps with `WR_TRAP_CODE_INTERRUPT` before
+/// running any wasm. Each request stops one call, then later calls run
+/// normally, so a watchdog that fires just before the guest starts still
+/// stops it; [`wr_store_discard_interrupts`] drops a pending request. NULL
+/// does nothing. Safe to call from any thread.
 ///
 /// # Safety
 ///
@@ -73,6 +79,22 @@ pub unsafe extern "C" fn wr_interrupt(handle: *const wr_interrupt_t) {
     if let Some(h) = unsafe { handle.as_ref() } {
         h.0.interrupt();
     }
+}
+
+/// Drops an interrupt request pending for `store` (made while it ran
+/// nothing), so that its next call runs; the feature "interrupt" must be on.
+///
+/// # Safety
+///
+/// `store` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_store_discard_interrupts(store: *mut wr_store_t) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let store = unsafe { obj_mut(store, "store")? };
+        store.store.discard_interrupts()?;
+        Ok(())
+    })
 }
 
 /// Frees an interrupt handle; NULL does nothing.

@@ -55,8 +55,18 @@ pub unsafe extern "C" fn wr_config_delete(config: *mut wr_config_t) {
     unsafe { free(config) }
 }
 
-/// Turns the proposal or capability `feature` (a name of the feature
-/// matrix, e.g. "simd", "threads", "tail-call") on or off.
+/// Turns the proposal or capability `feature` on or off. The names (those of
+/// the feature matrix, listed by [`wr_feature_names`]) are: "multi-value",
+/// "bulk-memory", "reference-types", "mutable-global",
+/// "saturating-float-to-int", "sign-extension", "extended-const", "floats",
+/// "simd", "relaxed-simd", "threads", "multi-memory", "memory64",
+/// "tail-call", "exceptions", "gc", "function-references",
+/// "custom-page-sizes", "wide-arithmetic", "component-model" (proposals) and
+/// "fuel", "resumable-fuel", "deadline", "interrupt", "nan-canonicalization",
+/// "pooling-allocation", "limits", "wasi-p1", "shared-memory-parallel",
+/// "module-serialization", "type-reflection" (embedder capabilities). Any
+/// other name is `WR_ERROR_KIND_INVALID_ARGUMENT`; a feature the backend
+/// lacks is refused by `wr_engine_new` (`WR_ERROR_KIND_UNSUPPORTED`).
 ///
 /// # Safety
 ///
@@ -206,8 +216,9 @@ pub unsafe extern "C" fn wr_engine_version(engine: *const wr_engine_t) -> *const
     static_str(unsafe { engine.as_ref() }.map_or("", |e| e.0.version()))
 }
 
-/// Whether the engine, as configured, supports `feature` (a name of the
-/// feature matrix); `*supported` gets the answer.
+/// Whether the engine, as configured, supports `feature` (one of
+/// [`wr_feature_names`], see [`wr_config_set_feature`]); `*supported` gets
+/// the answer. Another name is `WR_ERROR_KIND_INVALID_ARGUMENT`.
 ///
 /// # Safety
 ///
@@ -247,4 +258,38 @@ pub(crate) fn static_str(s: &'static str) -> *const c_char {
     map.entry(s)
         .or_insert_with(|| CString::new(s).unwrap_or_default())
         .as_ptr()
+}
+
+/// Every feature name `wr_config_set_feature` and `wr_engine_supports`
+/// accept: `*names` gets an array of `*count` static strings (never freed).
+///
+/// # Safety
+///
+/// `names` and `count` are writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_feature_names(
+    names: *mut *const *const c_char,
+    count: *mut usize,
+) -> *mut wr_error_t {
+    static PTRS: OnceLock<Vec<usize>> = OnceLock::new();
+    guard(|| {
+        let ptrs = PTRS.get_or_init(|| {
+            Feature::ALL
+                .iter()
+                .map(|f| static_str(f.name()) as usize)
+                .collect()
+        });
+        // SAFETY: out-parameters as the caller guarantees.
+        unsafe {
+            put(names, ptrs.as_ptr() as *const *const c_char, "names")?;
+            put(count, ptrs.len(), "count")
+        }
+    })
+}
+
+/// The version of wasm-run itself (of this library, e.g. "0.1.0"): a static
+/// string. (`wr_engine_version` gives a backend engine's version.)
+#[unsafe(no_mangle)]
+pub extern "C" fn wr_version() -> *const c_char {
+    static_str(env!("CARGO_PKG_VERSION"))
 }

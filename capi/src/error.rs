@@ -1,27 +1,42 @@
 //! Errors, the panic guard of every entry point, and argument checks.
 
+use std::cell::Cell;
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 use wasm_run::{Error, TrapCode};
 
 /// What kind of failure an error is.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum wr_error_kind_t {
-    /// A bad argument: a NULL where the header says non-null, invalid UTF-8,
-    /// an unknown name, a wrong number of values.
+    /// A bad argument to the C API itself: a NULL where the header says
+    /// non-null, invalid UTF-8, an unknown engine, feature or export name, an
+    /// index out of range, a `WR_VALKIND_*` or `WR_WASI_OUTPUT_*` value out of
+    /// range. (Values of the wrong type or count for a function, global or
+    /// table are `WR_ERROR_KIND_TYPE`.)
     WR_ERROR_KIND_INVALID_ARGUMENT,
     /// The module is malformed or invalid.
     WR_ERROR_KIND_COMPILE,
-    /// An import is missing or has the wrong type.
+    /// An import is missing or has the wrong type, or a name is defined
+    /// twice in a linker. Also a WASI import that WASI preview 1 does not
+    /// have (an unknown `wasi_snapshot_preview1` function, or another WASI
+    /// version), from `wr_wasi_run` and WASI linkers alike.
     WR_ERROR_KIND_LINK,
     /// The guest trapped (see `wr_error_trap_code`).
     WR_ERROR_KIND_TRAP,
-    /// The guest called WASI `proc_exit` (see `wr_error_exit_status`).
+    /// The guest called WASI `proc_exit` (see `wr_error_exit_status`): from
+    /// `wr_func_call` or `wr_linker_instantiate` in a store with WASI
+    /// (`wr_store_set_wasi`, `wr_linker_define_wasi`). `wr_wasi_run` never
+    /// returns it: it writes the status to its `exit_code` instead.
     WR_ERROR_KIND_EXIT,
     /// The backend does not support what was asked.
     WR_ERROR_KIND_UNSUPPORTED,
-    /// A configured resource limit (memory, table, stack) was exceeded.
+    /// A configured resource limit was exceeded: `wr_memory_grow` or
+    /// `wr_table_grow` past the engine config's limit (`wr_config_set_limits`;
+    /// growth past the item's own declared maximum is `WR_ERROR_KIND_ACCESS`),
+    /// a module needing more than the limits allow, or a call from a thread
+    /// with too little native stack left.
     WR_ERROR_KIND_RESOURCE_LIMIT,
     /// A host callback returned an error.
     WR_ERROR_KIND_HOST,
@@ -29,11 +44,14 @@ pub enum wr_error_kind_t {
     WR_ERROR_KIND_TYPE,
     /// A handle was used with a store it does not belong to.
     WR_ERROR_KIND_WRONG_STORE,
-    /// An out-of-bounds access from the host (memory, table).
+    /// An out-of-bounds access from the host (memory, table), growth past an
+    /// item's declared maximum, or a write to an immutable global.
     WR_ERROR_KIND_ACCESS,
     /// A file could not be read.
     WR_ERROR_KIND_IO,
-    /// WASI setup failed (preopen, environment, imports).
+    /// WASI setup failed: a preopen that does not exist, a bad environment
+    /// entry, a module using WASI without exporting its memory, a store
+    /// without a WASI configuration instantiating such a module.
     WR_ERROR_KIND_WASI,
     /// A panic inside wasm-run or a host callback; the message says which.
     WR_ERROR_KIND_PANIC,
@@ -100,6 +118,35 @@ impl From<TrapCode> for wr_trap_code_t {
     }
 }
 
+/// One wasm frame of a trap's backtrace (see [`wr_error_trap_frame`]).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct wr_frame_t {
+    /// The function's index in its module's function index space (imports
+    /// first).
+    pub func_index: u32,
+    /// The function's name (from the name section, or inferred from an
+    /// export), or NULL; valid while the error lives.
+    pub func_name: *const c_char,
+    /// The module's name (its name section), or NULL; valid while the error
+    /// lives.
+    pub module_name: *const c_char,
+    /// Byte offset of the instruction from the start of the module binary,
+    /// or `SIZE_MAX` when unknown.
+    pub module_offset: usize,
+    /// Byte offset of the instruction from the start of the function body,
+    /// or `SIZE_MAX` when unknown.
+    pub func_offset: usize,
+}
+
+struct Frame {
+    func_index: u32,
+    func_name: Option<CString>,
+    module_name: Option<CString>,
+    module_offset: usize,
+    func_offset: usize,
+}
+
 /// An error: a kind, a message and, for traps and exits, a code. Owned by
 /// the caller; free it with [`wr_error_delete`].
 pub struct wr_error_t {
@@ -107,16 +154,17 @@ pub struct wr_error_t {
     message: CString,
     trap: Option<wr_trap_code_t>,
     exit: Option<i32>,
+    frames: Vec<Frame>,
 }
 
 impl wr_error_t {
     pub(crate) fn new(kind: wr_error_kind_t, message: impl Into<String>) -> Self {
-        let message = message.into().replace('\0', "\\0");
         wr_error_t {
             kind,
-            message: CString::new(message).unwrap_or_default(),
+            message: c_string(&message.into()),
             trap: None,
             exit: None,
+            frames: Vec::new(),
         }
     }
 
@@ -145,6 +193,17 @@ impl From<Error> for wr_error_t {
         };
         let mut out = wr_error_t::new(kind, e.to_string());
         out.trap = e.trap_code().map(Into::into);
+        out.frames = e
+            .trap_frames()
+            .iter()
+            .map(|f| Frame {
+                func_index: f.func_index,
+                func_name: f.func_name.as_deref().map(c_string),
+                module_name: f.module_name.as_deref().map(c_string),
+                module_offset: f.module_offset.unwrap_or(usize::MAX),
+                func_offset: f.func_offset.unwrap_or(usize::MAX),
+            })
+            .collect();
         if let Error::Exit(code) = e {
             out.exit = Some(code);
         }
@@ -154,20 +213,56 @@ impl From<Error> for wr_error_t {
 
 impl From<wasm_run::wasi::WasiError> for wr_error_t {
     fn from(e: wasm_run::wasi::WasiError) -> Self {
+        use wasm_run::wasi::WasiError as W;
         match e {
-            wasm_run::wasi::WasiError::Wasm(e) => e.into(),
+            W::Wasm(e) => e.into(),
+            // An import WASI does not have is a link error, like any other
+            // import nothing defines.
+            W::UnknownImport { .. } | W::ImportType { .. } | W::UnsupportedVersion { .. } => {
+                wr_error_t::new(wr_error_kind_t::WR_ERROR_KIND_LINK, e.to_string())
+            }
             other => wr_error_t::new(wr_error_kind_t::WR_ERROR_KIND_WASI, other.to_string()),
         }
     }
 }
 
+/// A C string of `s` (a NUL inside is written `\0`).
+pub(crate) fn c_string(s: &str) -> CString {
+    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+}
+
 /// The result of an entry point's body.
 pub(crate) type Res<T = ()> = Result<T, wr_error_t>;
+
+thread_local! {
+    /// How many entry points this thread is inside (callbacks nest them).
+    static GUARDED: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Installs, once, a panic hook that says nothing for a panic inside an
+/// entry point (it becomes a `WR_ERROR_KIND_PANIC` error carrying the
+/// message) and leaves every other panic to the hook that was there before:
+/// the library never prints to the host's stderr.
+fn quiet_panics() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if GUARDED.with(Cell::get) == 0 {
+                previous(info);
+            }
+        }));
+    });
+}
 
 /// Runs `body`, turning its error or a panic into an owned error pointer
 /// (`NULL` on success).
 pub(crate) fn guard(body: impl FnOnce() -> Res) -> *mut wr_error_t {
-    match catch_unwind(AssertUnwindSafe(body)) {
+    quiet_panics();
+    GUARDED.with(|g| g.set(g.get() + 1));
+    let outcome = catch_unwind(AssertUnwindSafe(body));
+    GUARDED.with(|g| g.set(g.get() - 1));
+    match outcome {
         Ok(Ok(())) => std::ptr::null_mut(),
         Ok(Err(e)) => Box::into_raw(Box::new(e)),
         Err(payload) => Box::into_raw(Box::new(wr_error_t::new(
@@ -319,6 +414,54 @@ pub unsafe extern "C" fn wr_error_trap_code(
         }
         None => false,
     }
+}
+
+/// The number of wasm frames in the backtrace of the trap `error`
+/// (innermost first): 0 for NULL, for other errors, for traps raised by
+/// wasm-run itself (interrupt, deadline) and on engines that record no
+/// backtrace (wasmi).
+///
+/// # Safety
+///
+/// `error` is NULL or a live error of this library.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_error_trap_frame_count(error: *const wr_error_t) -> usize {
+    // SAFETY: as the caller guarantees.
+    unsafe { error.as_ref() }.map_or(0, |e| e.frames.len())
+}
+
+/// Writes frame `index` (0 = innermost) of the trap `error`'s backtrace to
+/// `*frame`; false (nothing written) when there is no such frame. Its
+/// strings are valid while the error lives.
+///
+/// # Safety
+///
+/// `error` is NULL or a live error; `frame` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_error_trap_frame(
+    error: *const wr_error_t,
+    index: usize,
+    frame: *mut wr_frame_t,
+) -> bool {
+    // SAFETY: as the caller guarantees.
+    let Some(f) = unsafe { error.as_ref() }.and_then(|e| e.frames.get(index)) else {
+        return false;
+    };
+    if frame.is_null() {
+        return false;
+    }
+    let name = |s: &Option<CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+    // SAFETY: non-null and writable as the caller guarantees.
+    unsafe {
+        frame.write(wr_frame_t {
+            func_index: f.func_index,
+            func_name: name(&f.func_name),
+            module_name: name(&f.module_name),
+            module_offset: f.module_offset,
+            func_offset: f.func_offset,
+        })
+    };
+    true
 }
 
 /// Whether `error` is a WASI `proc_exit`; if so, writes the status to

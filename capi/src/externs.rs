@@ -40,6 +40,23 @@ pub unsafe extern "C" fn wr_extern_kind(item: *const wr_extern_t) -> wr_extern_k
     }
 }
 
+/// The context and the item, checked to belong to the context's store
+/// (`WR_ERROR_KIND_WRONG_STORE` otherwise) before the item reaches the
+/// engine.
+///
+/// # Safety
+///
+/// Non-null pointers point to a live context and item.
+unsafe fn handle<'a>(
+    ctx: *mut wr_context_t,
+    item: *const wr_extern_t,
+) -> Res<(&'a mut wr_context_t, &'a wr_extern_t)> {
+    // SAFETY: as the caller guarantees.
+    let (ctx, item) = unsafe { (obj_mut(ctx, "ctx")?, obj(item, "item")?) };
+    ctx.owns(item.0.store_id())?;
+    Ok((ctx, item))
+}
+
 macro_rules! as_kind {
     ($fn:ident, $variant:ident, $ty:ident, $word:literal) => {
         fn $fn(item: &wr_extern_t) -> Res<&$ty<AnyEngine>> {
@@ -77,7 +94,7 @@ pub unsafe extern "C" fn wr_func_call(
 ) -> *mut wr_error_t {
     guard(|| {
         // SAFETY: as the caller guarantees.
-        let (ctx, item) = unsafe { (obj_mut(ctx, "ctx")?, obj(item, "item")?) };
+        let (ctx, item) = unsafe { handle(ctx, item)? };
         let f = func(item)?;
         // SAFETY: as the caller guarantees.
         let params = unsafe { vals_from_c(args, nargs, "args")? };
@@ -120,7 +137,7 @@ pub unsafe extern "C" fn wr_memory_data(
 ) -> *mut wr_error_t {
     guard(|| {
         // SAFETY: as the caller guarantees.
-        let (ctx, item) = unsafe { (obj_mut(ctx, "ctx")?, obj(item, "item")?) };
+        let (ctx, item) = unsafe { handle(ctx, item)? };
         let m = memory(item)?;
         let (ptr, n) = with_ctx!(ctx, |c| {
             let bytes = m.data_mut(c);
@@ -147,7 +164,7 @@ pub unsafe extern "C" fn wr_memory_size(
 ) -> *mut wr_error_t {
     guard(|| {
         // SAFETY: as the caller guarantees.
-        let (ctx, item) = unsafe { (obj_mut(ctx, "ctx")?, obj(item, "item")?) };
+        let (ctx, item) = unsafe { handle(ctx, item)? };
         let m = memory(item)?;
         let size = with_ctx!(ctx, |c| m.size(&*c));
         // SAFETY: as the caller guarantees.
@@ -156,8 +173,10 @@ pub unsafe extern "C" fn wr_memory_size(
 }
 
 /// Grows the memory by `delta` pages; `*previous` (may be NULL) gets the
-/// old size. Past its maximum or a limit: `WR_ERROR_KIND_RESOURCE_LIMIT` or
-/// `WR_ERROR_KIND_ACCESS`.
+/// old size. Past the memory's own declared maximum: `WR_ERROR_KIND_ACCESS`;
+/// within it but past the engine config's memory limit
+/// (`wr_config_set_limits`) or the host's memory:
+/// `WR_ERROR_KIND_RESOURCE_LIMIT`. Nothing changes on failure.
 ///
 /// # Safety
 ///
@@ -172,7 +191,7 @@ pub unsafe extern "C" fn wr_memory_grow(
 ) -> *mut wr_error_t {
     guard(|| {
         // SAFETY: as the caller guarantees.
-        let (ctx, item) = unsafe { (obj_mut(ctx, "ctx")?, obj(item, "item")?) };
+        let (ctx, item) = unsafe { handle(ctx, item)? };
         let m = memory(item)?;
         let old = with_ctx!(ctx, |c| m.grow(c, delta))?;
         if !previous.is_null() {
@@ -200,7 +219,7 @@ pub unsafe extern "C" fn wr_memory_read(
 ) -> *mut wr_error_t {
     guard(|| {
         // SAFETY: as the caller guarantees.
-        let (ctx, item) = unsafe { (obj_mut(ctx, "ctx")?, obj(item, "item")?) };
+        let (ctx, item) = unsafe { handle(ctx, item)? };
         let m = memory(item)?;
         if len > 0 && buf.is_null() {
             return Err(wr_error_t::invalid("buf is NULL"));
@@ -240,6 +259,7 @@ pub unsafe extern "C" fn wr_memory_write(
                 bytes(buf, len, "buf")?,
             )
         };
+        ctx.owns(item.0.store_id())?;
         let m = memory(item)?;
         Ok(with_ctx!(ctx, |c| m.write(c, offset, data))?)
     })
@@ -258,7 +278,7 @@ pub unsafe extern "C" fn wr_global_get(
 ) -> *mut wr_error_t {
     guard(|| {
         // SAFETY: as the caller guarantees.
-        let (ctx, item) = unsafe { (obj_mut(ctx, "ctx")?, obj(item, "item")?) };
+        let (ctx, item) = unsafe { handle(ctx, item)? };
         let g = global(item)?;
         let v = with_ctx!(ctx, |c| g.get(c));
         // SAFETY: as the caller guarantees.
@@ -287,6 +307,7 @@ pub unsafe extern "C" fn wr_global_set(
                 obj(value, "value")?,
             )
         };
+        ctx.owns(item.0.store_id())?;
         let g = global(item)?;
         let v = from_c(value)?;
         Ok(with_ctx!(ctx, |c| g.set(c, v))?)
@@ -306,7 +327,7 @@ pub unsafe extern "C" fn wr_table_size(
 ) -> *mut wr_error_t {
     guard(|| {
         // SAFETY: as the caller guarantees.
-        let (ctx, item) = unsafe { (obj_mut(ctx, "ctx")?, obj(item, "item")?) };
+        let (ctx, item) = unsafe { handle(ctx, item)? };
         let t = table(item)?;
         let n = with_ctx!(ctx, |c| t.size(&*c));
         // SAFETY: as the caller guarantees.
@@ -314,8 +335,11 @@ pub unsafe extern "C" fn wr_table_size(
     })
 }
 
-/// Grows the table by `delta` elements set to `init` (a null reference);
-/// `*previous` (may be NULL) gets the old size.
+/// Grows the table by `delta` elements set to `init` (a reference of the
+/// table's element type, null or not); `*previous` (may be NULL) gets the
+/// old size. Past the table's own declared maximum: `WR_ERROR_KIND_ACCESS`;
+/// within it but past the engine config's table limit:
+/// `WR_ERROR_KIND_RESOURCE_LIMIT`.
 ///
 /// # Safety
 ///
@@ -333,6 +357,7 @@ pub unsafe extern "C" fn wr_table_grow(
         // SAFETY: as the caller guarantees.
         let (ctx, item, init) =
             unsafe { (obj_mut(ctx, "ctx")?, obj(item, "item")?, obj(init, "init")?) };
+        ctx.owns(item.0.store_id())?;
         let t = table(item)?;
         let init = from_c(init)?;
         let old = with_ctx!(ctx, |c| t.grow(c, delta, init))?;
@@ -344,8 +369,10 @@ pub unsafe extern "C" fn wr_table_grow(
     })
 }
 
-/// Element `index` of the table (`WR_ERROR_KIND_ACCESS` out of bounds; a
-/// non-null reference is `WR_ERROR_KIND_UNSUPPORTED` today).
+/// Element `index` of the table (`WR_ERROR_KIND_ACCESS` out of bounds). A
+/// non-null `funcref` or `externref` is a new handle the caller frees
+/// (`wr_extern_delete`, `wr_externref_delete`); a non-null GC reference
+/// (only in tables of GC types) is `WR_ERROR_KIND_UNSUPPORTED`.
 ///
 /// # Safety
 ///
@@ -359,7 +386,7 @@ pub unsafe extern "C" fn wr_table_get(
 ) -> *mut wr_error_t {
     guard(|| {
         // SAFETY: as the caller guarantees.
-        let (ctx, item) = unsafe { (obj_mut(ctx, "ctx")?, obj(item, "item")?) };
+        let (ctx, item) = unsafe { handle(ctx, item)? };
         let t = table(item)?;
         let v = with_ctx!(ctx, |c| t.get(c, index)).ok_or_else(|| {
             wr_error_t::new(
@@ -372,7 +399,10 @@ pub unsafe extern "C" fn wr_table_get(
     })
 }
 
-/// Sets element `index` of the table to `value` (a null reference).
+/// Sets element `index` of the table to `value`: a reference of the table's
+/// element type, null or not (the caller keeps its handle).
+/// `WR_ERROR_KIND_ACCESS` out of bounds, `WR_ERROR_KIND_TYPE` for a value
+/// of another type.
 ///
 /// # Safety
 ///
@@ -393,8 +423,32 @@ pub unsafe extern "C" fn wr_table_set(
                 obj(value, "value")?,
             )
         };
+        ctx.owns(item.0.store_id())?;
         let t = table(item)?;
         let v = from_c(value)?;
         Ok(with_ctx!(ctx, |c| t.set(c, index, v))?)
+    })
+}
+
+/// The type of the live item `item` (a function's parameters and results,
+/// a memory's or table's current size and maximum, a global's content and
+/// mutability), as a new type the caller owns and frees with
+/// `wr_externtype_delete`.
+///
+/// # Safety
+///
+/// `ctx` is the item's store context; `item` live; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_extern_type(
+    ctx: *mut wr_context_t,
+    item: *const wr_extern_t,
+    out: *mut *mut crate::module::wr_externtype_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (ctx, item) = unsafe { handle(ctx, item)? };
+        let ty = with_ctx!(ctx, |c| item.0.ty(&*c));
+        // SAFETY: as the caller guarantees.
+        unsafe { give(out, crate::module::describe(&ty), "out") }
     })
 }

@@ -4,11 +4,11 @@ use crate::engine::wr_engine_t;
 use crate::error::*;
 use crate::externs::wr_extern_t;
 use crate::module::wr_module_t;
-use crate::store::{CCaller, Ctx, HostState, wr_context_t, wr_finalizer_t, wr_store_t};
+use crate::store::{CCaller, Ctx, HostState, with_ctx, wr_context_t, wr_finalizer_t, wr_store_t};
 use crate::val::*;
-use std::ffi::{c_char, c_void};
+use std::ffi::{CString, c_char, c_void};
 use std::sync::Arc;
-use wasm_run::{AnyEngine, Error, FuncType, Instance, Linker, Val};
+use wasm_run::{AnyEngine, Error, Func, FuncType, Instance, Linker, Val};
 
 /// A host function: called with the `env` given at definition, the
 /// caller's context (valid until the callback returns: use it for the
@@ -30,11 +30,55 @@ pub type wr_callback_t = Option<
 
 /// A linker: named imports to instantiate modules with. Owned by the caller
 /// ([`wr_linker_delete`]); used by one thread at a time.
-pub struct wr_linker_t(Linker<AnyEngine, HostState>);
+pub struct wr_linker_t {
+    linker: Linker<AnyEngine, HostState>,
+    /// Whether `wr_linker_define_wasi` defined WASI in it.
+    wasi: bool,
+}
 
 /// An instance. Owned by the caller ([`wr_instance_delete`]); a handle into
 /// its store, usable with that store's context while the store lives.
-pub struct wr_instance_t(Instance<AnyEngine>);
+pub struct wr_instance_t {
+    instance: Instance<AnyEngine>,
+    /// The export names, NUL-terminated, in the module's order.
+    names: Vec<CString>,
+}
+
+impl wr_instance_t {
+    fn new(instance: Instance<AnyEngine>) -> Self {
+        let names = instance
+            .export_types()
+            .iter()
+            .map(|e| c_string(&e.name))
+            .collect();
+        wr_instance_t { instance, names }
+    }
+}
+
+/// A callback's `env` and its finaliser, owned by the library from the
+/// moment a function is asked for: dropping it (when the function is no
+/// longer used, or at once when making it fails) calls the finaliser.
+struct Env {
+    env: *mut c_void,
+    finalizer: wr_finalizer_t,
+}
+
+// SAFETY: `env` is the C caller's; the README's threading rule says a
+// callback may be called from any thread that uses a store of its linker,
+// which the caller accepts by defining it.
+unsafe impl Send for Env {}
+// SAFETY: as for `Send`; wasm-run only passes the pointer back to C.
+unsafe impl Sync for Env {}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(finalize) = self.finalizer {
+            // SAFETY: registered for this `env`; runs once, when the last
+            // copy of the function is dropped.
+            unsafe { finalize(self.env) }
+        }
+    }
+}
 
 struct Callback {
     f: unsafe extern "C" fn(
@@ -45,26 +89,8 @@ struct Callback {
         *mut wr_val_t,
         usize,
     ) -> *mut wr_error_t,
-    env: *mut c_void,
-    finalizer: wr_finalizer_t,
+    env: Env,
     results: Vec<wr_valkind_t>,
-}
-
-// SAFETY: `env` is the C caller's; the README's threading rule says a
-// callback may be called from any thread that uses a store of its linker,
-// which the caller accepts by defining it.
-unsafe impl Send for Callback {}
-// SAFETY: as for `Send`; wasm-run only passes the pointer back to C.
-unsafe impl Sync for Callback {}
-
-impl Drop for Callback {
-    fn drop(&mut self) {
-        if let Some(finalize) = self.finalizer {
-            // SAFETY: registered for this `env`; runs once, when the last
-            // copy of the definition is dropped.
-            unsafe { finalize(self.env) }
-        }
-    }
 }
 
 /// Slots after the results that a callback must leave alone: writing past
@@ -123,7 +149,7 @@ impl Callback {
         // the buffers hold `nargs` arguments and `nresults` (+ guard) slots.
         let err = unsafe {
             (self.f)(
-                self.env,
+                self.env.env,
                 &mut ctx,
                 args.as_ptr(),
                 args.len(),
@@ -179,7 +205,16 @@ pub unsafe extern "C" fn wr_linker_new(
         // SAFETY: as the caller guarantees.
         let engine = unsafe { obj(engine, "engine")? };
         // SAFETY: as the caller guarantees.
-        unsafe { give(out, wr_linker_t(Linker::new(&engine.0)), "out") }
+        unsafe {
+            give(
+                out,
+                wr_linker_t {
+                    linker: Linker::new(&engine.0),
+                    wasi: false,
+                },
+                "out",
+            )
+        }
     })
 }
 
@@ -195,9 +230,60 @@ pub unsafe extern "C" fn wr_linker_delete(linker: *mut wr_linker_t) {
     unsafe { free(linker) }
 }
 
+/// The type and callback of a host function from C's description. The
+/// finaliser is owned from the start: it runs (through the returned
+/// callback's drop, or at once on an error here) exactly once.
+///
+/// # Safety
+///
+/// `params`/`results` point to `nparams`/`nresults` kinds (or are NULL
+/// for 0); `callback` and `env` are valid as the header requires.
+#[allow(clippy::too_many_arguments)]
+unsafe fn host_func(
+    params: *const wr_valkind_t,
+    nparams: usize,
+    results: *const wr_valkind_t,
+    nresults: usize,
+    callback: wr_callback_t,
+    env: *mut c_void,
+    finalizer: wr_finalizer_t,
+) -> Res<(
+    FuncType,
+    impl wasm_run::UntypedHostFunc<AnyEngine, HostState>,
+)> {
+    let env = Env { env, finalizer };
+    let f = callback.ok_or_else(|| wr_error_t::invalid("callback is NULL"))?;
+    // SAFETY: as the caller guarantees.
+    let (pk, rk) = unsafe {
+        (
+            kinds(params, nparams, "params")?,
+            kinds(results, nresults, "results")?,
+        )
+    };
+    let ty = FuncType::new(
+        pk.iter().map(|k| type_of(*k)).collect::<Res<Vec<_>>>()?,
+        rk.iter().map(|k| type_of(*k)).collect::<Res<Vec<_>>>()?,
+    );
+    let cb = Arc::new(Callback {
+        f,
+        env,
+        results: rk.to_vec(),
+    });
+    let func = move |caller: CCaller<'_>, p: &[Val<AnyEngine>], r: &mut [Val<AnyEngine>]| {
+        cb.invoke(caller, p, r)
+    };
+    Ok((ty, func))
+}
+
 /// Defines `module::name` as a host function of type `params -> results`
-/// calling `callback` with `env`; `finalizer` (may be NULL) is called with
-/// `env` when the definition is no longer used.
+/// calling `callback` with `env`.
+///
+/// `finalizer` (may be NULL) is called with `env` exactly once: when the
+/// definition is no longer used (the linker and every instance made with
+/// it are gone), or **before this function returns if it fails** (NULL
+/// callback, bad kind, duplicate name...). The library owns `env` from the
+/// call on: after an error, do not free it yourself if you gave a
+/// finaliser that frees it.
 ///
 /// # Safety
 ///
@@ -218,13 +304,10 @@ pub unsafe extern "C" fn wr_linker_define_func(
     finalizer: wr_finalizer_t,
 ) -> *mut wr_error_t {
     guard(|| {
-        // The finaliser runs even when the definition fails.
-        let mut cb = Callback {
-            f: callback.ok_or_else(|| wr_error_t::invalid("callback is NULL"))?,
-            env,
-            finalizer,
-            results: Vec::new(),
-        };
+        // First, so that every failure below finalises `env`.
+        // SAFETY: as the caller guarantees.
+        let (ty, func) =
+            unsafe { host_func(params, nparams, results, nresults, callback, env, finalizer)? };
         // SAFETY: as the caller guarantees.
         let (linker, module, name) = unsafe {
             (
@@ -233,28 +316,47 @@ pub unsafe extern "C" fn wr_linker_define_func(
                 string(name, "name")?,
             )
         };
-        // SAFETY: as the caller guarantees.
-        let (pk, rk) = unsafe {
-            (
-                kinds(params, nparams, "params")?,
-                kinds(results, nresults, "results")?,
-            )
-        };
-        let ty = FuncType::new(
-            pk.iter().map(|k| type_of(*k)).collect::<Res<Vec<_>>>()?,
-            rk.iter().map(|k| type_of(*k)).collect::<Res<Vec<_>>>()?,
-        );
-        cb.results = rk.to_vec();
-        let cb = Arc::new(cb);
-        linker.0.func_new(
-            module,
-            name,
-            ty,
-            move |caller: CCaller<'_>, p: &[Val<AnyEngine>], r: &mut [Val<AnyEngine>]| {
-                cb.invoke(caller, p, r)
-            },
-        )?;
+        linker.linker.func_new(module, name, ty, func)?;
         Ok(())
+    })
+}
+
+/// A host function of type `params -> results` calling `callback` with
+/// `env`, made in the context's store and not named in any linker: call it
+/// with `wr_func_call`, pass it as a `funcref` value (`of.ref_`), put it in
+/// a table or define it with `wr_linker_define`. `*out` is a new handle the
+/// caller owns. `finalizer` (may be NULL) is called with `env` once, when
+/// the store is deleted, or before this function returns if it fails.
+///
+/// # Safety
+///
+/// `ctx` is a live context; `params`/`results` point to `nparams`/
+/// `nresults` kinds; `out` writable; `callback` and `env` stay valid while
+/// the store lives.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_func_new(
+    ctx: *mut wr_context_t,
+    params: *const wr_valkind_t,
+    nparams: usize,
+    results: *const wr_valkind_t,
+    nresults: usize,
+    callback: wr_callback_t,
+    env: *mut c_void,
+    finalizer: wr_finalizer_t,
+    out: *mut *mut wr_extern_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (ty, func) =
+            unsafe { host_func(params, nparams, results, nresults, callback, env, finalizer)? };
+        if out.is_null() {
+            return Err(wr_error_t::invalid("out is NULL"));
+        }
+        // SAFETY: as the caller guarantees.
+        let ctx = unsafe { obj_mut(ctx, "ctx")? };
+        let f = with_ctx!(ctx, |c| Func::new(c, ty, func))?;
+        // SAFETY: as the caller guarantees.
+        unsafe { give(out, wr_extern_t(wasm_run::Extern::Func(f)), "out") }
     })
 }
 
@@ -292,7 +394,7 @@ pub unsafe extern "C" fn wr_linker_define(
             )
         };
         linker
-            .0
+            .linker
             .define(&store.store, module, name, item.0.clone())?;
         Ok(())
     })
@@ -321,13 +423,20 @@ pub unsafe extern "C" fn wr_linker_define_instance(
                 obj(instance, "instance")?,
             )
         };
-        linker.0.instance(&mut store.store, module, &instance.0)?;
+        linker
+            .linker
+            .instance(&mut store.store, module, &instance.instance)?;
         Ok(())
     })
 }
 
 /// Instantiates `module` in `store` with the linker's definitions (running
-/// its start function).
+/// its start function). A module that imports WASI, instantiated with a
+/// linker that defines it (`wr_linker_define_wasi`), has its WASI imports
+/// checked first (an unknown one is `WR_ERROR_KIND_LINK`) and needs a store
+/// with a WASI configuration (`wr_store_set_wasi`; else
+/// `WR_ERROR_KIND_WASI`). A start function that calls `proc_exit` gives
+/// `WR_ERROR_KIND_EXIT`.
 ///
 /// # Safety
 ///
@@ -348,9 +457,25 @@ pub unsafe extern "C" fn wr_linker_instantiate(
                 obj(module, "module")?,
             )
         };
-        let instance = linker.0.instantiate(&mut store.store, &module.module)?;
+        if out.is_null() {
+            return Err(wr_error_t::invalid("out is NULL"));
+        }
+        let instance = if linker.wasi && wasm_run::wasi::uses_wasi(&module.module) {
+            if store.store.data().wasi.is_none() {
+                return Err(wr_error_t::new(
+                    wr_error_kind_t::WR_ERROR_KIND_WASI,
+                    "the module imports WASI but the store has no WASI configuration \
+                     (wr_store_set_wasi)",
+                ));
+            }
+            wasm_run::wasi::instantiate(&linker.linker, &mut store.store, &module.module)?
+        } else {
+            linker
+                .linker
+                .instantiate(&mut store.store, &module.module)?
+        };
         // SAFETY: as the caller guarantees.
-        unsafe { give(out, wr_instance_t(instance), "out") }
+        unsafe { give(out, wr_instance_t::new(instance), "out") }
     })
 }
 
@@ -389,7 +514,8 @@ pub unsafe extern "C" fn wr_instance_export(
                 string(name, "name")?,
             )
         };
-        let item = crate::store::with_ctx!(ctx, |c| instance.0.get_export(c, name))
+        ctx.owns(Some(instance.instance.store_id()))?;
+        let item = with_ctx!(ctx, |c| instance.instance.get_export(c, name))
             .ok_or_else(|| wr_error_t::invalid(format!("no export `{name}`")))?;
         // SAFETY: as the caller guarantees.
         unsafe { give(out, wr_extern_t(item), "out") }
@@ -420,5 +546,149 @@ pub unsafe extern "C" fn wr_context_caller_export(
             .ok_or_else(|| wr_error_t::invalid(format!("the caller has no export `{name}`")))?;
         // SAFETY: as the caller guarantees.
         unsafe { give(out, wr_extern_t(item), "out") }
+    })
+}
+
+/// The number of exports of `instance`.
+///
+/// # Safety
+///
+/// `instance` is NULL (0) or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_instance_export_count(instance: *const wr_instance_t) -> usize {
+    // SAFETY: as the caller guarantees.
+    unsafe { instance.as_ref() }.map_or(0, |i| i.names.len())
+}
+
+/// Export `index` of `instance` (in the module's order, as
+/// `wr_module_export` numbers them): `*name` gets its name (borrowed, valid
+/// while the instance handle lives; may be NULL) and `*out` a new handle the
+/// caller owns. `WR_ERROR_KIND_INVALID_ARGUMENT` past the last export.
+///
+/// # Safety
+///
+/// `ctx` is the context of the instance's store; `instance` live; `name`
+/// NULL or writable; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_instance_export_nth(
+    ctx: *mut wr_context_t,
+    instance: *const wr_instance_t,
+    index: usize,
+    name: *mut *const c_char,
+    out: *mut *mut wr_extern_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (ctx, instance) = unsafe { (obj_mut(ctx, "ctx")?, obj(instance, "instance")?) };
+        ctx.owns(Some(instance.instance.store_id()))?;
+        let export_name = instance.names.get(index).ok_or_else(|| {
+            wr_error_t::invalid(format!(
+                "export {index} of an instance with {} exports",
+                instance.names.len()
+            ))
+        })?;
+        let wanted = &instance.instance.export_types()[index].name;
+        let item = with_ctx!(ctx, |c| instance.instance.get_export(c, wanted))
+            .ok_or_else(|| wr_error_t::invalid(format!("no export `{wanted}`")))?;
+        if out.is_null() {
+            return Err(wr_error_t::invalid("out is NULL"));
+        }
+        if !name.is_null() {
+            // SAFETY: non-null and writable as the caller guarantees.
+            unsafe { name.write(export_name.as_ptr()) };
+        }
+        // SAFETY: checked non-null above.
+        unsafe { give(out, wr_extern_t(item), "out") }
+    })
+}
+
+/// Lets later definitions in `linker` replace earlier ones of the same name
+/// (off by default: a second definition is `WR_ERROR_KIND_LINK`).
+///
+/// # Safety
+///
+/// `linker` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_linker_allow_shadowing(
+    linker: *mut wr_linker_t,
+    allow: bool,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        unsafe { obj_mut(linker, "linker")? }
+            .linker
+            .allow_shadowing(allow);
+        Ok(())
+    })
+}
+
+/// Defines every function import of `module` that `linker` does not define
+/// yet as a function that traps when called (`WR_TRAP_CODE_UNREACHABLE`,
+/// the message naming the import), like wasmtime's
+/// `wasmtime_linker_define_unknown_imports_as_traps`. Imports of other
+/// kinds stay undefined.
+///
+/// # Safety
+///
+/// `linker` and `module` are live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_linker_define_unknown_imports_as_traps(
+    linker: *mut wr_linker_t,
+    module: *const wr_module_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (linker, module) = unsafe { (obj_mut(linker, "linker")?, obj(module, "module")?) };
+        linker
+            .linker
+            .define_unknown_imports_as_traps(&module.module)?;
+        Ok(())
+    })
+}
+
+/// Defines every function import of `module` that `linker` does not define
+/// yet as a function that returns zeros (0, +0.0, null references). An
+/// import returning a type without a zero value is `WR_ERROR_KIND_TYPE`
+/// (nothing is defined then). Imports of other kinds stay undefined.
+///
+/// # Safety
+///
+/// `linker` and `module` are live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_linker_define_unknown_imports_as_default_values(
+    linker: *mut wr_linker_t,
+    module: *const wr_module_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (linker, module) = unsafe { (obj_mut(linker, "linker")?, obj(module, "module")?) };
+        linker
+            .linker
+            .define_unknown_imports_as_default_values(&module.module)?;
+        Ok(())
+    })
+}
+
+/// Defines every WASI preview 1 function (`wasi_snapshot_preview1`) in
+/// `linker`, next to your own definitions, like wasmtime's
+/// `wasmtime_linker_define_wasi`. Each store that instantiates a module
+/// importing WASI with it needs a configuration (`wr_store_set_wasi`); then
+/// call the module's exports yourself: `_start` for a command (its
+/// `proc_exit` is `WR_ERROR_KIND_EXIT`, see `wr_error_exit_status`),
+/// `_initialize` and then any export for a reactor, and read its memory
+/// between calls. A WASI function already defined in `linker` is
+/// `WR_ERROR_KIND_LINK` unless shadowing is allowed.
+///
+/// # Safety
+///
+/// `linker` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_linker_define_wasi(linker: *mut wr_linker_t) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let linker = unsafe { obj_mut(linker, "linker")? };
+        wasm_run::wasi::add_to_linker(&mut linker.linker)?;
+        linker.wasi = true;
+        Ok(())
     })
 }

@@ -22,8 +22,10 @@ pub enum wr_extern_kind_t {
     WR_EXTERN_KIND_TAG,
 }
 
-/// The type of an import or export, borrowed from its module (valid while
-/// the module lives; never freed by the caller).
+/// The type of an import or export, or of a live item. One of a module's
+/// imports or exports is borrowed from the module (valid while the module
+/// lives; never freed by the caller); one from `wr_extern_type` is owned by
+/// the caller, who frees it with `wr_externtype_delete`.
 pub struct wr_externtype_t {
     kind: wr_extern_kind_t,
     /// Function parameters; for a global its content, for a table its element.
@@ -48,11 +50,8 @@ pub struct wr_module_t {
     exports: Vec<Item>,
 }
 
-fn c_string(s: &str) -> CString {
-    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
-}
-
-fn describe(ty: &ExternType) -> wr_externtype_t {
+/// The C form of a type.
+pub(crate) fn describe(ty: &ExternType) -> wr_externtype_t {
     let kinds = |v: &[ValType]| v.iter().map(kind_of).collect::<Vec<_>>();
     let mut t = wr_externtype_t {
         kind: wr_extern_kind_t::WR_EXTERN_KIND_TAG,
@@ -298,7 +297,7 @@ unsafe fn write_item(
 ///
 /// # Safety
 ///
-/// `ty` is NULL or borrowed from a live module.
+/// `ty` is NULL or a live type.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wr_externtype_kind(ty: *const wr_externtype_t) -> wr_extern_kind_t {
     // SAFETY: as the caller guarantees.
@@ -310,7 +309,7 @@ pub unsafe extern "C" fn wr_externtype_kind(ty: *const wr_externtype_t) -> wr_ex
 ///
 /// # Safety
 ///
-/// `ty` is borrowed from a live module; `kinds` and `count` are writable.
+/// `ty` is a live type; `kinds` and `count` are writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wr_externtype_params(
     ty: *const wr_externtype_t,
@@ -326,7 +325,7 @@ pub unsafe extern "C" fn wr_externtype_params(
 ///
 /// # Safety
 ///
-/// `ty` is borrowed from a live module; `kinds` and `count` are writable.
+/// `ty` is a live type; `kinds` and `count` are writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wr_externtype_results(
     ty: *const wr_externtype_t,
@@ -341,7 +340,7 @@ pub unsafe extern "C" fn wr_externtype_results(
 ///
 /// # Safety
 ///
-/// `ty` is NULL or borrowed from a live module; `kinds`, `count` writable.
+/// `ty` is NULL or a live type; `kinds`, `count` writable.
 unsafe fn kinds_of(
     ty: *const wr_externtype_t,
     pick: impl FnOnce(&wr_externtype_t) -> &Vec<wr_valkind_t>,
@@ -365,7 +364,7 @@ unsafe fn kinds_of(
 ///
 /// # Safety
 ///
-/// `ty` is borrowed from a live module; non-null out-parameters writable.
+/// `ty` is a live type; non-null out-parameters writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wr_externtype_limits(
     ty: *const wr_externtype_t,
@@ -391,4 +390,17 @@ pub unsafe extern "C" fn wr_externtype_limits(
         }
         Ok(())
     })
+}
+
+/// Frees a type given by `wr_extern_type`; NULL does nothing. (The types of
+/// a module's imports and exports are borrowed from the module: never free
+/// those.)
+///
+/// # Safety
+///
+/// `ty` is NULL or came from `wr_extern_type` and was not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_externtype_delete(ty: *mut wr_externtype_t) {
+    // SAFETY: as the caller guarantees.
+    unsafe { free(ty) }
 }

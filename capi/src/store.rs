@@ -4,15 +4,44 @@
 use crate::engine::wr_engine_t;
 use crate::error::*;
 use std::ffi::c_void;
-use wasm_run::{AnyEngine, Caller, Store};
+use wasm_run::backend::ContextBackend;
+use wasm_run::wasi::{HasWasi, WasiCtx};
+use wasm_run::{AnyEngine, AsContext, Caller, Store, StoreId};
 
 /// A finaliser for user data, called once when its owner is freed.
 pub type wr_finalizer_t = Option<unsafe extern "C" fn(data: *mut c_void)>;
 
-/// The host state of every store of the C API: the caller's data pointer.
+/// The host state of every store of the C API: the caller's data pointer,
+/// and the WASI context once `wr_store_set_wasi` gave one.
 pub(crate) struct HostState {
     data: *mut c_void,
     finalizer: wr_finalizer_t,
+    pub(crate) wasi: Option<WasiCtx<AnyEngine>>,
+}
+
+impl HostState {
+    /// Replaces the data pointer and finaliser, finalising the old data.
+    fn replace(&mut self, data: *mut c_void, finalizer: wr_finalizer_t) {
+        let old = std::mem::replace(&mut self.finalizer, finalizer);
+        let old_data = std::mem::replace(&mut self.data, data);
+        if let Some(finalize) = old {
+            // SAFETY: registered for `old_data`; it runs once, here, as
+            // the replaced finaliser is no longer kept.
+            unsafe { finalize(old_data) }
+        }
+    }
+}
+
+/// The WASI functions of a linker reach the store's context here. A store
+/// without one cannot instantiate a module that imports WASI
+/// (`wr_linker_instantiate` refuses it), so no WASI function runs without
+/// it; the panic below would be caught and returned as an error anyway.
+impl HasWasi<AnyEngine> for HostState {
+    fn wasi(&mut self) -> &mut WasiCtx<AnyEngine> {
+        self.wasi
+            .as_mut()
+            .expect("a WASI function ran in a store without a WASI context")
+    }
 }
 
 // SAFETY: the pointer is the C caller's; wasm-run never dereferences it, and
@@ -43,6 +72,23 @@ pub struct wr_context_t {
 pub(crate) enum Ctx {
     Store(*mut CStore),
     Caller(*mut CCaller<'static>),
+}
+
+impl wr_context_t {
+    /// The id of the context's store.
+    pub(crate) fn store_id(&mut self) -> StoreId {
+        with_ctx!(self, |c| c.ctx().store_id())
+    }
+
+    /// `WR_ERROR_KIND_WRONG_STORE` unless the item owned by `owner` (`None`:
+    /// owned by no store) belongs to this context's store: checked before
+    /// any handle reaches the engine.
+    pub(crate) fn owns(&mut self, owner: Option<StoreId>) -> Res {
+        match owner {
+            Some(id) if id != self.store_id() => Err(wasm_run::Error::WrongStore.into()),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Runs `$body` with `$c` bound to the context's store or caller (both are
@@ -96,7 +142,14 @@ pub unsafe extern "C" fn wr_store_new(
         // SAFETY: as the caller guarantees.
         let engine = unsafe { obj(engine, "engine")? };
         let mut boxed = Box::new(wr_store_t {
-            store: Store::new(&engine.0, HostState { data, finalizer }),
+            store: Store::new(
+                &engine.0,
+                HostState {
+                    data,
+                    finalizer,
+                    wasi: None,
+                },
+            ),
             ctx: wr_context_t {
                 inner: Ctx::Store(std::ptr::null_mut()),
             },
@@ -147,6 +200,28 @@ pub unsafe extern "C" fn wr_context_data(ctx: *mut wr_context_t) -> *mut c_void 
         Some(ctx) => with_ctx!(ctx, |c| c.data().data),
         None => std::ptr::null_mut(),
     }
+}
+
+/// Replaces the data pointer of the context's store with `data` and its
+/// finaliser with `finalizer` (may be NULL). The previous finaliser, if
+/// any, is called at once with the previous data (the store owned it);
+/// read it first with [`wr_context_data`] to keep it.
+///
+/// # Safety
+///
+/// `ctx` is a live context.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_context_set_data(
+    ctx: *mut wr_context_t,
+    data: *mut c_void,
+    finalizer: wr_finalizer_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let ctx = unsafe { obj_mut(ctx, "ctx")? };
+        with_ctx!(ctx, |c| c.data_mut().replace(data, finalizer));
+        Ok(())
+    })
 }
 
 /// The fuel left in the context's store (fuel must be on in the config).

@@ -2,7 +2,9 @@
 
 use crate::error::*;
 use crate::externs::wr_extern_t;
-use wasm_run::{AnyEngine, Extern, V128, Val, ValType};
+use crate::store::{with_ctx, wr_context_t, wr_finalizer_t};
+use std::ffi::c_void;
+use wasm_run::{AnyEngine, Extern, ExternRef, V128, Val, ValType};
 
 /// The type of a value: one of the `WR_VALKIND_*` constants. A byte, not
 /// an enum, so that a value C wrote with a kind out of range is an error,
@@ -21,7 +23,8 @@ pub const WR_VALKIND_F64: wr_valkind_t = 3;
 pub const WR_VALKIND_V128: wr_valkind_t = 4;
 /// A function reference (`of.ref_`: a function handle, or NULL).
 pub const WR_VALKIND_FUNCREF: wr_valkind_t = 5;
-/// An external reference (only null crosses the C API today).
+/// An external reference (`of.externref`: host data made with
+/// `wr_externref_new`, or NULL).
 pub const WR_VALKIND_EXTERNREF: wr_valkind_t = 6;
 /// Another reference type (GC proposals); not usable from C yet.
 pub const WR_VALKIND_OTHERREF: wr_valkind_t = 7;
@@ -46,10 +49,117 @@ pub union wr_val_union_t {
     /// `wr_extern_delete`; one the caller passes in stays the caller's. In
     /// a host callback, the arguments' handles are freed when it returns.
     pub ref_: *mut wr_extern_t,
+    /// For `WR_VALKIND_EXTERNREF`: the reference, or NULL for
+    /// `ref.null extern`. Owned as `ref_` is: one the library hands out is
+    /// the caller's to `wr_externref_delete`, one passed in stays the
+    /// caller's, a callback's arguments are freed when it returns.
+    pub externref: *mut wr_externref_t,
 }
 
-/// A value: a kind and its payload. Function references carry a handle;
-/// external references are null only (their payload is ignored).
+/// A non-null `externref`: host data (a pointer the library never reads)
+/// that wasm can hold, pass around and give back. A handle the caller owns
+/// and frees with [`wr_externref_delete`], usable with its store's context
+/// while the store lives; freeing the handle does not free the data.
+pub struct wr_externref_t(pub(crate) ExternRef<AnyEngine>);
+
+/// The host value behind a C `externref`: the pointer and its finaliser,
+/// called once when the engine drops the value (when no wasm value or
+/// handle can reach it any more, at the latest when its store is deleted).
+struct HostData {
+    data: *mut c_void,
+    finalizer: wr_finalizer_t,
+}
+
+// SAFETY: the pointer is the C caller's and never dereferenced here; the
+// README's threading rule (a store is used by one thread at a time) makes
+// moving it with its store the caller's choice, and the library only ever
+// hands it back to C.
+unsafe impl Send for HostData {}
+// SAFETY: as for `Send`: shared references only read the pointer's value.
+unsafe impl Sync for HostData {}
+
+impl Drop for HostData {
+    fn drop(&mut self) {
+        if let Some(finalize) = self.finalizer {
+            // SAFETY: registered for this pointer; the engine drops the
+            // value once, so it runs once.
+            unsafe { finalize(self.data) }
+        }
+    }
+}
+
+/// Creates an `externref` holding `data` in the context's store;
+/// `finalizer` (may be NULL) is called with `data` once the engine drops
+/// the value: when neither wasm nor a handle can reach it any more (wasmtime
+/// collects it then), at the latest when the store is deleted. `*out` is a
+/// new handle the caller owns; pass it in a `wr_val_t` of kind
+/// `WR_VALKIND_EXTERNREF` (`of.externref`).
+///
+/// # Safety
+///
+/// `ctx` is a live context; `out` writable; `data` and `finalizer` stay
+/// valid until the finaliser runs.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_externref_new(
+    ctx: *mut wr_context_t,
+    data: *mut c_void,
+    finalizer: wr_finalizer_t,
+    out: *mut *mut wr_externref_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        if out.is_null() {
+            // Nothing is created, so the finaliser is not registered.
+            return Err(wr_error_t::invalid("out is NULL"));
+        }
+        // SAFETY: as the caller guarantees.
+        let ctx = unsafe { obj_mut(ctx, "ctx")? };
+        let value = HostData { data, finalizer };
+        let r = with_ctx!(ctx, |c| ExternRef::new(c, value))?;
+        // SAFETY: as the caller guarantees.
+        unsafe { give(out, wr_externref_t(r), "out") }
+    })
+}
+
+/// The data pointer of the `externref` `r`: `*data` gets the pointer given
+/// to `wr_externref_new`, or NULL for a reference that holds no C data
+/// (one made inside wasm, e.g. by `extern.convert_any`).
+///
+/// # Safety
+///
+/// `ctx` is the context of `r`'s store; `r` live; `data` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_externref_data(
+    ctx: *mut wr_context_t,
+    r: *const wr_externref_t,
+    data: *mut *mut c_void,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (ctx, r) = unsafe { (obj_mut(ctx, "ctx")?, obj(r, "r")?) };
+        ctx.owns(Some(r.0.store_id()))?;
+        let ptr = with_ctx!(ctx, |c| r
+            .0
+            .data(&*c)
+            .and_then(|v| v.downcast_ref::<HostData>())
+            .map_or(std::ptr::null_mut(), |h| h.data));
+        // SAFETY: as the caller guarantees.
+        unsafe { put(data, ptr, "data") }
+    })
+}
+
+/// Frees an `externref` handle (not its data); NULL does nothing.
+///
+/// # Safety
+///
+/// `r` is NULL or live, not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_externref_delete(r: *mut wr_externref_t) {
+    // SAFETY: as the caller guarantees.
+    unsafe { free(r) }
+}
+
+/// A value: a kind and its payload. Function and external references carry
+/// a handle (or NULL for a null reference).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct wr_val_t {
@@ -94,8 +204,9 @@ fn bad_kind(kind: wr_valkind_t) -> wr_error_t {
 
 /// A C value as a wasm-run value.
 pub(crate) fn from_c(v: &wr_val_t) -> Res<Val<AnyEngine>> {
-    // SAFETY (each arm): the kind says which field the caller wrote; every
-    // field is plain data valid for any bits.
+    // SAFETY (each arm): the kind says which field the caller wrote; the
+    // number fields are plain data valid for any bits, and a reference field
+    // holds NULL or a live handle of this library, as the header requires.
     Ok(unsafe {
         match v.kind {
             WR_VALKIND_I32 => Val::I32(v.of.i32),
@@ -113,7 +224,7 @@ pub(crate) fn from_c(v: &wr_val_t) -> Res<Val<AnyEngine>> {
                     ));
                 }
             },
-            WR_VALKIND_EXTERNREF => Val::ExternRef(None),
+            WR_VALKIND_EXTERNREF => Val::ExternRef(v.of.externref.as_ref().map(|r| r.0)),
             other => return Err(bad_kind(other)),
         }
     })
@@ -155,24 +266,34 @@ pub(crate) fn to_c(v: &Val<AnyEngine>) -> Res<wr_val_t> {
                 ref_: Box::into_raw(Box::new(wr_extern_t(Extern::Func(*f)))),
             },
         ),
-        Val::ExternRef(None) => (WR_VALKIND_EXTERNREF, wr_val_union_t { i64: 0 }),
+        Val::ExternRef(r) => (
+            WR_VALKIND_EXTERNREF,
+            wr_val_union_t {
+                externref: r.map_or(std::ptr::null_mut(), |r| {
+                    Box::into_raw(Box::new(wr_externref_t(r)))
+                }),
+            },
+        ),
         _ => {
             return Err(wr_error_t::new(
                 wr_error_kind_t::WR_ERROR_KIND_UNSUPPORTED,
-                "a non-null externref (or GC reference) cannot cross the C API yet",
+                "a non-null GC reference cannot cross the C API yet",
             ));
         }
     };
     Ok(wr_val_t { kind, of })
 }
 
-/// Frees the function handles `to_c` made for `vals` (callback arguments).
+/// Frees the reference handles `to_c` made for `vals` (callback arguments,
+/// results of a failed conversion).
 pub(crate) fn free_refs(vals: &[wr_val_t]) {
     for v in vals {
-        if v.kind == WR_VALKIND_FUNCREF {
-            // SAFETY: a FUNCREF value made by `to_c` holds NULL or a handle
-            // from `Box::into_raw`, freed once, here.
-            unsafe { crate::error::free(v.of.ref_) }
+        match v.kind {
+            // SAFETY (both): a reference value made by `to_c` holds NULL or
+            // a handle from `Box::into_raw`, freed once, here.
+            WR_VALKIND_FUNCREF => unsafe { crate::error::free(v.of.ref_) },
+            WR_VALKIND_EXTERNREF => unsafe { crate::error::free(v.of.externref) },
+            _ => {}
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::engine::wr_engine_t;
 use crate::error::*;
 use crate::module::wr_module_t;
+use crate::store::wr_store_t;
 use std::ffi::c_char;
 use wasm_run::wasi::{
     Capture, DirPerms, Output, WasiConfig, WasiCtx, WasiState, add_to_linker, instantiate,
@@ -197,6 +198,10 @@ pub unsafe extern "C" fn wr_wasi_config_set_output(
 /// `*data` and `*len`, valid until the next call of this function or the
 /// configuration's deletion. Empty when the stream is not captured.
 ///
+/// The capture belongs to the configuration: every run with it
+/// (`wr_wasi_run`, or a store given it with `wr_store_set_wasi`) appends to
+/// the same buffer until [`wr_wasi_config_clear_output`] empties it.
+///
 /// # Safety
 ///
 /// `config` is live; `data` and `len` writable.
@@ -223,12 +228,63 @@ pub unsafe extern "C" fn wr_wasi_config_output(
     })
 }
 
+/// Empties the capture buffer of stdout (`stream` 1) or stderr (2), e.g.
+/// between two runs with the same configuration. Nothing happens for a
+/// stream that is not captured.
+///
+/// # Safety
+///
+/// `config` is live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_wasi_config_clear_output(
+    config: *mut wr_wasi_config_t,
+    stream: i32,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let c = unsafe { obj_mut(config, "config")? };
+        let i = stream_index(stream)?;
+        if let Some(capture) = &c.captures[i] {
+            capture.take();
+        }
+        Ok(())
+    })
+}
+
+/// Gives `store` a WASI context made from `config` (copied: later changes to
+/// `config` do not reach the store; a captured stream still writes to the
+/// configuration's buffer, read with `wr_wasi_config_output`). Needed before
+/// instantiating a module that imports WASI with a linker that defines it
+/// (`wr_linker_define_wasi`). Replaces an earlier context of the store.
+/// A preopen that does not exist or a bad environment entry is
+/// `WR_ERROR_KIND_WASI`.
+///
+/// # Safety
+///
+/// `store` and `config` are live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wr_store_set_wasi(
+    store: *mut wr_store_t,
+    config: *const wr_wasi_config_t,
+) -> *mut wr_error_t {
+    guard(|| {
+        // SAFETY: as the caller guarantees.
+        let (store, config) = unsafe { (obj_mut(store, "store")?, obj(config, "config")?) };
+        let ctx = WasiCtx::new(store.store.engine(), &config.config)?;
+        store.store.data_mut().wasi = Some(ctx);
+        Ok(())
+    })
+}
+
 /// Runs the command module `module` (its `_start`) with `config` in a fresh
 /// store, which starts with `fuel` when the engine meters fuel (`fuel` is
 /// ignored otherwise); `*exit_code` gets its exit status (0 when `_start`
-/// returns). A trap
-/// is `WR_ERROR_KIND_TRAP`; a bad configuration or an import WASI does not
-/// have, `WR_ERROR_KIND_WASI`.
+/// returns, `n` after `proc_exit(n)`: never `WR_ERROR_KIND_EXIT`). A trap is
+/// `WR_ERROR_KIND_TRAP`; an import nothing defines, whether from `env` or
+/// an unknown `wasi_snapshot_preview1` function, `WR_ERROR_KIND_LINK`; a
+/// bad configuration (a preopen that does not exist) or a module without an
+/// exported memory, `WR_ERROR_KIND_WASI`. To run a module with your own
+/// host functions too, or a reactor, use `wr_linker_define_wasi`.
 ///
 /// # Safety
 ///
