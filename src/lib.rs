@@ -53,6 +53,11 @@ pub use any::{AnyEngine, BACKENDS};
 #[cfg(feature = "wasi")]
 pub use any_wasi::AnyWasiNative;
 pub use wasm_run_api::*;
+/// WebAssembly components on every backend (the `wasm-run-component`
+/// crate): `Component::new`, the WIT world of a component, component values
+/// and their WAVE text.
+#[cfg(feature = "component")]
+pub use wasm_run_component as component;
 /// Parallel runs (the `wasm-run-parallel` crate): one exported function over
 /// many argument sets on rayon, per-worker instances, shared memories shared.
 #[cfg(feature = "parallel")]

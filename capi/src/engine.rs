@@ -61,7 +61,8 @@ pub unsafe extern "C" fn wr_config_delete(config: *mut wr_config_t) {
 /// "saturating-float-to-int", "sign-extension", "extended-const", "floats",
 /// "simd", "relaxed-simd", "threads", "multi-memory", "memory64",
 /// "tail-call", "exceptions", "gc", "function-references",
-/// "custom-page-sizes", "wide-arithmetic", "component-model" (proposals) and
+/// "custom-page-sizes", "wide-arithmetic", "component-model",
+/// "component-model-async" (proposals) and
 /// "fuel", "resumable-fuel", "deadline", "interrupt", "nan-canonicalization",
 /// "pooling-allocation", "limits", "wasi-p1", "shared-memory-parallel",
 /// "module-serialization", "type-reflection" (embedder capabilities). Any

@@ -215,7 +215,11 @@ fn inspect(file: &str, as_json: bool) -> Result<(), Failure> {
     // Reflection does not depend on the backend; use the most permissive one so
     // that any valid module can be described.
     let engine = engine(None, &Config::new())?;
-    let module = Module::from_file(&engine, file)?;
+    let bytes = tools::read_binary(std::path::Path::new(file))?;
+    if wasm_run::component::is_component(&bytes) {
+        return inspect_component(&engine, &bytes, as_json);
+    }
+    let module = Module::new(&engine, &bytes)?;
     if as_json {
         let imports: Vec<Json> = module
             .imports()
@@ -243,6 +247,48 @@ fn inspect(file: &str, as_json: bool) -> Result<(), Failure> {
             println!("  {}: {}", e.name, e.ty);
         }
     }
+    Ok(())
+}
+
+/// `inspect` of a component: its world as WIT, or as JSON (each import and
+/// export with its kind and WIT type, and the whole world as WIT text).
+fn inspect_component(engine: &AnyEngine, bytes: &[u8], as_json: bool) -> Result<(), Failure> {
+    use wasm_run::component::{Component, ItemType};
+    let component = Component::new(engine, bytes)?;
+    let world = component.world();
+    if !as_json {
+        print!("{world}");
+        return Ok(());
+    }
+    fn item(name: &str, ty: &ItemType) -> Json {
+        match ty {
+            ItemType::Func(f) => json!({"name": name, "kind": "func", "type": f.to_string()}),
+            ItemType::Instance(items) => json!({
+                "name": name, "kind": "instance",
+                "exports": items.iter().map(|(n, t)| item(n, t)).collect::<Vec<_>>(),
+            }),
+            ItemType::Type(wasm_run::component::TypeDef::Value(t)) => {
+                json!({"name": name, "kind": "type", "type": t.to_string()})
+            }
+            ItemType::Type(wasm_run::component::TypeDef::Resource(_)) => {
+                json!({"name": name, "kind": "resource"})
+            }
+            ItemType::Module => json!({"name": name, "kind": "module"}),
+            ItemType::Component => json!({"name": name, "kind": "component"}),
+            ItemType::Value(t) => json!({"name": name, "kind": "value", "type": t.to_string()}),
+            _ => json!({"name": name, "kind": "type"}),
+        }
+    }
+    let doc = json!({
+        "kind": "component",
+        "imports": world.imports().iter().map(|(n, t)| item(n, t)).collect::<Vec<_>>(),
+        "exports": world.exports().iter().map(|(n, t)| item(n, t)).collect::<Vec<_>>(),
+        "wit": world.to_string(),
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&doc).map_err(|e| fail(e.to_string()))?
+    );
     Ok(())
 }
 

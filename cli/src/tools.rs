@@ -6,7 +6,7 @@ use std::path::Path;
 use wasm_run::{Config, Error, Feature, Module};
 
 /// Reads a `.wasm` or `.wat` file as binary WebAssembly (text is parsed).
-fn read_binary(file: &Path) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_binary(file: &Path) -> Result<Vec<u8>, Failure> {
     let bytes =
         std::fs::read(file).map_err(|e| fail(format!("cannot read {}: {e}", file.display())))?;
     if bytes.starts_with(b"\0asm") {
@@ -59,10 +59,18 @@ pub(crate) fn validate(
 ) -> Result<(), Failure> {
     let wasm = read_binary(file)?;
     let engine = engine(engine_name, config)?;
-    match Module::validate(&engine, &wasm) {
+    let (checked, what) = if wasm_run::component::is_component(&wasm) {
+        (
+            wasm_run::component::Component::new(&engine, &wasm).map(|_| ()),
+            "component, ",
+        )
+    } else {
+        (Module::validate(&engine, &wasm), "")
+    };
+    match checked {
         Ok(()) => {
             println!(
-                "{}: valid ({} {})",
+                "{}: valid ({what}{} {})",
                 file.display(),
                 wasm_run::Engine::name(&engine),
                 wasm_run::Engine::version(&engine)

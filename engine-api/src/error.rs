@@ -126,6 +126,8 @@ impl fmt::Display for TrapFrame {
 /// none (wasmi does not record backtraces). One pointer wide, so that
 /// [`Error`] stays small.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+// A boxed `Vec` is one pointer, a boxed slice two: the thin one is the point.
+#[allow(clippy::box_collection)]
 pub struct TrapFrames(Option<Box<Vec<TrapFrame>>>);
 
 impl TrapFrames {

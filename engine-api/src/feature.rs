@@ -80,6 +80,9 @@ features! {
     WideArithmetic = "wide-arithmetic", proposal;
     /// The component model.
     ComponentModel = "component-model", proposal;
+    /// The component model's async additions (async functions, `future`,
+    /// `stream`, `error-context`, task built-ins).
+    ComponentModelAsync = "component-model-async", proposal;
     /// Fuel metering: bound the work a call may do.
     Fuel = "fuel", embedder;
     /// A call that runs out of fuel can be resumed after adding fuel

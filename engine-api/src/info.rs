@@ -406,7 +406,11 @@ pub fn missing_features(wasm: &[u8], enabled: crate::FeatureSet) -> Vec<crate::F
     let candidates: Vec<Feature> = Feature::ALL
         .iter()
         .copied()
-        .filter(|f| f.is_proposal() && !enabled.contains(*f) && *f != Feature::ComponentModel)
+        .filter(|f| {
+            f.is_proposal()
+                && !enabled.contains(*f)
+                && !matches!(f, Feature::ComponentModel | Feature::ComponentModelAsync)
+        })
         .collect();
     let with = |set: &mut dyn Iterator<Item = Feature>| base | wp_set(set);
     if validates(wasm, base) || !validates(wasm, with(&mut candidates.iter().copied())) {

@@ -1,0 +1,106 @@
+//! Components through the CLI, run as a subprocess: `inspect` prints the
+//! WIT world (`--json` too), `validate` and `print` accept components, and
+//! bad components are one-line errors with exit code 1.
+
+mod common;
+
+use common::{backends, run, text};
+
+fn fixture(rel: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    root.join(rel).to_string_lossy().into_owned()
+}
+
+#[test]
+fn inspect_prints_the_wit_world() {
+    let out = run(&["inspect", &fixture("component/shapes.wat")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "world root {
+  import example:shapes/canvas@0.1.0: interface {
+    resource surface;
+    open: func(width: u32, height: u32) -> surface;
+    fill: func(s: borrow<surface>, rgba: u32);
+  }
+  type point = record { x: s32, y: s32 };
+  export area: func(w: u32, h: u32) -> u32;
+  export is-origin: func(p: record { x: s32, y: s32 }) -> bool;
+}
+"
+    );
+    let out = run(&["inspect", "--json", &fixture("component/shapes.wat")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["kind"], "component");
+    assert_eq!(doc["exports"][1]["name"], "area");
+    assert_eq!(doc["exports"][1]["type"], "func(w: u32, h: u32) -> u32");
+    assert_eq!(doc["imports"][0]["kind"], "instance");
+    assert_eq!(doc["imports"][0]["exports"][0]["kind"], "resource");
+    assert!(doc["wit"].as_str().unwrap().starts_with("world root {"));
+}
+
+#[test]
+fn validate_and_print_accept_components() {
+    for engine in backends() {
+        let out = run(&[
+            "validate",
+            "--engine",
+            engine,
+            &fixture("component/shapes.wat"),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{engine}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stdout).contains("valid (component, "),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    let out = run(&["print", &fixture("component/shapes.wat")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("(component"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn bad_components_are_one_line_errors() {
+    let dir = std::env::temp_dir().join(format!("wasm-run-cli-component-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let full = wat::parse_file(fixture("component/shapes.wat")).unwrap();
+    let cases = [
+        ("truncated.wasm", full[..full.len() - 3].to_vec(), "invalid"),
+        (
+            "async.wat",
+            b"(component (type (func async)))".to_vec(),
+            "component-model-async is not supported",
+        ),
+        (
+            "invalid.wat",
+            b"(component (core module $m) (core instance $i (instantiate $m)) (func (export \"f\") (canon lift (core func $i \"nope\"))))".to_vec(),
+            "invalid at offset",
+        ),
+    ];
+    for (name, bytes, wanted) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for command in ["validate", "inspect"] {
+            let out = run(&[command, path.to_str().unwrap()]);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{command} {name}: {err}");
+            assert!(err.starts_with("error: "), "{command} {name}: {err}");
+            assert_eq!(err.trim_end().lines().count(), 1, "{command} {name}: {err}");
+            if command == "validate" {
+                assert!(err.contains(wanted), "{command} {name}: {err}");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,232 @@
+//! Loading a component: decode, validate, reflect its world.
+
+use crate::translate::{Translate, async_unsupported};
+use crate::types::{ItemType, write_item};
+use std::fmt;
+use std::sync::Arc;
+use wasm_run_api::{Engine, Error, Result};
+use wasmparser::{Parser, Payload, Validator, WasmFeatures};
+
+/// The imports and exports of a component with their types: its WIT world.
+/// Prints as WIT (`world root { import ...; export ...; }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct World {
+    imports: Vec<(String, ItemType)>,
+    exports: Vec<(String, ItemType)>,
+}
+
+impl World {
+    /// The imports, in the component's order.
+    pub fn imports(&self) -> &[(String, ItemType)] {
+        &self.imports
+    }
+    /// The exports, in the component's order.
+    pub fn exports(&self) -> &[(String, ItemType)] {
+        &self.exports
+    }
+    /// The import named `name`.
+    pub fn import(&self, name: &str) -> Option<&ItemType> {
+        self.imports.iter().find(|(n, _)| n == name).map(|(_, t)| t)
+    }
+    /// The export named `name`.
+    pub fn export(&self, name: &str) -> Option<&ItemType> {
+        self.exports.iter().find(|(n, _)| n == name).map(|(_, t)| t)
+    }
+}
+
+impl fmt::Display for World {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "world root {{")?;
+        for (name, ty) in &self.imports {
+            write_item(f, 1, Some("import"), name, ty)?;
+        }
+        for (name, ty) in &self.exports {
+            write_item(f, 1, Some("export"), name, ty)?;
+        }
+        writeln!(f, "}}")
+    }
+}
+
+struct Inner {
+    bytes: Box<[u8]>,
+    world: World,
+}
+
+/// A validated WebAssembly component for engine `E`: cheap to clone, and
+/// usable from several threads.
+pub struct Component<E: Engine> {
+    engine: E,
+    inner: Arc<Inner>,
+}
+
+impl<E: Engine> Clone for Component<E> {
+    fn clone(&self) -> Self {
+        Component {
+            engine: self.engine.clone(),
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<E: Engine> fmt::Debug for Component<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Component")
+            .field("engine", &self.engine.name())
+            .field("bytes", &self.inner.bytes.len())
+            .finish()
+    }
+}
+
+/// The component-model additions wasm-run does not run yet.
+const ASYNC: WasmFeatures = WasmFeatures::CM_ASYNC
+    .union(WasmFeatures::CM_ASYNC_STACKFUL)
+    .union(WasmFeatures::CM_MORE_ASYNC_BUILTINS)
+    .union(WasmFeatures::CM_ERROR_CONTEXT)
+    .union(WasmFeatures::CM_THREADING);
+
+/// What wasm-run validates components with: wasmparser's defaults (which
+/// include the core proposals; the engine refuses the ones it lacks when it
+/// compiles the core modules), without the async additions and maps.
+fn features() -> WasmFeatures {
+    WasmFeatures::default()
+        .difference(ASYNC)
+        .difference(WasmFeatures::CM_MAP)
+}
+
+impl<E: Engine> Component<E> {
+    /// Loads a component from its binary or its text format (WAT).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Compile`] (with the byte offset) if the bytes are not a
+    ///   valid component, or are a core module.
+    /// - [`Error::Unsupported`] with
+    ///   [`Feature::ComponentModelAsync`](wasm_run_api::Feature::ComponentModelAsync)
+    ///   if the component uses the async additions (async functions,
+    ///   `future`, `stream`, `error-context`, task built-ins).
+    pub fn new(engine: &E, bytes: impl AsRef<[u8]>) -> Result<Self> {
+        let bytes = bytes.as_ref();
+        let binary = if bytes.starts_with(b"\0asm") {
+            bytes.to_vec()
+        } else {
+            wat::parse_bytes(bytes)
+                .map_err(|e| Error::Compile {
+                    message: e.to_string(),
+                    offset: None,
+                })?
+                .into_owned()
+        };
+        if !Parser::is_component(&binary) {
+            return Err(Error::Compile {
+                message: if Parser::is_core_wasm(&binary) {
+                    "this is a core module, not a component (load it with Module::new)".into()
+                } else {
+                    "not a WebAssembly component (bad magic number or version)".into()
+                },
+                offset: Some(0),
+            });
+        }
+        let types = match Validator::new_with_features(features()).validate_all(&binary) {
+            Ok(types) => types,
+            Err(e) => {
+                let with_async = features().union(ASYNC);
+                if Validator::new_with_features(with_async)
+                    .validate_all(&binary)
+                    .is_ok()
+                {
+                    return Err(async_unsupported());
+                }
+                return Err(Error::Compile {
+                    message: e.message().to_string(),
+                    offset: usize::try_from(e.offset()).ok(),
+                });
+            }
+        };
+        let (import_names, export_names) = root_names(&binary)?;
+        let mut t = Translate::new(&types);
+        let items = |names: &[String], import: bool| {
+            names
+                .iter()
+                .filter_map(|n| {
+                    let item = if import {
+                        types.component_item_for_import(n)
+                    } else {
+                        types.component_item_for_export(n)
+                    };
+                    item.map(|i| (n.clone(), i.ty))
+                })
+                .collect::<Vec<_>>()
+        };
+        let imports = items(&import_names, true);
+        let exports = items(&export_names, false);
+        for (name, ty) in imports.iter().chain(&exports) {
+            t.collect_names(name, ty);
+        }
+        let mut world = World {
+            imports: Vec::with_capacity(imports.len()),
+            exports: Vec::with_capacity(exports.len()),
+        };
+        for (name, ty) in &imports {
+            world.imports.push((name.clone(), t.item(ty)?));
+        }
+        for (name, ty) in &exports {
+            world.exports.push((name.clone(), t.item(ty)?));
+        }
+        Ok(Component {
+            engine: engine.clone(),
+            inner: Arc::new(Inner {
+                bytes: binary.into_boxed_slice(),
+                world,
+            }),
+        })
+    }
+
+    /// The component's imports and exports with their types.
+    pub fn world(&self) -> &World {
+        &self.inner.world
+    }
+
+    /// The engine the component was loaded for.
+    pub fn engine(&self) -> &E {
+        &self.engine
+    }
+
+    /// The component's binary.
+    pub fn bytes(&self) -> &[u8] {
+        &self.inner.bytes
+    }
+}
+
+/// Whether `bytes` are a component binary (as opposed to a core module or
+/// anything else), from the header alone.
+pub fn is_component(bytes: &[u8]) -> bool {
+    Parser::is_component(bytes)
+}
+
+/// The names of the root component's imports and exports, in order.
+fn root_names(binary: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
+    let malformed = |e: wasmparser::BinaryReaderError| Error::Compile {
+        message: e.message().to_string(),
+        offset: usize::try_from(e.offset()).ok(),
+    };
+    let (mut imports, mut exports) = (Vec::new(), Vec::new());
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(binary) {
+        match payload.map_err(malformed)? {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(reader) if depth == 0 => {
+                for import in reader {
+                    imports.push(import.map_err(malformed)?.name.name.to_string());
+                }
+            }
+            Payload::ComponentExportSection(reader) if depth == 0 => {
+                for export in reader {
+                    exports.push(export.map_err(malformed)?.name.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((imports, exports))
+}

@@ -1,0 +1,202 @@
+//! From wasmparser's validated types to wasm-run's [`crate::types`], once
+//! per component.
+
+use crate::types::{FuncType, ItemType, ResourceType, Type, TypeDef};
+use std::collections::HashMap;
+use std::sync::Arc;
+use wasm_run_api::{Error, Feature, Result};
+use wasmparser::PrimitiveValType as P;
+use wasmparser::component_types::{
+    ComponentAnyTypeId, ComponentDefinedType, ComponentEntityType, ComponentValType, ResourceId,
+};
+use wasmparser::types::Types;
+
+/// Translates the types of one validated component.
+pub(crate) struct Translate<'a> {
+    types: &'a Types,
+    /// Resource types seen so far, by wasmparser's id.
+    resources: HashMap<ResourceId, ResourceType>,
+    /// Names of resource types, from the type imports and exports that
+    /// introduce them (collected before translating).
+    names: HashMap<ResourceId, Arc<str>>,
+}
+
+/// What a component using the async additions gets.
+pub(crate) fn async_unsupported() -> Error {
+    Error::Unsupported {
+        feature: Feature::ComponentModelAsync,
+        engine: "wasm-run-component",
+    }
+}
+
+impl<'a> Translate<'a> {
+    pub(crate) fn new(types: &'a Types) -> Self {
+        Translate {
+            types,
+            resources: HashMap::new(),
+            names: HashMap::new(),
+        }
+    }
+
+    /// Records the names of the resource types that `ty`, named `name`,
+    /// introduces (itself, or inside an instance).
+    pub(crate) fn collect_names(&mut self, name: &str, ty: &ComponentEntityType) {
+        match ty {
+            ComponentEntityType::Type {
+                referenced,
+                created,
+            } => {
+                for id in [referenced, created] {
+                    if let ComponentAnyTypeId::Resource(r) = id {
+                        self.names
+                            .entry(r.resource())
+                            .or_insert_with(|| name.into());
+                    }
+                }
+            }
+            ComponentEntityType::Instance(id) => {
+                let types = self.types;
+                for (n, item) in &types[*id].exports {
+                    self.collect_names(n, &item.ty);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn resource(&mut self, id: ResourceId) -> ResourceType {
+        let next = self.resources.len() as u32;
+        let name = self.names.get(&id).cloned();
+        self.resources
+            .entry(id)
+            .or_insert_with(|| ResourceType { id: next, name })
+            .clone()
+    }
+
+    /// The type of an import or export.
+    pub(crate) fn item(&mut self, ty: &ComponentEntityType) -> Result<ItemType> {
+        Ok(match ty {
+            ComponentEntityType::Module(_) => ItemType::Module,
+            ComponentEntityType::Component(_) => ItemType::Component,
+            ComponentEntityType::Value(v) => ItemType::Value(self.val(v)?),
+            ComponentEntityType::Func(id) => ItemType::Func(self.func(*id)?),
+            ComponentEntityType::Instance(id) => {
+                let types = self.types;
+                let mut items = Vec::new();
+                for (name, item) in &types[*id].exports {
+                    items.push((name.clone(), self.item(&item.ty)?));
+                }
+                ItemType::Instance(items.into())
+            }
+            ComponentEntityType::Type { created, .. } => ItemType::Type(match created {
+                ComponentAnyTypeId::Resource(r) => TypeDef::Resource(self.resource(r.resource())),
+                ComponentAnyTypeId::Defined(id) => {
+                    TypeDef::Value(self.val(&ComponentValType::Type(*id))?)
+                }
+                ComponentAnyTypeId::Func(id) => TypeDef::Func(self.func(*id)?),
+                ComponentAnyTypeId::Instance(_) | ComponentAnyTypeId::Component(_) => {
+                    TypeDef::Other
+                }
+            }),
+        })
+    }
+
+    /// A function type; async functions are unsupported.
+    pub(crate) fn func(
+        &mut self,
+        id: wasmparser::component_types::ComponentFuncTypeId,
+    ) -> Result<FuncType> {
+        let types = self.types;
+        let f = &types[id];
+        if f.async_ {
+            return Err(async_unsupported());
+        }
+        let mut params = Vec::with_capacity(f.params.len());
+        for (name, ty) in f.params.iter() {
+            params.push((name.to_string(), self.val(ty)?));
+        }
+        let result = match &f.result {
+            Some(t) => Some(self.val(t)?),
+            None => None,
+        };
+        Ok(FuncType::new(params, result))
+    }
+
+    /// A value type.
+    pub(crate) fn val(&mut self, ty: &ComponentValType) -> Result<Type> {
+        let id = match ty {
+            ComponentValType::Primitive(p) => return primitive(*p),
+            ComponentValType::Type(id) => *id,
+        };
+        let types = self.types;
+        let opt = |t: &mut Self, ty: &Option<ComponentValType>| -> Result<Option<Type>> {
+            ty.as_ref().map(|ty| t.val(ty)).transpose()
+        };
+        Ok(match &types[id] {
+            ComponentDefinedType::Primitive(p) => primitive(*p)?,
+            ComponentDefinedType::Record(r) => {
+                let mut fields = Vec::with_capacity(r.fields.len());
+                for (name, ty) in &r.fields {
+                    fields.push((name.to_string(), self.val(ty)?));
+                }
+                Type::Record(fields.into())
+            }
+            ComponentDefinedType::Variant(v) => {
+                let mut cases = Vec::with_capacity(v.cases.len());
+                for (name, case) in &v.cases {
+                    cases.push((name.to_string(), opt(self, &case.ty)?));
+                }
+                Type::Variant(cases.into())
+            }
+            ComponentDefinedType::List { element, .. } => Type::List(Arc::new(self.val(element)?)),
+            ComponentDefinedType::Tuple(t) => {
+                let mut items = Vec::with_capacity(t.types.len());
+                for ty in t.types.iter() {
+                    items.push(self.val(ty)?);
+                }
+                Type::Tuple(items.into())
+            }
+            ComponentDefinedType::Flags(names) => {
+                Type::Flags(names.iter().map(|n| n.to_string()).collect())
+            }
+            ComponentDefinedType::Enum(names) => {
+                Type::Enum(names.iter().map(|n| n.to_string()).collect())
+            }
+            ComponentDefinedType::Option { ty, .. } => Type::Option(Arc::new(self.val(ty)?)),
+            ComponentDefinedType::Result { ok, err, .. } => {
+                Type::Result(Arc::new((opt(self, ok)?, opt(self, err)?)))
+            }
+            ComponentDefinedType::Own(r) => Type::Own(self.resource(r.resource())),
+            ComponentDefinedType::Borrow(r) => Type::Borrow(self.resource(r.resource())),
+            ComponentDefinedType::Future { .. } | ComponentDefinedType::Stream { .. } => {
+                return Err(async_unsupported());
+            }
+            // Validation refuses these (their proposals are off).
+            ComponentDefinedType::Map { .. } | ComponentDefinedType::FixedLengthList { .. } => {
+                return Err(Error::Unsupported {
+                    feature: Feature::ComponentModel,
+                    engine: "wasm-run-component",
+                });
+            }
+        })
+    }
+}
+
+fn primitive(p: P) -> Result<Type> {
+    Ok(match p {
+        P::Bool => Type::Bool,
+        P::S8 => Type::S8,
+        P::U8 => Type::U8,
+        P::S16 => Type::S16,
+        P::U16 => Type::U16,
+        P::S32 => Type::S32,
+        P::U32 => Type::U32,
+        P::S64 => Type::S64,
+        P::U64 => Type::U64,
+        P::F32 => Type::F32,
+        P::F64 => Type::F64,
+        P::Char => Type::Char,
+        P::String => Type::String,
+        P::ErrorContext => return Err(async_unsupported()),
+    })
+}
