@@ -1,10 +1,11 @@
 //! Loading a component: decode, validate, reflect its world.
 
+use crate::plan::Step;
 use crate::translate::{Translate, async_unsupported};
 use crate::types::{ItemType, write_item};
 use std::fmt;
 use std::sync::Arc;
-use wasm_run_api::{Engine, Error, Result};
+use wasm_run_api::{Engine, Error, Module, Result};
 use wasmparser::{Parser, Payload, Validator, WasmFeatures};
 
 /// The imports and exports of a component with their types: its WIT world.
@@ -47,16 +48,23 @@ impl fmt::Display for World {
     }
 }
 
-struct Inner {
+struct Inner<E: Engine> {
     bytes: Box<[u8]>,
     world: World,
+    steps: Vec<Step>,
+    /// The root's core modules, compiled for the engine; `None` if one does
+    /// not compile (its error is reported when the component is
+    /// instantiated, so that reflection works for components the engine
+    /// cannot run).
+    modules: Option<Vec<Module<E>>>,
+    module_ranges: Vec<std::ops::Range<usize>>,
 }
 
 /// A validated WebAssembly component for engine `E`: cheap to clone, and
 /// usable from several threads.
 pub struct Component<E: Engine> {
     engine: E,
-    inner: Arc<Inner>,
+    inner: Arc<Inner<E>>,
 }
 
 impl<E: Engine> Clone for Component<E> {
@@ -172,13 +180,44 @@ impl<E: Engine> Component<E> {
         for (name, ty) in &exports {
             world.exports.push((name.clone(), t.item(ty)?));
         }
+        let plan = crate::plan::plan(&binary, &types, &mut t)?;
+        let modules = plan
+            .modules
+            .iter()
+            .map(|range| Module::new(engine, &binary[range.clone()]))
+            .collect::<Result<Vec<_>>>()
+            .ok();
         Ok(Component {
             engine: engine.clone(),
             inner: Arc::new(Inner {
                 bytes: binary.into_boxed_slice(),
                 world,
+                steps: plan.steps,
+                modules,
+                module_ranges: plan.modules,
             }),
         })
+    }
+
+    /// The root's core modules, compiled.
+    pub(crate) fn core_modules(&self) -> Result<&[Module<E>]> {
+        match &self.inner.modules {
+            Some(modules) => Ok(modules),
+            // Compiling again gives the error, typed as the engine gave it.
+            None => {
+                for range in &self.inner.module_ranges {
+                    Module::new(&self.engine, &self.inner.bytes[range.clone()])?;
+                }
+                Err(Error::Engine(
+                    "a core module of the component did not compile".into(),
+                ))
+            }
+        }
+    }
+
+    /// The root's instantiation steps.
+    pub(crate) fn steps(&self) -> &[Step] {
+        &self.inner.steps
     }
 
     /// The component's imports and exports with their types.

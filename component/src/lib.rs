@@ -1,17 +1,30 @@
 //! WebAssembly components on every wasm-run backend.
 //!
-//! This crate is being built in slices (see the project's issue on
-//! components). What is here now: loading and validating a component
-//! ([`Component::new`], from its binary or text format), its world — the
-//! imports and exports with their WIT types ([`World`], printable as WIT) —
-//! and component values ([`Val`]) with their WAVE text form
-//! ([`Val::parse`], `Display`). Components that use the async additions
-//! (async functions, `future`, `stream`, `error-context`) are refused with
-//! [`Error::Unsupported`](wasm_run_api::Error::Unsupported) for
-//! [`Feature::ComponentModelAsync`](wasm_run_api::Feature::ComponentModelAsync).
+//! Written once over wasm-run's core API (`Module`, `Instance`, `Func`,
+//! `Memory`), so every backend runs components — wasmi, which has no
+//! component model of its own, included. This crate is being built in
+//! slices (see docs/COMPONENTS.md). What is here now:
+//!
+//! - [`Component::new`]: a component from its binary or text format,
+//!   validated; components that use the async additions (async functions,
+//!   `future`, `stream`, `error-context`) are refused with
+//!   [`Error::Unsupported`](wasm_run_api::Error::Unsupported) for
+//!   [`Feature::ComponentModelAsync`](wasm_run_api::Feature::ComponentModelAsync).
+//! - [`Component::world`]: the imports and exports with their WIT types
+//!   ([`World`], printable as WIT).
+//! - [`Linker`]: host functions for the imports (at the root and in
+//!   interfaces), [`Linker::instantiate`]: the instance graph (core modules,
+//!   core instances, aliases, `canon lift`/`canon lower`, exports), and
+//!   [`Func::call`] with [`Val`]s through wasm-run's own canonical ABI
+//!   (every value type but resources; UTF-8, UTF-16 and Latin-1+UTF-16
+//!   strings; parameters and results through memory past the flat limits;
+//!   `realloc` and `post-return`; the lifting traps as typed
+//!   [`TrapCode`](wasm_run_api::TrapCode)s).
+//! - [`Val`]: component values with their WAVE text form ([`Val::parse`],
+//!   `Display`).
 //!
 //! ```
-//! use wasm_run_component::{Component, ItemType, Type, Val};
+//! use wasm_run_component::{Component, ItemType, Linker, Type, Val};
 //! # use wasm_run_api::Engine;
 //! # fn main() -> wasm_run_api::Result<()> {
 //! # let engine = wasm_run_wasmi::Wasmi::new(&wasm_run_api::Config::new())?;
@@ -26,16 +39,26 @@
 //! assert_eq!(world.to_string(), "world root {\n  export add: func(a: u32, b: u32) -> u32;\n}\n");
 //! let Some(ItemType::Func(add)) = world.export("add") else { unreachable!() };
 //! assert_eq!(add.params()[0].1, Type::U32);
-//! assert_eq!(Val::parse(&Type::U32, "42")?, Val::U32(42));
+//!
+//! let mut store = wasm_run_api::Store::new(engine, ());
+//! let instance = Linker::new(engine).instantiate(&mut store, &component)?;
+//! let add = instance.get_func("add").expect("exported");
+//! let mut result = [Val::U32(0)];
+//! add.call(&mut store, &[Val::parse(&Type::U32, "40")?, Val::U32(2)], &mut result)?;
+//! assert_eq!(result[0].to_string(), "42");
 //! # Ok(()) }
 //! ```
 
+mod abi;
 mod component;
+mod instance;
+mod plan;
 mod translate;
 mod types;
 mod val;
 mod wave;
 
 pub use component::{Component, World, is_component};
+pub use instance::{Func, HostFunc, Instance, Linker, LinkerInstance};
 pub use types::{FuncType, ItemType, ResourceType, Type, TypeDef};
 pub use val::Val;

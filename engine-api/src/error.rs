@@ -49,6 +49,18 @@ pub enum TrapCode {
     UncaughtException,
     /// The engine ran out of host memory or hit an implementation limit.
     ResourceExhausted,
+    /// Components (canonical ABI): a pointer a guest gave is not aligned
+    /// for the value it points to.
+    UnalignedPointer,
+    /// Components: a string that is not valid in its encoding (UTF-8,
+    /// UTF-16, Latin-1+UTF-16).
+    InvalidEncoding,
+    /// Components: an `i32` that is not a Unicode scalar value where a
+    /// `char` is expected.
+    InvalidChar,
+    /// Components: a variant, enum, option or result discriminant out of
+    /// range.
+    InvalidDiscriminant,
     /// A trap that has no other code here.
     Other,
 }
@@ -77,6 +89,10 @@ impl TrapCode {
             TrapCode::CastFailure => "cast failure",
             TrapCode::UncaughtException => "uncaught exception",
             TrapCode::ResourceExhausted => "resource exhausted",
+            TrapCode::UnalignedPointer => "unaligned pointer",
+            TrapCode::InvalidEncoding => "invalid string encoding",
+            TrapCode::InvalidChar => "invalid char",
+            TrapCode::InvalidDiscriminant => "invalid discriminant",
             TrapCode::Other => "trap",
         }
     }

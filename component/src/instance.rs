@@ -1,0 +1,755 @@
+//! Instantiating a component over wasm-run's core API: the component
+//! [`Linker`] with host functions, the instance graph walked step by step,
+//! lifted exports ([`Func`]) and lowered imports.
+
+use crate::abi::{Cx, Flat, Options, check_aligned, layout};
+use crate::component::Component;
+use crate::plan::{CoreSort, Shape, Sort, Step, not_yet};
+use crate::types::FuncType;
+use crate::val::Val;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use wasm_run_api::{
+    AsContextMut, Caller, Engine, Error, Extern, LinkError, Result, Store, Val as CoreVal,
+};
+
+/// A host function: called with the caller (its store and data), the
+/// arguments, and the results to fill in (one slot when the function has a
+/// result, none otherwise).
+pub type HostFunc<E, T> =
+    Arc<dyn Fn(&mut Caller<'_, E, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync>;
+
+enum Def<E: Engine, T: 'static> {
+    Func(HostFunc<E, T>),
+    Instance(Namespace<E, T>),
+}
+
+struct Namespace<E: Engine, T: 'static> {
+    items: HashMap<String, Def<E, T>>,
+}
+
+impl<E: Engine, T: 'static> Default for Namespace<E, T> {
+    fn default() -> Self {
+        Namespace {
+            items: HashMap::new(),
+        }
+    }
+}
+
+/// Host definitions for a component's imports: functions at the root and
+/// in named instances (interfaces such as `wasi:cli/stdout@0.2.0`).
+pub struct Linker<E: Engine, T: 'static> {
+    root: Namespace<E, T>,
+    _engine: std::marker::PhantomData<E>,
+}
+
+/// The definitions of one instance (or of the root) of a [`Linker`].
+pub struct LinkerInstance<'a, E: Engine, T: 'static> {
+    ns: &'a mut Namespace<E, T>,
+}
+
+impl<E: Engine, T: 'static> Linker<E, T> {
+    /// An empty linker.
+    pub fn new(_engine: &E) -> Self {
+        Linker {
+            root: Namespace::default(),
+            _engine: std::marker::PhantomData,
+        }
+    }
+
+    /// The root's definitions (imports that are not in an instance).
+    pub fn root(&mut self) -> LinkerInstance<'_, E, T> {
+        LinkerInstance { ns: &mut self.root }
+    }
+
+    /// The definitions of the instance `name` (made if new).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Link`] if `name` is defined as a function.
+    pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, E, T>> {
+        LinkerInstance { ns: &mut self.root }.into_instance(name)
+    }
+
+    /// Defines the root function `name` (see [`LinkerInstance::func_new`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`LinkerInstance::func_new`].
+    pub fn func_new(
+        &mut self,
+        name: &str,
+        f: impl Fn(&mut Caller<'_, E, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<&mut Self> {
+        self.root().func_new(name, f)?;
+        Ok(self)
+    }
+
+    /// Instantiates `component` in `store`, its imports taken from this
+    /// linker.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Link`] naming an import this linker does not define (or
+    ///   defines as the wrong kind).
+    /// - [`Error::Unsupported`] for what this version cannot instantiate
+    ///   yet (nested components, resources).
+    /// - The errors of instantiating the core modules (traps of their start
+    ///   functions included), and [`Error::WrongStore`] for a store of
+    ///   another engine.
+    pub fn instantiate(
+        &self,
+        store: &mut Store<E, T>,
+        component: &Component<E>,
+    ) -> Result<Instance<E>> {
+        Instantiation::new(self, component).run(store)
+    }
+}
+
+impl<'a, E: Engine, T: 'static> LinkerInstance<'a, E, T> {
+    /// Defines function `name` as the host closure `f`, which gets the
+    /// caller, the arguments (already checked against the import's type)
+    /// and a result slot to fill with a value of the result type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Link`] with [`LinkError::Duplicate`] if `name` is defined
+    /// already.
+    pub fn func_new(
+        &mut self,
+        name: &str,
+        f: impl Fn(&mut Caller<'_, E, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<&mut Self> {
+        if self.ns.items.contains_key(name) {
+            return Err(LinkError::Duplicate {
+                module: String::new(),
+                name: name.into(),
+            }
+            .into());
+        }
+        self.ns.items.insert(name.into(), Def::Func(Arc::new(f)));
+        Ok(self)
+    }
+
+    /// The definitions of the nested instance `name` (made if new).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Link`] if `name` is defined as a function.
+    pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, E, T>> {
+        LinkerInstance { ns: &mut *self.ns }.into_instance(name)
+    }
+
+    fn into_instance(self, name: &str) -> Result<LinkerInstance<'a, E, T>> {
+        let def = self
+            .ns
+            .items
+            .entry(name.into())
+            .or_insert_with(|| Def::Instance(Namespace::default()));
+        match def {
+            Def::Instance(ns) => Ok(LinkerInstance { ns }),
+            Def::Func(_) => Err(LinkError::Other(format!(
+                "`{name}` is defined as a function, not an instance"
+            ))
+            .into()),
+        }
+    }
+}
+
+struct Lifted<E: Engine> {
+    core: wasm_run_api::Func<E>,
+    shape: Arc<Shape>,
+    opts: Options<E>,
+    post_return: Option<wasm_run_api::Func<E>>,
+}
+
+/// An exported component function: call it with component values.
+pub struct Func<E: Engine> {
+    inner: Arc<Lifted<E>>,
+}
+
+impl<E: Engine> Clone for Func<E> {
+    fn clone(&self) -> Self {
+        Func {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<E: Engine> fmt::Debug for Func<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Func({})", self.inner.shape.ty)
+    }
+}
+
+fn check_args(ty: &FuncType, params: &[Val], results: usize) -> Result<()> {
+    if params.len() != ty.params().len() {
+        return Err(Error::Type(format!(
+            "{} arguments given to {ty}",
+            params.len()
+        )));
+    }
+    for (v, (name, t)) in params.iter().zip(ty.params()) {
+        if !v.has_type(t) {
+            return Err(Error::Type(format!("argument `{name}`: {v} is not a {t}")));
+        }
+    }
+    let want = usize::from(ty.result().is_some());
+    if results != want {
+        return Err(Error::Type(format!(
+            "{results} result slots given to {ty}, which has {want} result(s)"
+        )));
+    }
+    Ok(())
+}
+
+impl<E: Engine> Func<E> {
+    /// The function's type.
+    pub fn ty(&self) -> &FuncType {
+        &self.inner.shape.ty
+    }
+
+    /// Calls the function with `params`, writing its result (if its type
+    /// has one) to `results[0]`: the arguments are lowered into the
+    /// guest (through its `realloc` where they need memory), the core
+    /// function runs, the result is lifted, then `post-return` runs.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if the arguments do not match the type, or
+    ///   `results` does not have one slot per result.
+    /// - [`Error::Trap`] for a trap of the guest or of the canonical ABI
+    ///   (a pointer out of bounds or misaligned, invalid UTF-8, an invalid
+    ///   `char` or discriminant).
+    /// - [`Error::WrongStore`] if `store` is not the instance's store.
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut<E>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        let l = &*self.inner;
+        let shape = &*l.shape;
+        check_args(&shape.ty, params, results.len())?;
+        let mut cx = Cx {
+            store: &mut store,
+            opts: &l.opts,
+        };
+        let mut args = Vec::with_capacity(shape.flat_params.len().min(16));
+        if shape.params_in_memory() {
+            let lay = layout(&shape.params);
+            let ptr = cx.alloc(lay.align, lay.size)?;
+            cx.store(&shape.params, &Val::Tuple(params.to_vec()), ptr)?;
+            args.push(CoreVal::I32(ptr as i32));
+        } else {
+            for (v, (_, t)) in params.iter().zip(shape.ty.params()) {
+                cx.lower_flat(t, v, &mut args)?;
+            }
+        }
+        let mut core_results: Vec<CoreVal<E>> = if shape.results_in_memory() {
+            vec![CoreVal::I32(0)]
+        } else {
+            shape
+                .flat_results
+                .iter()
+                .map(|t| CoreVal::default_for(t).unwrap_or(CoreVal::I32(0)))
+                .collect()
+        };
+        l.core.call(&mut *cx.store, &args, &mut core_results)?;
+        let value = match shape.ty.result() {
+            Some(ty) if shape.results_in_memory() => {
+                let CoreVal::I32(ptr) = core_results[0] else {
+                    return Err(Error::Type(
+                        "a core result that is not an i32 pointer".into(),
+                    ));
+                };
+                check_aligned(ptr as u32, layout(ty).align)?;
+                Some(cx.load(ty, ptr as u32)?)
+            }
+            Some(ty) => Some(cx.lift_flat(ty, &mut Flat::new(&core_results))?),
+            None => None,
+        };
+        if let Some(post) = l.post_return {
+            post.call(&mut *cx.store, &core_results, &mut [])?;
+        }
+        if let Some(v) = value {
+            results[0] = v;
+        }
+        Ok(())
+    }
+}
+
+/// What an instance exports.
+enum Exported<E: Engine> {
+    Func(Func<E>),
+    Instance(Arc<HashMap<String, Exported<E>>>),
+}
+
+impl<E: Engine> Clone for Exported<E> {
+    fn clone(&self) -> Self {
+        match self {
+            Exported::Func(f) => Exported::Func(f.clone()),
+            Exported::Instance(i) => Exported::Instance(i.clone()),
+        }
+    }
+}
+
+/// An instantiated component: its exported functions, at the root and in
+/// exported instances (interfaces).
+pub struct Instance<E: Engine> {
+    exports: Arc<HashMap<String, Exported<E>>>,
+}
+
+impl<E: Engine> Clone for Instance<E> {
+    fn clone(&self) -> Self {
+        Instance {
+            exports: self.exports.clone(),
+        }
+    }
+}
+
+impl<E: Engine> fmt::Debug for Instance<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&String> = self.exports.keys().collect();
+        names.sort();
+        f.debug_struct("Instance").field("exports", &names).finish()
+    }
+}
+
+impl<E: Engine> Instance<E> {
+    /// The exported function `name`, or, with `interface#name` (for example
+    /// `example:demo/api#run`), the function `name` of the exported
+    /// instance `interface`.
+    pub fn get_func(&self, name: &str) -> Option<Func<E>> {
+        let (outer, inner) = match name.rsplit_once('#') {
+            Some((i, n)) => (Some(i), n),
+            None => (None, name),
+        };
+        let scope = match outer {
+            Some(i) => match self.exports.get(i)? {
+                Exported::Instance(items) => items.clone(),
+                Exported::Func(_) => return None,
+            },
+            None => self.exports.clone(),
+        };
+        match scope.get(inner)? {
+            Exported::Func(f) => Some(f.clone()),
+            Exported::Instance(_) => None,
+        }
+    }
+}
+
+/// A component-level item during instantiation.
+enum Item<E: Engine, T: 'static> {
+    Host(HostFunc<E, T>, Arc<Shape>),
+    Lifted(Func<E>),
+    Instance(HashMap<String, Item<E, T>>),
+    /// A type, or something without run-time state.
+    Type,
+    /// Something this version cannot use yet.
+    NotYet(&'static str),
+}
+
+impl<E: Engine, T: 'static> Clone for Item<E, T> {
+    fn clone(&self) -> Self {
+        match self {
+            Item::Host(f, s) => Item::Host(f.clone(), s.clone()),
+            Item::Lifted(f) => Item::Lifted(f.clone()),
+            Item::Instance(m) => Item::Instance(m.clone()),
+            Item::Type => Item::Type,
+            Item::NotYet(w) => Item::NotYet(w),
+        }
+    }
+}
+
+enum CoreInstance<E: Engine> {
+    Real(wasm_run_api::Instance<E>),
+    Bag(HashMap<String, Extern<E>>),
+}
+
+struct Instantiation<'l, E: Engine, T: 'static> {
+    linker: &'l Linker<E, T>,
+    component: &'l Component<E>,
+    core: [Vec<Option<Extern<E>>>; 5],
+    core_instances: Vec<CoreInstance<E>>,
+    funcs: Vec<Item<E, T>>,
+    instances: Vec<Item<E, T>>,
+    types: Vec<Item<E, T>>,
+    exports: HashMap<String, Exported<E>>,
+}
+
+fn core_slot(sort: CoreSort) -> usize {
+    match sort {
+        CoreSort::Func => 0,
+        CoreSort::Table => 1,
+        CoreSort::Memory => 2,
+        CoreSort::Global => 3,
+        CoreSort::Tag => 4,
+    }
+}
+
+fn missing(name: &str, what: &str) -> Error {
+    LinkError::Other(format!("the linker defines no {what} for import `{name}`")).into()
+}
+
+impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
+    fn new(linker: &'l Linker<E, T>, component: &'l Component<E>) -> Self {
+        Instantiation {
+            linker,
+            component,
+            core: Default::default(),
+            core_instances: Vec::new(),
+            funcs: Vec::new(),
+            instances: Vec::new(),
+            types: Vec::new(),
+            exports: HashMap::new(),
+        }
+    }
+
+    fn core(&self, sort: CoreSort, index: u32) -> Result<Extern<E>> {
+        self.core[core_slot(sort)]
+            .get(index as usize)
+            .cloned()
+            .flatten()
+            .ok_or_else(|| not_yet("a core item this version cannot make yet"))
+    }
+
+    fn core_func(&self, index: u32) -> Result<wasm_run_api::Func<E>> {
+        match self.core(CoreSort::Func, index)? {
+            Extern::Func(f) => Ok(f),
+            _ => Err(Error::Type("a core item that is not a function".into())),
+        }
+    }
+
+    fn space(&mut self, sort: Sort) -> Option<&mut Vec<Item<E, T>>> {
+        match sort {
+            Sort::Func => Some(&mut self.funcs),
+            Sort::Instance => Some(&mut self.instances),
+            Sort::Type => Some(&mut self.types),
+            _ => None,
+        }
+    }
+
+    fn item(&self, sort: Sort, index: u32) -> Result<Item<E, T>> {
+        let space = match sort {
+            Sort::Func => &self.funcs,
+            Sort::Instance => &self.instances,
+            Sort::Type => &self.types,
+            _ => return Err(not_yet("modules, components and values as items")),
+        };
+        let item = space
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(|| Error::Engine(format!("index {index} out of its space")))?;
+        if let Item::NotYet(what) = item {
+            let _ = what;
+            return Err(not_yet(what));
+        }
+        Ok(item)
+    }
+
+    fn opts(&self, opts: &crate::plan::CanonOpts) -> Result<Options<E>> {
+        let memory = match opts.memory {
+            Some(i) => match self.core(CoreSort::Memory, i)? {
+                Extern::Memory(m) => Some(m),
+                _ => {
+                    return Err(Error::Type(
+                        "a canonical memory that is not a memory".into(),
+                    ));
+                }
+            },
+            None => None,
+        };
+        let realloc = opts.realloc.map(|i| self.core_func(i)).transpose()?;
+        Ok(Options {
+            memory,
+            realloc,
+            encoding: opts.encoding,
+        })
+    }
+
+    fn run(mut self, store: &mut Store<E, T>) -> Result<Instance<E>> {
+        let component = self.component;
+        let modules = component.core_modules()?;
+        for step in component.steps() {
+            match step {
+                Step::CoreInstantiate { module, args } => {
+                    let module = modules
+                        .get(*module as usize)
+                        .ok_or_else(|| not_yet("core modules from outside the root"))?;
+                    let mut imports = Vec::with_capacity(module.imports().len());
+                    for import in module.imports() {
+                        let (_, arg) = args
+                            .iter()
+                            .find(|(n, _)| *n == import.module)
+                            .ok_or_else(|| missing(&import.module, "core instance"))?;
+                        let item = match self.core_instances.get(*arg as usize) {
+                            Some(CoreInstance::Real(i)) => i.get_export(&mut *store, &import.name),
+                            Some(CoreInstance::Bag(items)) => items.get(&import.name).cloned(),
+                            None => None,
+                        };
+                        imports.push(item.ok_or_else(|| {
+                            Error::from(LinkError::Missing {
+                                module: import.module.clone(),
+                                name: import.name.clone(),
+                                expected: import.ty.clone(),
+                            })
+                        })?);
+                    }
+                    let instance = wasm_run_api::Instance::new(&mut *store, module, &imports)?;
+                    self.core_instances.push(CoreInstance::Real(instance));
+                }
+                Step::CoreFromExports(items) => {
+                    let mut bag = HashMap::new();
+                    for (name, sort, index) in items {
+                        bag.insert(name.clone(), self.core(*sort, *index)?);
+                    }
+                    self.core_instances.push(CoreInstance::Bag(bag));
+                }
+                Step::AliasCoreExport {
+                    instance,
+                    name,
+                    sort,
+                } => {
+                    let item = match self.core_instances.get(*instance as usize) {
+                        Some(CoreInstance::Real(i)) => i.get_export(&mut *store, name),
+                        Some(CoreInstance::Bag(items)) => items.get(name).cloned(),
+                        None => None,
+                    };
+                    self.core[core_slot(*sort)].push(item);
+                }
+                Step::AliasExport {
+                    instance,
+                    name,
+                    sort,
+                } => {
+                    let item = match self.item(Sort::Instance, *instance)? {
+                        Item::Instance(items) => items
+                            .get(name)
+                            .cloned()
+                            .ok_or_else(|| missing(name, "export"))?,
+                        _ => return Err(not_yet("aliases of this kind")),
+                    };
+                    match self.space(*sort) {
+                        Some(space) => space.push(item),
+                        None => return Err(not_yet("aliases of modules and components")),
+                    }
+                }
+                Step::Lift {
+                    core_func,
+                    shape,
+                    opts,
+                } => {
+                    let core = self.core_func(*core_func)?;
+                    let options = self.opts(opts)?;
+                    let post_return = opts.post_return.map(|i| self.core_func(i)).transpose()?;
+                    self.funcs.push(Item::Lifted(Func {
+                        inner: Arc::new(Lifted {
+                            core,
+                            shape: shape.clone(),
+                            opts: options,
+                            post_return,
+                        }),
+                    }));
+                }
+                Step::Lower { func, shape, opts } => {
+                    let target = self.item(Sort::Func, *func)?;
+                    let options = self.opts(opts)?;
+                    let f = lower(store, target, shape.clone(), options)?;
+                    self.core[core_slot(CoreSort::Func)].push(Some(Extern::Func(f)));
+                }
+                Step::Import { name, sort } => {
+                    let def = self.linker.root.items.get(name);
+                    let item = match (sort, def) {
+                        (Sort::Func, Some(Def::Func(f))) => {
+                            let Some(crate::types::ItemType::Func(ty)) =
+                                component.world().import(name)
+                            else {
+                                return Err(missing(name, "function"));
+                            };
+                            Item::Host(f.clone(), Shape::new(ty.clone()))
+                        }
+                        (Sort::Instance, Some(Def::Instance(ns))) => {
+                            let Some(crate::types::ItemType::Instance(types)) =
+                                component.world().import(name)
+                            else {
+                                return Err(missing(name, "instance"));
+                            };
+                            let mut items = HashMap::new();
+                            for (n, ty) in types.iter() {
+                                match (ty, ns.items.get(n)) {
+                                    (crate::types::ItemType::Func(fty), Some(Def::Func(f))) => {
+                                        items.insert(
+                                            n.clone(),
+                                            Item::Host(f.clone(), Shape::new(fty.clone())),
+                                        );
+                                    }
+                                    (crate::types::ItemType::Func(_), _) => {
+                                        return Err(missing(&format!("{name}#{n}"), "function"));
+                                    }
+                                    (
+                                        crate::types::ItemType::Type(
+                                            crate::types::TypeDef::Resource(_),
+                                        ),
+                                        _,
+                                    ) => {
+                                        items.insert(n.clone(), Item::NotYet("resources"));
+                                    }
+                                    _ => {
+                                        items.insert(n.clone(), Item::Type);
+                                    }
+                                }
+                            }
+                            Item::Instance(items)
+                        }
+                        (Sort::Type, _) => Item::Type,
+                        (Sort::Func, _) => return Err(missing(name, "function")),
+                        (Sort::Instance, _) => return Err(missing(name, "instance")),
+                        _ => return Err(not_yet("imports of modules, components and values")),
+                    };
+                    match self.space(*sort) {
+                        Some(space) => space.push(item),
+                        None => return Err(not_yet("imports of this kind")),
+                    }
+                }
+                Step::Export { name, sort, index } => {
+                    let item = self.item(*sort, *index)?;
+                    if let Some(e) = exported(&item) {
+                        self.exports.insert(name.clone(), e);
+                    }
+                    if let Some(space) = self.space(*sort) {
+                        space.push(item);
+                    }
+                }
+                Step::InstanceFromExports(items) => {
+                    let mut map = HashMap::new();
+                    for (name, sort, index) in items {
+                        map.insert(name.clone(), self.item(*sort, *index)?);
+                    }
+                    self.instances.push(Item::Instance(map));
+                }
+                Step::Type => self.types.push(Item::Type),
+                Step::CoreType => {}
+                Step::NotYet { what, core, sort } => {
+                    if let Some(c) = core {
+                        self.core[core_slot(*c)].push(None);
+                    }
+                    match sort.and_then(|s| self.space(s)) {
+                        Some(space) => space.push(Item::NotYet(what)),
+                        None if sort.is_none() && core.is_none() => return Err(not_yet(what)),
+                        None => {}
+                    }
+                }
+            }
+        }
+        Ok(Instance {
+            exports: Arc::new(self.exports),
+        })
+    }
+}
+
+/// The exported form of an item (functions and instances of them).
+fn exported<E: Engine, T: 'static>(item: &Item<E, T>) -> Option<Exported<E>> {
+    match item {
+        Item::Lifted(f) => Some(Exported::Func(f.clone())),
+        Item::Instance(items) => Some(Exported::Instance(Arc::new(
+            items
+                .iter()
+                .filter_map(|(n, i)| exported(i).map(|e| (n.clone(), e)))
+                .collect(),
+        ))),
+        _ => None,
+    }
+}
+
+/// A core function that lowers `target` for a guest with `opts`.
+fn lower<E: Engine, T: 'static>(
+    store: &mut Store<E, T>,
+    target: Item<E, T>,
+    shape: Arc<Shape>,
+    opts: Options<E>,
+) -> Result<wasm_run_api::Func<E>> {
+    use wasm_run_api::ValType;
+    let mut params = if shape.params_in_memory() {
+        vec![ValType::I32]
+    } else {
+        shape.flat_params.clone()
+    };
+    let results = if shape.results_in_memory() {
+        params.push(ValType::I32);
+        Vec::new()
+    } else {
+        shape.flat_results.clone()
+    };
+    let core_ty = wasm_run_api::FuncType::new(params, results);
+    enum Target<E: Engine, T: 'static> {
+        Host(HostFunc<E, T>),
+        Lifted(Func<E>),
+    }
+    let target = match target {
+        Item::Host(f, _) => Target::Host(f),
+        Item::Lifted(f) => Target::Lifted(f),
+        _ => return Err(not_yet("lowering this kind of function")),
+    };
+    let call = move |mut caller: Caller<'_, E, T>,
+                     args: &[CoreVal<E>],
+                     out: &mut [CoreVal<E>]|
+          -> Result<()> {
+        let ty = &shape.ty;
+        let params: Vec<Val> = {
+            let mut cx = Cx {
+                store: &mut caller,
+                opts: &opts,
+            };
+            if shape.params_in_memory() {
+                let CoreVal::I32(ptr) = args[0] else {
+                    return Err(Error::Type("a parameter pointer that is not an i32".into()));
+                };
+                check_aligned(ptr as u32, layout(&shape.params).align)?;
+                match cx.load(&shape.params, ptr as u32)? {
+                    Val::Tuple(v) => v,
+                    _ => unreachable!("the parameters load as a tuple"),
+                }
+            } else {
+                let mut flat = Flat::new(args);
+                let mut v = Vec::with_capacity(ty.params().len());
+                for (_, t) in ty.params() {
+                    v.push(cx.lift_flat(t, &mut flat)?);
+                }
+                v
+            }
+        };
+        let mut result = vec![Val::Bool(false); usize::from(ty.result().is_some())];
+        match &target {
+            Target::Host(f) => f(&mut caller, &params, &mut result)?,
+            Target::Lifted(f) => f.call(&mut caller, &params, &mut result)?,
+        }
+        let Some(rty) = ty.result() else {
+            return Ok(());
+        };
+        if !result[0].has_type(rty) {
+            return Err(Error::Type(format!(
+                "the host function returned {}, not a {rty}",
+                result[0]
+            )));
+        }
+        let mut cx = Cx {
+            store: &mut caller,
+            opts: &opts,
+        };
+        if shape.results_in_memory() {
+            let CoreVal::I32(ptr) = args[args.len() - 1] else {
+                return Err(Error::Type("a result pointer that is not an i32".into()));
+            };
+            check_aligned(ptr as u32, layout(rty).align)?;
+            cx.store(rty, &result[0], ptr as u32)
+        } else {
+            let mut flat = Vec::with_capacity(1);
+            cx.lower_flat(rty, &result[0], &mut flat)?;
+            out.copy_from_slice(&flat);
+            Ok(())
+        }
+    };
+    wasm_run_api::Func::new(&mut *store, core_ty, call)
+}

@@ -1,0 +1,408 @@
+//! What a component's root does when it is instantiated, recorded once at
+//! load time from its sections: the steps of its instance graph, each
+//! adding one item to an index space.
+
+use crate::abi::{self, Encoding};
+use crate::translate::Translate;
+use crate::types::{FuncType, Type};
+use std::ops::Range;
+use std::sync::Arc;
+use wasm_run_api::{Error, Feature, Result, ValType};
+use wasmparser::component_types::ComponentAnyTypeId;
+use wasmparser::types::Types;
+use wasmparser::{
+    CanonicalFunction, CanonicalOption, ComponentAlias, ComponentExternalKind, ComponentInstance,
+    ComponentOuterAliasKind, ComponentTypeRef, ExternalKind, Instance, Parser, Payload,
+};
+
+/// A core item's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CoreSort {
+    Func,
+    Table,
+    Memory,
+    Global,
+    Tag,
+}
+
+impl CoreSort {
+    fn of(kind: ExternalKind) -> CoreSort {
+        match kind {
+            ExternalKind::Func | ExternalKind::FuncExact => CoreSort::Func,
+            ExternalKind::Table => CoreSort::Table,
+            ExternalKind::Memory => CoreSort::Memory,
+            ExternalKind::Global => CoreSort::Global,
+            ExternalKind::Tag => CoreSort::Tag,
+        }
+    }
+}
+
+/// A component-level item's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sort {
+    Module,
+    Func,
+    Value,
+    Type,
+    Instance,
+    Component,
+}
+
+impl Sort {
+    fn of(kind: ComponentExternalKind) -> Sort {
+        match kind {
+            ComponentExternalKind::Module => Sort::Module,
+            ComponentExternalKind::Func => Sort::Func,
+            ComponentExternalKind::Value => Sort::Value,
+            ComponentExternalKind::Type => Sort::Type,
+            ComponentExternalKind::Instance => Sort::Instance,
+            ComponentExternalKind::Component => Sort::Component,
+        }
+    }
+}
+
+/// Canonical options by index (resolved against the index spaces when the
+/// step runs).
+#[derive(Debug, Clone)]
+pub(crate) struct CanonOpts {
+    pub memory: Option<u32>,
+    pub realloc: Option<u32>,
+    pub post_return: Option<u32>,
+    pub encoding: Encoding,
+}
+
+fn canon_opts(options: &[CanonicalOption]) -> Result<CanonOpts> {
+    let mut o = CanonOpts {
+        memory: None,
+        realloc: None,
+        post_return: None,
+        encoding: Encoding::Utf8,
+    };
+    for opt in options {
+        match opt {
+            CanonicalOption::UTF8 => o.encoding = Encoding::Utf8,
+            CanonicalOption::UTF16 => o.encoding = Encoding::Utf16,
+            CanonicalOption::CompactUTF16 => o.encoding = Encoding::Latin1Utf16,
+            CanonicalOption::Memory(i) => o.memory = Some(*i),
+            CanonicalOption::Realloc(i) => o.realloc = Some(*i),
+            CanonicalOption::PostReturn(i) => o.post_return = Some(*i),
+            CanonicalOption::Async | CanonicalOption::Callback(_) => {
+                return Err(crate::translate::async_unsupported());
+            }
+            CanonicalOption::CoreType(_) | CanonicalOption::Gc => {
+                return Err(not_yet("GC lowering"));
+            }
+        }
+    }
+    Ok(o)
+}
+
+/// The flat shape of a function type, computed once.
+#[derive(Debug)]
+pub(crate) struct Shape {
+    pub ty: FuncType,
+    /// The parameters as one tuple (for passing them through memory).
+    pub params: Type,
+    pub flat_params: Vec<ValType>,
+    pub flat_results: Vec<ValType>,
+}
+
+impl Shape {
+    pub(crate) fn new(ty: FuncType) -> Arc<Shape> {
+        let params = Type::Tuple(ty.params().iter().map(|(_, t)| t.clone()).collect());
+        let flat_params = abi::flat(&params);
+        let flat_results = ty.result().map(abi::flat).unwrap_or_default();
+        Arc::new(Shape {
+            ty,
+            params,
+            flat_params,
+            flat_results,
+        })
+    }
+    pub(crate) fn params_in_memory(&self) -> bool {
+        self.flat_params.len() > abi::MAX_FLAT_PARAMS
+    }
+    pub(crate) fn results_in_memory(&self) -> bool {
+        self.flat_results.len() > abi::MAX_FLAT_RESULTS
+    }
+}
+
+/// One step of the root component's instance graph.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Instantiates core module `module` with the named core instances.
+    CoreInstantiate {
+        module: u32,
+        args: Vec<(String, u32)>,
+    },
+    /// A core instance made of existing core items.
+    CoreFromExports(Vec<(String, CoreSort, u32)>),
+    /// A core item exported by a core instance.
+    AliasCoreExport {
+        instance: u32,
+        name: String,
+        sort: CoreSort,
+    },
+    /// An item exported by a component instance.
+    AliasExport {
+        instance: u32,
+        name: String,
+        sort: Sort,
+    },
+    /// A component function made by lifting core function `core_func`.
+    Lift {
+        core_func: u32,
+        shape: Arc<Shape>,
+        opts: CanonOpts,
+    },
+    /// A core function made by lowering component function `func`.
+    Lower {
+        func: u32,
+        shape: Arc<Shape>,
+        opts: CanonOpts,
+    },
+    /// An import: a function, an instance, a type (or something not
+    /// supported yet).
+    Import { name: String, sort: Sort },
+    /// An export, which also adds an item to its index space.
+    Export {
+        name: String,
+        sort: Sort,
+        index: u32,
+    },
+    /// A component instance made of existing items.
+    InstanceFromExports(Vec<(String, Sort, u32)>),
+    /// A type (no run-time effect beyond its index).
+    Type,
+    /// A core type (no run-time effect).
+    CoreType,
+    /// An item of a kind not supported yet: adds a placeholder to `sort`'s
+    /// space, and instantiation fails if it is used.
+    NotYet {
+        what: &'static str,
+        core: Option<CoreSort>,
+        sort: Option<Sort>,
+    },
+}
+
+/// What instantiation answers for a part of the component model this
+/// version does not run yet (`what` names it for the reader of the code;
+/// docs/COMPONENTS.md lists them).
+pub(crate) fn not_yet(what: &str) -> Error {
+    let _ = what;
+    Error::Unsupported {
+        feature: Feature::ComponentModel,
+        engine: "wasm-run-component",
+    }
+}
+
+/// The root's steps and the byte ranges of its core modules.
+pub(crate) struct Plan {
+    pub modules: Vec<Range<usize>>,
+    pub steps: Vec<Step>,
+}
+
+pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Result<Plan> {
+    let malformed = |e: wasmparser::BinaryReaderError| Error::Compile {
+        message: e.message().to_string(),
+        offset: usize::try_from(e.offset()).ok(),
+    };
+    let mut modules = Vec::new();
+    let mut steps = Vec::new();
+    let mut depth = 0usize;
+    let func_type = |t: &mut Translate<'_>, id| t.func(id).map(Shape::new);
+    for payload in Parser::new(0).parse_all(binary) {
+        let payload = payload.map_err(malformed)?;
+        match payload {
+            Payload::ModuleSection {
+                unchecked_range, ..
+            } => {
+                if depth == 0 {
+                    let (Ok(start), Ok(end)) = (
+                        usize::try_from(unchecked_range.start),
+                        usize::try_from(unchecked_range.end),
+                    ) else {
+                        return Err(not_yet("modules beyond the address space"));
+                    };
+                    modules.push(start..end);
+                }
+                depth += 1;
+                continue;
+            }
+            Payload::ComponentSection { .. } => {
+                if depth == 0 {
+                    steps.push(Step::NotYet {
+                        what: "nested components",
+                        core: None,
+                        sort: Some(Sort::Component),
+                    });
+                }
+                depth += 1;
+                continue;
+            }
+            Payload::End(_) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            _ if depth > 0 => continue,
+            Payload::InstanceSection(reader) => {
+                for instance in reader {
+                    steps.push(match instance.map_err(malformed)? {
+                        Instance::Instantiate { module_index, args } => Step::CoreInstantiate {
+                            module: module_index,
+                            args: args.iter().map(|a| (a.name.to_string(), a.index)).collect(),
+                        },
+                        Instance::FromExports(exports) => Step::CoreFromExports(
+                            exports
+                                .iter()
+                                .map(|e| (e.name.to_string(), CoreSort::of(e.kind), e.index))
+                                .collect(),
+                        ),
+                    });
+                }
+            }
+            Payload::CoreTypeSection(reader) => {
+                for _ in 0..reader.count() {
+                    steps.push(Step::CoreType);
+                }
+            }
+            Payload::ComponentTypeSection(reader) => {
+                for _ in 0..reader.count() {
+                    steps.push(Step::Type);
+                }
+            }
+            Payload::ComponentImportSection(reader) => {
+                for import in reader {
+                    let import = import.map_err(malformed)?;
+                    let sort = match import.ty {
+                        ComponentTypeRef::Module(_) => Sort::Module,
+                        ComponentTypeRef::Func(_) => Sort::Func,
+                        ComponentTypeRef::Value(_) => Sort::Value,
+                        ComponentTypeRef::Type(_) => Sort::Type,
+                        ComponentTypeRef::Instance(_) => Sort::Instance,
+                        ComponentTypeRef::Component(_) => Sort::Component,
+                    };
+                    steps.push(Step::Import {
+                        name: import.name.name.to_string(),
+                        sort,
+                    });
+                }
+            }
+            Payload::ComponentExportSection(reader) => {
+                for export in reader {
+                    let export = export.map_err(malformed)?;
+                    steps.push(Step::Export {
+                        name: export.name.name.to_string(),
+                        sort: Sort::of(export.kind),
+                        index: export.index,
+                    });
+                }
+            }
+            Payload::ComponentAliasSection(reader) => {
+                for alias in reader {
+                    steps.push(match alias.map_err(malformed)? {
+                        ComponentAlias::InstanceExport {
+                            kind,
+                            instance_index,
+                            name,
+                        } => Step::AliasExport {
+                            instance: instance_index,
+                            name: name.to_string(),
+                            sort: Sort::of(kind),
+                        },
+                        ComponentAlias::CoreInstanceExport {
+                            kind,
+                            instance_index,
+                            name,
+                        } => Step::AliasCoreExport {
+                            instance: instance_index,
+                            name: name.to_string(),
+                            sort: CoreSort::of(kind),
+                        },
+                        ComponentAlias::Outer { kind, .. } => match kind {
+                            ComponentOuterAliasKind::CoreType => Step::CoreType,
+                            ComponentOuterAliasKind::Type => Step::Type,
+                            ComponentOuterAliasKind::CoreModule => Step::NotYet {
+                                what: "outer aliases of modules",
+                                core: None,
+                                sort: Some(Sort::Module),
+                            },
+                            ComponentOuterAliasKind::Component => Step::NotYet {
+                                what: "outer aliases of components",
+                                core: None,
+                                sort: Some(Sort::Component),
+                            },
+                        },
+                    });
+                }
+            }
+            Payload::ComponentCanonicalSection(reader) => {
+                for canon in reader {
+                    steps.push(match canon.map_err(malformed)? {
+                        CanonicalFunction::Lift {
+                            core_func_index,
+                            type_index,
+                            options,
+                        } => {
+                            let ComponentAnyTypeId::Func(id) =
+                                types.component_any_type_at(type_index)
+                            else {
+                                return Err(Error::Compile {
+                                    message: "canon lift of a non-function type".into(),
+                                    offset: None,
+                                });
+                            };
+                            Step::Lift {
+                                core_func: core_func_index,
+                                shape: func_type(t, id)?,
+                                opts: canon_opts(&options)?,
+                            }
+                        }
+                        CanonicalFunction::Lower {
+                            func_index,
+                            options,
+                        } => Step::Lower {
+                            func: func_index,
+                            shape: func_type(t, types.component_function_at(func_index))?,
+                            opts: canon_opts(&options)?,
+                        },
+                        CanonicalFunction::ResourceNew { .. }
+                        | CanonicalFunction::ResourceDrop { .. }
+                        | CanonicalFunction::ResourceRep { .. } => Step::NotYet {
+                            what: "resource built-ins",
+                            core: Some(CoreSort::Func),
+                            sort: None,
+                        },
+                        _ => return Err(crate::translate::async_unsupported()),
+                    });
+                }
+            }
+            Payload::ComponentInstanceSection(reader) => {
+                for instance in reader {
+                    steps.push(match instance.map_err(malformed)? {
+                        ComponentInstance::Instantiate { .. } => Step::NotYet {
+                            what: "instantiating nested components",
+                            core: None,
+                            sort: Some(Sort::Instance),
+                        },
+                        ComponentInstance::FromExports(exports) => Step::InstanceFromExports(
+                            exports
+                                .iter()
+                                .map(|e| (e.name.name.to_string(), Sort::of(e.kind), e.index))
+                                .collect(),
+                        ),
+                    });
+                }
+            }
+            Payload::ComponentStartSection { .. } => {
+                steps.push(Step::NotYet {
+                    what: "component start functions",
+                    core: None,
+                    sort: None,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(Plan { modules, steps })
+}

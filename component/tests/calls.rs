@@ -1,0 +1,297 @@
+//! Instantiating components and calling them through the canonical ABI,
+//! on every backend (wasmi and wasmtime, the portable path): echoes of
+//! every value type through memory and flat values, host imports, typed
+//! errors for bad arguments, and the canonical ABI's traps.
+
+use wasm_run_api::{Config, Engine, Error, LinkError, Store, TrapCode};
+use wasm_run_component::{Component, Instance, ItemType, Linker, Type, TypeDef, Val};
+
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/component")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn echo<E: Engine>(engine: &E) -> (Store<E, ()>, Component<E>, Instance<E>) {
+    let component = Component::new(engine, fixture("echo.wat")).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = Linker::new(engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    (store, component, instance)
+}
+
+fn call<E: Engine>(
+    store: &mut Store<E, ()>,
+    instance: &Instance<E>,
+    name: &str,
+    args: &[Val],
+) -> Result<Option<Val>, Error> {
+    let f = instance
+        .get_func(name)
+        .unwrap_or_else(|| panic!("no export {name}"));
+    let mut out = vec![Val::Bool(false); usize::from(f.ty().result().is_some())];
+    f.call(&mut *store, args, &mut out)?;
+    Ok(out.pop())
+}
+
+fn exported_type<E: Engine>(c: &Component<E>, name: &str) -> Type {
+    match c.world().export(name) {
+        Some(ItemType::Type(TypeDef::Value(t))) => t.clone(),
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+fn pad() -> Val {
+    Val::Tuple((0..16).map(|i| Val::U64(i * 1_000_000_007)).collect())
+}
+
+fn echoes_every_type<E: Engine>(engine: &E) {
+    let (mut store, c, instance) = echo(engine);
+    let r = call(&mut store, &instance, "add", &[Val::U32(40), Val::U32(2)]).unwrap();
+    assert_eq!(r, Some(Val::U32(42)));
+    let wave =
+        |ty: &Type, text: &str| Val::parse(ty, text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    let point = exported_type(&c, "point");
+    let shape = exported_type(&c, "shape");
+    let perms = exported_type(&c, "perms");
+    let color = exported_type(&c, "color");
+    let bytes: Vec<Val> = (0..65536u32)
+        .map(|i| Val::U8((i * 7 % 251) as u8))
+        .collect();
+    let cases: Vec<(&str, Val)> = vec![
+        ("echo-u32", Val::U32(u32::MAX)),
+        ("echo-s8", Val::S8(-128)),
+        ("echo-bool", Val::Bool(true)),
+        ("echo-char", Val::Char('\u{10ffff}')),
+        ("echo-u64", Val::U64(u64::MAX - 1)),
+        ("echo-f32", Val::F32(-1.5)),
+        ("echo-color", wave(&color, "blue")),
+        (
+            "echo-string",
+            Val::String("héllo, wörld — ünïcode ✓".into()),
+        ),
+        ("echo-string", Val::String(String::new())),
+        (
+            "echo-string16",
+            Val::String("utf-16: é ✓ 𝄞 (astral)".into()),
+        ),
+        (
+            "echo-string-compact",
+            Val::String("latin-1 only: café".into()),
+        ),
+        (
+            "echo-string-compact",
+            Val::String("needs utf-16: 𝄞 ✓".into()),
+        ),
+        ("echo-bytes", Val::List(bytes)),
+        ("echo-point", wave(&point, "{x: -7, y: 2.5, label: \"p\"}")),
+        (
+            "echo-shapes",
+            wave(
+                &Type::List(shape.clone().into()),
+                "[circle(1.25), rect((3, 18446744073709551615)), none, circle(-0)]",
+            ),
+        ),
+        (
+            "echo-option",
+            wave(
+                &Type::Option(Type::Tuple(vec![Type::U8, Type::String].into()).into()),
+                "some((9, \"nine\"))",
+            ),
+        ),
+        (
+            "echo-option",
+            wave(
+                &Type::Option(Type::Tuple(vec![Type::U8, Type::String].into()).into()),
+                "none",
+            ),
+        ),
+        (
+            "echo-result",
+            wave(
+                &Type::Result((Some(Type::List(Type::U16.into())), Some(Type::Char)).into()),
+                "ok([1, 65535])",
+            ),
+        ),
+        (
+            "echo-result",
+            wave(
+                &Type::Result((Some(Type::List(Type::U16.into())), Some(Type::Char)).into()),
+                "err('x')",
+            ),
+        ),
+        ("echo-perms", wave(&perms, "{f0, f7, f16, f19}")),
+        ("echo-perms", wave(&perms, "{}")),
+        (
+            "echo-flagged",
+            wave(
+                &Type::Tuple(vec![perms.clone(), color.clone(), Type::String].into()),
+                "({f1, f19}, green, \"flags\")",
+            ),
+        ),
+    ];
+    for (name, v) in cases {
+        let f = instance.get_func(name).unwrap();
+        let args = if f.ty().params().len() == 2 {
+            vec![v.clone(), pad()]
+        } else {
+            vec![v.clone()]
+        };
+        let got =
+            call(&mut store, &instance, name, &args).unwrap_or_else(|e| panic!("{name}({v}): {e}"));
+        assert_eq!(got.as_ref(), Some(&v), "{name}: {v}");
+    }
+    // A NaN comes back as the canonical NaN.
+    let nan = call(
+        &mut store,
+        &instance,
+        "echo-f32",
+        &[Val::F32(f32::from_bits(0x7fc0_1234))],
+    )
+    .unwrap();
+    assert_eq!(nan, Some(Val::F32(f32::from_bits(0x7fc0_0000))));
+    // Flat lowering of a list (two core values, through realloc).
+    let n = call(
+        &mut store,
+        &instance,
+        "count-bytes",
+        &[Val::List(vec![Val::U8(1); 1000])],
+    )
+    .unwrap();
+    assert_eq!(n, Some(Val::U32(1000)));
+}
+
+fn bad_arguments_are_type_errors<E: Engine>(engine: &E) {
+    let (mut store, _, instance) = echo(engine);
+    let add = instance.get_func("add").unwrap();
+    assert_eq!(add.ty().to_string(), "func(a: u32, b: u32) -> u32");
+    let mut out = [Val::U32(0)];
+    for (args, what) in [
+        (vec![Val::U32(1)], "too few"),
+        (vec![Val::U32(1), Val::U32(2), Val::U32(3)], "too many"),
+        (vec![Val::U32(1), Val::S32(2)], "wrong type"),
+    ] {
+        let e = add.call(&mut store, &args, &mut out).unwrap_err();
+        assert!(matches!(e, Error::Type(_)), "{what}: {e}");
+    }
+    let e = add
+        .call(&mut store, &[Val::U32(1), Val::U32(2)], &mut [])
+        .unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "no result slot: {e}");
+    // Another store of the same engine.
+    let mut other = Store::new(engine, ());
+    let e = add
+        .call(&mut other, &[Val::U32(1), Val::U32(2)], &mut out)
+        .unwrap_err();
+    assert!(matches!(e, Error::WrongStore), "{e}");
+}
+
+fn lifting_traps<E: Engine>(engine: &E) {
+    let (mut store, _, instance) = echo(engine);
+    for (name, code) in [
+        ("bad-utf8", TrapCode::InvalidEncoding),
+        ("out-of-bounds", TrapCode::MemoryOutOfBounds),
+        ("unaligned", TrapCode::UnalignedPointer),
+        ("bad-char", TrapCode::InvalidChar),
+        ("bad-enum", TrapCode::InvalidDiscriminant),
+    ] {
+        let e = call(&mut store, &instance, name, &[]).unwrap_err();
+        assert_eq!(e.trap_code(), Some(code), "{name}: {e}");
+    }
+    // The instance still works afterwards.
+    let r = call(&mut store, &instance, "add", &[Val::U32(1), Val::U32(2)]).unwrap();
+    assert_eq!(r, Some(Val::U32(3)));
+}
+
+fn host_imports<E: Engine>(engine: &E) {
+    let component = Component::new(engine, fixture("host.wat")).unwrap();
+    let mut store = Store::new(engine, ());
+    // Nothing defined: the missing import is named.
+    let e = Linker::new(engine)
+        .instantiate(&mut store, &component)
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Link(l) if matches!(**l, LinkError::Other(ref m) if m.contains("greet"))),
+        "{e}"
+    );
+    let mut linker = Linker::<E, ()>::new(engine);
+    linker
+        .func_new("greet", |_, args, results| {
+            let Val::String(name) = &args[0] else {
+                panic!("greet got {args:?}")
+            };
+            results[0] = Val::String(format!("Hello, {name}!"));
+            Ok(())
+        })
+        .unwrap();
+    linker
+        .instance("example:host/math@0.1.0")
+        .unwrap()
+        .func_new("sum", |_, args, results| {
+            let Val::List(xs) = &args[0] else { panic!() };
+            let total = xs
+                .iter()
+                .map(|x| match x {
+                    Val::U32(x) => u64::from(*x),
+                    _ => panic!(),
+                })
+                .sum();
+            results[0] = Val::U64(total);
+            Ok(())
+        })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let mut out = [Val::Bool(false)];
+    let run = instance.get_func("run").unwrap();
+    run.call(&mut store, &[Val::String("wörld".into())], &mut out)
+        .unwrap();
+    assert_eq!(out[0], Val::String("Hello, wörld!".into()));
+    let total = instance.get_func("total").unwrap();
+    let xs: Vec<Val> = (1..=1000).map(Val::U32).collect();
+    total.call(&mut store, &[Val::List(xs)], &mut out).unwrap();
+    assert_eq!(out[0], Val::U64(500_500));
+    // A host function that returns the wrong type is a type error.
+    let mut bad = Linker::<E, ()>::new(engine);
+    bad.func_new("greet", |_, _, results| {
+        results[0] = Val::U32(1);
+        Ok(())
+    })
+    .unwrap();
+    bad.instance("example:host/math@0.1.0")
+        .unwrap()
+        .func_new("sum", |_, _, _| Err(Error::host("no sums today")))
+        .unwrap();
+    let instance = bad.instantiate(&mut store, &component).unwrap();
+    let e = instance
+        .get_func("run")
+        .unwrap()
+        .call(&mut store, &[Val::String("x".into())], &mut out)
+        .unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "{e}");
+    let e = instance
+        .get_func("total")
+        .unwrap()
+        .call(&mut store, &[Val::List(vec![])], &mut out)
+        .unwrap_err();
+    assert!(e.to_string().contains("no sums today"), "{e}");
+}
+
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod wasmi {
+            $(#[test] fn $test() { super::$test(&<wasm_run_wasmi::Wasmi as wasm_run_api::Engine>::new(&super::Config::new()).unwrap()); })*
+        }
+        mod wasmtime {
+            $(#[test] fn $test() { super::$test(&<wasm_run_wasmtime::Wasmtime as wasm_run_api::Engine>::new(&super::Config::new()).unwrap()); })*
+        }
+    };
+}
+
+on_every_backend!(
+    echoes_every_type,
+    bad_arguments_are_type_errors,
+    lifting_traps,
+    host_imports
+);
