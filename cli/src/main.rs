@@ -2,6 +2,7 @@
 //! functions on any backend, inspect, validate, print and parse modules, run
 //! `.wast` scripts, and list what each backend supports.
 
+mod component;
 mod controls;
 mod parallel;
 mod run;

@@ -70,6 +70,35 @@ pub(crate) struct RunOptions {
     args: Vec<String>,
 }
 
+/// The bytes of `file` if it is a component (binary, or text that parses
+/// to one); `None` for anything else, which the module path reads itself.
+fn component_bytes(file: &str) -> Result<Option<Vec<u8>>, Failure> {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let n = std::fs::File::open(file)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    if head[..n].starts_with(b"\0asm") {
+        if !wasm_run::component::is_component(&head[..n]) {
+            return Ok(None);
+        }
+        return std::fs::read(file)
+            .map(Some)
+            .map_err(|e| fail(format!("cannot read {file}: {e}")));
+    }
+    // Text: only a component's text is looked at here.
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Ok(None);
+    };
+    if !text.contains("(component") {
+        return Ok(None);
+    }
+    match wat::parse_str(&text) {
+        Ok(bytes) if wasm_run::component::is_component(&bytes) => Ok(Some(bytes)),
+        _ => Ok(None),
+    }
+}
+
 /// The process exit code for a program's exit status (WASI allows 0..126).
 fn exit_code(status: ExitStatus) -> u8 {
     u8::try_from(status.code()).unwrap_or(1)
@@ -83,6 +112,9 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
     let engine = engine(o.engine.as_deref(), &controls.config())?;
     if let (Some(args_file), Some(func)) = (&o.parallel, &o.invoke) {
         return parallel::run(&engine, &o.file, func, args_file, &controls);
+    }
+    if let Some(bytes) = component_bytes(&o.file)? {
+        return crate::component::run(&engine, &bytes, o.invoke.as_deref(), &o.args, &controls);
     }
     let module = load_module(&engine, &o.file, !o.no_cache)?;
 

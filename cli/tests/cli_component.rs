@@ -104,3 +104,89 @@ fn bad_components_are_one_line_errors() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn run_invoke_calls_a_component_export_with_wave() {
+    let echo = fixture("component/echo.wat");
+    for engine in backends() {
+        for (invoke, printed) in [
+            ("add(40, 2)", "42\n"),
+            ("echo-color(green)", "green\n"),
+            (
+                "echo-point({x: -1, y: 0.5, label: \"é\"}, (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16))",
+                "{x: -1, y: 0.5, label: \"é\"}\n",
+            ),
+            ("spin", ""),
+        ] {
+            let mut args = vec!["run", "--engine", engine, "--invoke", invoke, &echo];
+            if invoke == "spin" {
+                args.splice(1..1, ["--timeout", "100ms"]);
+                let out = run(&args);
+                assert_eq!(
+                    out.status.code(),
+                    Some(134),
+                    "{engine}: {}",
+                    text(&out.stderr)
+                );
+                assert!(
+                    text(&out.stderr).contains("deadline"),
+                    "{}",
+                    text(&out.stderr)
+                );
+                continue;
+            }
+            let out = run(&args);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{engine} {invoke}: {}",
+                text(&out.stderr)
+            );
+            assert_eq!(text(&out.stdout), printed, "{engine} {invoke}");
+        }
+        // A canonical-ABI trap exits like a trap.
+        let out = run(&["run", "--engine", engine, "--invoke", "bad-char()", &echo]);
+        assert_eq!(
+            out.status.code(),
+            Some(134),
+            "{engine}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stderr), "error: wasm trap: invalid char\n");
+    }
+}
+
+#[test]
+fn run_invoke_bad_input_is_a_one_line_error() {
+    let echo = fixture("component/echo.wat");
+    let host = fixture("component/host.wat");
+    for (args, wanted) in [
+        (
+            vec!["--invoke", "nope()", &echo],
+            "exports no function `nope`",
+        ),
+        (
+            vec!["--invoke", "add(1)", &echo],
+            "arguments for func(a: u32, b: u32) -> u32",
+        ),
+        (vec!["--invoke", "add(1, \"x\")", &echo], "WAVE"),
+        (
+            vec!["--invoke", "add(1, 2", &echo],
+            "expected NAME(ARG, ...)",
+        ),
+        (vec![&echo], "needs --invoke"),
+        (vec!["--invoke", "add(1, 2)", &echo, "3"], "inside --invoke"),
+        (vec!["--invoke", "run(\"x\")", &host], "import `greet`"),
+    ] {
+        let mut full = vec!["run"];
+        full.extend(args.iter().copied());
+        let out = run(&full);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.contains(wanted),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    }
+}
