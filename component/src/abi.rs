@@ -2,7 +2,9 @@
 //! and flattened into core values, and lifting/lowering them, written once
 //! over wasm-run's core API (any backend).
 //!
-//! Follows the component model's `CanonicalABI.md` (synchronous parts):
+//! Follows the component model's `CanonicalABI.md` (synchronous parts;
+//! floats cross bit for bit, NaN payloads included, as the current spec
+//! allows and wasmtime's own component model does):
 //! sizes and alignments, flattening with joined variant payloads, the
 //! 16-parameter / 1-result limits, `realloc` for lowering into a guest, and
 //! the traps of lifting (bad pointers, alignment, `char`, discriminants,
@@ -292,8 +294,8 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             Type::U32 => Val::U32(u32::from_le_bytes(self.read(ptr)?)),
             Type::S64 => Val::S64(i64::from_le_bytes(self.read(ptr)?)),
             Type::U64 => Val::U64(u64::from_le_bytes(self.read(ptr)?)),
-            Type::F32 => Val::F32(canonical_f32(f32::from_le_bytes(self.read(ptr)?))),
-            Type::F64 => Val::F64(canonical_f64(f64::from_le_bytes(self.read(ptr)?))),
+            Type::F32 => Val::F32(f32::from_le_bytes(self.read(ptr)?)),
+            Type::F64 => Val::F64(f64::from_le_bytes(self.read(ptr)?)),
             Type::Char => Val::Char(char_of(u32::from_le_bytes(self.read(ptr)?))?),
             Type::String | Type::List(_) => {
                 let base = u32::from_le_bytes(self.read(ptr)?);
@@ -444,8 +446,8 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             (Type::U32, Val::U32(x)) => self.write(ptr, &x.to_le_bytes()),
             (Type::S64, Val::S64(x)) => self.write(ptr, &x.to_le_bytes()),
             (Type::U64, Val::U64(x)) => self.write(ptr, &x.to_le_bytes()),
-            (Type::F32, Val::F32(x)) => self.write(ptr, &canonical_f32(*x).to_le_bytes()),
-            (Type::F64, Val::F64(x)) => self.write(ptr, &canonical_f64(*x).to_le_bytes()),
+            (Type::F32, Val::F32(x)) => self.write(ptr, &x.to_le_bytes()),
+            (Type::F64, Val::F64(x)) => self.write(ptr, &x.to_le_bytes()),
             (Type::Char, Val::Char(c)) => self.write(ptr, &(*c as u32).to_le_bytes()),
             (Type::String | Type::List(_), _) => {
                 let (base, len) = self.lower_sequence(ty, val)?;
@@ -585,8 +587,8 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             (Type::U32, Val::U32(x)) => out.push(i32v(*x as i32)),
             (Type::S64, Val::S64(x)) => out.push(CoreVal::I64(*x)),
             (Type::U64, Val::U64(x)) => out.push(CoreVal::I64(*x as i64)),
-            (Type::F32, Val::F32(x)) => out.push(CoreVal::F32(canonical_f32(*x).to_bits())),
-            (Type::F64, Val::F64(x)) => out.push(CoreVal::F64(canonical_f64(*x).to_bits())),
+            (Type::F32, Val::F32(x)) => out.push(CoreVal::F32(x.to_bits())),
+            (Type::F64, Val::F64(x)) => out.push(CoreVal::F64(x.to_bits())),
             (Type::Char, Val::Char(c)) => out.push(i32v(*c as i32)),
             (Type::String | Type::List(_), _) => {
                 let (base, len) = self.lower_sequence(ty, val)?;
@@ -638,8 +640,8 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             Type::U32 => Val::U32(vals.i32()? as u32),
             Type::S64 => Val::S64(vals.i64()?),
             Type::U64 => Val::U64(vals.i64()? as u64),
-            Type::F32 => Val::F32(canonical_f32(f32::from_bits(vals.f32()?))),
-            Type::F64 => Val::F64(canonical_f64(f64::from_bits(vals.f64()?))),
+            Type::F32 => Val::F32(f32::from_bits(vals.f32()?)),
+            Type::F64 => Val::F64(f64::from_bits(vals.f64()?)),
             Type::Char => Val::Char(char_of(vals.i32()? as u32)?),
             Type::String | Type::List(_) => {
                 let base = vals.i32()? as u32;
@@ -804,22 +806,6 @@ fn too_long() -> Error {
 
 fn mismatch(ty: &Type, val: &Val) -> Error {
     Error::Type(format!("expected a {ty}, got {val}"))
-}
-
-/// Canonical NaN (the component model has one NaN per float type).
-fn canonical_f32(x: f32) -> f32 {
-    if x.is_nan() {
-        f32::from_bits(0x7fc0_0000)
-    } else {
-        x
-    }
-}
-fn canonical_f64(x: f64) -> f64 {
-    if x.is_nan() {
-        f64::from_bits(0x7ff8_0000_0000_0000)
-    } else {
-        x
-    }
 }
 
 fn char_of(code: u32) -> Result<char> {
