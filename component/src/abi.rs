@@ -407,9 +407,11 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             }
             Encoding::Latin1Utf16 => {
                 const UTF16_TAG: u32 = 1 << 31;
+                // Both forms are 2-aligned (CanonicalABI.md,
+                // load_string_from_range).
+                check_aligned(base, 2)?;
                 if len & UTF16_TAG != 0 {
                     let units = len & !UTF16_TAG;
-                    check_aligned(base, 2)?;
                     let bytes = self.bytes(base, units.checked_mul(2).ok_or_else(too_long)?)?;
                     let units: Vec<u16> = bytes
                         .chunks_exact(2)
