@@ -10,7 +10,8 @@
 //! the traps of lifting (bad pointers, alignment, `char`, discriminants,
 //! encodings). Layouts are computed once per type and cached by the caller.
 
-use crate::types::Type;
+use crate::resources::{Handle, ResourceAny, Resources};
+use crate::types::{ResourceType, Type};
 use crate::val::Val;
 use wasm_run_api::{
     AsContextMut, Engine, Error, Func, Memory, Result, TrapCode, Val as CoreVal, ValType,
@@ -198,12 +199,13 @@ pub(crate) enum Encoding {
 }
 
 /// A guest's canonical options: its memory and `realloc`, and its string
-/// encoding.
-#[derive(Clone, Copy)]
+/// encoding; and its instance's resources.
+#[derive(Clone)]
 pub(crate) struct Options<E: Engine> {
     pub memory: Option<Memory<E>>,
     pub realloc: Option<Func<E>>,
     pub encoding: Encoding,
+    pub resources: Option<std::sync::Arc<Resources<E>>>,
 }
 
 /// Lifting and lowering against one guest, in one store.
@@ -213,6 +215,79 @@ pub(crate) struct Cx<'a, E: Engine, S: AsContextMut<E>> {
 }
 
 impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
+    fn resources(&self) -> Result<&Resources<E>> {
+        self.opts
+            .resources
+            .as_deref()
+            .ok_or_else(|| crate::plan::not_yet("resources here"))
+    }
+
+    /// A handle the guest gives (`own`: moved out of its table; `borrow`:
+    /// looked up) as the host's value.
+    fn lift_handle(&mut self, ty: &Type, index: u32) -> Result<Val> {
+        let res = self.resources()?;
+        let (rt, own) = match ty {
+            Type::Own(rt) => (rt, true),
+            Type::Borrow(rt) => (rt, false),
+            _ => unreachable!("only handles are lifted here"),
+        };
+        res.dtor(rt.id)?;
+        let h = if own {
+            let h = res.table().remove(index, rt.id)?;
+            if !h.own {
+                return Err(trap(
+                    TrapCode::InvalidHandle,
+                    format!("handle {index} is borrowed, not owned"),
+                ));
+            }
+            h
+        } else {
+            res.table().get(index, rt.id)?
+        };
+        Ok(Val::Resource(ResourceAny {
+            ty: rt.clone(),
+            rep: h.rep,
+            own,
+            instance: res.instance,
+        }))
+    }
+
+    /// The host's resource value as a handle for the guest: an owned one is
+    /// added to the guest's table; a borrowed one of a type the guest
+    /// defines is passed as its representation, as the spec does for the
+    /// implementing instance.
+    fn lower_handle(&mut self, ty: &Type, val: &Val) -> Result<u32> {
+        let res = self.resources()?;
+        let (rt, own): (&ResourceType, bool) = match ty {
+            Type::Own(rt) => (rt, true),
+            Type::Borrow(rt) => (rt, false),
+            _ => unreachable!("only handles are lowered here"),
+        };
+        let Val::Resource(r) = val else {
+            return Err(mismatch(ty, val));
+        };
+        if r.instance != res.instance || r.ty.id != rt.id {
+            return Err(Error::Type(format!(
+                "a resource of another type or instance where {ty} is expected"
+            )));
+        }
+        res.dtor(rt.id)?;
+        if own {
+            if !r.own {
+                return Err(Error::Type(format!(
+                    "a borrowed resource where {ty} is expected"
+                )));
+            }
+            res.table().add(Handle {
+                ty: rt.id,
+                rep: r.rep,
+                own: true,
+            })
+        } else {
+            Ok(r.rep)
+        }
+    }
+
     fn memory(&self) -> Result<Memory<E>> {
         self.opts.memory.ok_or_else(|| {
             Error::Engine("the canonical options give no memory for a value that needs one".into())
@@ -297,6 +372,10 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             Type::F32 => Val::F32(f32::from_le_bytes(self.read(ptr)?)),
             Type::F64 => Val::F64(f64::from_le_bytes(self.read(ptr)?)),
             Type::Char => Val::Char(char_of(u32::from_le_bytes(self.read(ptr)?))?),
+            Type::Own(_) | Type::Borrow(_) => {
+                let index = u32::from_le_bytes(self.read(ptr)?);
+                self.lift_handle(ty, index)?
+            }
             Type::String | Type::List(_) => {
                 let base = u32::from_le_bytes(self.read(ptr)?);
                 let len = u32::from_le_bytes(self.read(ptr + 4)?);
@@ -451,6 +530,10 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             (Type::F32, Val::F32(x)) => self.write(ptr, &x.to_le_bytes()),
             (Type::F64, Val::F64(x)) => self.write(ptr, &x.to_le_bytes()),
             (Type::Char, Val::Char(c)) => self.write(ptr, &(*c as u32).to_le_bytes()),
+            (Type::Own(_) | Type::Borrow(_), _) => {
+                let handle = self.lower_handle(ty, val)?;
+                self.write(ptr, &handle.to_le_bytes())
+            }
             (Type::String | Type::List(_), _) => {
                 let (base, len) = self.lower_sequence(ty, val)?;
                 self.write(ptr, &base.to_le_bytes())?;
@@ -592,6 +675,10 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             (Type::F32, Val::F32(x)) => out.push(CoreVal::F32(x.to_bits())),
             (Type::F64, Val::F64(x)) => out.push(CoreVal::F64(x.to_bits())),
             (Type::Char, Val::Char(c)) => out.push(i32v(*c as i32)),
+            (Type::Own(_) | Type::Borrow(_), _) => {
+                let handle = self.lower_handle(ty, val)?;
+                out.push(i32v(handle as i32));
+            }
             (Type::String | Type::List(_), _) => {
                 let (base, len) = self.lower_sequence(ty, val)?;
                 out.extend([i32v(base as i32), i32v(len as i32)]);
@@ -645,6 +732,10 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             Type::F32 => Val::F32(f32::from_bits(vals.f32()?)),
             Type::F64 => Val::F64(f64::from_bits(vals.f64()?)),
             Type::Char => Val::Char(char_of(vals.i32()? as u32)?),
+            Type::Own(_) | Type::Borrow(_) => {
+                let index = vals.i32()? as u32;
+                self.lift_handle(ty, index)?
+            }
             Type::String | Type::List(_) => {
                 let base = vals.i32()? as u32;
                 let len = vals.i32()? as u32;

@@ -4,7 +4,8 @@
 
 use crate::abi::{Cx, Flat, Options, check_aligned, layout};
 use crate::component::Component;
-use crate::plan::{CoreSort, Shape, Sort, Step, not_yet};
+use crate::plan::{CoreSort, ResourceOp, Shape, Sort, Step, not_yet};
+use crate::resources::{Handle, ResourceAny, Resources};
 use crate::types::FuncType;
 use crate::val::Val;
 use std::collections::HashMap;
@@ -299,12 +300,14 @@ impl<E: Engine> Clone for Exported<E> {
 /// exported instances (interfaces).
 pub struct Instance<E: Engine> {
     exports: Arc<HashMap<String, Exported<E>>>,
+    resources: Arc<Resources<E>>,
 }
 
 impl<E: Engine> Clone for Instance<E> {
     fn clone(&self) -> Self {
         Instance {
             exports: self.exports.clone(),
+            resources: self.resources.clone(),
         }
     }
 }
@@ -318,6 +321,31 @@ impl<E: Engine> fmt::Debug for Instance<E> {
 }
 
 impl<E: Engine> Instance<E> {
+    /// Drops a resource the host owns: runs its type's destructor (if it
+    /// has one) with the resource's representation. A borrowed resource
+    /// cannot be dropped.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Type`] if `resource` is borrowed, or belongs to another
+    ///   instance.
+    /// - The destructor's errors (a trap).
+    pub fn drop_resource(
+        &self,
+        mut store: impl AsContextMut<E>,
+        resource: ResourceAny,
+    ) -> Result<()> {
+        if !resource.own || resource.instance != self.resources.instance {
+            return Err(Error::Type(
+                "only a resource the host owns, of this instance, can be dropped here".into(),
+            ));
+        }
+        match self.resources.dtor(resource.ty.id)? {
+            Some(dtor) => dtor.call(&mut store, &[CoreVal::I32(resource.rep as i32)], &mut []),
+            None => Ok(()),
+        }
+    }
+
     /// The exported function `name`, or, with `interface#name` (for example
     /// `example:demo/api#run`), the function `name` of the exported
     /// instance `interface`.
@@ -377,6 +405,7 @@ struct Instantiation<'l, E: Engine, T: 'static> {
     instances: Vec<Item<E, T>>,
     types: Vec<Item<E, T>>,
     exports: HashMap<String, Exported<E>>,
+    resources: Arc<Resources<E>>,
 }
 
 fn core_slot(sort: CoreSort) -> usize {
@@ -404,6 +433,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             instances: Vec::new(),
             types: Vec::new(),
             exports: HashMap::new(),
+            resources: Resources::new(),
         }
     }
 
@@ -466,6 +496,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             memory,
             realloc,
             encoding: opts.encoding,
+            resources: Some(self.resources.clone()),
         })
     }
 
@@ -630,6 +661,15 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     self.instances.push(Item::Instance(map));
                 }
                 Step::Type => self.types.push(Item::Type),
+                Step::ResourceDef { ty, dtor } => {
+                    let dtor = dtor.map(|i| self.core_func(i)).transpose()?;
+                    self.resources.define(ty.id, dtor);
+                    self.types.push(Item::Type);
+                }
+                Step::ResourceBuiltin { op, ty } => {
+                    let f = resource_builtin(store, *op, ty.id, self.resources.clone())?;
+                    self.core[core_slot(CoreSort::Func)].push(Some(Extern::Func(f)));
+                }
                 Step::CoreType => {}
                 Step::NotYet { what, core, sort } => {
                     if let Some(c) = core {
@@ -645,6 +685,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         }
         Ok(Instance {
             exports: Arc::new(self.exports),
+            resources: self.resources,
         })
     }
 }
@@ -752,4 +793,57 @@ fn lower<E: Engine, T: 'static>(
         }
     };
     wasm_run_api::Func::new(&mut *store, core_ty, call)
+}
+
+/// The core function of `canon resource.new/rep/drop` for resource type
+/// `ty` of the instance with `resources`.
+fn resource_builtin<E: Engine, T: 'static>(
+    store: &mut Store<E, T>,
+    op: ResourceOp,
+    ty: u32,
+    resources: Arc<Resources<E>>,
+) -> Result<wasm_run_api::Func<E>> {
+    use wasm_run_api::ValType::I32;
+    let i32_of = |v: &CoreVal<E>| match v {
+        CoreVal::I32(x) => Ok(*x as u32),
+        _ => Err(Error::Type("a resource built-in got a non-i32".into())),
+    };
+    let (params, results) = match op {
+        ResourceOp::New | ResourceOp::Rep => (vec![I32], vec![I32]),
+        ResourceOp::Drop => (vec![I32], vec![]),
+    };
+    let core_ty = wasm_run_api::FuncType::new(params, results);
+    wasm_run_api::Func::new(
+        &mut *store,
+        core_ty,
+        move |mut caller: Caller<'_, E, T>,
+              args: &[CoreVal<E>],
+              out: &mut [CoreVal<E>]|
+              -> Result<()> {
+            let arg = i32_of(&args[0])?;
+            match op {
+                ResourceOp::New => {
+                    let index = resources.table().add(Handle {
+                        ty,
+                        rep: arg,
+                        own: true,
+                    })?;
+                    out[0] = CoreVal::I32(index as i32);
+                }
+                ResourceOp::Rep => {
+                    let h = resources.table().get(arg, ty)?;
+                    out[0] = CoreVal::I32(h.rep as i32);
+                }
+                ResourceOp::Drop => {
+                    let h = resources.table().remove(arg, ty)?;
+                    if h.own
+                        && let Some(dtor) = resources.dtor(ty)?
+                    {
+                        dtor.call(&mut caller, &[CoreVal::I32(h.rep as i32)], &mut [])?;
+                    }
+                }
+            }
+            Ok(())
+        },
+    )
 }

@@ -16,10 +16,14 @@
 //!   interfaces), [`Linker::instantiate`]: the instance graph (core modules,
 //!   core instances, aliases, `canon lift`/`canon lower`, exports), and
 //!   [`Func::call`] with [`Val`]s through wasm-run's own canonical ABI
-//!   (every value type but resources; UTF-8, UTF-16 and Latin-1+UTF-16
+//!   (every value type; UTF-8, UTF-16 and Latin-1+UTF-16
 //!   strings; parameters and results through memory past the flat limits;
 //!   `realloc` and `post-return`; the lifting traps as typed
 //!   [`TrapCode`](wasm_run_api::TrapCode)s).
+//! - Resources the component defines: per-instance handle tables,
+//!   `resource.new/rep/drop`, `own`/`borrow` handles as [`ResourceAny`]
+//!   values, destructors (run by the guest's `resource.drop` or the host's
+//!   [`Instance::drop_resource`]), typed handle traps.
 //! - [`Val`]: component values with their WAVE text form ([`Val::parse`],
 //!   `Display`).
 //!
@@ -53,6 +57,7 @@ mod abi;
 mod component;
 mod instance;
 mod plan;
+mod resources;
 mod translate;
 mod types;
 mod val;
@@ -60,5 +65,6 @@ mod wave;
 
 pub use component::{Component, World, is_component};
 pub use instance::{Func, HostFunc, Instance, Linker, LinkerInstance};
+pub use resources::ResourceAny;
 pub use types::{FuncType, ItemType, ResourceType, Type, TypeDef};
 pub use val::Val;

@@ -4,7 +4,7 @@
 
 use crate::abi::{self, Encoding};
 use crate::translate::Translate;
-use crate::types::{FuncType, Type};
+use crate::types::{FuncType, ResourceType, Type};
 use std::ops::Range;
 use std::sync::Arc;
 use wasm_run_api::{Error, Feature, Result, ValType};
@@ -12,7 +12,8 @@ use wasmparser::component_types::ComponentAnyTypeId;
 use wasmparser::types::Types;
 use wasmparser::{
     CanonicalFunction, CanonicalOption, ComponentAlias, ComponentExternalKind, ComponentInstance,
-    ComponentOuterAliasKind, ComponentTypeRef, ExternalKind, Instance, Parser, Payload,
+    ComponentOuterAliasKind, ComponentType, ComponentTypeRef, ExternalKind, Instance, Parser,
+    Payload,
 };
 
 /// A core item's kind.
@@ -174,6 +175,11 @@ pub(crate) enum Step {
     InstanceFromExports(Vec<(String, Sort, u32)>),
     /// A type (no run-time effect beyond its index).
     Type,
+    /// A resource type this component defines, with its destructor (a
+    /// core function index).
+    ResourceDef { ty: ResourceType, dtor: Option<u32> },
+    /// `canon resource.new/rep/drop` of a resource type.
+    ResourceBuiltin { op: ResourceOp, ty: ResourceType },
     /// A core type (no run-time effect).
     CoreType,
     /// An item of a kind not supported yet: adds a placeholder to `sort`'s
@@ -193,6 +199,25 @@ pub(crate) fn not_yet(what: &str) -> Error {
     Error::Unsupported {
         feature: Feature::ComponentModel,
         engine: "wasm-run-component",
+    }
+}
+
+/// Which resource built-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResourceOp {
+    New,
+    Rep,
+    Drop,
+}
+
+/// The resource type at type index `index` of the root.
+fn resource_at(types: &Types, t: &mut Translate<'_>, index: u32) -> Result<ResourceType> {
+    match types.component_any_type_at(index) {
+        ComponentAnyTypeId::Resource(r) => Ok(t.resource(r.resource())),
+        _ => Err(Error::Compile {
+            message: format!("type {index} is not a resource"),
+            offset: None,
+        }),
     }
 }
 
@@ -267,8 +292,14 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
                 }
             }
             Payload::ComponentTypeSection(reader) => {
-                for _ in 0..reader.count() {
-                    steps.push(Step::Type);
+                for ty in reader {
+                    steps.push(match ty.map_err(malformed)? {
+                        ComponentType::Resource { dtor, .. } => Step::ResourceDef {
+                            ty: resource_at(types, t, type_count(&steps))?,
+                            dtor,
+                        },
+                        _ => Step::Type,
+                    });
                 }
             }
             Payload::ComponentImportSection(reader) => {
@@ -366,12 +397,17 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
                             shape: func_type(t, types.component_function_at(func_index))?,
                             opts: canon_opts(&options)?,
                         },
-                        CanonicalFunction::ResourceNew { .. }
-                        | CanonicalFunction::ResourceDrop { .. }
-                        | CanonicalFunction::ResourceRep { .. } => Step::NotYet {
-                            what: "resource built-ins",
-                            core: Some(CoreSort::Func),
-                            sort: None,
+                        CanonicalFunction::ResourceNew { resource } => Step::ResourceBuiltin {
+                            op: ResourceOp::New,
+                            ty: resource_at(types, t, resource)?,
+                        },
+                        CanonicalFunction::ResourceRep { resource } => Step::ResourceBuiltin {
+                            op: ResourceOp::Rep,
+                            ty: resource_at(types, t, resource)?,
+                        },
+                        CanonicalFunction::ResourceDrop { resource } => Step::ResourceBuiltin {
+                            op: ResourceOp::Drop,
+                            ty: resource_at(types, t, resource)?,
                         },
                         _ => return Err(crate::translate::async_unsupported()),
                     });
@@ -405,4 +441,18 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
         }
     }
     Ok(Plan { modules, steps })
+}
+
+/// How many items the root's type index space holds after `steps`.
+fn type_count(steps: &[Step]) -> u32 {
+    steps
+        .iter()
+        .filter(|s| match s {
+            Step::Type | Step::ResourceDef { .. } => true,
+            Step::Import { sort, .. }
+            | Step::Export { sort, .. }
+            | Step::AliasExport { sort, .. } => *sort == Sort::Type,
+            _ => false,
+        })
+        .count() as u32
 }

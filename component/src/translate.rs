@@ -64,7 +64,7 @@ impl<'a> Translate<'a> {
         }
     }
 
-    fn resource(&mut self, id: ResourceId) -> ResourceType {
+    pub(crate) fn resource(&mut self, id: ResourceId) -> ResourceType {
         let next = self.resources.len() as u32;
         let name = self.names.get(&id).cloned();
         self.resources

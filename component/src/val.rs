@@ -55,6 +55,8 @@ pub enum Val {
     Result(Result<Option<Box<Val>>, Option<Box<Val>>>),
     /// `flags`: the names of the flags that are set, in the type's order.
     Flags(Vec<String>),
+    /// `own<R>` or `borrow<R>`: a resource handle.
+    Resource(crate::resources::ResourceAny),
 }
 
 impl PartialEq for Val {
@@ -81,6 +83,7 @@ impl PartialEq for Val {
             (Option(a), Option(b)) => a == b,
             (Result(a), Result(b)) => a == b,
             (Flags(a), Flags(b)) => a == b,
+            (Resource(a), Resource(b)) => a == b,
             _ => false,
         }
     }
@@ -207,6 +210,16 @@ impl fmt::Display for Val {
                     None => Ok(()),
                 }
             }
+            // WAVE has no text for resources; this is for people.
+            Val::Resource(r) => {
+                let name = r.ty.name().unwrap_or("resource");
+                write!(
+                    f,
+                    "<{}{name} #{}>",
+                    if r.own { "own " } else { "borrow " },
+                    r.rep
+                )
+            }
             Val::Flags(names) => {
                 f.write_str("{")?;
                 for (i, name) in names.iter().enumerate() {
@@ -258,6 +271,8 @@ impl Val {
                 Ok(v) => payload_has_type(v, ts.0.as_ref()),
                 Err(v) => payload_has_type(v, ts.1.as_ref()),
             },
+            (Val::Resource(r), Type::Own(rt)) => r.own && r.ty == *rt,
+            (Val::Resource(r), Type::Borrow(rt)) => r.ty == *rt,
             (Val::Flags(names), Type::Flags(all)) => {
                 // Set flags are named once each, in the type's order.
                 let mut at = 0;

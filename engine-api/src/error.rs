@@ -61,6 +61,9 @@ pub enum TrapCode {
     /// Components: a variant, enum, option or result discriminant out of
     /// range.
     InvalidDiscriminant,
+    /// Components: a resource handle that is not in the instance's table,
+    /// of another resource type, already dropped, or dropped while lent.
+    InvalidHandle,
     /// A trap that has no other code here.
     Other,
 }
@@ -93,6 +96,7 @@ impl TrapCode {
             TrapCode::InvalidEncoding => "invalid string encoding",
             TrapCode::InvalidChar => "invalid char",
             TrapCode::InvalidDiscriminant => "invalid discriminant",
+            TrapCode::InvalidHandle => "invalid resource handle",
             TrapCode::Other => "trap",
         }
     }

@@ -1,0 +1,164 @@
+//! Resources a component defines, used by the host, on every backend: a
+//! constructor returning `own<counter>`, methods taking `borrow<counter>`,
+//! an owned handle passed back in and dropped by the guest (its destructor
+//! runs once), dropped by the host, and the handle traps (use after drop,
+//! a forged handle); a handle of another instance is refused.
+
+use wasm_run_api::{Config, Engine, Error, Store, TrapCode};
+use wasm_run_component::{Component, Instance, Linker, ResourceAny, Type, Val};
+
+fn setup<E: Engine>(engine: &E) -> (Store<E, ()>, Component<E>, Instance<E>) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/component/counter.wat");
+    let component = Component::new(engine, std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = Linker::new(engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    (store, component, instance)
+}
+
+fn call<E: Engine>(
+    store: &mut Store<E, ()>,
+    instance: &Instance<E>,
+    name: &str,
+    args: &[Val],
+) -> Result<Val, Error> {
+    let f = instance.get_func(name).unwrap_or_else(|| panic!("{name}"));
+    let mut out = [Val::Bool(false)];
+    f.call(&mut *store, args, &mut out)?;
+    let [v] = out;
+    Ok(v)
+}
+
+fn resource(v: Val) -> ResourceAny {
+    match v {
+        Val::Resource(r) => r,
+        other => panic!("not a resource: {other}"),
+    }
+}
+
+fn counters<E: Engine>(engine: &E) {
+    let (mut store, component, instance) = setup(engine);
+    let world = component.world().to_string();
+    assert!(
+        world.contains("export [constructor]counter: func(start: u32) -> counter;"),
+        "{world}"
+    );
+    assert!(
+        world.contains("func(self: borrow<counter>, n: u32) -> u32"),
+        "{world}"
+    );
+
+    let c = resource(
+        call(
+            &mut store,
+            &instance,
+            "[constructor]counter",
+            &[Val::U32(10)],
+        )
+        .unwrap(),
+    );
+    assert!(c.owned());
+    assert_eq!(c.ty().name(), Some("counter"));
+    let add = |store: &mut Store<E, ()>, c: &ResourceAny, n| {
+        call(
+            store,
+            &instance,
+            "[method]counter.add",
+            &[Val::Resource(c.clone()), Val::U32(n)],
+        )
+    };
+    assert_eq!(add(&mut store, &c, 5).unwrap(), Val::U32(15));
+    assert_eq!(add(&mut store, &c, 7).unwrap(), Val::U32(22));
+    let d = resource(
+        call(
+            &mut store,
+            &instance,
+            "[constructor]counter",
+            &[Val::U32(100)],
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        call(
+            &mut store,
+            &instance,
+            "[method]counter.get",
+            &[Val::Resource(d.clone())]
+        )
+        .unwrap(),
+        Val::U32(100)
+    );
+    // An own handle through the guest and back.
+    let d = resource(call(&mut store, &instance, "pass-through", &[Val::Resource(d)]).unwrap());
+    assert_eq!(
+        call(&mut store, &instance, "dropped", &[]).unwrap(),
+        Val::U32(0)
+    );
+    // The guest consumes `c`: it reads it and drops it; the destructor runs.
+    assert_eq!(
+        call(
+            &mut store,
+            &instance,
+            "consume",
+            &[Val::Resource(c.clone())]
+        )
+        .unwrap(),
+        Val::U32(22)
+    );
+    assert_eq!(
+        call(&mut store, &instance, "dropped", &[]).unwrap(),
+        Val::U32(1)
+    );
+    // The host drops `d`: the destructor runs once more.
+    instance.drop_resource(&mut store, d).unwrap();
+    assert_eq!(
+        call(&mut store, &instance, "dropped", &[]).unwrap(),
+        Val::U32(2)
+    );
+
+    // Handle traps inside the guest.
+    for (name, code) in [
+        ("use-after-drop", TrapCode::InvalidHandle),
+        ("forged-handle", TrapCode::InvalidHandle),
+    ] {
+        let e = call(&mut store, &instance, name, &[]).unwrap_err();
+        assert_eq!(e.trap_code(), Some(code), "{name}: {e}");
+    }
+    // A value of another type where a counter is expected.
+    let e = call(&mut store, &instance, "consume", &[Val::U32(3)]).unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "{e}");
+    let fresh = resource(
+        call(
+            &mut store,
+            &instance,
+            "[constructor]counter",
+            &[Val::U32(1)],
+        )
+        .unwrap(),
+    );
+    assert!(Val::Resource(fresh.clone()).has_type(&Type::Own(fresh.ty().clone())));
+    // A counter of another instance of the same component is refused, both
+    // as an argument and to drop.
+    let (mut other_store, _, other) = setup(engine);
+    let e = other
+        .drop_resource(&mut other_store, fresh.clone())
+        .unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "{e}");
+    let e = call(&mut other_store, &other, "consume", &[Val::Resource(fresh)]).unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "{e}");
+}
+
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod wasmi {
+            $(#[test] fn $test() { super::$test(&<wasm_run_wasmi::Wasmi as wasm_run_api::Engine>::new(&super::Config::new()).unwrap()); })*
+        }
+        mod wasmtime {
+            $(#[test] fn $test() { super::$test(&<wasm_run_wasmtime::Wasmtime as wasm_run_api::Engine>::new(&super::Config::new()).unwrap()); })*
+        }
+    };
+}
+
+on_every_backend!(counters);
