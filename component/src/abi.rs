@@ -190,6 +190,9 @@ pub(crate) fn flat(ty: &Type) -> Vec<ValType> {
     out
 }
 
+/// Flat core values, inline up to the flat-parameter limit.
+pub(crate) type Flats<E> = smallvec::SmallVec<[CoreVal<E>; MAX_FLAT_PARAMS]>;
+
 /// How strings are encoded in a guest's memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Encoding {
@@ -655,12 +658,7 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
     // ---- flat values --------------------------------------------------------
 
     /// Lowers `val` of type `ty` into flat core values appended to `out`.
-    pub(crate) fn lower_flat(
-        &mut self,
-        ty: &Type,
-        val: &Val,
-        out: &mut Vec<CoreVal<E>>,
-    ) -> Result<()> {
+    pub(crate) fn lower_flat(&mut self, ty: &Type, val: &Val, out: &mut Flats<E>) -> Result<()> {
         let i32v = |x: i32| CoreVal::I32(x);
         match (ty, val) {
             (Type::Bool, Val::Bool(b)) => out.push(i32v(i32::from(*b))),
@@ -702,7 +700,7 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                 out.push(i32v(case as i32));
                 let start = out.len();
                 if let (Some(t), Some(v)) = (cases(ty).unwrap_or_default()[case], payload) {
-                    let mut own = Vec::new();
+                    let mut own = Flats::new();
                     self.lower_flat(t, v, &mut own)?;
                     for (v, want) in own.into_iter().zip(&all[1..]) {
                         out.push(coerce_up(v, *want));

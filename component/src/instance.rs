@@ -237,7 +237,9 @@ impl<E: Engine> Func<E> {
             store: &mut store,
             opts: &l.opts,
         };
-        let mut args = Vec::with_capacity(shape.flat_params.len().min(16));
+        // No heap allocation for the core values of a call that fits the
+        // flat limits.
+        let mut args = crate::abi::Flats::<E>::new();
         if shape.params_in_memory() {
             let lay = layout(&shape.params);
             let ptr = cx.alloc(lay.align, lay.size)?;
@@ -248,8 +250,8 @@ impl<E: Engine> Func<E> {
                 cx.lower_flat(t, v, &mut args)?;
             }
         }
-        let mut core_results: Vec<CoreVal<E>> = if shape.results_in_memory() {
-            vec![CoreVal::I32(0)]
+        let mut core_results: smallvec::SmallVec<[CoreVal<E>; 1]> = if shape.results_in_memory() {
+            smallvec::smallvec![CoreVal::I32(0)]
         } else {
             shape
                 .flat_results
@@ -786,7 +788,7 @@ fn lower<E: Engine, T: 'static>(
             check_aligned(ptr as u32, layout(rty).align)?;
             cx.store(rty, &result[0], ptr as u32)
         } else {
-            let mut flat = Vec::with_capacity(1);
+            let mut flat = crate::abi::Flats::<E>::new();
             cx.lower_flat(rty, &result[0], &mut flat)?;
             out.copy_from_slice(&flat);
             Ok(())
