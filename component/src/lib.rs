@@ -25,7 +25,9 @@
 //!   values, destructors (run by the guest's `resource.drop` or the host's
 //!   [`Instance::drop_resource`]), typed handle traps.
 //! - [`Val`]: component values with their WAVE text form ([`Val::parse`],
-//!   `Display`).
+//!   `Display`); [`TypedFunc`] for calls with Rust types (`bool`, integers,
+//!   floats, `char`, `String`, `Vec`, `Option`, `Result`, tuples), checked
+//!   once by [`Func::typed`].
 //!
 //! ```
 //! use wasm_run_component::{Component, ItemType, Linker, Type, Val};
@@ -59,6 +61,7 @@ mod instance;
 mod plan;
 mod resources;
 mod translate;
+mod typed;
 mod types;
 mod val;
 mod wave;
@@ -66,5 +69,6 @@ mod wave;
 pub use component::{Component, World, is_component};
 pub use instance::{Func, HostFunc, Instance, Linker, LinkerInstance};
 pub use resources::ResourceAny;
+pub use typed::{ComponentParams, ComponentResults, ComponentType, TypedFunc};
 pub use types::{FuncType, ItemType, ResourceType, Type, TypeDef};
 pub use val::Val;

@@ -163,6 +163,75 @@ fn echoes_every_type<E: Engine>(engine: &E) {
     assert_eq!(n, Some(Val::U32(1000)));
 }
 
+fn typed_functions<E: Engine>(engine: &E) {
+    let (mut store, _, instance) = echo(engine);
+    let f = |name: &str| instance.get_func(name).unwrap();
+    let add = f("add").typed::<(u32, u32), (u32,)>().unwrap();
+    assert_eq!(add.call(&mut store, (40, 2)).unwrap(), (42,));
+    let count = f("count-bytes").typed::<(Vec<u8>,), (u32,)>().unwrap();
+    assert_eq!(count.call(&mut store, (vec![7; 300],)).unwrap(), (300,));
+    let color = f("echo-u64").typed::<(u64,), (u64,)>().unwrap();
+    assert_eq!(color.call(&mut store, (u64::MAX,)).unwrap(), (u64::MAX,));
+    let ch = f("echo-char").typed::<(char,), (char,)>().unwrap();
+    assert_eq!(ch.call(&mut store, ('𝄞',)).unwrap(), ('𝄞',));
+    let bad = f("bad-char").typed::<(), (char,)>().unwrap();
+    assert!(bad.call(&mut store, ()).is_err());
+    // Wrong Rust types are refused once, when the typed function is made.
+    for e in [
+        f("add").typed::<(u32,), (u32,)>().err(),
+        f("add").typed::<(u32, i32), (u32,)>().err(),
+        f("add").typed::<(u32, u32), ()>().err(),
+        f("add").typed::<(u32, u32), (String,)>().err(),
+        f("count-bytes").typed::<(Vec<u16>,), (u32,)>().err(),
+    ] {
+        assert!(matches!(e, Some(Error::Type(_))), "{e:?}");
+    }
+}
+
+fn typed_results_and_options<E: Engine>(engine: &E) {
+    let (mut store, _, instance) = echo(engine);
+    let pad = Val::Tuple((0..16).map(Val::U64).collect());
+    // The echo functions take a 16-field pad tuple, which has no Rust
+    // tuple here; check the value types through `ComponentType` directly.
+    use wasm_run_component::ComponentType;
+    let opt = Some((9u8, "nine".to_string()));
+    let ty = instance.get_func("echo-option").unwrap().ty().params()[0]
+        .1
+        .clone();
+    assert!(<Option<(u8, String)>>::typecheck(&ty));
+    let mut out = [Val::Bool(false)];
+    instance
+        .get_func("echo-option")
+        .unwrap()
+        .call(&mut store, &[opt.clone().into_val(), pad.clone()], &mut out)
+        .unwrap();
+    let [v] = out;
+    assert_eq!(<Option<(u8, String)>>::from_val(v).unwrap(), opt);
+    let r: Result<Vec<u16>, char> = Err('x');
+    let rty = instance.get_func("echo-result").unwrap().ty().params()[0]
+        .1
+        .clone();
+    assert!(<Result<Vec<u16>, char>>::typecheck(&rty));
+    assert!(!<Result<Vec<u16>, u32>>::typecheck(&rty));
+    let mut out = [Val::Bool(false)];
+    instance
+        .get_func("echo-result")
+        .unwrap()
+        .call(&mut store, &[r.clone().into_val(), pad], &mut out)
+        .unwrap();
+    let [v] = out;
+    assert_eq!(<Result<Vec<u16>, char>>::from_val(v).unwrap(), r);
+    // A side without a payload is `()`.
+    let unit_ok = Type::Result((None, Some(Type::String)).into());
+    assert!(<Result<(), String>>::typecheck(&unit_ok));
+    assert!(!<Result<u8, String>>::typecheck(&unit_ok));
+    for r in [Ok(()), Err("no".to_string())] {
+        let v = r.clone().into_val();
+        assert!(v.has_type(&unit_ok), "{v}");
+        assert_eq!(<Result<(), String>>::from_val(v).unwrap(), r);
+    }
+}
+
 fn bad_arguments_are_type_errors<E: Engine>(engine: &E) {
     let (mut store, _, instance) = echo(engine);
     let add = instance.get_func("add").unwrap();
@@ -290,6 +359,8 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    typed_results_and_options,
+    typed_functions,
     echoes_every_type,
     bad_arguments_are_type_errors,
     lifting_traps,
