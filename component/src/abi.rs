@@ -10,7 +10,7 @@
 //! the traps of lifting (bad pointers, alignment, `char`, discriminants,
 //! encodings). Layouts are computed once per type and cached by the caller.
 
-use crate::resources::{Handle, ResourceAny, Resources};
+use crate::resources::{Handle, Kind, Origin, ResourceAny, Resources};
 use crate::types::{ResourceType, Type};
 use crate::val::Val;
 use wasm_run_api::{
@@ -215,6 +215,8 @@ pub(crate) struct Options<E: Engine> {
 pub(crate) struct Cx<'a, E: Engine, S: AsContextMut<E>> {
     pub store: &'a mut S,
     pub opts: &'a Options<E>,
+    /// Borrow handles lent to the guest during this call.
+    pub lent: Vec<u32>,
 }
 
 impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
@@ -234,7 +236,13 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             Type::Borrow(rt) => (rt, false),
             _ => unreachable!("only handles are lifted here"),
         };
-        res.dtor(rt.id)?;
+        let kind = match res.origin(rt.id)? {
+            Origin::Defined => Kind::Guest {
+                ty: rt.clone(),
+                instance: res.instance,
+            },
+            Origin::Host(h) => Kind::Host(h),
+        };
         let h = if own {
             let h = res.table().remove(index, rt.id)?;
             if !h.own {
@@ -248,19 +256,18 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             res.table().get(index, rt.id)?
         };
         Ok(Val::Resource(ResourceAny {
-            ty: rt.clone(),
+            kind,
             rep: h.rep,
             own,
-            instance: res.instance,
         }))
     }
 
     /// The host's resource value as a handle for the guest: an owned one is
     /// added to the guest's table; a borrowed one of a type the guest
-    /// defines is passed as its representation, as the spec does for the
-    /// implementing instance.
+    /// defines is passed as its representation (as the spec does for the
+    /// implementing instance), one of a host type as a borrow handle the
+    /// guest must drop before the call returns.
     fn lower_handle(&mut self, ty: &Type, val: &Val) -> Result<u32> {
-        let res = self.resources()?;
         let (rt, own): (&ResourceType, bool) = match ty {
             Type::Own(rt) => (rt, true),
             Type::Borrow(rt) => (rt, false),
@@ -269,26 +276,67 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
         let Val::Resource(r) = val else {
             return Err(mismatch(ty, val));
         };
-        if r.instance != res.instance || r.ty.id != rt.id {
+        let res = self
+            .opts
+            .resources
+            .clone()
+            .ok_or_else(|| crate::plan::not_yet("resources here"))?;
+        let origin = res.origin(rt.id)?;
+        let matches = match (&origin, &r.kind) {
+            (Origin::Defined, Kind::Guest { ty, instance }) => {
+                *instance == res.instance && ty.id == rt.id
+            }
+            (Origin::Host(h), Kind::Host(k)) => h == k,
+            _ => false,
+        };
+        if !matches {
             return Err(Error::Type(format!(
                 "a resource of another type or instance where {ty} is expected"
             )));
         }
-        res.dtor(rt.id)?;
-        if own {
-            if !r.own {
-                return Err(Error::Type(format!(
-                    "a borrowed resource where {ty} is expected"
-                )));
-            }
-            res.table().add(Handle {
-                ty: rt.id,
-                rep: r.rep,
-                own: true,
-            })
-        } else {
-            Ok(r.rep)
+        if own && !r.own {
+            return Err(Error::Type(format!(
+                "a borrowed resource where {ty} is expected"
+            )));
         }
+        match (own, origin) {
+            (false, Origin::Defined) => Ok(r.rep),
+            (own, _) => {
+                let index = res.table().add(Handle {
+                    ty: rt.id,
+                    rep: r.rep,
+                    own,
+                })?;
+                if !own {
+                    self.lent.push(index);
+                }
+                Ok(index)
+            }
+        }
+    }
+
+    /// After a call: the borrow handles lent to the guest must all have
+    /// been dropped (the spec's rule); any left is removed and the call
+    /// traps.
+    pub(crate) fn end_borrows(&mut self) -> Result<()> {
+        if self.lent.is_empty() {
+            return Ok(());
+        }
+        let lent = std::mem::take(&mut self.lent);
+        let res = self.resources()?;
+        let mut left = 0;
+        for index in lent {
+            if res.table().remove_borrow(index) {
+                left += 1;
+            }
+        }
+        if left > 0 {
+            return Err(trap(
+                TrapCode::InvalidHandle,
+                format!("{left} borrowed handle(s) outlived the call"),
+            ));
+        }
+        Ok(())
     }
 
     fn memory(&self) -> Result<Memory<E>> {

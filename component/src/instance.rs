@@ -5,7 +5,7 @@
 use crate::abi::{Cx, Flat, Options, check_aligned, layout};
 use crate::component::Component;
 use crate::plan::{CoreSort, ResourceOp, Shape, Sort, Step, not_yet};
-use crate::resources::{Handle, ResourceAny, Resources};
+use crate::resources::{Handle, HostResourceType, Origin, ResourceAny, Resources};
 use crate::types::FuncType;
 use crate::val::Val;
 use std::collections::HashMap;
@@ -21,9 +21,14 @@ use wasm_run_api::{
 pub type HostFunc<E, T> =
     Arc<dyn Fn(&mut Caller<'_, E, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync>;
 
+/// A host resource type's destructor: called with the representation when
+/// a component drops an owned handle of it.
+pub type HostDtor<E, T> = Arc<dyn Fn(&mut Caller<'_, E, T>, u32) -> Result<()> + Send + Sync>;
+
 enum Def<E: Engine, T: 'static> {
     Func(HostFunc<E, T>),
     Instance(Namespace<E, T>),
+    Resource(HostResourceType, HostDtor<E, T>),
 }
 
 struct Namespace<E: Engine, T: 'static> {
@@ -142,6 +147,36 @@ impl<'a, E: Engine, T: 'static> LinkerInstance<'a, E, T> {
         LinkerInstance { ns: &mut *self.ns }.into_instance(name)
     }
 
+    /// Defines the resource type `name` for components that import it; the
+    /// host makes its values with [`ResourceAny::host`] (the representation
+    /// is the host's own number, e.g. an index into its table) and gets
+    /// them back as arguments. `dtor` runs with the representation when a
+    /// component drops an owned handle (the host keeps the resource's data
+    /// and decides what dropping means).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Link`] with [`LinkError::Duplicate`] if `name` is defined
+    /// already.
+    pub fn resource(
+        &mut self,
+        name: &str,
+        dtor: impl Fn(&mut Caller<'_, E, T>, u32) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<HostResourceType> {
+        if self.ns.items.contains_key(name) {
+            return Err(LinkError::Duplicate {
+                module: String::new(),
+                name: name.into(),
+            }
+            .into());
+        }
+        let ty = HostResourceType::new(name);
+        self.ns
+            .items
+            .insert(name.into(), Def::Resource(ty.clone(), Arc::new(dtor)));
+        Ok(ty)
+    }
+
     fn into_instance(self, name: &str) -> Result<LinkerInstance<'a, E, T>> {
         let def = self
             .ns
@@ -150,10 +185,9 @@ impl<'a, E: Engine, T: 'static> LinkerInstance<'a, E, T> {
             .or_insert_with(|| Def::Instance(Namespace::default()));
         match def {
             Def::Instance(ns) => Ok(LinkerInstance { ns }),
-            Def::Func(_) => Err(LinkError::Other(format!(
-                "`{name}` is defined as a function, not an instance"
-            ))
-            .into()),
+            _ => {
+                Err(LinkError::Other(format!("`{name}` is defined, but not as an instance")).into())
+            }
         }
     }
 }
@@ -236,6 +270,7 @@ impl<E: Engine> Func<E> {
         let mut cx = Cx {
             store: &mut store,
             opts: &l.opts,
+            lent: Vec::new(),
         };
         // No heap allocation for the core values of a call that fits the
         // flat limits.
@@ -259,7 +294,10 @@ impl<E: Engine> Func<E> {
                 .map(|t| CoreVal::default_for(t).unwrap_or(CoreVal::I32(0)))
                 .collect()
         };
-        l.core.call(&mut *cx.store, &args, &mut core_results)?;
+        let called = l.core.call(&mut *cx.store, &args, &mut core_results);
+        let ended = cx.end_borrows();
+        called?;
+        ended?;
         let value = match shape.ty.result() {
             Some(ty) if shape.results_in_memory() => {
                 let CoreVal::I32(ptr) = core_results[0] else {
@@ -337,12 +375,15 @@ impl<E: Engine> Instance<E> {
         mut store: impl AsContextMut<E>,
         resource: ResourceAny,
     ) -> Result<()> {
-        if !resource.own || resource.instance != self.resources.instance {
+        let (Some(ty), true) = (resource.ty(), resource.owned()) else {
             return Err(Error::Type(
-                "only a resource the host owns, of this instance, can be dropped here".into(),
+                "only an owned resource of a type this instance defines can be dropped here".into(),
             ));
+        };
+        if resource.instance() != Some(self.resources.instance) {
+            return Err(Error::Type("a resource of another instance".into()));
         }
-        match self.resources.dtor(resource.ty.id)? {
+        match self.resources.dtor(ty.id)? {
             Some(dtor) => dtor.call(&mut store, &[CoreVal::I32(resource.rep as i32)], &mut []),
             None => Ok(()),
         }
@@ -408,6 +449,7 @@ struct Instantiation<'l, E: Engine, T: 'static> {
     types: Vec<Item<E, T>>,
     exports: HashMap<String, Exported<E>>,
     resources: Arc<Resources<E>>,
+    host_dtors: HashMap<u32, HostDtor<E, T>>,
 }
 
 fn core_slot(sort: CoreSort) -> usize {
@@ -436,6 +478,20 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             types: Vec::new(),
             exports: HashMap::new(),
             resources: Resources::new(),
+            host_dtors: HashMap::new(),
+        }
+    }
+
+    /// Takes the host resource type `def` for the component's imported
+    /// resource type `ty` (import `name`).
+    fn import_resource(&mut self, name: &str, ty: u32, def: Option<&Def<E, T>>) -> Result<()> {
+        match def {
+            Some(Def::Resource(host, dtor)) => {
+                self.resources.import(ty, host.clone());
+                self.host_dtors.insert(ty, dtor.clone());
+                Ok(())
+            }
+            _ => Err(missing(name, "resource type")),
         }
     }
 
@@ -623,11 +679,12 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                                     }
                                     (
                                         crate::types::ItemType::Type(
-                                            crate::types::TypeDef::Resource(_),
+                                            crate::types::TypeDef::Resource(rt),
                                         ),
-                                        _,
+                                        def,
                                     ) => {
-                                        items.insert(n.clone(), Item::NotYet("resources"));
+                                        self.import_resource(&format!("{name}#{n}"), rt.id, def)?;
+                                        items.insert(n.clone(), Item::Type);
                                     }
                                     _ => {
                                         items.insert(n.clone(), Item::Type);
@@ -636,7 +693,15 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                             }
                             Item::Instance(items)
                         }
-                        (Sort::Type, _) => Item::Type,
+                        (Sort::Type, def) => {
+                            if let Some(crate::types::ItemType::Type(
+                                crate::types::TypeDef::Resource(rt),
+                            )) = component.world().import(name)
+                            {
+                                self.import_resource(name, rt.id, def)?;
+                            }
+                            Item::Type
+                        }
                         (Sort::Func, _) => return Err(missing(name, "function")),
                         (Sort::Instance, _) => return Err(missing(name, "instance")),
                         _ => return Err(not_yet("imports of modules, components and values")),
@@ -669,7 +734,8 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     self.types.push(Item::Type);
                 }
                 Step::ResourceBuiltin { op, ty } => {
-                    let f = resource_builtin(store, *op, ty.id, self.resources.clone())?;
+                    let host_dtor = self.host_dtors.get(&ty.id).cloned();
+                    let f = resource_builtin(store, *op, ty.id, self.resources.clone(), host_dtor)?;
                     self.core[core_slot(CoreSort::Func)].push(Some(Extern::Func(f)));
                 }
                 Step::CoreType => {}
@@ -744,6 +810,7 @@ fn lower<E: Engine, T: 'static>(
             let mut cx = Cx {
                 store: &mut caller,
                 opts: &opts,
+                lent: Vec::new(),
             };
             if shape.params_in_memory() {
                 let CoreVal::I32(ptr) = args[0] else {
@@ -780,6 +847,7 @@ fn lower<E: Engine, T: 'static>(
         let mut cx = Cx {
             store: &mut caller,
             opts: &opts,
+            lent: Vec::new(),
         };
         if shape.results_in_memory() {
             let CoreVal::I32(ptr) = args[args.len() - 1] else {
@@ -804,6 +872,7 @@ fn resource_builtin<E: Engine, T: 'static>(
     op: ResourceOp,
     ty: u32,
     resources: Arc<Resources<E>>,
+    host_dtor: Option<HostDtor<E, T>>,
 ) -> Result<wasm_run_api::Func<E>> {
     use wasm_run_api::ValType::I32;
     let i32_of = |v: &CoreVal<E>| match v {
@@ -838,10 +907,19 @@ fn resource_builtin<E: Engine, T: 'static>(
                 }
                 ResourceOp::Drop => {
                     let h = resources.table().remove(arg, ty)?;
-                    if h.own
-                        && let Some(dtor) = resources.dtor(ty)?
-                    {
-                        dtor.call(&mut caller, &[CoreVal::I32(h.rep as i32)], &mut [])?;
+                    if h.own {
+                        match resources.origin(ty)? {
+                            Origin::Defined => {
+                                if let Some(dtor) = resources.dtor(ty)? {
+                                    dtor.call(&mut caller, &[CoreVal::I32(h.rep as i32)], &mut [])?;
+                                }
+                            }
+                            Origin::Host(_) => {
+                                if let Some(dtor) = &host_dtor {
+                                    dtor(&mut caller, h.rep)?;
+                                }
+                            }
+                        }
                     }
                 }
             }

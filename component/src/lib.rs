@@ -20,7 +20,9 @@
 //!   strings; parameters and results through memory past the flat limits;
 //!   `realloc` and `post-return`; the lifting traps as typed
 //!   [`TrapCode`](wasm_run_api::TrapCode)s).
-//! - Resources the component defines: per-instance handle tables,
+//! - Resources the component defines and resources the host defines
+//!   ([`LinkerInstance::resource`], [`HostResourceType`]): per-instance
+//!   handle tables,
 //!   `resource.new/rep/drop`, `own`/`borrow` handles as [`ResourceAny`]
 //!   values, destructors (run by the guest's `resource.drop` or the host's
 //!   [`Instance::drop_resource`]), typed handle traps.
@@ -67,8 +69,8 @@ mod val;
 mod wave;
 
 pub use component::{Component, World, is_component};
-pub use instance::{Func, HostFunc, Instance, Linker, LinkerInstance};
-pub use resources::ResourceAny;
+pub use instance::{Func, HostDtor, HostFunc, Instance, Linker, LinkerInstance};
+pub use resources::{HostResourceType, ResourceAny};
 pub use typed::{ComponentParams, ComponentResults, ComponentType, TypedFunc};
 pub use types::{FuncType, ItemType, ResourceType, Type, TypeDef};
 pub use val::Val;

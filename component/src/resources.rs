@@ -9,26 +9,90 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use wasm_run_api::{Engine, Error, Func, Result, TrapCode};
 
-/// A host's reference to a resource of a component instance: an owned
-/// handle (`own<R>`) it received, or one lent to it (`borrow<R>`) for the
-/// duration of a host call. Dropping an owned one runs the resource's
-/// destructor: [`Instance::drop_resource`](crate::Instance::drop_resource).
+/// A resource type the host defines (with
+/// [`LinkerInstance::resource`](crate::LinkerInstance::resource)), for a
+/// component that imports it. Cheap to clone; compares by identity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HostResourceType {
+    pub(crate) id: u64,
+    pub(crate) name: Arc<str>,
+}
+
+impl HostResourceType {
+    pub(crate) fn new(name: &str) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        HostResourceType {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            name: name.into(),
+        }
+    }
+    /// The name it was defined under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Whose type a resource has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A type a component instance defines.
+    Guest { ty: ResourceType, instance: u64 },
+    /// A type the host defines.
+    Host(HostResourceType),
+}
+
+/// A host's reference to a resource: an owned handle (`own<R>`) it
+/// received or made, or one lent to it (`borrow<R>`) for the duration of a
+/// host call. For a type a component defines, dropping an owned one runs
+/// the component's destructor
+/// ([`Instance::drop_resource`](crate::Instance::drop_resource)); for a
+/// type the host defines, the representation is the host's own number
+/// ([`ResourceAny::host`], [`ResourceAny::rep`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceAny {
-    pub(crate) ty: ResourceType,
+    pub(crate) kind: Kind,
     pub(crate) rep: u32,
     pub(crate) own: bool,
-    pub(crate) instance: u64,
 }
 
 impl ResourceAny {
-    /// The resource's type.
-    pub fn ty(&self) -> &ResourceType {
-        &self.ty
+    /// An owned resource of the host type `ty` with representation `rep`
+    /// (e.g. an index into the host's own table), to give to a component.
+    pub fn host(ty: &HostResourceType, rep: u32) -> Self {
+        ResourceAny {
+            kind: Kind::Host(ty.clone()),
+            rep,
+            own: true,
+        }
+    }
+    /// The component-defined type, for a resource a component defines.
+    pub fn ty(&self) -> Option<&ResourceType> {
+        match &self.kind {
+            Kind::Guest { ty, .. } => Some(ty),
+            Kind::Host(_) => None,
+        }
+    }
+    /// The host type, for a resource the host defines.
+    pub fn host_type(&self) -> Option<&HostResourceType> {
+        match &self.kind {
+            Kind::Host(t) => Some(t),
+            Kind::Guest { .. } => None,
+        }
+    }
+    /// The representation: for a host type, the number the host gave.
+    pub fn rep(&self) -> u32 {
+        self.rep
     }
     /// Whether the host owns it (else it is lent for a call).
     pub fn owned(&self) -> bool {
         self.own
+    }
+    /// The instance that defines its type (guest types only).
+    pub(crate) fn instance(&self) -> Option<u64> {
+        match &self.kind {
+            Kind::Guest { instance, .. } => Some(*instance),
+            Kind::Host(_) => None,
+        }
     }
 }
 
@@ -79,6 +143,18 @@ impl Table {
         }
     }
 
+    /// Removes a borrow handle still at `i`; whether there was one.
+    pub(crate) fn remove_borrow(&mut self, i: u32) -> bool {
+        match self.slots.get(i as usize).copied().flatten() {
+            Some(h) if !h.own => {
+                self.slots[i as usize] = None;
+                self.free.push(i);
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn remove(&mut self, i: u32, ty: u32) -> Result<Handle> {
         let h = self.get(i, ty)?;
         self.slots[i as usize] = None;
@@ -94,6 +170,14 @@ pub(crate) struct Resources<E: Engine> {
     table: Mutex<Table>,
     /// The resource types this instance defines, with their destructors.
     defined: Mutex<HashMap<u32, Option<Func<E>>>>,
+    /// The resource types it imports from the host.
+    imported: Mutex<HashMap<u32, HostResourceType>>,
+}
+
+/// What a resource type of an instance is.
+pub(crate) enum Origin {
+    Defined,
+    Host(HostResourceType),
 }
 
 impl<E: Engine> Resources<E> {
@@ -103,6 +187,7 @@ impl<E: Engine> Resources<E> {
             instance: NEXT.fetch_add(1, Ordering::Relaxed),
             table: Mutex::new(Table::default()),
             defined: Mutex::new(HashMap::new()),
+            imported: Mutex::new(HashMap::new()),
         })
     }
 
@@ -115,6 +200,33 @@ impl<E: Engine> Resources<E> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(ty, dtor);
+    }
+
+    /// Records that the instance's resource type `ty` is the host's `host`.
+    pub(crate) fn import(&self, ty: u32, host: HostResourceType) {
+        self.imported
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(ty, host);
+    }
+
+    /// Whether the instance defines `ty` or imports it from the host.
+    pub(crate) fn origin(&self, ty: u32) -> Result<Origin> {
+        if self
+            .defined
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&ty)
+        {
+            return Ok(Origin::Defined);
+        }
+        self.imported
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&ty)
+            .cloned()
+            .map(Origin::Host)
+            .ok_or_else(|| crate::plan::not_yet("resources of another component"))
     }
 
     /// The destructor of a type this instance defines (`Ok(None)`: defined

@@ -212,7 +212,11 @@ impl fmt::Display for Val {
             }
             // WAVE has no text for resources; this is for people.
             Val::Resource(r) => {
-                let name = r.ty.name().unwrap_or("resource");
+                let name = match (r.ty(), r.host_type()) {
+                    (Some(t), _) => t.name().unwrap_or("resource"),
+                    (_, Some(h)) => h.name(),
+                    _ => "resource",
+                };
                 write!(
                     f,
                     "<{}{name} #{}>",
@@ -271,8 +275,10 @@ impl Val {
                 Ok(v) => payload_has_type(v, ts.0.as_ref()),
                 Err(v) => payload_has_type(v, ts.1.as_ref()),
             },
-            (Val::Resource(r), Type::Own(rt)) => r.own && r.ty == *rt,
-            (Val::Resource(r), Type::Borrow(rt)) => r.ty == *rt,
+            // A host type's match with the component's view of it is
+            // checked when the handle is lowered.
+            (Val::Resource(r), Type::Own(rt)) => r.own && r.ty().is_none_or(|t| t == rt),
+            (Val::Resource(r), Type::Borrow(rt)) => r.ty().is_none_or(|t| t == rt),
             (Val::Flags(names), Type::Flags(all)) => {
                 // Set flags are named once each, in the type's order.
                 let mut at = 0;
