@@ -68,6 +68,8 @@ fn compile_c(source: &Path, name: &str) -> PathBuf {
         .arg("-pthread")
         .arg("-I")
         .arg(here.join("include"))
+        .arg("-I")
+        .arg(here.join("tests/c"))
         .arg(source)
         .arg("-o")
         .arg(&out)

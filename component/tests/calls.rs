@@ -3,15 +3,12 @@
 //! every value type through memory and flat values, host imports, typed
 //! errors for bad arguments, and the canonical ABI's traps.
 
-use wasm_run_api::{Config, Engine, Error, LinkError, Store, TrapCode};
+mod common;
+
+use wasm_run_api::{Engine, Error, LinkError, Store, TrapCode};
 use wasm_run_component::{Component, Instance, ItemType, Linker, Type, TypeDef, Val};
 
-fn fixture(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/component")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use common::fixture_text as fixture;
 
 fn echo<E: Engine>(engine: &E) -> (Store<E, ()>, Component<E>, Instance<E>) {
     let component = Component::new(engine, fixture("echo.wat")).unwrap();
@@ -345,17 +342,6 @@ fn host_imports<E: Engine>(engine: &E) {
         .call(&mut store, &[Val::List(vec![])], &mut out)
         .unwrap_err();
     assert!(e.to_string().contains("no sums today"), "{e}");
-}
-
-macro_rules! on_every_backend {
-    ($($test:ident),* $(,)?) => {
-        mod wasmi {
-            $(#[test] fn $test() { super::$test(&<wasm_run_wasmi::Wasmi as wasm_run_api::Engine>::new(&super::Config::new()).unwrap()); })*
-        }
-        mod wasmtime {
-            $(#[test] fn $test() { super::$test(&<wasm_run_wasmtime::Wasmtime as wasm_run_api::Engine>::new(&super::Config::new()).unwrap()); })*
-        }
-    };
 }
 
 on_every_backend!(

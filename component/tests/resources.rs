@@ -4,13 +4,13 @@
 //! runs once), dropped by the host, and the handle traps (use after drop,
 //! a forged handle); a handle of another instance is refused.
 
-use wasm_run_api::{Config, Engine, Error, Store, TrapCode};
+mod common;
+
+use wasm_run_api::{Engine, Error, Store, TrapCode};
 use wasm_run_component::{Component, Instance, Linker, ResourceAny, Type, Val};
 
 fn setup<E: Engine>(engine: &E) -> (Store<E, ()>, Component<E>, Instance<E>) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/component/counter.wat");
-    let component = Component::new(engine, std::fs::read_to_string(path).unwrap()).unwrap();
+    let component = Component::new(engine, common::fixture_text("counter.wat")).unwrap();
     let mut store = Store::new(engine, ());
     let instance = Linker::new(engine)
         .instantiate(&mut store, &component)
@@ -150,17 +150,6 @@ fn counters<E: Engine>(engine: &E) {
     assert!(matches!(e, Error::Type(_)), "{e}");
 }
 
-macro_rules! on_every_backend {
-    ($($test:ident),* $(,)?) => {
-        mod wasmi {
-            $(#[test] fn $test() { super::$test(&<wasm_run_wasmi::Wasmi as wasm_run_api::Engine>::new(&super::Config::new()).unwrap()); })*
-        }
-        mod wasmtime {
-            $(#[test] fn $test() { super::$test(&<wasm_run_wasmtime::Wasmtime as wasm_run_api::Engine>::new(&super::Config::new()).unwrap()); })*
-        }
-    };
-}
-
 on_every_backend!(counters, host_resources);
 
 /// Host-defined resources: the host's table of blobs behind a host
@@ -169,9 +158,7 @@ on_every_backend!(counters, host_resources);
 /// does not drop makes the call trap.
 fn host_resources<E: Engine>(engine: &E) {
     use std::sync::{Arc, Mutex};
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/component/blobs.wat");
-    let component = Component::new(engine, std::fs::read_to_string(path).unwrap()).unwrap();
+    let component = Component::new(engine, common::fixture_text("blobs.wat")).unwrap();
     // The host's blobs: sizes by rep; None once dropped.
     let blobs: Arc<Mutex<Vec<Option<u32>>>> = Arc::default();
     let mut linker = Linker::<E, ()>::new(engine);

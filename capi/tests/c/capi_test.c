@@ -10,6 +10,7 @@
  * Usage: capi_test PATH/TO/hello.wasm */
 #define _POSIX_C_SOURCE 200809L
 #include "wasm_run.h"
+#include "checks.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -18,40 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
-
-/* Fails the check if `err` is an error, printing its message; frees it. */
-static int ok(wr_error_t *err, const char *what) {
-  if (err == NULL) return 1;
-  fprintf(stderr, "%s failed: %s\n", what, wr_error_message(err));
-  wr_error_delete(err);
-  failures++;
-  return 0;
-}
-
-/* Expects an error of `kind`; frees it. */
-static void expect_error(wr_error_t *err, wr_error_kind_t kind, const char *what) {
-  if (err == NULL) {
-    fprintf(stderr, "%s: expected an error, got success\n", what);
-    failures++;
-    return;
-  }
-  if (wr_error_kind(err) != kind) {
-    fprintf(stderr, "%s: error kind %d, expected %d: %s\n", what,
-            (int)wr_error_kind(err), (int)kind, wr_error_message(err));
-    failures++;
-  }
-  wr_error_delete(err);
-}
 
 static const char *WAT =
     "(module\n"
@@ -105,13 +72,6 @@ static wr_error_t *host_overflow(void *env, wr_context_t *caller, const wr_val_t
 
 static int finalized = 0;
 static void finalize(void *data) { finalized += *(int *)data; }
-
-static wr_val_t i32v(int32_t x) {
-  wr_val_t v;
-  v.kind = WR_VALKIND_I32;
-  v.of.i32 = x;
-  return v;
-}
 
 static void test_backend(const char *name, const char *hello_path) {
   printf("== %s\n", name);

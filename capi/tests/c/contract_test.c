@@ -13,43 +13,12 @@
  * Usage: contract_test PATH/TO/hello.wasm EXPECTED_WASM_RUN_VERSION */
 #define _POSIX_C_SOURCE 200809L
 #include "wasm_run.h"
+#include "checks.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
-
-static int ok(wr_error_t *err, const char *what) {
-  if (err == NULL) return 1;
-  fprintf(stderr, "%s failed: %s\n", what, wr_error_message(err));
-  wr_error_delete(err);
-  failures++;
-  return 0;
-}
-
-static void expect_error(wr_error_t *err, wr_error_kind_t kind, const char *what) {
-  if (err == NULL) {
-    fprintf(stderr, "%s: expected error kind %d, got success\n", what, (int)kind);
-    failures++;
-    return;
-  }
-  if (wr_error_kind(err) != kind) {
-    fprintf(stderr, "%s: error kind %d, expected %d: %s\n", what, (int)wr_error_kind(err), (int)kind,
-            wr_error_message(err));
-    failures++;
-  }
-  wr_error_delete(err);
-}
 
 static void expect_trap(wr_error_t *err, wr_trap_code_t want, const char *what) {
   wr_trap_code_t code = WR_TRAP_CODE_OTHER;
@@ -59,13 +28,6 @@ static void expect_trap(wr_error_t *err, wr_trap_code_t want, const char *what) 
     failures++;
   }
   wr_error_delete(err);
-}
-
-static wr_val_t i32v(int32_t x) {
-  wr_val_t v;
-  v.kind = WR_VALKIND_I32;
-  v.of.i32 = x;
-  return v;
 }
 
 static wr_engine_t *engine_with(const char *name, const char *feature) {

@@ -1,6 +1,7 @@
-//! Shared by the differential and hostile tests: calling a component on
-//! the three paths (portable on wasmi, portable on wasmtime, wasmtime's
-//! native component model) and comparing the outcomes.
+//! Shared by the component tests: the fixtures, running a test on every
+//! backend, and calling a component on the three paths (portable on wasmi,
+//! portable on wasmtime, wasmtime's native component model) to compare the
+//! outcomes.
 #![allow(dead_code)]
 
 use wasm_run_api::{Config, Engine, Store};
@@ -201,4 +202,26 @@ impl Paths {
         }
         a
     }
+}
+
+/// The text of `tests/fixtures/component/NAME`.
+pub fn fixture_text(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/component")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Instantiates each listed generic test `fn t<E: Engine>(engine: &E)` on
+/// wasmi and on wasmtime, with the default configuration.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod wasmi {
+            $(#[test] fn $test() { super::$test(&<wasm_run_wasmi::Wasmi as wasm_run_api::Engine>::new(&wasm_run_api::Config::new()).unwrap()); })*
+        }
+        mod wasmtime {
+            $(#[test] fn $test() { super::$test(&<wasm_run_wasmtime::Wasmtime as wasm_run_api::Engine>::new(&wasm_run_api::Config::new()).unwrap()); })*
+        }
+    };
 }
