@@ -1,7 +1,7 @@
 //! Loading a component: decode, validate, reflect its world.
 
-use crate::plan::Step;
-use crate::translate::{Translate, async_unsupported};
+use crate::plan::ComponentPlan;
+use crate::translate::{Translate, TypeState, async_unsupported};
 use crate::types::{ItemType, write_item};
 use std::fmt;
 use std::sync::Arc;
@@ -51,7 +51,7 @@ impl fmt::Display for World {
 struct Inner<E: Engine> {
     bytes: Box<[u8]>,
     world: World,
-    steps: Vec<Step>,
+    root: Arc<ComponentPlan>,
     /// The root's core modules, compiled for the engine; `None` if one does
     /// not compile (its error is reported when the component is
     /// instantiated, so that reflection works for components the engine
@@ -134,8 +134,8 @@ impl<E: Engine> Component<E> {
                 offset: Some(0),
             });
         }
-        let types = match Validator::new_with_features(features()).validate_all(&binary) {
-            Ok(types) => types,
+        match Validator::new_with_features(features()).validate_all(&binary) {
+            Ok(_) => {}
             Err(e) => {
                 let with_async = features().union(ASYNC);
                 if Validator::new_with_features(with_async)
@@ -149,9 +149,14 @@ impl<E: Engine> Component<E> {
                     offset: usize::try_from(e.offset()).ok(),
                 });
             }
-        };
+        }
+        // Valid: now the steps of the instance graph, and the root's types
+        // (one validator for both, so resource types agree).
+        let mut state = TypeState::default();
+        let plan = crate::plan::plan(&binary, features(), &mut state)?;
+        let types = &plan.types;
         let (import_names, export_names) = root_names(&binary)?;
-        let mut t = Translate::new(&types);
+        let mut t = Translate::new(types.as_ref(), &mut state);
         let items = |names: &[String], import: bool| {
             names
                 .iter()
@@ -180,7 +185,6 @@ impl<E: Engine> Component<E> {
         for (name, ty) in &exports {
             world.exports.push((name.clone(), t.item(ty)?));
         }
-        let plan = crate::plan::plan(&binary, &types, &mut t)?;
         let modules = plan
             .modules
             .iter()
@@ -192,14 +196,14 @@ impl<E: Engine> Component<E> {
             inner: Arc::new(Inner {
                 bytes: binary.into_boxed_slice(),
                 world,
-                steps: plan.steps,
+                root: plan.root,
                 modules,
                 module_ranges: plan.modules,
             }),
         })
     }
 
-    /// The root's core modules, compiled.
+    /// Every core module of the binary (at any depth), compiled.
     pub(crate) fn core_modules(&self) -> Result<&[Module<E>]> {
         match &self.inner.modules {
             Some(modules) => Ok(modules),
@@ -215,9 +219,9 @@ impl<E: Engine> Component<E> {
         }
     }
 
-    /// The root's instantiation steps.
-    pub(crate) fn steps(&self) -> &[Step] {
-        &self.inner.steps
+    /// The root's plan.
+    pub(crate) fn plan(&self) -> &Arc<ComponentPlan> {
+        &self.inner.root
     }
 
     /// The component's imports and exports with their types.

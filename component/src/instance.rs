@@ -4,7 +4,7 @@
 
 use crate::abi::{Cx, Flat, Options, check_aligned, layout};
 use crate::component::Component;
-use crate::plan::{CoreSort, ResourceOp, Shape, Sort, Step, not_yet};
+use crate::plan::{ComponentPlan, CoreSort, ResourceOp, Shape, Sort, Step, not_yet};
 use crate::resources::{Handle, HostResourceType, Origin, ResourceAny, Resources};
 use crate::types::FuncType;
 use crate::val::Val;
@@ -109,7 +109,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         store: &mut Store<E, T>,
         component: &Component<E>,
     ) -> Result<Instance<E>> {
-        Instantiation::new(self, component).run(store)
+        Instantiation::new(self, component).run_root(store)
     }
 }
 
@@ -447,9 +447,25 @@ struct Instantiation<'l, E: Engine, T: 'static> {
     funcs: Vec<Item<E, T>>,
     instances: Vec<Item<E, T>>,
     types: Vec<Item<E, T>>,
-    exports: HashMap<String, Exported<E>>,
+    /// Core modules, as indices into the binary's compiled modules.
+    modules: Vec<u32>,
+    components: Vec<Arc<ComponentPlan>>,
+    /// The enclosing components' modules and components, innermost first
+    /// (for outer aliases).
+    outer: Vec<Frame>,
+    /// A nested component's imports: its instantiation's arguments (the
+    /// root's come from the linker).
+    args: Option<HashMap<String, Item<E, T>>>,
+    exports: HashMap<String, Item<E, T>>,
     resources: Arc<Resources<E>>,
     host_dtors: HashMap<u32, HostDtor<E, T>>,
+}
+
+/// What outer aliases of a nested component can reach in an enclosing one.
+#[derive(Clone)]
+struct Frame {
+    modules: Vec<u32>,
+    components: Vec<Arc<ComponentPlan>>,
 }
 
 fn core_slot(sort: CoreSort) -> usize {
@@ -476,10 +492,30 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             funcs: Vec::new(),
             instances: Vec::new(),
             types: Vec::new(),
+            modules: Vec::new(),
+            components: Vec::new(),
+            outer: Vec::new(),
+            args: None,
             exports: HashMap::new(),
             resources: Resources::new(),
             host_dtors: HashMap::new(),
         }
+    }
+
+    /// Instantiates the root component.
+    fn run_root(self, store: &mut Store<E, T>) -> Result<Instance<E>> {
+        let plan = self.component.plan().clone();
+        let resources = self.resources.clone();
+        let exports = self.run(store, &plan)?;
+        Ok(Instance {
+            exports: Arc::new(
+                exports
+                    .iter()
+                    .filter_map(|(n, i)| exported(i).map(|e| (n.clone(), e)))
+                    .collect(),
+            ),
+            resources,
+        })
     }
 
     /// Takes the host resource type `def` for the component's imported
@@ -558,15 +594,71 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         })
     }
 
-    fn run(mut self, store: &mut Store<E, T>) -> Result<Instance<E>> {
+    /// Runs `plan`'s steps; the component's exports.
+    fn run(
+        mut self,
+        store: &mut Store<E, T>,
+        plan: &ComponentPlan,
+    ) -> Result<HashMap<String, Item<E, T>>> {
         let component = self.component;
         let modules = component.core_modules()?;
-        for step in component.steps() {
+        for step in &plan.steps {
             match step {
+                Step::Module(global) => self.modules.push(*global),
+                Step::Component(nested) => self.components.push(nested.clone()),
+                Step::AliasOuter { sort, count, index } => {
+                    let frame = self
+                        .outer
+                        .get((*count as usize).wrapping_sub(1))
+                        .ok_or_else(|| not_yet("outer aliases past the root"))?;
+                    match sort {
+                        Sort::Module => {
+                            let m = *frame
+                                .modules
+                                .get(*index as usize)
+                                .ok_or_else(|| not_yet("an outer module"))?;
+                            self.modules.push(m);
+                        }
+                        _ => {
+                            let c = frame
+                                .components
+                                .get(*index as usize)
+                                .cloned()
+                                .ok_or_else(|| not_yet("an outer component"))?;
+                            self.components.push(c);
+                        }
+                    }
+                }
+                Step::ComponentInstantiate {
+                    component: index,
+                    args,
+                } => {
+                    let nested = self
+                        .components
+                        .get(*index as usize)
+                        .cloned()
+                        .ok_or_else(|| not_yet("a component this version did not record"))?;
+                    let mut items = HashMap::new();
+                    for (name, sort, idx) in args {
+                        items.insert(name.clone(), self.item(*sort, *idx)?);
+                    }
+                    let mut outer = vec![Frame {
+                        modules: self.modules.clone(),
+                        components: self.components.clone(),
+                    }];
+                    outer.extend(self.outer.iter().cloned());
+                    let mut child = Instantiation::new(self.linker, component);
+                    child.outer = outer;
+                    child.args = Some(items);
+                    let exports = child.run(store, &nested)?;
+                    self.instances.push(Item::Instance(exports));
+                }
                 Step::CoreInstantiate { module, args } => {
-                    let module = modules
+                    let module = self
+                        .modules
                         .get(*module as usize)
-                        .ok_or_else(|| not_yet("core modules from outside the root"))?;
+                        .and_then(|g| modules.get(*g as usize))
+                        .ok_or_else(|| not_yet("a core module this version did not record"))?;
                     let mut imports = Vec::with_capacity(module.imports().len());
                     for import in module.imports() {
                         let (_, arg) = args
@@ -648,6 +740,19 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     let f = lower(store, target, shape.clone(), options)?;
                     self.core[core_slot(CoreSort::Func)].push(Some(Extern::Func(f)));
                 }
+                Step::Import { name, sort } if self.args.is_some() => {
+                    // A nested component's import: its argument.
+                    let item = self
+                        .args
+                        .as_ref()
+                        .and_then(|a| a.get(name))
+                        .cloned()
+                        .ok_or_else(|| missing(name, "argument"))?;
+                    match self.space(*sort) {
+                        Some(space) => space.push(item),
+                        None => return Err(not_yet("imports of this kind")),
+                    }
+                }
                 Step::Import { name, sort } => {
                     let def = self.linker.root.items.get(name);
                     let item = match (sort, def) {
@@ -713,9 +818,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 }
                 Step::Export { name, sort, index } => {
                     let item = self.item(*sort, *index)?;
-                    if let Some(e) = exported(&item) {
-                        self.exports.insert(name.clone(), e);
-                    }
+                    self.exports.insert(name.clone(), item.clone());
                     if let Some(space) = self.space(*sort) {
                         space.push(item);
                     }
@@ -751,10 +854,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 }
             }
         }
-        Ok(Instance {
-            exports: Arc::new(self.exports),
-            resources: self.resources,
-        })
+        Ok(self.exports)
     }
 }
 

@@ -14,7 +14,8 @@
 //!   ([`World`], printable as WIT).
 //! - [`Linker`]: host functions for the imports (at the root and in
 //!   interfaces), [`Linker::instantiate`]: the instance graph (core modules,
-//!   core instances, aliases, `canon lift`/`canon lower`, exports), and
+//!   core instances, aliases, `canon lift`/`canon lower`, exports, nested
+//!   components with their arguments and outer aliases), and
 //!   [`Func::call`] with [`Val`]s through wasm-run's own canonical ABI
 //!   (every value type; UTF-8, UTF-16 and Latin-1+UTF-16
 //!   strings; parameters and results through memory past the flat limits;

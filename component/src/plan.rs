@@ -4,6 +4,7 @@
 
 use crate::abi::{self, Encoding};
 use crate::translate::Translate;
+use crate::translate::TypeState;
 use crate::types::{FuncType, ResourceType, Type};
 use std::ops::Range;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use wasmparser::types::Types;
 use wasmparser::{
     CanonicalFunction, CanonicalOption, ComponentAlias, ComponentExternalKind, ComponentInstance,
     ComponentOuterAliasKind, ComponentType, ComponentTypeRef, ExternalKind, Instance, Parser,
-    Payload,
+    Payload, ValidPayload, Validator, WasmFeatures,
 };
 
 /// A core item's kind.
@@ -175,6 +176,17 @@ pub(crate) enum Step {
     InstanceFromExports(Vec<(String, Sort, u32)>),
     /// A type (no run-time effect beyond its index).
     Type,
+    /// A core module: the index of its bytes among all of the binary's.
+    Module(u32),
+    /// A nested component.
+    Component(Arc<ComponentPlan>),
+    /// Instantiates nested component `component` with named items.
+    ComponentInstantiate {
+        component: u32,
+        args: Vec<(String, Sort, u32)>,
+    },
+    /// A module or component of an enclosing component.
+    AliasOuter { sort: Sort, count: u32, index: u32 },
     /// A resource type this component defines, with its destructor (a
     /// core function index).
     ResourceDef { ty: ResourceType, dtor: Option<u32> },
@@ -210,9 +222,9 @@ pub(crate) enum ResourceOp {
     Drop,
 }
 
-/// The resource type at type index `index` of the root.
-fn resource_at(types: &Types, t: &mut Translate<'_>, index: u32) -> Result<ResourceType> {
-    match types.component_any_type_at(index) {
+/// The resource type at type index `index` of the component being read.
+fn resource_at(t: &mut Translate<'_, '_>, index: u32) -> Result<ResourceType> {
+    match t.types().component_any_type_at(index) {
         ComponentAnyTypeId::Resource(r) => Ok(t.resource(r.resource())),
         _ => Err(Error::Compile {
             message: format!("type {index} is not a resource"),
@@ -221,58 +233,72 @@ fn resource_at(types: &Types, t: &mut Translate<'_>, index: u32) -> Result<Resou
     }
 }
 
-/// The root's steps and the byte ranges of its core modules.
-pub(crate) struct Plan {
-    pub modules: Vec<Range<usize>>,
+/// One component's steps (the root's, or a nested component's).
+#[derive(Debug)]
+pub(crate) struct ComponentPlan {
     pub steps: Vec<Step>,
 }
 
-pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Result<Plan> {
+/// The root's plan, the byte ranges of every core module (at any depth, in
+/// binary order; `Step::Module` refers to them), and the root's types.
+pub(crate) struct Plan {
+    pub modules: Vec<Range<usize>>,
+    pub root: Arc<ComponentPlan>,
+    pub types: Types,
+}
+
+/// Records the steps of `binary` (already validated with `features`),
+/// translating the types each step needs with the types of the component
+/// it is in, as the validator knows them at that point.
+pub(crate) fn plan(binary: &[u8], features: WasmFeatures, state: &mut TypeState) -> Result<Plan> {
     let malformed = |e: wasmparser::BinaryReaderError| Error::Compile {
         message: e.message().to_string(),
         offset: usize::try_from(e.offset()).ok(),
     };
+    let mut validator = Validator::new_with_features(features);
     let mut modules = Vec::new();
-    let mut steps = Vec::new();
-    let mut depth = 0usize;
-    let func_type = |t: &mut Translate<'_>, id| t.func(id).map(Shape::new);
+    // The steps of the components being read, innermost last.
+    let mut stack: Vec<Vec<Step>> = vec![Vec::new()];
+    let mut in_module = false;
+    let mut last_types = None;
     for payload in Parser::new(0).parse_all(binary) {
         let payload = payload.map_err(malformed)?;
+        if let ValidPayload::End(types) = validator.payload(&payload).map_err(malformed)? {
+            last_types = Some(types);
+        }
+        if in_module {
+            if let Payload::End(_) = payload {
+                in_module = false;
+            }
+            continue;
+        }
+        let types = || {
+            validator
+                .types(0)
+                .ok_or_else(|| not_yet("types outside a component"))
+        };
         match payload {
             Payload::ModuleSection {
                 unchecked_range, ..
             } => {
-                if depth == 0 {
-                    let (Ok(start), Ok(end)) = (
-                        usize::try_from(unchecked_range.start),
-                        usize::try_from(unchecked_range.end),
-                    ) else {
-                        return Err(not_yet("modules beyond the address space"));
-                    };
-                    modules.push(start..end);
-                }
-                depth += 1;
-                continue;
+                let (Ok(start), Ok(end)) = (
+                    usize::try_from(unchecked_range.start),
+                    usize::try_from(unchecked_range.end),
+                ) else {
+                    return Err(not_yet("modules beyond the address space"));
+                };
+                modules.push(start..end);
+                current(&mut stack).push(Step::Module(modules.len() as u32 - 1));
+                in_module = true;
             }
-            Payload::ComponentSection { .. } => {
-                if depth == 0 {
-                    steps.push(Step::NotYet {
-                        what: "nested components",
-                        core: None,
-                        sort: Some(Sort::Component),
-                    });
-                }
-                depth += 1;
-                continue;
+            Payload::ComponentSection { .. } => stack.push(Vec::new()),
+            Payload::End(_) if stack.len() > 1 => {
+                let steps = stack.pop().unwrap_or_default();
+                current(&mut stack).push(Step::Component(Arc::new(ComponentPlan { steps })));
             }
-            Payload::End(_) => {
-                depth = depth.saturating_sub(1);
-                continue;
-            }
-            _ if depth > 0 => continue,
             Payload::InstanceSection(reader) => {
                 for instance in reader {
-                    steps.push(match instance.map_err(malformed)? {
+                    current(&mut stack).push(match instance.map_err(malformed)? {
                         Instance::Instantiate { module_index, args } => Step::CoreInstantiate {
                             module: module_index,
                             args: args.iter().map(|a| (a.name.to_string(), a.index)).collect(),
@@ -288,18 +314,23 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
             }
             Payload::CoreTypeSection(reader) => {
                 for _ in 0..reader.count() {
-                    steps.push(Step::CoreType);
+                    current(&mut stack).push(Step::CoreType);
                 }
             }
             Payload::ComponentTypeSection(reader) => {
                 for ty in reader {
-                    steps.push(match ty.map_err(malformed)? {
-                        ComponentType::Resource { dtor, .. } => Step::ResourceDef {
-                            ty: resource_at(types, t, type_count(&steps))?,
-                            dtor,
-                        },
+                    let step = match ty.map_err(malformed)? {
+                        ComponentType::Resource { dtor, .. } => {
+                            let index = type_count(current(&mut stack));
+                            let mut t = Translate::new(types()?, state);
+                            Step::ResourceDef {
+                                ty: resource_at(&mut t, index)?,
+                                dtor,
+                            }
+                        }
                         _ => Step::Type,
-                    });
+                    };
+                    current(&mut stack).push(step);
                 }
             }
             Payload::ComponentImportSection(reader) => {
@@ -313,7 +344,11 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
                         ComponentTypeRef::Instance(_) => Sort::Instance,
                         ComponentTypeRef::Component(_) => Sort::Component,
                     };
-                    steps.push(Step::Import {
+                    let types = types()?;
+                    if let Some(item) = types.component_item_for_import(import.name.name) {
+                        Translate::new(types, state).collect_names(import.name.name, &item.ty);
+                    }
+                    current(&mut stack).push(Step::Import {
                         name: import.name.name.to_string(),
                         sort,
                     });
@@ -322,7 +357,11 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
             Payload::ComponentExportSection(reader) => {
                 for export in reader {
                     let export = export.map_err(malformed)?;
-                    steps.push(Step::Export {
+                    let types = types()?;
+                    if let Some(item) = types.component_item_for_export(export.name.name) {
+                        Translate::new(types, state).collect_names(export.name.name, &item.ty);
+                    }
+                    current(&mut stack).push(Step::Export {
                         name: export.name.name.to_string(),
                         sort: Sort::of(export.kind),
                         index: export.index,
@@ -331,7 +370,7 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
             }
             Payload::ComponentAliasSection(reader) => {
                 for alias in reader {
-                    steps.push(match alias.map_err(malformed)? {
+                    current(&mut stack).push(match alias.map_err(malformed)? {
                         ComponentAlias::InstanceExport {
                             kind,
                             instance_index,
@@ -350,18 +389,18 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
                             name: name.to_string(),
                             sort: CoreSort::of(kind),
                         },
-                        ComponentAlias::Outer { kind, .. } => match kind {
+                        ComponentAlias::Outer { kind, count, index } => match kind {
                             ComponentOuterAliasKind::CoreType => Step::CoreType,
                             ComponentOuterAliasKind::Type => Step::Type,
-                            ComponentOuterAliasKind::CoreModule => Step::NotYet {
-                                what: "outer aliases of modules",
-                                core: None,
-                                sort: Some(Sort::Module),
+                            ComponentOuterAliasKind::CoreModule => Step::AliasOuter {
+                                sort: Sort::Module,
+                                count,
+                                index,
                             },
-                            ComponentOuterAliasKind::Component => Step::NotYet {
-                                what: "outer aliases of components",
-                                core: None,
-                                sort: Some(Sort::Component),
+                            ComponentOuterAliasKind::Component => Step::AliasOuter {
+                                sort: Sort::Component,
+                                count,
+                                index,
                             },
                         },
                     });
@@ -369,7 +408,10 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
             }
             Payload::ComponentCanonicalSection(reader) => {
                 for canon in reader {
-                    steps.push(match canon.map_err(malformed)? {
+                    let canon = canon.map_err(malformed)?;
+                    let types = types()?;
+                    let mut t = Translate::new(types, state);
+                    let step = match canon {
                         CanonicalFunction::Lift {
                             core_func_index,
                             type_index,
@@ -385,7 +427,7 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
                             };
                             Step::Lift {
                                 core_func: core_func_index,
-                                shape: func_type(t, id)?,
+                                shape: t.func(id).map(Shape::new)?,
                                 opts: canon_opts(&options)?,
                             }
                         }
@@ -394,32 +436,40 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
                             options,
                         } => Step::Lower {
                             func: func_index,
-                            shape: func_type(t, types.component_function_at(func_index))?,
+                            shape: t
+                                .func(types.component_function_at(func_index))
+                                .map(Shape::new)?,
                             opts: canon_opts(&options)?,
                         },
                         CanonicalFunction::ResourceNew { resource } => Step::ResourceBuiltin {
                             op: ResourceOp::New,
-                            ty: resource_at(types, t, resource)?,
+                            ty: resource_at(&mut t, resource)?,
                         },
                         CanonicalFunction::ResourceRep { resource } => Step::ResourceBuiltin {
                             op: ResourceOp::Rep,
-                            ty: resource_at(types, t, resource)?,
+                            ty: resource_at(&mut t, resource)?,
                         },
                         CanonicalFunction::ResourceDrop { resource } => Step::ResourceBuiltin {
                             op: ResourceOp::Drop,
-                            ty: resource_at(types, t, resource)?,
+                            ty: resource_at(&mut t, resource)?,
                         },
                         _ => return Err(crate::translate::async_unsupported()),
-                    });
+                    };
+                    current(&mut stack).push(step);
                 }
             }
             Payload::ComponentInstanceSection(reader) => {
                 for instance in reader {
-                    steps.push(match instance.map_err(malformed)? {
-                        ComponentInstance::Instantiate { .. } => Step::NotYet {
-                            what: "instantiating nested components",
-                            core: None,
-                            sort: Some(Sort::Instance),
+                    current(&mut stack).push(match instance.map_err(malformed)? {
+                        ComponentInstance::Instantiate {
+                            component_index,
+                            args,
+                        } => Step::ComponentInstantiate {
+                            component: component_index,
+                            args: args
+                                .iter()
+                                .map(|a| (a.name.to_string(), Sort::of(a.kind), a.index))
+                                .collect(),
                         },
                         ComponentInstance::FromExports(exports) => Step::InstanceFromExports(
                             exports
@@ -431,7 +481,7 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
                 }
             }
             Payload::ComponentStartSection { .. } => {
-                steps.push(Step::NotYet {
+                current(&mut stack).push(Step::NotYet {
                     what: "component start functions",
                     core: None,
                     sort: None,
@@ -440,7 +490,17 @@ pub(crate) fn plan(binary: &[u8], types: &Types, t: &mut Translate<'_>) -> Resul
             _ => {}
         }
     }
-    Ok(Plan { modules, steps })
+    let types = last_types.ok_or_else(|| not_yet("a component without an end"))?;
+    let root = stack.pop().unwrap_or_default();
+    Ok(Plan {
+        modules,
+        root: Arc::new(ComponentPlan { steps: root }),
+        types,
+    })
+}
+
+fn current(stack: &mut [Vec<Step>]) -> &mut Vec<Step> {
+    stack.last_mut().expect("the root is always on the stack")
 }
 
 /// How many items the root's type index space holds after `steps`.

@@ -9,16 +9,24 @@ use wasmparser::PrimitiveValType as P;
 use wasmparser::component_types::{
     ComponentAnyTypeId, ComponentDefinedType, ComponentEntityType, ComponentValType, ResourceId,
 };
-use wasmparser::types::Types;
+use wasmparser::types::TypesRef;
 
-/// Translates the types of one validated component.
-pub(crate) struct Translate<'a> {
-    types: &'a Types,
+/// What translation remembers across the components of one binary (the
+/// root and the nested ones share wasmparser's resource ids).
+#[derive(Default)]
+pub(crate) struct TypeState {
     /// Resource types seen so far, by wasmparser's id.
     resources: HashMap<ResourceId, ResourceType>,
     /// Names of resource types, from the type imports and exports that
-    /// introduce them (collected before translating).
+    /// introduce them.
     names: HashMap<ResourceId, Arc<str>>,
+}
+
+/// Translates the types of one validated component (the root or a nested
+/// one).
+pub(crate) struct Translate<'a, 's> {
+    types: TypesRef<'a>,
+    state: &'s mut TypeState,
 }
 
 /// What a component using the async additions gets.
@@ -29,13 +37,14 @@ pub(crate) fn async_unsupported() -> Error {
     }
 }
 
-impl<'a> Translate<'a> {
-    pub(crate) fn new(types: &'a Types) -> Self {
-        Translate {
-            types,
-            resources: HashMap::new(),
-            names: HashMap::new(),
-        }
+impl<'a, 's> Translate<'a, 's> {
+    pub(crate) fn new(types: TypesRef<'a>, state: &'s mut TypeState) -> Self {
+        Translate { types, state }
+    }
+
+    /// The types translated from.
+    pub(crate) fn types(&self) -> TypesRef<'a> {
+        self.types
     }
 
     /// Records the names of the resource types that `ty`, named `name`,
@@ -48,9 +57,18 @@ impl<'a> Translate<'a> {
             } => {
                 for id in [referenced, created] {
                     if let ComponentAnyTypeId::Resource(r) = id {
-                        self.names
-                            .entry(r.resource())
-                            .or_insert_with(|| name.into());
+                        let id = r.resource();
+                        let name: Arc<str> = self
+                            .state
+                            .names
+                            .entry(id)
+                            .or_insert_with(|| name.into())
+                            .clone();
+                        // A type translated before its name was known gets
+                        // it now (names only print; types compare by id).
+                        if let Some(t) = self.state.resources.get_mut(&id) {
+                            t.name.get_or_insert(name);
+                        }
                     }
                 }
             }
@@ -65,9 +83,10 @@ impl<'a> Translate<'a> {
     }
 
     pub(crate) fn resource(&mut self, id: ResourceId) -> ResourceType {
-        let next = self.resources.len() as u32;
-        let name = self.names.get(&id).cloned();
-        self.resources
+        let next = self.state.resources.len() as u32;
+        let name = self.state.names.get(&id).cloned();
+        self.state
+            .resources
             .entry(id)
             .or_insert_with(|| ResourceType { id: next, name })
             .clone()

@@ -11,13 +11,26 @@ use std::sync::Arc;
 
 /// A resource type: identified within its component by the order in which
 /// the component's types mention it, with the name it is imported or
-/// exported under where it has one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// exported under where it has one. Two compare equal when they are the
+/// same type (the name is for people).
+#[derive(Debug, Clone)]
 pub struct ResourceType {
     /// Distinguishes the resource types of one component.
     pub(crate) id: u32,
     /// The name of the type export or import that introduced it, if any.
     pub(crate) name: Option<Arc<str>>,
+}
+
+impl PartialEq for ResourceType {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+impl Eq for ResourceType {}
+impl std::hash::Hash for ResourceType {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
 }
 
 impl ResourceType {
