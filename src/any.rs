@@ -1,6 +1,7 @@
 //! [`AnyEngine`]: a backend chosen at run time that implements the same traits
 //! as the static backends, by matching once per operation.
 
+use smallvec::SmallVec;
 use std::any::Any;
 use std::marker::PhantomData;
 use wasm_run_api::InterruptHandle;
@@ -598,6 +599,35 @@ fn call_dyn<B: Member, C: ContextBackend<B>>(
     )
 }
 
+/// As [`call_dyn`], without the type check.
+///
+/// # Safety
+///
+/// As [`ContextBackend::func_call_unchecked`].
+unsafe fn call_dyn_unchecked<B: Member, C: ContextBackend<B>>(
+    c: &mut C,
+    f: &AnyFunc,
+    params: &[Val<AnyEngine>],
+    results: &mut [Val<AnyEngine>],
+) -> Result<()> {
+    let f = B::func_down(f).ok_or_else(mismatch)?;
+    let ps = params
+        .iter()
+        .map(val_down)
+        .collect::<Result<SmallVec<[Val<B>; 16]>>>()?;
+    // The results keep their kinds: the backend reads them.
+    let mut rs = results
+        .iter()
+        .map(val_down)
+        .collect::<Result<SmallVec<[Val<B>; 4]>>>()?;
+    // SAFETY: forwarded from the caller, the values converted kind for kind.
+    unsafe { c.func_call_unchecked(&f, &ps, &mut rs)? };
+    for (r, v) in results.iter_mut().zip(&rs) {
+        *r = val_up(v);
+    }
+    Ok(())
+}
+
 fn instantiate_with<B: Member, C: ContextBackend<B>>(
     c: &mut C,
     module: &AnyModule,
@@ -686,6 +716,15 @@ impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
         results: &mut [Val<AnyEngine>],
     ) -> Result<()> {
         each!(self, AnyContext, c, B => call_dyn::<B, _>(c, f, params, results))
+    }
+    unsafe fn func_call_unchecked(
+        &mut self,
+        f: &AnyFunc,
+        params: &[Val<AnyEngine>],
+        results: &mut [Val<AnyEngine>],
+    ) -> Result<()> {
+        // SAFETY: forwarded from the caller.
+        each!(self, AnyContext, c, B => unsafe { call_dyn_unchecked::<B, _>(c, f, params, results) })
     }
     #[inline]
     fn func_call_typed<P: WasmTyList, R: WasmTyList>(

@@ -396,7 +396,9 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             CoreVal::I32(align as i32),
             CoreVal::I32(size as i32),
         ];
-        realloc.call(&mut *self.store, &args, &mut out)?;
+        // SAFETY: validation checked that a canonical `realloc` has type
+        // `(i32, i32, i32, i32) -> i32`; these are four i32s and one i32.
+        unsafe { realloc.call_unchecked(&mut *self.store, &args, &mut out) }?;
         let CoreVal::I32(ptr) = out[0] else {
             return Err(Error::Type("realloc returned a non-i32".into()));
         };

@@ -294,7 +294,15 @@ impl<E: Engine> Func<E> {
                 .map(|t| CoreVal::default_for(t).unwrap_or(CoreVal::I32(0)))
                 .collect()
         };
-        let called = l.core.call(&mut *cx.store, &args, &mut core_results);
+        // SAFETY: validation checked that the lifted core function's type is
+        // the canonical ABI's flattening of this function's type (or the
+        // single i32 of parameters or results passed through memory);
+        // `args` was lowered by that same flattening and `core_results`
+        // holds a value of each flat result type.
+        let called = unsafe {
+            l.core
+                .call_unchecked(&mut *cx.store, &args, &mut core_results)
+        };
         let ended = cx.end_borrows();
         called?;
         ended?;
@@ -312,7 +320,9 @@ impl<E: Engine> Func<E> {
             None => None,
         };
         if let Some(post) = l.post_return {
-            post.call(&mut *cx.store, &core_results, &mut [])?;
+            // SAFETY: validation checked that `post-return` takes exactly
+            // the lifted function's core results and returns nothing.
+            unsafe { post.call_unchecked(&mut *cx.store, &core_results, &mut []) }?;
         }
         if let Some(v) = value {
             results[0] = v;

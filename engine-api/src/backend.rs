@@ -280,6 +280,24 @@ pub trait ContextBackend<E: Engine> {
             engine: "this backend",
         })
     }
+    /// Calls `f` without the engine's own type check, where the engine has a
+    /// faster unchecked path (wasmtime's raw calls); the default is
+    /// [`ContextBackend::func_call`].
+    ///
+    /// # Safety
+    ///
+    /// All of `params` and `results` are numbers (`I32`, `I64`, `F32`,
+    /// `F64`), `f`'s parameter types are exactly the types of `params` and
+    /// its result types exactly the types of the values `results` holds on
+    /// entry.
+    unsafe fn func_call_unchecked(
+        &mut self,
+        f: &E::Func,
+        params: &[Val<E>],
+        results: &mut [Val<E>],
+    ) -> Result<()> {
+        self.func_call(f, params, results)
+    }
     /// Calls a function whose type has been checked to be `P -> R`.
     fn func_call_typed<P: WasmTyList, R: WasmTyList>(
         &mut self,

@@ -325,6 +325,37 @@ impl<E: Engine> Func<E> {
         }
     }
 
+    /// Calls the function like [`Func::call`], but trusts the caller on the
+    /// types: no check of the arguments against the function's type, and on
+    /// wasmtime its raw call path (no conversion through wasmtime's own
+    /// values). For code that knows the function's type by construction —
+    /// wasm-run's component layer, whose core functions validation has
+    /// checked against the canonical ABI's flattening.
+    ///
+    /// # Safety
+    ///
+    /// Every value of `params` and `results` is a number (`I32`, `I64`,
+    /// `F32`, `F64`), the function's parameter types are exactly the types
+    /// of `params`, and its result types exactly the types of the values
+    /// `results` holds when called (the results overwrite them).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Trap`] if the guest traps; a host function's error.
+    /// - [`Error::WrongStore`] if the function belongs to a different store
+    ///   (or backend) than `store` (checked before the call).
+    #[inline]
+    pub unsafe fn call_unchecked(
+        &self,
+        mut store: impl AsContextMut<E>,
+        params: &[Val<E>],
+        results: &mut [Val<E>],
+    ) -> Result<()> {
+        let f = self.native_in(store.ctx().store_id())?;
+        // SAFETY: forwarded: the caller guarantees the types.
+        guard(|| unsafe { store.ctx_mut().func_call_unchecked(&f, params, results) })
+    }
+
     /// Checks once that the function has type `P -> R` and returns a typed
     /// handle for fast calls.
     ///

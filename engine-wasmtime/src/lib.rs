@@ -741,6 +741,49 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         )
     }
     #[inline]
+    unsafe fn func_call_unchecked(
+        &mut self,
+        f: &wt::Func,
+        params: &[Val<Wasmtime>],
+        results: &mut [Val<Wasmtime>],
+    ) -> Result<()> {
+        let mut raw: SmallVec<[MaybeUninit<wt::ValRaw>; 16]> =
+            smallvec::smallvec![MaybeUninit::uninit(); params.len().max(results.len())];
+        for (slot, v) in raw.iter_mut().zip(params) {
+            *slot = MaybeUninit::new(match v {
+                Val::I32(x) => wt::ValRaw::i32(*x),
+                Val::I64(x) => wt::ValRaw::i64(*x),
+                Val::F32(bits) => wt::ValRaw::f32(*bits),
+                Val::F64(bits) => wt::ValRaw::f64(*bits),
+                _ => return Err(Error::Type("an unchecked call with a reference".into())),
+            });
+        }
+        self.begin()?;
+        // SAFETY: the caller guarantees that `f` has exactly the parameter
+        // types of `params` and the result types of `results` (numbers
+        // only); the API checked that `f` belongs to this store; the buffer
+        // holds max(params, results) slots with the parameters written.
+        unsafe {
+            f.call_unchecked(
+                self.cx_mut(),
+                raw.as_mut_slice() as *mut [MaybeUninit<wt::ValRaw>] as *mut [wt::ValRaw],
+            )
+            .map_err(call_error)?;
+        }
+        for (r, slot) in results.iter_mut().zip(&raw) {
+            // SAFETY: after a call wasmtime has written every result slot.
+            let v = unsafe { slot.assume_init_read() };
+            *r = match r {
+                Val::I32(_) => Val::I32(v.get_i32()),
+                Val::I64(_) => Val::I64(v.get_i64()),
+                Val::F32(_) => Val::F32(v.get_f32()),
+                Val::F64(_) => Val::F64(v.get_f64()),
+                _ => return Err(Error::Type("an unchecked call with a reference".into())),
+            };
+        }
+        Ok(())
+    }
+    #[inline]
     fn func_call_typed<P: WasmTyList, R: WasmTyList>(
         &mut self,
         f: &wt::Func,

@@ -20,6 +20,65 @@ pub(super) const CALLS_WAT: &str = r#"
   (memory (export "memory") 1))
 "#;
 
+/// `Func::call_unchecked` (the call for code that knows the function's
+/// type, e.g. the component layer) gives what `Func::call` gives, for
+/// several parameter and result types, traps the same way, and still
+/// refuses a function of another store.
+pub fn call_unchecked_agrees<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let (mut store, instance) = instantiate_wat(&engine, CALLS_WAT);
+    // (export, arguments, result slots of the result types)
+    type Case<E> = (&'static str, Vec<Val<E>>, Vec<Val<E>>);
+    let cases: [Case<E>; 4] = [
+        (
+            "add",
+            vec![Val::I32(-5), Val::I64(1 << 40)],
+            vec![Val::I64(0)],
+        ),
+        (
+            "pair",
+            vec![Val::f32(1.5), Val::F64(f64::NAN.to_bits() | 1)],
+            vec![Val::F64(0), Val::F32(0)],
+        ),
+        ("conv", vec![Val::I32(3), Val::I64(-10)], vec![Val::F32(0)]),
+        ("none", vec![], vec![]),
+    ];
+    for (name, args, slots) in cases {
+        let f = export_func(&mut store, &instance, name);
+        let mut checked = slots.clone();
+        ok(f.call(&mut store, &args, &mut checked), name);
+        let mut unchecked = slots.clone();
+        // SAFETY: the slots and arguments have the function's exact types
+        // (CALLS_WAT above).
+        ok(
+            unsafe { f.call_unchecked(&mut store, &args, &mut unchecked) },
+            name,
+        );
+        assert_eq!(checked, unchecked, "{name}");
+        if name == "pair" {
+            assert_eq!(
+                unchecked[0],
+                Val::F64(f64::NAN.to_bits() | 1),
+                "NaN payload"
+            );
+        }
+    }
+    let trap = export_func(&mut store, &instance, "trap");
+    let mut out = [Val::I32(0)];
+    // SAFETY: `trap` is `() -> i32`.
+    let e = err(
+        unsafe { trap.call_unchecked(&mut store, &[], &mut out) },
+        "trap",
+    );
+    assert_eq!(e.trap_code(), Some(TrapCode::Unreachable), "{e}");
+    let mut other = Store::new(&engine, ());
+    let add = export_func(&mut store, &instance, "add");
+    // SAFETY: the types are right; the store is not.
+    let e =
+        unsafe { add.call_unchecked(&mut other, &[Val::I32(1), Val::I64(2)], &mut [Val::I64(0)]) };
+    assert!(matches!(e, Err(Error::WrongStore)), "{e:?}");
+}
+
 /// `Func::call` with `&[Val]` params and `&mut [Val]` results, including
 /// several results and none; wrong arity, wrong parameter types and too few
 /// result slots are `Error::Type` (from `call` and from `call_checked`), not

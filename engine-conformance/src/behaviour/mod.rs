@@ -56,7 +56,8 @@ mod variants;
 mod self_check;
 
 pub use calls::{
-    call_dynamic, call_typed, func_types, handles_wrong_store, wrong_store_references,
+    call_dynamic, call_typed, call_unchecked_agrees, func_types, handles_wrong_store,
+    wrong_store_references,
 };
 pub use determinism::nan_canonicalization;
 pub use engine::{engine_feature_config, engine_feature_probes, engine_identity};
@@ -127,6 +128,7 @@ macro_rules! __wasm_run_behaviours {
             instance_exports_listing
             instance_pre
             call_dynamic
+            call_unchecked_agrees
             call_typed
             values_i64_range
             values_nan_payloads
