@@ -10,27 +10,10 @@ use wasm_run_component::{Component, Instance, ItemType, Linker, Type, TypeDef, V
 
 use common::fixture_text as fixture;
 
-fn echo<E: Engine>(engine: &E) -> (Store<E, ()>, Component<E>, Instance<E>) {
-    let component = Component::new(engine, fixture("echo.wat")).unwrap();
-    let mut store = Store::new(engine, ());
-    let instance = Linker::new(engine)
-        .instantiate(&mut store, &component)
-        .unwrap();
-    (store, component, instance)
-}
+use common::call;
 
-fn call<E: Engine>(
-    store: &mut Store<E, ()>,
-    instance: &Instance<E>,
-    name: &str,
-    args: &[Val],
-) -> Result<Option<Val>, Error> {
-    let f = instance
-        .get_func(name)
-        .unwrap_or_else(|| panic!("no export {name}"));
-    let mut out = vec![Val::Bool(false); usize::from(f.ty().result().is_some())];
-    f.call(&mut *store, args, &mut out)?;
-    Ok(out.pop())
+fn echo<E: Engine>(engine: &E) -> (Store<E, ()>, Component<E>, Instance<E>) {
+    common::instantiate(engine, fixture("echo.wat"))
 }
 
 fn exported_type<E: Engine>(c: &Component<E>, name: &str) -> Type {

@@ -14,8 +14,8 @@
 mod common;
 
 use common::{Outcome, Paths, wave};
-use wasm_run_api::{Engine, Store};
-use wasm_run_component::{Component, Linker, Type, Val};
+use wasm_run_api::Engine;
+use wasm_run_component::{Type, Val};
 
 fn echo_fixture() -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -370,17 +370,8 @@ fn generated_values_agree_on_three_paths() {
 }
 
 fn portable_value<E: Engine>(engine: &E, bytes: &[u8], arg: &Val, pad: &Val) -> Val {
-    let component = Component::new(engine, bytes).unwrap();
-    let mut store = Store::new(engine, ());
-    let instance = Linker::new(engine)
-        .instantiate(&mut store, &component)
-        .unwrap();
-    let mut out = [Val::Bool(false)];
-    instance
-        .get_func("echo")
+    let (mut store, _, instance) = common::instantiate(engine, bytes);
+    common::call(&mut store, &instance, "echo", &[arg.clone(), pad.clone()])
         .unwrap()
-        .call(&mut store, &[arg.clone(), pad.clone()], &mut out)
-        .unwrap();
-    let [v] = out;
-    v
+        .expect("echo has a result")
 }

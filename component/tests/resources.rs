@@ -10,25 +10,17 @@ use wasm_run_api::{Engine, Error, Store, TrapCode};
 use wasm_run_component::{Component, Instance, Linker, ResourceAny, Type, Val};
 
 fn setup<E: Engine>(engine: &E) -> (Store<E, ()>, Component<E>, Instance<E>) {
-    let component = Component::new(engine, common::fixture_text("counter.wat")).unwrap();
-    let mut store = Store::new(engine, ());
-    let instance = Linker::new(engine)
-        .instantiate(&mut store, &component)
-        .unwrap();
-    (store, component, instance)
+    common::instantiate(engine, common::fixture_text("counter.wat"))
 }
 
+/// Calls a function that has a result.
 fn call<E: Engine>(
     store: &mut Store<E, ()>,
     instance: &Instance<E>,
     name: &str,
     args: &[Val],
 ) -> Result<Val, Error> {
-    let f = instance.get_func(name).unwrap_or_else(|| panic!("{name}"));
-    let mut out = [Val::Bool(false)];
-    f.call(&mut *store, args, &mut out)?;
-    let [v] = out;
-    Ok(v)
+    common::call(store, instance, name, args).map(|v| v.expect("a result"))
 }
 
 fn resource(v: Val) -> ResourceAny {

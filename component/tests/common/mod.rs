@@ -4,8 +4,8 @@
 //! outcomes.
 #![allow(dead_code)]
 
-use wasm_run_api::{Config, Engine, Store};
-use wasm_run_component::{Component, Linker, Val};
+use wasm_run_api::{Config, Engine, Error, Store};
+use wasm_run_component::{Component, Instance, Linker, Val};
 use wasmtime::component as wc;
 
 /// The result of one call: the value's WAVE text, or that it trapped.
@@ -15,25 +15,47 @@ pub enum Outcome {
     Trap,
 }
 
-/// Calls `calls` in order in one fresh instance of `bytes` on the
-/// portable path.
-pub fn portable<E: Engine>(engine: &E, bytes: &[u8], calls: &[(&str, Vec<Val>)]) -> Vec<Outcome> {
+/// `bytes` (binary or text) instantiated in a fresh store, with no imports.
+pub fn instantiate<E: Engine>(
+    engine: &E,
+    bytes: impl AsRef<[u8]>,
+) -> (Store<E, ()>, Component<E>, Instance<E>) {
     let component = Component::new(engine, bytes).unwrap();
     let mut store = Store::new(engine, ());
     let instance = Linker::new(engine)
         .instantiate(&mut store, &component)
         .unwrap();
+    (store, component, instance)
+}
+
+/// Calls the export `name` with `args`; its result, if its type has one.
+pub fn call<E: Engine>(
+    store: &mut Store<E, ()>,
+    instance: &Instance<E>,
+    name: &str,
+    args: &[Val],
+) -> Result<Option<Val>, Error> {
+    let f = instance
+        .get_func(name)
+        .unwrap_or_else(|| panic!("no export {name}"));
+    let mut out = vec![Val::Bool(false); usize::from(f.ty().result().is_some())];
+    f.call(&mut *store, args, &mut out)?;
+    Ok(out.pop())
+}
+
+/// Calls `calls` in order in one fresh instance of `bytes` on the
+/// portable path.
+pub fn portable<E: Engine>(engine: &E, bytes: &[u8], calls: &[(&str, Vec<Val>)]) -> Vec<Outcome> {
+    let (mut store, _, instance) = instantiate(engine, bytes);
     calls
         .iter()
-        .map(|(name, args)| {
-            let f = instance.get_func(name).unwrap();
-            let mut out = vec![Val::Bool(false); usize::from(f.ty().result().is_some())];
-            match f.call(&mut store, args, &mut out) {
-                Ok(()) => Outcome::Value(out.first().map(wave).unwrap_or_default()),
+        .map(
+            |(name, args)| match call(&mut store, &instance, name, args) {
+                Ok(out) => Outcome::Value(out.as_ref().map(wave).unwrap_or_default()),
                 Err(e) if e.trap_code().is_some() => Outcome::Trap,
                 Err(e) => panic!("{name}: not a trap: {e}"),
-            }
-        })
+            },
+        )
         .collect()
 }
 
