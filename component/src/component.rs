@@ -1,12 +1,12 @@
 //! Loading a component: decode, validate, reflect its world.
 
-use crate::plan::ComponentPlan;
+use crate::plan::{ComponentPlan, Step};
 use crate::translate::{Translate, TypeState, async_unsupported};
 use crate::types::{ItemType, write_item};
 use std::fmt;
 use std::sync::Arc;
 use wasm_run_api::{Engine, Error, Module, Result};
-use wasmparser::{Parser, Payload, Validator, WasmFeatures};
+use wasmparser::{Parser, Validator, WasmFeatures};
 
 /// The imports and exports of a component with their types: its WIT world.
 /// Prints as WIT (`world root { import ...; export ...; }`).
@@ -134,9 +134,14 @@ impl<E: Engine> Component<E> {
                 offset: Some(0),
             });
         }
-        match Validator::new_with_features(features()).validate_all(&binary) {
-            Ok(_) => {}
-            Err(e) => {
+        // One pass validates and records the steps of the instance graph
+        // and the root's types (one validator for both, so resource types
+        // agree).
+        let mut state = TypeState::default();
+        let plan = match crate::plan::plan(&binary, features(), &mut state) {
+            Ok(plan) => plan,
+            Err(e @ Error::Compile { .. }) => {
+                // Valid with the async additions: say so, not "invalid".
                 let with_async = features().union(ASYNC);
                 if Validator::new_with_features(with_async)
                     .validate_all(&binary)
@@ -144,18 +149,25 @@ impl<E: Engine> Component<E> {
                 {
                     return Err(async_unsupported());
                 }
-                return Err(Error::Compile {
-                    message: e.message().to_string(),
-                    offset: usize::try_from(e.offset()).ok(),
-                });
+                return Err(e);
             }
-        }
-        // Valid: now the steps of the instance graph, and the root's types
-        // (one validator for both, so resource types agree).
-        let mut state = TypeState::default();
-        let plan = crate::plan::plan(&binary, features(), &mut state)?;
+            Err(e) => return Err(e),
+        };
         let types = &plan.types;
-        let (import_names, export_names) = root_names(&binary)?;
+        // The root's imports and exports, in order, are its import and
+        // export steps (the plan collected their resource names).
+        let names = |import: bool| -> Vec<String> {
+            plan.root
+                .steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Import { name, .. } if import => Some(name.clone()),
+                    Step::Export { name, .. } if !import => Some(name.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let (import_names, export_names) = (names(true), names(false));
         let mut t = Translate::new(types.as_ref(), &mut state);
         let items = |names: &[String], import: bool| {
             names
@@ -172,9 +184,6 @@ impl<E: Engine> Component<E> {
         };
         let imports = items(&import_names, true);
         let exports = items(&export_names, false);
-        for (name, ty) in imports.iter().chain(&exports) {
-            t.collect_names(name, ty);
-        }
         let mut world = World {
             imports: Vec::with_capacity(imports.len()),
             exports: Vec::with_capacity(exports.len()),
@@ -244,32 +253,4 @@ impl<E: Engine> Component<E> {
 /// anything else), from the header alone.
 pub fn is_component(bytes: &[u8]) -> bool {
     Parser::is_component(bytes)
-}
-
-/// The names of the root component's imports and exports, in order.
-fn root_names(binary: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
-    let malformed = |e: wasmparser::BinaryReaderError| Error::Compile {
-        message: e.message().to_string(),
-        offset: usize::try_from(e.offset()).ok(),
-    };
-    let (mut imports, mut exports) = (Vec::new(), Vec::new());
-    let mut depth = 0usize;
-    for payload in Parser::new(0).parse_all(binary) {
-        match payload.map_err(malformed)? {
-            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
-            Payload::End(_) => depth = depth.saturating_sub(1),
-            Payload::ComponentImportSection(reader) if depth == 0 => {
-                for import in reader {
-                    imports.push(import.map_err(malformed)?.name.name.to_string());
-                }
-            }
-            Payload::ComponentExportSection(reader) if depth == 0 => {
-                for export in reader {
-                    exports.push(export.map_err(malformed)?.name.name.to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok((imports, exports))
 }

@@ -13,8 +13,8 @@ use wasmparser::component_types::ComponentAnyTypeId;
 use wasmparser::types::Types;
 use wasmparser::{
     CanonicalFunction, CanonicalOption, ComponentAlias, ComponentExternalKind, ComponentInstance,
-    ComponentOuterAliasKind, ComponentType, ComponentTypeRef, ExternalKind, Instance, Parser,
-    Payload, ValidPayload, Validator, WasmFeatures,
+    ComponentOuterAliasKind, ComponentType, ComponentTypeRef, ExternalKind,
+    FuncValidatorAllocations, Instance, Parser, Payload, ValidPayload, Validator, WasmFeatures,
 };
 
 /// A core item's kind.
@@ -247,9 +247,14 @@ pub(crate) struct Plan {
     pub types: Types,
 }
 
-/// Records the steps of `binary` (already validated with `features`),
-/// translating the types each step needs with the types of the component
-/// it is in, as the validator knows them at that point.
+/// Validates `binary` with `features` and records its steps, translating
+/// the types each step needs with the types of the component it is in, as
+/// the validator knows them at that point (one pass for both).
+///
+/// # Errors
+///
+/// [`Error::Compile`] (with the offset) if the binary is not valid with
+/// `features`; the errors of translating its types.
 pub(crate) fn plan(binary: &[u8], features: WasmFeatures, state: &mut TypeState) -> Result<Plan> {
     let malformed = |e: wasmparser::BinaryReaderError| Error::Compile {
         message: e.message().to_string(),
@@ -261,10 +266,17 @@ pub(crate) fn plan(binary: &[u8], features: WasmFeatures, state: &mut TypeState)
     let mut stack: Vec<Vec<Step>> = vec![Vec::new()];
     let mut in_module = false;
     let mut last_types = None;
-    for payload in Parser::new(0).parse_all(binary) {
+    // Function bodies are validated after the sections, as
+    // `Validator::validate_all` does.
+    let mut bodies = Vec::new();
+    let mut parser = Parser::new(0);
+    parser.set_features(features);
+    for payload in parser.parse_all(binary) {
         let payload = payload.map_err(malformed)?;
-        if let ValidPayload::End(types) = validator.payload(&payload).map_err(malformed)? {
-            last_types = Some(types);
+        match validator.payload(&payload).map_err(malformed)? {
+            ValidPayload::End(types) => last_types = Some(types),
+            ValidPayload::Func(func, body) => bodies.push((func, body)),
+            _ => {}
         }
         if in_module {
             if let Payload::End(_) = payload {
@@ -489,6 +501,12 @@ pub(crate) fn plan(binary: &[u8], features: WasmFeatures, state: &mut TypeState)
             }
             _ => {}
         }
+    }
+    let mut allocs = FuncValidatorAllocations::default();
+    for (func, body) in bodies {
+        let mut v = func.into_validator(allocs);
+        v.validate(&body).map_err(malformed)?;
+        allocs = v.into_allocations();
     }
     let types = last_types.ok_or_else(|| not_yet("a component without an end"))?;
     let root = stack.pop().unwrap_or_default();
