@@ -26,11 +26,13 @@
 
 mod convert;
 mod limits;
+mod raw;
 mod stack;
 mod ticker;
 
 use convert::*;
 use limits::Limiter;
+use raw::Raw;
 use smallvec::SmallVec;
 use std::any::Any;
 use std::mem::MaybeUninit;
@@ -43,9 +45,7 @@ use wasm_run_api::backend::{
     StoreBackend,
 };
 use wasm_run_api::backend::{Never, Waker, Watch};
-use wasm_run_api::backend::{
-    SlotsIn, SlotsOut, ValBuf, call_untyped, convert_call, default_results,
-};
+use wasm_run_api::backend::{ValBuf, call_untyped, convert_call, default_results};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
     GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SharedMemory, StoreId, Support,
@@ -507,57 +507,6 @@ impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     }
 }
 
-/// Raw value slots of wasmtime's array calling convention.
-struct Raw<'a>(&'a mut [MaybeUninit<wt::ValRaw>]);
-
-impl SlotsIn for Raw<'_> {
-    #[inline(always)]
-    fn get_i32(&self, i: usize) -> i32 {
-        // SAFETY: wasmtime initialises every parameter slot, and typed calls
-        // write every result slot before they are read.
-        unsafe { self.0[i].assume_init_ref().get_i32() }
-    }
-    #[inline(always)]
-    fn get_i64(&self, i: usize) -> i64 {
-        unsafe { self.0[i].assume_init_ref().get_i64() }
-    }
-    #[inline(always)]
-    fn get_f32(&self, i: usize) -> u32 {
-        unsafe { self.0[i].assume_init_ref().get_f32() }
-    }
-    #[inline(always)]
-    fn get_f64(&self, i: usize) -> u64 {
-        unsafe { self.0[i].assume_init_ref().get_f64() }
-    }
-    #[inline(always)]
-    fn get_v128(&self, i: usize) -> u128 {
-        unsafe { self.0[i].assume_init_ref().get_v128() }
-    }
-}
-
-impl SlotsOut for Raw<'_> {
-    #[inline(always)]
-    fn set_i32(&mut self, i: usize, v: i32) {
-        self.0[i] = MaybeUninit::new(wt::ValRaw::i32(v));
-    }
-    #[inline(always)]
-    fn set_i64(&mut self, i: usize, v: i64) {
-        self.0[i] = MaybeUninit::new(wt::ValRaw::i64(v));
-    }
-    #[inline(always)]
-    fn set_f32(&mut self, i: usize, v: u32) {
-        self.0[i] = MaybeUninit::new(wt::ValRaw::f32(v));
-    }
-    #[inline(always)]
-    fn set_f64(&mut self, i: usize, v: u64) {
-        self.0[i] = MaybeUninit::new(wt::ValRaw::f64(v));
-    }
-    #[inline(always)]
-    fn set_v128(&mut self, i: usize, v: u128) {
-        self.0[i] = MaybeUninit::new(wt::ValRaw::v128(v));
-    }
-}
-
 fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
     ty: FuncType,
     f: F,
@@ -602,16 +551,10 @@ fn untyped_host_raw<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
 + 'static {
     move |caller, raw| {
         let caller = Caller::from_backend(WasmtimeContext(NativeCaller { caller }));
-        let slots = Raw(raw);
+        let mut slots = Raw(raw);
         let mut params: ValBuf<Val<Wasmtime>> = ValBuf::new();
         for (i, t) in ty.params().iter().enumerate() {
-            params.push(match t {
-                wasm_run_api::ValType::I32 => Val::I32(slots.get_i32(i)),
-                wasm_run_api::ValType::I64 => Val::I64(slots.get_i64(i)),
-                wasm_run_api::ValType::F32 => Val::F32(slots.get_f32(i)),
-                wasm_run_api::ValType::F64 => Val::F64(slots.get_f64(i)),
-                _ => Val::V128(wasm_run_api::V128(slots.get_v128(i))),
-            });
+            params.push(slots.take(i, t));
         }
         let mut results: ValBuf<Val<Wasmtime>> = ValBuf::new();
         results.resize(ty.results().len(), Val::I32(0));
@@ -619,17 +562,9 @@ fn untyped_host_raw<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
         // Checks that every result has its declared (numeric) type.
         f.invoke(caller, &ty, &params, &mut results)
             .map_err(host_error)?;
-        let mut slots = slots;
         for (i, v) in results.iter().enumerate() {
-            match *v {
-                Val::I32(x) => slots.set_i32(i, x),
-                Val::I64(x) => slots.set_i64(i, x),
-                Val::F32(x) => slots.set_f32(i, x),
-                Val::F64(x) => slots.set_f64(i, x),
-                Val::V128(x) => slots.set_v128(i, x.0),
-                // `invoke` refused results of other types.
-                _ => {}
-            }
+            // `invoke` refused results of other types than numbers.
+            slots.put(i, v);
         }
         Ok(())
     }
@@ -749,14 +684,12 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     ) -> Result<()> {
         let mut raw: SmallVec<[MaybeUninit<wt::ValRaw>; 16]> =
             smallvec::smallvec![MaybeUninit::uninit(); params.len().max(results.len())];
-        for (slot, v) in raw.iter_mut().zip(params) {
-            *slot = MaybeUninit::new(match v {
-                Val::I32(x) => wt::ValRaw::i32(*x),
-                Val::I64(x) => wt::ValRaw::i64(*x),
-                Val::F32(bits) => wt::ValRaw::f32(*bits),
-                Val::F64(bits) => wt::ValRaw::f64(*bits),
-                _ => return Err(Error::Type("an unchecked call with a reference".into())),
-            });
+        let refused = || Error::Type("an unchecked call with a reference".into());
+        let mut slots = Raw(&mut raw);
+        for (i, v) in params.iter().enumerate() {
+            if !slots.put(i, v) {
+                return Err(refused());
+            }
         }
         self.begin()?;
         // SAFETY: the caller guarantees that `f` has exactly the parameter
@@ -770,16 +703,14 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
             )
             .map_err(call_error)?;
         }
-        for (r, slot) in results.iter_mut().zip(&raw) {
-            // SAFETY: after a call wasmtime has written every result slot.
-            let v = unsafe { slot.assume_init_read() };
-            *r = match r {
-                Val::I32(_) => Val::I32(v.get_i32()),
-                Val::I64(_) => Val::I64(v.get_i64()),
-                Val::F32(_) => Val::F32(v.get_f32()),
-                Val::F64(_) => Val::F64(v.get_f64()),
-                _ => return Err(Error::Type("an unchecked call with a reference".into())),
-            };
+        // After the call wasmtime has written every result slot.
+        let slots = Raw(&mut raw);
+        for (i, r) in results.iter_mut().enumerate() {
+            let ty = r.ty();
+            if !ty.is_num() {
+                return Err(refused());
+            }
+            *r = slots.take(i, &ty);
         }
         Ok(())
     }
