@@ -428,8 +428,6 @@ enum Item<E: Engine, T: 'static> {
     Instance(HashMap<String, Item<E, T>>),
     /// A type, or something without run-time state.
     Type,
-    /// Something this version cannot use yet.
-    NotYet(&'static str),
 }
 
 impl<E: Engine, T: 'static> Clone for Item<E, T> {
@@ -439,7 +437,6 @@ impl<E: Engine, T: 'static> Clone for Item<E, T> {
             Item::Lifted(f) => Item::Lifted(f.clone()),
             Item::Instance(m) => Item::Instance(m.clone()),
             Item::Type => Item::Type,
-            Item::NotYet(w) => Item::NotYet(w),
         }
     }
 }
@@ -572,15 +569,10 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             Sort::Type => &self.types,
             _ => return Err(not_yet("modules, components and values as items")),
         };
-        let item = space
+        space
             .get(index as usize)
             .cloned()
-            .ok_or_else(|| Error::Engine(format!("index {index} out of its space")))?;
-        if let Item::NotYet(what) = item {
-            let _ = what;
-            return Err(not_yet(what));
-        }
-        Ok(item)
+            .ok_or_else(|| Error::Engine(format!("index {index} out of its space")))
     }
 
     fn opts(&self, opts: &crate::plan::CanonOpts) -> Result<Options<E>> {
@@ -852,16 +844,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     self.core[core_slot(CoreSort::Func)].push(Some(Extern::Func(f)));
                 }
                 Step::CoreType => {}
-                Step::NotYet { what, core, sort } => {
-                    if let Some(c) = core {
-                        self.core[core_slot(*c)].push(None);
-                    }
-                    match sort.and_then(|s| self.space(s)) {
-                        Some(space) => space.push(Item::NotYet(what)),
-                        None if sort.is_none() && core.is_none() => return Err(not_yet(what)),
-                        None => {}
-                    }
-                }
+                Step::NotYet { what } => return Err(not_yet(what)),
             }
         }
         Ok(self.exports)

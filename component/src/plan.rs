@@ -194,13 +194,9 @@ pub(crate) enum Step {
     ResourceBuiltin { op: ResourceOp, ty: ResourceType },
     /// A core type (no run-time effect).
     CoreType,
-    /// An item of a kind not supported yet: adds a placeholder to `sort`'s
-    /// space, and instantiation fails if it is used.
-    NotYet {
-        what: &'static str,
-        core: Option<CoreSort>,
-        sort: Option<Sort>,
-    },
+    /// Something this version does not run yet (a component start
+    /// function): instantiation fails when it gets there.
+    NotYet { what: &'static str },
 }
 
 /// What instantiation answers for a part of the component model this
@@ -495,8 +491,6 @@ pub(crate) fn plan(binary: &[u8], features: WasmFeatures, state: &mut TypeState)
             Payload::ComponentStartSection { .. } => {
                 current(&mut stack).push(Step::NotYet {
                     what: "component start functions",
-                    core: None,
-                    sort: None,
                 });
             }
             _ => {}
