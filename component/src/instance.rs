@@ -423,7 +423,9 @@ impl<E: Engine> Instance<E> {
 
 /// A component-level item during instantiation.
 enum Item<E: Engine, T: 'static> {
-    Host(HostFunc<E, T>, Arc<Shape>),
+    /// A host function (its type is the lowering's: `Step::Lower` carries
+    /// the shape).
+    Host(HostFunc<E, T>),
     Lifted(Func<E>),
     Instance(HashMap<String, Item<E, T>>),
     /// A type, or something without run-time state.
@@ -433,7 +435,7 @@ enum Item<E: Engine, T: 'static> {
 impl<E: Engine, T: 'static> Clone for Item<E, T> {
     fn clone(&self) -> Self {
         match self {
-            Item::Host(f, s) => Item::Host(f.clone(), s.clone()),
+            Item::Host(f) => Item::Host(f.clone()),
             Item::Lifted(f) => Item::Lifted(f.clone()),
             Item::Instance(m) => Item::Instance(m.clone()),
             Item::Type => Item::Type,
@@ -758,14 +760,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 Step::Import { name, sort } => {
                     let def = self.linker.root.items.get(name);
                     let item = match (sort, def) {
-                        (Sort::Func, Some(Def::Func(f))) => {
-                            let Some(crate::types::ItemType::Func(ty)) =
-                                component.world().import(name)
-                            else {
-                                return Err(missing(name, "function"));
-                            };
-                            Item::Host(f.clone(), Shape::new(ty.clone()))
-                        }
+                        (Sort::Func, Some(Def::Func(f))) => Item::Host(f.clone()),
                         (Sort::Instance, Some(Def::Instance(ns))) => {
                             let Some(crate::types::ItemType::Instance(types)) =
                                 component.world().import(name)
@@ -775,11 +770,8 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                             let mut items = HashMap::new();
                             for (n, ty) in types.iter() {
                                 match (ty, ns.items.get(n)) {
-                                    (crate::types::ItemType::Func(fty), Some(Def::Func(f))) => {
-                                        items.insert(
-                                            n.clone(),
-                                            Item::Host(f.clone(), Shape::new(fty.clone())),
-                                        );
+                                    (crate::types::ItemType::Func(_), Some(Def::Func(f))) => {
+                                        items.insert(n.clone(), Item::Host(f.clone()));
                                     }
                                     (crate::types::ItemType::Func(_), _) => {
                                         return Err(missing(&format!("{name}#{n}"), "function"));
@@ -890,7 +882,7 @@ fn lower<E: Engine, T: 'static>(
         Lifted(Func<E>),
     }
     let target = match target {
-        Item::Host(f, _) => Target::Host(f),
+        Item::Host(f) => Target::Host(f),
         Item::Lifted(f) => Target::Lifted(f),
         _ => return Err(not_yet("lowering this kind of function")),
     };
