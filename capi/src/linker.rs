@@ -4,7 +4,9 @@ use crate::engine::wr_engine_t;
 use crate::error::*;
 use crate::externs::wr_extern_t;
 use crate::module::wr_module_t;
-use crate::store::{CCaller, Ctx, HostState, with_ctx, wr_context_t, wr_finalizer_t, wr_store_t};
+use crate::store::{
+    CCaller, Ctx, Finalized, HostState, with_ctx, wr_context_t, wr_finalizer_t, wr_store_t,
+};
 use crate::val::*;
 use std::ffi::{CString, c_char, c_void};
 use std::sync::Arc;
@@ -55,31 +57,6 @@ impl wr_instance_t {
     }
 }
 
-/// A callback's `env` and its finaliser, owned by the library from the
-/// moment a function is asked for: dropping it (when the function is no
-/// longer used, or at once when making it fails) calls the finaliser.
-struct Env {
-    env: *mut c_void,
-    finalizer: wr_finalizer_t,
-}
-
-// SAFETY: `env` is the C caller's; the README's threading rule says a
-// callback may be called from any thread that uses a store of its linker,
-// which the caller accepts by defining it.
-unsafe impl Send for Env {}
-// SAFETY: as for `Send`; wasm-run only passes the pointer back to C.
-unsafe impl Sync for Env {}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(finalize) = self.finalizer {
-            // SAFETY: registered for this `env`; runs once, when the last
-            // copy of the function is dropped.
-            unsafe { finalize(self.env) }
-        }
-    }
-}
-
 struct Callback {
     f: unsafe extern "C" fn(
         *mut c_void,
@@ -89,7 +66,10 @@ struct Callback {
         *mut wr_val_t,
         usize,
     ) -> *mut wr_error_t,
-    env: Env,
+    /// The callback's `env`, owned by the library from the moment a function
+    /// is asked for: dropped (finalised) when the function is no longer
+    /// used, or at once when making it fails.
+    env: Finalized,
     results: Vec<wr_valkind_t>,
 }
 
@@ -149,7 +129,7 @@ impl Callback {
         // the buffers hold `nargs` arguments and `nresults` (+ guard) slots.
         let err = unsafe {
             (self.f)(
-                self.env.env,
+                self.env.data(),
                 &mut ctx,
                 args.as_ptr(),
                 args.len(),
@@ -251,7 +231,7 @@ unsafe fn host_func(
     FuncType,
     impl wasm_run::UntypedHostFunc<AnyEngine, HostState>,
 )> {
-    let env = Env { env, finalizer };
+    let env = Finalized::new(env, finalizer);
     let f = callback.ok_or_else(|| wr_error_t::invalid("callback is NULL"))?;
     // SAFETY: as the caller guarantees.
     let (pk, rk) = unsafe {

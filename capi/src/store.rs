@@ -11,25 +11,50 @@ use wasm_run::{AnyEngine, AsContext, Caller, Store, StoreId};
 /// A finaliser for user data, called once when its owner is freed.
 pub type wr_finalizer_t = Option<unsafe extern "C" fn(data: *mut c_void)>;
 
+/// A C caller's pointer and the finaliser it registered for it (may be
+/// none), called exactly once, when this is dropped: the store data, a
+/// callback's `env`, the host data behind an `externref`.
+pub(crate) struct Finalized {
+    data: *mut c_void,
+    finalizer: wr_finalizer_t,
+}
+
+impl Finalized {
+    pub(crate) fn new(data: *mut c_void, finalizer: wr_finalizer_t) -> Self {
+        Finalized { data, finalizer }
+    }
+
+    /// The pointer.
+    pub(crate) fn data(&self) -> *mut c_void {
+        self.data
+    }
+}
+
+// SAFETY: the pointer is the C caller's and wasm-run never dereferences it;
+// the README's threading rules (a store is used by one thread at a time; a
+// callback may be called from every thread that uses a store of its linker,
+// which the caller accepts by defining it) make moving it between threads
+// the caller's choice.
+unsafe impl Send for Finalized {}
+// SAFETY: as for `Send`: shared references only read the pointer's value
+// and hand it back to C.
+unsafe impl Sync for Finalized {}
+
+impl Drop for Finalized {
+    fn drop(&mut self) {
+        if let Some(finalize) = self.finalizer {
+            // SAFETY: the caller registered this finaliser for this pointer;
+            // a `Finalized` is dropped once, so it runs once.
+            unsafe { finalize(self.data) }
+        }
+    }
+}
+
 /// The host state of every store of the C API: the caller's data pointer,
 /// and the WASI context once `wr_store_set_wasi` gave one.
 pub(crate) struct HostState {
-    data: *mut c_void,
-    finalizer: wr_finalizer_t,
+    user: Finalized,
     pub(crate) wasi: Option<WasiCtx<AnyEngine>>,
-}
-
-impl HostState {
-    /// Replaces the data pointer and finaliser, finalising the old data.
-    fn replace(&mut self, data: *mut c_void, finalizer: wr_finalizer_t) {
-        let old = std::mem::replace(&mut self.finalizer, finalizer);
-        let old_data = std::mem::replace(&mut self.data, data);
-        if let Some(finalize) = old {
-            // SAFETY: registered for `old_data`; it runs once, here, as
-            // the replaced finaliser is no longer kept.
-            unsafe { finalize(old_data) }
-        }
-    }
 }
 
 /// The WASI functions of a linker reach the store's context here. A store
@@ -41,21 +66,6 @@ impl HasWasi<AnyEngine> for HostState {
         self.wasi
             .as_mut()
             .expect("a WASI function ran in a store without a WASI context")
-    }
-}
-
-// SAFETY: the pointer is the C caller's; wasm-run never dereferences it, and
-// the README's threading rule (a store is used by one thread at a time)
-// makes moving it with its store between threads the caller's choice.
-unsafe impl Send for HostState {}
-
-impl Drop for HostState {
-    fn drop(&mut self) {
-        if let Some(finalize) = self.finalizer {
-            // SAFETY: the caller registered this finaliser for this pointer
-            // and it runs exactly once, here.
-            unsafe { finalize(self.data) }
-        }
     }
 }
 
@@ -145,8 +155,7 @@ pub unsafe extern "C" fn wr_store_new(
             store: Store::new(
                 &engine.0,
                 HostState {
-                    data,
-                    finalizer,
+                    user: Finalized::new(data, finalizer),
                     wasi: None,
                 },
             ),
@@ -197,7 +206,7 @@ pub unsafe extern "C" fn wr_store_context(store: *mut wr_store_t) -> *mut wr_con
 pub unsafe extern "C" fn wr_context_data(ctx: *mut wr_context_t) -> *mut c_void {
     // SAFETY: as the caller guarantees.
     match unsafe { ctx.as_mut() } {
-        Some(ctx) => with_ctx!(ctx, |c| c.data().data),
+        Some(ctx) => with_ctx!(ctx, |c| c.data().user.data()),
         None => std::ptr::null_mut(),
     }
 }
@@ -219,7 +228,8 @@ pub unsafe extern "C" fn wr_context_set_data(
     guard(|| {
         // SAFETY: as the caller guarantees.
         let ctx = unsafe { obj_mut(ctx, "ctx")? };
-        with_ctx!(ctx, |c| c.data_mut().replace(data, finalizer));
+        // Replacing drops the previous one: its finaliser runs now.
+        with_ctx!(ctx, |c| c.data_mut().user = Finalized::new(data, finalizer));
         Ok(())
     })
 }

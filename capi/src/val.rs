@@ -2,7 +2,7 @@
 
 use crate::error::*;
 use crate::externs::wr_extern_t;
-use crate::store::{with_ctx, wr_context_t, wr_finalizer_t};
+use crate::store::{Finalized, with_ctx, wr_context_t, wr_finalizer_t};
 use std::ffi::c_void;
 use wasm_run::{AnyEngine, Extern, ExternRef, V128, Val, ValType};
 
@@ -62,32 +62,6 @@ pub union wr_val_union_t {
 /// while the store lives; freeing the handle does not free the data.
 pub struct wr_externref_t(pub(crate) ExternRef<AnyEngine>);
 
-/// The host value behind a C `externref`: the pointer and its finaliser,
-/// called once when the engine drops the value (when no wasm value or
-/// handle can reach it any more, at the latest when its store is deleted).
-struct HostData {
-    data: *mut c_void,
-    finalizer: wr_finalizer_t,
-}
-
-// SAFETY: the pointer is the C caller's and never dereferenced here; the
-// README's threading rule (a store is used by one thread at a time) makes
-// moving it with its store the caller's choice, and the library only ever
-// hands it back to C.
-unsafe impl Send for HostData {}
-// SAFETY: as for `Send`: shared references only read the pointer's value.
-unsafe impl Sync for HostData {}
-
-impl Drop for HostData {
-    fn drop(&mut self) {
-        if let Some(finalize) = self.finalizer {
-            // SAFETY: registered for this pointer; the engine drops the
-            // value once, so it runs once.
-            unsafe { finalize(self.data) }
-        }
-    }
-}
-
 /// Creates an `externref` holding `data` in the context's store;
 /// `finalizer` (may be NULL) is called with `data` once the engine drops
 /// the value: when neither wasm nor a handle can reach it any more (wasmtime
@@ -113,7 +87,10 @@ pub unsafe extern "C" fn wr_externref_new(
         }
         // SAFETY: as the caller guarantees.
         let ctx = unsafe { obj_mut(ctx, "ctx")? };
-        let value = HostData { data, finalizer };
+        // The host value behind the reference: finalised once, when the
+        // engine drops it (no wasm value or handle reaches it any more; at
+        // the latest when the store is deleted).
+        let value = Finalized::new(data, finalizer);
         let r = with_ctx!(ctx, |c| ExternRef::new(c, value))?;
         // SAFETY: as the caller guarantees.
         unsafe { give(out, wr_externref_t(r), "out") }
@@ -140,8 +117,8 @@ pub unsafe extern "C" fn wr_externref_data(
         let ptr = with_ctx!(ctx, |c| r
             .0
             .data(&*c)
-            .and_then(|v| v.downcast_ref::<HostData>())
-            .map_or(std::ptr::null_mut(), |h| h.data));
+            .and_then(|v| v.downcast_ref::<Finalized>())
+            .map_or(std::ptr::null_mut(), |h| h.data()));
         // SAFETY: as the caller guarantees.
         unsafe { put(data, ptr, "data") }
     })
