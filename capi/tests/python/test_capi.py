@@ -5,8 +5,12 @@ runs stops the next call, a handle of another store is WRONG_STORE (never a
 panic), host data behind externref survives a round trip and is finalised
 once, WASI in a linker of one's own with proc_exit as EXIT, standalone host
 functions, exports by index, trap frames, store data, versions and feature
-names. On every backend of the shared library given as argv[1] (argv[2]:
-the expected wasm-run version). Prints "python: ok"."""
+names; and the documented error kinds (memory growth past a limit or a
+maximum, imports nothing defines from `wr_wasi_run`, a failed definition's
+finaliser, captured output cleared, unknown imports as traps, shadowing,
+live types, non-null funcrefs in tables). On every backend of the shared
+library given as argv[1] (argv[2]: the expected wasm-run version). Prints
+"python: ok"."""
 import ctypes as C
 import sys
 
@@ -25,7 +29,10 @@ class Frame(C.Structure):
 
 # WR_VALKIND_*, WR_ERROR_KIND_*, WR_TRAP_CODE_* (in the header's order).
 I32, EXTERNREF = 0, 6
-LINK, TRAP, EXIT, UNSUPPORTED, WRONG_STORE, WASI = 2, 3, 4, 5, 9, 12
+INVALID, LINK, TRAP, EXIT, UNSUPPORTED, RESOURCE_LIMIT = 0, 2, 3, 4, 5, 6
+WRONG_STORE, ACCESS, WASI = 9, 10, 12
+UNREACHABLE = 0
+FUNCREF, MEMORY_KIND, CAPTURE = 5, 1, 2
 DIV_BY_ZERO, INTERRUPT = 7, 12
 P = C.c_void_p
 CALLBACK = C.CFUNCTYPE(P, P, P, C.POINTER(Val), C.c_size_t, C.POINTER(Val), C.c_size_t)
@@ -73,6 +80,22 @@ for name, res, args in [
     ("wr_context_data", P, [P]),
     ("wr_version", C.c_char_p, []),
     ("wr_feature_names", P, [C.POINTER(C.POINTER(C.c_char_p)), C.POINTER(C.c_size_t)]),
+    ("wr_config_set_limits", P, [P, C.c_size_t, C.c_size_t]),
+    ("wr_memory_new", P, [P, C.c_uint64, C.c_uint64, C.POINTER(P)]),
+    ("wr_memory_grow", P, [P, P, C.c_uint64, P]),
+    ("wr_table_new", P, [P, C.c_uint8, C.c_uint64, C.c_uint64, C.POINTER(P)]),
+    ("wr_table_set", P, [P, P, C.c_uint64, C.POINTER(Val)]),
+    ("wr_table_get", P, [P, P, C.c_uint64, C.POINTER(Val)]),
+    ("wr_extern_type", P, [P, P, C.POINTER(P)]),
+    ("wr_externtype_kind", C.c_int, [P]),
+    ("wr_externtype_limits", P, [P, C.POINTER(C.c_uint64), C.POINTER(C.c_uint64), P]),
+    ("wr_externtype_delete", None, [P]),
+    ("wr_linker_allow_shadowing", P, [P, C.c_bool]),
+    ("wr_linker_define_unknown_imports_as_traps", P, [P, P]),
+    ("wr_wasi_run", P, [P, P, P, C.c_uint64, C.POINTER(C.c_int32)]),
+    ("wr_wasi_config_set_output", P, [P, C.c_int32, C.c_uint8]),
+    ("wr_wasi_config_output", P, [P, C.c_int32, C.POINTER(C.POINTER(C.c_uint8)), C.POINTER(C.c_size_t)]),
+    ("wr_wasi_config_clear_output", P, [P, C.c_int32]),
 ]:
     f = getattr(lib, name)
     f.restype, f.argtypes = res, args
@@ -125,6 +148,91 @@ def export(ctx, inst, name):
     item = P()
     check(lib.wr_instance_export(ctx, inst, name, C.byref(item)))
     return item
+
+HELLO = b"""(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "hi\\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 100)) (i32.store (i32.const 4) (i32.const 3))
+    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"""
+
+def documented_kinds(name):
+    """The error kinds the header documents, and the finaliser rule."""
+    # Memory growth: past the config's limit RESOURCE_LIMIT, past the
+    # memory's own maximum ACCESS.
+    config, engine, store = lib.wr_config_new(), P(), P()
+    check(lib.wr_config_set_limits(config, 2 * 65536, 0))
+    check(lib.wr_engine_new(name, config, C.byref(engine)))
+    lib.wr_config_delete(config)
+    check(lib.wr_store_new(engine, None, None, C.byref(store)))
+    ctx = lib.wr_store_context(store)
+    roomy, small = P(), P()
+    check(lib.wr_memory_new(store, 1, 10, C.byref(roomy)))
+    check(lib.wr_memory_new(store, 1, 1, C.byref(small)))
+    check(lib.wr_memory_grow(ctx, roomy, 1, None))
+    assert kind_of(lib.wr_memory_grow(ctx, roomy, 1, None)) == RESOURCE_LIMIT
+    assert kind_of(lib.wr_memory_grow(ctx, small, 1, None)) == ACCESS
+    # The type of a live memory follows its growth.
+    ty, minimum, maximum = P(), C.c_uint64(), C.c_uint64()
+    check(lib.wr_extern_type(ctx, roomy, C.byref(ty)))
+    assert lib.wr_externtype_kind(ty) == MEMORY_KIND
+    check(lib.wr_externtype_limits(ty, C.byref(minimum), C.byref(maximum), None))
+    assert (minimum.value, maximum.value) == (2, 10)
+    lib.wr_externtype_delete(ty)
+    # Tables take non-null funcrefs (a standalone host function here).
+    table, func = P(), P()
+    kinds = (C.c_uint8 * 1)(I32)
+    check(lib.wr_table_new(store, FUNCREF, 2, 2, C.byref(table)))
+    check(lib.wr_func_new(ctx, kinds, 1, kinds, 1, triple, None, None, C.byref(func)))
+    fref, got = Val(kind=FUNCREF), Val()
+    fref.of.ref = func
+    check(lib.wr_table_set(ctx, table, 1, C.byref(fref)))
+    check(lib.wr_table_get(ctx, table, 1, C.byref(got)))
+    assert got.kind == FUNCREF and got.of.ref
+    lib.wr_extern_delete(got.of.ref)
+    # A failed definition calls the finaliser before returning.
+    linker = P()
+    check(lib.wr_linker_new(engine, C.byref(linker)))
+    check(lib.wr_linker_define_func(linker, b"m", b"f", kinds, 1, kinds, 1, triple, None, None))
+    token = C.c_int(3)
+    assert kind_of(lib.wr_linker_define_func(
+        linker, b"m", b"f", kinds, 1, kinds, 1, triple, C.addressof(token),
+        C.cast(finalise, P))) == LINK
+    assert finalised == [C.addressof(token)], finalised
+    finalised.clear()
+    # Shadowing, and unknown imports as traps.
+    check(lib.wr_linker_allow_shadowing(linker, True))
+    check(lib.wr_linker_define_func(linker, b"m", b"f", kinds, 1, kinds, 1, triple, None, None))
+    unknown, inst, f, out = P(), P(), P(), Val()
+    wat = b'(module (import "env" "nope" (func $n (result i32))) (func (export "f") (result i32) call $n))'
+    check(lib.wr_module_new(engine, wat, len(wat), C.byref(unknown)))
+    assert kind_of(lib.wr_linker_instantiate(linker, store, unknown, C.byref(inst))) == LINK
+    check(lib.wr_linker_define_unknown_imports_as_traps(linker, unknown))
+    check(lib.wr_linker_instantiate(linker, store, unknown, C.byref(inst)))
+    check(lib.wr_instance_export(ctx, inst, b"f", C.byref(f)))
+    assert trap_of(lib.wr_func_call(ctx, f, None, 0, C.byref(out), 1)) == UNREACHABLE
+    # wr_wasi_run: imports nothing defines are LINK, from env and WASI alike.
+    wasi, code = lib.wr_wasi_config_new(), C.c_int32(-1)
+    for bad in [b'(module (import "env" "f" (func)) (memory (export "memory") 1) (func (export "_start")))',
+                b'(module (import "wasi_snapshot_preview1" "nope" (func)) (memory (export "memory") 1) (func (export "_start")))']:
+        m = P()
+        check(lib.wr_module_new(engine, bad, len(bad), C.byref(m)))
+        assert kind_of(lib.wr_wasi_run(engine, m, wasi, 1000000, C.byref(code))) == LINK, bad
+    # Captured output accumulates over runs until cleared.
+    hello, data, size = P(), C.POINTER(C.c_uint8)(), C.c_size_t()
+    check(lib.wr_module_new(engine, HELLO, len(HELLO), C.byref(hello)))
+    check(lib.wr_wasi_config_set_output(wasi, 1, CAPTURE))
+    for _ in range(2):
+        check(lib.wr_wasi_run(engine, hello, wasi, 1000000, C.byref(code)))
+    check(lib.wr_wasi_config_output(wasi, 1, C.byref(data), C.byref(size)))
+    assert C.string_at(data, size.value) == b"hi\nhi\n"
+    check(lib.wr_wasi_config_clear_output(wasi, 1))
+    check(lib.wr_wasi_config_output(wasi, 1, C.byref(data), C.byref(size)))
+    assert size.value == 0
+    assert kind_of(lib.wr_wasi_config_clear_output(wasi, 0)) == INVALID
+    lib.wr_wasi_config_delete(wasi)
+    lib.wr_store_delete(store)
 
 def contract(name):
     config = lib.wr_config_new()
@@ -257,6 +365,7 @@ for i in range(count.value):
     assert code.value == DIV_BY_ZERO, code.value
     lib.wr_error_delete(err)
     contract(name)
+    documented_kinds(name)
     print(f"python: {name.decode()} ok")
 
 assert lib.wr_version() == sys.argv[2].encode(), lib.wr_version()
