@@ -3,9 +3,11 @@
 //! `wasmtime run --invoke` does for components.
 
 use crate::controls::{Controls, interrupt_on_ctrl_c};
+use crate::run::exit_code;
 use crate::{Failure, fail};
 use wasm_run::component::{Component, Linker, Type, Val};
-use wasm_run::{AnyEngine, Store};
+use wasm_run::wasi::{self, ExitStatus, WasiCtx};
+use wasm_run::{AnyEngine, Error, Store};
 
 /// Splits `name(args)` (or a bare `name`) into the name and the argument
 /// text (`()` for a bare name).
@@ -22,11 +24,13 @@ fn split_call(invoke: &str) -> Result<(&str, String), Failure> {
     }
 }
 
-/// Instantiates `bytes` (a component) and calls `--invoke`'s export.
-/// Returns the process exit code.
+/// Instantiates `bytes` (a component, or a core module carrying its WIT
+/// world, whose WASI preview 1 imports get `ctx`) and calls `--invoke`'s
+/// export. Returns the process exit code.
 pub(crate) fn run(
     engine: &AnyEngine,
     bytes: &[u8],
+    ctx: WasiCtx<AnyEngine>,
     invoke: Option<&str>,
     args: &[String],
     controls: &Controls,
@@ -44,7 +48,7 @@ pub(crate) fn run(
         ));
     }
     let (name, arg_text) = split_call(invoke)?;
-    let mut store = Store::new(engine, ());
+    let mut store = Store::new(engine, ctx);
     if let Some(fuel) = controls.fuel {
         store.set_fuel(fuel)?;
     }
@@ -52,7 +56,12 @@ pub(crate) fn run(
         store.set_deadline(timeout)?;
     }
     interrupt_on_ctrl_c(store.interrupt_handle());
-    let instance = Linker::new(engine).instantiate(&mut store, &component)?;
+    let mut linker = Linker::new(engine);
+    wasi::add_to_linker(linker.core())?;
+    let instance = match linker.instantiate(&mut store, &component) {
+        Err(Error::Exit(code)) => return Ok(exit_code(ExitStatus(code))),
+        other => other?,
+    };
     let func = instance
         .get_func(name)
         .ok_or_else(|| fail(format!("the component exports no function `{name}`")))?;
@@ -67,7 +76,10 @@ pub(crate) fn run(
         return Err(fail("the arguments did not parse as a tuple"));
     };
     let mut results = vec![Val::Bool(false); usize::from(func.ty().result().is_some())];
-    func.call(&mut store, &values, &mut results)?;
+    match func.call(&mut store, &values, &mut results) {
+        Err(Error::Exit(code)) => return Ok(exit_code(ExitStatus(code))),
+        other => other?,
+    }
     for r in results {
         println!("{r}");
     }

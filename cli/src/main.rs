@@ -217,7 +217,9 @@ fn inspect(file: &str, as_json: bool) -> Result<(), Failure> {
     // that any valid module can be described.
     let engine = engine(None, &Config::new())?;
     let bytes = tools::read_binary(std::path::Path::new(file))?;
-    if wasm_run::component::is_component(&bytes) {
+    // A core module that carries its WIT world is described by its world,
+    // as the component it is loaded as.
+    if wasm_run::component::is_component(&bytes) || wasm_run::component::embeds_world(&bytes) {
         return inspect_component(&engine, &bytes, as_json);
     }
     let module = Module::new(&engine, &bytes)?;

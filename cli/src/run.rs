@@ -79,12 +79,11 @@ fn component_bytes(file: &str) -> Result<Option<Vec<u8>>, Failure> {
         .and_then(|mut f| f.read(&mut head))
         .unwrap_or(0);
     if head[..n].starts_with(b"\0asm") {
-        if !wasm_run::component::is_component(&head[..n]) {
-            return Ok(None);
-        }
-        return std::fs::read(file)
-            .map(Some)
-            .map_err(|e| fail(format!("cannot read {file}: {e}")));
+        let bytes = std::fs::read(file).map_err(|e| fail(format!("cannot read {file}: {e}")))?;
+        // A component, or a core module carrying its WIT world.
+        let component =
+            wasm_run::component::is_component(&bytes) || wasm_run::component::embeds_world(&bytes);
+        return Ok(component.then_some(bytes));
     }
     // Text: only a component's text is looked at here.
     let Ok(text) = std::fs::read_to_string(file) else {
@@ -100,7 +99,7 @@ fn component_bytes(file: &str) -> Result<Option<Vec<u8>>, Failure> {
 }
 
 /// The process exit code for a program's exit status (WASI allows 0..126).
-fn exit_code(status: ExitStatus) -> u8 {
+pub(crate) fn exit_code(status: ExitStatus) -> u8 {
     u8::try_from(status.code()).unwrap_or(1)
 }
 
@@ -113,11 +112,6 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
     if let (Some(args_file), Some(func)) = (&o.parallel, &o.invoke) {
         return parallel::run(&engine, &o.file, func, args_file, &controls);
     }
-    if let Some(bytes) = component_bytes(&o.file)? {
-        return crate::component::run(&engine, &bytes, o.invoke.as_deref(), &o.args, &controls);
-    }
-    let module = load_module(&engine, &o.file, !o.no_cache)?;
-
     let mut wasi_config = WasiConfig::new();
     wasi_config.inherit_stdio().arg(&o.file);
     if o.invoke.is_none() {
@@ -130,6 +124,18 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
         let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
         wasi_config.preopen_dir(host, guest, DirPerms::ReadWrite);
     }
+    if let Some(bytes) = component_bytes(&o.file)? {
+        let ctx = WasiCtx::new(&engine, &wasi_config)?;
+        return crate::component::run(
+            &engine,
+            &bytes,
+            ctx,
+            o.invoke.as_deref(),
+            &o.args,
+            &controls,
+        );
+    }
+    let module = load_module(&engine, &o.file, !o.no_cache)?;
     // Every configuration and module error is reported here, before the
     // program starts.
     let ctx = WasiCtx::new(&engine, &wasi_config)?;

@@ -64,6 +64,12 @@ pub(crate) fn validate(
             wasm_run::component::Component::new(&engine, &wasm).map(|_| ()),
             "component, ",
         )
+    } else if wasm_run::component::embeds_world(&wasm) {
+        // Loading it checks the world against the module's exports.
+        (
+            wasm_run::component::Component::new(&engine, &wasm).map(|_| ()),
+            "core module with a WIT world, ",
+        )
     } else {
         (Module::validate(&engine, &wasm), "")
     };

@@ -190,3 +190,86 @@ fn run_invoke_bad_input_is_a_one_line_error() {
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+/// A core module carrying its WIT world (what wit-bindgen emits before
+/// `wasm-tools component new`): `run --invoke` calls its WIT exports with
+/// WAVE, and its WASI preview 1 imports get the CLI's WASI (stdout, exit
+/// codes), on every backend; `inspect` prints its world and `validate`
+/// checks it.
+#[test]
+fn core_modules_with_an_embedded_world_run_as_components() {
+    let hello = fixture("component/embedded/hello.wasm");
+    for engine in backends() {
+        let invoke = |call: &str| run(&["run", "--engine", engine, "--invoke", call, &hello]);
+        let out = invoke(r#"say("hi from wasi")"#);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{engine}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), "hi from wasi\n", "{engine}");
+        let out = invoke(r#"shout("héllo, wörld")"#);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{engine}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), "\"HéLLO, WöRLD\"\n", "{engine}");
+        // proc_exit inside a WIT export: the process exits with its code.
+        let out = invoke("quit(7)");
+        assert_eq!(
+            out.status.code(),
+            Some(7),
+            "{engine}: {}",
+            text(&out.stderr)
+        );
+        // A WAVE argument of the wrong type.
+        let out = invoke("quit(\"x\")");
+        assert_eq!(out.status.code(), Some(1), "{engine}");
+        assert_eq!(
+            text(&out.stderr).lines().count(),
+            1,
+            "{}",
+            text(&out.stderr)
+        );
+
+        let out = run(&["validate", "--engine", engine, &hello]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{engine}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stdout).contains("valid (core module with a WIT world, "),
+            "{}",
+            text(&out.stdout)
+        );
+        // A WIT import nothing provides: named with its WIT type.
+        let out = run(&[
+            "run",
+            "--engine",
+            engine,
+            "--invoke",
+            "dropped()",
+            &fixture("component/embedded/embedded.wasm"),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{engine}");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("error: ")
+                && err.contains("test:embed/host#log")
+                && err.contains("func(msg: string)")
+                && err.lines().count() == 1,
+            "{err}"
+        );
+    }
+    let out = run(&["inspect", &hello]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "world root {\n  export say: func(msg: string);\n  export shout: func(msg: string) -> string;\n  export quit: func(code: u32);\n}\n"
+    );
+}

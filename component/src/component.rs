@@ -1,5 +1,6 @@
 //! Loading a component: decode, validate, reflect its world.
 
+use crate::embedded::EmbeddedPlan;
 use crate::plan::{ComponentPlan, Step};
 use crate::translate::{Translate, TypeState, async_unsupported};
 use crate::types::{ItemType, write_item};
@@ -10,13 +11,27 @@ use wasmparser::{Parser, Validator, WasmFeatures};
 
 /// The imports and exports of a component with their types: its WIT world.
 /// Prints as WIT (`world root { import ...; export ...; }`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct World {
-    imports: Vec<(String, ItemType)>,
-    exports: Vec<(String, ItemType)>,
+    pub(crate) imports: Vec<(String, ItemType)>,
+    pub(crate) exports: Vec<(String, ItemType)>,
 }
 
 impl World {
+    /// Adds the items of `other` that this world does not have by name.
+    pub(crate) fn merge(&mut self, other: World) {
+        for (name, ty) in other.imports {
+            if self.import(&name).is_none() {
+                self.imports.push((name, ty));
+            }
+        }
+        for (name, ty) in other.exports {
+            if self.export(&name).is_none() {
+                self.exports.push((name, ty));
+            }
+        }
+    }
+
     /// The imports, in the component's order.
     pub fn imports(&self) -> &[(String, ItemType)] {
         &self.imports
@@ -48,10 +63,18 @@ impl fmt::Display for World {
     }
 }
 
+/// What a component is made of.
+pub(crate) enum Body {
+    /// A component binary: its root's instance graph.
+    Graph(Arc<ComponentPlan>),
+    /// A core module with its world in a custom section.
+    Embedded(Arc<EmbeddedPlan>),
+}
+
 struct Inner<E: Engine> {
     bytes: Box<[u8]>,
     world: World,
-    root: Arc<ComponentPlan>,
+    body: Body,
     /// The root's core modules, compiled for the engine; `None` if one does
     /// not compile (its error is reported when the component is
     /// instantiated, so that reflection works for components the engine
@@ -124,10 +147,28 @@ impl<E: Engine> Component<E> {
                 })?
                 .into_owned()
         };
+        if Parser::is_core_wasm(&binary) && crate::embedded::has_world(&binary) {
+            let (world, module, plan) = crate::embedded::load(engine, &binary)?;
+            let len = binary.len();
+            let mut modules = vec![module];
+            if let Some(text) = &plan.forwarder {
+                modules.push(Module::new(engine, text)?);
+            }
+            return Ok(Component {
+                engine: engine.clone(),
+                inner: Arc::new(Inner {
+                    bytes: binary.into_boxed_slice(),
+                    world,
+                    body: Body::Embedded(Arc::new(plan)),
+                    modules: Some(modules),
+                    module_ranges: std::iter::once(0..len).collect(),
+                }),
+            });
+        }
         if !Parser::is_component(&binary) {
             return Err(Error::Compile {
                 message: if Parser::is_core_wasm(&binary) {
-                    "this is a core module, not a component (load it with Module::new)".into()
+                    "this is a core module without a WIT world, not a component (load it with Module::new)".into()
                 } else {
                     "not a WebAssembly component (bad magic number or version)".into()
                 },
@@ -205,7 +246,7 @@ impl<E: Engine> Component<E> {
             inner: Arc::new(Inner {
                 bytes: binary.into_boxed_slice(),
                 world,
-                root: plan.root,
+                body: Body::Graph(plan.root),
                 modules,
                 module_ranges: plan.modules,
             }),
@@ -228,9 +269,9 @@ impl<E: Engine> Component<E> {
         }
     }
 
-    /// The root's plan.
-    pub(crate) fn plan(&self) -> &Arc<ComponentPlan> {
-        &self.inner.root
+    /// What the component is made of.
+    pub(crate) fn body(&self) -> &Body {
+        &self.inner.body
     }
 
     /// The component's imports and exports with their types.
@@ -253,4 +294,13 @@ impl<E: Engine> Component<E> {
 /// anything else), from the header alone.
 pub fn is_component(bytes: &[u8]) -> bool {
     Parser::is_component(bytes)
+}
+
+/// Whether `bytes` are a core module that carries a WIT world in a
+/// `component-type` custom section (what `wit-bindgen` emits before
+/// `wasm-tools component new`): [`Component::new`] loads it as a
+/// component whose other core imports (WASI preview 1) come from
+/// [`Linker::core`](crate::Linker::core).
+pub fn embeds_world(bytes: &[u8]) -> bool {
+    Parser::is_core_wasm(bytes) && crate::embedded::has_world(bytes)
 }

@@ -10,7 +10,7 @@ use crate::types::FuncType;
 use crate::val::Val;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use wasm_run_api::{
     AsContextMut, Caller, Engine, Error, Extern, LinkError, Result, Store, Val as CoreVal,
 };
@@ -25,14 +25,14 @@ pub type HostFunc<E, T> =
 /// a component drops an owned handle of it.
 pub type HostDtor<E, T> = Arc<dyn Fn(&mut Caller<'_, E, T>, u32) -> Result<()> + Send + Sync>;
 
-enum Def<E: Engine, T: 'static> {
+pub(crate) enum Def<E: Engine, T: 'static> {
     Func(HostFunc<E, T>),
     Instance(Namespace<E, T>),
     Resource(HostResourceType, HostDtor<E, T>),
 }
 
-struct Namespace<E: Engine, T: 'static> {
-    items: HashMap<String, Def<E, T>>,
+pub(crate) struct Namespace<E: Engine, T: 'static> {
+    pub(crate) items: HashMap<String, Def<E, T>>,
 }
 
 impl<E: Engine, T: 'static> Default for Namespace<E, T> {
@@ -46,8 +46,8 @@ impl<E: Engine, T: 'static> Default for Namespace<E, T> {
 /// Host definitions for a component's imports: functions at the root and
 /// in named instances (interfaces such as `wasi:cli/stdout@0.2.0`).
 pub struct Linker<E: Engine, T: 'static> {
-    root: Namespace<E, T>,
-    _engine: std::marker::PhantomData<E>,
+    pub(crate) root: Namespace<E, T>,
+    core: wasm_run_api::Linker<E, T>,
 }
 
 /// The definitions of one instance (or of the root) of a [`Linker`].
@@ -57,11 +57,25 @@ pub struct LinkerInstance<'a, E: Engine, T: 'static> {
 
 impl<E: Engine, T: 'static> Linker<E, T> {
     /// An empty linker.
-    pub fn new(_engine: &E) -> Self {
+    pub fn new(engine: &E) -> Self {
         Linker {
             root: Namespace::default(),
-            _engine: std::marker::PhantomData,
+            core: wasm_run_api::Linker::new(engine),
         }
+    }
+
+    /// The core definitions: the imports of a core module with an embedded
+    /// WIT world ([`embeds_world`](crate::embeds_world)) that are not part
+    /// of its world, such as WASI preview 1
+    /// (`wasm_run_wasi::add_to_linker(linker.core())`). Component binaries
+    /// do not use them.
+    pub fn core(&mut self) -> &mut wasm_run_api::Linker<E, T> {
+        &mut self.core
+    }
+
+    /// The core definitions (see [`Linker::core`]).
+    pub(crate) fn core_ref(&self) -> &wasm_run_api::Linker<E, T> {
+        &self.core
     }
 
     /// The root's definitions (imports that are not in an instance).
@@ -109,7 +123,14 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         store: &mut Store<E, T>,
         component: &Component<E>,
     ) -> Result<Instance<E>> {
-        Instantiation::new(self, component).run_root(store)
+        match component.body() {
+            crate::component::Body::Graph(plan) => {
+                Instantiation::new(self, component).run_root(store, plan)
+            }
+            crate::component::Body::Embedded(plan) => {
+                crate::embedded::instantiate(self, store, component, plan)
+            }
+        }
     }
 }
 
@@ -192,16 +213,16 @@ impl<'a, E: Engine, T: 'static> LinkerInstance<'a, E, T> {
     }
 }
 
-struct Lifted<E: Engine> {
-    core: wasm_run_api::Func<E>,
-    shape: Arc<Shape>,
-    opts: Options<E>,
-    post_return: Option<wasm_run_api::Func<E>>,
+pub(crate) struct Lifted<E: Engine> {
+    pub(crate) core: wasm_run_api::Func<E>,
+    pub(crate) shape: Arc<Shape>,
+    pub(crate) opts: Options<E>,
+    pub(crate) post_return: Option<wasm_run_api::Func<E>>,
 }
 
 /// An exported component function: call it with component values.
 pub struct Func<E: Engine> {
-    inner: Arc<Lifted<E>>,
+    pub(crate) inner: Arc<Lifted<E>>,
 }
 
 impl<E: Engine> Clone for Func<E> {
@@ -332,7 +353,7 @@ impl<E: Engine> Func<E> {
 }
 
 /// What an instance exports.
-enum Exported<E: Engine> {
+pub(crate) enum Exported<E: Engine> {
     Func(Func<E>),
     Instance(Arc<HashMap<String, Exported<E>>>),
 }
@@ -349,8 +370,8 @@ impl<E: Engine> Clone for Exported<E> {
 /// An instantiated component: its exported functions, at the root and in
 /// exported instances (interfaces).
 pub struct Instance<E: Engine> {
-    exports: Arc<HashMap<String, Exported<E>>>,
-    resources: Arc<Resources<E>>,
+    pub(crate) exports: Arc<HashMap<String, Exported<E>>>,
+    pub(crate) resources: Arc<Resources<E>>,
 }
 
 impl<E: Engine> Clone for Instance<E> {
@@ -422,7 +443,7 @@ impl<E: Engine> Instance<E> {
 }
 
 /// A component-level item during instantiation.
-enum Item<E: Engine, T: 'static> {
+pub(crate) enum Item<E: Engine, T: 'static> {
     /// A host function (its type is the lowering's: `Step::Lower` carries
     /// the shape).
     Host(HostFunc<E, T>),
@@ -512,10 +533,9 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
     }
 
     /// Instantiates the root component.
-    fn run_root(self, store: &mut Store<E, T>) -> Result<Instance<E>> {
-        let plan = self.component.plan().clone();
+    fn run_root(self, store: &mut Store<E, T>, plan: &ComponentPlan) -> Result<Instance<E>> {
         let resources = self.resources.clone();
-        let exports = self.run(store, &plan)?;
+        let exports = self.run(store, plan)?;
         Ok(Instance {
             exports: Arc::new(
                 exports
@@ -740,7 +760,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 }
                 Step::Lower { func, shape, opts } => {
                     let target = self.item(Sort::Func, *func)?;
-                    let options = self.opts(opts)?;
+                    let options = Arc::new(OnceLock::from(self.opts(opts)?));
                     let f = lower(store, target, shape.clone(), options)?;
                     self.core[core_slot(CoreSort::Func)].push(Some(Extern::Func(f)));
                 }
@@ -857,26 +877,19 @@ fn exported<E: Engine, T: 'static>(item: &Item<E, T>) -> Option<Exported<E>> {
     }
 }
 
+/// Canonical options known once the instance that provides them exists (a
+/// core module with an embedded world imports the functions that need its
+/// own memory).
+pub(crate) type LateOptions<E> = Arc<OnceLock<Options<E>>>;
+
 /// A core function that lowers `target` for a guest with `opts`.
-fn lower<E: Engine, T: 'static>(
+pub(crate) fn lower<E: Engine, T: 'static>(
     store: &mut Store<E, T>,
     target: Item<E, T>,
     shape: Arc<Shape>,
-    opts: Options<E>,
+    opts: LateOptions<E>,
 ) -> Result<wasm_run_api::Func<E>> {
-    use wasm_run_api::ValType;
-    let mut params = if shape.params_in_memory() {
-        vec![ValType::I32]
-    } else {
-        shape.flat_params.clone()
-    };
-    let results = if shape.results_in_memory() {
-        params.push(ValType::I32);
-        Vec::new()
-    } else {
-        shape.flat_results.clone()
-    };
-    let core_ty = wasm_run_api::FuncType::new(params, results);
+    let core_ty = shape.lowered_core_type();
     enum Target<E: Engine, T: 'static> {
         Host(HostFunc<E, T>),
         Lifted(Func<E>),
@@ -891,10 +904,16 @@ fn lower<E: Engine, T: 'static>(
                      out: &mut [CoreVal<E>]|
           -> Result<()> {
         let ty = &shape.ty;
+        let Some(opts) = opts.get() else {
+            return Err(crate::abi::trap(
+                wasm_run_api::TrapCode::Unreachable,
+                "an import called before its instance's memory exists (by a core start function)",
+            ));
+        };
         let params: Vec<Val> = {
             let mut cx = Cx {
                 store: &mut caller,
-                opts: &opts,
+                opts,
                 lent: Vec::new(),
             };
             if shape.params_in_memory() {
@@ -931,7 +950,7 @@ fn lower<E: Engine, T: 'static>(
         }
         let mut cx = Cx {
             store: &mut caller,
-            opts: &opts,
+            opts,
             lent: Vec::new(),
         };
         if shape.results_in_memory() {
@@ -952,7 +971,7 @@ fn lower<E: Engine, T: 'static>(
 
 /// The core function of `canon resource.new/rep/drop` for resource type
 /// `ty` of the instance with `resources`.
-fn resource_builtin<E: Engine, T: 'static>(
+pub(crate) fn resource_builtin<E: Engine, T: 'static>(
     store: &mut Store<E, T>,
     op: ResourceOp,
     ty: u32,

@@ -60,6 +60,7 @@
 
 mod abi;
 mod component;
+mod embedded;
 mod instance;
 mod plan;
 mod resources;
@@ -69,7 +70,7 @@ mod types;
 mod val;
 mod wave;
 
-pub use component::{Component, World, is_component};
+pub use component::{Component, World, embeds_world, is_component};
 pub use instance::{Func, HostDtor, HostFunc, Instance, Linker, LinkerInstance};
 pub use resources::{HostResourceType, ResourceAny};
 pub use typed::{ComponentParams, ComponentResults, ComponentType, TypedFunc};

@@ -127,6 +127,38 @@ impl Shape {
     pub(crate) fn results_in_memory(&self) -> bool {
         self.flat_results.len() > abi::MAX_FLAT_RESULTS
     }
+    /// The core type of the function that `canon lift` lifts: one `i32`
+    /// pointer for parameters or results past the flat limits.
+    pub(crate) fn lifted_core_type(&self) -> wasm_run_api::FuncType {
+        let params = if self.params_in_memory() {
+            vec![ValType::I32]
+        } else {
+            self.flat_params.clone()
+        };
+        let results = if self.results_in_memory() {
+            vec![ValType::I32]
+        } else {
+            self.flat_results.clone()
+        };
+        wasm_run_api::FuncType::new(params, results)
+    }
+    /// The core type of the function that `canon lower` makes: results past
+    /// the flat limit go through memory at a pointer the caller passes
+    /// last.
+    pub(crate) fn lowered_core_type(&self) -> wasm_run_api::FuncType {
+        let mut params = if self.params_in_memory() {
+            vec![ValType::I32]
+        } else {
+            self.flat_params.clone()
+        };
+        let results = if self.results_in_memory() {
+            params.push(ValType::I32);
+            Vec::new()
+        } else {
+            self.flat_results.clone()
+        };
+        wasm_run_api::FuncType::new(params, results)
+    }
 }
 
 /// One step of the root component's instance graph.
