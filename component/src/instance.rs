@@ -198,6 +198,33 @@ impl<'a, E: Engine, T: 'static> LinkerInstance<'a, E, T> {
         Ok(ty)
     }
 
+    /// Defines `name` as the existing host resource type `ty` (defined
+    /// under another name, possibly in another instance), with its own
+    /// destructor for handles a component drops through this import.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Link`] with [`LinkError::Duplicate`] if `name` is defined
+    /// already.
+    pub fn resource_of(
+        &mut self,
+        name: &str,
+        ty: &HostResourceType,
+        dtor: impl Fn(&mut Caller<'_, E, T>, u32) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<&mut Self> {
+        if self.ns.items.contains_key(name) {
+            return Err(LinkError::Duplicate {
+                module: String::new(),
+                name: name.into(),
+            }
+            .into());
+        }
+        self.ns
+            .items
+            .insert(name.into(), Def::Resource(ty.clone(), Arc::new(dtor)));
+        Ok(self)
+    }
+
     fn into_instance(self, name: &str) -> Result<LinkerInstance<'a, E, T>> {
         let def = self
             .ns
@@ -556,8 +583,48 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 self.host_dtors.insert(ty, dtor.clone());
                 Ok(())
             }
+            // A type import bounded to equal an earlier one (`(eq 0)`) is
+            // that type: nothing more to define.
+            None if self.resources.origin(ty).is_ok() => Ok(()),
             _ => Err(missing(name, "resource type")),
         }
+    }
+
+    /// The item for the imported instance `path` of type `types`, from the
+    /// linker's namespace `ns` (nested instances included).
+    fn import_instance(
+        &mut self,
+        path: &str,
+        types: &[(String, crate::types::ItemType)],
+        ns: &'l Namespace<E, T>,
+    ) -> Result<Item<E, T>> {
+        use crate::types::{ItemType, TypeDef};
+        let mut items = HashMap::new();
+        for (n, ty) in types {
+            let item = match (ty, ns.items.get(n)) {
+                (ItemType::Func(_), Some(Def::Func(f))) => Item::Host(f.clone()),
+                (ItemType::Func(_), _) => return Err(missing(&format!("{path}#{n}"), "function")),
+                (ItemType::Instance(inner), Some(Def::Instance(nested))) => {
+                    self.import_instance(&format!("{path}#{n}"), inner, nested)?
+                }
+                (ItemType::Instance(inner), None)
+                    if !inner.iter().any(|(_, t)| needs_definition(t)) =>
+                {
+                    Item::Instance(HashMap::new())
+                }
+                (ItemType::Instance(_), _) => {
+                    return Err(missing(&format!("{path}#{n}"), "instance"));
+                }
+                (ItemType::Type(TypeDef::Resource(rt)), def) => {
+                    self.import_resource(&format!("{path}#{n}"), rt.id, def)?;
+                    Item::Type
+                }
+                (ItemType::Type(_), _) => Item::Type,
+                _ => return Err(not_yet("imports of modules, components and values")),
+            };
+            items.insert(n.clone(), item);
+        }
+        Ok(Item::Instance(items))
     }
 
     fn core(&self, sort: CoreSort, index: u32) -> Result<Extern<E>> {
@@ -787,30 +854,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                             else {
                                 return Err(missing(name, "instance"));
                             };
-                            let mut items = HashMap::new();
-                            for (n, ty) in types.iter() {
-                                match (ty, ns.items.get(n)) {
-                                    (crate::types::ItemType::Func(_), Some(Def::Func(f))) => {
-                                        items.insert(n.clone(), Item::Host(f.clone()));
-                                    }
-                                    (crate::types::ItemType::Func(_), _) => {
-                                        return Err(missing(&format!("{name}#{n}"), "function"));
-                                    }
-                                    (
-                                        crate::types::ItemType::Type(
-                                            crate::types::TypeDef::Resource(rt),
-                                        ),
-                                        def,
-                                    ) => {
-                                        self.import_resource(&format!("{name}#{n}"), rt.id, def)?;
-                                        items.insert(n.clone(), Item::Type);
-                                    }
-                                    _ => {
-                                        items.insert(n.clone(), Item::Type);
-                                    }
-                                }
-                            }
-                            Item::Instance(items)
+                            self.import_instance(name, types, ns)?
                         }
                         (Sort::Type, def) => {
                             if let Some(crate::types::ItemType::Type(
@@ -822,6 +866,16 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                             Item::Type
                         }
                         (Sort::Func, _) => return Err(missing(name, "function")),
+                        // An instance of types only (no functions, no
+                        // resources) needs nothing at run time.
+                        (Sort::Instance, None)
+                            if component
+                                .world()
+                                .import(name)
+                                .is_some_and(|t| !needs_definition(t)) =>
+                        {
+                            Item::Instance(HashMap::new())
+                        }
                         (Sort::Instance, _) => return Err(missing(name, "instance")),
                         _ => return Err(not_yet("imports of modules, components and values")),
                     };
@@ -860,6 +914,18 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             }
         }
         Ok(self.exports)
+    }
+}
+
+/// Whether an import of type `ty` needs a definition at run time (a
+/// function or a resource somewhere in it).
+fn needs_definition(ty: &crate::types::ItemType) -> bool {
+    use crate::types::{ItemType, TypeDef};
+    match ty {
+        ItemType::Instance(items) => items.iter().any(|(_, t)| needs_definition(t)),
+        ItemType::Type(TypeDef::Resource(_)) => true,
+        ItemType::Type(_) => false,
+        _ => true,
     }
 }
 

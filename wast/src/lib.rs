@@ -55,6 +55,7 @@
 
 #![warn(missing_docs)]
 
+mod component;
 pub mod files;
 mod profile;
 mod report;

@@ -11,6 +11,7 @@ use wast::core::{AbstractHeapType, WastArgCore, WastRetCore};
 use wast::token::Id;
 use wast::{QuoteWat, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
+use crate::component::Components;
 use crate::run::TrapCodesFn;
 use crate::spectest::define_spectest;
 use crate::traps::{expect_trap, trap_codes_for};
@@ -43,7 +44,7 @@ pub(crate) enum Exec<E: Engine> {
 }
 
 /// A module or instance slot: usable, or why not.
-enum Slot<T> {
+pub(crate) enum Slot<T> {
     Ready(T),
     /// Needs something the backend cannot do: directives using it are skipped.
     Unsupported(String),
@@ -98,8 +99,6 @@ fn is_component(qw: &QuoteWat<'_>) -> bool {
     )
 }
 
-const COMPONENT: &str = "component model (not in the core API)";
-
 pub(crate) struct Runner<E: Engine> {
     engine: E,
     /// Maps trap messages to codes (see [`TrapCodesFn`]).
@@ -117,10 +116,16 @@ pub(crate) struct Runner<E: Engine> {
     /// In a `thread`: the shared memories of the `(shared (module $M))`
     /// module, by its name, for `register`.
     shared_modules: HashMap<String, Vec<(String, SharedMemory<E>)>>,
+    /// Components of the script, and whether the last instance made (which
+    /// unnamed invocations go to) is a component.
+    components: Components<E>,
+    current_is_component: bool,
+    last_definition_is_component: bool,
 }
 
 impl<E: Engine> Runner<E> {
     pub(crate) fn new(engine: E) -> Result<Self> {
+        let components = Components::new(&engine)?;
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
@@ -139,6 +144,9 @@ impl<E: Engine> Runner<E> {
             unavailable: HashMap::new(),
             missing_host,
             shared_modules: HashMap::new(),
+            components,
+            current_is_component: false,
+            last_definition_is_component: false,
         })
     }
 
@@ -193,6 +201,16 @@ impl<E: Engine> Runner<E> {
                 instance, module, ..
             } => self.module_instance(instance, module),
             WastDirective::Register { name, module, .. } => self.register(name, module),
+            WastDirective::Invoke(invoke) if self.to_component(&invoke) => {
+                match self.components.invoke(&mut self.store, &invoke) {
+                    Ok(_) => Outcome::Pass,
+                    Err(Exec::Error(e)) => {
+                        Outcome::fail(format!("unexpected {}", error_kind(&e)), e.to_string())
+                    }
+                    Err(Exec::NotRun(o)) => o,
+                    Err(Exec::Values(_)) => Outcome::Pass,
+                }
+            }
             WastDirective::Invoke(invoke) => match self.invoke(&invoke) {
                 Exec::Values(_) => Outcome::Pass,
                 Exec::Error(e) => {
@@ -200,6 +218,14 @@ impl<E: Engine> Runner<E> {
                 }
                 Exec::NotRun(o) => o,
             },
+            WastDirective::AssertReturn {
+                exec: WastExecute::Invoke(invoke),
+                results,
+                ..
+            } if self.to_component(&invoke) => {
+                self.components
+                    .assert_return(&mut self.store, &invoke, &results)
+            }
             WastDirective::AssertReturn { exec, results, .. } => self.assert_return(exec, &results),
             WastDirective::AssertTrap { exec, message, .. } => {
                 let exec = self.execute(exec);
@@ -260,7 +286,10 @@ impl<E: Engine> Runner<E> {
     /// Encodes and compiles; `Err` is the outcome of the directive.
     fn compile(&mut self, qw: &mut QuoteWat<'_>) -> Result<Module<E>, Outcome> {
         if is_component(qw) {
-            return Err(Outcome::Skip(COMPONENT.into()));
+            return Err(Outcome::fail(
+                "a component where a core module is expected",
+                "components are not core modules",
+            ));
         }
         let bytes = qw
             .encode()
@@ -336,6 +365,11 @@ impl<E: Engine> Runner<E> {
     }
 
     fn module(&mut self, mut qw: QuoteWat<'_>) -> Outcome {
+        if is_component(&qw) {
+            self.current_is_component = true;
+            return self.components.module(&mut self.store, qw);
+        }
+        self.current_is_component = false;
         let name = qw.name().map(|id| id.name().to_string());
         let result = self.compile(&mut qw).and_then(|m| self.instantiate(&m));
         match result {
@@ -351,6 +385,10 @@ impl<E: Engine> Runner<E> {
     }
 
     fn module_definition(&mut self, mut qw: QuoteWat<'_>) -> Outcome {
+        self.last_definition_is_component = is_component(&qw);
+        if is_component(&qw) {
+            return self.components.definition(qw);
+        }
         let name = qw.name().map(|id| id.name().to_string());
         let (slot, outcome) = match self.compile(&mut qw) {
             Ok(m) => (Slot::Ready(m), Outcome::Pass),
@@ -364,6 +402,18 @@ impl<E: Engine> Runner<E> {
     }
 
     fn module_instance(&mut self, instance: Option<Id<'_>>, module: Option<Id<'_>>) -> Outcome {
+        let component = match module {
+            Some(id) => self.components.has_definition(Some(id.name())),
+            None => self.last_definition_is_component,
+        };
+        if component {
+            self.current_is_component = true;
+            let name = instance.map(|id| id.name().to_string());
+            return self
+                .components
+                .instance(&mut self.store, name, module.map(|id| id.name()));
+        }
+        self.current_is_component = false;
         let def = match module {
             Some(id) => self.definitions.get(id.name()).cloned(),
             None => self.last_definition.clone(),
@@ -448,9 +498,26 @@ impl<E: Engine> Runner<E> {
 
     // -- execution ------------------------------------------------------------
 
+    /// Whether `invoke` goes to a component instance.
+    fn to_component(&self, invoke: &WastInvoke<'_>) -> bool {
+        match invoke.module {
+            Some(id) => !self.named.contains_key(id.name()),
+            None => self.current_is_component,
+        }
+    }
+
     fn execute(&mut self, exec: WastExecute<'_>) -> Exec<E> {
         match exec {
+            WastExecute::Invoke(invoke) if self.to_component(&invoke) => {
+                match self.components.invoke(&mut self.store, &invoke) {
+                    Ok(_) => Exec::Values(Vec::new()),
+                    Err(e) => e,
+                }
+            }
             WastExecute::Invoke(invoke) => self.invoke(&invoke),
+            WastExecute::Wat(wat @ Wat::Component(_)) => {
+                self.components.instantiate_inline(&mut self.store, wat)
+            }
             WastExecute::Wat(wat) => {
                 let mut qw = QuoteWat::Wat(wat);
                 let module = match self.compile(&mut qw) {
@@ -524,7 +591,10 @@ impl<E: Engine> Runner<E> {
 
     fn arg(&mut self, arg: &WastArg<'_>, ty: &ValType) -> Result<Val<E>, Outcome> {
         let WastArg::Core(arg) = arg else {
-            return Err(Outcome::Skip(COMPONENT.into()));
+            return Err(Outcome::fail(
+                "a component value for a core function",
+                format!("{arg:?}"),
+            ));
         };
         Ok(match arg {
             WastArgCore::I32(x) => Val::I32(*x),
@@ -591,7 +661,12 @@ impl<E: Engine> Runner<E> {
         for r in expected {
             match r {
                 WastRet::Core(c) => core.push(c),
-                _ => return Outcome::Skip(COMPONENT.into()),
+                _ => {
+                    return Outcome::fail(
+                        "a component value from a core function",
+                        format!("{r:?}"),
+                    );
+                }
             }
         }
         let actual = match exec {
@@ -711,7 +786,7 @@ impl<E: Engine> Runner<E> {
 
     fn must_not_compile(&mut self, mut qw: QuoteWat<'_>, message: &str, what: &str) -> Outcome {
         if is_component(&qw) {
-            return Outcome::Skip(COMPONENT.into());
+            return self.components.must_not_compile(qw, message);
         }
         // Text the `wast` crate cannot parse or resolve is malformed (or, for
         // unresolvable names, invalid) already.
@@ -732,6 +807,9 @@ impl<E: Engine> Runner<E> {
     }
 
     fn assert_unlinkable(&mut self, wat: Wat<'_>, message: &str) -> Outcome {
+        if let Wat::Component(_) = wat {
+            return self.components.unlinkable(&mut self.store, wat, message);
+        }
         let mut qw = QuoteWat::Wat(wat);
         let module = match self.compile(&mut qw) {
             Ok(m) => m,
@@ -759,7 +837,7 @@ impl<E: Engine> Runner<E> {
     }
 }
 
-fn slot_for<T>(outcome: &Outcome) -> Slot<T> {
+pub(crate) fn slot_for<T>(outcome: &Outcome) -> Slot<T> {
     match outcome {
         Outcome::Skip(r) => Slot::Unsupported(r.clone()),
         Outcome::Fail { reason, .. } => Slot::Broken(reason.clone()),

@@ -66,6 +66,32 @@ pub fn trap_codes_for(message: &str) -> Option<&'static [TrapCode]> {
         ),
         ("indirect call to null", &[IndirectCallToNull]),
         ("array element access out of bounds", &[ArrayOutOfBounds]),
+        // The canonical ABI's traps, as the component-model tests and
+        // wasmtime's word them.
+        ("unknown handle index", &[InvalidHandle]),
+        ("handle index", &[InvalidHandle]),
+        ("invalid resource handle", &[InvalidHandle]),
+        (
+            "cannot remove owned resource while borrowed",
+            &[InvalidHandle],
+        ),
+        ("borrow handles still remain", &[InvalidHandle]),
+        ("invalid `char` bit pattern", &[InvalidChar]),
+        ("invalid char", &[InvalidChar]),
+        ("invalid variant discriminant", &[InvalidDiscriminant]),
+        ("invalid discriminant", &[InvalidDiscriminant]),
+        ("invalid enum discriminant", &[InvalidDiscriminant]),
+        ("invalid flags", &[InvalidDiscriminant]),
+        ("invalid utf-8", &[InvalidEncoding]),
+        ("invalid utf-16", &[InvalidEncoding]),
+        ("incomplete utf-8 byte sequence", &[InvalidEncoding]),
+        ("invalid latin1", &[InvalidEncoding]),
+        ("string pointer/length out of bounds", &[MemoryOutOfBounds]),
+        ("string content out-of-bounds", &[MemoryOutOfBounds]),
+        ("realloc return: beyond end of memory", &[MemoryOutOfBounds]),
+        ("list pointer/length out of bounds", &[MemoryOutOfBounds]),
+        ("pointer not aligned", &[UnalignedPointer]),
+        ("unaligned pointer", &[UnalignedPointer]),
     ];
     TABLE
         .iter()
