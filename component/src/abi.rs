@@ -10,7 +10,7 @@
 //! the traps of lifting (bad pointers, alignment, `char`, discriminants,
 //! encodings). Layouts are computed once per type and cached by the caller.
 
-use crate::resources::{Handle, Kind, Origin, ResourceAny, Resources};
+use crate::resources::{Handle, Kind, Owner, ResourceAny, Resources};
 use crate::types::{ResourceType, Type};
 use crate::val::Val;
 use wasm_run_api::{
@@ -236,15 +236,10 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             Type::Borrow(rt) => (rt, false),
             _ => unreachable!("only handles are lifted here"),
         };
-        let kind = match res.origin(rt.id)? {
-            Origin::Defined => Kind::Guest {
-                ty: rt.clone(),
-                instance: res.instance,
-            },
-            Origin::Host(h) => Kind::Host(h),
-        };
+        let entry = res.entry(rt.id)?;
+        let key = entry.kind.key();
         let h = if own {
-            let h = res.table().remove(index, rt.id)?;
+            let h = res.table().remove(index, key)?;
             if !h.own {
                 return Err(trap(
                     TrapCode::InvalidHandle,
@@ -253,7 +248,16 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             }
             h
         } else {
-            res.table().get(index, rt.id)?
+            res.table().get(index, key)?
+        };
+        // The type as this function names it, when the instance defines it
+        // (the definition was read before the name that exports it).
+        let kind = match entry.kind {
+            Kind::Guest { ty, instance } if ty.id == rt.id => Kind::Guest {
+                ty: rt.clone(),
+                instance,
+            },
+            kind => kind,
         };
         Ok(Val::Resource(ResourceAny {
             kind,
@@ -281,15 +285,8 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             .resources
             .clone()
             .ok_or_else(|| crate::plan::not_yet("resources here"))?;
-        let origin = res.origin(rt.id)?;
-        let matches = match (&origin, &r.kind) {
-            (Origin::Defined, Kind::Guest { ty, instance }) => {
-                *instance == res.instance && ty.id == rt.id
-            }
-            (Origin::Host(h), Kind::Host(k)) => h == k,
-            _ => false,
-        };
-        if !matches {
+        let entry = res.entry(rt.id)?;
+        if r.kind != entry.kind {
             return Err(Error::Type(format!(
                 "a resource of another type or instance where {ty} is expected"
             )));
@@ -299,11 +296,11 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                 "a borrowed resource where {ty} is expected"
             )));
         }
-        match (own, origin) {
-            (false, Origin::Defined) => Ok(r.rep),
+        match (own, entry.owner) {
+            (false, Owner::Defined(_)) => Ok(r.rep),
             (own, _) => {
                 let index = res.table().add(Handle {
-                    ty: rt.id,
+                    ty: entry.kind.key(),
                     rep: r.rep,
                     own,
                 })?;

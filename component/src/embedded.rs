@@ -528,7 +528,7 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
     // Destructors are set once the module exists (nothing can make a
     // resource before).
     for (ty, _) in &plan.defined {
-        resources.define(ty.id, None);
+        resources.define(ty, None);
     }
     let late: LateOptions<E> = Arc::new(OnceLock::new());
     // Instantiated at the first core function (after the WIT imports
@@ -617,7 +617,7 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
     let _ = late.set(import_options);
     for (ty, dtor) in &plan.defined {
         let dtor = dtor.as_deref().map(|n| func(store, n)).transpose()?;
-        resources.define(ty.id, dtor);
+        resources.define(ty, dtor);
     }
     let lift = |store: &mut Store<E, T>, e: &ExportFunc| -> Result<Exported<E>> {
         Ok(Exported::Func(Func {
@@ -654,5 +654,6 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
     Ok(Instance {
         exports: Arc::new(exports),
         resources,
+        tree: Arc::new([]),
     })
 }

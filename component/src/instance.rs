@@ -5,7 +5,7 @@
 use crate::abi::{Cx, Flat, Options, check_aligned, layout};
 use crate::component::Component;
 use crate::plan::{ComponentPlan, CoreSort, ResourceOp, Shape, Sort, Step, not_yet};
-use crate::resources::{Handle, HostResourceType, Origin, ResourceAny, Resources};
+use crate::resources::{Handle, HostResourceType, Owner, ResourceAny, Resources, TypeEntry};
 use crate::types::FuncType;
 use crate::val::Val;
 use std::collections::HashMap;
@@ -399,6 +399,9 @@ impl<E: Engine> Clone for Exported<E> {
 pub struct Instance<E: Engine> {
     pub(crate) exports: Arc<HashMap<String, Exported<E>>>,
     pub(crate) resources: Arc<Resources<E>>,
+    /// The resource state of every instance nested in it (they define the
+    /// resource types other instances refer to).
+    pub(crate) tree: Arc<[Arc<Resources<E>>]>,
 }
 
 impl<E: Engine> Clone for Instance<E> {
@@ -406,6 +409,7 @@ impl<E: Engine> Clone for Instance<E> {
         Instance {
             exports: self.exports.clone(),
             resources: self.resources.clone(),
+            tree: self.tree.clone(),
         }
     }
 }
@@ -438,10 +442,11 @@ impl<E: Engine> Instance<E> {
                 "only an owned resource of a type this instance defines can be dropped here".into(),
             ));
         };
-        if resource.instance() != Some(self.resources.instance) {
-            return Err(Error::Type("a resource of another instance".into()));
-        }
-        match self.resources.dtor(ty.id)? {
+        let definer = std::iter::once(&self.resources)
+            .chain(self.tree.iter())
+            .find(|r| resource.instance() == Some(r.instance))
+            .ok_or_else(|| Error::Type("a resource of another instance".into()))?;
+        match definer.dtor(ty.id)? {
             Some(dtor) => dtor.call(&mut store, &[CoreVal::I32(resource.rep as i32)], &mut []),
             None => Ok(()),
         }
@@ -476,6 +481,8 @@ pub(crate) enum Item<E: Engine, T: 'static> {
     Host(HostFunc<E, T>),
     Lifted(Func<E>),
     Instance(HashMap<String, Item<E, T>>),
+    /// A resource type: what it is at run time and who implements it.
+    Resource(TypeEntry<E>),
     /// A type, or something without run-time state.
     Type,
 }
@@ -486,6 +493,7 @@ impl<E: Engine, T: 'static> Clone for Item<E, T> {
             Item::Host(f) => Item::Host(f.clone()),
             Item::Lifted(f) => Item::Lifted(f.clone()),
             Item::Instance(m) => Item::Instance(m.clone()),
+            Item::Resource(e) => Item::Resource(e.clone()),
             Item::Type => Item::Type,
         }
     }
@@ -516,6 +524,8 @@ struct Instantiation<'l, E: Engine, T: 'static> {
     exports: HashMap<String, Item<E, T>>,
     resources: Arc<Resources<E>>,
     host_dtors: HashMap<u32, HostDtor<E, T>>,
+    /// The resource states of the nested instances made so far.
+    tree: Vec<Arc<Resources<E>>>,
 }
 
 /// What outer aliases of a nested component can reach in an enclosing one.
@@ -556,13 +566,14 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             exports: HashMap::new(),
             resources: Resources::new(),
             host_dtors: HashMap::new(),
+            tree: Vec::new(),
         }
     }
 
     /// Instantiates the root component.
     fn run_root(self, store: &mut Store<E, T>, plan: &ComponentPlan) -> Result<Instance<E>> {
         let resources = self.resources.clone();
-        let exports = self.run(store, plan)?;
+        let (exports, tree) = self.run(store, plan)?;
         Ok(Instance {
             exports: Arc::new(
                 exports
@@ -571,6 +582,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     .collect(),
             ),
             resources,
+            tree: tree.into(),
         })
     }
 
@@ -585,7 +597,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             }
             // A type import bounded to equal an earlier one (`(eq 0)`) is
             // that type: nothing more to define.
-            None if self.resources.origin(ty).is_ok() => Ok(()),
+            None if self.resources.entry(ty).is_ok() => Ok(()),
             _ => Err(missing(name, "resource type")),
         }
     }
@@ -610,14 +622,14 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 (ItemType::Instance(inner), None)
                     if !inner.iter().any(|(_, t)| needs_definition(t)) =>
                 {
-                    Item::Instance(HashMap::new())
+                    types_only(ty)
                 }
                 (ItemType::Instance(_), _) => {
                     return Err(missing(&format!("{path}#{n}"), "instance"));
                 }
                 (ItemType::Type(TypeDef::Resource(rt)), def) => {
                     self.import_resource(&format!("{path}#{n}"), rt.id, def)?;
-                    Item::Type
+                    Item::Resource(self.resources.export_entry(rt.id)?)
                 }
                 (ItemType::Type(_), _) => Item::Type,
                 _ => return Err(not_yet("imports of modules, components and values")),
@@ -685,12 +697,14 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         })
     }
 
-    /// Runs `plan`'s steps; the component's exports.
+    /// Runs `plan`'s steps; the component's exports, and the resource
+    /// states of the instances nested in it.
+    #[allow(clippy::type_complexity)]
     fn run(
         mut self,
         store: &mut Store<E, T>,
         plan: &ComponentPlan,
-    ) -> Result<HashMap<String, Item<E, T>>> {
+    ) -> Result<(HashMap<String, Item<E, T>>, Vec<Arc<Resources<E>>>)> {
         let component = self.component;
         let modules = component.core_modules()?;
         for step in &plan.steps {
@@ -741,7 +755,9 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     let mut child = Instantiation::new(self.linker, component);
                     child.outer = outer;
                     child.args = Some(items);
-                    let exports = child.run(store, &nested)?;
+                    self.tree.push(child.resources.clone());
+                    let (exports, tree) = child.run(store, &nested)?;
+                    self.tree.extend(tree);
                     self.instances.push(Item::Instance(exports));
                 }
                 Step::CoreInstantiate { module, args } => {
@@ -795,6 +811,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     instance,
                     name,
                     sort,
+                    resource,
                 } => {
                     let item = match self.item(Sort::Instance, *instance)? {
                         Item::Instance(items) => items
@@ -803,6 +820,9 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                             .ok_or_else(|| missing(name, "export"))?,
                         _ => return Err(not_yet("aliases of this kind")),
                     };
+                    if let (Some(id), Item::Resource(entry)) = (resource, &item) {
+                        self.resources.import_entry(*id, entry.clone());
+                    }
                     match self.space(*sort) {
                         Some(space) => space.push(item),
                         None => return Err(not_yet("aliases of modules and components")),
@@ -831,7 +851,11 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     let f = lower(store, target, shape.clone(), options)?;
                     self.core[core_slot(CoreSort::Func)].push(Some(Extern::Func(f)));
                 }
-                Step::Import { name, sort } if self.args.is_some() => {
+                Step::Import {
+                    name,
+                    sort,
+                    resources,
+                } if self.args.is_some() => {
                     // A nested component's import: its argument.
                     let item = self
                         .args
@@ -839,12 +863,30 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         .and_then(|a| a.get(name))
                         .cloned()
                         .ok_or_else(|| missing(name, "argument"))?;
+                    // The resource types in it are what the argument's are.
+                    for (path, id) in resources {
+                        let mut at = &item;
+                        for p in path {
+                            at = match at {
+                                Item::Instance(items) => {
+                                    items.get(p).ok_or_else(|| missing(p, "resource type"))?
+                                }
+                                _ => return Err(missing(p, "resource type")),
+                            };
+                        }
+                        match at {
+                            Item::Resource(entry) => {
+                                self.resources.import_entry(*id, entry.clone())
+                            }
+                            _ => return Err(missing(name, "resource type")),
+                        }
+                    }
                     match self.space(*sort) {
                         Some(space) => space.push(item),
                         None => return Err(not_yet("imports of this kind")),
                     }
                 }
-                Step::Import { name, sort } => {
+                Step::Import { name, sort, .. } => {
                     let def = self.linker.root.items.get(name);
                     let item = match (sort, def) {
                         (Sort::Func, Some(Def::Func(f))) => Item::Host(f.clone()),
@@ -862,8 +904,10 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                             )) = component.world().import(name)
                             {
                                 self.import_resource(name, rt.id, def)?;
+                                Item::Resource(self.resources.export_entry(rt.id)?)
+                            } else {
+                                Item::Type
                             }
-                            Item::Type
                         }
                         (Sort::Func, _) => return Err(missing(name, "function")),
                         // An instance of types only (no functions, no
@@ -874,7 +918,10 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                                 .import(name)
                                 .is_some_and(|t| !needs_definition(t)) =>
                         {
-                            Item::Instance(HashMap::new())
+                            match component.world().import(name) {
+                                Some(t) => types_only(t),
+                                None => Item::Type,
+                            }
                         }
                         (Sort::Instance, _) => return Err(missing(name, "instance")),
                         _ => return Err(not_yet("imports of modules, components and values")),
@@ -884,8 +931,16 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         None => return Err(not_yet("imports of this kind")),
                     }
                 }
-                Step::Export { name, sort, index } => {
+                Step::Export {
+                    name,
+                    sort,
+                    index,
+                    resource,
+                } => {
                     let item = self.item(*sort, *index)?;
+                    if let (Some(id), Item::Resource(entry)) = (resource, &item) {
+                        self.resources.import_entry(*id, entry.clone());
+                    }
                     self.exports.insert(name.clone(), item.clone());
                     if let Some(space) = self.space(*sort) {
                         space.push(item);
@@ -901,8 +956,9 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 Step::Type => self.types.push(Item::Type),
                 Step::ResourceDef { ty, dtor } => {
                     let dtor = dtor.map(|i| self.core_func(i)).transpose()?;
-                    self.resources.define(ty.id, dtor);
-                    self.types.push(Item::Type);
+                    self.resources.define(ty, dtor);
+                    self.types
+                        .push(Item::Resource(self.resources.export_entry(ty.id)?));
                 }
                 Step::ResourceBuiltin { op, ty } => {
                     let host_dtor = self.host_dtors.get(&ty.id).cloned();
@@ -913,7 +969,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 Step::NotYet { what } => return Err(not_yet(what)),
             }
         }
-        Ok(self.exports)
+        Ok((self.exports, self.tree))
     }
 }
 
@@ -926,6 +982,19 @@ fn needs_definition(ty: &crate::types::ItemType) -> bool {
         ItemType::Type(TypeDef::Resource(_)) => true,
         ItemType::Type(_) => false,
         _ => true,
+    }
+}
+
+/// The item of an import that has only (non-resource) types in it.
+fn types_only<E: Engine, T: 'static>(ty: &crate::types::ItemType) -> Item<E, T> {
+    match ty {
+        crate::types::ItemType::Instance(items) => Item::Instance(
+            items
+                .iter()
+                .map(|(n, t)| (n.clone(), types_only(t)))
+                .collect(),
+        ),
+        _ => Item::Type,
     }
 }
 
@@ -1008,7 +1077,9 @@ pub(crate) fn lower<E: Engine, T: 'static>(
         let Some(rty) = ty.result() else {
             return Ok(());
         };
-        if !result[0].has_type(rty) {
+        // A lifted function's result has its type already (validation
+        // matched the two function types); the host's is checked.
+        if matches!(target, Target::Host(_)) && !result[0].has_type(rty) {
             return Err(Error::Type(format!(
                 "the host function returned {}, not a {rty}",
                 result[0]
@@ -1062,33 +1133,44 @@ pub(crate) fn resource_builtin<E: Engine, T: 'static>(
               out: &mut [CoreVal<E>]|
               -> Result<()> {
             let arg = i32_of(&args[0])?;
+            // Looked up at each call: an instance's destructors may be
+            // known only after its core module exists.
+            let entry = resources.entry(ty)?;
+            let key = entry.kind.key();
             match op {
                 ResourceOp::New => {
                     let index = resources.table().add(Handle {
-                        ty,
+                        ty: key,
                         rep: arg,
                         own: true,
                     })?;
                     out[0] = CoreVal::I32(index as i32);
                 }
                 ResourceOp::Rep => {
-                    let h = resources.table().get(arg, ty)?;
+                    let h = resources.table().get(arg, key)?;
                     out[0] = CoreVal::I32(h.rep as i32);
                 }
                 ResourceOp::Drop => {
-                    let h = resources.table().remove(arg, ty)?;
+                    let h = resources.table().remove(arg, key)?;
                     if h.own {
-                        match resources.origin(ty)? {
-                            Origin::Defined => {
-                                if let Some(dtor) = resources.dtor(ty)? {
-                                    dtor.call(&mut caller, &[CoreVal::I32(h.rep as i32)], &mut [])?;
-                                }
+                        let dtor = match &entry.owner {
+                            Owner::Defined(dtor) => *dtor,
+                            Owner::Guest(definer) => {
+                                let definer = definer.upgrade().ok_or_else(|| {
+                                    Error::Engine("the defining instance is gone".into())
+                                })?;
+                                let id = entry.kind.ty().map(|t| t.id).unwrap_or_default();
+                                definer.dtor(id)?
                             }
-                            Origin::Host(_) => {
+                            Owner::Host => {
                                 if let Some(dtor) = &host_dtor {
                                     dtor(&mut caller, h.rep)?;
                                 }
+                                None
                             }
+                        };
+                        if let Some(dtor) = dtor {
+                            dtor.call(&mut caller, &[CoreVal::I32(h.rep as i32)], &mut [])?;
                         }
                     }
                 }

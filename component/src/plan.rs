@@ -177,11 +177,13 @@ pub(crate) enum Step {
         name: String,
         sort: CoreSort,
     },
-    /// An item exported by a component instance.
+    /// An item exported by a component instance (`resource`: the static id
+    /// of the resource type it is, for a type).
     AliasExport {
         instance: u32,
         name: String,
         sort: Sort,
+        resource: Option<u32>,
     },
     /// A component function made by lifting core function `core_func`.
     Lift {
@@ -196,13 +198,20 @@ pub(crate) enum Step {
         opts: CanonOpts,
     },
     /// An import: a function, an instance, a type (or something not
-    /// supported yet).
-    Import { name: String, sort: Sort },
-    /// An export, which also adds an item to its index space.
+    /// supported yet); `resources`: the static ids of the resource types in
+    /// it, by their path of export names (empty for the import itself).
+    Import {
+        name: String,
+        sort: Sort,
+        resources: Vec<(Vec<String>, u32)>,
+    },
+    /// An export, which also adds an item to its index space (`resource`:
+    /// the static id of the new type index, for a resource type).
     Export {
         name: String,
         sort: Sort,
         index: u32,
+        resource: Option<u32>,
     },
     /// A component instance made of existing items.
     InstanceFromExports(Vec<(String, Sort, u32)>),
@@ -258,6 +267,34 @@ fn resource_at(t: &mut Translate<'_, '_>, index: u32) -> Result<ResourceType> {
             message: format!("type {index} is not a resource"),
             offset: None,
         }),
+    }
+}
+
+/// The static id of the type at `index`, if it is a resource type.
+fn resource_id_at(t: &mut Translate<'_, '_>, index: u32) -> Option<u32> {
+    match t.types().component_any_type_at(index) {
+        ComponentAnyTypeId::Resource(r) => Some(t.resource(r.resource()).id),
+        _ => None,
+    }
+}
+
+/// The resource types in `ty` with their paths of export names.
+fn resource_paths(
+    ty: &crate::types::ItemType,
+    path: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, u32)>,
+) {
+    use crate::types::{ItemType, TypeDef};
+    match ty {
+        ItemType::Type(TypeDef::Resource(r)) => out.push((path.clone(), r.id)),
+        ItemType::Instance(items) => {
+            for (name, t) in items.iter() {
+                path.push(name.clone());
+                resource_paths(t, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
     }
 }
 
@@ -385,12 +422,16 @@ pub(crate) fn plan(binary: &[u8], features: WasmFeatures, state: &mut TypeState)
                         ComponentTypeRef::Component(_) => Sort::Component,
                     };
                     let types = types()?;
+                    let mut resources = Vec::new();
                     if let Some(item) = types.component_item_for_import(import.name.name) {
-                        Translate::new(types, state).collect_names(import.name.name, &item.ty);
+                        let mut t = Translate::new(types, state);
+                        t.collect_names(import.name.name, &item.ty);
+                        resource_paths(&t.item(&item.ty)?, &mut Vec::new(), &mut resources);
                     }
                     current(&mut stack).push(Step::Import {
                         name: import.name.name.to_string(),
                         sort,
+                        resources,
                     });
                 }
             }
@@ -401,16 +442,35 @@ pub(crate) fn plan(binary: &[u8], features: WasmFeatures, state: &mut TypeState)
                     if let Some(item) = types.component_item_for_export(export.name.name) {
                         Translate::new(types, state).collect_names(export.name.name, &item.ty);
                     }
+                    let sort = Sort::of(export.kind);
+                    let resource = if sort == Sort::Type {
+                        let index = type_count(current(&mut stack));
+                        resource_id_at(&mut Translate::new(types, state), index)
+                    } else {
+                        None
+                    };
                     current(&mut stack).push(Step::Export {
                         name: export.name.name.to_string(),
-                        sort: Sort::of(export.kind),
+                        sort,
                         index: export.index,
+                        resource,
                     });
                 }
             }
             Payload::ComponentAliasSection(reader) => {
                 for alias in reader {
-                    current(&mut stack).push(match alias.map_err(malformed)? {
+                    let alias = alias.map_err(malformed)?;
+                    let resource = match alias {
+                        ComponentAlias::InstanceExport {
+                            kind: ComponentExternalKind::Type,
+                            ..
+                        } => {
+                            let index = type_count(current(&mut stack));
+                            resource_id_at(&mut Translate::new(types()?, state), index)
+                        }
+                        _ => None,
+                    };
+                    current(&mut stack).push(match alias {
                         ComponentAlias::InstanceExport {
                             kind,
                             instance_index,
@@ -419,6 +479,7 @@ pub(crate) fn plan(binary: &[u8], features: WasmFeatures, state: &mut TypeState)
                             instance: instance_index,
                             name: name.to_string(),
                             sort: Sort::of(kind),
+                            resource,
                         },
                         ComponentAlias::CoreInstanceExport {
                             kind,

@@ -6,7 +6,7 @@ use crate::abi::trap;
 use crate::types::ResourceType;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use wasm_run_api::{Engine, Error, Func, Result, TrapCode};
 
 /// A resource type the host defines (with
@@ -96,10 +96,47 @@ impl ResourceAny {
     }
 }
 
+/// A resource type at run time (resource types are generative: each
+/// instance that defines one makes a new one), compact enough for a handle
+/// table: the defining instance and its static type id, or a host type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct RtKey {
+    owner: u64,
+    id: u32,
+}
+
+/// Host types' keys have this bit set in `owner` (instance numbers never
+/// reach it).
+const HOST_KEY: u64 = 1 << 63;
+
+impl Kind {
+    /// The defining component's type, for a guest type.
+    pub(crate) fn ty(&self) -> Option<&ResourceType> {
+        match self {
+            Kind::Guest { ty, .. } => Some(ty),
+            Kind::Host(_) => None,
+        }
+    }
+
+    /// The run-time identity of the type.
+    pub(crate) fn key(&self) -> RtKey {
+        match self {
+            Kind::Guest { ty, instance } => RtKey {
+                owner: *instance,
+                id: ty.id,
+            },
+            Kind::Host(h) => RtKey {
+                owner: HOST_KEY | h.id,
+                id: 0,
+            },
+        }
+    }
+}
+
 /// An entry of a handle table.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Handle {
-    pub ty: u32,
+    pub ty: RtKey,
     pub rep: u32,
     pub own: bool,
 }
@@ -133,7 +170,7 @@ impl Table {
         Ok(i)
     }
 
-    pub(crate) fn get(&self, i: u32, ty: u32) -> Result<Handle> {
+    pub(crate) fn get(&self, i: u32, ty: RtKey) -> Result<Handle> {
         match self.slots.get(i as usize).copied().flatten() {
             Some(h) if h.ty == ty => Ok(h),
             Some(_) => Err(invalid(format!("handle {i} is of another resource type"))),
@@ -155,11 +192,48 @@ impl Table {
         }
     }
 
-    pub(crate) fn remove(&mut self, i: u32, ty: u32) -> Result<Handle> {
+    pub(crate) fn remove(&mut self, i: u32, ty: RtKey) -> Result<Handle> {
         let h = self.get(i, ty)?;
         self.slots[i as usize] = None;
         self.free.push(i);
         Ok(h)
+    }
+}
+
+/// Who implements a resource type an instance sees.
+pub(crate) enum Owner<E: Engine> {
+    /// The instance itself, with its destructor.
+    Defined(Option<Func<E>>),
+    /// Another component instance (its state; the instance tree keeps it
+    /// alive).
+    Guest(Weak<Resources<E>>),
+    /// The host.
+    Host,
+}
+
+impl<E: Engine> Clone for Owner<E> {
+    fn clone(&self) -> Self {
+        match self {
+            Owner::Defined(d) => Owner::Defined(*d),
+            Owner::Guest(w) => Owner::Guest(w.clone()),
+            Owner::Host => Owner::Host,
+        }
+    }
+}
+
+/// A resource type as one instance sees it: its run-time identity and who
+/// implements it.
+pub(crate) struct TypeEntry<E: Engine> {
+    pub kind: Kind,
+    pub owner: Owner<E>,
+}
+
+impl<E: Engine> Clone for TypeEntry<E> {
+    fn clone(&self) -> Self {
+        TypeEntry {
+            kind: self.kind.clone(),
+            owner: self.owner.clone(),
+        }
     }
 }
 
@@ -168,16 +242,14 @@ pub(crate) struct Resources<E: Engine> {
     /// Distinguishes instances (resource types are generative).
     pub instance: u64,
     table: Mutex<Table>,
-    /// The resource types this instance defines, with their destructors.
-    defined: Mutex<HashMap<u32, Option<Func<E>>>>,
-    /// The resource types it imports from the host.
-    imported: Mutex<HashMap<u32, HostResourceType>>,
+    /// The resource types the instance sees, by their static id in its
+    /// component: those it defines, imports from the host, or gets from
+    /// another instance.
+    types: Mutex<HashMap<u32, TypeEntry<E>>>,
 }
 
-/// What a resource type of an instance is.
-pub(crate) enum Origin {
-    Defined,
-    Host(HostResourceType),
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl<E: Engine> Resources<E> {
@@ -186,58 +258,79 @@ impl<E: Engine> Resources<E> {
         Arc::new(Resources {
             instance: NEXT.fetch_add(1, Ordering::Relaxed),
             table: Mutex::new(Table::default()),
-            defined: Mutex::new(HashMap::new()),
-            imported: Mutex::new(HashMap::new()),
+            types: Mutex::new(HashMap::new()),
         })
     }
 
     pub(crate) fn table(&self) -> MutexGuard<'_, Table> {
-        self.table.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.table)
     }
 
-    pub(crate) fn define(&self, ty: u32, dtor: Option<Func<E>>) {
-        self.defined
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(ty, dtor);
+    /// Records that the instance defines `ty`, with destructor `dtor`.
+    pub(crate) fn define(&self, ty: &ResourceType, dtor: Option<Func<E>>) {
+        lock(&self.types).insert(
+            ty.id,
+            TypeEntry {
+                kind: Kind::Guest {
+                    ty: ty.clone(),
+                    instance: self.instance,
+                },
+                owner: Owner::Defined(dtor),
+            },
+        );
     }
 
     /// Records that the instance's resource type `ty` is the host's `host`.
     pub(crate) fn import(&self, ty: u32, host: HostResourceType) {
-        self.imported
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(ty, host);
+        lock(&self.types).insert(
+            ty,
+            TypeEntry {
+                kind: Kind::Host(host),
+                owner: Owner::Host,
+            },
+        );
     }
 
-    /// Whether the instance defines `ty` or imports it from the host.
-    pub(crate) fn origin(&self, ty: u32) -> Result<Origin> {
-        if self
-            .defined
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(&ty)
-        {
-            return Ok(Origin::Defined);
-        }
-        self.imported
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+    /// Records that the instance's resource type `ty` is `entry` (a type
+    /// another instance gave it).
+    pub(crate) fn import_entry(&self, ty: u32, entry: TypeEntry<E>) {
+        let mut types = lock(&self.types);
+        // Its own type under another index (an export or alias of it) is
+        // still the one it defines.
+        let entry = match &entry.kind {
+            Kind::Guest { ty: def, instance } if *instance == self.instance => {
+                types.get(&def.id).cloned().unwrap_or(entry)
+            }
+            _ => entry,
+        };
+        types.insert(ty, entry);
+    }
+
+    /// The instance's resource type `ty`.
+    pub(crate) fn entry(&self, ty: u32) -> Result<TypeEntry<E>> {
+        lock(&self.types)
             .get(&ty)
             .cloned()
-            .map(Origin::Host)
-            .ok_or_else(|| crate::plan::not_yet("resources of another component"))
+            .ok_or_else(|| Error::Engine(format!("resource type {ty} is unknown to the instance")))
+    }
+
+    /// The instance's type `ty` as another instance that gets it sees it.
+    pub(crate) fn export_entry(self: &Arc<Self>, ty: u32) -> Result<TypeEntry<E>> {
+        let mut entry = self.entry(ty)?;
+        if let Owner::Defined(_) = entry.owner {
+            entry.owner = Owner::Guest(Arc::downgrade(self));
+        }
+        Ok(entry)
     }
 
     /// The destructor of a type this instance defines (`Ok(None)`: defined
-    /// without one); an error for a type it does not define (an imported
-    /// resource, not supported yet).
+    /// without one); an error for a type it does not define.
     pub(crate) fn dtor(&self, ty: u32) -> Result<Option<Func<E>>> {
-        self.defined
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&ty)
-            .copied()
-            .ok_or_else(|| crate::plan::not_yet("resources the host defines"))
+        match self.entry(ty)?.owner {
+            Owner::Defined(dtor) => Ok(dtor),
+            _ => Err(Error::Type(format!(
+                "resource type {ty} is not defined by this instance"
+            ))),
+        }
     }
 }

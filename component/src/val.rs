@@ -277,8 +277,11 @@ impl Val {
             },
             // A host type's match with the component's view of it is
             // checked when the handle is lowered.
-            (Val::Resource(r), Type::Own(rt)) => r.own && r.ty().is_none_or(|t| t == rt),
-            (Val::Resource(r), Type::Borrow(rt)) => r.ty().is_none_or(|t| t == rt),
+            // Which resource type a handle has is decided per instance when
+            // it is lowered (resource types are generative, so only an
+            // instance knows what its `R` is at run time).
+            (Val::Resource(r), Type::Own(_)) => r.own,
+            (Val::Resource(_), Type::Borrow(_)) => true,
             (Val::Flags(names), Type::Flags(all)) => {
                 // Set flags are named once each, in the type's order.
                 let mut at = 0;

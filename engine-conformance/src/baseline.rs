@@ -307,9 +307,10 @@ impl Baseline {
             let Some(reason) = reason.clone() else {
                 return Err(err("entry before the first `reason:` line".into()));
             };
-            let mut words = l.split_whitespace();
-            let key = match (words.next(), words.next(), words.next(), words.next()) {
-                (Some("fail"), Some(at), Some(directive), None) => {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let key = match words.as_slice() {
+                // A directive name may have spaces (`module definition`).
+                ["fail", at, directive @ ..] if !directive.is_empty() => {
                     let (path, n) = at
                         .rsplit_once(':')
                         .ok_or_else(|| err(format!("expected PATH:LINE, got `{at}`")))?;
@@ -319,13 +320,13 @@ impl Baseline {
                     Key::Fail {
                         path: path.to_string(),
                         line: n,
-                        directive: directive.to_string(),
+                        directive: directive.join(" "),
                     }
                 }
-                (Some("skip"), Some(path), None, None) => Key::SkipFile {
+                ["skip", path] => Key::SkipFile {
                     path: path.to_string(),
                 },
-                (Some("skip"), Some(path), Some(n), None) => Key::SkipDirectives {
+                ["skip", path, n] => Key::SkipDirectives {
                     path: path.to_string(),
                     count: n
                         .parse()
@@ -601,6 +602,19 @@ mod tests {
             Some("engine bug: x")
         );
         assert!(b.entries.iter().all(|e| e.key.path() != "z.wast"));
+    }
+
+    #[test]
+    fn directive_names_with_spaces_round_trip() {
+        let text = "reason: r\nfail a.wast:3 module definition\n";
+        let b = Baseline::parse(text).unwrap();
+        let key = Key::Fail {
+            path: "a.wast".into(),
+            line: 3,
+            directive: "module definition".into(),
+        };
+        assert_eq!(b.reason(&key), Some("r"));
+        assert_eq!(Baseline::parse(&b.render("x")).unwrap(), b);
     }
 
     #[test]

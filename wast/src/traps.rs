@@ -91,6 +91,9 @@ pub fn trap_codes_for(message: &str) -> Option<&'static [TrapCode]> {
         ("realloc return: beyond end of memory", &[MemoryOutOfBounds]),
         ("list pointer/length out of bounds", &[MemoryOutOfBounds]),
         ("pointer not aligned", &[UnalignedPointer]),
+        ("string pointer not aligned", &[UnalignedPointer]),
+        ("list pointer not aligned", &[UnalignedPointer]),
+        ("discriminant", &[InvalidDiscriminant]),
         ("unaligned pointer", &[UnalignedPointer]),
     ];
     TABLE

@@ -1,0 +1,182 @@
+//! The component-model conformance tests through wasm-run's portable
+//! component model on every backend, checked against the committed
+//! baselines (`engine-conformance/baseline/components-<engine>.txt`).
+//!
+//! The tests are not committed: `scripts/component-testsuite` fetches the
+//! `test/` directory of WebAssembly/component-model (the commit wasmtime 48
+//! tests with) and wasmtime 48's `tests/misc_testsuite/component-model` into
+//! `target/component-testsuite`, and runs this test with
+//! `COMPONENT_TESTSUITE` set to it. Without it the test prints why it did
+//! nothing and passes, so that `cargo test --workspace` needs no network.
+//!
+//! Run: the non-async files (the `async/` directories are the async
+//! additions, which wasm-run does not run yet), each with its `;;!` header.
+//! Left out, with the reason printed: [`EXCLUDED`].
+//!
+//! `COMPONENT_BLESS=1` rewrites the baselines from this run (keeping
+//! reasons; new failures are marked `unreviewed:` and fail the test until a
+//! person gives them a reason).
+
+use std::path::{Path, PathBuf};
+
+use wasm_run::{Config, Engine, Result, Wasmi, Wasmtime};
+use wasm_run_conformance::baseline::Baseline;
+use wasm_run_conformance::spec::SuiteReport;
+use wasm_run_wast::{FileReport, FileStatus, Header, run_wast};
+
+/// Files not run, and why.
+const EXCLUDED: &[(&str, &str)] = &[(
+    "wasmtime-misc/big-strings.wast",
+    "passes strings of up to 4 GiB between components: wasm-run's \
+     component-to-component calls copy a string through the host, so the \
+     file needs gigabytes and minutes (wasmtime transcodes in place and its \
+     harness marks the file `hogs_memory`)",
+)];
+
+fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        let rel = p
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if p.is_dir() {
+            if p.file_name().is_some_and(|n| n == "async") {
+                continue;
+            }
+            collect(&p, root, out);
+        } else if rel.ends_with(".wast") && !EXCLUDED.iter().any(|(f, _)| *f == rel) {
+            out.push((rel, p));
+        }
+    }
+}
+
+fn run_files<E: Engine>(
+    engine: &str,
+    make: fn(&Config) -> Result<E>,
+    files: &[(String, PathBuf)],
+) -> SuiteReport {
+    let mut reports = Vec::with_capacity(files.len());
+    for (name, path) in files {
+        let source = std::fs::read_to_string(path).unwrap();
+        let whole = |status| FileReport {
+            status,
+            ..FileReport::new(name)
+        };
+        let report = match Header::parse(&source) {
+            Some(Err(e)) => whole(FileStatus::SetupError(format!("bad `;;!` header: {e}"))),
+            Some(Ok(h)) if h.not_in_matrix.is_some() => {
+                whole(FileStatus::NotInMatrix(h.not_in_matrix.unwrap_or_default()))
+            }
+            Some(Ok(h)) => run_wast(&make, &h.config(&[]), name, &source),
+            None => run_wast(&make, &Config::new(), name, &source),
+        };
+        reports.push(report);
+    }
+    SuiteReport {
+        engine: engine.into(),
+        files: reports,
+    }
+}
+
+fn baseline_path(engine: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("baseline")
+        .join(format!("components-{engine}.txt"))
+}
+
+const HEADER: &str = "\
+# Component-model conformance baseline of wasm-run's portable component model
+# on ENGINE: WebAssembly/component-model `test/` at the commit wasmtime 48 uses
+# and wasmtime 48's tests/misc_testsuite/component-model, without the async
+# files (scripts/component-testsuite fetches and runs them).
+#
+# Every directive expected to fail, every file expected to be skipped, and how
+# many directives are skipped in files that run:
+# engine-conformance/tests/component_suite.rs fails on any difference. Regenerate
+# with COMPONENT_BLESS=1 scripts/component-testsuite (reasons are kept; new
+# failures are marked `unreviewed:`). Format: see src/baseline.rs.
+";
+
+fn check(report: &SuiteReport) -> std::result::Result<(), String> {
+    let engine = report.engine.as_str();
+    let path = baseline_path(engine);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut expected = Baseline::parse(&text).map_err(|e| format!("{}: {e:?}", path.display()))?;
+    if std::env::var_os("COMPONENT_BLESS").is_some() {
+        expected = expected.bless(report);
+        // The spec suite's header, replaced by this suite's.
+        let body: String = expected
+            .render(engine)
+            .lines()
+            .skip_while(|l| l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&path, format!("{}{body}", HEADER.replace("ENGINE", engine)))
+            .map_err(|e| e.to_string())?;
+        eprintln!("component suite: blessed {}", path.display());
+    }
+    let cmp = expected.compare(report);
+    let unreviewed = expected.unreviewed();
+    if !cmp.is_clean() {
+        return Err(format!("{engine}: differs from the baseline\n{cmp}"));
+    }
+    if !unreviewed.is_empty() {
+        return Err(format!(
+            "{engine}: {} baseline entries are unreviewed",
+            unreviewed.len()
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn component_model_suite_matches_the_baselines() {
+    let Some(root) = std::env::var_os("COMPONENT_TESTSUITE") else {
+        println!(
+            "skipped: COMPONENT_TESTSUITE is not set (scripts/component-testsuite fetches the tests and runs this test)"
+        );
+        return;
+    };
+    let root = PathBuf::from(root);
+    let mut files = Vec::new();
+    for sub in ["component-model", "wasmtime-misc"] {
+        collect(&root.join(sub), &root, &mut files);
+    }
+    assert!(!files.is_empty(), "no .wast files under {}", root.display());
+    for (file, why) in EXCLUDED {
+        eprintln!("component suite: not run: {file}: {why}");
+    }
+    let reports = [
+        run_files("wasmi", Wasmi::new, &files),
+        run_files("wasmtime", Wasmtime::new, &files),
+    ];
+    let mut problems = Vec::new();
+    for r in &reports {
+        eprintln!(
+            "component suite on {}: {} files: {} passed, {} failed, {} skipped; directives: {} passed, {} failed, {} skipped",
+            r.engine,
+            r.files.len(),
+            r.files_passed(),
+            r.files_failed(),
+            r.files_skipped(),
+            r.directives_passed(),
+            r.directives_failed(),
+            r.directives_skipped(),
+        );
+        if std::env::var_os("COMPONENT_VERBOSE").is_some() {
+            for f in r.files.iter().filter(|f| f.failed > 0) {
+                eprintln!("{f}");
+            }
+        }
+        if let Err(e) = check(r) {
+            problems.push(e);
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
