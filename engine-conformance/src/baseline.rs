@@ -57,6 +57,49 @@ pub fn committed(engine: &str) -> Option<&'static str> {
     }
 }
 
+/// What the committed component-model suite baseline of a backend says
+/// (`baseline/components-<engine>.txt`, written by
+/// `tests/component_suite.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ComponentSuiteSummary {
+    /// Files that ran (not skipped as a whole).
+    pub total: usize,
+    /// Files with an expected failure.
+    pub files: Vec<String>,
+}
+
+/// The committed component-model suite baseline of `engine`, summarised
+/// (empty for a backend without one).
+pub fn component_failing_files(engine: &str) -> ComponentSuiteSummary {
+    let text = match engine {
+        "wasmtime" => include_str!("../baseline/components-wasmtime.txt"),
+        "wasmi" => include_str!("../baseline/components-wasmi.txt"),
+        _ => return ComponentSuiteSummary::default(),
+    };
+    let files_run = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# files run: "))
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let Ok(baseline) = Baseline::parse(text) else {
+        return ComponentSuiteSummary::default();
+    };
+    let mut files: Vec<String> = baseline
+        .entries
+        .iter()
+        .filter_map(|e| match &e.key {
+            Key::Fail { path, .. } => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    files.sort();
+    files.dedup();
+    ComponentSuiteSummary {
+        total: files_run,
+        files,
+    }
+}
+
 /// Where the committed baseline of `engine` lives in the source tree (for
 /// blessing).
 pub fn source_path(engine: &str) -> PathBuf {

@@ -117,8 +117,15 @@ fn check(report: &SuiteReport) -> std::result::Result<(), String> {
             .skip_while(|l| l.starts_with('#'))
             .map(|l| format!("{l}\n"))
             .collect();
-        std::fs::write(&path, format!("{}{body}", HEADER.replace("ENGINE", engine)))
-            .map_err(|e| e.to_string())?;
+        let ran = report.files.len() - report.files_skipped();
+        std::fs::write(
+            &path,
+            format!(
+                "{}# files run: {ran}\n{body}",
+                HEADER.replace("ENGINE", engine)
+            ),
+        )
+        .map_err(|e| e.to_string())?;
         eprintln!("component suite: blessed {}", path.display());
     }
     let cmp = expected.compare(report);

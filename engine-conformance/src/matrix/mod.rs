@@ -210,8 +210,9 @@ fn cell<E: Engine>(
         failing_files: Vec::new(),
         why: String::new(),
     };
-    // WASI comes from a separate crate, not from the backend's own claim.
-    if row != Row::WasiP1 && support == Some(Support::Unsupported) {
+    // WASI and components come from separate crates written over the API,
+    // not from the backend's own claim.
+    if !matches!(row, Row::WasiP1 | Row::ComponentModel) && support == Some(Support::Unsupported) {
         cell.why = format!(
             "{} does not support {} (it answers Support::Unsupported)",
             engine.name(),
@@ -238,6 +239,15 @@ fn cell<E: Engine>(
         } else {
             cell.failing_files.push(file.path.to_string());
         }
+    }
+    // Components: the component-model suite runs once fetched
+    // (scripts/component-testsuite); its committed baseline says which of
+    // its files fail on this backend.
+    if row == Row::ComponentModel {
+        let failing = crate::baseline::component_failing_files(engine.name());
+        cell.spec_ran = failing.total;
+        cell.spec_passed = failing.total.saturating_sub(failing.files.len());
+        cell.failing_files = failing.files;
     }
     let spec_ok = cell.spec_passed == cell.spec_ran;
     cell.status = match (&cell.probe, spec_ok) {

@@ -11,6 +11,83 @@ use wasm_run_api::{
 use super::Row;
 use crate::behaviour::helpers::result_slots;
 
+/// The component of the `component_model` probe.
+const COMPONENT_PROBE: &str = r#"(component
+  (import "double" (func $double (param "x" u32) (result u32)))
+  (core module $libc
+    (memory (export "memory") 1)
+    (global $heap (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get 2) (i32.const 1)))
+                             (i32.sub (i32.const 0) (local.get 2))))
+      (global.set $heap (i32.add (local.get $p) (local.get 3)))
+      (local.get $p)))
+  (core instance $libc (instantiate $libc))
+  (core func $double' (canon lower (func $double)))
+  ;; The destructor counts drops in the shared memory's word at 8.
+  (core module $Dtor
+    (import "libc" "memory" (memory 1))
+    (func (export "drop") (param i32)
+      (i32.store (i32.const 8) (i32.add (i32.load (i32.const 8)) (i32.const 1)))))
+  (core instance $dtor (instantiate $Dtor (with "libc" (instance $libc))))
+  (type $counter (resource (rep i32) (dtor (core func $dtor "drop"))))
+  (core func $new (canon resource.new $counter))
+  (core module $M
+    (import "libc" "memory" (memory 1))
+    (import "libc" "realloc" (func $realloc (param i32 i32 i32 i32) (result i32)))
+    (import "host" "double" (func $double (param i32) (result i32)))
+    (import "host" "new" (func $new (param i32) (result i32)))
+    (func (export "shout") (param $p i32) (param $n i32) (result i32)
+      (local $out i32) (local $i i32) (local $c i32)
+      (local.set $out (call $realloc (i32.const 0) (i32.const 0) (i32.const 1) (local.get $n)))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $c (i32.load8_u (i32.add (local.get $p) (local.get $i))))
+        (if (i32.and (i32.ge_u (local.get $c) (i32.const 97)) (i32.le_u (local.get $c) (i32.const 122)))
+          (then (local.set $c (i32.sub (local.get $c) (i32.const 32)))))
+        (i32.store8 (i32.add (local.get $out) (local.get $i)) (local.get $c))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+      (i32.store (i32.const 16) (local.get $out))
+      (i32.store (i32.const 20) (local.get $n))
+      (i32.const 16))
+    (func (export "shout-post") (param i32)
+      (i32.store (i32.const 16) (i32.const -1)))
+    (func (export "quadruple") (param i32) (result i32)
+      (call $double (call $double (local.get 0))))
+    (func (export "norm1") (param $x i32) (param $y i32) (result i32)
+      (i32.add
+        (select (local.get $x) (i32.sub (i32.const 0) (local.get $x)) (i32.ge_s (local.get $x) (i32.const 0)))
+        (select (local.get $y) (i32.sub (i32.const 0) (local.get $y)) (i32.ge_s (local.get $y) (i32.const 0)))))
+    (func (export "make") (param $start i32) (result i32)
+      (local $cell i32)
+      (local.set $cell (call $realloc (i32.const 0) (i32.const 0) (i32.const 4) (i32.const 4)))
+      (i32.store (local.get $cell) (local.get $start))
+      (call $new (local.get $cell)))
+    (func (export "next") (param $cell i32) (result i32)
+      (i32.store (local.get $cell) (i32.add (i32.load (local.get $cell)) (i32.const 1)))
+      (i32.load (local.get $cell)))
+    (func (export "dropped") (result i32) (i32.load (i32.const 8)))
+    (func (export "bad-char") (result i32) (i32.const 0x110000)))
+  (core instance $m (instantiate $M
+    (with "libc" (instance $libc))
+    (with "host" (instance (export "double" (func $double')) (export "new" (func $new))))))
+  (type $point (record (field "x" s32) (field "y" s32)))
+  (export $point' "point" (type $point))
+  (export $c "counter" (type $counter))
+  (func (export "shout") (param "s" string) (result string)
+    (canon lift (core func $m "shout") (memory (core memory $libc "memory"))
+      (realloc (core func $libc "realloc")) (post-return (core func $m "shout-post"))))
+  (func (export "quadruple") (param "x" u32) (result u32) (canon lift (core func $m "quadruple")))
+  (func (export "norm1") (param "p" $point') (result u32) (canon lift (core func $m "norm1")))
+  (func (export "[constructor]counter") (param "start" u32) (result (own $c))
+    (canon lift (core func $m "make")))
+  (func (export "[method]counter.next") (param "self" (borrow $c)) (result u32)
+    (canon lift (core func $m "next")))
+  (func (export "dropped") (result u32) (canon lift (core func $m "dropped")))
+  (func (export "bad-char") (result char) (canon lift (core func $m "bad-char"))))"#;
+
 /// Why a probe did not pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProbeError {
@@ -333,7 +410,13 @@ struct Probe<'a, E: Engine> {
 impl<E: Engine> Probe<'_, E> {
     /// The engine with the row's feature enabled.
     fn engine_with(&self, config: &mut Config) -> std::result::Result<E, ProbeError> {
-        if let Some(f) = self.row.feature().filter(|f| f.is_proposal()) {
+        // Components run on a core engine (wasm-run-component is written
+        // over the core API): nothing to enable in the engine.
+        if let Some(f) = self
+            .row
+            .feature()
+            .filter(|f| f.is_proposal() && *f != Feature::ComponentModel)
+        {
             config.enable(f);
         }
         (self.make)(config).map_err(|e| self.error(e))
@@ -464,15 +547,88 @@ impl<E: Engine> Probe<'_, E> {
         Ok(())
     }
 
+    /// The portable component model (`wasm-run-component`) on this
+    /// backend: a component with a host import, strings through `realloc`
+    /// and `post-return`, a record, and a resource it defines (constructor,
+    /// method, destructor), instantiated and called; a canonical-ABI trap
+    /// is typed.
     fn component(&self) -> ProbeResult {
+        use wasm_run_component::{Component, Linker as CLinker, Val as CVal};
         let engine = self.engine()?;
-        let bytes = wat::parse_str("(component)").map_err(failed)?;
-        match Module::new(&engine, bytes) {
-            Ok(_) => Ok(()),
-            Err(e @ (Error::Compile { .. } | Error::Unsupported { .. })) => Err(
-                ProbeError::Unsupported(format!("a component does not load: {e}")),
-            ),
-            Err(e) => Err(failed(e)),
+        let component = Component::new(&engine, COMPONENT_PROBE).map_err(|e| match e {
+            Error::Unsupported { .. } => {
+                ProbeError::Unsupported(format!("a component does not load: {e}"))
+            }
+            e => failed(format!("the probe component does not load: {e}")),
+        })?;
+        let mut linker: CLinker<E, ()> = CLinker::new(&engine);
+        linker
+            .func_new("double", |_, args, out| {
+                let Some(CVal::U32(x)) = args.first() else {
+                    return Err(Error::Type("double takes a u32".into()));
+                };
+                out[0] = CVal::U32(x * 2);
+                Ok(())
+            })
+            .map_err(failed)?;
+        let mut store = Store::new(&engine, ());
+        let instance = linker
+            .instantiate(&mut store, &component)
+            .map_err(|e| self.error(e))?;
+        let call = |store: &mut Store<E, ()>,
+                    name: &str,
+                    args: &[CVal]|
+         -> std::result::Result<Option<CVal>, Error> {
+            let f = instance
+                .get_func(name)
+                .ok_or_else(|| Error::Type(format!("no export {name}")))?;
+            let mut out = vec![CVal::Bool(false); usize::from(f.ty().result().is_some())];
+            f.call(store, args, &mut out)?;
+            Ok(out.pop())
+        };
+        let check = |what: &str, got: Option<CVal>, want: CVal| {
+            if got.as_ref() == Some(&want) {
+                Ok(())
+            } else {
+                Err(failed(format!("{what}: got {got:?}, expected {want}")))
+            }
+        };
+        let got = call(&mut store, "shout", &[CVal::String("héllo".into())]).map_err(failed)?;
+        check("shout(\"héllo\")", got, CVal::String("HéLLO".into()))?;
+        let got = call(&mut store, "quadruple", &[CVal::U32(5)]).map_err(failed)?;
+        check("quadruple(5) through the host's double", got, CVal::U32(20))?;
+        let point = CVal::Record(vec![
+            ("x".into(), CVal::S32(3)),
+            ("y".into(), CVal::S32(-4)),
+        ]);
+        let got = call(&mut store, "norm1", &[point]).map_err(failed)?;
+        check("norm1({x: 3, y: -4})", got, CVal::U32(7))?;
+        let Some(CVal::Resource(counter)) =
+            call(&mut store, "[constructor]counter", &[CVal::U32(40)]).map_err(failed)?
+        else {
+            return Err(failed("the constructor returned no resource"));
+        };
+        let got = call(
+            &mut store,
+            "[method]counter.next",
+            &[CVal::Resource(counter.clone())],
+        )
+        .map_err(failed)?;
+        check("counter.next()", got, CVal::U32(41))?;
+        instance
+            .drop_resource(&mut store, counter)
+            .map_err(failed)?;
+        let got = call(&mut store, "dropped", &[]).map_err(failed)?;
+        check(
+            "dropped() after the host dropped the counter",
+            got,
+            CVal::U32(1),
+        )?;
+        match call(&mut store, "bad-char", &[]) {
+            Err(e) if e.trap_code() == Some(TrapCode::InvalidChar) => Ok(()),
+            other => Err(failed(format!(
+                "a char out of range should trap with InvalidChar, got {other:?}"
+            ))),
         }
     }
 

@@ -312,7 +312,9 @@ impl Row {
             Row::Threads => "a shared memory, atomic rmw/load, memory.atomic.notify",
             Row::MultiMemory => "stores and loads on two memories",
             Row::Memory64 => "an i64-addressed memory: store, load, memory.size",
-            Row::ComponentModel => "loading a component (the core API has no component loader)",
+            Row::ComponentModel => {
+                "a component through wasm-run-component (portable): a host import, strings, a record, a resource; plus the committed component-model suite baseline"
+            }
             Row::TailCall => "a million return_calls in constant stack",
             Row::Exceptions => {
                 "throw caught by try_table; an uncaught exception traps with UncaughtException"
