@@ -276,7 +276,7 @@ fn inspect_component(engine: &AnyEngine, bytes: &[u8], as_json: bool) -> Result<
             ItemType::Type(wasm_run::component::TypeDef::Resource(_)) => {
                 json!({"name": name, "kind": "resource"})
             }
-            ItemType::Module => json!({"name": name, "kind": "module"}),
+            ItemType::Module(_) => json!({"name": name, "kind": "module"}),
             ItemType::Component => json!({"name": name, "kind": "component"}),
             ItemType::Value(t) => json!({"name": name, "kind": "value", "type": t.to_string()}),
             _ => json!({"name": name, "kind": "type"}),

@@ -3,9 +3,11 @@
 //! lifted exports ([`Func`]) and lowered imports.
 
 use crate::abi::{Cx, Flat, Options, check_aligned, layout};
+pub(crate) use crate::builtins::{LateOptions, lower, resource_builtin};
 use crate::component::Component;
-use crate::plan::{ComponentPlan, CoreSort, ResourceOp, Shape, Sort, Step, not_yet};
-use crate::resources::{Handle, HostResourceType, Owner, ResourceAny, Resources, TypeEntry};
+use crate::module_check::check_module;
+use crate::plan::{ComponentPlan, CoreSort, Shape, Sort, Step, not_yet};
+use crate::resources::{HostResourceType, ResourceAny, Resources, TypeEntry};
 use crate::types::FuncType;
 use crate::val::Val;
 use std::collections::HashMap;
@@ -27,6 +29,7 @@ pub type HostDtor<E, T> = Arc<dyn Fn(&mut Caller<'_, E, T>, u32) -> Result<()> +
 
 pub(crate) enum Def<E: Engine, T: 'static> {
     Func(HostFunc<E, T>),
+    Module(wasm_run_api::Module<E>),
     Instance(Namespace<E, T>),
     Resource(HostResourceType, HostDtor<E, T>),
 }
@@ -166,6 +169,27 @@ impl<'a, E: Engine, T: 'static> LinkerInstance<'a, E, T> {
     /// [`Error::Link`] if `name` is defined as a function.
     pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, E, T>> {
         LinkerInstance { ns: &mut *self.ns }.into_instance(name)
+    }
+
+    /// Defines `name` as the core module `module`, for components that
+    /// import a core module (and instantiate it themselves).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Link`] with [`LinkError::Duplicate`] if `name` is defined
+    /// already.
+    pub fn module(&mut self, name: &str, module: &wasm_run_api::Module<E>) -> Result<&mut Self> {
+        if self.ns.items.contains_key(name) {
+            return Err(LinkError::Duplicate {
+                module: String::new(),
+                name: name.into(),
+            }
+            .into());
+        }
+        self.ns
+            .items
+            .insert(name.into(), Def::Module(module.clone()));
+        Ok(self)
     }
 
     /// Defines the resource type `name` for components that import it; the
@@ -382,6 +406,7 @@ impl<E: Engine> Func<E> {
 /// What an instance exports.
 pub(crate) enum Exported<E: Engine> {
     Func(Func<E>),
+    Module(wasm_run_api::Module<E>),
     Instance(Arc<HashMap<String, Exported<E>>>),
 }
 
@@ -389,6 +414,7 @@ impl<E: Engine> Clone for Exported<E> {
     fn clone(&self) -> Self {
         match self {
             Exported::Func(f) => Exported::Func(f.clone()),
+            Exported::Module(m) => Exported::Module(m.clone()),
             Exported::Instance(i) => Exported::Instance(i.clone()),
         }
     }
@@ -463,14 +489,46 @@ impl<E: Engine> Instance<E> {
         let scope = match outer {
             Some(i) => match self.exports.get(i)? {
                 Exported::Instance(items) => items.clone(),
-                Exported::Func(_) => return None,
+                _ => return None,
             },
             None => self.exports.clone(),
         };
         match scope.get(inner)? {
             Exported::Func(f) => Some(f.clone()),
-            Exported::Instance(_) => None,
+            _ => None,
         }
+    }
+
+    /// The core module the component exports as `name` (or, with
+    /// `interface#name`, that an exported instance exports).
+    pub fn get_module(&self, name: &str) -> Option<wasm_run_api::Module<E>> {
+        let (outer, inner) = match name.rsplit_once('#') {
+            Some((i, n)) => (Some(i), n),
+            None => (None, name),
+        };
+        let scope = match outer {
+            Some(i) => match self.exports.get(i)? {
+                Exported::Instance(items) => items.clone(),
+                _ => return None,
+            },
+            None => self.exports.clone(),
+        };
+        match scope.get(inner)? {
+            Exported::Module(m) => Some(m.clone()),
+            _ => None,
+        }
+    }
+
+    /// The names of the core modules the component exports at its root.
+    pub fn module_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .exports
+            .iter()
+            .filter(|(_, e)| matches!(e, Exported::Module(_)))
+            .map(|(n, _)| n.clone())
+            .collect();
+        names.sort();
+        names
     }
 }
 
@@ -481,6 +539,8 @@ pub(crate) enum Item<E: Engine, T: 'static> {
     Host(HostFunc<E, T>),
     Lifted(Func<E>),
     Instance(HashMap<String, Item<E, T>>),
+    /// A core module.
+    Module(wasm_run_api::Module<E>),
     /// A resource type: what it is at run time and who implements it.
     Resource(TypeEntry<E>),
     /// A type, or something without run-time state.
@@ -493,6 +553,7 @@ impl<E: Engine, T: 'static> Clone for Item<E, T> {
             Item::Host(f) => Item::Host(f.clone()),
             Item::Lifted(f) => Item::Lifted(f.clone()),
             Item::Instance(m) => Item::Instance(m.clone()),
+            Item::Module(m) => Item::Module(m.clone()),
             Item::Resource(e) => Item::Resource(e.clone()),
             Item::Type => Item::Type,
         }
@@ -512,12 +573,12 @@ struct Instantiation<'l, E: Engine, T: 'static> {
     funcs: Vec<Item<E, T>>,
     instances: Vec<Item<E, T>>,
     types: Vec<Item<E, T>>,
-    /// Core modules, as indices into the binary's compiled modules.
-    modules: Vec<u32>,
+    /// The core module index space.
+    modules: Vec<wasm_run_api::Module<E>>,
     components: Vec<Arc<ComponentPlan>>,
     /// The enclosing components' modules and components, innermost first
     /// (for outer aliases).
-    outer: Vec<Frame>,
+    outer: Vec<Frame<E>>,
     /// A nested component's imports: its instantiation's arguments (the
     /// root's come from the linker).
     args: Option<HashMap<String, Item<E, T>>>,
@@ -529,10 +590,18 @@ struct Instantiation<'l, E: Engine, T: 'static> {
 }
 
 /// What outer aliases of a nested component can reach in an enclosing one.
-#[derive(Clone)]
-struct Frame {
-    modules: Vec<u32>,
+struct Frame<E: Engine> {
+    modules: Vec<wasm_run_api::Module<E>>,
     components: Vec<Arc<ComponentPlan>>,
+}
+
+impl<E: Engine> Clone for Frame<E> {
+    fn clone(&self) -> Self {
+        Frame {
+            modules: self.modules.clone(),
+            components: self.components.clone(),
+        }
+    }
 }
 
 fn core_slot(sort: CoreSort) -> usize {
@@ -632,7 +701,14 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     Item::Resource(self.resources.export_entry(rt.id)?)
                 }
                 (ItemType::Type(_), _) => Item::Type,
-                _ => return Err(not_yet("imports of modules, components and values")),
+                (ItemType::Module(want), Some(Def::Module(m))) => {
+                    check_module(&format!("{path}#{n}"), want, m)?;
+                    Item::Module(m.clone())
+                }
+                (ItemType::Module(_), _) => {
+                    return Err(missing(&format!("{path}#{n}"), "core module"));
+                }
+                _ => return Err(not_yet("imports of components and values")),
             };
             items.insert(n.clone(), item);
         }
@@ -663,7 +739,32 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         }
     }
 
+    /// Adds `item` to the index space of `sort`.
+    fn push(&mut self, sort: Sort, item: Item<E, T>) -> Result<()> {
+        match (sort, item) {
+            (Sort::Module, Item::Module(m)) => {
+                self.modules.push(m);
+                Ok(())
+            }
+            (Sort::Module, _) => Err(Error::Type("an item that is not a core module".into())),
+            (sort, item) => match self.space(sort) {
+                Some(space) => {
+                    space.push(item);
+                    Ok(())
+                }
+                None => Err(not_yet("components and values as items")),
+            },
+        }
+    }
+
     fn item(&self, sort: Sort, index: u32) -> Result<Item<E, T>> {
+        if sort == Sort::Module {
+            return self
+                .modules
+                .get(index as usize)
+                .map(|m| Item::Module(m.clone()))
+                .ok_or_else(|| Error::Engine(format!("module {index} out of its space")));
+        }
         let space = match sort {
             Sort::Func => &self.funcs,
             Sort::Instance => &self.instances,
@@ -709,7 +810,12 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         let modules = component.core_modules()?;
         for step in &plan.steps {
             match step {
-                Step::Module(global) => self.modules.push(*global),
+                Step::Module(global) => {
+                    let m = modules
+                        .get(*global as usize)
+                        .ok_or_else(|| not_yet("a core module this version did not record"))?;
+                    self.modules.push(m.clone());
+                }
                 Step::Component(nested) => self.components.push(nested.clone()),
                 Step::AliasOuter { sort, count, index } => {
                     let frame = self
@@ -718,9 +824,10 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         .ok_or_else(|| not_yet("outer aliases past the root"))?;
                     match sort {
                         Sort::Module => {
-                            let m = *frame
+                            let m = frame
                                 .modules
                                 .get(*index as usize)
+                                .cloned()
                                 .ok_or_else(|| not_yet("an outer module"))?;
                             self.modules.push(m);
                         }
@@ -764,8 +871,9 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     let module = self
                         .modules
                         .get(*module as usize)
-                        .and_then(|g| modules.get(*g as usize))
+                        .cloned()
                         .ok_or_else(|| not_yet("a core module this version did not record"))?;
+                    let module = &module;
                     let mut imports = Vec::with_capacity(module.imports().len());
                     for import in module.imports() {
                         let (_, arg) = args
@@ -823,10 +931,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     if let (Some(id), Item::Resource(entry)) = (resource, &item) {
                         self.resources.import_entry(*id, entry.clone());
                     }
-                    match self.space(*sort) {
-                        Some(space) => space.push(item),
-                        None => return Err(not_yet("aliases of modules and components")),
-                    }
+                    self.push(*sort, item)?;
                 }
                 Step::Lift {
                     core_func,
@@ -881,10 +986,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                             _ => return Err(missing(name, "resource type")),
                         }
                     }
-                    match self.space(*sort) {
-                        Some(space) => space.push(item),
-                        None => return Err(not_yet("imports of this kind")),
-                    }
+                    self.push(*sort, item)?;
                 }
                 Step::Import { name, sort, .. } => {
                     let def = self.linker.root.items.get(name);
@@ -909,6 +1011,15 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                                 Item::Type
                             }
                         }
+                        (Sort::Module, Some(Def::Module(m))) => {
+                            if let Some(crate::types::ItemType::Module(want)) =
+                                component.world().import(name)
+                            {
+                                check_module(name, want, m)?;
+                            }
+                            Item::Module(m.clone())
+                        }
+                        (Sort::Module, _) => return Err(missing(name, "core module")),
                         (Sort::Func, _) => return Err(missing(name, "function")),
                         // An instance of types only (no functions, no
                         // resources) needs nothing at run time.
@@ -926,10 +1037,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         (Sort::Instance, _) => return Err(missing(name, "instance")),
                         _ => return Err(not_yet("imports of modules, components and values")),
                     };
-                    match self.space(*sort) {
-                        Some(space) => space.push(item),
-                        None => return Err(not_yet("imports of this kind")),
-                    }
+                    self.push(*sort, item)?;
                 }
                 Step::Export {
                     name,
@@ -942,9 +1050,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         self.resources.import_entry(*id, entry.clone());
                     }
                     self.exports.insert(name.clone(), item.clone());
-                    if let Some(space) = self.space(*sort) {
-                        space.push(item);
-                    }
+                    self.push(*sort, item)?;
                 }
                 Step::InstanceFromExports(items) => {
                     let mut map = HashMap::new();
@@ -1002,6 +1108,7 @@ fn types_only<E: Engine, T: 'static>(ty: &crate::types::ItemType) -> Item<E, T> 
 fn exported<E: Engine, T: 'static>(item: &Item<E, T>) -> Option<Exported<E>> {
     match item {
         Item::Lifted(f) => Some(Exported::Func(f.clone())),
+        Item::Module(m) => Some(Exported::Module(m.clone())),
         Item::Instance(items) => Some(Exported::Instance(Arc::new(
             items
                 .iter()
@@ -1010,172 +1117,4 @@ fn exported<E: Engine, T: 'static>(item: &Item<E, T>) -> Option<Exported<E>> {
         ))),
         _ => None,
     }
-}
-
-/// Canonical options known once the instance that provides them exists (a
-/// core module with an embedded world imports the functions that need its
-/// own memory).
-pub(crate) type LateOptions<E> = Arc<OnceLock<Options<E>>>;
-
-/// A core function that lowers `target` for a guest with `opts`.
-pub(crate) fn lower<E: Engine, T: 'static>(
-    store: &mut Store<E, T>,
-    target: Item<E, T>,
-    shape: Arc<Shape>,
-    opts: LateOptions<E>,
-) -> Result<wasm_run_api::Func<E>> {
-    let core_ty = shape.lowered_core_type();
-    enum Target<E: Engine, T: 'static> {
-        Host(HostFunc<E, T>),
-        Lifted(Func<E>),
-    }
-    let target = match target {
-        Item::Host(f) => Target::Host(f),
-        Item::Lifted(f) => Target::Lifted(f),
-        _ => return Err(not_yet("lowering this kind of function")),
-    };
-    let call = move |mut caller: Caller<'_, E, T>,
-                     args: &[CoreVal<E>],
-                     out: &mut [CoreVal<E>]|
-          -> Result<()> {
-        let ty = &shape.ty;
-        let Some(opts) = opts.get() else {
-            return Err(crate::abi::trap(
-                wasm_run_api::TrapCode::Unreachable,
-                "an import called before its instance's memory exists (by a core start function)",
-            ));
-        };
-        let params: Vec<Val> = {
-            let mut cx = Cx {
-                store: &mut caller,
-                opts,
-                lent: Vec::new(),
-            };
-            if shape.params_in_memory() {
-                let CoreVal::I32(ptr) = args[0] else {
-                    return Err(Error::Type("a parameter pointer that is not an i32".into()));
-                };
-                check_aligned(ptr as u32, layout(&shape.params).align)?;
-                match cx.load(&shape.params, ptr as u32)? {
-                    Val::Tuple(v) => v,
-                    _ => unreachable!("the parameters load as a tuple"),
-                }
-            } else {
-                let mut flat = Flat::new(args);
-                let mut v = Vec::with_capacity(ty.params().len());
-                for (_, t) in ty.params() {
-                    v.push(cx.lift_flat(t, &mut flat)?);
-                }
-                v
-            }
-        };
-        let mut result = vec![Val::Bool(false); usize::from(ty.result().is_some())];
-        match &target {
-            Target::Host(f) => f(&mut caller, &params, &mut result)?,
-            Target::Lifted(f) => f.call(&mut caller, &params, &mut result)?,
-        }
-        let Some(rty) = ty.result() else {
-            return Ok(());
-        };
-        // A lifted function's result has its type already (validation
-        // matched the two function types); the host's is checked.
-        if matches!(target, Target::Host(_)) && !result[0].has_type(rty) {
-            return Err(Error::Type(format!(
-                "the host function returned {}, not a {rty}",
-                result[0]
-            )));
-        }
-        let mut cx = Cx {
-            store: &mut caller,
-            opts,
-            lent: Vec::new(),
-        };
-        if shape.results_in_memory() {
-            let CoreVal::I32(ptr) = args[args.len() - 1] else {
-                return Err(Error::Type("a result pointer that is not an i32".into()));
-            };
-            check_aligned(ptr as u32, layout(rty).align)?;
-            cx.store(rty, &result[0], ptr as u32)
-        } else {
-            let mut flat = crate::abi::Flats::<E>::new();
-            cx.lower_flat(rty, &result[0], &mut flat)?;
-            out.copy_from_slice(&flat);
-            Ok(())
-        }
-    };
-    wasm_run_api::Func::new(&mut *store, core_ty, call)
-}
-
-/// The core function of `canon resource.new/rep/drop` for resource type
-/// `ty` of the instance with `resources`.
-pub(crate) fn resource_builtin<E: Engine, T: 'static>(
-    store: &mut Store<E, T>,
-    op: ResourceOp,
-    ty: u32,
-    resources: Arc<Resources<E>>,
-    host_dtor: Option<HostDtor<E, T>>,
-) -> Result<wasm_run_api::Func<E>> {
-    use wasm_run_api::ValType::I32;
-    let i32_of = |v: &CoreVal<E>| match v {
-        CoreVal::I32(x) => Ok(*x as u32),
-        _ => Err(Error::Type("a resource built-in got a non-i32".into())),
-    };
-    let (params, results) = match op {
-        ResourceOp::New | ResourceOp::Rep => (vec![I32], vec![I32]),
-        ResourceOp::Drop => (vec![I32], vec![]),
-    };
-    let core_ty = wasm_run_api::FuncType::new(params, results);
-    wasm_run_api::Func::new(
-        &mut *store,
-        core_ty,
-        move |mut caller: Caller<'_, E, T>,
-              args: &[CoreVal<E>],
-              out: &mut [CoreVal<E>]|
-              -> Result<()> {
-            let arg = i32_of(&args[0])?;
-            // Looked up at each call: an instance's destructors may be
-            // known only after its core module exists.
-            let entry = resources.entry(ty)?;
-            let key = entry.kind.key();
-            match op {
-                ResourceOp::New => {
-                    let index = resources.table().add(Handle {
-                        ty: key,
-                        rep: arg,
-                        own: true,
-                    })?;
-                    out[0] = CoreVal::I32(index as i32);
-                }
-                ResourceOp::Rep => {
-                    let h = resources.table().get(arg, key)?;
-                    out[0] = CoreVal::I32(h.rep as i32);
-                }
-                ResourceOp::Drop => {
-                    let h = resources.table().remove(arg, key)?;
-                    if h.own {
-                        let dtor = match &entry.owner {
-                            Owner::Defined(dtor) => *dtor,
-                            Owner::Guest(definer) => {
-                                let definer = definer.upgrade().ok_or_else(|| {
-                                    Error::Engine("the defining instance is gone".into())
-                                })?;
-                                let id = entry.kind.ty().map(|t| t.id).unwrap_or_default();
-                                definer.dtor(id)?
-                            }
-                            Owner::Host => {
-                                if let Some(dtor) = &host_dtor {
-                                    dtor(&mut caller, h.rep)?;
-                                }
-                                None
-                            }
-                        };
-                        if let Some(dtor) = dtor {
-                            dtor.call(&mut caller, &[CoreVal::I32(h.rep as i32)], &mut [])?;
-                        }
-                    }
-                }
-            }
-            Ok(())
-        },
-    )
 }

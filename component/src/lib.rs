@@ -59,9 +59,11 @@
 //! ```
 
 mod abi;
+mod builtins;
 mod component;
 mod embedded;
 mod instance;
+mod module_check;
 mod plan;
 mod resources;
 mod translate;

@@ -95,7 +95,7 @@ impl<'a, 's> Translate<'a, 's> {
     /// The type of an import or export.
     pub(crate) fn item(&mut self, ty: &ComponentEntityType) -> Result<ItemType> {
         Ok(match ty {
-            ComponentEntityType::Module(_) => ItemType::Module,
+            ComponentEntityType::Module(id) => ItemType::Module(Arc::new(self.module(*id)?)),
             ComponentEntityType::Component(_) => ItemType::Component,
             ComponentEntityType::Value(v) => ItemType::Value(self.val(v)?),
             ComponentEntityType::Func(id) => ItemType::Func(self.func(*id)?),
@@ -117,6 +117,46 @@ impl<'a, 's> Translate<'a, 's> {
                     TypeDef::Other
                 }
             }),
+        })
+    }
+
+    /// A core module type.
+    pub(crate) fn module(
+        &self,
+        id: wasmparser::component_types::ComponentCoreModuleTypeId,
+    ) -> Result<crate::types::ModuleType> {
+        let ty = &self.types[id];
+        let mut out = crate::types::ModuleType {
+            imports: Vec::with_capacity(ty.imports.len()),
+            exports: Vec::with_capacity(ty.exports.len()),
+        };
+        for ((module, name), e) in &ty.imports {
+            out.imports
+                .push((module.clone(), name.clone(), self.entity(e)?));
+        }
+        for (name, e) in &ty.exports {
+            out.exports.push((name.clone(), self.entity(e)?));
+        }
+        Ok(out)
+    }
+
+    /// A core item's type.
+    fn entity(&self, e: &wasmparser::types::EntityType) -> Result<wasm_run_api::ExternType> {
+        use wasm_run_api::wasmparser_types as w;
+        use wasm_run_api::{ExternType, TagType};
+        use wasmparser::types::EntityType as T;
+        let func = |id: wasmparser::types::CoreTypeId| -> Result<wasm_run_api::FuncType> {
+            match &self.types[id].composite_type.inner {
+                wasmparser::CompositeInnerType::Func(f) => Ok(w::func_type(f)),
+                _ => Err(crate::plan::not_yet("GC types in core module types")),
+            }
+        };
+        Ok(match e {
+            T::Func(id) | T::FuncExact(id) => ExternType::Func(func(*id)?),
+            T::Table(t) => ExternType::Table(w::table_type(*t)),
+            T::Memory(m) => ExternType::Memory(w::memory_type(*m)),
+            T::Global(g) => ExternType::Global(w::global_type(*g)),
+            T::Tag(id) => ExternType::Tag(TagType { ty: func(*id)? }),
         })
     }
 

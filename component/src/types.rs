@@ -117,6 +117,16 @@ impl FuncType {
     }
 }
 
+/// The type of a core module in a component: what it may import and what
+/// it must export (core types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleType {
+    /// The imports it may have: module, name, type.
+    pub imports: Vec<(String, String, wasm_run_api::ExternType)>,
+    /// The exports it must have.
+    pub exports: Vec<(String, wasm_run_api::ExternType)>,
+}
+
 /// The type of something a component imports or exports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -127,8 +137,9 @@ pub enum ItemType {
     Instance(Arc<[(String, ItemType)]>),
     /// A type: a value type (`type x = ...`) or a resource.
     Type(TypeDef),
-    /// A core module.
-    Module,
+    /// A core module, with the imports it may have and the exports it must
+    /// have.
+    Module(Arc<ModuleType>),
     /// A component.
     Component,
     /// A value (the `value` import/export of the component-model's
@@ -373,7 +384,7 @@ pub(crate) fn write_item(
             name_of(f)?;
             writeln!(f, ";")
         }
-        ItemType::Module => {
+        ItemType::Module(_) => {
             lead(f)?;
             name_of(f)?;
             writeln!(f, ": /* core module */;")

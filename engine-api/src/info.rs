@@ -19,7 +19,8 @@ pub struct ModuleInfo {
     pub has_start: bool,
 }
 
-fn val_type(t: wp::ValType) -> ValType {
+/// wasmparser's type as wasm-run's (see [`crate::wasmparser_types`]).
+pub fn val_type(t: wp::ValType) -> ValType {
     match t {
         wp::ValType::I32 => ValType::I32,
         wp::ValType::I64 => ValType::I64,
@@ -30,7 +31,8 @@ fn val_type(t: wp::ValType) -> ValType {
     }
 }
 
-fn ref_type(r: wp::RefType) -> RefType {
+/// wasmparser's type as wasm-run's (see [`crate::wasmparser_types`]).
+pub fn ref_type(r: wp::RefType) -> RefType {
     use wp::AbstractHeapType as A;
     let heap = match r.heap_type() {
         wp::HeapType::Abstract { ty, .. } => match ty {
@@ -59,14 +61,16 @@ fn ref_type(r: wp::RefType) -> RefType {
     }
 }
 
-fn func_type(t: &wp::FuncType) -> FuncType {
+/// wasmparser's type as wasm-run's (see [`crate::wasmparser_types`]).
+pub fn func_type(t: &wp::FuncType) -> FuncType {
     FuncType::new(
         t.params().iter().copied().map(val_type),
         t.results().iter().copied().map(val_type),
     )
 }
 
-fn memory_type(m: wp::MemoryType) -> MemoryType {
+/// wasmparser's type as wasm-run's (see [`crate::wasmparser_types`]).
+pub fn memory_type(m: wp::MemoryType) -> MemoryType {
     MemoryType {
         minimum: m.initial,
         maximum: m.maximum,
@@ -76,7 +80,8 @@ fn memory_type(m: wp::MemoryType) -> MemoryType {
     }
 }
 
-fn table_type(t: wp::TableType) -> TableType {
+/// wasmparser's type as wasm-run's (see [`crate::wasmparser_types`]).
+pub fn table_type(t: wp::TableType) -> TableType {
     TableType {
         element: ref_type(t.element_type),
         minimum: t.initial,
@@ -85,7 +90,8 @@ fn table_type(t: wp::TableType) -> TableType {
     }
 }
 
-fn global_type(g: wp::GlobalType) -> GlobalType {
+/// wasmparser's type as wasm-run's (see [`crate::wasmparser_types`]).
+pub fn global_type(g: wp::GlobalType) -> GlobalType {
     GlobalType {
         content: val_type(g.content_type),
         mutability: if g.mutable {

@@ -67,6 +67,13 @@ pub use handles::{
 };
 pub use host::{HostFunc, UntypedHostFunc};
 pub use info::{ModuleInfo, is_binary, to_binary};
+
+/// Conversions from the types of `wasmparser` (the version this crate
+/// depends on, 0.263) to wasm-run's, for crates that read binaries with it
+/// (the component crate reads core module types inside components).
+pub mod wasmparser_types {
+    pub use crate::info::{func_type, global_type, memory_type, ref_type, table_type, val_type};
+}
 pub use instance::{Extern, Instance};
 pub use interrupt::InterruptHandle;
 pub use limiter::ResourceLimiter;

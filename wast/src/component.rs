@@ -7,9 +7,8 @@
 //! and in wasmtime's own tests; [`define_host`] provides the items those
 //! tests use, with the behaviour wasmtime's runner gives them (functions
 //! returning 2, 3 and 4, and the `resource1`/`resource2` host resources
-//! with their constructor, methods and drop counters). Core modules as
-//! `host` items are not provided (the portable path does not take modules
-//! as imports).
+//! with their constructor, methods and drop counters, and the core module
+//! `simple-module`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -37,6 +36,8 @@ pub(crate) struct Components<E: Engine> {
     named: HashMap<String, Slot<Instance<E>>>,
     definitions: HashMap<String, Slot<Component<E>>>,
     last_definition: Option<Slot<Component<E>>>,
+    /// Core modules of named instances, importable under their names.
+    registered: HashMap<String, Vec<(String, wasm_run_api::Module<E>)>>,
 }
 
 fn u32_arg(args: &[Val], i: usize) -> Result<u32> {
@@ -65,8 +66,9 @@ fn check(ok: bool, what: &str) -> Result<()> {
 ///
 /// # Errors
 ///
-/// Only a definition clash, which cannot happen in a fresh linker.
-pub(crate) fn define_host<E: Engine>(linker: &mut Linker<E, ()>) -> Result<()> {
+/// A definition clash (not in a fresh linker), or the engine refusing
+/// the small core module.
+pub(crate) fn define_host<E: Engine>(engine: &E, linker: &mut Linker<E, ()>) -> Result<()> {
     linker.func_new("host-return-two", |_, _, out| {
         out[0] = Val::U32(2);
         Ok(())
@@ -82,6 +84,13 @@ pub(crate) fn define_host<E: Engine>(linker: &mut Linker<E, ()>) -> Result<()> {
             out[0] = Val::U32(4);
             Ok(())
         })?;
+    let simple = wasm_run_api::Module::new(
+        engine,
+        r#"(module
+             (global (export "g") i32 (i32.const 100))
+             (func (export "f") (result i32) i32.const 101))"#,
+    )?;
+    host.module("simple-module", &simple)?;
     let s = state.clone();
     let resource1 = host.resource("resource1", move |_, rep| {
         let mut s = s.lock().unwrap_or_else(|e| e.into_inner());
@@ -215,7 +224,7 @@ fn to_val(w: &WastVal<'_>, ty: &Type) -> std::result::Result<Val, String> {
 impl<E: Engine> Components<E> {
     pub(crate) fn new(engine: &E) -> Result<Self> {
         let mut linker = Linker::new(engine);
-        define_host(&mut linker)?;
+        define_host(engine, &mut linker)?;
         Ok(Components {
             engine: engine.clone(),
             linker,
@@ -223,7 +232,22 @@ impl<E: Engine> Components<E> {
             named: HashMap::new(),
             definitions: HashMap::new(),
             last_definition: None,
+            registered: HashMap::new(),
         })
+    }
+
+    /// Rebuilds the linker: the `host` items and the registered modules.
+    fn relink(&mut self) -> Result<()> {
+        let mut linker = Linker::new(&self.engine);
+        define_host(&self.engine, &mut linker)?;
+        for (name, modules) in &self.registered {
+            let mut ns = linker.instance(name)?;
+            for (n, m) in modules {
+                ns.module(n, m)?;
+            }
+        }
+        self.linker = linker;
+        Ok(())
     }
 
     /// Whether `name` (or, without one, the last definition) is a component
@@ -258,6 +282,20 @@ impl<E: Engine> Components<E> {
 
     fn bind(&mut self, name: Option<String>, slot: Slot<Instance<E>>) {
         if let Some(name) = name {
+            // As wasmtime's runner does: a named instance's exported core
+            // modules are importable by later components under its name
+            // (a later instance of the same name replaces them).
+            if let Slot::Ready(instance) = &slot {
+                let modules: Vec<_> = instance
+                    .module_names()
+                    .into_iter()
+                    .filter_map(|n| instance.get_module(&n).map(|m| (n, m)))
+                    .collect();
+                if !modules.is_empty() || self.registered.contains_key(&name) {
+                    self.registered.insert(name.clone(), modules);
+                    let _ = self.relink();
+                }
+            }
             self.named.insert(name, slot.clone());
         }
         self.current = Some(slot);

@@ -1,0 +1,179 @@
+//! The core functions an instance graph makes: `canon lower` of a host
+//! function or of another component's function, and the resource
+//! built-ins (`canon resource.new/rep/drop`).
+
+use crate::abi::{Cx, Flat, Options, check_aligned, layout};
+use crate::instance::{Func, HostDtor, HostFunc, Item};
+use crate::plan::{ResourceOp, Shape, not_yet};
+use crate::resources::{Handle, Owner, Resources};
+use crate::val::Val;
+use std::sync::{Arc, OnceLock};
+use wasm_run_api::{Caller, Engine, Error, Result, Store, Val as CoreVal};
+
+/// Canonical options known once the instance that provides them exists (a
+/// core module with an embedded world imports the functions that need its
+/// own memory).
+pub(crate) type LateOptions<E> = Arc<OnceLock<Options<E>>>;
+
+/// A core function that lowers `target` for a guest with `opts`.
+pub(crate) fn lower<E: Engine, T: 'static>(
+    store: &mut Store<E, T>,
+    target: Item<E, T>,
+    shape: Arc<Shape>,
+    opts: LateOptions<E>,
+) -> Result<wasm_run_api::Func<E>> {
+    let core_ty = shape.lowered_core_type();
+    enum Target<E: Engine, T: 'static> {
+        Host(HostFunc<E, T>),
+        Lifted(Func<E>),
+    }
+    let target = match target {
+        Item::Host(f) => Target::Host(f),
+        Item::Lifted(f) => Target::Lifted(f),
+        _ => return Err(not_yet("lowering this kind of function")),
+    };
+    let call = move |mut caller: Caller<'_, E, T>,
+                     args: &[CoreVal<E>],
+                     out: &mut [CoreVal<E>]|
+          -> Result<()> {
+        let ty = &shape.ty;
+        let Some(opts) = opts.get() else {
+            return Err(crate::abi::trap(
+                wasm_run_api::TrapCode::Unreachable,
+                "an import called before its instance's memory exists (by a core start function)",
+            ));
+        };
+        let params: Vec<Val> = {
+            let mut cx = Cx {
+                store: &mut caller,
+                opts,
+                lent: Vec::new(),
+            };
+            if shape.params_in_memory() {
+                let CoreVal::I32(ptr) = args[0] else {
+                    return Err(Error::Type("a parameter pointer that is not an i32".into()));
+                };
+                check_aligned(ptr as u32, layout(&shape.params).align)?;
+                match cx.load(&shape.params, ptr as u32)? {
+                    Val::Tuple(v) => v,
+                    _ => unreachable!("the parameters load as a tuple"),
+                }
+            } else {
+                let mut flat = Flat::new(args);
+                let mut v = Vec::with_capacity(ty.params().len());
+                for (_, t) in ty.params() {
+                    v.push(cx.lift_flat(t, &mut flat)?);
+                }
+                v
+            }
+        };
+        let mut result = vec![Val::Bool(false); usize::from(ty.result().is_some())];
+        match &target {
+            Target::Host(f) => f(&mut caller, &params, &mut result)?,
+            Target::Lifted(f) => f.call(&mut caller, &params, &mut result)?,
+        }
+        let Some(rty) = ty.result() else {
+            return Ok(());
+        };
+        // A lifted function's result has its type already (validation
+        // matched the two function types); the host's is checked.
+        if matches!(target, Target::Host(_)) && !result[0].has_type(rty) {
+            return Err(Error::Type(format!(
+                "the host function returned {}, not a {rty}",
+                result[0]
+            )));
+        }
+        let mut cx = Cx {
+            store: &mut caller,
+            opts,
+            lent: Vec::new(),
+        };
+        if shape.results_in_memory() {
+            let CoreVal::I32(ptr) = args[args.len() - 1] else {
+                return Err(Error::Type("a result pointer that is not an i32".into()));
+            };
+            check_aligned(ptr as u32, layout(rty).align)?;
+            cx.store(rty, &result[0], ptr as u32)
+        } else {
+            let mut flat = crate::abi::Flats::<E>::new();
+            cx.lower_flat(rty, &result[0], &mut flat)?;
+            out.copy_from_slice(&flat);
+            Ok(())
+        }
+    };
+    wasm_run_api::Func::new(&mut *store, core_ty, call)
+}
+
+/// The core function of `canon resource.new/rep/drop` for resource type
+/// `ty` of the instance with `resources`.
+pub(crate) fn resource_builtin<E: Engine, T: 'static>(
+    store: &mut Store<E, T>,
+    op: ResourceOp,
+    ty: u32,
+    resources: Arc<Resources<E>>,
+    host_dtor: Option<HostDtor<E, T>>,
+) -> Result<wasm_run_api::Func<E>> {
+    use wasm_run_api::ValType::I32;
+    let i32_of = |v: &CoreVal<E>| match v {
+        CoreVal::I32(x) => Ok(*x as u32),
+        _ => Err(Error::Type("a resource built-in got a non-i32".into())),
+    };
+    let (params, results) = match op {
+        ResourceOp::New | ResourceOp::Rep => (vec![I32], vec![I32]),
+        ResourceOp::Drop => (vec![I32], vec![]),
+    };
+    let core_ty = wasm_run_api::FuncType::new(params, results);
+    wasm_run_api::Func::new(
+        &mut *store,
+        core_ty,
+        move |mut caller: Caller<'_, E, T>,
+              args: &[CoreVal<E>],
+              out: &mut [CoreVal<E>]|
+              -> Result<()> {
+            let arg = i32_of(&args[0])?;
+            // Looked up at each call: an instance's destructors may be
+            // known only after its core module exists.
+            let entry = resources.entry(ty)?;
+            let key = entry.kind.key();
+            match op {
+                ResourceOp::New => {
+                    let index = resources.table().add(Handle {
+                        ty: key,
+                        rep: arg,
+                        own: true,
+                    })?;
+                    out[0] = CoreVal::I32(index as i32);
+                }
+                ResourceOp::Rep => {
+                    let h = resources.table().get(arg, key)?;
+                    out[0] = CoreVal::I32(h.rep as i32);
+                }
+                ResourceOp::Drop => {
+                    let h = resources.table().remove(arg, key)?;
+                    if h.own {
+                        let dtor = match &entry.owner {
+                            Owner::Defined(dtor) => *dtor,
+                            Owner::Guest(definer) => {
+                                let definer = definer.upgrade().ok_or_else(|| {
+                                    Error::Engine("the defining instance is gone".into())
+                                })?;
+                                let id = entry.kind.ty().map(|t| t.id).unwrap_or_default();
+                                definer.dtor(id)?
+                            }
+                            Owner::Host => {
+                                if let Some(dtor) = &host_dtor {
+                                    dtor(&mut caller, h.rep)?;
+                                }
+                                None
+                            }
+                        };
+                        if let Some(dtor) = dtor {
+                            dtor.call(&mut caller, &[CoreVal::I32(h.rep as i32)], &mut [])?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        },
+    )
+}
