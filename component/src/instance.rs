@@ -541,6 +541,8 @@ pub(crate) enum Item<E: Engine, T: 'static> {
     Instance(HashMap<String, Item<E, T>>),
     /// A core module.
     Module(wasm_run_api::Module<E>),
+    /// A component (not instantiated).
+    Component(ComponentItem<E>),
     /// A resource type: what it is at run time and who implements it.
     Resource(TypeEntry<E>),
     /// A type, or something without run-time state.
@@ -554,6 +556,7 @@ impl<E: Engine, T: 'static> Clone for Item<E, T> {
             Item::Lifted(f) => Item::Lifted(f.clone()),
             Item::Instance(m) => Item::Instance(m.clone()),
             Item::Module(m) => Item::Module(m.clone()),
+            Item::Component(c) => Item::Component(c.clone()),
             Item::Resource(e) => Item::Resource(e.clone()),
             Item::Type => Item::Type,
         }
@@ -575,7 +578,7 @@ struct Instantiation<'l, E: Engine, T: 'static> {
     types: Vec<Item<E, T>>,
     /// The core module index space.
     modules: Vec<wasm_run_api::Module<E>>,
-    components: Vec<Arc<ComponentPlan>>,
+    components: Vec<ComponentItem<E>>,
     /// The enclosing components' modules and components, innermost first
     /// (for outer aliases).
     outer: Vec<Frame<E>>,
@@ -592,7 +595,23 @@ struct Instantiation<'l, E: Engine, T: 'static> {
 /// What outer aliases of a nested component can reach in an enclosing one.
 struct Frame<E: Engine> {
     modules: Vec<wasm_run_api::Module<E>>,
-    components: Vec<Arc<ComponentPlan>>,
+    components: Vec<ComponentItem<E>>,
+}
+
+/// A component as an item: its plan and what its outer aliases reach (the
+/// enclosing components' items when it was defined).
+pub(crate) struct ComponentItem<E: Engine> {
+    plan: Arc<ComponentPlan>,
+    outer: Arc<[Frame<E>]>,
+}
+
+impl<E: Engine> Clone for ComponentItem<E> {
+    fn clone(&self) -> Self {
+        ComponentItem {
+            plan: self.plan.clone(),
+            outer: self.outer.clone(),
+        }
+    }
 }
 
 impl<E: Engine> Clone for Frame<E> {
@@ -747,6 +766,11 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 Ok(())
             }
             (Sort::Module, _) => Err(Error::Type("an item that is not a core module".into())),
+            (Sort::Component, Item::Component(c)) => {
+                self.components.push(c);
+                Ok(())
+            }
+            (Sort::Component, _) => Err(Error::Type("an item that is not a component".into())),
             (sort, item) => match self.space(sort) {
                 Some(space) => {
                     space.push(item);
@@ -764,6 +788,13 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 .get(index as usize)
                 .map(|m| Item::Module(m.clone()))
                 .ok_or_else(|| Error::Engine(format!("module {index} out of its space")));
+        }
+        if sort == Sort::Component {
+            return self
+                .components
+                .get(index as usize)
+                .map(|c| Item::Component(c.clone()))
+                .ok_or_else(|| Error::Engine(format!("component {index} out of its space")));
         }
         let space = match sort {
             Sort::Func => &self.funcs,
@@ -816,7 +847,17 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         .ok_or_else(|| not_yet("a core module this version did not record"))?;
                     self.modules.push(m.clone());
                 }
-                Step::Component(nested) => self.components.push(nested.clone()),
+                Step::Component(nested) => {
+                    let mut outer = vec![Frame {
+                        modules: self.modules.clone(),
+                        components: self.components.clone(),
+                    }];
+                    outer.extend(self.outer.iter().cloned());
+                    self.components.push(ComponentItem {
+                        plan: nested.clone(),
+                        outer: outer.into(),
+                    });
+                }
                 Step::AliasOuter { sort, count, index } => {
                     let frame = self
                         .outer
@@ -854,16 +895,11 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     for (name, sort, idx) in args {
                         items.insert(name.clone(), self.item(*sort, *idx)?);
                     }
-                    let mut outer = vec![Frame {
-                        modules: self.modules.clone(),
-                        components: self.components.clone(),
-                    }];
-                    outer.extend(self.outer.iter().cloned());
                     let mut child = Instantiation::new(self.linker, component);
-                    child.outer = outer;
+                    child.outer = nested.outer.to_vec();
                     child.args = Some(items);
                     self.tree.push(child.resources.clone());
-                    let (exports, tree) = child.run(store, &nested)?;
+                    let (exports, tree) = child.run(store, &nested.plan)?;
                     self.tree.extend(tree);
                     self.instances.push(Item::Instance(exports));
                 }
