@@ -217,6 +217,8 @@ pub(crate) struct Cx<'a, E: Engine, S: AsContextMut<E>> {
     pub opts: &'a Options<E>,
     /// Borrow handles lent to the guest during this call.
     pub lent: Vec<u32>,
+    /// The guest's owned handles it lent (as borrows) to this call.
+    pub lenders: Vec<u32>,
 }
 
 impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
@@ -248,7 +250,11 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             }
             h
         } else {
-            res.table().get(index, key)?
+            let h = res.table().lend(index, key)?;
+            if h.own {
+                self.lenders.push(index);
+            }
+            h
         };
         // The type as this function names it, when the instance defines it
         // (the definition was read before the name that exports it).
@@ -303,6 +309,7 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                     ty: entry.kind.key(),
                     rep: r.rep,
                     own,
+                    lends: 0,
                 })?;
                 if !own {
                     self.lent.push(index);

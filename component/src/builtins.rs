@@ -43,35 +43,58 @@ pub(crate) fn lower<E: Engine, T: 'static>(
                 "an import called before its instance's memory exists (by a core start function)",
             ));
         };
-        let params: Vec<Val> = {
+        // Borrows lifted from the guest's own handles are lends: those
+        // handles cannot be dropped or moved until the call returns.
+        let (params, lenders) = {
             let mut cx = Cx {
                 store: &mut caller,
                 opts,
                 lent: Vec::new(),
+                lenders: Vec::new(),
             };
-            if shape.params_in_memory() {
-                let CoreVal::I32(ptr) = args[0] else {
-                    return Err(Error::Type("a parameter pointer that is not an i32".into()));
-                };
-                check_aligned(ptr as u32, layout(&shape.params).align)?;
-                match cx.load(&shape.params, ptr as u32)? {
-                    Val::Tuple(v) => v,
-                    _ => unreachable!("the parameters load as a tuple"),
+            let params = (|| -> Result<Vec<Val>> {
+                if shape.params_in_memory() {
+                    let CoreVal::I32(ptr) = args[0] else {
+                        return Err(Error::Type("a parameter pointer that is not an i32".into()));
+                    };
+                    check_aligned(ptr as u32, layout(&shape.params).align)?;
+                    match cx.load(&shape.params, ptr as u32)? {
+                        Val::Tuple(v) => Ok(v),
+                        _ => unreachable!("the parameters load as a tuple"),
+                    }
+                } else {
+                    let mut flat = Flat::new(args);
+                    let mut v = Vec::with_capacity(ty.params().len());
+                    for (_, t) in ty.params() {
+                        v.push(cx.lift_flat(t, &mut flat)?);
+                    }
+                    Ok(v)
                 }
-            } else {
-                let mut flat = Flat::new(args);
-                let mut v = Vec::with_capacity(ty.params().len());
-                for (_, t) in ty.params() {
-                    v.push(cx.lift_flat(t, &mut flat)?);
+            })();
+            (params, std::mem::take(&mut cx.lenders))
+        };
+        let release = |lenders: &[u32]| {
+            if let Some(res) = opts.resources.as_deref() {
+                let mut table = res.table();
+                for &i in lenders {
+                    table.unlend(i);
                 }
-                v
+            }
+        };
+        let params = match params {
+            Ok(p) => p,
+            Err(e) => {
+                release(&lenders);
+                return Err(e);
             }
         };
         let mut result = vec![Val::Bool(false); usize::from(ty.result().is_some())];
-        match &target {
-            Target::Host(f) => f(&mut caller, &params, &mut result)?,
-            Target::Lifted(f) => f.call(&mut caller, &params, &mut result)?,
-        }
+        let called = match &target {
+            Target::Host(f) => f(&mut caller, &params, &mut result),
+            Target::Lifted(f) => f.call(&mut caller, &params, &mut result),
+        };
+        release(&lenders);
+        called?;
         let Some(rty) = ty.result() else {
             return Ok(());
         };
@@ -87,6 +110,7 @@ pub(crate) fn lower<E: Engine, T: 'static>(
             store: &mut caller,
             opts,
             lent: Vec::new(),
+            lenders: Vec::new(),
         };
         if shape.results_in_memory() {
             let CoreVal::I32(ptr) = args[args.len() - 1] else {
@@ -141,6 +165,7 @@ pub(crate) fn resource_builtin<E: Engine, T: 'static>(
                         ty: key,
                         rep: arg,
                         own: true,
+                        lends: 0,
                     })?;
                     out[0] = CoreVal::I32(index as i32);
                 }

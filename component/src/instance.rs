@@ -343,6 +343,7 @@ impl<E: Engine> Func<E> {
             store: &mut store,
             opts: &l.opts,
             lent: Vec::new(),
+            lenders: Vec::new(),
         };
         // No heap allocation for the core values of a call that fits the
         // flat limits.

@@ -139,6 +139,8 @@ pub(crate) struct Handle {
     pub ty: RtKey,
     pub rep: u32,
     pub own: bool,
+    /// Borrows of this (owned) handle lent out by calls in progress.
+    pub lends: u32,
 }
 
 /// A component instance's handles (index 0 is never used, as the spec
@@ -192,8 +194,32 @@ impl Table {
         }
     }
 
+    /// Lends handle `i` for a call (a borrow lifted from it): an owned
+    /// handle cannot be removed until [`Table::unlend`].
+    pub(crate) fn lend(&mut self, i: u32, ty: RtKey) -> Result<Handle> {
+        let h = self.get(i, ty)?;
+        if h.own
+            && let Some(Some(slot)) = self.slots.get_mut(i as usize)
+        {
+            slot.lends += 1;
+        }
+        Ok(h)
+    }
+
+    /// Ends a lend of handle `i` (if it is still there).
+    pub(crate) fn unlend(&mut self, i: u32) {
+        if let Some(Some(slot)) = self.slots.get_mut(i as usize) {
+            slot.lends = slot.lends.saturating_sub(1);
+        }
+    }
+
     pub(crate) fn remove(&mut self, i: u32, ty: RtKey) -> Result<Handle> {
         let h = self.get(i, ty)?;
+        if h.lends > 0 {
+            return Err(invalid(format!(
+                "cannot remove owned resource while borrowed (handle {i})"
+            )));
+        }
         self.slots[i as usize] = None;
         self.free.push(i);
         Ok(h)
