@@ -680,6 +680,16 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
     fn import_resource(&mut self, name: &str, ty: u32, def: Option<&Def<E, T>>) -> Result<()> {
         match def {
             Some(Def::Resource(host, dtor)) => {
+                // An import bounded to equal an earlier one must be given
+                // the same type.
+                if let Ok(earlier) = self.resources.entry(ty)
+                    && earlier.kind != crate::resources::Kind::Host(host.clone())
+                {
+                    return Err(LinkError::Other(format!(
+                        "mismatched resource types: import `{name}` must be the same resource type as an earlier import"
+                    ))
+                    .into());
+                }
                 self.resources.import(ty, host.clone());
                 self.host_dtors.insert(ty, dtor.clone());
                 Ok(())

@@ -21,7 +21,7 @@ fn smoke<E: Engine>(make: &dyn Fn(&Config) -> wasm_run_api::Result<E>) {
         report.skips
     );
     // Every directive of the script ran and passed.
-    assert_eq!(report.passed, 25, "{report}");
+    assert_eq!(report.passed, 26, "{report}");
 }
 
 #[test]
