@@ -483,39 +483,30 @@ impl<E: Engine> Instance<E> {
     /// `example:demo/api#run`), the function `name` of the exported
     /// instance `interface`.
     pub fn get_func(&self, name: &str) -> Option<Func<E>> {
-        let (outer, inner) = match name.rsplit_once('#') {
-            Some((i, n)) => (Some(i), n),
-            None => (None, name),
-        };
-        let scope = match outer {
-            Some(i) => match self.exports.get(i)? {
-                Exported::Instance(items) => items.clone(),
-                _ => return None,
-            },
-            None => self.exports.clone(),
-        };
-        match scope.get(inner)? {
-            Exported::Func(f) => Some(f.clone()),
+        match self.export(name)? {
+            Exported::Func(f) => Some(f),
             _ => None,
         }
+    }
+
+    /// The export `name`, or `name` of the exported instance `interface`
+    /// for `interface#name`.
+    fn export(&self, name: &str) -> Option<Exported<E>> {
+        let scope = match name.rsplit_once('#') {
+            Some((outer, inner)) => match self.exports.get(outer)? {
+                Exported::Instance(items) => items.get(inner),
+                _ => None,
+            },
+            None => self.exports.get(name),
+        };
+        scope.cloned()
     }
 
     /// The core module the component exports as `name` (or, with
     /// `interface#name`, that an exported instance exports).
     pub fn get_module(&self, name: &str) -> Option<wasm_run_api::Module<E>> {
-        let (outer, inner) = match name.rsplit_once('#') {
-            Some((i, n)) => (Some(i), n),
-            None => (None, name),
-        };
-        let scope = match outer {
-            Some(i) => match self.exports.get(i)? {
-                Exported::Instance(items) => items.clone(),
-                _ => return None,
-            },
-            None => self.exports.clone(),
-        };
-        match scope.get(inner)? {
-            Exported::Module(m) => Some(m.clone()),
+        match self.export(name)? {
+            Exported::Module(m) => Some(m),
             _ => None,
         }
     }

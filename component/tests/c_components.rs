@@ -13,7 +13,7 @@ mod common;
 use common::{Outcome, Paths, wave};
 use sha2::Digest;
 use wasm_run_api::{Engine, Store};
-use wasm_run_component::{Component, ItemType, Linker, Type, Val};
+use wasm_run_component::{Component, ItemType, Linker, Type, Val, World};
 
 fn c(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,12 +56,16 @@ fn rounds() -> u64 {
         .unwrap_or(40)
 }
 
-/// The arguments of export `name` of `bytes`, parsed from WAVE by its
-/// parameter types.
-fn args(bytes: &[u8], name: &str, wave_args: &str) -> Vec<Val> {
+/// The world of the component `bytes`.
+fn world(bytes: &[u8]) -> World {
     let engine = wasm_run_wasmi::Wasmi::new(&wasm_run_api::Config::new()).unwrap();
-    let component = Component::new(&engine, bytes).unwrap();
-    let Some(ItemType::Func(f)) = component.world().export(name) else {
+    Component::new(&engine, bytes).unwrap().world().clone()
+}
+
+/// The arguments of export `name` of `world`, parsed from WAVE by its
+/// parameter types.
+fn args(world: &World, name: &str, wave_args: &str) -> Vec<Val> {
+    let Some(ItemType::Func(f)) = world.export(name) else {
         panic!("no export {name}")
     };
     let tuple = Type::Tuple(f.params().iter().map(|(_, t)| t.clone()).collect());
@@ -71,12 +75,10 @@ fn args(bytes: &[u8], name: &str, wave_args: &str) -> Vec<Val> {
     }
 }
 
-/// The result `expected` (WAVE) of export `name`, in the form the paths
-/// report it.
-fn result(bytes: &[u8], name: &str, expected: &str) -> Outcome {
-    let engine = wasm_run_wasmi::Wasmi::new(&wasm_run_api::Config::new()).unwrap();
-    let component = Component::new(&engine, bytes).unwrap();
-    let Some(ItemType::Func(f)) = component.world().export(name) else {
+/// The result `expected` (WAVE) of export `name` of `world`, in the form
+/// the paths report it.
+fn result(world: &World, name: &str, expected: &str) -> Outcome {
+    let Some(ItemType::Func(f)) = world.export(name) else {
         panic!("no export {name}")
     };
     let ty = f.result().expect("a result");
@@ -95,15 +97,16 @@ fn s(text: &str) -> String {
 /// module that carries the same world.
 fn check(component: &[u8], core: Option<&[u8]>, calls: &[(&str, String, String)]) {
     let paths = Paths::new();
+    let world = world(component);
     let parsed: Vec<(&str, Vec<Val>)> = calls
         .iter()
-        .map(|(name, a, _)| (*name, args(component, name, a)))
+        .map(|(name, a, _)| (*name, args(&world, name, a)))
         .collect();
     let outcomes = paths.agree_all(component, &parsed);
     for ((name, a, expected), got) in calls.iter().zip(&outcomes) {
         assert_eq!(
             *got,
-            result(component, name, expected),
+            result(&world, name, expected),
             "{name}({a}): the C component vs the Rust implementation"
         );
     }

@@ -261,6 +261,25 @@ impl<C: NativeContext> WasmtimeContext<C> {
         }
         Ok(())
     }
+    /// Runs `f` over raw slots (after [`WasmtimeContext::begin`]).
+    ///
+    /// # Safety
+    ///
+    /// `f` must have exactly the parameter and result types the caller
+    /// wrote to and will read from `raw`, belong to this store, and `raw`
+    /// must hold max(params, results) slots with the parameters written.
+    #[inline(always)]
+    unsafe fn call_raw(&mut self, f: &wt::Func, raw: &mut [MaybeUninit<wt::ValRaw>]) -> Result<()> {
+        self.begin()?;
+        // SAFETY: guaranteed by the caller (see above).
+        unsafe {
+            f.call_unchecked(
+                self.cx_mut(),
+                raw as *mut [MaybeUninit<wt::ValRaw>] as *mut [wt::ValRaw],
+            )
+        }
+        .map_err(call_error)
+    }
     fn cx(&self) -> wt::StoreContext<'_, StoreData<C::T>> {
         self.0.cx()
     }
@@ -691,18 +710,11 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
                 return Err(refused());
             }
         }
-        self.begin()?;
         // SAFETY: the caller guarantees that `f` has exactly the parameter
         // types of `params` and the result types of `results` (numbers
         // only); the API checked that `f` belongs to this store; the buffer
         // holds max(params, results) slots with the parameters written.
-        unsafe {
-            f.call_unchecked(
-                self.cx_mut(),
-                raw.as_mut_slice() as *mut [MaybeUninit<wt::ValRaw>] as *mut [wt::ValRaw],
-            )
-            .map_err(call_error)?;
-        }
+        unsafe { self.call_raw(f, &mut raw) }?;
         // After the call wasmtime has written every result slot.
         let slots = Raw(&mut raw);
         for (i, r) in results.iter_mut().enumerate() {
@@ -723,19 +735,12 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         let mut raw: SmallVec<[MaybeUninit<wt::ValRaw>; 16]> =
             smallvec::smallvec![MaybeUninit::uninit(); P::LEN.max(R::LEN)];
         params.store(&mut Raw(&mut raw));
-        self.begin()?;
         // SAFETY: `TypedFunc` is only created after checking that the function
         // has exactly the type `P -> R`, `TypedFunc::call` has checked that
         // the function belongs to this store (and wasmtime asserts it again),
         // and the buffer holds max(|P|, |R|) slots with the parameters
         // written.
-        unsafe {
-            f.call_unchecked(
-                self.cx_mut(),
-                raw.as_mut_slice() as *mut [MaybeUninit<wt::ValRaw>] as *mut [wt::ValRaw],
-            )
-            .map_err(call_error)?;
-        }
+        unsafe { self.call_raw(f, &mut raw) }?;
         Ok(R::load(&Raw(&mut raw)))
     }
     fn func_new<F: UntypedHostFunc<Wasmtime, C::T>>(

@@ -250,13 +250,9 @@ impl<E: Engine> Components<E> {
         Ok(())
     }
 
-    /// Whether `name` (or, without one, the last definition) is a component
-    /// definition.
-    pub(crate) fn has_definition(&self, name: Option<&str>) -> bool {
-        match name {
-            Some(n) => self.definitions.contains_key(n),
-            None => false,
-        }
+    /// Whether `name` is a component definition.
+    pub(crate) fn has_definition(&self, name: &str) -> bool {
+        self.definitions.contains_key(name)
     }
 
     fn load(&self, qw: &mut QuoteWat<'_>) -> std::result::Result<Component<E>, Outcome> {

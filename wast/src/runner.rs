@@ -403,7 +403,7 @@ impl<E: Engine> Runner<E> {
 
     fn module_instance(&mut self, instance: Option<Id<'_>>, module: Option<Id<'_>>) -> Outcome {
         let component = match module {
-            Some(id) => self.components.has_definition(Some(id.name())),
+            Some(id) => self.components.has_definition(id.name()),
             None => self.last_definition_is_component,
         };
         if component {
