@@ -59,7 +59,7 @@ pub fn committed(engine: &str) -> Option<&'static str> {
 
 /// What the committed component-model suite baseline of a backend says
 /// (`baseline/components-<engine>.txt`, written by
-/// `tests/component_suite.rs`).
+/// `tests/spec_suite/components.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ComponentSuiteSummary {
     /// Files that ran (not skipped as a whole).
@@ -550,7 +550,7 @@ impl Baseline {
              #\n\
              # Every directive expected to fail, every file expected to be skipped, and\n\
              # how many directives are skipped in files that run: the suite test\n\
-             # (engine-conformance/tests/spec_suite.rs) fails on any difference, a new\n\
+             # (engine-conformance/tests/spec_suite/main.rs) fails on any difference, a new\n\
              # failure as much as a listed one that passes now. Regenerate with\n\
              #   SPEC_BLESS=1 cargo test -p wasm-run-conformance --test spec_suite\n\
              # which keeps the reasons below and marks new failures `{UNREVIEWED}`:\n\

@@ -3,7 +3,7 @@
 //! definitions and their instances, the `host` instance, component values
 //! in and out, traps, invalid, malformed and unlinkable components. The
 //! component-model suites themselves run in
-//! engine-conformance/tests/component_suite.rs once fetched.
+//! engine-conformance/tests/spec_suite/components.rs once fetched.
 
 use wasm_run_api::{Config, Engine};
 use wasm_run_wast::{FileStatus, run_wast};

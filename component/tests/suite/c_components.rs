@@ -8,7 +8,7 @@
 //! modules with their worlds (before `wasm-tools component new`) run on the
 //! portable path too, with the same results.
 
-mod common;
+use crate::common;
 
 use common::{Outcome, Paths, wave};
 use sha2::Digest;

@@ -4,7 +4,7 @@
 //! runs once), dropped by the host, and the handle traps (use after drop,
 //! a forged handle); a handle of another instance is refused.
 
-mod common;
+use crate::common;
 
 use wasm_run_api::{Engine, Error, Store, TrapCode};
 use wasm_run_component::{Component, Instance, Linker, ResourceAny, Type, Val};

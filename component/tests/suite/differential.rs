@@ -11,7 +11,7 @@
 //! for its type. `WR_COMPONENT_SOAK=N` runs N generated types instead of
 //! the default.
 
-mod common;
+use crate::common;
 
 use common::{Outcome, Paths, wave};
 use wasm_run_api::Engine;

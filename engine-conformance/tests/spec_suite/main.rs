@@ -14,6 +14,8 @@
 //!   gives them a reason).
 //! * `FEATURES_BLESS=1` rewrites `docs/FEATURES.md`.
 
+mod components;
+
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -5,7 +5,7 @@
 //! wasmi and wasmtime, wasmtime's native component model), which must agree
 //! on each value and each trap. `WR_COMPONENT_SOAK=N` runs N rounds.
 
-mod common;
+use crate::common;
 
 use common::{Outcome, Paths};
 use wasm_run_api::{Config, Engine, Error};

@@ -98,7 +98,7 @@ const HEADER: &str = "\
 #
 # Every directive expected to fail, every file expected to be skipped, and how
 # many directives are skipped in files that run:
-# engine-conformance/tests/component_suite.rs fails on any difference. Regenerate
+# engine-conformance/tests/spec_suite/components.rs fails on any difference. Regenerate
 # with COMPONENT_BLESS=1 scripts/component-testsuite (reasons are kept; new
 # failures are marked `unreviewed:`). Format: see src/baseline.rs.
 ";

@@ -3,7 +3,7 @@
 //! every value type through memory and flat values, host imports, typed
 //! errors for bad arguments, and the canonical ABI's traps.
 
-mod common;
+use crate::common;
 
 use wasm_run_api::{Engine, Error, LinkError, Store, TrapCode};
 use wasm_run_component::{Component, Instance, ItemType, Linker, Type, TypeDef, Val};

@@ -6,7 +6,7 @@
 //! same module made a component with the preview 1 adapter, and the results
 //! agree.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use wasm_run_api::{Engine, Error, LinkError, Store};

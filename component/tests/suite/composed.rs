@@ -4,7 +4,7 @@
 //! alias of a core module, and a host function passed down as an
 //! instantiation argument.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use wasm_run_api::{Engine, Store};
