@@ -666,6 +666,9 @@ impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
     fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
         each!(self, AnyContext, c, B => c.set_limiter(limiter))
     }
+    fn backend_store(&mut self) -> Option<&mut dyn Any> {
+        each!(self, AnyContext, c, B => c.backend_store())
+    }
     fn func_call_resumable(
         &mut self,
         f: &AnyFunc,
@@ -922,6 +925,9 @@ impl Engine for AnyEngine {
     }
     fn version(&self) -> &'static str {
         each!(self, AnyEngine, e, B => e.version())
+    }
+    fn backend(&self) -> &dyn Any {
+        each!(self, AnyEngine, e, B => e.backend())
     }
     fn support(&self, feature: Feature) -> Support {
         each!(self, AnyEngine, e, B => e.support(feature))

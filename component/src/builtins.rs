@@ -3,7 +3,8 @@
 //! built-ins (`canon resource.new/rep/drop`).
 
 use crate::abi::{Cx, Flat, Options, check_aligned, layout};
-use crate::instance::{Func, HostDtor, HostFunc, Item};
+use crate::host::{HostContext, HostDtor, HostFunc};
+use crate::instance::{Func, Item};
 use crate::plan::{ResourceOp, Shape, not_yet};
 use crate::resources::{Handle, Owner, Resources};
 use crate::val::Val;
@@ -24,7 +25,7 @@ pub(crate) fn lower<E: Engine, T: 'static>(
 ) -> Result<wasm_run_api::Func<E>> {
     let core_ty = shape.lowered_core_type();
     enum Target<E: Engine, T: 'static> {
-        Host(HostFunc<E, T>),
+        Host(HostFunc<T>),
         Lifted(Func<E>),
     }
     let target = match target {
@@ -90,7 +91,7 @@ pub(crate) fn lower<E: Engine, T: 'static>(
         };
         let mut result = vec![Val::Bool(false); usize::from(ty.result().is_some())];
         let called = match &target {
-            Target::Host(f) => f(&mut caller, &params, &mut result),
+            Target::Host(f) => f(&mut HostContext::new(&mut caller), &params, &mut result),
             Target::Lifted(f) => f.call(&mut caller, &params, &mut result),
         };
         release(&lenders);
@@ -135,7 +136,7 @@ pub(crate) fn resource_builtin<E: Engine, T: 'static>(
     op: ResourceOp,
     ty: u32,
     resources: Arc<Resources<E>>,
-    host_dtor: Option<HostDtor<E, T>>,
+    host_dtor: Option<HostDtor<T>>,
 ) -> Result<wasm_run_api::Func<E>> {
     use wasm_run_api::ValType::I32;
     let i32_of = |v: &CoreVal<E>| match v {
@@ -187,7 +188,7 @@ pub(crate) fn resource_builtin<E: Engine, T: 'static>(
                             }
                             Owner::Host => {
                                 if let Some(dtor) = &host_dtor {
-                                    dtor(&mut caller, h.rep)?;
+                                    dtor(&mut HostContext::new(&mut caller), h.rep)?;
                                 }
                                 None
                             }

@@ -69,6 +69,9 @@ pub(crate) enum Body {
     Graph(Arc<ComponentPlan>),
     /// A core module with its world in a custom section.
     Embedded(Arc<EmbeddedPlan>),
+    /// A component binary compiled by wasmtime's own component model.
+    #[cfg(feature = "native")]
+    Native(Arc<crate::native::NativeComponent>),
 }
 
 struct Inner<E: Engine> {
@@ -106,6 +109,23 @@ impl<E: Engine> fmt::Debug for Component<E> {
             .field("bytes", &self.inner.bytes.len())
             .finish()
     }
+}
+
+/// The component compiled by the engine's own component model
+/// ([`Config::native_components`](wasm_run_api::Config::native_components)).
+fn native_component<E: Engine>(engine: &E, binary: &[u8]) -> Result<Body> {
+    #[cfg(feature = "native")]
+    if let Some(wasmtime) = crate::native::wasmtime_of(engine) {
+        return crate::native::compile(wasmtime, binary).map(|c| Body::Native(Arc::new(c)));
+    }
+    let _ = binary;
+    Err(Error::Unsupported {
+        feature: wasm_run_api::Feature::ComponentModel,
+        engine: match engine.name() {
+            "wasmtime" => "wasmtime (built without wasm-run-component's `native` feature)",
+            _ => "this backend (no component model of its own: turn native_components off)",
+        },
+    })
 }
 
 /// The component-model additions wasm-run does not run yet.
@@ -234,6 +254,19 @@ impl<E: Engine> Component<E> {
         }
         for (name, ty) in &exports {
             world.exports.push((name.clone(), t.item(ty)?));
+        }
+        if engine.config().native_components_enabled() {
+            let native = native_component(engine, &binary)?;
+            return Ok(Component {
+                engine: engine.clone(),
+                inner: Arc::new(Inner {
+                    bytes: binary.into_boxed_slice(),
+                    world,
+                    body: native,
+                    modules: None,
+                    module_ranges: Vec::new(),
+                }),
+            });
         }
         let modules = plan
             .modules

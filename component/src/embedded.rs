@@ -620,18 +620,16 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
         resources.define(ty, dtor);
     }
     let lift = |store: &mut Store<E, T>, e: &ExportFunc| -> Result<Exported<E>> {
-        Ok(Exported::Func(Func {
-            inner: Arc::new(Lifted {
-                core: func(store, &e.core)?,
-                shape: e.shape.clone(),
-                opts: export_options.clone(),
-                post_return: e
-                    .post_return
-                    .as_deref()
-                    .map(|n| func(store, n))
-                    .transpose()?,
-            }),
-        }))
+        Ok(Exported::Func(Func::portable(Lifted {
+            core: func(store, &e.core)?,
+            shape: e.shape.clone(),
+            opts: export_options.clone(),
+            post_return: e
+                .post_return
+                .as_deref()
+                .map(|n| func(store, n))
+                .transpose()?,
+        })))
     };
     let mut exports = HashMap::with_capacity(plan.exports.len());
     for export in &plan.exports {

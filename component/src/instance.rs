@@ -13,25 +13,15 @@ use crate::val::Val;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
-use wasm_run_api::{
-    AsContextMut, Caller, Engine, Error, Extern, LinkError, Result, Store, Val as CoreVal,
-};
+use wasm_run_api::{AsContextMut, Engine, Error, Extern, LinkError, Result, Store, Val as CoreVal};
 
-/// A host function: called with the caller (its store and data), the
-/// arguments, and the results to fill in (one slot when the function has a
-/// result, none otherwise).
-pub type HostFunc<E, T> =
-    Arc<dyn Fn(&mut Caller<'_, E, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync>;
-
-/// A host resource type's destructor: called with the representation when
-/// a component drops an owned handle of it.
-pub type HostDtor<E, T> = Arc<dyn Fn(&mut Caller<'_, E, T>, u32) -> Result<()> + Send + Sync>;
+use crate::host::{HostContext, HostDtor, HostFunc};
 
 pub(crate) enum Def<E: Engine, T: 'static> {
-    Func(HostFunc<E, T>),
+    Func(HostFunc<T>),
     Module(wasm_run_api::Module<E>),
     Instance(Namespace<E, T>),
-    Resource(HostResourceType, HostDtor<E, T>),
+    Resource(HostResourceType, HostDtor<T>),
 }
 
 pub(crate) struct Namespace<E: Engine, T: 'static> {
@@ -103,7 +93,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     pub fn func_new(
         &mut self,
         name: &str,
-        f: impl Fn(&mut Caller<'_, E, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+        f: impl Fn(&mut HostContext<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
         self.root().func_new(name, f)?;
         Ok(self)
@@ -130,6 +120,10 @@ impl<E: Engine, T: 'static> Linker<E, T> {
             crate::component::Body::Graph(plan) => {
                 Instantiation::new(self, component).run_root(store, plan)
             }
+            #[cfg(feature = "native")]
+            crate::component::Body::Native(native) => {
+                crate::native::instantiate(self, store, component, native)
+            }
             crate::component::Body::Embedded(plan) => {
                 crate::embedded::instantiate(self, store, component, plan)
             }
@@ -149,7 +143,7 @@ impl<'a, E: Engine, T: 'static> LinkerInstance<'a, E, T> {
     pub fn func_new(
         &mut self,
         name: &str,
-        f: impl Fn(&mut Caller<'_, E, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+        f: impl Fn(&mut HostContext<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
         if self.ns.items.contains_key(name) {
             return Err(LinkError::Duplicate {
@@ -206,7 +200,7 @@ impl<'a, E: Engine, T: 'static> LinkerInstance<'a, E, T> {
     pub fn resource(
         &mut self,
         name: &str,
-        dtor: impl Fn(&mut Caller<'_, E, T>, u32) -> Result<()> + Send + Sync + 'static,
+        dtor: impl Fn(&mut HostContext<'_, T>, u32) -> Result<()> + Send + Sync + 'static,
     ) -> Result<HostResourceType> {
         if self.ns.items.contains_key(name) {
             return Err(LinkError::Duplicate {
@@ -234,7 +228,7 @@ impl<'a, E: Engine, T: 'static> LinkerInstance<'a, E, T> {
         &mut self,
         name: &str,
         ty: &HostResourceType,
-        dtor: impl Fn(&mut Caller<'_, E, T>, u32) -> Result<()> + Send + Sync + 'static,
+        dtor: impl Fn(&mut HostContext<'_, T>, u32) -> Result<()> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
         if self.ns.items.contains_key(name) {
             return Err(LinkError::Duplicate {
@@ -273,20 +267,41 @@ pub(crate) struct Lifted<E: Engine> {
 
 /// An exported component function: call it with component values.
 pub struct Func<E: Engine> {
-    pub(crate) inner: Arc<Lifted<E>>,
+    pub(crate) inner: FuncInner<E>,
+}
+
+/// Which path runs a function.
+pub(crate) enum FuncInner<E: Engine> {
+    /// wasm-run's canonical ABI over a core function.
+    Portable(Arc<Lifted<E>>),
+    /// wasmtime's own component model.
+    #[cfg(feature = "native")]
+    Native(Arc<crate::native::NativeFunc>),
+}
+
+impl<E: Engine> Func<E> {
+    pub(crate) fn portable(lifted: Lifted<E>) -> Self {
+        Func {
+            inner: FuncInner::Portable(Arc::new(lifted)),
+        }
+    }
 }
 
 impl<E: Engine> Clone for Func<E> {
     fn clone(&self) -> Self {
         Func {
-            inner: self.inner.clone(),
+            inner: match &self.inner {
+                FuncInner::Portable(l) => FuncInner::Portable(l.clone()),
+                #[cfg(feature = "native")]
+                FuncInner::Native(n) => FuncInner::Native(n.clone()),
+            },
         }
     }
 }
 
 impl<E: Engine> fmt::Debug for Func<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Func({})", self.inner.shape.ty)
+        write!(f, "Func({})", self.ty())
     }
 }
 
@@ -314,7 +329,11 @@ fn check_args(ty: &FuncType, params: &[Val], results: usize) -> Result<()> {
 impl<E: Engine> Func<E> {
     /// The function's type.
     pub fn ty(&self) -> &FuncType {
-        &self.inner.shape.ty
+        match &self.inner {
+            FuncInner::Portable(l) => &l.shape.ty,
+            #[cfg(feature = "native")]
+            FuncInner::Native(n) => n.ty(),
+        }
     }
 
     /// Calls the function with `params`, writing its result (if its type
@@ -336,7 +355,14 @@ impl<E: Engine> Func<E> {
         params: &[Val],
         results: &mut [Val],
     ) -> Result<()> {
-        let l = &*self.inner;
+        let l = match &self.inner {
+            FuncInner::Portable(l) => &**l,
+            #[cfg(feature = "native")]
+            FuncInner::Native(n) => {
+                check_args(n.ty(), params, results.len())?;
+                return crate::native::call(n, store, params, results);
+            }
+        };
         let shape = &*l.shape;
         check_args(&shape.ty, params, results.len())?;
         let mut cx = Cx {
@@ -464,6 +490,16 @@ impl<E: Engine> Instance<E> {
         mut store: impl AsContextMut<E>,
         resource: ResourceAny,
     ) -> Result<()> {
+        #[cfg(feature = "native")]
+        if let (
+            crate::resources::Kind::Native {
+                any, store: owner, ..
+            },
+            true,
+        ) = (&resource.kind, resource.owned())
+        {
+            return crate::native::drop_resource(store, *any, *owner);
+        }
         let (Some(ty), true) = (resource.ty(), resource.owned()) else {
             return Err(Error::Type(
                 "only an owned resource of a type this instance defines can be dropped here".into(),
@@ -528,7 +564,7 @@ impl<E: Engine> Instance<E> {
 pub(crate) enum Item<E: Engine, T: 'static> {
     /// A host function (its type is the lowering's: `Step::Lower` carries
     /// the shape).
-    Host(HostFunc<E, T>),
+    Host(HostFunc<T>),
     Lifted(Func<E>),
     Instance(HashMap<String, Item<E, T>>),
     /// A core module.
@@ -579,7 +615,7 @@ struct Instantiation<'l, E: Engine, T: 'static> {
     args: Option<HashMap<String, Item<E, T>>>,
     exports: HashMap<String, Item<E, T>>,
     resources: Arc<Resources<E>>,
-    host_dtors: HashMap<u32, HostDtor<E, T>>,
+    host_dtors: HashMap<u32, HostDtor<T>>,
     /// The resource states of the nested instances made so far.
     tree: Vec<Arc<Resources<E>>>,
 }
@@ -979,14 +1015,12 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     let core = self.core_func(*core_func)?;
                     let options = self.opts(opts)?;
                     let post_return = opts.post_return.map(|i| self.core_func(i)).transpose()?;
-                    self.funcs.push(Item::Lifted(Func {
-                        inner: Arc::new(Lifted {
-                            core,
-                            shape: shape.clone(),
-                            opts: options,
-                            post_return,
-                        }),
-                    }));
+                    self.funcs.push(Item::Lifted(Func::portable(Lifted {
+                        core,
+                        shape: shape.clone(),
+                        opts: options,
+                        post_return,
+                    })));
                 }
                 Step::Lower { func, shape, opts } => {
                     let target = self.item(Sort::Func, *func)?;

@@ -62,8 +62,11 @@ mod abi;
 mod builtins;
 mod component;
 mod embedded;
+mod host;
 mod instance;
 mod module_check;
+#[cfg(feature = "native")]
+mod native;
 mod plan;
 mod resources;
 mod translate;
@@ -73,7 +76,8 @@ mod val;
 mod wave;
 
 pub use component::{Component, World, embeds_world, is_component};
-pub use instance::{Func, HostDtor, HostFunc, Instance, Linker, LinkerInstance};
+pub use host::{HostContext, HostDtor, HostFunc};
+pub use instance::{Func, Instance, Linker, LinkerInstance};
 pub use resources::{HostResourceType, ResourceAny};
 pub use typed::{ComponentParams, ComponentResults, ComponentType, TypedFunc};
 pub use types::{FuncType, ItemType, ResourceType, Type, TypeDef};

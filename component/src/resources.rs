@@ -39,6 +39,17 @@ pub(crate) enum Kind {
     Guest { ty: ResourceType, instance: u64 },
     /// A type the host defines.
     Host(HostResourceType),
+    /// A type a component defines, on wasmtime's own component model (its
+    /// handle).
+    #[cfg(feature = "native")]
+    Native {
+        /// wasmtime's handle.
+        any: wasmtime::component::ResourceAny,
+        /// The type as the function that gave it names it.
+        ty: ResourceType,
+        /// The store it lives in.
+        store: wasm_run_api::StoreId,
+    },
 }
 
 /// A host's reference to a resource: an owned handle (`own<R>`) it
@@ -69,14 +80,16 @@ impl ResourceAny {
     pub fn ty(&self) -> Option<&ResourceType> {
         match &self.kind {
             Kind::Guest { ty, .. } => Some(ty),
-            Kind::Host(_) => None,
+            #[cfg(feature = "native")]
+            Kind::Native { ty, .. } => Some(ty),
+            _ => None,
         }
     }
     /// The host type, for a resource the host defines.
     pub fn host_type(&self) -> Option<&HostResourceType> {
         match &self.kind {
             Kind::Host(t) => Some(t),
-            Kind::Guest { .. } => None,
+            _ => None,
         }
     }
     /// The representation: for a host type, the number the host gave.
@@ -91,7 +104,7 @@ impl ResourceAny {
     pub(crate) fn instance(&self) -> Option<u64> {
         match &self.kind {
             Kind::Guest { instance, .. } => Some(*instance),
-            Kind::Host(_) => None,
+            _ => None,
         }
     }
 }
@@ -114,7 +127,7 @@ impl Kind {
     pub(crate) fn ty(&self) -> Option<&ResourceType> {
         match self {
             Kind::Guest { ty, .. } => Some(ty),
-            Kind::Host(_) => None,
+            _ => None,
         }
     }
 
@@ -128,6 +141,12 @@ impl Kind {
             Kind::Host(h) => RtKey {
                 owner: HOST_KEY | h.id,
                 id: 0,
+            },
+            // In no handle table of the portable path.
+            #[cfg(feature = "native")]
+            Kind::Native { .. } => RtKey {
+                owner: HOST_KEY,
+                id: u32::MAX,
             },
         }
     }

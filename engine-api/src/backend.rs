@@ -115,6 +115,14 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn linker<T: 'static>(&self) -> Self::Linker<T>;
     /// Creates a shared memory (type has `shared: true`), owned by no store.
     fn shared_memory_new(&self, ty: MemoryType) -> Result<Self::SharedMemory>;
+    /// The backend engine itself, for crates layered over the API that use
+    /// a backend's own facilities where it has them (wasm-run-component
+    /// reaches wasmtime's native component model through it). A backend
+    /// answers itself (the default); an engine that dispatches to backends,
+    /// such as `AnyEngine`, answers the backend it runs on.
+    fn backend(&self) -> &dyn std::any::Any {
+        self
+    }
     /// The engine's own serialised form of a compiled module. The default
     /// answers [`crate::Error::Unsupported`] for
     /// [`Feature::ModuleSerialization`].
@@ -279,6 +287,14 @@ pub trait ContextBackend<E: Engine> {
             feature: Feature::ResumableFuel,
             engine: "this backend",
         })
+    }
+    /// The backend's store, when this context is a store (not a host
+    /// function's caller), for crates layered over the API that drive a
+    /// backend's own facilities (see [`Engine::backend`]). The default is
+    /// `None`; a backend whose layered users need it answers its store type,
+    /// and a dispatching engine answers its backend's answer.
+    fn backend_store(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
     }
     /// Calls `f` without the engine's own type check, where the engine has a
     /// faster unchecked path (wasmtime's raw calls); the default is

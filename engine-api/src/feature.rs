@@ -271,6 +271,7 @@ pub struct Config {
     compilation: Option<Compilation>,
     pooling: Option<Pooling>,
     limits: Limits,
+    native_components: bool,
 }
 
 impl Config {
@@ -384,6 +385,25 @@ impl Config {
     /// The compilation mode set, if any.
     pub fn compilation_mode(&self) -> Option<Compilation> {
         self.compilation
+    }
+
+    /// Runs components on the backend's own component model where it has
+    /// one — wasmtime's (`wasmtime::component`) — instead of wasm-run's
+    /// portable canonical ABI, which every backend runs. Off by default:
+    /// the portable path is as fast or faster on wasmtime (see
+    /// docs/COMPONENTS.md) and behaves the same on every backend. Loading a
+    /// component on a backend without a component model of its own is then
+    /// an [`crate::Error::Unsupported`] error for
+    /// [`Feature::ComponentModel`].
+    pub fn native_components(&mut self, native: bool) -> &mut Self {
+        self.native_components = native;
+        self
+    }
+
+    /// Whether components run on the backend's own component model (see
+    /// [`Config::native_components`]).
+    pub fn native_components_enabled(&self) -> bool {
+        self.native_components
     }
 
     /// Allocates instances, memories and tables from a pool made when the

@@ -228,6 +228,11 @@ pub(crate) fn trap_code(t: wt::Trap) -> TrapCode {
         T::AllocationTooLarge => TrapCode::AllocationTooLarge,
         T::CastFailure => TrapCode::CastFailure,
         T::UnhandledTag => TrapCode::UncaughtException,
+        // The canonical ABI's traps (wasmtime's own component model).
+        T::InvalidChar => TrapCode::InvalidChar,
+        T::InvalidDiscriminant => TrapCode::InvalidDiscriminant,
+        T::UnalignedPointer => TrapCode::UnalignedPointer,
+        T::StringOutOfBounds | T::ListOutOfBounds => TrapCode::MemoryOutOfBounds,
         _ => TrapCode::Other,
     }
 }

@@ -208,6 +208,10 @@ impl<T> StoreData<T> {
     pub fn user_mut(&mut self) -> &mut T {
         &mut self.user
     }
+    /// The id of the store (as [`wasm_run_api::Store::id`] answers).
+    pub fn store_id(&self) -> StoreId {
+        self.id
+    }
 }
 
 /// A store or a caller of this backend. `C` says how the native context is
@@ -237,6 +241,19 @@ impl<T> WasmtimeStore<T> {
     /// your host state.
     pub fn as_native(&mut self) -> &mut wt::Store<StoreData<T>> {
         &mut self.0.store
+    }
+    /// Prepares a call into wasm made through the native API (wasmtime's
+    /// component model, as wasm-run-component's native path does) as
+    /// wasm-run's own calls are prepared: the native-stack check, and an
+    /// interrupt requested before the call stops it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Trap`] with [`wasm_run_api::TrapCode::Interrupt`] for a
+    /// pending interrupt; [`Error::ResourceLimit`] when the thread has too
+    /// little native stack left for wasm.
+    pub fn enter(&mut self) -> Result<()> {
+        self.begin()
     }
 }
 
@@ -490,6 +507,15 @@ pub trait NativeContext {
     fn native_data(&self) -> &StoreData<Self::T>;
     /// Native store data, mutably.
     fn native_data_mut(&mut self) -> &mut StoreData<Self::T>;
+    /// The whole context as `Any` when it is a store (see
+    /// [`ContextBackend::backend_store`]).
+    fn store_any(ctx: &mut WasmtimeContext<Self>) -> Option<&mut dyn std::any::Any>
+    where
+        Self: Sized,
+    {
+        let _ = ctx;
+        None
+    }
 }
 
 impl<T: 'static> NativeContext for NativeStore<T> {
@@ -506,6 +532,9 @@ impl<T: 'static> NativeContext for NativeStore<T> {
     }
     fn native_data_mut(&mut self) -> &mut StoreData<T> {
         self.store.data_mut()
+    }
+    fn store_any(ctx: &mut WasmtimeContext<Self>) -> Option<&mut dyn std::any::Any> {
+        Some(ctx)
     }
 }
 
@@ -614,6 +643,9 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
 
     fn store_id(&self) -> StoreId {
         self.native_data().id
+    }
+    fn backend_store(&mut self) -> Option<&mut dyn std::any::Any> {
+        C::store_any(self)
     }
     fn data(&self) -> &C::T {
         &self.native_data().user
@@ -929,6 +961,12 @@ fn fuel_off() -> Error {
 /// A call wasmtime refused or that trapped. (Arguments of the wrong types
 /// are found by the API's own check of the function type, on the error path
 /// of `Func::call`.)
+/// wasm-run's error for an error of a call made through the native API
+/// (traps with their codes, as wasm-run's own calls report them).
+pub fn native_call_error(e: wt::Error) -> Error {
+    error(e)
+}
+
 fn call_error(e: wt::Error) -> Error {
     error(e)
 }

@@ -400,70 +400,6 @@ fn portable_hash<E: Engine>(engine: &E, bytes: &[u8], chunks: &[Vec<u8>]) -> (St
     (hex, [before, after])
 }
 
-fn native_hash(
-    engine: &::wasmtime::Engine,
-    bytes: &[u8],
-    chunks: &[Vec<u8>],
-) -> (String, [u32; 2]) {
-    use ::wasmtime::component::{Component, Linker, Val as N};
-    let component = Component::new(engine, bytes).unwrap();
-    let mut store = ::wasmtime::Store::new(engine, ());
-    let instance = Linker::<()>::new(engine)
-        .instantiate(&mut store, &component)
-        .unwrap();
-    let iface = instance
-        .get_export_index(&mut store, None, "fixtures:hash/sha256")
-        .unwrap();
-    let func = |store: &mut ::wasmtime::Store<()>, name: &str| {
-        let index = instance
-            .get_export_index(&mut *store, Some(&iface), name)
-            .unwrap();
-        instance.get_func(&mut *store, index).unwrap()
-    };
-    let call = |store: &mut ::wasmtime::Store<()>, name: &str, args: &[N], results: usize| {
-        let f = func(store, name);
-        let mut out = vec![N::Bool(false); results];
-        f.call(&mut *store, args, &mut out).unwrap();
-        out
-    };
-    let N::Resource(hasher) = call(&mut store, "[constructor]hasher", &[], 1).remove(0) else {
-        panic!()
-    };
-    for chunk in chunks {
-        let data = N::List(chunk.iter().map(|b| N::U8(*b)).collect());
-        call(
-            &mut store,
-            "[method]hasher.update",
-            &[N::Resource(hasher), data],
-            0,
-        );
-    }
-    let N::List(digest) = call(
-        &mut store,
-        "[method]hasher.finish",
-        &[N::Resource(hasher)],
-        1,
-    )
-    .remove(0) else {
-        panic!()
-    };
-    let live = |store: &mut ::wasmtime::Store<()>| match call(store, "live", &[], 1).remove(0) {
-        N::U32(n) => n,
-        other => panic!("{other:?}"),
-    };
-    let before = live(&mut store);
-    hasher.resource_drop(&mut store).unwrap();
-    let after = live(&mut store);
-    let hex = digest
-        .iter()
-        .map(|v| match v {
-            N::U8(b) => format!("{b:02x}"),
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    (hex, [before, after])
-}
-
 #[test]
 fn sha256_hasher_resource() {
     let paths = Paths::new();
@@ -497,7 +433,7 @@ fn sha256_hasher_resource() {
             "wasmtime"
         );
         assert_eq!(
-            native_hash(&paths.native, &component, &chunks),
+            portable_hash(&paths.native, &component, &chunks),
             want,
             "native"
         );

@@ -319,6 +319,10 @@ fn host_imports<E: Engine>(engine: &E) {
         .call(&mut store, &[Val::String("x".into())], &mut out)
         .unwrap_err();
     assert!(matches!(e, Error::Type(_)), "{e}");
+    // A fresh store: on wasmtime's own component model, after a call
+    // failed no instance of its store can be entered again.
+    let mut store = Store::new(engine, ());
+    let instance = bad.instantiate(&mut store, &component).unwrap();
     let e = instance
         .get_func("total")
         .unwrap()

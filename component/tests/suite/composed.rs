@@ -43,23 +43,4 @@ fn composed<E: Engine>(engine: &E) {
     assert_eq!(*logged.lock().unwrap(), ["seven!"]);
 }
 
-#[test]
-fn native_wasmtime_agrees() {
-    use ::wasmtime::component as wc;
-    let engine = ::wasmtime::Engine::default();
-    let bytes = wat::parse_str(common::fixture_text("composed.wat")).unwrap();
-    let component = wc::Component::new(&engine, &bytes).unwrap();
-    let mut linker = wc::Linker::<()>::new(&engine);
-    linker.root().func_new("log", |_, _, _, _| Ok(())).unwrap();
-    let mut store = ::wasmtime::Store::new(&engine, ());
-    let instance = linker.instantiate(&mut store, &component).unwrap();
-    let mut out = [wc::Val::Bool(false)];
-    instance
-        .get_func(&mut store, "run")
-        .unwrap()
-        .call(&mut store, &[wc::Val::String(INPUT.into())], &mut out)
-        .unwrap();
-    assert_eq!(out[0], wc::Val::String(SHOUTED.into()));
-}
-
 on_every_backend!(composed);

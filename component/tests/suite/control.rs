@@ -90,6 +90,9 @@ macro_rules! on_every_backend {
         mod wasmtime {
             $(#[test] fn $test() { super::$test(|c| <wasm_run_wasmtime::Wasmtime as wasm_run_api::Engine>::new(c).unwrap()); })*
         }
+        mod native {
+            $(#[test] fn $test() { super::$test(|c| <wasm_run_wasmtime::Wasmtime as wasm_run_api::Engine>::new(c.clone().native_components(true)).unwrap()); })*
+        }
     };
 }
 

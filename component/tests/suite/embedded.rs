@@ -259,7 +259,8 @@ fn agrees_with_native<E: Engine>(engine: &E) {
                 .unwrap_or_default()
         })
         .collect();
-    let (native, native_log, native_stdout) = native::run(&fixture("embedded.p2.wasm"), &calls);
+    let (native, native_log, native_stdout) =
+        wasmtime_wasi_p2::run(&fixture("embedded.p2.wasm"), &calls);
     assert_eq!(portable, native);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.log, native_log);
@@ -267,7 +268,7 @@ fn agrees_with_native<E: Engine>(engine: &E) {
     assert_eq!(seen.stdout, b"one\ntwo\n");
 }
 
-mod native {
+mod wasmtime_wasi_p2 {
     use super::Val;
     use ::wasmtime::component::{Component, Linker, ResourceTable, Val as NVal};
     use ::wasmtime::{Engine, Store};

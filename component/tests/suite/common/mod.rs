@@ -6,7 +6,6 @@
 
 use wasm_run_api::{Config, Engine, Error, Store};
 use wasm_run_component::{Component, Instance, Linker, Val};
-use wasmtime::component as wc;
 
 /// The result of one call: the value's WAVE text, or that it trapped.
 #[derive(Debug, PartialEq)]
@@ -89,100 +88,16 @@ pub fn wave(v: &Val) -> String {
     }
 }
 
-fn to_native(v: &Val) -> wc::Val {
-    let boxed = |v: &Option<Box<Val>>| v.as_ref().map(|v| Box::new(to_native(v)));
-    match v {
-        Val::Bool(x) => wc::Val::Bool(*x),
-        Val::S8(x) => wc::Val::S8(*x),
-        Val::U8(x) => wc::Val::U8(*x),
-        Val::S16(x) => wc::Val::S16(*x),
-        Val::U16(x) => wc::Val::U16(*x),
-        Val::S32(x) => wc::Val::S32(*x),
-        Val::U32(x) => wc::Val::U32(*x),
-        Val::S64(x) => wc::Val::S64(*x),
-        Val::U64(x) => wc::Val::U64(*x),
-        Val::F32(x) => wc::Val::Float32(*x),
-        Val::F64(x) => wc::Val::Float64(*x),
-        Val::Char(x) => wc::Val::Char(*x),
-        Val::String(x) => wc::Val::String(x.clone()),
-        Val::List(x) => wc::Val::List(x.iter().map(to_native).collect()),
-        Val::Record(x) => {
-            wc::Val::Record(x.iter().map(|(n, v)| (n.clone(), to_native(v))).collect())
-        }
-        Val::Tuple(x) => wc::Val::Tuple(x.iter().map(to_native).collect()),
-        Val::Variant(n, v) => wc::Val::Variant(n.clone(), boxed(v)),
-        Val::Enum(n) => wc::Val::Enum(n.clone()),
-        Val::Option(v) => wc::Val::Option(boxed(v)),
-        Val::Result(Ok(v)) => wc::Val::Result(Ok(boxed(v))),
-        Val::Result(Err(v)) => wc::Val::Result(Err(boxed(v))),
-        Val::Flags(x) => wc::Val::Flags(x.clone()),
-        other => panic!("no native form for {other:?}"),
-    }
-}
-
-fn from_native(v: &wc::Val) -> Val {
-    let boxed = |v: &Option<Box<wc::Val>>| v.as_ref().map(|v| Box::new(from_native(v)));
-    match v {
-        wc::Val::Bool(x) => Val::Bool(*x),
-        wc::Val::S8(x) => Val::S8(*x),
-        wc::Val::U8(x) => Val::U8(*x),
-        wc::Val::S16(x) => Val::S16(*x),
-        wc::Val::U16(x) => Val::U16(*x),
-        wc::Val::S32(x) => Val::S32(*x),
-        wc::Val::U32(x) => Val::U32(*x),
-        wc::Val::S64(x) => Val::S64(*x),
-        wc::Val::U64(x) => Val::U64(*x),
-        wc::Val::Float32(x) => Val::F32(*x),
-        wc::Val::Float64(x) => Val::F64(*x),
-        wc::Val::Char(x) => Val::Char(*x),
-        wc::Val::String(x) => Val::String(x.clone()),
-        wc::Val::List(x) => Val::List(x.iter().map(from_native).collect()),
-        wc::Val::Record(x) => {
-            Val::Record(x.iter().map(|(n, v)| (n.clone(), from_native(v))).collect())
-        }
-        wc::Val::Tuple(x) => Val::Tuple(x.iter().map(from_native).collect()),
-        wc::Val::Variant(n, v) => Val::Variant(n.clone(), boxed(v)),
-        wc::Val::Enum(n) => Val::Enum(n.clone()),
-        wc::Val::Option(v) => Val::Option(boxed(v)),
-        wc::Val::Result(Ok(v)) => Val::Result(Ok(boxed(v))),
-        wc::Val::Result(Err(v)) => Val::Result(Err(boxed(v))),
-        wc::Val::Flags(x) => Val::Flags(x.clone()),
-        other => panic!("unexpected native value {other:?}"),
-    }
-}
-
-/// The same on wasmtime's own component model.
-pub fn native(engine: &wasmtime::Engine, bytes: &[u8], calls: &[(&str, Vec<Val>)]) -> Vec<Outcome> {
-    let component = wc::Component::new(engine, bytes).unwrap();
-    let mut store = wasmtime::Store::new(engine, ());
-    let instance = wc::Linker::<()>::new(engine)
-        .instantiate(&mut store, &component)
-        .unwrap();
-    calls
-        .iter()
-        .map(|(name, args)| {
-            let f = instance.get_func(&mut store, name).unwrap();
-            let params: Vec<wc::Val> = args.iter().map(to_native).collect();
-            let mut out = vec![wc::Val::Bool(false); f.ty(&store).results().len()];
-            match f.call(&mut store, &params, &mut out) {
-                Ok(()) => Outcome::Value(
-                    out.first()
-                        .map(|v| wave(&from_native(v)))
-                        .unwrap_or_default(),
-                ),
-                // wasmtime reports some lifting failures (bad UTF-8, out of
-                // bounds pointers) as errors that are not `Trap`s; for the
-                // comparison they are the call failing by the guest's fault.
-                Err(_) => Outcome::Trap,
-            }
-        })
-        .collect()
-}
-
 pub struct Paths {
     pub wasmi: wasm_run_wasmi::Wasmi,
     pub wasmtime: wasm_run_wasmtime::Wasmtime,
-    pub native: wasmtime::Engine,
+    /// wasmtime with its own component model.
+    pub native: wasm_run_wasmtime::Wasmtime,
+}
+
+/// wasmtime running components on its own component model.
+pub fn native_engine() -> wasm_run_wasmtime::Wasmtime {
+    wasm_run_wasmtime::Wasmtime::new(Config::new().native_components(true)).unwrap()
 }
 
 impl Paths {
@@ -190,7 +105,7 @@ impl Paths {
         Paths {
             wasmi: wasm_run_wasmi::Wasmi::new(&Config::new()).unwrap(),
             wasmtime: wasm_run_wasmtime::Wasmtime::new(&Config::new()).unwrap(),
-            native: wasmtime::Engine::default(),
+            native: native_engine(),
         }
     }
 
@@ -206,7 +121,7 @@ impl Paths {
     pub fn agree_all(&self, bytes: &[u8], calls: &[(&str, Vec<Val>)]) -> Vec<Outcome> {
         let a = portable(&self.wasmi, bytes, calls);
         let b = portable(&self.wasmtime, bytes, calls);
-        let c = native(&self.native, bytes, calls);
+        let c = portable(&self.native, bytes, calls);
         for (i, (name, args)) in calls.iter().enumerate() {
             let shown: Vec<String> = args.iter().map(|v| v.to_string()).collect();
             assert_eq!(
@@ -235,7 +150,8 @@ pub fn fixture_text(name: &str) -> String {
 }
 
 /// Instantiates each listed generic test `fn t<E: Engine>(engine: &E)` on
-/// wasmi and on wasmtime, with the default configuration.
+/// wasmi and on wasmtime, with the default configuration, and on wasmtime's
+/// own component model.
 #[macro_export]
 macro_rules! on_every_backend {
     ($($test:ident),* $(,)?) => {
@@ -244,6 +160,9 @@ macro_rules! on_every_backend {
         }
         mod wasmtime {
             $(#[test] fn $test() { super::$test(&<wasm_run_wasmtime::Wasmtime as wasm_run_api::Engine>::new(&wasm_run_api::Config::new()).unwrap()); })*
+        }
+        mod native {
+            $(#[test] fn $test() { super::$test(&$crate::common::native_engine()); })*
         }
     };
 }
