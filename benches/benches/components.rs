@@ -2,7 +2,9 @@
 //! over the core API) beside wasmtime's own component model in the same
 //! run — `add(u32, u32) -> u32`, a 1 KiB string round trip and a 64 KiB
 //! `list<u8>` round trip — and, on wasmi, the same calls beside the floor
-//! of the equivalent core call (wasmi has no component model). Run with
+//! of the equivalent core call (wasmi has no component model); and
+//! wasmtime's own component model behind wasm-run's API
+//! (`Config::native_components`, the `native/` rows). Run with
 //! `cargo bench -p wasm-run-benches --bench components`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -61,7 +63,8 @@ fn string_1k() -> String {
     s
 }
 
-fn ours<E: Engine>(c: &mut Criterion, group: &str, engine: E) {
+/// The three calls through wasm-run's API, named `PATH/call`.
+fn ours<E: Engine>(c: &mut Criterion, group: &str, path: &str, engine: E) {
     let component = Component::new(&engine, WAT).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Linker::new(&engine)
@@ -74,7 +77,7 @@ fn ours<E: Engine>(c: &mut Criterion, group: &str, engine: E) {
     let bytes = Val::List((0..65536u32).map(|i| Val::U8(i as u8)).collect());
     let mut out = [Val::U32(0)];
     let mut g = c.benchmark_group(group);
-    g.bench_function("ours/add", |b| {
+    g.bench_function(format!("{path}/add"), |b| {
         b.iter(|| {
             add.call(
                 &mut store,
@@ -84,14 +87,14 @@ fn ours<E: Engine>(c: &mut Criterion, group: &str, engine: E) {
             .unwrap();
         })
     });
-    g.bench_function("ours/string_1k", |b| {
+    g.bench_function(format!("{path}/string_1k"), |b| {
         b.iter(|| {
             echo_string
                 .call(&mut store, std::slice::from_ref(&s), &mut out)
                 .unwrap();
         })
     });
-    g.bench_function("ours/bytes_64k", |b| {
+    g.bench_function(format!("{path}/bytes_64k"), |b| {
         b.iter(|| {
             echo_bytes
                 .call(&mut store, std::slice::from_ref(&bytes), &mut out)
@@ -184,12 +187,21 @@ fn benches(c: &mut Criterion) {
     ours(
         c,
         "components/wasmtime",
+        "ours",
         wasm_run::Wasmtime::new(&wasm_run::Config::new()).unwrap(),
+    );
+    // wasmtime's own component model behind wasm-run's API.
+    ours(
+        c,
+        "components/wasmtime",
+        "native",
+        wasm_run::Wasmtime::new(wasm_run::Config::new().native_components(true)).unwrap(),
     );
     wasmi_floor(c);
     ours(
         c,
         "components/wasmi",
+        "ours",
         wasm_run::Wasmi::new(&wasm_run::Config::new()).unwrap(),
     );
 }

@@ -134,7 +134,7 @@ pub fn budget(group: &str, operation: &str) -> Option<f64> {
 }
 
 /// Pairs each wasm-run measurement with its baseline in the same group:
-/// `ours/X`, `wasm-run/X` and `any/X` with `raw/X` (or, where the engine has
+/// `ours/X`, `wasm-run/X`, `any/X` and `native/X` with `raw/X` (or, where the engine has
 /// no such path, `raw/linker`), and `deadlines_on/X` with `deadlines_off/X`.
 pub fn pair(measurements: &[Measurement]) -> Vec<Row> {
     let mut by_group: BTreeMap<&str, BTreeMap<&str, f64>> = BTreeMap::new();
@@ -151,7 +151,7 @@ pub fn pair(measurements: &[Measurement]) -> Vec<Row> {
                 continue;
             };
             let (baseline, base_ns) = match path {
-                "ours" | "wasm-run" | "any" => {
+                "ours" | "wasm-run" | "any" | "native" => {
                     let raw = if op == "cache_hit" {
                         "raw/compile".to_string()
                     } else {
@@ -182,7 +182,14 @@ pub fn pair(measurements: &[Measurement]) -> Vec<Row> {
                 "deadlines_on" => "deadlines on",
                 p => p,
             };
-            let budget = budget(group, op);
+            // The budgets are for wasm-run's own paths; `native` (a
+            // backend's own component model behind wasm-run's API) is
+            // reported without one.
+            let budget = if path == "native" {
+                None
+            } else {
+                budget(group, op)
+            };
             rows.push(Row {
                 group: group.to_string(),
                 operation: op.to_string(),
