@@ -1,6 +1,7 @@
 //! What `wasm-run run` lets a guest do: `--timeout`, `--fuel` and wasmtime's
 //! `-W KEY=VALUE` options (`timeout`, `fuel`, `max-memory-size`,
-//! `max-wasm-stack`, `unknown-imports-trap`, `unknown-imports-default`), and
+//! `max-wasm-stack`, `unknown-imports-trap`, `unknown-imports-default`,
+//! and wasm-run's own `native-components`), and
 //! Ctrl-C, which interrupts the guest through the store's interrupt handle.
 
 use crate::{Failure, fail};
@@ -29,10 +30,13 @@ pub(crate) struct Controls {
     /// Whether Ctrl-C interrupts the guest (interrupts enabled in the
     /// engine); `-W interruptible=n` trades that for the last bit of speed.
     pub(crate) interruptible: bool,
+    /// `-W native-components=y`: components run on the backend's own
+    /// component model (wasmtime's) instead of wasm-run's portable one.
+    pub(crate) native_components: bool,
 }
 
 const W_KEYS: &str = "timeout, fuel, max-memory-size, max-wasm-stack, interruptible, \
-    unknown-imports-trap, unknown-imports-default";
+    unknown-imports-trap, unknown-imports-default, native-components";
 
 impl Controls {
     /// From `--timeout`, `--fuel` and the `-W` options. The same setting
@@ -51,6 +55,7 @@ impl Controls {
             max_wasm_stack: None,
             unknown: UnknownImports::Error,
             interruptible: true,
+            native_components: false,
         };
         for option in options {
             let (key, value) = option.split_once('=').unwrap_or((option, "y"));
@@ -73,6 +78,7 @@ impl Controls {
                     c.max_wasm_stack = Some(parse_size(value).map_err(bad)?);
                 }
                 "interruptible" => c.interruptible = parse_flag(value).map_err(bad)?,
+                "native-components" => c.native_components = parse_flag(value).map_err(bad)?,
                 "unknown-imports-trap" | "unknown-imports-default" => {
                     let which = if key == "unknown-imports-trap" {
                         UnknownImports::Trap
@@ -115,6 +121,7 @@ impl Controls {
         if let Some(bytes) = self.max_wasm_stack {
             config.max_wasm_stack(bytes);
         }
+        config.native_components(self.native_components);
         config
     }
 }

@@ -108,7 +108,19 @@ fn bad_components_are_one_line_errors() {
 #[test]
 fn run_invoke_calls_a_component_export_with_wave() {
     let echo = fixture("component/echo.wat");
-    for engine in backends() {
+    // Every backend on the portable path, and wasmtime on its own component
+    // model.
+    let mut paths: Vec<(&str, &[&str])> = backends().iter().map(|e| (*e, &[][..])).collect();
+    if backends().contains(&"wasmtime") {
+        paths.push(("wasmtime", &["-W", "native-components=y"]));
+    }
+    for (engine, native) in paths {
+        let run = |extra: &[&str]| {
+            let mut args = vec!["run", "--engine", engine];
+            args.extend_from_slice(native);
+            args.extend_from_slice(extra);
+            run(&args)
+        };
         for (invoke, printed) in [
             ("add(40, 2)", "42\n"),
             ("echo-color(green)", "green\n"),
@@ -118,10 +130,8 @@ fn run_invoke_calls_a_component_export_with_wave() {
             ),
             ("spin", ""),
         ] {
-            let mut args = vec!["run", "--engine", engine, "--invoke", invoke, &echo];
             if invoke == "spin" {
-                args.splice(1..1, ["--timeout", "100ms"]);
-                let out = run(&args);
+                let out = run(&["--timeout", "100ms", "--invoke", invoke, &echo]);
                 assert_eq!(
                     out.status.code(),
                     Some(134),
@@ -135,7 +145,7 @@ fn run_invoke_calls_a_component_export_with_wave() {
                 );
                 continue;
             }
-            let out = run(&args);
+            let out = run(&["--invoke", invoke, &echo]);
             assert_eq!(
                 out.status.code(),
                 Some(0),
@@ -145,7 +155,7 @@ fn run_invoke_calls_a_component_export_with_wave() {
             assert_eq!(text(&out.stdout), printed, "{engine} {invoke}");
         }
         // A canonical-ABI trap exits like a trap.
-        let out = run(&["run", "--engine", engine, "--invoke", "bad-char()", &echo]);
+        let out = run(&["--invoke", "bad-char()", &echo]);
         assert_eq!(
             out.status.code(),
             Some(134),
@@ -153,6 +163,28 @@ fn run_invoke_calls_a_component_export_with_wave() {
             text(&out.stderr)
         );
         assert_eq!(text(&out.stderr), "error: wasm trap: invalid char\n");
+    }
+    // A backend without a component model of its own refuses the native
+    // path in one line.
+    if backends().contains(&"wasmi") {
+        let out = run(&[
+            "run",
+            "--engine",
+            "wasmi",
+            "-W",
+            "native-components=y",
+            "--invoke",
+            "add(1, 2)",
+            &echo,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("error: ")
+                && err.contains("native_components")
+                && err.lines().count() == 1,
+            "{err}"
+        );
     }
 }
 

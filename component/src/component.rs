@@ -122,8 +122,17 @@ fn native_component<E: Engine>(engine: &E, binary: &[u8]) -> Result<Body> {
     Err(Error::Unsupported {
         feature: wasm_run_api::Feature::ComponentModel,
         engine: match engine.name() {
-            "wasmtime" => "wasmtime (built without wasm-run-component's `native` feature)",
-            _ => "this backend (no component model of its own: turn native_components off)",
+            "wasmtime" => {
+                "wasmtime (natively, in a build without wasm-run-component's `native` feature)"
+            }
+            "wasmi" => {
+                "wasmi (natively: it has none; without native_components wasm-run's portable \
+                 component model runs on it)"
+            }
+            _ => {
+                "backend's own (it has none; without native_components wasm-run's portable \
+                 component model runs on it)"
+            }
         },
     })
 }
