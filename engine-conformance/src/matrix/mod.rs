@@ -212,7 +212,11 @@ fn cell<E: Engine>(
     };
     // WASI and components come from separate crates written over the API,
     // not from the backend's own claim.
-    if !matches!(row, Row::WasiP1 | Row::ComponentModel) && support == Some(Support::Unsupported) {
+    if !matches!(
+        row,
+        Row::WasiP1 | Row::ComponentModel | Row::ComponentModelNative
+    ) && support == Some(Support::Unsupported)
+    {
         cell.why = format!(
             "{} does not support {} (it answers Support::Unsupported)",
             engine.name(),

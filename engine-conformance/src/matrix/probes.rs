@@ -318,7 +318,8 @@ pub(super) fn probe<E: Engine>(
             &[],
             &[Val::I64(77), Val::I64(1)],
         ),
-        Row::ComponentModel => p.component(),
+        Row::ComponentModel => p.component(false),
+        Row::ComponentModelNative => p.component(true),
         Row::TailCall => p.expect(
             r#"(module (func $f (export "f") (param i32) (result i32)
                  (if (result i32) (i32.eqz (local.get 0))
@@ -551,10 +552,11 @@ impl<E: Engine> Probe<'_, E> {
     /// backend: a component with a host import, strings through `realloc`
     /// and `post-return`, a record, and a resource it defines (constructor,
     /// method, destructor), instantiated and called; a canonical-ABI trap
-    /// is typed.
-    fn component(&self) -> ProbeResult {
+    /// is typed. With `native`, the same on the backend's own component
+    /// model (`Config::native_components`).
+    fn component(&self, native: bool) -> ProbeResult {
         use wasm_run_component::{Component, Linker as CLinker, Val as CVal};
-        let engine = self.engine()?;
+        let engine = self.engine_with(Config::new().native_components(native))?;
         let component = Component::new(&engine, COMPONENT_PROBE).map_err(|e| match e {
             Error::Unsupported { .. } => {
                 ProbeError::Unsupported(format!("a component does not load: {e}"))

@@ -34,6 +34,9 @@ pub enum Row {
     Memory64,
     /// The component model.
     ComponentModel,
+    /// The backend's own component model behind wasm-run's API
+    /// (`Config::native_components`).
+    ComponentModelNative,
     /// Tail calls.
     TailCall,
     /// Exception handling.
@@ -105,6 +108,7 @@ impl Row {
         Row::MultiMemory,
         Row::Memory64,
         Row::ComponentModel,
+        Row::ComponentModelNative,
         Row::TailCall,
         Row::Exceptions,
         Row::GarbageCollection,
@@ -146,6 +150,7 @@ impl Row {
             Row::MultiMemory => "multi_memory",
             Row::Memory64 => "memory64",
             Row::ComponentModel => "component_model",
+            Row::ComponentModelNative => "component_model_native",
             Row::TailCall => "tail_call",
             Row::Exceptions => "exceptions",
             Row::GarbageCollection => "garbage_collection",
@@ -186,7 +191,7 @@ impl Row {
             Row::Threads => Feature::Threads,
             Row::MultiMemory => Feature::MultiMemory,
             Row::Memory64 => Feature::Memory64,
-            Row::ComponentModel => Feature::ComponentModel,
+            Row::ComponentModel | Row::ComponentModelNative => Feature::ComponentModel,
             Row::TailCall => Feature::TailCall,
             Row::Exceptions => Feature::Exceptions,
             Row::GarbageCollection => Feature::Gc,
@@ -314,6 +319,9 @@ impl Row {
             Row::Memory64 => "an i64-addressed memory: store, load, memory.size",
             Row::ComponentModel => {
                 "a component through wasm-run-component (portable): a host import, strings, a record, a resource; plus the committed component-model suite baseline"
+            }
+            Row::ComponentModelNative => {
+                "the same component on the backend's own component model behind wasm-run's API (Config::native_components)"
             }
             Row::TailCall => "a million return_calls in constant stack",
             Row::Exceptions => {
