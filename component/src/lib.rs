@@ -82,3 +82,144 @@ pub use resources::{HostResourceType, ResourceAny};
 pub use typed::{ComponentParams, ComponentResults, ComponentType, TypedFunc};
 pub use types::{FuncType, ItemType, ResourceType, Type, TypeDef};
 pub use val::Val;
+
+/// Implements [`ComponentType`] for a Rust struct or enum: a WIT `record`
+/// (named fields), `flags` (`#[component(flags)]`, `bool` fields), `enum`
+/// (unit cases) or `variant` (cases with at most one value;
+/// `#[component(variant)]` for an all-unit one). WIT names are the Rust
+/// names in kebab case, or `#[component(name = "...")]`. The generated code
+/// names this crate `::wasm_run::component` (the facade); with a direct
+/// dependency on `wasm-run-component`, add `#[component(crate =
+/// wasm_run_component)]`.
+///
+/// ```
+/// use wasm_run_component::{ComponentType, Type, Val};
+///
+/// #[derive(ComponentType, Debug, PartialEq)]
+/// #[component(crate = wasm_run_component)]
+/// struct Point {
+///     x: i32,
+///     y_pos: i32,
+/// }
+///
+/// #[derive(ComponentType, Debug, PartialEq)]
+/// #[component(crate = wasm_run_component)]
+/// enum Shape {
+///     Dot,
+///     Circle(u32),
+/// }
+///
+/// let v = Point { x: 1, y_pos: -2 }.into_val();
+/// assert_eq!(v.to_string(), "{x: 1, y-pos: -2}");
+/// assert_eq!(Point::from_val(v)?, Point { x: 1, y_pos: -2 });
+/// assert_eq!(Shape::Circle(3).into_val().to_string(), "circle(3)");
+/// # Ok::<(), wasm_run_api::Error>(())
+/// ```
+#[cfg(feature = "macros")]
+pub use wasm_run_component_macro::ComponentType;
+
+/// Rust bindings for a WIT world: its types (records, variants, enums and
+/// flags with [`ComponentType`], aliases; resources are [`ResourceAny`]),
+/// a struct named after the world with a typed `call_<name>` method per
+/// exported function (an exported interface is an accessor with its own),
+/// and for each imported interface a module with a `Host` trait and
+/// `add_to_linker`. Options: `path` (a `.wit` file or directory, relative to
+/// the crate's `Cargo.toml`) or `inline` (WIT text), and `world` (needed when
+/// the package has several).
+///
+/// ```
+/// mod bindings {
+///     wasm_run_component::bindgen!({
+///         inline: "
+///             package example:demo;
+///             interface log { log: func(line: string); }
+///             world calc {
+///                 import log;
+///                 record pair { a: u32, b: u32 }
+///                 export add: func(p: pair) -> u32;
+///             }
+///         ",
+///     });
+/// }
+/// use bindings::{Calc, Pair, log};
+/// # use wasm_run_api::{Engine, Store};
+/// # fn main() -> wasm_run_api::Result<()> {
+/// # let engine = wasm_run_wasmi::Wasmi::new(&wasm_run_api::Config::new())?;
+/// let component = wasm_run_component::Component::new(&engine, r#"(component
+///     (import "example:demo/log" (instance
+///         (export "log" (func (param "line" string)))))
+///     (core module $m (func (export "add") (param i32 i32) (result i32)
+///         local.get 0 local.get 1 i32.add))
+///     (core instance $i (instantiate $m))
+///     (type $pair (record (field "a" u32) (field "b" u32)))
+///     (export $p "pair" (type $pair))
+///     (func (export "add") (param "p" $p) (result u32)
+///         (canon lift (core func $i "add"))))"#)?;
+///
+/// struct Host(Vec<String>);
+/// impl log::Host for Host {
+///     fn log(&mut self, line: String) -> wasm_run_api::Result<()> {
+///         self.0.push(line);
+///         Ok(())
+///     }
+/// }
+/// let mut linker = wasm_run_component::Linker::new(&engine);
+/// log::add_to_linker(&mut linker, |h: &mut Host| h)?;
+/// let mut store = Store::new(&engine, Host(Vec::new()));
+/// let calc = Calc::instantiate(&mut store, &component, &linker)?;
+/// assert_eq!(calc.call_add(&mut store, Pair { a: 40, b: 2 })?, 42);
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "macros")]
+#[macro_export]
+macro_rules! bindgen {
+    ($($input:tt)*) => {
+        $crate::__macro::bindgen_inner!($crate; $($input)*);
+    };
+}
+
+/// What the macros' generated code uses. Not part of the API.
+#[doc(hidden)]
+pub mod __macro {
+    pub use wasm_run_api::{AsContextMut, Engine, Error, Result, Store};
+    #[cfg(feature = "macros")]
+    pub use wasm_run_component_macro::bindgen_inner;
+
+    use crate::{ComponentType, FuncType, Val};
+
+    /// The error for a value that is not of the Rust type `rust`.
+    pub fn mismatch(val: &Val, rust: &str) -> Error {
+        Error::Type(format!("{val} does not convert to {rust}"))
+    }
+
+    /// The next record field, which must be `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Type`] if it is missing, named otherwise, or does not
+    /// convert.
+    pub fn field<T: ComponentType>(
+        fields: &mut impl Iterator<Item = (String, Val)>,
+        name: &str,
+    ) -> Result<T> {
+        match fields.next() {
+            Some((n, v)) if n == name => T::from_val(v),
+            Some((n, _)) => Err(Error::Type(format!(
+                "record field `{n}` where `{name}` was expected"
+            ))),
+            None => Err(Error::Type(format!("record field `{name}` is missing"))),
+        }
+    }
+
+    /// The error for an export the bindings expect and the instance lacks.
+    pub fn missing_export(name: &str) -> Error {
+        Error::Type(format!("the instance has no exported function `{name}`"))
+    }
+
+    /// The error for an export of another type than the bindings'.
+    pub fn wrong_type(name: &str, ty: &FuncType) -> Error {
+        Error::Type(format!(
+            "the export `{name}` has type {ty}, not the bindings' type"
+        ))
+    }
+}

@@ -85,6 +85,23 @@ impl<T: ComponentType> ComponentType for Option<T> {
     }
 }
 
+/// A resource handle: `own<R>` or `borrow<R>` of any resource type (the
+/// handle's own type is checked when it is passed).
+impl ComponentType for crate::resources::ResourceAny {
+    fn typecheck(ty: &Type) -> bool {
+        matches!(ty, Type::Own(_) | Type::Borrow(_))
+    }
+    fn into_val(self) -> Val {
+        Val::Resource(self)
+    }
+    fn from_val(val: Val) -> Result<Self> {
+        match val {
+            Val::Resource(r) => Ok(r),
+            other => mismatch(&other),
+        }
+    }
+}
+
 /// A side of a `result` with no payload is `()`.
 impl ComponentType for () {
     fn typecheck(_: &Type) -> bool {

@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod common;
+mod bindings;
 mod c_components;
 mod calls;
 mod composed;
