@@ -22,7 +22,7 @@ pub(crate) const MAX_FLAT_PARAMS: usize = 16;
 /// Most core results a call returns directly; more go through memory.
 pub(crate) const MAX_FLAT_RESULTS: usize = 1;
 /// The longest string (in bytes) or list (in elements × size) we lower.
-const MAX_LENGTH: u64 = (1 << 31) - 1;
+pub(crate) const MAX_LENGTH: u64 = (1 << 31) - 1;
 
 /// A trap of the canonical ABI.
 pub(crate) fn trap(code: TrapCode, message: impl Into<String>) -> Error {
@@ -219,6 +219,30 @@ pub(crate) struct Cx<'a, E: Engine, S: AsContextMut<E>> {
     pub lent: Vec<u32>,
     /// The guest's owned handles it lent (as borrows) to this call.
     pub lenders: Vec<u32>,
+    /// Where the strings being lowered come from (the canonical ABI's
+    /// `realloc` sequence depends on it).
+    pub src: Source,
+    /// For a Latin-1+UTF-16 guest, whether each string lifted from it, in
+    /// order, was in its UTF-16 form.
+    pub tags: Vec<bool>,
+}
+
+/// The source of the strings a lowering writes: the host's (UTF-8), or
+/// another guest's encoding with the UTF-16 tags of its Latin-1+UTF-16
+/// strings in order (lifting and lowering walk values in the same order).
+pub(crate) struct Source {
+    pub encoding: Encoding,
+    pub tags: std::collections::VecDeque<bool>,
+}
+
+impl Source {
+    /// The host's strings.
+    pub fn host() -> Self {
+        Source {
+            encoding: Encoding::Utf8,
+            tags: Default::default(),
+        }
+    }
 }
 
 impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
@@ -350,7 +374,7 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
     }
 
     /// The guest memory's bytes `ptr..ptr + len`, bounds checked.
-    fn bytes(&self, ptr: u32, len: u32) -> Result<&[u8]> {
+    pub(crate) fn bytes(&self, ptr: u32, len: u32) -> Result<&[u8]> {
         let mem = self.memory()?.data(&*self.store);
         let end = u64::from(ptr) + u64::from(len);
         if end > mem.len() as u64 {
@@ -381,7 +405,7 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
         Ok(out)
     }
 
-    fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<()> {
         self.bytes_mut(ptr, bytes.len() as u32)?
             .copy_from_slice(bytes);
         Ok(())
@@ -390,26 +414,7 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
     /// Calls the guest's `realloc(0, 0, align, size)`; the pointer must be
     /// aligned and the block inside memory.
     pub(crate) fn alloc(&mut self, align: u32, size: u32) -> Result<u32> {
-        let realloc = self.opts.realloc.ok_or_else(|| {
-            Error::Engine("the canonical options give no realloc to lower a value with".into())
-        })?;
-        let mut out = [CoreVal::I32(0)];
-        let args = [
-            CoreVal::I32(0),
-            CoreVal::I32(0),
-            CoreVal::I32(align as i32),
-            CoreVal::I32(size as i32),
-        ];
-        // SAFETY: validation checked that a canonical `realloc` has type
-        // `(i32, i32, i32, i32) -> i32`; these are four i32s and one i32.
-        unsafe { realloc.call_unchecked(&mut *self.store, &args, &mut out) }?;
-        let CoreVal::I32(ptr) = out[0] else {
-            return Err(Error::Type("realloc returned a non-i32".into()));
-        };
-        let ptr = ptr as u32;
-        check_aligned(ptr, align)?;
-        self.bytes(ptr, size)?;
-        Ok(ptr)
+        self.realloc(0, 0, align, size)
     }
 
     // ---- lifting from memory ----------------------------------------------
@@ -516,60 +521,6 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
         }
     }
 
-    fn lift_string(&mut self, base: u32, len: u32) -> Result<String> {
-        match self.opts.encoding {
-            Encoding::Utf8 => {
-                let bytes = self.bytes(base, len)?;
-                String::from_utf8(bytes.to_vec()).map_err(|_| {
-                    trap(
-                        TrapCode::InvalidEncoding,
-                        "a string that is not valid UTF-8",
-                    )
-                })
-            }
-            Encoding::Utf16 => {
-                check_aligned(base, 2)?;
-                let bytes = self.bytes(base, len.checked_mul(2).ok_or_else(too_long)?)?;
-                let units: Vec<u16> = bytes
-                    .chunks_exact(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .collect();
-                String::from_utf16(&units).map_err(|_| {
-                    trap(
-                        TrapCode::InvalidEncoding,
-                        "a string that is not valid UTF-16",
-                    )
-                })
-            }
-            Encoding::Latin1Utf16 => {
-                const UTF16_TAG: u32 = 1 << 31;
-                // Both forms are 2-aligned (CanonicalABI.md,
-                // load_string_from_range).
-                check_aligned(base, 2)?;
-                if len & UTF16_TAG != 0 {
-                    let units = len & !UTF16_TAG;
-                    let bytes = self.bytes(base, units.checked_mul(2).ok_or_else(too_long)?)?;
-                    let units: Vec<u16> = bytes
-                        .chunks_exact(2)
-                        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                        .collect();
-                    String::from_utf16(&units).map_err(|_| {
-                        trap(
-                            TrapCode::InvalidEncoding,
-                            "a string that is not valid UTF-16",
-                        )
-                    })
-                } else {
-                    Ok(self
-                        .bytes(base, len)?
-                        .iter()
-                        .map(|b| char::from(*b))
-                        .collect())
-                }
-            }
-        }
-    }
-
     // ---- lowering into memory ---------------------------------------------
 
     /// Writes `val` of type `ty` at `ptr` (aligned, as `alloc` gives).
@@ -670,42 +621,6 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                 Ok((base, items.len() as u32))
             }
             _ => Err(mismatch(ty, val)),
-        }
-    }
-
-    fn lower_string(&mut self, s: &str) -> Result<(u32, u32)> {
-        match self.opts.encoding {
-            Encoding::Utf8 => {
-                if s.len() as u64 > MAX_LENGTH {
-                    return Err(too_long());
-                }
-                let base = self.alloc(1, s.len() as u32)?;
-                self.write(base, s.as_bytes())?;
-                Ok((base, s.len() as u32))
-            }
-            Encoding::Utf16 | Encoding::Latin1Utf16 => {
-                let latin1 = self.opts.encoding == Encoding::Latin1Utf16
-                    && s.chars().all(|c| (c as u32) < 256);
-                if latin1 {
-                    let bytes: Vec<u8> = s.chars().map(|c| c as u8).collect();
-                    let base = self.alloc(2, bytes.len() as u32)?;
-                    self.write(base, &bytes)?;
-                    return Ok((base, bytes.len() as u32));
-                }
-                let units: Vec<u16> = s.encode_utf16().collect();
-                if units.len() as u64 * 2 > MAX_LENGTH {
-                    return Err(too_long());
-                }
-                let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
-                let base = self.alloc(2, bytes.len() as u32)?;
-                self.write(base, &bytes)?;
-                let tag = if self.opts.encoding == Encoding::Latin1Utf16 {
-                    1 << 31
-                } else {
-                    0
-                };
-                Ok((base, units.len() as u32 | tag))
-            }
         }
     }
 
@@ -942,7 +857,7 @@ pub(crate) fn check_aligned(ptr: u32, align: u32) -> Result<()> {
     Ok(())
 }
 
-fn too_long() -> Error {
+pub(crate) fn too_long() -> Error {
     trap(
         TrapCode::MemoryOutOfBounds,
         "a string or list too long for the canonical ABI",

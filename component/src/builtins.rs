@@ -2,7 +2,7 @@
 //! function or of another component's function, and the resource
 //! built-ins (`canon resource.new/rep/drop`).
 
-use crate::abi::{Cx, Flat, Options, check_aligned, layout};
+use crate::abi::{Cx, Flat, Options, Source, check_aligned, layout};
 use crate::host::{HostContext, HostDtor, HostFunc};
 use crate::instance::{Func, Item};
 use crate::plan::{ResourceOp, Shape, not_yet};
@@ -46,12 +46,14 @@ pub(crate) fn lower<E: Engine, T: 'static>(
         };
         // Borrows lifted from the guest's own handles are lends: those
         // handles cannot be dropped or moved until the call returns.
-        let (params, lenders) = {
+        let (params, lenders, tags) = {
             let mut cx = Cx {
                 store: &mut caller,
                 opts,
                 lent: Vec::new(),
                 lenders: Vec::new(),
+                src: Source::host(),
+                tags: Vec::new(),
             };
             let params = (|| -> Result<Vec<Val>> {
                 if shape.params_in_memory() {
@@ -72,7 +74,11 @@ pub(crate) fn lower<E: Engine, T: 'static>(
                     Ok(v)
                 }
             })();
-            (params, std::mem::take(&mut cx.lenders))
+            (
+                params,
+                std::mem::take(&mut cx.lenders),
+                std::mem::take(&mut cx.tags),
+            )
         };
         let release = |lenders: &[u32]| {
             if let Some(res) = opts.resources.as_deref() {
@@ -91,11 +97,18 @@ pub(crate) fn lower<E: Engine, T: 'static>(
         };
         let mut result = vec![Val::Bool(false); usize::from(ty.result().is_some())];
         let called = match &target {
-            Target::Host(f) => f(&mut HostContext::new(&mut caller), &params, &mut result),
-            Target::Lifted(f) => f.call(&mut caller, &params, &mut result),
+            Target::Host(f) => f(&mut HostContext::new(&mut caller), &params, &mut result)
+                .map(|()| Default::default()),
+            Target::Lifted(f) => {
+                let src = Source {
+                    encoding: opts.encoding,
+                    tags: tags.into(),
+                };
+                f.call_from(&mut caller, &params, &mut result, src)
+            }
         };
         release(&lenders);
-        called?;
+        let result_tags = called?;
         let Some(rty) = ty.result() else {
             return Ok(());
         };
@@ -112,6 +125,15 @@ pub(crate) fn lower<E: Engine, T: 'static>(
             opts,
             lent: Vec::new(),
             lenders: Vec::new(),
+            // The result's strings come from the callee's encoding.
+            src: Source {
+                encoding: match &target {
+                    Target::Lifted(f) => f.encoding(),
+                    Target::Host(_) => crate::abi::Encoding::Utf8,
+                },
+                tags: result_tags,
+            },
+            tags: Vec::new(),
         };
         if shape.results_in_memory() {
             let CoreVal::I32(ptr) = args[args.len() - 1] else {

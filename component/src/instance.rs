@@ -2,13 +2,13 @@
 //! [`Linker`] with host functions, the instance graph walked step by step,
 //! lifted exports ([`Func`]) and lowered imports.
 
-use crate::abi::{Cx, Flat, Options, check_aligned, layout};
+use crate::abi::Options;
 pub(crate) use crate::builtins::{LateOptions, lower, resource_builtin};
 use crate::component::Component;
+pub(crate) use crate::func::{Func, Lifted};
 use crate::module_check::check_module;
-use crate::plan::{ComponentPlan, CoreSort, Shape, Sort, Step, not_yet};
+use crate::plan::{ComponentPlan, CoreSort, Sort, Step, not_yet};
 use crate::resources::{HostResourceType, ResourceAny, Resources, TypeEntry};
-use crate::types::FuncType;
 use crate::val::Val;
 use std::collections::HashMap;
 use std::fmt;
@@ -255,178 +255,6 @@ impl<'a, E: Engine, T: 'static> LinkerInstance<'a, E, T> {
                 Err(LinkError::Other(format!("`{name}` is defined, but not as an instance")).into())
             }
         }
-    }
-}
-
-pub(crate) struct Lifted<E: Engine> {
-    pub(crate) core: wasm_run_api::Func<E>,
-    pub(crate) shape: Arc<Shape>,
-    pub(crate) opts: Options<E>,
-    pub(crate) post_return: Option<wasm_run_api::Func<E>>,
-}
-
-/// An exported component function: call it with component values.
-pub struct Func<E: Engine> {
-    pub(crate) inner: FuncInner<E>,
-}
-
-/// Which path runs a function.
-pub(crate) enum FuncInner<E: Engine> {
-    /// wasm-run's canonical ABI over a core function.
-    Portable(Arc<Lifted<E>>),
-    /// wasmtime's own component model.
-    #[cfg(feature = "native")]
-    Native(Arc<crate::native::NativeFunc>),
-}
-
-impl<E: Engine> Func<E> {
-    pub(crate) fn portable(lifted: Lifted<E>) -> Self {
-        Func {
-            inner: FuncInner::Portable(Arc::new(lifted)),
-        }
-    }
-}
-
-impl<E: Engine> Clone for Func<E> {
-    fn clone(&self) -> Self {
-        Func {
-            inner: match &self.inner {
-                FuncInner::Portable(l) => FuncInner::Portable(l.clone()),
-                #[cfg(feature = "native")]
-                FuncInner::Native(n) => FuncInner::Native(n.clone()),
-            },
-        }
-    }
-}
-
-impl<E: Engine> fmt::Debug for Func<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Func({})", self.ty())
-    }
-}
-
-fn check_args(ty: &FuncType, params: &[Val], results: usize) -> Result<()> {
-    if params.len() != ty.params().len() {
-        return Err(Error::Type(format!(
-            "{} arguments given to {ty}",
-            params.len()
-        )));
-    }
-    for (v, (name, t)) in params.iter().zip(ty.params()) {
-        if !v.has_type(t) {
-            return Err(Error::Type(format!("argument `{name}`: {v} is not a {t}")));
-        }
-    }
-    let want = usize::from(ty.result().is_some());
-    if results != want {
-        return Err(Error::Type(format!(
-            "{results} result slots given to {ty}, which has {want} result(s)"
-        )));
-    }
-    Ok(())
-}
-
-impl<E: Engine> Func<E> {
-    /// The function's type.
-    pub fn ty(&self) -> &FuncType {
-        match &self.inner {
-            FuncInner::Portable(l) => &l.shape.ty,
-            #[cfg(feature = "native")]
-            FuncInner::Native(n) => n.ty(),
-        }
-    }
-
-    /// Calls the function with `params`, writing its result (if its type
-    /// has one) to `results[0]`: the arguments are lowered into the
-    /// guest (through its `realloc` where they need memory), the core
-    /// function runs, the result is lifted, then `post-return` runs.
-    ///
-    /// # Errors
-    ///
-    /// - [`Error::Type`] if the arguments do not match the type, or
-    ///   `results` does not have one slot per result.
-    /// - [`Error::Trap`] for a trap of the guest or of the canonical ABI
-    ///   (a pointer out of bounds or misaligned, invalid UTF-8, an invalid
-    ///   `char` or discriminant).
-    /// - [`Error::WrongStore`] if `store` is not the instance's store.
-    pub fn call(
-        &self,
-        mut store: impl AsContextMut<E>,
-        params: &[Val],
-        results: &mut [Val],
-    ) -> Result<()> {
-        let l = match &self.inner {
-            FuncInner::Portable(l) => &**l,
-            #[cfg(feature = "native")]
-            FuncInner::Native(n) => {
-                check_args(n.ty(), params, results.len())?;
-                return crate::native::call(n, store, params, results);
-            }
-        };
-        let shape = &*l.shape;
-        check_args(&shape.ty, params, results.len())?;
-        let mut cx = Cx {
-            store: &mut store,
-            opts: &l.opts,
-            lent: Vec::new(),
-            lenders: Vec::new(),
-        };
-        // No heap allocation for the core values of a call that fits the
-        // flat limits.
-        let mut args = crate::abi::Flats::<E>::new();
-        if shape.params_in_memory() {
-            let lay = layout(&shape.params);
-            let ptr = cx.alloc(lay.align, lay.size)?;
-            cx.store(&shape.params, &Val::Tuple(params.to_vec()), ptr)?;
-            args.push(CoreVal::I32(ptr as i32));
-        } else {
-            for (v, (_, t)) in params.iter().zip(shape.ty.params()) {
-                cx.lower_flat(t, v, &mut args)?;
-            }
-        }
-        let mut core_results: smallvec::SmallVec<[CoreVal<E>; 1]> = if shape.results_in_memory() {
-            smallvec::smallvec![CoreVal::I32(0)]
-        } else {
-            shape
-                .flat_results
-                .iter()
-                .map(|t| CoreVal::default_for(t).unwrap_or(CoreVal::I32(0)))
-                .collect()
-        };
-        // SAFETY: validation checked that the lifted core function's type is
-        // the canonical ABI's flattening of this function's type (or the
-        // single i32 of parameters or results passed through memory);
-        // `args` was lowered by that same flattening and `core_results`
-        // holds a value of each flat result type.
-        let called = unsafe {
-            l.core
-                .call_unchecked(&mut *cx.store, &args, &mut core_results)
-        };
-        let ended = cx.end_borrows();
-        called?;
-        ended?;
-        let value = match shape.ty.result() {
-            Some(ty) if shape.results_in_memory() => {
-                let CoreVal::I32(ptr) = core_results[0] else {
-                    return Err(Error::Type(
-                        "a core result that is not an i32 pointer".into(),
-                    ));
-                };
-                check_aligned(ptr as u32, layout(ty).align)?;
-                Some(cx.load(ty, ptr as u32)?)
-            }
-            Some(ty) => Some(cx.lift_flat(ty, &mut Flat::new(&core_results))?),
-            None => None,
-        };
-        if let Some(post) = l.post_return {
-            // SAFETY: validation checked that `post-return` takes exactly
-            // the lifted function's core results and returns nothing.
-            unsafe { post.call_unchecked(&mut *cx.store, &core_results, &mut []) }?;
-        }
-        if let Some(v) = value {
-            results[0] = v;
-        }
-        Ok(())
     }
 }
 
@@ -877,6 +705,10 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
     ) -> Result<(HashMap<String, Item<E, T>>, Vec<Arc<Resources<E>>>)> {
         let component = self.component;
         let modules = component.core_modules()?;
+        // The instance is on the stack while it is instantiated (its core
+        // start functions run): calls into it trap.
+        let resources = self.resources.clone();
+        let _entered = resources.enter()?;
         for step in &plan.steps {
             match step {
                 Step::Module(global) => {

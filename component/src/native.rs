@@ -11,8 +11,9 @@
 //! wasmtime's own handles inside [`ResourceAny`].
 
 use crate::component::Component;
+use crate::func::{Func, FuncInner};
 use crate::host::{Access, HostContext};
-use crate::instance::{Def, Exported, Func, FuncInner, Instance, Linker, Namespace};
+use crate::instance::{Def, Exported, Instance, Linker, Namespace};
 use crate::resources::{HostResourceType, Kind, ResourceAny, Resources};
 use crate::types::{FuncType, ItemType, Type, TypeDef};
 use crate::val::Val;

@@ -291,6 +291,19 @@ pub(crate) struct Resources<E: Engine> {
     /// component: those it defines, imports from the host, or gets from
     /// another instance.
     types: Mutex<HashMap<u32, TypeEntry<E>>>,
+    /// Whether the instance is on the stack (being instantiated, or running
+    /// one of its lifted functions): the component model's reentrance rule
+    /// forbids entering it again until it returns.
+    entered: std::sync::atomic::AtomicBool,
+}
+
+/// The instance entered (see [`Resources::enter`]) until dropped.
+pub(crate) struct Entered<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -304,7 +317,22 @@ impl<E: Engine> Resources<E> {
             instance: NEXT.fetch_add(1, Ordering::Relaxed),
             table: Mutex::new(Table::default()),
             types: Mutex::new(HashMap::new()),
+            entered: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Enters the instance: a trap
+    /// ([`TrapCode::CannotEnterComponent`]) if it is on the stack already
+    /// (a component calling its own export, or a host function called by
+    /// it calling back into it).
+    pub(crate) fn enter(&self) -> Result<Entered<'_>> {
+        if self.entered.swap(true, Ordering::Acquire) {
+            return Err(trap(
+                TrapCode::CannotEnterComponent,
+                "cannot enter component instance: it is running (the component model forbids reentrance)",
+            ));
+        }
+        Ok(Entered(&self.entered))
     }
 
     pub(crate) fn table(&self) -> MutexGuard<'_, Table> {

@@ -64,6 +64,9 @@ pub enum TrapCode {
     /// Components: a resource handle that is not in the instance's table,
     /// of another resource type, already dropped, or dropped while lent.
     InvalidHandle,
+    /// Components: a call into a component instance that is already on the
+    /// stack (the component model forbids reentrance).
+    CannotEnterComponent,
     /// A trap that has no other code here.
     Other,
 }
@@ -97,6 +100,7 @@ impl TrapCode {
             TrapCode::InvalidChar => "invalid char",
             TrapCode::InvalidDiscriminant => "invalid discriminant",
             TrapCode::InvalidHandle => "invalid resource handle",
+            TrapCode::CannotEnterComponent => "cannot enter component instance",
             TrapCode::Other => "trap",
         }
     }

@@ -233,6 +233,7 @@ pub(crate) fn trap_code(t: wt::Trap) -> TrapCode {
         T::InvalidDiscriminant => TrapCode::InvalidDiscriminant,
         T::UnalignedPointer => TrapCode::UnalignedPointer,
         T::StringOutOfBounds | T::ListOutOfBounds => TrapCode::MemoryOutOfBounds,
+        T::CannotEnterComponent => TrapCode::CannotEnterComponent,
         _ => TrapCode::Other,
     }
 }

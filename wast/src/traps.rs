@@ -76,6 +76,7 @@ pub fn trap_codes_for(message: &str) -> Option<&'static [TrapCode]> {
             &[InvalidHandle],
         ),
         ("borrow handles still remain", &[InvalidHandle]),
+        ("cannot enter component instance", &[CannotEnterComponent]),
         ("invalid `char` bit pattern", &[InvalidChar]),
         ("invalid char", &[InvalidChar]),
         ("invalid variant discriminant", &[InvalidDiscriminant]),

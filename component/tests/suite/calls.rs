@@ -332,6 +332,7 @@ fn host_imports<E: Engine>(engine: &E) {
 }
 
 on_every_backend!(
+    reentrance_traps,
     typed_results_and_options,
     typed_functions,
     echoes_every_type,
@@ -339,3 +340,45 @@ on_every_backend!(
     lifting_traps,
     host_imports
 );
+
+/// The reentrance rule: a component that calls its own export (lowered
+/// back into itself) traps with `CannotEnterComponent`, from an export and
+/// from a core start function during instantiation; the instance is usable
+/// again after the trap on the portable path.
+fn reentrance_traps<E: Engine>(engine: &E) {
+    let wat = r#"(component
+        (core module $m (func (export "") ))
+        (core instance $m (instantiate $m))
+        (func $f1 (canon lift (core func $m "")))
+        (core func $f2 (canon lower (func $f1)))
+        (core module $caller
+            (import "" "" (func $f))
+            (func (export "outer") call $f))
+        (core instance $c (instantiate $caller (with "" (instance (export "" (func $f2))))))
+        (func (export "outer") (canon lift (core func $c "outer")))
+        (func (export "inner") (canon lift (core func $m ""))))"#;
+    let component = Component::new(engine, wat).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = Linker::new(engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    let e = instance
+        .get_func("outer")
+        .unwrap()
+        .call(&mut store, &[], &mut [])
+        .unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::CannotEnterComponent), "{e}");
+    let started = r#"(component
+        (core module $m (func (export "")))
+        (core instance $m (instantiate $m))
+        (func $f1 (canon lift (core func $m "")))
+        (core func $f2 (canon lower (func $f1)))
+        (core module $m2 (import "" "" (func $f)) (func $start call $f) (start $start))
+        (core instance (instantiate $m2 (with "" (instance (export "" (func $f2)))))))"#;
+    let component = Component::new(engine, started).unwrap();
+    let mut store = Store::new(engine, ());
+    let e = Linker::new(engine)
+        .instantiate(&mut store, &component)
+        .unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::CannotEnterComponent), "{e}");
+}
