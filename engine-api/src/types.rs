@@ -347,8 +347,34 @@ impl ExternType {
     }
 
     /// Whether a definition of type `self` may satisfy an import of type
-    /// `import` (the spec's import matching, for the types we describe).
+    /// `import` (the spec's import matching, for the types we describe):
+    /// exact for numbers, vectors and abstract references; two concrete
+    /// reference types (whose indices are module-local) are taken to match,
+    /// and the engine compares their structure when it instantiates.
     pub fn matches(&self, import: &ExternType) -> bool {
+        // A concrete heap type's index is local to its module (and an
+        // engine reports a live item's as unknown, `u32::MAX`): two
+        // concrete types are left for the engine, which compares their
+        // structure when it instantiates; every other type must be equal.
+        fn val(a: &ValType, b: &ValType) -> bool {
+            match (a, b) {
+                (ValType::Ref(a), ValType::Ref(b)) => refs(a, b),
+                _ => a == b,
+            }
+        }
+        fn refs(a: &RefType, b: &RefType) -> bool {
+            a.nullable == b.nullable
+                && match (a.heap, b.heap) {
+                    (HeapType::Concrete(_), HeapType::Concrete(_)) => true,
+                    (x, y) => x == y,
+                }
+        }
+        fn funcs(a: &FuncType, b: &FuncType) -> bool {
+            let all = |x: &[ValType], y: &[ValType]| {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| val(a, b))
+            };
+            all(a.params(), b.params()) && all(a.results(), b.results())
+        }
         fn limits(min: u64, max: Option<u64>, imin: u64, imax: Option<u64>) -> bool {
             min >= imin
                 && match (max, imax) {
@@ -358,7 +384,7 @@ impl ExternType {
                 }
         }
         match (self, import) {
-            (ExternType::Func(a), ExternType::Func(b)) => a == b,
+            (ExternType::Func(a), ExternType::Func(b)) => funcs(a, b),
             (ExternType::Memory(a), ExternType::Memory(b)) => {
                 a.shared == b.shared
                     && a.memory64 == b.memory64
@@ -366,12 +392,14 @@ impl ExternType {
                     && limits(a.minimum, a.maximum, b.minimum, b.maximum)
             }
             (ExternType::Table(a), ExternType::Table(b)) => {
-                a.element == b.element
+                refs(&a.element, &b.element)
                     && a.table64 == b.table64
                     && limits(a.minimum, a.maximum, b.minimum, b.maximum)
             }
-            (ExternType::Global(a), ExternType::Global(b)) => a == b,
-            (ExternType::Tag(a), ExternType::Tag(b)) => a == b,
+            (ExternType::Global(a), ExternType::Global(b)) => {
+                a.mutability == b.mutability && val(&a.content, &b.content)
+            }
+            (ExternType::Tag(a), ExternType::Tag(b)) => funcs(&a.ty, &b.ty),
             _ => false,
         }
     }
