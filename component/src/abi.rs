@@ -289,11 +289,7 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             },
             kind => kind,
         };
-        Ok(Val::Resource(ResourceAny {
-            kind,
-            rep: h.rep,
-            own,
-        }))
+        Ok(Val::Resource(ResourceAny::new(kind, h.rep, own)))
     }
 
     /// The host's resource value as a handle for the guest: an owned one is
@@ -325,6 +321,9 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             return Err(Error::Type(format!(
                 "a borrowed resource where {ty} is expected"
             )));
+        }
+        if own {
+            r.take()?;
         }
         match (own, entry.owner) {
             (false, Owner::Defined(_)) => Ok(r.rep),

@@ -326,6 +326,7 @@ impl<E: Engine> Instance<E> {
             true,
         ) = (&resource.kind, resource.owned())
         {
+            resource.take()?;
             return crate::native::drop_resource(store, *any, *owner);
         }
         let (Some(ty), true) = (resource.ty(), resource.owned()) else {
@@ -337,6 +338,7 @@ impl<E: Engine> Instance<E> {
             .chain(self.tree.iter())
             .find(|r| resource.instance() == Some(r.instance))
             .ok_or_else(|| Error::Type("a resource of another instance".into()))?;
+        resource.take()?;
         match definer.dtor(ty.id)? {
             Some(dtor) => dtor.call(&mut store, &[CoreVal::I32(resource.rep as i32)], &mut []),
             None => Ok(()),

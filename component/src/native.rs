@@ -254,8 +254,10 @@ fn define<E: Engine, T: 'static>(
                             "the host function returned {v}, not a {rty}"
                         ))));
                     }
-                    for (slot, v) in results.iter_mut().zip(&out) {
-                        *slot = to_native(v, &mut cx, &hosts).map_err(to_wt)?;
+                    if let (Some(slot), Some(v), Some(rty)) =
+                        (results.first_mut(), out.first(), ty.result())
+                    {
+                        *slot = to_native(v, rty, &mut cx, &hosts).map_err(to_wt)?;
                     }
                     Ok(())
                 })
@@ -307,7 +309,8 @@ pub(crate) fn call<E: Engine>(
     let mut cx = wt::AsContextMut::as_context_mut(ws.as_native());
     let args = params
         .iter()
-        .map(|v| to_native(v, &mut cx, &f.hosts))
+        .zip(f.ty.params())
+        .map(|(v, (_, t))| to_native(v, t, &mut cx, &f.hosts))
         .collect::<Result<Vec<_>>>()?;
     let mut out = vec![wc::Val::Bool(false); results.len()];
     f.func
@@ -350,85 +353,113 @@ fn guest_error(e: Error) -> Error {
     }
 }
 
-/// Our value as wasmtime's (`v` has its type: the caller checked).
+/// Our value of type `ty` as wasmtime's (`v` has the type: the caller
+/// checked). An owned resource passed as `own` is used up.
 fn to_native<T: 'static>(
     v: &Val,
+    ty: &Type,
     cx: &mut wt::StoreContextMut<'_, StoreData<T>>,
     hosts: &HostTypes,
 ) -> Result<wc::Val> {
-    let mut each = |items: &[Val]| -> Result<Vec<wc::Val>> {
-        items.iter().map(|v| to_native(v, cx, hosts)).collect()
-    };
-    Ok(match v {
-        Val::Bool(x) => wc::Val::Bool(*x),
-        Val::S8(x) => wc::Val::S8(*x),
-        Val::U8(x) => wc::Val::U8(*x),
-        Val::S16(x) => wc::Val::S16(*x),
-        Val::U16(x) => wc::Val::U16(*x),
-        Val::S32(x) => wc::Val::S32(*x),
-        Val::U32(x) => wc::Val::U32(*x),
-        Val::S64(x) => wc::Val::S64(*x),
-        Val::U64(x) => wc::Val::U64(*x),
-        Val::F32(x) => wc::Val::Float32(*x),
-        Val::F64(x) => wc::Val::Float64(*x),
-        Val::Char(x) => wc::Val::Char(*x),
-        Val::String(x) => wc::Val::String(x.clone()),
-        Val::List(x) => wc::Val::List(each(x)?),
-        Val::Tuple(x) => wc::Val::Tuple(each(x)?),
-        Val::Record(x) => wc::Val::Record(
+    let mismatch = || Error::Type(format!("{v} is not a {ty}"));
+    Ok(match (v, ty) {
+        (Val::Bool(x), _) => wc::Val::Bool(*x),
+        (Val::S8(x), _) => wc::Val::S8(*x),
+        (Val::U8(x), _) => wc::Val::U8(*x),
+        (Val::S16(x), _) => wc::Val::S16(*x),
+        (Val::U16(x), _) => wc::Val::U16(*x),
+        (Val::S32(x), _) => wc::Val::S32(*x),
+        (Val::U32(x), _) => wc::Val::U32(*x),
+        (Val::S64(x), _) => wc::Val::S64(*x),
+        (Val::U64(x), _) => wc::Val::U64(*x),
+        (Val::F32(x), _) => wc::Val::Float32(*x),
+        (Val::F64(x), _) => wc::Val::Float64(*x),
+        (Val::Char(x), _) => wc::Val::Char(*x),
+        (Val::String(x), _) => wc::Val::String(x.clone()),
+        (Val::List(x), Type::List(t)) => wc::Val::List(
             x.iter()
-                .map(|(n, v)| Ok((n.clone(), to_native(v, cx, hosts)?)))
+                .map(|v| to_native(v, t, cx, hosts))
                 .collect::<Result<_>>()?,
         ),
-        Val::Variant(n, v) => wc::Val::Variant(n.clone(), boxed_to(v, cx, hosts)?),
-        Val::Enum(n) => wc::Val::Enum(n.clone()),
-        Val::Option(v) => wc::Val::Option(boxed_to(v, cx, hosts)?),
-        Val::Result(Ok(v)) => wc::Val::Result(Ok(boxed_to(v, cx, hosts)?)),
-        Val::Result(Err(v)) => wc::Val::Result(Err(boxed_to(v, cx, hosts)?)),
-        Val::Flags(x) => wc::Val::Flags(x.clone()),
-        Val::Resource(r) => wc::Val::Resource(match &r.kind {
-            Kind::Native { any, store, .. } => {
-                if *store != cx.data().store_id() {
-                    return Err(Error::WrongStore);
-                }
-                *any
-            }
-            Kind::Host(ty) => {
-                let id = native_id(ty);
-                if hosts.get(&id) != Some(ty) {
-                    return Err(Error::Type(format!(
-                        "a resource of the host type `{}`, which this instance was not linked with",
-                        ty.name()
-                    )));
-                }
-                let dynamic = if r.own {
-                    wc::ResourceDynamic::new_own(r.rep, id)
-                } else {
-                    wc::ResourceDynamic::new_borrow(r.rep, id)
-                };
-                dynamic
-                    .try_into_resource_any(&mut *cx)
-                    .map_err(native_call_error)?
-            }
-            Kind::Guest { .. } => {
-                return Err(Error::Type(
-                    "a resource of an instance on the portable path given to one on \
-                     wasmtime's own component model"
-                        .into(),
-                ));
-            }
+        (Val::Tuple(x), Type::Tuple(ts)) => wc::Val::Tuple(
+            x.iter()
+                .zip(ts.iter())
+                .map(|(v, t)| to_native(v, t, cx, hosts))
+                .collect::<Result<_>>()?,
+        ),
+        (Val::Record(x), Type::Record(fields)) => wc::Val::Record(
+            x.iter()
+                .zip(fields.iter())
+                .map(|((n, v), (_, t))| Ok((n.clone(), to_native(v, t, cx, hosts)?)))
+                .collect::<Result<_>>()?,
+        ),
+        (Val::Variant(n, v), Type::Variant(cases)) => {
+            let case = cases.iter().find(|(c, _)| c == n).ok_or_else(mismatch)?;
+            wc::Val::Variant(n.clone(), boxed_to(v, case.1.as_ref(), cx, hosts)?)
+        }
+        (Val::Enum(n), _) => wc::Val::Enum(n.clone()),
+        (Val::Option(v), Type::Option(t)) => wc::Val::Option(boxed_to(v, Some(t), cx, hosts)?),
+        (Val::Result(r), Type::Result(ts)) => wc::Val::Result(match r {
+            Ok(v) => Ok(boxed_to(v, ts.0.as_ref(), cx, hosts)?),
+            Err(v) => Err(boxed_to(v, ts.1.as_ref(), cx, hosts)?),
         }),
+        (Val::Flags(x), _) => wc::Val::Flags(x.clone()),
+        (Val::Resource(r), Type::Own(_) | Type::Borrow(_)) => {
+            let own = matches!(ty, Type::Own(_));
+            wc::Val::Resource(match &r.kind {
+                Kind::Native { any, store, .. } => {
+                    if *store != cx.data().store_id() {
+                        return Err(Error::WrongStore);
+                    }
+                    if own {
+                        r.take()?;
+                    }
+                    *any
+                }
+                Kind::Host(host) => {
+                    let id = native_id(host);
+                    if hosts.get(&id) != Some(host) {
+                        return Err(Error::Type(format!(
+                            "a resource of the host type `{}`, which this instance was not linked with",
+                            host.name()
+                        )));
+                    }
+                    if own {
+                        r.take()?;
+                    }
+                    // Lent as an owned handle of the host's even for a
+                    // `borrow` (wasmtime makes borrows of host resources
+                    // only inside a host call).
+                    wc::ResourceDynamic::new_own(r.rep, id)
+                        .try_into_resource_any(&mut *cx)
+                        .map_err(native_call_error)?
+                }
+                Kind::Guest { .. } => {
+                    return Err(Error::Type(
+                        "a resource of an instance on the portable path given to one on \
+                         wasmtime's own component model"
+                            .into(),
+                    ));
+                }
+            })
+        }
+        _ => return Err(mismatch()),
     })
 }
 
 fn boxed_to<T: 'static>(
     v: &Option<Box<Val>>,
+    ty: Option<&Type>,
     cx: &mut wt::StoreContextMut<'_, StoreData<T>>,
     hosts: &HostTypes,
 ) -> Result<Option<Box<wc::Val>>> {
-    v.as_deref()
-        .map(|v| to_native(v, cx, hosts).map(Box::new))
-        .transpose()
+    match (v.as_deref(), ty) {
+        (Some(v), Some(t)) => Ok(Some(Box::new(to_native(v, t, cx, hosts)?))),
+        (None, _) => Ok(None),
+        (Some(v), None) => Err(Error::Type(format!(
+            "a payload {v} where the type has none"
+        ))),
+    }
 }
 
 /// wasmtime's value of type `ty` as ours.
@@ -491,21 +522,21 @@ fn from_native<T: 'static>(
                     let dynamic = any
                         .try_into_resource_dynamic(&mut *cx)
                         .map_err(native_call_error)?;
-                    Val::Resource(ResourceAny {
-                        kind: Kind::Host(host.clone()),
-                        rep: dynamic.rep(),
+                    Val::Resource(ResourceAny::new(
+                        Kind::Host(host.clone()),
+                        dynamic.rep(),
                         own,
-                    })
+                    ))
                 }
-                None => Val::Resource(ResourceAny {
-                    kind: Kind::Native {
+                None => Val::Resource(ResourceAny::new(
+                    Kind::Native {
                         any: *any,
                         ty: rt.clone(),
                         store: cx.data().store_id(),
                     },
-                    rep: 0,
+                    0,
                     own,
-                }),
+                )),
             }
         }
         (wc::Val::Future(_) | wc::Val::Stream(_) | wc::Val::ErrorContext(_), _) => {

@@ -59,22 +59,63 @@ pub(crate) enum Kind {
 /// ([`Instance::drop_resource`](crate::Instance::drop_resource)); for a
 /// type the host defines, the representation is the host's own number
 /// ([`ResourceAny::host`], [`ResourceAny::rep`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// An owned one is used up when it is passed to a component as `own<R>`
+/// or dropped: its clones share that, and using any of them again is an
+/// [`Error::Type`] (so the host cannot hand one resource out twice).
+#[derive(Debug, Clone)]
 pub struct ResourceAny {
     pub(crate) kind: Kind,
     pub(crate) rep: u32,
     pub(crate) own: bool,
+    /// Set when an owned one was moved into a guest or dropped.
+    pub(crate) moved: Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// Equal when they are the same resource (type, representation and
+/// ownership), moved or not.
+impl PartialEq for ResourceAny {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.rep == other.rep && self.own == other.own
+    }
+}
+impl Eq for ResourceAny {}
+
 impl ResourceAny {
+    /// A resource of `kind`.
+    pub(crate) fn new(kind: Kind, rep: u32, own: bool) -> Self {
+        ResourceAny {
+            kind,
+            rep,
+            own,
+            moved: Default::default(),
+        }
+    }
+
     /// An owned resource of the host type `ty` with representation `rep`
     /// (e.g. an index into the host's own table), to give to a component.
     pub fn host(ty: &HostResourceType, rep: u32) -> Self {
-        ResourceAny {
-            kind: Kind::Host(ty.clone()),
-            rep,
-            own: true,
+        ResourceAny::new(Kind::Host(ty.clone()), rep, true)
+    }
+
+    /// Uses up an owned resource (moved into a guest, or dropped).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Type`] if it (or a clone) was used up already.
+    pub(crate) fn take(&self) -> Result<()> {
+        if self.own && self.moved.swap(true, Ordering::AcqRel) {
+            return Err(Error::Type(
+                "this owned resource was moved into a component or dropped already".into(),
+            ));
         }
+        Ok(())
+    }
+
+    /// Whether an owned resource was moved into a component or dropped (a
+    /// borrowed one: `false`).
+    pub fn is_moved(&self) -> bool {
+        self.own && self.moved.load(Ordering::Acquire)
     }
     /// The component-defined type, for a resource a component defines.
     pub fn ty(&self) -> Option<&ResourceType> {

@@ -103,8 +103,27 @@ fn counters<E: Engine>(engine: &E) {
         call(&mut store, &instance, "dropped", &[]).unwrap(),
         Val::U32(1)
     );
-    // The host drops `d`: the destructor runs once more.
+    // `c` was moved into the guest: neither it nor a clone can be given
+    // again, or dropped (no second destructor run).
+    assert!(c.is_moved());
+    let e = call(
+        &mut store,
+        &instance,
+        "consume",
+        &[Val::Resource(c.clone())],
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "{e}");
+    let e = instance.drop_resource(&mut store, c.clone()).unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "{e}");
+    // The host drops `d`: the destructor runs once more; a second drop
+    // (of a clone) is refused.
+    let d2 = d.clone();
+    assert!(!d.is_moved());
     instance.drop_resource(&mut store, d).unwrap();
+    assert!(d2.is_moved());
+    let e = instance.drop_resource(&mut store, d2).unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "{e}");
     assert_eq!(
         call(&mut store, &instance, "dropped", &[]).unwrap(),
         Val::U32(2)
