@@ -7,7 +7,25 @@
 use crate::abi::{Cx, Encoding, MAX_LENGTH, check_aligned, too_long, trap};
 use wasm_run_api::{AsContextMut, Engine, Error, Result, TrapCode, Val as CoreVal};
 
+/// The bit of a Latin-1+UTF-16 string's length that says it is UTF-16.
+const UTF16_TAG: u32 = 1 << 31;
+
 impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
+    /// The `units` UTF-16 code units at `base` (aligned by the caller).
+    fn utf16_string(&self, base: u32, units: u32) -> Result<String> {
+        let bytes = self.bytes(base, units.checked_mul(2).ok_or_else(too_long)?)?;
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16(&units).map_err(|_| {
+            trap(
+                TrapCode::InvalidEncoding,
+                "a string that is not valid UTF-16",
+            )
+        })
+    }
+
     pub(crate) fn lift_string(&mut self, base: u32, len: u32) -> Result<String> {
         match self.opts.encoding {
             Encoding::Utf8 => {
@@ -21,37 +39,15 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             }
             Encoding::Utf16 => {
                 check_aligned(base, 2)?;
-                let bytes = self.bytes(base, len.checked_mul(2).ok_or_else(too_long)?)?;
-                let units: Vec<u16> = bytes
-                    .chunks_exact(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .collect();
-                String::from_utf16(&units).map_err(|_| {
-                    trap(
-                        TrapCode::InvalidEncoding,
-                        "a string that is not valid UTF-16",
-                    )
-                })
+                self.utf16_string(base, len)
             }
             Encoding::Latin1Utf16 => {
-                const UTF16_TAG: u32 = 1 << 31;
                 // Both forms are 2-aligned (CanonicalABI.md,
                 // load_string_from_range).
                 check_aligned(base, 2)?;
                 self.tags.push(len & UTF16_TAG != 0);
                 if len & UTF16_TAG != 0 {
-                    let units = len & !UTF16_TAG;
-                    let bytes = self.bytes(base, units.checked_mul(2).ok_or_else(too_long)?)?;
-                    let units: Vec<u16> = bytes
-                        .chunks_exact(2)
-                        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                        .collect();
-                    String::from_utf16(&units).map_err(|_| {
-                        trap(
-                            TrapCode::InvalidEncoding,
-                            "a string that is not valid UTF-16",
-                        )
-                    })
+                    self.utf16_string(base, len & !UTF16_TAG)
                 } else {
                     Ok(self
                         .bytes(base, len)?
@@ -100,7 +96,6 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
     /// allocation when the size is known, else a worst-case one (or an
     /// optimistic one grown to the worst case) shrunk to the exact size.
     pub(crate) fn lower_string(&mut self, s: &str) -> Result<(u32, u32)> {
-        const UTF16_TAG: u32 = 1 << 31;
         let max = MAX_LENGTH as usize;
         let latin1 = |s: &str| s.chars().all(|c| (c as u32) < 256);
         let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };

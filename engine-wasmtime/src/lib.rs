@@ -25,6 +25,9 @@
 #![warn(missing_docs)]
 
 mod convert;
+mod features;
+pub use features::support;
+use features::wasm_features;
 mod limits;
 mod raw;
 mod stack;
@@ -84,53 +87,6 @@ impl std::fmt::Debug for Wasmtime {
             .field("features", &self.features)
             .finish_non_exhaustive()
     }
-}
-
-/// What wasmtime 48 (with the cargo features we build it with) can do.
-pub fn support(feature: Feature) -> Support {
-    use Feature::*;
-    match feature {
-        MultiValue | BulkMemory | ReferenceTypes | MutableGlobal | SaturatingFloatToInt
-        | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | Threads | MultiMemory
-        | Memory64 | TailCall | Exceptions | Gc | FunctionReferences => Support::Default,
-        CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt | NanCanonicalization
-        | PoolingAllocation => Support::OptIn,
-        Limits | TypeReflection | SharedMemoryParallel | ModuleSerialization => Support::Default,
-        // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
-        WasiP1 => Support::Default,
-        // Not (yet) exposed through wasm-run's API, although wasmtime itself
-        // has them: component model, WASI (comes with the wasi-host crate),
-        // and module serialisation. Claiming
-        // them before the API can use them would be dishonest.
-        _ => Support::Unsupported,
-    }
-}
-
-fn wasm_features(feature: Feature) -> Option<wt::WasmFeatures> {
-    use Feature::*;
-    use wt::WasmFeatures as W;
-    Some(match feature {
-        MultiValue => W::MULTI_VALUE,
-        BulkMemory => W::BULK_MEMORY,
-        ReferenceTypes => W::REFERENCE_TYPES,
-        MutableGlobal => W::MUTABLE_GLOBAL,
-        SaturatingFloatToInt => W::SATURATING_FLOAT_TO_INT,
-        SignExtension => W::SIGN_EXTENSION,
-        ExtendedConst => W::EXTENDED_CONST,
-        Floats => W::FLOATS,
-        Simd => W::SIMD,
-        RelaxedSimd => W::RELAXED_SIMD,
-        Threads => W::THREADS,
-        MultiMemory => W::MULTI_MEMORY,
-        Memory64 => W::MEMORY64,
-        TailCall => W::TAIL_CALL,
-        Exceptions => W::EXCEPTIONS,
-        Gc => W::GC,
-        FunctionReferences => W::FUNCTION_REFERENCES,
-        CustomPageSizes => W::CUSTOM_PAGE_SIZES,
-        WideArithmetic => W::WIDE_ARITHMETIC,
-        _ => return None,
-    })
 }
 
 impl Wasmtime {
