@@ -929,6 +929,12 @@ impl Engine for AnyEngine {
     fn backend(&self) -> &dyn Any {
         each!(self, AnyEngine, e, B => e.backend())
     }
+    fn backend_module<'m>(&self, module: &'m AnyModule) -> &'m dyn Any {
+        each!(self, AnyEngine, e, B => match B::module_down(module) {
+            Some(m) => e.backend_module(m),
+            None => module,
+        })
+    }
     fn support(&self, feature: Feature) -> Support {
         each!(self, AnyEngine, e, B => e.support(feature))
     }

@@ -146,11 +146,16 @@ const ASYNC: WasmFeatures = WasmFeatures::CM_ASYNC
 
 /// What wasm-run validates components with: wasmparser's defaults (which
 /// include the core proposals; the engine refuses the ones it lacks when it
-/// compiles the core modules), without the async additions and maps.
-fn features() -> WasmFeatures {
-    WasmFeatures::default()
+/// compiles the core modules), without the async additions and maps, and
+/// without `implements` names when the engine's config turns them off.
+fn features(config: &wasm_run_api::Config) -> WasmFeatures {
+    let mut features = WasmFeatures::default()
         .difference(ASYNC)
-        .difference(WasmFeatures::CM_MAP)
+        .difference(WasmFeatures::CM_MAP);
+    if !config.component_model_implements_enabled() {
+        features.remove(WasmFeatures::CM_IMPLEMENTS);
+    }
+    features
 }
 
 impl<E: Engine> Component<E> {
@@ -208,11 +213,12 @@ impl<E: Engine> Component<E> {
         // and the root's types (one validator for both, so resource types
         // agree).
         let mut state = TypeState::default();
-        let plan = match crate::plan::plan(&binary, features(), &mut state) {
+        let features = features(engine.config());
+        let plan = match crate::plan::plan(&binary, features, &mut state) {
             Ok(plan) => plan,
             Err(e @ Error::Compile { .. }) => {
                 // Valid with the async additions: say so, not "invalid".
-                let with_async = features().union(ASYNC);
+                let with_async = features.union(ASYNC);
                 if Validator::new_with_features(with_async)
                     .validate_all(&binary)
                     .is_ok()

@@ -483,9 +483,9 @@ fn lookup<'l, E: Engine, T: 'static>(
     name: &str,
 ) -> Option<&'l Def<E, T>> {
     match instance {
-        None => root.items.get(name),
-        Some(i) => match root.items.get(i)? {
-            Def::Instance(ns) => ns.items.get(name),
+        None => root.get(name),
+        Some(i) => match root.get(i)? {
+            Def::Instance(ns) => ns.get(name),
             _ => None,
         },
     }

@@ -28,6 +28,53 @@ pub(crate) struct Namespace<E: Engine, T: 'static> {
     pub(crate) items: HashMap<String, Def<E, T>>,
 }
 
+impl<E: Engine, T: 'static> Namespace<E, T> {
+    /// The definition for the import `name`: the one of that exact name,
+    /// else — for a versioned interface name such as
+    /// `wasi:cli/stdout@0.2.3` — the highest semver-compatible version
+    /// defined (`@0.2.x` for `0.2.3`, `@1.x.y` for `1.4.0`), as wasmtime's
+    /// linker matches them.
+    pub(crate) fn get(&self, name: &str) -> Option<&Def<E, T>> {
+        if let Some(def) = self.items.get(name) {
+            return Some(def);
+        }
+        let (base, want) = versioned(name)?;
+        self.items
+            .iter()
+            .filter_map(|(n, def)| {
+                let (b, have) = versioned(n)?;
+                (b == base && have.compatible(&want)).then_some((have, def))
+            })
+            .max_by_key(|(have, _)| *have)
+            .map(|(_, def)| def)
+    }
+}
+
+/// A name's version after its last `@`, when it is `major.minor.patch`
+/// without a pre-release or build part.
+fn versioned(name: &str) -> Option<(&str, Version)> {
+    let (base, version) = name.rsplit_once('@')?;
+    let mut parts = version.split('.').map(|p| p.parse::<u64>().ok());
+    let v = Version(parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some((base, v))
+}
+
+/// `major.minor.patch`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Version(u64, u64, u64);
+
+impl Version {
+    /// Semver compatibility: the same major version (from 1 on), the same
+    /// minor version for 0.x, the same version for 0.0.x.
+    fn compatible(&self, other: &Version) -> bool {
+        match (self.0, self.1) {
+            (0, 0) => self == other,
+            (0, minor) => other.0 == 0 && other.1 == minor,
+            (major, _) => other.0 == major,
+        }
+    }
+}
+
 impl<E: Engine, T: 'static> Default for Namespace<E, T> {
     fn default() -> Self {
         Namespace {
@@ -77,6 +124,12 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     }
 
     /// The definitions of the instance `name` (made if new).
+    ///
+    /// A versioned interface (`wasi:cli/stdout@0.2.6`) also satisfies
+    /// imports of semver-compatible versions, as in wasmtime's linker: a
+    /// component importing `@0.2.0` or `@0.2.9` gets the highest `0.2.x`
+    /// defined (`1.x.y` for a `1.4.0` import), unless that exact version is
+    /// defined too; `@0.3.0` or a pre-release needs its own definition.
     ///
     /// # Errors
     ///
@@ -569,7 +622,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         use crate::types::{ItemType, TypeDef};
         let mut items = HashMap::new();
         for (n, ty) in types {
-            let item = match (ty, ns.items.get(n)) {
+            let item = match (ty, ns.get(n)) {
                 (ItemType::Func(_), Some(Def::Func(f))) => Item::Host(f.clone()),
                 (ItemType::Func(_), _) => return Err(missing(&format!("{path}#{n}"), "function")),
                 (ItemType::Instance(inner), Some(Def::Instance(nested))) => {
@@ -895,7 +948,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     self.push(*sort, item)?;
                 }
                 Step::Import { name, sort, .. } => {
-                    let def = self.linker.root.items.get(name);
+                    let def = self.linker.root.get(name);
                     let item = match (sort, def) {
                         (Sort::Func, Some(Def::Func(f))) => Item::Host(f.clone()),
                         (Sort::Instance, Some(Def::Instance(ns))) => {
@@ -987,7 +1040,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
 
 /// Whether an import of type `ty` needs a definition at run time (a
 /// function or a resource somewhere in it).
-fn needs_definition(ty: &crate::types::ItemType) -> bool {
+pub(crate) fn needs_definition(ty: &crate::types::ItemType) -> bool {
     use crate::types::{ItemType, TypeDef};
     match ty {
         ItemType::Instance(items) => items.iter().any(|(_, t)| needs_definition(t)),

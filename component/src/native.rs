@@ -144,11 +144,14 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
         &linker.root,
         &hosts,
     )?;
+    // wasmtime's type check of the definitions against the imports: what
+    // it refuses is a link error.
+    let pre = l
+        .instantiate_pre(&native.component)
+        .map_err(|e| Error::from(LinkError::Other(format!("{e:#}"))))?;
     ws.enter()?;
     let st = ws.as_native();
-    let instance = l
-        .instantiate(&mut *st, &native.component)
-        .map_err(native_call_error)?;
+    let instance = pre.instantiate(&mut *st).map_err(native_call_error)?;
     let func = |st: &mut wt::Store<StoreData<T>>, idx: &wc::ComponentExportIndex, ty: &FuncType| {
         instance.get_func(&mut *st, idx).map(|func| {
             Exported::Func(Func {
@@ -230,8 +233,17 @@ fn define<E: Engine, T: 'static>(
         ))
         .into()
     };
+    // Resource types seen so far: an import `(eq $r)` to one of them is
+    // known to wasmtime by the first, so the linker need not define it.
+    let mut resources = Vec::new();
     for (name, ty) in imports {
-        match (ty, ns.items.get(name)) {
+        if let ItemType::Type(TypeDef::Resource(rt)) = ty {
+            if resources.contains(&rt.id) && ns.get(name).is_none() {
+                continue;
+            }
+            resources.push(rt.id);
+        }
+        match (ty, ns.get(name)) {
             (ItemType::Func(ty), Some(Def::Func(f))) => {
                 let (f, ty) = (f.clone(), ty.clone());
                 let hosts = hosts.clone();
@@ -268,6 +280,9 @@ fn define<E: Engine, T: 'static>(
                 let mut sub = l.instance(name).map_err(link)?;
                 define(&mut sub, &format!("{path}{name}#"), items, inner, hosts)?;
             }
+            // An instance the linker does not define is fine when nothing
+            // in it needs a definition (as on the portable path).
+            (ty @ ItemType::Instance(_), None) if !crate::instance::needs_definition(ty) => {}
             (ItemType::Instance(_), _) => return Err(missing(name, "instance")),
             (ItemType::Type(TypeDef::Resource(_)), Some(Def::Resource(ty, dtor))) => {
                 let dtor = dtor.clone();
@@ -284,11 +299,27 @@ fn define<E: Engine, T: 'static>(
             (ItemType::Type(TypeDef::Resource(_)), _) => {
                 return Err(missing(name, "resource type"));
             }
-            (ItemType::Module(_) | ItemType::Component | ItemType::Value(_), _) => {
+            (ItemType::Module(_), Some(Def::Module(m))) => {
+                // The portable path checked the module's type against the
+                // import when the linker was asked; wasmtime checks again.
+                let native = m
+                    .engine()
+                    .backend_module(m.as_native())
+                    .downcast_ref::<wt::Module>()
+                    .ok_or_else(|| {
+                        Error::from(LinkError::Other(format!(
+                            "the core module for import `{path}{name}` was compiled by \
+                             another engine"
+                        )))
+                    })?;
+                l.module(name, native).map_err(link)?;
+            }
+            (ItemType::Module(_), _) => return Err(missing(name, "core module")),
+            (ItemType::Component | ItemType::Value(_), _) => {
                 return Err(Error::Unsupported {
                     feature: Feature::ComponentModel,
                     engine: "wasmtime's own component model through wasm-run (imports of \
-                             core modules, components or values)",
+                             components or values)",
                 });
             }
             _ => {}

@@ -123,6 +123,12 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn backend(&self) -> &dyn std::any::Any {
         self
     }
+    /// A compiled module as the backend's own type (see [`Engine::backend`]):
+    /// a backend answers the module itself (the default); `AnyEngine`
+    /// answers the module of the backend it runs on.
+    fn backend_module<'m>(&self, module: &'m Self::Module) -> &'m dyn std::any::Any {
+        module
+    }
     /// The engine's own serialised form of a compiled module. The default
     /// answers [`crate::Error::Unsupported`] for
     /// [`Feature::ModuleSerialization`].

@@ -272,6 +272,9 @@ pub struct Config {
     pooling: Option<Pooling>,
     limits: Limits,
     native_components: bool,
+    /// `component_model_implements(false)` (stored inverted so that the
+    /// derived default is on).
+    no_component_implements: bool,
 }
 
 impl Config {
@@ -404,6 +407,23 @@ impl Config {
     /// [`Config::native_components`]).
     pub fn native_components_enabled(&self) -> bool {
         self.native_components
+    }
+
+    /// Accepts `(implements "ns:pkg/iface")` on component imports and
+    /// exports (an interface implemented under a plain name, the component
+    /// model's `cm-implements` addition). On by default, as wasmparser's
+    /// validator has it; off, such a component is an
+    /// [`Error::Compile`](crate::Error::Compile) error when it is loaded
+    /// (wasmtime 48's own default is off).
+    pub fn component_model_implements(&mut self, on: bool) -> &mut Self {
+        self.no_component_implements = !on;
+        self
+    }
+
+    /// Whether components may use `implements` names (see
+    /// [`Config::component_model_implements`]).
+    pub fn component_model_implements_enabled(&self) -> bool {
+        !self.no_component_implements
     }
 
     /// Allocates instances, memories and tables from a pool made when the

@@ -227,7 +227,7 @@ pub(crate) fn trap_code(t: wt::Trap) -> TrapCode {
         T::ArrayOutOfBounds => TrapCode::ArrayOutOfBounds,
         T::AllocationTooLarge => TrapCode::AllocationTooLarge,
         T::CastFailure => TrapCode::CastFailure,
-        T::UnhandledTag => TrapCode::UncaughtException,
+        T::UnhandledTag | T::UncaughtException => TrapCode::UncaughtException,
         // The canonical ABI's traps (wasmtime's own component model).
         T::InvalidChar => TrapCode::InvalidChar,
         T::InvalidDiscriminant => TrapCode::InvalidDiscriminant,

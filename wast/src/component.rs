@@ -10,7 +10,9 @@
 //! with their constructor, methods and drop counters, and the core module
 //! `simple-module`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use wasm_run_api::{Engine, Error, Result, Store};
@@ -28,12 +30,30 @@ struct HostState {
     last_drop: u32,
 }
 
+/// A component instance and the store it lives in. As wasmtime's runner
+/// does, every component instance gets a store of its own: a trap leaves
+/// the instance that trapped unusable (wasmtime 48 refuses every later
+/// call into its store), not the rest of the script.
+struct Live<E: Engine> {
+    instance: Instance<E>,
+    store: Rc<RefCell<Store<E, ()>>>,
+}
+
+impl<E: Engine> Clone for Live<E> {
+    fn clone(&self) -> Self {
+        Live {
+            instance: self.instance.clone(),
+            store: self.store.clone(),
+        }
+    }
+}
+
 /// The component side of a script.
 pub(crate) struct Components<E: Engine> {
     engine: E,
     linker: Linker<E, ()>,
-    current: Option<Slot<Instance<E>>>,
-    named: HashMap<String, Slot<Instance<E>>>,
+    current: Option<Slot<Live<E>>>,
+    named: HashMap<String, Slot<Live<E>>>,
     definitions: HashMap<String, Slot<Component<E>>>,
     last_definition: Option<Slot<Component<E>>>,
     /// Core modules of named instances, importable under their names.
@@ -268,20 +288,21 @@ impl<E: Engine> Components<E> {
         })
     }
 
-    fn instantiate(
-        &self,
-        store: &mut Store<E, ()>,
-        component: &Component<E>,
-    ) -> std::result::Result<Instance<E>, Error> {
-        self.linker.instantiate(store, component)
+    fn instantiate(&self, component: &Component<E>) -> std::result::Result<Live<E>, Error> {
+        let mut store = Store::new(&self.engine, ());
+        let instance = self.linker.instantiate(&mut store, component)?;
+        Ok(Live {
+            instance,
+            store: Rc::new(RefCell::new(store)),
+        })
     }
 
-    fn bind(&mut self, name: Option<String>, slot: Slot<Instance<E>>) {
+    fn bind(&mut self, name: Option<String>, slot: Slot<Live<E>>) {
         if let Some(name) = name {
             // As wasmtime's runner does: a named instance's exported core
             // modules are importable by later components under its name
             // (a later instance of the same name replaces them).
-            if let Slot::Ready(instance) = &slot {
+            if let Slot::Ready(Live { instance, .. }) = &slot {
                 let modules: Vec<_> = instance
                     .module_names()
                     .into_iter()
@@ -298,10 +319,10 @@ impl<E: Engine> Components<E> {
     }
 
     /// `(component ...)`: loads and instantiates; the current instance.
-    pub(crate) fn module(&mut self, store: &mut Store<E, ()>, mut qw: QuoteWat<'_>) -> Outcome {
+    pub(crate) fn module(&mut self, mut qw: QuoteWat<'_>) -> Outcome {
         let name = qw.name().map(|id| id.name().to_string());
         let outcome = match self.load(&mut qw) {
-            Ok(c) => match self.instantiate(store, &c) {
+            Ok(c) => match self.instantiate(&c) {
                 Ok(i) => {
                     self.bind(name, Slot::Ready(i));
                     return Outcome::Pass;
@@ -331,7 +352,6 @@ impl<E: Engine> Components<E> {
     /// `(component instance $i $def)`.
     pub(crate) fn instance(
         &mut self,
-        store: &mut Store<E, ()>,
         instance: Option<String>,
         definition: Option<&str>,
     ) -> Outcome {
@@ -340,7 +360,7 @@ impl<E: Engine> Components<E> {
             None => self.last_definition.clone(),
         };
         let outcome = match def {
-            Some(Slot::Ready(c)) => match self.instantiate(store, &c) {
+            Some(Slot::Ready(c)) => match self.instantiate(&c) {
                 Ok(i) => {
                     self.bind(instance, Slot::Ready(i));
                     return Outcome::Pass;
@@ -355,7 +375,7 @@ impl<E: Engine> Components<E> {
         outcome
     }
 
-    fn lookup(&self, name: Option<&str>) -> std::result::Result<Instance<E>, Outcome> {
+    fn lookup(&self, name: Option<&str>) -> std::result::Result<Live<E>, Outcome> {
         let slot = match name {
             Some(n) => self.named.get(n),
             None => self.current.as_ref(),
@@ -371,10 +391,9 @@ impl<E: Engine> Components<E> {
     /// Calls `invoke` on the current (or named) component instance.
     pub(crate) fn invoke(
         &mut self,
-        store: &mut Store<E, ()>,
         invoke: &WastInvoke<'_>,
     ) -> std::result::Result<Option<Val>, Exec<E>> {
-        let instance = self
+        let Live { instance, store } = self
             .lookup(invoke.module.map(|id| id.name()))
             .map_err(Exec::NotRun)?;
         let func = instance.get_func(invoke.name).ok_or_else(|| {
@@ -401,6 +420,7 @@ impl<E: Engine> Components<E> {
             args.push(to_val(w, t).map_err(|e| Exec::NotRun(Outcome::fail("bad argument", e)))?);
         }
         let mut out = vec![Val::Bool(false); usize::from(ty.result().is_some())];
+        let mut store = store.borrow_mut();
         match func.call(&mut *store, &args, &mut out) {
             Ok(()) => Ok(out.pop()),
             Err(e) => Err(Exec::Error(e)),
@@ -409,18 +429,17 @@ impl<E: Engine> Components<E> {
 
     pub(crate) fn assert_return(
         &mut self,
-        store: &mut Store<E, ()>,
         invoke: &WastInvoke<'_>,
         expected: &[WastRet<'_>],
     ) -> Outcome {
         let instance = match self.lookup(invoke.module.map(|id| id.name())) {
-            Ok(i) => i,
+            Ok(live) => live.instance,
             Err(o) => return o,
         };
         let result_ty = instance
             .get_func(invoke.name)
             .and_then(|f| f.ty().result().cloned());
-        let got = match self.invoke(store, invoke) {
+        let got = match self.invoke(invoke) {
             Ok(v) => v,
             Err(Exec::NotRun(o)) => return o,
             Err(Exec::Error(e)) => {
@@ -444,10 +463,10 @@ impl<E: Engine> Components<E> {
 
     /// An inline component instantiated for `assert_trap`/`assert_unlinkable`:
     /// what happened.
-    pub(crate) fn instantiate_inline(&mut self, store: &mut Store<E, ()>, wat: Wat<'_>) -> Exec<E> {
+    pub(crate) fn instantiate_inline(&mut self, wat: Wat<'_>) -> Exec<E> {
         let mut qw = QuoteWat::Wat(wat);
         match self.load(&mut qw) {
-            Ok(c) => match self.instantiate(store, &c) {
+            Ok(c) => match self.instantiate(&c) {
                 Ok(_) => Exec::Values(Vec::new()),
                 Err(e @ Error::Unsupported { .. }) => Exec::NotRun(not_instantiated(&e)),
                 Err(e) => Exec::Error(e),
@@ -475,13 +494,8 @@ impl<E: Engine> Components<E> {
     }
 
     /// `assert_unlinkable` of a component.
-    pub(crate) fn unlinkable(
-        &mut self,
-        store: &mut Store<E, ()>,
-        wat: Wat<'_>,
-        message: &str,
-    ) -> Outcome {
-        match self.instantiate_inline(store, wat) {
+    pub(crate) fn unlinkable(&mut self, wat: Wat<'_>, message: &str) -> Outcome {
+        match self.instantiate_inline(wat) {
             Exec::Values(_) => Outcome::fail(
                 "unlinkable component linked",
                 format!("expected `{message}`"),

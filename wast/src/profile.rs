@@ -122,6 +122,9 @@ pub struct Header {
     /// A proposal switched on that has no [`Feature`] in wasm-run's matrix
     /// (`stack_switching`, `legacy_exceptions`, ...): no backend runs it.
     pub not_in_matrix: Option<&'static str>,
+    /// `;;! component_model_implements = ...`: components' `implements`
+    /// names accepted or refused ([`Config::component_model_implements`]).
+    pub component_model_implements: Option<bool>,
 }
 
 impl Header {
@@ -166,6 +169,9 @@ impl Header {
                         header.not_in_matrix = Some(p);
                     }
                 }
+                Some(HeaderKey::ComponentImplements) => {
+                    header.component_model_implements = Some(on);
+                }
                 Some(HeaderKey::Ignored) => {}
                 None => return Some(Err(format!("`;;! {line}`: unknown option `{key}`"))),
             }
@@ -179,6 +185,9 @@ impl Header {
         for &(f, on) in self.features.iter().chain(extra) {
             config.set(f, on);
         }
+        if let Some(on) = self.component_model_implements {
+            config.component_model_implements(on);
+        }
         config
     }
 }
@@ -186,6 +195,7 @@ impl Header {
 enum HeaderKey {
     Features(&'static [Feature]),
     NotInMatrix(&'static str),
+    ComponentImplements,
     Ignored,
 }
 
@@ -218,7 +228,7 @@ fn header_key(key: &str) -> Option<HeaderKey> {
         "component_model_map" => NotInMatrix("component-model-map"),
         "component_model_memory64" => NotInMatrix("component-model-memory64"),
         "component_model_fixed_length_lists" => NotInMatrix("component-model-fixed-length-lists"),
-        "component_model_implements" => NotInMatrix("component-model-implements"),
+        "component_model_implements" => ComponentImplements,
         k if k.starts_with("component_model") => Ignored,
         "legacy_exceptions" => NotInMatrix("legacy-exceptions"),
         "stack_switching" => NotInMatrix("stack-switching"),
@@ -270,5 +280,19 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(off.not_in_matrix, None);
+    }
+
+    #[test]
+    fn header_switches_component_implements() {
+        let h = Header::parse(";;! component_model_implements = false\n(component)")
+            .unwrap()
+            .unwrap();
+        assert_eq!(h.not_in_matrix, None);
+        assert!(!h.config(&[]).component_model_implements_enabled());
+        let on = Header::parse(";;! component_model_implements = true\n(component)")
+            .unwrap()
+            .unwrap();
+        assert!(on.config(&[]).component_model_implements_enabled());
+        assert!(Config::new().component_model_implements_enabled());
     }
 }

@@ -202,7 +202,7 @@ impl<E: Engine> Runner<E> {
             } => self.module_instance(instance, module),
             WastDirective::Register { name, module, .. } => self.register(name, module),
             WastDirective::Invoke(invoke) if self.to_component(&invoke) => {
-                match self.components.invoke(&mut self.store, &invoke) {
+                match self.components.invoke(&invoke) {
                     Ok(_) => Outcome::Pass,
                     Err(Exec::Error(e)) => {
                         Outcome::fail(format!("unexpected {}", error_kind(&e)), e.to_string())
@@ -222,10 +222,7 @@ impl<E: Engine> Runner<E> {
                 exec: WastExecute::Invoke(invoke),
                 results,
                 ..
-            } if self.to_component(&invoke) => {
-                self.components
-                    .assert_return(&mut self.store, &invoke, &results)
-            }
+            } if self.to_component(&invoke) => self.components.assert_return(&invoke, &results),
             WastDirective::AssertReturn { exec, results, .. } => self.assert_return(exec, &results),
             WastDirective::AssertTrap { exec, message, .. } => {
                 let exec = self.execute(exec);
@@ -367,7 +364,7 @@ impl<E: Engine> Runner<E> {
     fn module(&mut self, mut qw: QuoteWat<'_>) -> Outcome {
         if is_component(&qw) {
             self.current_is_component = true;
-            return self.components.module(&mut self.store, qw);
+            return self.components.module(qw);
         }
         self.current_is_component = false;
         let name = qw.name().map(|id| id.name().to_string());
@@ -409,9 +406,7 @@ impl<E: Engine> Runner<E> {
         if component {
             self.current_is_component = true;
             let name = instance.map(|id| id.name().to_string());
-            return self
-                .components
-                .instance(&mut self.store, name, module.map(|id| id.name()));
+            return self.components.instance(name, module.map(|id| id.name()));
         }
         self.current_is_component = false;
         let def = match module {
@@ -509,15 +504,13 @@ impl<E: Engine> Runner<E> {
     fn execute(&mut self, exec: WastExecute<'_>) -> Exec<E> {
         match exec {
             WastExecute::Invoke(invoke) if self.to_component(&invoke) => {
-                match self.components.invoke(&mut self.store, &invoke) {
+                match self.components.invoke(&invoke) {
                     Ok(_) => Exec::Values(Vec::new()),
                     Err(e) => e,
                 }
             }
             WastExecute::Invoke(invoke) => self.invoke(&invoke),
-            WastExecute::Wat(wat @ Wat::Component(_)) => {
-                self.components.instantiate_inline(&mut self.store, wat)
-            }
+            WastExecute::Wat(wat @ Wat::Component(_)) => self.components.instantiate_inline(wat),
             WastExecute::Wat(wat) => {
                 let mut qw = QuoteWat::Wat(wat);
                 let module = match self.compile(&mut qw) {
@@ -808,7 +801,7 @@ impl<E: Engine> Runner<E> {
 
     fn assert_unlinkable(&mut self, wat: Wat<'_>, message: &str) -> Outcome {
         if let Wat::Component(_) = wat {
-            return self.components.unlinkable(&mut self.store, wat, message);
+            return self.components.unlinkable(wat, message);
         }
         let mut qw = QuoteWat::Wat(wat);
         let module = match self.compile(&mut qw) {

@@ -338,8 +338,60 @@ on_every_backend!(
     echoes_every_type,
     bad_arguments_are_type_errors,
     lifting_traps,
-    host_imports
+    host_imports,
+    versioned_imports_match_semver
 );
+
+/// An import of a versioned interface is satisfied by the highest
+/// semver-compatible version the linker defines (0.2.x for 0.2.1), never
+/// by an incompatible one.
+fn versioned_imports_match_semver<E: Engine>(engine: &E) {
+    let wat = |version: &str| {
+        format!(
+            r#"(component
+              (import "test:demo/api@{version}" (instance $api
+                (export "version" (func (result u32)))))
+              (alias export $api "version" (func $f))
+              (core func $g (canon lower (func $f)))
+              (core module $m
+                (import "" "v" (func $v (result i32)))
+                (func (export "run") (result i32) call $v))
+              (core instance $i (instantiate $m (with "" (instance (export "v" (func $g))))))
+              (func (export "run") (result u32) (canon lift (core func $i "run"))))"#
+        )
+    };
+    let mut linker = Linker::<E, ()>::new(engine);
+    for (version, answer) in [("0.2.0", 20), ("0.2.5", 25), ("0.3.0", 30), ("1.4.0", 140)] {
+        linker
+            .instance(&format!("test:demo/api@{version}"))
+            .unwrap()
+            .func_new("version", move |_, _, out| {
+                out[0] = Val::U32(answer);
+                Ok(())
+            })
+            .unwrap();
+    }
+    for (import, answer) in [
+        ("0.2.0", 20),
+        ("0.2.1", 25),
+        ("0.2.9", 25),
+        ("0.3.2", 30),
+        ("1.0.0", 140),
+        ("1.9.1", 140),
+    ] {
+        let c = Component::new(engine, wat(import)).unwrap();
+        let mut store = Store::new(engine, ());
+        let instance = linker.instantiate(&mut store, &c).unwrap();
+        let got = call(&mut store, &instance, "run", &[]).unwrap();
+        assert_eq!(got, Some(Val::U32(answer)), "import @{import}");
+    }
+    for import in ["0.1.0", "0.4.0", "2.0.0", "0.2.1-rc"] {
+        let c = Component::new(engine, wat(import)).unwrap();
+        let mut store = Store::new(engine, ());
+        let e = linker.instantiate(&mut store, &c).unwrap_err();
+        assert!(matches!(e, Error::Link(_)), "import @{import}: {e}");
+    }
+}
 
 /// The reentrance rule: a component that calls its own export (lowered
 /// back into itself) traps with `CannotEnterComponent`, from an export and

@@ -30,6 +30,22 @@ const WORLD: &str = r#"(component
 )"#;
 
 #[test]
+fn implements_names_follow_the_config() {
+    let text = r#"(component
+      (import "primary" (implements "wasi:keyvalue/store") (instance))
+      (import "backup" (implements "wasi:keyvalue/store") (instance)))"#;
+    let c = Component::new(&engine(), text).unwrap();
+    assert_eq!(c.world().imports().len(), 2);
+    let off = Wasmi::new(Config::new().component_model_implements(false)).unwrap();
+    match Component::new(&off, text) {
+        Err(Error::Compile { message, .. }) => {
+            assert!(message.contains("cm-implements"), "{message}");
+        }
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+}
+
+#[test]
 fn world_is_reflected_and_prints_as_wit() {
     let c = Component::new(&engine(), WORLD).unwrap();
     let world = c.world();

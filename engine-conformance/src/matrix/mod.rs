@@ -246,9 +246,15 @@ fn cell<E: Engine>(
     }
     // Components: the component-model suite runs once fetched
     // (scripts/component-testsuite); its committed baseline says which of
-    // its files fail on this backend.
-    if row == Row::ComponentModel {
-        let failing = crate::baseline::component_failing_files(engine.name());
+    // its files fail on this backend (wasmtime's own component model behind
+    // wasm-run's API ran as `wasmtime-native`).
+    let suite_name = match row {
+        Row::ComponentModel => Some(engine.name().to_string()),
+        Row::ComponentModelNative => Some(format!("{}-native", engine.name())),
+        _ => None,
+    };
+    if let Some(suite_name) = suite_name {
+        let failing = crate::baseline::component_failing_files(&suite_name);
         cell.spec_ran = failing.total;
         cell.spec_passed = failing.total.saturating_sub(failing.files.len());
         cell.failing_files = failing.files;

@@ -1,6 +1,7 @@
 //! The component-model conformance tests through wasm-run's portable
-//! component model on every backend, checked against the committed
-//! baselines (`engine-conformance/baseline/components-<engine>.txt`).
+//! component model on every backend, and through wasmtime's own component
+//! model behind wasm-run's API (`wasmtime-native`), checked against the
+//! committed baselines (`engine-conformance/baseline/components-<engine>.txt`).
 //!
 //! The tests are not committed: `scripts/component-testsuite` fetches the
 //! `test/` directory of WebAssembly/component-model (the commit wasmtime 48
@@ -84,6 +85,11 @@ fn run_files<E: Engine>(
     }
 }
 
+/// wasmtime with its own component model behind wasm-run's API.
+fn native(config: &Config) -> Result<Wasmtime> {
+    Wasmtime::new(config.clone().native_components(true))
+}
+
 fn baseline_path(engine: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("baseline")
@@ -91,10 +97,12 @@ fn baseline_path(engine: &str) -> PathBuf {
 }
 
 const HEADER: &str = "\
-# Component-model conformance baseline of wasm-run's portable component model
-# on ENGINE: WebAssembly/component-model `test/` at the commit wasmtime 48 uses
-# and wasmtime 48's tests/misc_testsuite/component-model, without the async
-# files (scripts/component-testsuite fetches and runs them).
+# Component-model conformance baseline of ENGINE (`wasmtime-native` is
+# wasmtime's own component model behind wasm-run's API; the others run
+# wasm-run's portable component model): WebAssembly/component-model `test/`
+# at the commit wasmtime 48 uses and wasmtime 48's
+# tests/misc_testsuite/component-model, without the async files
+# (scripts/component-testsuite fetches and runs them).
 #
 # Every directive expected to fail, every file expected to be skipped, and how
 # many directives are skipped in files that run:
@@ -162,6 +170,7 @@ fn component_model_suite_matches_the_baselines() {
     let reports = [
         run_files("wasmi", Wasmi::new, &files),
         run_files("wasmtime", Wasmtime::new, &files),
+        run_files("wasmtime-native", native, &files),
     ];
     let mut problems = Vec::new();
     for r in &reports {
