@@ -60,3 +60,8 @@ fn context_of_another_engine_is_refused() {
     let err = start.call(&mut store, ()).unwrap_err();
     assert!(matches!(err, Error::WrongStore), "{err}");
 }
+
+/// WASI preview 2 for components, over the same configuration.
+#[cfg(all(feature = "component", feature = "wasmtime", feature = "wasmi"))]
+#[path = "wasi/p2.rs"]
+mod p2;

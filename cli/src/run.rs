@@ -125,11 +125,10 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
         wasi_config.preopen_dir(host, guest, DirPerms::ReadWrite);
     }
     if let Some(bytes) = component_bytes(&o.file)? {
-        let ctx = WasiCtx::new(&engine, &wasi_config)?;
         return crate::component::run(
             &engine,
             &bytes,
-            ctx,
+            &wasi_config,
             o.invoke.as_deref(),
             &o.args,
             &controls,

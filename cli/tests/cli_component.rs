@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{backends, run, text};
+use common::{backends, bin, run, text};
 
 fn fixture(rel: &str) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
@@ -206,7 +206,7 @@ fn run_invoke_bad_input_is_a_one_line_error() {
             vec!["--invoke", "add(1, 2", &echo],
             "expected NAME(ARG, ...)",
         ),
-        (vec![&echo], "needs --invoke"),
+        (vec![&echo], "not a command"),
         (vec!["--invoke", "add(1, 2)", &echo, "3"], "inside --invoke"),
         (vec!["--invoke", "run(\"x\")", &host], "import `greet`"),
     ] {
@@ -304,4 +304,79 @@ fn core_modules_with_an_embedded_world_run_as_components() {
         text(&out.stdout),
         "world root {\n  export say: func(msg: string);\n  export shout: func(msg: string) -> string;\n  export quit: func(code: u32);\n}\n"
     );
+}
+
+/// A command component (a WASI program made a component with the preview 1
+/// command adapter) runs as `wasmtime run` runs it: arguments, `--env`,
+/// stdin, stdout, stderr and the exit status, through wasm-run's WASI
+/// preview 2 host on every backend and on wasmtime's own component model;
+/// what the host cannot serve yet is a one-line error.
+#[test]
+fn run_runs_command_components_with_wasi_p2() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let echo = fixture("wasi/p2/echo.wasm");
+    let mut engines: Vec<Vec<&str>> = backends()
+        .into_iter()
+        .map(|b| vec!["--engine", b])
+        .collect();
+    if backends().contains(&"wasmtime") {
+        engines.push(vec!["--engine", "wasmtime", "-W", "native-components=y"]);
+    }
+    for engine in &engines {
+        let mut args = vec!["run"];
+        args.extend(engine.iter().copied());
+        args.extend(["--env", "K=v w", &echo, "a", "b c"]);
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{engine:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            text(&out.stdout),
+            format!("argc=3\nargv[0]={echo}\nargv[1]=a\nargv[2]=b c\nenv[0]=K=v w\nenvc=1\n"),
+            "{engine:?}"
+        );
+        let out = run(&[&["run"], &engine[..], &[&fixture("wasi/p2/hello.wasm")]].concat());
+        assert_eq!(text(&out.stdout), "Hello, world!\n", "{engine:?}");
+        assert_eq!(text(&out.stderr), "Hello, stderr!\n", "{engine:?}");
+        let out = run(&[&["run"], &engine[..], &[&fixture("wasi/p2/exit.wasm"), "5"]].concat());
+        // WASI 0.2's exit carries success or failure only.
+        assert_eq!(out.status.code(), Some(1), "{engine:?}");
+        assert_eq!(text(&out.stdout), "exiting with 5\n", "{engine:?}");
+        let out = run(&[
+            &["run"],
+            &engine[..],
+            &[&fixture("wasi/p2/exit.wasm"), "trap"],
+        ]
+        .concat());
+        assert_eq!(out.status.code(), Some(134), "{engine:?}");
+        let mut child = bin()
+            .args([&["run"], &engine[..], &[&fixture("wasi/p2/cat.wasm")]].concat())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"piped \x00 bytes")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{engine:?}");
+        assert_eq!(out.stdout, b"piped \x00 bytes", "{engine:?}");
+        assert_eq!(text(&out.stderr), "13 bytes\n", "{engine:?}");
+    }
+    let out = run(&["run", "--dir", ".", &fixture("wasi/p2/hello.wasm")]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("preopened directories"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }

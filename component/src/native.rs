@@ -143,6 +143,7 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
         component.world().imports(),
         &linker.root,
         &hosts,
+        &mut Vec::new(),
     )?;
     // wasmtime's type check of the definitions against the imports: what
     // it refuses is a link error.
@@ -225,6 +226,10 @@ fn define<E: Engine, T: 'static>(
     imports: &[(String, ItemType)],
     ns: &Namespace<E, T>,
     hosts: &Arc<HostTypes>,
+    // Resource types imported so far (in any instance): an import `(eq $r)`
+    // to one of them, such as an interface's `use`d type, is known to
+    // wasmtime by the first, so the linker need not define it again.
+    resources: &mut Vec<u32>,
 ) -> Result<()> {
     let link = |e: wt::Error| Error::from(LinkError::Other(format!("{e:#}")));
     let missing = |name: &str, what: &str| -> Error {
@@ -233,9 +238,6 @@ fn define<E: Engine, T: 'static>(
         ))
         .into()
     };
-    // Resource types seen so far: an import `(eq $r)` to one of them is
-    // known to wasmtime by the first, so the linker need not define it.
-    let mut resources = Vec::new();
     for (name, ty) in imports {
         if let ItemType::Type(TypeDef::Resource(rt)) = ty {
             if resources.contains(&rt.id) && ns.get(name).is_none() {
@@ -278,7 +280,14 @@ fn define<E: Engine, T: 'static>(
             (ItemType::Func(_), _) => return Err(missing(name, "function")),
             (ItemType::Instance(items), Some(Def::Instance(inner))) => {
                 let mut sub = l.instance(name).map_err(link)?;
-                define(&mut sub, &format!("{path}{name}#"), items, inner, hosts)?;
+                define(
+                    &mut sub,
+                    &format!("{path}{name}#"),
+                    items,
+                    inner,
+                    hosts,
+                    resources,
+                )?;
             }
             // An instance the linker does not define is fine when nothing
             // in it needs a definition (as on the portable path).

@@ -88,9 +88,18 @@ pub enum WasiError {
     /// The module uses WASI but exports no memory named `memory`.
     #[error("the module imports WASI functions but exports no memory named `memory`")]
     MissingMemory,
-    /// The module has no `_start` export, so it cannot run as a command.
-    #[error("the module exports no `_start` function: it is not a WASI command")]
+    /// The program has no `_start` export (a module) or `wasi:cli/run` export
+    /// (a component), so it cannot run as a command.
+    #[error(
+        "the program exports no `_start` function (a module) or `wasi:cli/run` (a component): it is not a WASI command"
+    )]
     NotACommand,
+    /// A configuration the preview 2 host cannot serve yet.
+    #[error("WASI preview 2 in wasm-run does not support {what} yet")]
+    P2Unsupported {
+        /// What was asked for.
+        what: &'static str,
+    },
     /// The WASI context was built for another engine than the store's.
     #[error("the WASI context was built for the {ctx} engine but the store belongs to {store}")]
     EngineMismatch {

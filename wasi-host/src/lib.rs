@@ -110,6 +110,9 @@ mod random;
 mod run;
 mod stdio;
 
+#[cfg(feature = "p2")]
+pub mod p2;
+
 #[cfg(feature = "wasmi")]
 mod adapter_wasmi;
 #[cfg(feature = "wasmtime")]

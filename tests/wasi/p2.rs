@@ -1,0 +1,194 @@
+//! WASI preview 2 (`wasm_run::wasi::p2`): the preview 1 fixtures made
+//! command components with wasmtime 48's preview 1 command adapter
+//! (`tests/fixtures/wasi/p2`, built by `tests/fixtures/component/build.sh`)
+//! run through wasm-run's own preview 2 host on every backend and on
+//! wasmtime's own component model, and print exactly what the same
+//! programs print as preview 1 modules.
+
+use std::time::Duration;
+
+use wasm_run::component::{Component, Linker};
+use wasm_run::wasi::p2::{self, WasiP2};
+use wasm_run::wasi::{DeterministicClock, DirPerms, ExitStatus, WasiConfig, WasiError};
+use wasm_run::{Config, Engine, Error, Module, Store};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/wasi/p2/{name}.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// What a program printed and how it ended.
+#[derive(Debug, PartialEq)]
+struct Run {
+    status: Result<ExitStatus, String>,
+    stdout: String,
+    stderr: String,
+}
+
+fn configure(c: &mut WasiConfig, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) {
+    c.args(args.iter().copied());
+    for (k, v) in env {
+        c.env(*k, *v);
+    }
+    c.stdin_bytes(stdin.to_vec());
+    c.wall_clock(DeterministicClock::fixed(Duration::new(1_700_000_000, 5)))
+        .monotonic_clock(DeterministicClock::new(
+            Duration::from_secs(5),
+            Duration::from_millis(1),
+        ))
+        .random_seed(7);
+}
+
+/// The component `name` through the preview 2 host.
+fn run_p2<E: Engine>(
+    engine: &E,
+    name: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &[u8],
+) -> Run {
+    let component = Component::new(engine, fixture(name)).unwrap();
+    let mut c = WasiConfig::new();
+    configure(&mut c, args, env, stdin);
+    let (out, err) = (c.capture_stdout(), c.capture_stderr());
+    let status = p2::run_command(engine, &component, &c).map_err(|e| e.to_string());
+    Run {
+        status,
+        stdout: out.to_string_lossy(),
+        stderr: err.to_string_lossy(),
+    }
+}
+
+/// The same program as a preview 1 module.
+fn run_p1<E: wasm_run::wasi::WasiEngine>(
+    engine: &E,
+    name: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &[u8],
+) -> Run {
+    let path = format!(
+        "{}/tests/fixtures/wasi/{name}.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let module = Module::from_file(engine, &path).unwrap();
+    let mut c = WasiConfig::new();
+    configure(&mut c, args, env, stdin);
+    let (out, err) = (c.capture_stdout(), c.capture_stderr());
+    let status = wasm_run::wasi::run_command(engine, &module, &c).map_err(|e| e.to_string());
+    Run {
+        status,
+        stdout: out.to_string_lossy(),
+        stderr: err.to_string_lossy(),
+    }
+}
+
+/// A program, its arguments, environment and stdin.
+type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], &'a [u8]);
+
+fn programs_print_what_they_print_as_modules<E: wasm_run::wasi::WasiEngine>(engine: &E) {
+    let input: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    let cases: &[Case] = &[
+        ("hello", &["hello"], &[], b""),
+        (
+            "echo",
+            &["echo", "a b", "ünï", ""],
+            &[("B", "2"), ("A", "x=y"), ("EMPTY", "")],
+            b"",
+        ),
+        ("cat", &["cat"], &[], &input),
+        ("cat", &["cat"], &[], b""),
+        ("clock_random", &["clock_random"], &[], b""),
+        ("exit", &["exit", "0"], &[], b""),
+        ("exit", &["exit", "1"], &[], b""),
+    ];
+    for (name, args, env, stdin) in cases {
+        let p2 = run_p2(engine, name, args, env, stdin);
+        let p1 = run_p1(engine, name, args, env, stdin);
+        assert_eq!(p2, p1, "{name} {args:?}");
+    }
+    let hello = run_p2(engine, "hello", &["hello"], &[], b"");
+    assert_eq!(hello.stdout, "Hello, world!\n");
+    assert_eq!(hello.stderr, "Hello, stderr!\n");
+    assert_eq!(hello.status, Ok(ExitStatus(0)));
+}
+
+/// WASI 0.2's `exit` carries only success or failure: a status other than
+/// 0 is 1 through the preview 1 adapter (a limit of the adapter route).
+fn exit_statuses_are_success_or_failure<E: Engine>(engine: &E) {
+    let r = run_p2(engine, "exit", &["exit", "42"], &[], b"");
+    assert_eq!(r.status, Ok(ExitStatus(1)));
+    assert_eq!(r.stdout, "exiting with 42\n");
+    let r = run_p2(engine, "exit", &["exit"], &[], b"");
+    assert_eq!(r.status, Ok(ExitStatus(1)));
+    assert_eq!(r.stderr, "usage: exit CODE|trap\n");
+    let r = run_p2(engine, "exit", &["exit", "trap"], &[], b"");
+    let e = r.status.unwrap_err();
+    assert!(e.contains("unreachable"), "{e}");
+    assert_eq!(r.stdout, "about to trap\n");
+}
+
+/// What the host cannot do yet, and a component that is not a command, are
+/// typed errors before anything runs.
+fn refusals_are_typed<E: Engine>(engine: &E) {
+    let component = Component::new(engine, fixture("hello")).unwrap();
+    let mut c = WasiConfig::new();
+    c.preopen_dir(env!("CARGO_MANIFEST_DIR"), "/", DirPerms::ReadOnly);
+    assert!(matches!(
+        p2::run_command(engine, &component, &c),
+        Err(WasiError::P2Unsupported { .. })
+    ));
+    let reactor = Component::new(
+        engine,
+        r#"(component
+             (core module $m (func (export "f")))
+             (core instance $i (instantiate $m))
+             (func (export "f") (canon lift (core func $i "f"))))"#,
+    )
+    .unwrap();
+    assert!(p2::command_export(&reactor).is_none());
+    assert!(matches!(
+        p2::run_command(engine, &reactor, &WasiConfig::new()),
+        Err(WasiError::NotACommand)
+    ));
+    // An import the host does not serve is a link error naming it.
+    let stranger = Component::new(
+        engine,
+        r#"(component (import "wasi:sockets/tcp@0.2.0" (instance (export "f" (func)))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(engine, WasiP2::new(&WasiConfig::new()).unwrap());
+    let mut linker = Linker::new(engine);
+    p2::add_to_linker(&mut linker).unwrap();
+    let e = linker.instantiate(&mut store, &stranger).unwrap_err();
+    assert!(matches!(e, Error::Link(_)), "{e}");
+    assert!(e.to_string().contains("wasi:sockets/tcp"), "{e}");
+}
+
+macro_rules! p2_tests {
+    ($($name:ident),*) => {
+        mod wasmi {
+            $(#[test] fn $name() { super::$name(&<wasm_run::Wasmi as super::Engine>::new(&super::Config::new()).unwrap()); })*
+        }
+        mod wasmtime {
+            $(#[test] fn $name() { super::$name(&<wasm_run::Wasmtime as super::Engine>::new(&super::Config::new()).unwrap()); })*
+        }
+        mod native {
+            $(#[test] fn $name() {
+                super::$name(&<wasm_run::Wasmtime as super::Engine>::new(super::Config::new().native_components(true)).unwrap());
+            })*
+        }
+        mod any {
+            $(#[test] fn $name() { super::$name(&wasm_run::AnyEngine::by_name("wasmi", &super::Config::new()).unwrap()); })*
+        }
+    };
+}
+
+p2_tests!(
+    programs_print_what_they_print_as_modules,
+    exit_statuses_are_success_or_failure,
+    refusals_are_typed
+);

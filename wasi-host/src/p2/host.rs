@@ -1,0 +1,668 @@
+//! The preview 2 interfaces, defined in a component [`Linker`] as host
+//! functions and host resources over [`WasiP2`].
+
+use std::io::{IsTerminal, Read, Write};
+use std::time::Duration;
+
+use wasm_run_api::{Engine, Error, Result};
+use wasm_run_component::{HostContext, HostResourceType, Linker, LinkerInstance, ResourceAny, Val};
+
+use super::table::{Entry, Poll, Std};
+use super::{VERSION, WasiP2, WasiView};
+use crate::stdio::{Output, Stdin};
+
+/// The most bytes one read, write or random request moves (a guest asking
+/// for more gets less, or an error where the interface has no short form).
+const MAX_CHUNK: u64 = 1 << 20;
+
+/// Host resource types the functions create handles of.
+#[derive(Clone)]
+struct Types {
+    input: HostResourceType,
+    output: HostResourceType,
+    pollable: HostResourceType,
+    error: HostResourceType,
+    terminal_input: HostResourceType,
+    terminal_output: HostResourceType,
+}
+
+fn state<'a, T: WasiView>(cx: &'a mut HostContext<'_, T>) -> &'a mut WasiP2 {
+    cx.data_mut().wasi_p2()
+}
+
+fn rep(args: &[Val], i: usize) -> Result<u32> {
+    match args.get(i) {
+        Some(Val::Resource(r)) => Ok(r.rep()),
+        other => Err(Error::Type(format!("expected a resource, got {other:?}"))),
+    }
+}
+
+fn u64_arg(args: &[Val], i: usize) -> Result<u64> {
+    match args.get(i) {
+        Some(Val::U64(x)) => Ok(*x),
+        other => Err(Error::Type(format!("expected a u64, got {other:?}"))),
+    }
+}
+
+fn bytes_arg(args: &[Val], i: usize) -> Result<Vec<u8>> {
+    match args.get(i) {
+        Some(Val::List(items)) => items
+            .iter()
+            .map(|v| match v {
+                Val::U8(b) => Ok(*b),
+                other => Err(Error::Type(format!("expected a u8, got {other}"))),
+            })
+            .collect(),
+        other => Err(Error::Type(format!("expected a list<u8>, got {other:?}"))),
+    }
+}
+
+fn bytes_val(bytes: &[u8]) -> Val {
+    Val::List(bytes.iter().map(|b| Val::U8(*b)).collect())
+}
+
+fn ok(v: Option<Val>) -> Val {
+    Val::Result(Ok(v.map(Box::new)))
+}
+
+fn err(v: Val) -> Val {
+    Val::Result(Err(Some(Box::new(v))))
+}
+
+fn closed() -> Val {
+    err(Val::Variant("closed".into(), None))
+}
+
+/// `stream-error.last-operation-failed` with a new `error` resource.
+fn failed(w: &mut WasiP2, types: &Types, message: String) -> Result<Val> {
+    let rep = w.table.push(Entry::Error(message))?;
+    Ok(err(Val::Variant(
+        "last-operation-failed".into(),
+        Some(Box::new(Val::Resource(ResourceAny::host(
+            &types.error,
+            rep,
+        )))),
+    )))
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn datetime(d: Duration) -> Val {
+    Val::Record(vec![
+        ("seconds".into(), Val::U64(d.as_secs())),
+        ("nanoseconds".into(), Val::U32(d.subsec_nanos())),
+    ])
+}
+
+/// A new handle of `ty` for `entry`.
+fn handle(w: &mut WasiP2, ty: &HostResourceType, entry: Entry) -> Result<Val> {
+    let rep = w.table.push(entry)?;
+    Ok(Val::Resource(ResourceAny::host(ty, rep)))
+}
+
+/// Writes to the guest's stdout or stderr.
+fn write_std(w: &WasiP2, s: Std, bytes: &[u8]) -> std::io::Result<()> {
+    let out = match s {
+        Std::Out => &w.stdout,
+        Std::Err => &w.stderr,
+        Std::In => return Err(std::io::Error::other("stdin is not an output stream")),
+    };
+    match out {
+        Output::Discard => Ok(()),
+        Output::Inherit if s == Std::Out => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(bytes)?;
+            o.flush()
+        }
+        Output::Inherit => std::io::stderr().lock().write_all(bytes),
+        other => match other.sink() {
+            Some(sink) => sink.write(bytes),
+            None => Ok(()),
+        },
+    }
+}
+
+/// Reads at most `len` bytes of the guest's stdin; `None` at its end.
+fn read_stdin(w: &mut WasiP2, len: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let len = len.min(MAX_CHUNK) as usize;
+    match &w.stdin {
+        Stdin::Empty => Ok(None),
+        Stdin::Bytes(bytes) => {
+            let rest = &bytes[w.stdin_pos.min(bytes.len())..];
+            if rest.is_empty() {
+                return Ok(None);
+            }
+            let n = rest.len().min(len);
+            let chunk = rest[..n].to_vec();
+            w.stdin_pos += n;
+            Ok(Some(chunk))
+        }
+        Stdin::Inherit => {
+            if len == 0 {
+                return Ok(Some(Vec::new()));
+            }
+            let mut buf = vec![0; len.min(64 * 1024)];
+            let n = std::io::stdin().lock().read(&mut buf)?;
+            if n == 0 {
+                return Ok(None);
+            }
+            buf.truncate(n);
+            Ok(Some(buf))
+        }
+    }
+}
+
+/// Whether the pollable `p` is ready now.
+fn ready(w: &WasiP2, p: Poll) -> bool {
+    match p {
+        Poll::Ready => true,
+        Poll::Until(at) => w.monotonic.now() >= at,
+    }
+}
+
+/// Waits until one of `polls` is ready (real time only when the monotonic
+/// clock is the system's; an injected clock advances as it is read).
+fn wait(w: &WasiP2, polls: &[Poll]) {
+    loop {
+        if polls.iter().any(|p| ready(w, *p)) {
+            return;
+        }
+        let now = w.monotonic.now();
+        let next = polls
+            .iter()
+            .filter_map(|p| match p {
+                Poll::Until(at) => Some(*at),
+                Poll::Ready => None,
+            })
+            .min()
+            .unwrap_or(now);
+        if w.real_time {
+            std::thread::sleep(next.saturating_sub(now));
+        }
+    }
+}
+
+/// Defines every preview 2 interface this host serves in `linker`, at
+/// version [`VERSION`](super::VERSION) (components importing other 0.2.x
+/// versions link to them too).
+///
+/// # Errors
+///
+/// [`Error::Link`] if the linker defines one of the names already.
+pub fn add_to_linker<E: Engine, T: WasiView>(linker: &mut Linker<E, T>) -> Result<()> {
+    let v = VERSION;
+    let drop_entry =
+        |cx: &mut HostContext<'_, T>, rep: u32| state(cx).table.remove(rep).map(|_| ());
+    // wasi:io
+    let error = linker
+        .instance(&format!("wasi:io/error@{v}"))?
+        .resource("error", drop_entry)?;
+    linker.instance(&format!("wasi:io/error@{v}"))?.func_new(
+        "[method]error.to-debug-string",
+        |cx, args, out| {
+            out[0] = Val::String(state(cx).table.error(rep(args, 0)?)?.to_string());
+            Ok(())
+        },
+    )?;
+    let pollable = io_poll(&mut linker.instance(&format!("wasi:io/poll@{v}"))?)?;
+    let mut streams = linker.instance(&format!("wasi:io/streams@{v}"))?;
+    let input = streams.resource("input-stream", drop_entry)?;
+    let output = streams.resource("output-stream", drop_entry)?;
+    let terminal_input = linker
+        .instance(&format!("wasi:cli/terminal-input@{v}"))?
+        .resource("terminal-input", drop_entry)?;
+    let terminal_output = linker
+        .instance(&format!("wasi:cli/terminal-output@{v}"))?
+        .resource("terminal-output", drop_entry)?;
+    let types = Types {
+        input,
+        output,
+        pollable,
+        error,
+        terminal_input,
+        terminal_output,
+    };
+    io_streams(
+        &mut linker.instance(&format!("wasi:io/streams@{v}"))?,
+        &types,
+    )?;
+    cli_interfaces(linker, &types)?;
+    clocks(linker, &types)?;
+    random(linker)?;
+    filesystem(linker)?;
+    Ok(())
+}
+
+fn io_poll<E: Engine, T: WasiView>(
+    poll: &mut LinkerInstance<'_, E, T>,
+) -> Result<HostResourceType> {
+    let pollable = poll.resource("pollable", |cx, rep| {
+        state(cx).table.remove(rep).map(|_| ())
+    })?;
+    poll.func_new("[method]pollable.ready", |cx, args, out| {
+        let w = state(cx);
+        let p = w.table.pollable(rep(args, 0)?)?;
+        out[0] = Val::Bool(ready(w, p));
+        Ok(())
+    })?;
+    poll.func_new("[method]pollable.block", |cx, args, _| {
+        let w = state(cx);
+        let p = w.table.pollable(rep(args, 0)?)?;
+        wait(w, &[p]);
+        Ok(())
+    })?;
+    poll.func_new("poll", |cx, args, out| {
+        let w = state(cx);
+        let Some(Val::List(items)) = args.first() else {
+            return Err(Error::Type("poll expects a list of pollables".into()));
+        };
+        if items.is_empty() {
+            return Err(Error::Host("wasi:io/poll.poll of an empty list".into()));
+        }
+        let polls = items
+            .iter()
+            .enumerate()
+            .map(|(i, _)| w.table.pollable(rep(items, i)?))
+            .collect::<Result<Vec<_>>>()?;
+        wait(w, &polls);
+        out[0] = Val::List(
+            polls
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| ready(w, **p))
+                .map(|(i, _)| Val::U32(i as u32))
+                .collect(),
+        );
+        Ok(())
+    })?;
+    Ok(pollable)
+}
+
+fn io_streams<E: Engine, T: WasiView>(
+    streams: &mut LinkerInstance<'_, E, T>,
+    types: &Types,
+) -> Result<()> {
+    // Output streams: the guest's stdout and stderr. Writes are
+    // synchronous, so every write is flushed and every permit is the
+    // chunk limit.
+    streams.func_new("[method]output-stream.check-write", |cx, args, out| {
+        state(cx).table.output(rep(args, 0)?)?;
+        out[0] = ok(Some(Val::U64(MAX_CHUNK)));
+        Ok(())
+    })?;
+    for name in [
+        "[method]output-stream.write",
+        "[method]output-stream.blocking-write-and-flush",
+    ] {
+        let t = types.clone();
+        streams.func_new(name, move |cx, args, out| {
+            let w = state(cx);
+            let s = w.table.output(rep(args, 0)?)?;
+            let bytes = bytes_arg(args, 1)?;
+            if bytes.len() as u64 > MAX_CHUNK {
+                return Err(Error::Host(
+                    format!(
+                        "a write of {} bytes is more than check-write permits ({MAX_CHUNK})",
+                        bytes.len()
+                    )
+                    .into(),
+                ));
+            }
+            out[0] = match write_std(w, s, &bytes) {
+                Ok(()) => ok(None),
+                Err(e) => failed(w, &t, e.to_string())?,
+            };
+            Ok(())
+        })?;
+    }
+    for name in [
+        "[method]output-stream.write-zeroes",
+        "[method]output-stream.blocking-write-zeroes-and-flush",
+    ] {
+        let t = types.clone();
+        streams.func_new(name, move |cx, args, out| {
+            let w = state(cx);
+            let s = w.table.output(rep(args, 0)?)?;
+            let n = u64_arg(args, 1)?;
+            if n > MAX_CHUNK {
+                return Err(Error::Host(
+                    format!("writing {n} zeroes is more than check-write permits ({MAX_CHUNK})")
+                        .into(),
+                ));
+            }
+            out[0] = match write_std(w, s, &vec![0; n as usize]) {
+                Ok(()) => ok(None),
+                Err(e) => failed(w, &t, e.to_string())?,
+            };
+            Ok(())
+        })?;
+    }
+    for name in [
+        "[method]output-stream.flush",
+        "[method]output-stream.blocking-flush",
+    ] {
+        streams.func_new(name, |cx, args, out| {
+            state(cx).table.output(rep(args, 0)?)?;
+            out[0] = ok(None);
+            Ok(())
+        })?;
+    }
+    for (name, input) in [
+        ("[method]output-stream.subscribe", false),
+        ("[method]input-stream.subscribe", true),
+    ] {
+        let t = types.clone();
+        streams.func_new(name, move |cx, args, out| {
+            let w = state(cx);
+            let r = rep(args, 0)?;
+            if input {
+                w.table.input(r)?;
+            } else {
+                w.table.output(r)?;
+            }
+            out[0] = handle(w, &t.pollable, Entry::Pollable(Poll::Ready))?;
+            Ok(())
+        })?;
+    }
+    for name in [
+        "[method]output-stream.splice",
+        "[method]output-stream.blocking-splice",
+    ] {
+        let t = types.clone();
+        streams.func_new(name, move |cx, args, out| {
+            let w = state(cx);
+            let to = w.table.output(rep(args, 0)?)?;
+            w.table.input(rep(args, 1)?)?;
+            let len = u64_arg(args, 2)?;
+            out[0] = match read_stdin(w, len) {
+                Ok(None) => closed(),
+                Ok(Some(bytes)) => match write_std(w, to, &bytes) {
+                    Ok(()) => ok(Some(Val::U64(bytes.len() as u64))),
+                    Err(e) => failed(w, &t, e.to_string())?,
+                },
+                Err(e) => failed(w, &t, e.to_string())?,
+            };
+            Ok(())
+        })?;
+    }
+    // Input streams: the guest's stdin.
+    for name in [
+        "[method]input-stream.read",
+        "[method]input-stream.blocking-read",
+    ] {
+        let t = types.clone();
+        streams.func_new(name, move |cx, args, out| {
+            let w = state(cx);
+            w.table.input(rep(args, 0)?)?;
+            let len = u64_arg(args, 1)?;
+            out[0] = match read_stdin(w, len) {
+                Ok(None) => closed(),
+                Ok(Some(bytes)) => ok(Some(bytes_val(&bytes))),
+                Err(e) => failed(w, &t, e.to_string())?,
+            };
+            Ok(())
+        })?;
+    }
+    for name in [
+        "[method]input-stream.skip",
+        "[method]input-stream.blocking-skip",
+    ] {
+        let t = types.clone();
+        streams.func_new(name, move |cx, args, out| {
+            let w = state(cx);
+            w.table.input(rep(args, 0)?)?;
+            let len = u64_arg(args, 1)?;
+            out[0] = match read_stdin(w, len) {
+                Ok(None) => closed(),
+                Ok(Some(bytes)) => ok(Some(Val::U64(bytes.len() as u64))),
+                Err(e) => failed(w, &t, e.to_string())?,
+            };
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+fn cli_interfaces<E: Engine, T: WasiView>(linker: &mut Linker<E, T>, types: &Types) -> Result<()> {
+    let v = VERSION;
+    let mut env = linker.instance(&format!("wasi:cli/environment@{v}"))?;
+    env.func_new("get-environment", |cx, _, out| {
+        out[0] = Val::List(
+            state(cx)
+                .env
+                .iter()
+                .map(|(k, v)| Val::Tuple(vec![Val::String(k.clone()), Val::String(v.clone())]))
+                .collect(),
+        );
+        Ok(())
+    })?;
+    env.func_new("get-arguments", |cx, _, out| {
+        out[0] = Val::List(state(cx).args.iter().cloned().map(Val::String).collect());
+        Ok(())
+    })?;
+    env.func_new("initial-cwd", |_, _, out| {
+        out[0] = Val::Option(None);
+        Ok(())
+    })?;
+    let mut exit = linker.instance(&format!("wasi:cli/exit@{v}"))?;
+    exit.func_new("exit", |_, args, _| {
+        let code = match args.first() {
+            Some(Val::Result(Ok(_))) => 0,
+            _ => 1,
+        };
+        Err(Error::Exit(code))
+    })?;
+    exit.func_new("exit-with-code", |_, args, _| match args.first() {
+        Some(Val::U8(code)) => Err(Error::Exit(i32::from(*code))),
+        other => Err(Error::Type(format!("expected a u8, got {other:?}"))),
+    })?;
+    for (iface, func, s) in [
+        ("stdin", "get-stdin", Std::In),
+        ("stdout", "get-stdout", Std::Out),
+        ("stderr", "get-stderr", Std::Err),
+    ] {
+        let t = types.clone();
+        linker
+            .instance(&format!("wasi:cli/{iface}@{v}"))?
+            .func_new(func, move |cx, _, out| {
+                let w = state(cx);
+                out[0] = match s {
+                    Std::In => handle(w, &t.input, Entry::Input(s))?,
+                    _ => handle(w, &t.output, Entry::Output(s))?,
+                };
+                Ok(())
+            })?;
+    }
+    for (iface, func, s) in [
+        ("terminal-stdin", "get-terminal-stdin", Std::In),
+        ("terminal-stdout", "get-terminal-stdout", Std::Out),
+        ("terminal-stderr", "get-terminal-stderr", Std::Err),
+    ] {
+        let t = types.clone();
+        linker
+            .instance(&format!("wasi:cli/{iface}@{v}"))?
+            .func_new(func, move |cx, _, out| {
+                let w = state(cx);
+                // A terminal only when the stream is the host's own and
+                // that is a terminal.
+                let terminal = match s {
+                    Std::In => matches!(w.stdin, Stdin::Inherit) && std::io::stdin().is_terminal(),
+                    Std::Out => {
+                        matches!(w.stdout, Output::Inherit) && std::io::stdout().is_terminal()
+                    }
+                    Std::Err => {
+                        matches!(w.stderr, Output::Inherit) && std::io::stderr().is_terminal()
+                    }
+                };
+                out[0] = Val::Option(if !terminal {
+                    None
+                } else if s == Std::In {
+                    Some(Box::new(handle(
+                        w,
+                        &t.terminal_input,
+                        Entry::TerminalInput,
+                    )?))
+                } else {
+                    Some(Box::new(handle(
+                        w,
+                        &t.terminal_output,
+                        Entry::TerminalOutput,
+                    )?))
+                });
+                Ok(())
+            })?;
+    }
+    Ok(())
+}
+
+fn clocks<E: Engine, T: WasiView>(linker: &mut Linker<E, T>, types: &Types) -> Result<()> {
+    let v = VERSION;
+    let mut mono = linker.instance(&format!("wasi:clocks/monotonic-clock@{v}"))?;
+    mono.func_new("now", |cx, _, out| {
+        out[0] = Val::U64(nanos(state(cx).monotonic.now()));
+        Ok(())
+    })?;
+    mono.func_new("resolution", |cx, _, out| {
+        out[0] = Val::U64(nanos(state(cx).monotonic.resolution()).max(1));
+        Ok(())
+    })?;
+    for (name, relative) in [("subscribe-instant", false), ("subscribe-duration", true)] {
+        let t = types.clone();
+        mono.func_new(name, move |cx, args, out| {
+            let w = state(cx);
+            let n = Duration::from_nanos(u64_arg(args, 0)?);
+            let at = if relative {
+                w.monotonic.now().saturating_add(n)
+            } else {
+                n
+            };
+            out[0] = handle(w, &t.pollable, Entry::Pollable(Poll::Until(at)))?;
+            Ok(())
+        })?;
+    }
+    let mut wall = linker.instance(&format!("wasi:clocks/wall-clock@{v}"))?;
+    wall.func_new("now", |cx, _, out| {
+        out[0] = datetime(state(cx).wall.now());
+        Ok(())
+    })?;
+    wall.func_new("resolution", |cx, _, out| {
+        out[0] = datetime(state(cx).wall.resolution().max(Duration::from_nanos(1)));
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn random<E: Engine, T: WasiView>(linker: &mut Linker<E, T>) -> Result<()> {
+    let v = VERSION;
+    fn fill(w: &mut WasiP2, len: u64) -> Result<Vec<u8>> {
+        if len > MAX_CHUNK {
+            return Err(Error::Host(
+                format!("{len} random bytes asked for at once (at most {MAX_CHUNK})").into(),
+            ));
+        }
+        let mut buf = vec![0; len as usize];
+        w.random.fill(&mut buf).map_err(Error::host)?;
+        Ok(buf)
+    }
+    fn u64_of(w: &mut WasiP2) -> Result<u64> {
+        let b = fill(w, 8)?;
+        Ok(u64::from_le_bytes(b.try_into().unwrap_or_default()))
+    }
+    for (iface, bytes, number) in [
+        ("random", "get-random-bytes", "get-random-u64"),
+        (
+            "insecure",
+            "get-insecure-random-bytes",
+            "get-insecure-random-u64",
+        ),
+    ] {
+        let mut i = linker.instance(&format!("wasi:random/{iface}@{v}"))?;
+        i.func_new(bytes, |cx, args, out| {
+            let len = u64_arg(args, 0)?;
+            out[0] = bytes_val(&fill(state(cx), len)?);
+            Ok(())
+        })?;
+        i.func_new(number, |cx, _, out| {
+            out[0] = Val::U64(u64_of(state(cx))?);
+            Ok(())
+        })?;
+    }
+    linker
+        .instance(&format!("wasi:random/insecure-seed@{v}"))?
+        .func_new("insecure-seed", |cx, _, out| {
+            let w = state(cx);
+            out[0] = Val::Tuple(vec![Val::U64(u64_of(w)?), Val::U64(u64_of(w)?)]);
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// The methods of `wasi:filesystem/types`'s resources.
+const DESCRIPTOR_METHODS: &[&str] = &[
+    "read-via-stream",
+    "write-via-stream",
+    "append-via-stream",
+    "advise",
+    "sync-data",
+    "get-flags",
+    "get-type",
+    "set-size",
+    "set-times",
+    "read",
+    "write",
+    "read-directory",
+    "sync",
+    "create-directory-at",
+    "stat",
+    "stat-at",
+    "set-times-at",
+    "link-at",
+    "open-at",
+    "readlink-at",
+    "remove-directory-at",
+    "rename-at",
+    "symlink-at",
+    "unlink-file-at",
+    "is-same-object",
+    "metadata-hash",
+    "metadata-hash-at",
+];
+
+/// `wasi:filesystem` without directories: `get-directories` answers none,
+/// so no descriptor (nor directory-entry stream) ever exists and their
+/// methods cannot be reached — a component can only pass handles it holds.
+fn filesystem<E: Engine, T: WasiView>(linker: &mut Linker<E, T>) -> Result<()> {
+    let v = VERSION;
+    let unreachable = |_: &mut HostContext<'_, T>, _: &[Val], _: &mut [Val]| -> Result<()> {
+        Err(Error::Host(
+            "no filesystem descriptor exists: wasm-run's preview 2 host has no preopened \
+             directories yet"
+                .into(),
+        ))
+    };
+    let mut types = linker.instance(&format!("wasi:filesystem/types@{v}"))?;
+    types.resource("descriptor", |_, _| Ok(()))?;
+    types.resource("directory-entry-stream", |_, _| Ok(()))?;
+    for m in DESCRIPTOR_METHODS {
+        types.func_new(&format!("[method]descriptor.{m}"), unreachable)?;
+    }
+    types.func_new(
+        "[method]directory-entry-stream.read-directory-entry",
+        unreachable,
+    )?;
+    // The errors this host makes are the standard streams', never a
+    // filesystem's.
+    types.func_new("filesystem-error-code", |_, _, out| {
+        out[0] = Val::Option(None);
+        Ok(())
+    })?;
+    linker
+        .instance(&format!("wasi:filesystem/preopens@{v}"))?
+        .func_new("get-directories", |_, _, out| {
+            out[0] = Val::List(Vec::new());
+            Ok(())
+        })?;
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! WASI preview 2 (0.2.x) for components, written once over wasm-run's
+//! component API: the same host on every backend (wasmi included), on the
+//! portable component model and on wasmtime's own.
+//!
+//! What it serves today: `wasi:cli` (environment, exit, stdin, stdout,
+//! stderr, terminal-*), `wasi:io` (error, poll, streams over the standard
+//! streams), `wasi:clocks` (monotonic with subscriptions, wall) and
+//! `wasi:random` (random, insecure, insecure-seed), all from one
+//! [`WasiConfig`] (arguments, environment, stdin bytes, stdout/stderr
+//! inherited, captured or streamed, injected clocks and randomness); and
+//! `wasi:filesystem` without directories: `preopens`
+//! answers no directories, so no descriptor ever exists (a config with
+//! preopened directories is refused with [`WasiError::P2Unsupported`] until
+//! the filesystem lands). Interfaces are defined at version 0.2.12 (the
+//! preview 1 adapters of wasmtime 48 import it); a component importing any
+//! other 0.2.x version links to them (the linker matches semver).
+//!
+//! ```
+//! use wasm_run_api::{Config, Engine};
+//! use wasm_run_component::Component;
+//! use wasm_run_wasi::{ExitStatus, WasiConfig, p2};
+//!
+//! /// Runs a command component with captured stdout, on any backend.
+//! fn hello<E: Engine>(engine: &E, wasm: &[u8]) -> Result<(ExitStatus, String), wasm_run_wasi::WasiError> {
+//!     let component = Component::new(engine, wasm)?;
+//!     let mut config = WasiConfig::new();
+//!     let stdout = config.capture_stdout();
+//!     let status = p2::run_command(engine, &component, &config)?;
+//!     Ok((status, stdout.to_string_lossy()))
+//! }
+//!
+//! let wasm = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/wasi/p2/hello.wasm"))?;
+//! # #[cfg(feature = "wasmi")] {
+//! let engine = wasm_run_wasmi::Wasmi::new(&Config::new())?;
+//! assert_eq!(hello(&engine, &wasm)?, (ExitStatus(0), "Hello, world!\n".to_string()));
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod host;
+mod table;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use wasm_run_api::{Engine, Error, Store};
+use wasm_run_component::{Component, Instance, Linker, Val};
+
+use crate::clock::{MonotonicClock, WallClock};
+use crate::config::{WasiConfig, WasiSetup};
+use crate::error::{ExitStatus, WasiError};
+use crate::random::RandomSource;
+use crate::stdio::{Output, Stdin};
+
+pub use host::add_to_linker;
+use table::Table;
+
+/// The version the interfaces are defined at.
+pub const VERSION: &str = "0.2.12";
+
+/// The preview 2 state of one store: what the component sees, and the
+/// resources it holds.
+pub struct WasiP2 {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdin: Stdin,
+    /// How far into `Stdin::Bytes` the guest has read.
+    stdin_pos: usize,
+    stdout: Output,
+    stderr: Output,
+    wall: Arc<dyn WallClock>,
+    monotonic: Arc<dyn MonotonicClock>,
+    /// Whether `monotonic` is the real clock (then waiting for it sleeps).
+    real_time: bool,
+    random: Box<dyn RandomSource>,
+    table: Table,
+}
+
+impl std::fmt::Debug for WasiP2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasiP2")
+            .field("args", &self.args)
+            .field("env", &self.env)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The system's wall clock.
+struct SystemWall;
+
+impl WallClock for SystemWall {
+    fn now(&self) -> Duration {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+    }
+}
+
+/// The system's monotonic clock, from when the context was made.
+struct SystemMonotonic(Instant);
+
+impl MonotonicClock for SystemMonotonic {
+    fn now(&self) -> Duration {
+        self.0.elapsed()
+    }
+}
+
+impl WasiP2 {
+    /// The state for `config`.
+    ///
+    /// # Errors
+    ///
+    /// What [`WasiConfig::validate`] refuses, and
+    /// [`WasiError::P2Unsupported`] for preopened directories.
+    pub fn new(config: &WasiConfig) -> Result<Self, WasiError> {
+        Self::from_setup(&config.validate()?)
+    }
+
+    /// The state for a validated configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`WasiError::P2Unsupported`] for preopened directories.
+    pub fn from_setup(setup: &WasiSetup) -> Result<Self, WasiError> {
+        if !setup.preopens.is_empty() {
+            return Err(WasiError::P2Unsupported {
+                what: "preopened directories (wasi:filesystem)",
+            });
+        }
+        let real_time = setup.monotonic_clock.is_none();
+        Ok(WasiP2 {
+            args: setup.args.clone(),
+            env: setup.env.clone(),
+            stdin: setup.stdin.clone(),
+            stdin_pos: 0,
+            stdout: setup.stdout.clone(),
+            stderr: setup.stderr.clone(),
+            wall: setup
+                .wall_clock
+                .clone()
+                .unwrap_or_else(|| Arc::new(SystemWall)),
+            monotonic: setup
+                .monotonic_clock
+                .clone()
+                .unwrap_or_else(|| Arc::new(SystemMonotonic(Instant::now()))),
+            real_time,
+            random: setup.random.make(),
+            table: Table::default(),
+        })
+    }
+}
+
+/// Host state that holds a [`WasiP2`]: what the functions of
+/// [`add_to_linker`] reach through the store.
+pub trait WasiView: 'static {
+    /// The preview 2 state.
+    fn wasi_p2(&mut self) -> &mut WasiP2;
+}
+
+impl WasiView for WasiP2 {
+    fn wasi_p2(&mut self) -> &mut WasiP2 {
+        self
+    }
+}
+
+/// The name of the `wasi:cli/run` interface `component` exports (any 0.2.x
+/// version), if it is a command.
+pub fn command_export<E: Engine>(component: &Component<E>) -> Option<String> {
+    component
+        .world()
+        .exports()
+        .iter()
+        .map(|(name, _)| name)
+        .find(|name| name.starts_with("wasi:cli/run@0.2."))
+        .cloned()
+}
+
+/// Calls `wasi:cli/run`'s `run` of an instance of a command component.
+///
+/// # Errors
+///
+/// [`WasiError::NotACommand`] if the instance exports no `wasi:cli/run`;
+/// traps and host errors as [`WasiError::Wasm`]. `exit` is not an error:
+/// it is the status returned.
+pub fn call_run<E: Engine, T: 'static>(
+    store: &mut Store<E, T>,
+    component: &Component<E>,
+    instance: &Instance<E>,
+) -> Result<ExitStatus, WasiError> {
+    let run = command_export(component)
+        .and_then(|iface| instance.get_func(&format!("{iface}#run")))
+        .ok_or(WasiError::NotACommand)?;
+    let mut out = [Val::Bool(false)];
+    let results = usize::from(run.ty().result().is_some());
+    match ExitStatus::from_call(run.call(store, &[], &mut out[..results]))? {
+        ExitStatus(0) if results == 1 => Ok(match &out[0] {
+            Val::Result(Err(_)) => ExitStatus(1),
+            _ => ExitStatus(0),
+        }),
+        status => Ok(status),
+    }
+}
+
+/// Runs a command component (one that exports `wasi:cli/run`) with
+/// `config`: a fresh store, a linker with preview 2, `run`.
+///
+/// # Errors
+///
+/// A refused configuration, a link error (an import that is neither WASI
+/// preview 2 nor defined), [`WasiError::NotACommand`], and traps.
+pub fn run_command<E: Engine>(
+    engine: &E,
+    component: &Component<E>,
+    config: &WasiConfig,
+) -> Result<ExitStatus, WasiError> {
+    let mut store = Store::new(engine, WasiP2::new(config)?);
+    let mut linker = Linker::new(engine);
+    add_to_linker(&mut linker)?;
+    let instance = match linker.instantiate(&mut store, component) {
+        Err(Error::Exit(code)) => return Ok(ExitStatus(code)),
+        other => other?,
+    };
+    call_run(&mut store, component, &instance)
+}
