@@ -50,9 +50,13 @@ fn run_p2<E: Engine>(
     env: &[(&str, &str)],
     stdin: &[u8],
 ) -> Run {
+    run_p2_with(engine, name, |c| configure(c, args, env, stdin))
+}
+
+fn run_p2_with<E: Engine>(engine: &E, name: &str, set: impl FnOnce(&mut WasiConfig)) -> Run {
     let component = Component::new(engine, fixture(name)).unwrap();
     let mut c = WasiConfig::new();
-    configure(&mut c, args, env, stdin);
+    set(&mut c);
     let (out, err) = (c.capture_stdout(), c.capture_stderr());
     let status = p2::run_command(engine, &component, &c).map_err(|e| e.to_string());
     Run {
@@ -70,13 +74,21 @@ fn run_p1<E: wasm_run::wasi::WasiEngine>(
     env: &[(&str, &str)],
     stdin: &[u8],
 ) -> Run {
+    run_p1_with(engine, name, |c| configure(c, args, env, stdin))
+}
+
+fn run_p1_with<E: wasm_run::wasi::WasiEngine>(
+    engine: &E,
+    name: &str,
+    set: impl FnOnce(&mut WasiConfig),
+) -> Run {
     let path = format!(
         "{}/tests/fixtures/wasi/{name}.wasm",
         env!("CARGO_MANIFEST_DIR")
     );
     let module = Module::from_file(engine, &path).unwrap();
     let mut c = WasiConfig::new();
-    configure(&mut c, args, env, stdin);
+    set(&mut c);
     let (out, err) = (c.capture_stdout(), c.capture_stderr());
     let status = wasm_run::wasi::run_command(engine, &module, &c).map_err(|e| e.to_string());
     Run {
@@ -131,16 +143,50 @@ fn exit_statuses_are_success_or_failure<E: Engine>(engine: &E) {
     assert_eq!(r.stdout, "about to trap\n");
 }
 
-/// What the host cannot do yet, and a component that is not a command, are
-/// typed errors before anything runs.
+/// The filesystem programs (files in a read-write preopen, a read-only
+/// preopen refusing every change, escapes through `..`, absolute paths and
+/// symlinks) print the same as preview 1 modules and leave the same files:
+/// each runs in a fresh copy of the same directory tree.
+fn filesystem_programs_agree_with_preview_1<E: wasm_run::wasi::WasiEngine>(engine: &E) {
+    use crate::suite::{TempDir, snapshot};
+    // `abs_link` points at one absolute path outside both trees' sandboxes.
+    fn tree(root: &std::path::Path, abs_target: &std::path::Path) {
+        let sandbox = root.join("sandbox");
+        let outside = root.join("outside");
+        std::fs::create_dir_all(sandbox.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret.txt"), "secret\n").unwrap();
+        std::fs::write(sandbox.join("inside.txt"), "inside\n").unwrap();
+        std::fs::write(sandbox.join("data.txt"), "data\n").unwrap();
+        std::fs::write(sandbox.join("sub/inner.txt"), "inner\n").unwrap();
+        std::os::unix::fs::symlink("../outside/secret.txt", sandbox.join("link_out")).unwrap();
+        std::os::unix::fs::symlink(abs_target, sandbox.join("abs_link")).unwrap();
+        std::os::unix::fs::symlink("../outside", sandbox.join("dir_link")).unwrap();
+    }
+    for (name, guest, perms) in [
+        ("files", "/sandbox", DirPerms::ReadWrite),
+        ("readonly", "/ro", DirPerms::ReadOnly),
+        ("escape", "/sandbox", DirPerms::ReadWrite),
+    ] {
+        let (a, b) = (TempDir::new("p2-fs"), TempDir::new("p1-fs"));
+        let secret = a.0.join("outside/secret.txt");
+        tree(&a.0, &secret);
+        tree(&b.0, &secret);
+        let p2 = run_p2_with(engine, name, |c| {
+            c.preopen_dir(a.0.join("sandbox"), guest, perms);
+        });
+        let p1 = run_p1_with(engine, name, |c| {
+            c.preopen_dir(b.0.join("sandbox"), guest, perms);
+        });
+        assert_eq!(p2, p1, "{name}");
+        assert_eq!(p2.status, Ok(ExitStatus(0)), "{name}: {p2:?}");
+        assert_eq!(snapshot(&a.0), snapshot(&b.0), "{name}: the files left");
+    }
+}
+
+/// A component that is not a command, and an import the host does not
+/// serve, are typed errors before anything runs.
 fn refusals_are_typed<E: Engine>(engine: &E) {
-    let component = Component::new(engine, fixture("hello")).unwrap();
-    let mut c = WasiConfig::new();
-    c.preopen_dir(env!("CARGO_MANIFEST_DIR"), "/", DirPerms::ReadOnly);
-    assert!(matches!(
-        p2::run_command(engine, &component, &c),
-        Err(WasiError::P2Unsupported { .. })
-    ));
     let reactor = Component::new(
         engine,
         r#"(component
@@ -189,6 +235,7 @@ macro_rules! p2_tests {
 
 p2_tests!(
     programs_print_what_they_print_as_modules,
+    filesystem_programs_agree_with_preview_1,
     exit_statuses_are_success_or_failure,
     refusals_are_typed
 );

@@ -94,12 +94,6 @@ pub enum WasiError {
         "the program exports no `_start` function (a module) or `wasi:cli/run` (a component): it is not a WASI command"
     )]
     NotACommand,
-    /// A configuration the preview 2 host cannot serve yet.
-    #[error("WASI preview 2 in wasm-run does not support {what} yet")]
-    P2Unsupported {
-        /// What was asked for.
-        what: &'static str,
-    },
     /// The WASI context was built for another engine than the store's.
     #[error("the WASI context was built for the {ctx} engine but the store belongs to {store}")]
     EngineMismatch {

@@ -1,13 +1,14 @@
 //! The preview 2 interfaces, defined in a component [`Linker`] as host
 //! functions and host resources over [`WasiP2`].
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::time::Duration;
 
 use wasm_run_api::{Engine, Error, Result};
 use wasm_run_component::{HostContext, HostResourceType, Linker, LinkerInstance, ResourceAny, Val};
 
-use super::table::{Entry, Poll, Std};
+use super::table::{Entry, Poll, Source, Std, Target};
 use super::{VERSION, WasiP2, WasiView};
 use crate::stdio::{Output, Stdin};
 
@@ -17,34 +18,36 @@ const MAX_CHUNK: u64 = 1 << 20;
 
 /// Host resource types the functions create handles of.
 #[derive(Clone)]
-struct Types {
-    input: HostResourceType,
-    output: HostResourceType,
-    pollable: HostResourceType,
-    error: HostResourceType,
-    terminal_input: HostResourceType,
-    terminal_output: HostResourceType,
+pub(super) struct Types {
+    pub(super) input: HostResourceType,
+    pub(super) output: HostResourceType,
+    pub(super) pollable: HostResourceType,
+    pub(super) error: HostResourceType,
+    pub(super) terminal_input: HostResourceType,
+    pub(super) terminal_output: HostResourceType,
+    pub(super) descriptor: HostResourceType,
+    pub(super) dir_entries: HostResourceType,
 }
 
-fn state<'a, T: WasiView>(cx: &'a mut HostContext<'_, T>) -> &'a mut WasiP2 {
+pub(super) fn state<'a, T: WasiView>(cx: &'a mut HostContext<'_, T>) -> &'a mut WasiP2 {
     cx.data_mut().wasi_p2()
 }
 
-fn rep(args: &[Val], i: usize) -> Result<u32> {
+pub(super) fn rep(args: &[Val], i: usize) -> Result<u32> {
     match args.get(i) {
         Some(Val::Resource(r)) => Ok(r.rep()),
         other => Err(Error::Type(format!("expected a resource, got {other:?}"))),
     }
 }
 
-fn u64_arg(args: &[Val], i: usize) -> Result<u64> {
+pub(super) fn u64_arg(args: &[Val], i: usize) -> Result<u64> {
     match args.get(i) {
         Some(Val::U64(x)) => Ok(*x),
         other => Err(Error::Type(format!("expected a u64, got {other:?}"))),
     }
 }
 
-fn bytes_arg(args: &[Val], i: usize) -> Result<Vec<u8>> {
+pub(super) fn bytes_arg(args: &[Val], i: usize) -> Result<Vec<u8>> {
     match args.get(i) {
         Some(Val::List(items)) => items
             .iter()
@@ -57,15 +60,15 @@ fn bytes_arg(args: &[Val], i: usize) -> Result<Vec<u8>> {
     }
 }
 
-fn bytes_val(bytes: &[u8]) -> Val {
+pub(super) fn bytes_val(bytes: &[u8]) -> Val {
     Val::List(bytes.iter().map(|b| Val::U8(*b)).collect())
 }
 
-fn ok(v: Option<Val>) -> Val {
+pub(super) fn ok(v: Option<Val>) -> Val {
     Val::Result(Ok(v.map(Box::new)))
 }
 
-fn err(v: Val) -> Val {
+pub(super) fn err(v: Val) -> Val {
     Val::Result(Err(Some(Box::new(v))))
 }
 
@@ -73,9 +76,11 @@ fn closed() -> Val {
     err(Val::Variant("closed".into(), None))
 }
 
-/// `stream-error.last-operation-failed` with a new `error` resource.
-fn failed(w: &mut WasiP2, types: &Types, message: String) -> Result<Val> {
-    let rep = w.table.push(Entry::Error(message))?;
+/// `stream-error.last-operation-failed` with a new `error` resource for
+/// the I/O error `e`.
+fn failed(w: &mut WasiP2, types: &Types, e: std::io::Error) -> Result<Val> {
+    let code = super::fs::error_code(&e);
+    let rep = w.table.push(Entry::Error(e.to_string(), Some(code)))?;
     Ok(err(Val::Variant(
         "last-operation-failed".into(),
         Some(Box::new(Val::Resource(ResourceAny::host(
@@ -85,11 +90,11 @@ fn failed(w: &mut WasiP2, types: &Types, message: String) -> Result<Val> {
     )))
 }
 
-fn nanos(d: Duration) -> u64 {
+pub(super) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-fn datetime(d: Duration) -> Val {
+pub(super) fn datetime(d: Duration) -> Val {
     Val::Record(vec![
         ("seconds".into(), Val::U64(d.as_secs())),
         ("nanoseconds".into(), Val::U32(d.subsec_nanos())),
@@ -97,7 +102,7 @@ fn datetime(d: Duration) -> Val {
 }
 
 /// A new handle of `ty` for `entry`.
-fn handle(w: &mut WasiP2, ty: &HostResourceType, entry: Entry) -> Result<Val> {
+pub(super) fn handle(w: &mut WasiP2, ty: &HostResourceType, entry: Entry) -> Result<Val> {
     let rep = w.table.push(entry)?;
     Ok(Val::Resource(ResourceAny::host(ty, rep)))
 }
@@ -122,6 +127,46 @@ fn write_std(w: &WasiP2, s: Std, bytes: &[u8]) -> std::io::Result<()> {
             None => Ok(()),
         },
     }
+}
+
+/// Writes `bytes` to the output stream `rep`.
+fn write_to(w: &mut WasiP2, rep: u32, bytes: &[u8]) -> Result<std::io::Result<()>> {
+    Ok(match w.table.output(rep)? {
+        Target::Std(s) => {
+            let s = *s;
+            write_std(w, s, bytes)
+        }
+        Target::File(file, pos) => {
+            let r = file.write_all_at(bytes, *pos);
+            if r.is_ok() {
+                *pos += bytes.len() as u64;
+            }
+            r
+        }
+        Target::Append(file) => (&**file)
+            .seek(SeekFrom::End(0))
+            .and_then(|_| (&**file).write_all(bytes)),
+    })
+}
+
+/// Reads at most `len` bytes of the input stream `rep`; `None` at its end.
+fn read_from(w: &mut WasiP2, rep: u32, len: u64) -> Result<std::io::Result<Option<Vec<u8>>>> {
+    if matches!(w.table.input(rep)?, Source::Stdin) {
+        return Ok(read_stdin(w, len));
+    }
+    let Source::File(file, pos) = w.table.input(rep)? else {
+        return Ok(Ok(None));
+    };
+    let mut buf = vec![0; len.min(MAX_CHUNK) as usize];
+    Ok(match file.read_at(&mut buf, *pos) {
+        Ok(0) if len > 0 => Ok(None),
+        Ok(n) => {
+            *pos += n as u64;
+            buf.truncate(n);
+            Ok(Some(buf))
+        }
+        Err(e) => Err(e),
+    })
 }
 
 /// Reads at most `len` bytes of the guest's stdin; `None` at its end.
@@ -202,7 +247,7 @@ pub fn add_to_linker<E: Engine, T: WasiView>(linker: &mut Linker<E, T>) -> Resul
     linker.instance(&format!("wasi:io/error@{v}"))?.func_new(
         "[method]error.to-debug-string",
         |cx, args, out| {
-            out[0] = Val::String(state(cx).table.error(rep(args, 0)?)?.to_string());
+            out[0] = Val::String(state(cx).table.error(rep(args, 0)?)?.0.to_string());
             Ok(())
         },
     )?;
@@ -216,6 +261,9 @@ pub fn add_to_linker<E: Engine, T: WasiView>(linker: &mut Linker<E, T>) -> Resul
     let terminal_output = linker
         .instance(&format!("wasi:cli/terminal-output@{v}"))?
         .resource("terminal-output", drop_entry)?;
+    let mut fs_types = linker.instance(&format!("wasi:filesystem/types@{v}"))?;
+    let descriptor = fs_types.resource("descriptor", drop_entry)?;
+    let dir_entries = fs_types.resource("directory-entry-stream", drop_entry)?;
     let types = Types {
         input,
         output,
@@ -223,6 +271,8 @@ pub fn add_to_linker<E: Engine, T: WasiView>(linker: &mut Linker<E, T>) -> Resul
         error,
         terminal_input,
         terminal_output,
+        descriptor,
+        dir_entries,
     };
     io_streams(
         &mut linker.instance(&format!("wasi:io/streams@{v}"))?,
@@ -231,7 +281,7 @@ pub fn add_to_linker<E: Engine, T: WasiView>(linker: &mut Linker<E, T>) -> Resul
     cli_interfaces(linker, &types)?;
     clocks(linker, &types)?;
     random(linker)?;
-    filesystem(linker)?;
+    super::fs::define(linker, &types)?;
     Ok(())
 }
 
@@ -299,7 +349,8 @@ fn io_streams<E: Engine, T: WasiView>(
         let t = types.clone();
         streams.func_new(name, move |cx, args, out| {
             let w = state(cx);
-            let s = w.table.output(rep(args, 0)?)?;
+            let r = rep(args, 0)?;
+            w.table.output(r)?;
             let bytes = bytes_arg(args, 1)?;
             if bytes.len() as u64 > MAX_CHUNK {
                 return Err(Error::Host(
@@ -310,9 +361,9 @@ fn io_streams<E: Engine, T: WasiView>(
                     .into(),
                 ));
             }
-            out[0] = match write_std(w, s, &bytes) {
+            out[0] = match write_to(w, r, &bytes)? {
                 Ok(()) => ok(None),
-                Err(e) => failed(w, &t, e.to_string())?,
+                Err(e) => failed(w, &t, e)?,
             };
             Ok(())
         })?;
@@ -324,7 +375,8 @@ fn io_streams<E: Engine, T: WasiView>(
         let t = types.clone();
         streams.func_new(name, move |cx, args, out| {
             let w = state(cx);
-            let s = w.table.output(rep(args, 0)?)?;
+            let r = rep(args, 0)?;
+            w.table.output(r)?;
             let n = u64_arg(args, 1)?;
             if n > MAX_CHUNK {
                 return Err(Error::Host(
@@ -332,9 +384,9 @@ fn io_streams<E: Engine, T: WasiView>(
                         .into(),
                 ));
             }
-            out[0] = match write_std(w, s, &vec![0; n as usize]) {
+            out[0] = match write_to(w, r, &vec![0; n as usize])? {
                 Ok(()) => ok(None),
-                Err(e) => failed(w, &t, e.to_string())?,
+                Err(e) => failed(w, &t, e)?,
             };
             Ok(())
         })?;
@@ -373,16 +425,17 @@ fn io_streams<E: Engine, T: WasiView>(
         let t = types.clone();
         streams.func_new(name, move |cx, args, out| {
             let w = state(cx);
-            let to = w.table.output(rep(args, 0)?)?;
-            w.table.input(rep(args, 1)?)?;
+            let to = rep(args, 0)?;
+            w.table.output(to)?;
+            let from = rep(args, 1)?;
             let len = u64_arg(args, 2)?;
-            out[0] = match read_stdin(w, len) {
+            out[0] = match read_from(w, from, len)? {
                 Ok(None) => closed(),
-                Ok(Some(bytes)) => match write_std(w, to, &bytes) {
+                Ok(Some(bytes)) => match write_to(w, to, &bytes)? {
                     Ok(()) => ok(Some(Val::U64(bytes.len() as u64))),
-                    Err(e) => failed(w, &t, e.to_string())?,
+                    Err(e) => failed(w, &t, e)?,
                 },
-                Err(e) => failed(w, &t, e.to_string())?,
+                Err(e) => failed(w, &t, e)?,
             };
             Ok(())
         })?;
@@ -395,12 +448,12 @@ fn io_streams<E: Engine, T: WasiView>(
         let t = types.clone();
         streams.func_new(name, move |cx, args, out| {
             let w = state(cx);
-            w.table.input(rep(args, 0)?)?;
+            let r = rep(args, 0)?;
             let len = u64_arg(args, 1)?;
-            out[0] = match read_stdin(w, len) {
+            out[0] = match read_from(w, r, len)? {
                 Ok(None) => closed(),
                 Ok(Some(bytes)) => ok(Some(bytes_val(&bytes))),
-                Err(e) => failed(w, &t, e.to_string())?,
+                Err(e) => failed(w, &t, e)?,
             };
             Ok(())
         })?;
@@ -412,12 +465,12 @@ fn io_streams<E: Engine, T: WasiView>(
         let t = types.clone();
         streams.func_new(name, move |cx, args, out| {
             let w = state(cx);
-            w.table.input(rep(args, 0)?)?;
+            let r = rep(args, 0)?;
             let len = u64_arg(args, 1)?;
-            out[0] = match read_stdin(w, len) {
+            out[0] = match read_from(w, r, len)? {
                 Ok(None) => closed(),
                 Ok(Some(bytes)) => ok(Some(Val::U64(bytes.len() as u64))),
-                Err(e) => failed(w, &t, e.to_string())?,
+                Err(e) => failed(w, &t, e)?,
             };
             Ok(())
         })?;
@@ -469,8 +522,8 @@ fn cli_interfaces<E: Engine, T: WasiView>(linker: &mut Linker<E, T>, types: &Typ
             .func_new(func, move |cx, _, out| {
                 let w = state(cx);
                 out[0] = match s {
-                    Std::In => handle(w, &t.input, Entry::Input(s))?,
-                    _ => handle(w, &t.output, Entry::Output(s))?,
+                    Std::In => handle(w, &t.input, Entry::Input(Source::Stdin))?,
+                    _ => handle(w, &t.output, Entry::Output(Target::Std(s)))?,
                 };
                 Ok(())
             })?;
@@ -594,74 +647,6 @@ fn random<E: Engine, T: WasiView>(linker: &mut Linker<E, T>) -> Result<()> {
         .func_new("insecure-seed", |cx, _, out| {
             let w = state(cx);
             out[0] = Val::Tuple(vec![Val::U64(u64_of(w)?), Val::U64(u64_of(w)?)]);
-            Ok(())
-        })?;
-    Ok(())
-}
-
-/// The methods of `wasi:filesystem/types`'s resources.
-const DESCRIPTOR_METHODS: &[&str] = &[
-    "read-via-stream",
-    "write-via-stream",
-    "append-via-stream",
-    "advise",
-    "sync-data",
-    "get-flags",
-    "get-type",
-    "set-size",
-    "set-times",
-    "read",
-    "write",
-    "read-directory",
-    "sync",
-    "create-directory-at",
-    "stat",
-    "stat-at",
-    "set-times-at",
-    "link-at",
-    "open-at",
-    "readlink-at",
-    "remove-directory-at",
-    "rename-at",
-    "symlink-at",
-    "unlink-file-at",
-    "is-same-object",
-    "metadata-hash",
-    "metadata-hash-at",
-];
-
-/// `wasi:filesystem` without directories: `get-directories` answers none,
-/// so no descriptor (nor directory-entry stream) ever exists and their
-/// methods cannot be reached — a component can only pass handles it holds.
-fn filesystem<E: Engine, T: WasiView>(linker: &mut Linker<E, T>) -> Result<()> {
-    let v = VERSION;
-    let unreachable = |_: &mut HostContext<'_, T>, _: &[Val], _: &mut [Val]| -> Result<()> {
-        Err(Error::Host(
-            "no filesystem descriptor exists: wasm-run's preview 2 host has no preopened \
-             directories yet"
-                .into(),
-        ))
-    };
-    let mut types = linker.instance(&format!("wasi:filesystem/types@{v}"))?;
-    types.resource("descriptor", |_, _| Ok(()))?;
-    types.resource("directory-entry-stream", |_, _| Ok(()))?;
-    for m in DESCRIPTOR_METHODS {
-        types.func_new(&format!("[method]descriptor.{m}"), unreachable)?;
-    }
-    types.func_new(
-        "[method]directory-entry-stream.read-directory-entry",
-        unreachable,
-    )?;
-    // The errors this host makes are the standard streams', never a
-    // filesystem's.
-    types.func_new("filesystem-error-code", |_, _, out| {
-        out[0] = Val::Option(None);
-        Ok(())
-    })?;
-    linker
-        .instance(&format!("wasi:filesystem/preopens@{v}"))?
-        .func_new("get-directories", |_, _, out| {
-            out[0] = Val::List(Vec::new());
             Ok(())
         })?;
     Ok(())

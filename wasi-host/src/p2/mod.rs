@@ -2,18 +2,23 @@
 //! component API: the same host on every backend (wasmi included), on the
 //! portable component model and on wasmtime's own.
 //!
-//! What it serves today: `wasi:cli` (environment, exit, stdin, stdout,
-//! stderr, terminal-*), `wasi:io` (error, poll, streams over the standard
-//! streams), `wasi:clocks` (monotonic with subscriptions, wall) and
-//! `wasi:random` (random, insecure, insecure-seed), all from one
-//! [`WasiConfig`] (arguments, environment, stdin bytes, stdout/stderr
-//! inherited, captured or streamed, injected clocks and randomness); and
-//! `wasi:filesystem` without directories: `preopens`
-//! answers no directories, so no descriptor ever exists (a config with
-//! preopened directories is refused with [`WasiError::P2Unsupported`] until
-//! the filesystem lands). Interfaces are defined at version 0.2.12 (the
-//! preview 1 adapters of wasmtime 48 import it); a component importing any
-//! other 0.2.x version links to them (the linker matches semver).
+//! What it serves: `wasi:cli` (environment, exit, stdin, stdout, stderr,
+//! terminal-*), `wasi:io` (error, poll, streams over the standard streams
+//! and files), `wasi:clocks` (monotonic with subscriptions, wall),
+//! `wasi:random` (random, insecure, insecure-seed) and `wasi:filesystem`
+//! (preopens, descriptors: read/write directly and through streams, stat,
+//! set-times, directory listings, open-at with its flags, create, remove,
+//! rename, link, symlink, readlink, metadata hashes), all from one
+//! [`WasiConfig`]: arguments, environment, preopened directories read-only
+//! or read-write, stdin bytes, stdout/stderr inherited, captured or
+//! streamed, injected clocks and randomness. Paths are resolved beneath
+//! their descriptor's directory by cap-std: `..`, absolute paths and
+//! symlinks cannot lead out of a preopen, and a read-only preopen refuses
+//! every change (`not-permitted`). `wasi:sockets` and `wasi:http` are not
+//! defined yet (a component importing them gets a link error naming the
+//! import). Interfaces are defined at version 0.2.12 (the preview 1
+//! adapters of wasmtime 48 import it); a component importing any other
+//! 0.2.x version links to them (the linker matches semver).
 //!
 //! ```
 //! use wasm_run_api::{Config, Engine};
@@ -37,6 +42,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod fs;
 mod host;
 mod table;
 
@@ -73,6 +79,8 @@ pub struct WasiP2 {
     /// Whether `monotonic` is the real clock (then waiting for it sleeps).
     real_time: bool,
     random: Box<dyn RandomSource>,
+    /// The preopened directories, with their guest names.
+    preopens: Vec<(fs::Desc, String)>,
     table: Table,
 }
 
@@ -110,8 +118,8 @@ impl WasiP2 {
     ///
     /// # Errors
     ///
-    /// What [`WasiConfig::validate`] refuses, and
-    /// [`WasiError::P2Unsupported`] for preopened directories.
+    /// What [`WasiConfig::validate`] refuses, and a preopened directory
+    /// that cannot be opened.
     pub fn new(config: &WasiConfig) -> Result<Self, WasiError> {
         Self::from_setup(&config.validate()?)
     }
@@ -120,13 +128,13 @@ impl WasiP2 {
     ///
     /// # Errors
     ///
-    /// [`WasiError::P2Unsupported`] for preopened directories.
+    /// A preopened directory that cannot be opened.
     pub fn from_setup(setup: &WasiSetup) -> Result<Self, WasiError> {
-        if !setup.preopens.is_empty() {
-            return Err(WasiError::P2Unsupported {
-                what: "preopened directories (wasi:filesystem)",
-            });
-        }
+        let preopens = setup
+            .preopens
+            .iter()
+            .map(|p| Ok((fs::preopen(p)?, p.guest.clone())))
+            .collect::<Result<Vec<_>, WasiError>>()?;
         let real_time = setup.monotonic_clock.is_none();
         Ok(WasiP2 {
             args: setup.args.clone(),
@@ -145,6 +153,7 @@ impl WasiP2 {
                 .unwrap_or_else(|| Arc::new(SystemMonotonic(Instant::now()))),
             real_time,
             random: setup.random.make(),
+            preopens,
             table: Table::default(),
         })
     }

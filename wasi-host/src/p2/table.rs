@@ -8,9 +8,12 @@
 //! creating resources without dropping them gets an error, not unbounded
 //! host memory.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use wasm_run_api::{Error, Result};
+
+use super::fs::{Desc, DirEntries};
 
 /// The most resources one context keeps alive at once.
 pub(crate) const MAX_RESOURCES: usize = 1 << 16;
@@ -21,6 +24,24 @@ pub(crate) enum Std {
     In,
     Out,
     Err,
+}
+
+/// What an input stream reads.
+#[derive(Debug)]
+pub(crate) enum Source {
+    Stdin,
+    /// A file, from this offset on.
+    File(Arc<std::fs::File>, u64),
+}
+
+/// Where an output stream writes.
+#[derive(Debug)]
+pub(crate) enum Target {
+    Std(Std),
+    /// A file, at this offset on.
+    File(Arc<std::fs::File>, u64),
+    /// A file, at its end.
+    Append(Arc<std::fs::File>),
 }
 
 /// What a pollable waits for.
@@ -35,13 +56,16 @@ pub(crate) enum Poll {
 /// What one resource stands for.
 #[derive(Debug)]
 pub(crate) enum Entry {
-    Input(Std),
-    Output(Std),
+    Input(Source),
+    Output(Target),
     Pollable(Poll),
-    /// A `wasi:io/error` with its message.
-    Error(String),
+    /// A `wasi:io/error` with its message, and the `wasi:filesystem`
+    /// error code it stands for (for `filesystem-error-code`).
+    Error(String, Option<&'static str>),
     TerminalInput,
     TerminalOutput,
+    Descriptor(Desc),
+    DirEntries(DirEntries),
 }
 
 impl Entry {
@@ -50,9 +74,11 @@ impl Entry {
             Entry::Input(_) => "input-stream",
             Entry::Output(_) => "output-stream",
             Entry::Pollable(_) => "pollable",
-            Entry::Error(_) => "error",
+            Entry::Error(..) => "error",
             Entry::TerminalInput => "terminal-input",
             Entry::TerminalOutput => "terminal-output",
+            Entry::Descriptor(_) => "descriptor",
+            Entry::DirEntries(_) => "directory-entry-stream",
         }
     }
 }
@@ -102,18 +128,25 @@ impl Table {
         Ok(entry)
     }
 
-    /// The standard stream of the input stream `rep`.
-    pub(crate) fn input(&self, rep: u32) -> Result<Std> {
-        match self.get(rep)? {
-            Entry::Input(s) => Ok(*s),
+    fn get_mut(&mut self, rep: u32) -> Result<&mut Entry> {
+        self.entries
+            .get_mut(rep as usize)
+            .and_then(Option::as_mut)
+            .ok_or_else(|| unknown(rep))
+    }
+
+    /// What the input stream `rep` reads.
+    pub(crate) fn input(&mut self, rep: u32) -> Result<&mut Source> {
+        match self.get_mut(rep)? {
+            Entry::Input(s) => Ok(s),
             other => Err(wrong(rep, "input-stream", other)),
         }
     }
 
-    /// The standard stream of the output stream `rep`.
-    pub(crate) fn output(&self, rep: u32) -> Result<Std> {
-        match self.get(rep)? {
-            Entry::Output(s) => Ok(*s),
+    /// Where the output stream `rep` writes.
+    pub(crate) fn output(&mut self, rep: u32) -> Result<&mut Target> {
+        match self.get_mut(rep)? {
+            Entry::Output(t) => Ok(t),
             other => Err(wrong(rep, "output-stream", other)),
         }
     }
@@ -126,11 +159,27 @@ impl Table {
         }
     }
 
-    /// The message of the error `rep`.
-    pub(crate) fn error(&self, rep: u32) -> Result<&str> {
+    /// The message and filesystem error code of the error `rep`.
+    pub(crate) fn error(&self, rep: u32) -> Result<(&str, Option<&'static str>)> {
         match self.get(rep)? {
-            Entry::Error(m) => Ok(m),
+            Entry::Error(m, code) => Ok((m, *code)),
             other => Err(wrong(rep, "error", other)),
+        }
+    }
+
+    /// The descriptor `rep`.
+    pub(crate) fn descriptor(&self, rep: u32) -> Result<&Desc> {
+        match self.get(rep)? {
+            Entry::Descriptor(d) => Ok(d),
+            other => Err(wrong(rep, "descriptor", other)),
+        }
+    }
+
+    /// The directory-entry stream `rep`.
+    pub(crate) fn dir_entries(&mut self, rep: u32) -> Result<&mut DirEntries> {
+        match self.get_mut(rep)? {
+            Entry::DirEntries(d) => Ok(d),
+            other => Err(wrong(rep, "directory-entry-stream", other)),
         }
     }
 
@@ -156,18 +205,18 @@ mod tests {
     #[test]
     fn reps_are_reused_and_kinds_checked() {
         let mut t = Table::default();
-        let a = t.push(Entry::Output(Std::Out)).unwrap();
+        let a = t.push(Entry::Output(Target::Std(Std::Out))).unwrap();
         let b = t.push(Entry::Pollable(Poll::Ready)).unwrap();
         assert_ne!(a, b);
-        assert_eq!(t.output(a).unwrap(), Std::Out);
+        assert!(matches!(t.output(a).unwrap(), Target::Std(Std::Out)));
         assert!(t.input(a).is_err());
         assert!(t.pollable(a).is_err());
         t.remove(a).unwrap();
         assert!(t.get(a).is_err());
         assert!(t.remove(a).is_err());
-        let c = t.push(Entry::Error("boom".into())).unwrap();
+        let c = t.push(Entry::Error("boom".into(), None)).unwrap();
         assert_eq!(c, a, "a freed representation is reused");
-        assert_eq!(t.error(c).unwrap(), "boom");
+        assert_eq!(t.error(c).unwrap(), ("boom", None));
         assert_eq!(t.len(), 2);
         assert!(t.get(999).is_err());
     }
