@@ -15,12 +15,40 @@
 //! suite's own runner checks. The root directory is copied to a fresh
 //! directory for every run, so runs do not see each other's files and the
 //! suite stays untouched.
+//!
+//! With `WASI_TESTSUITE_P2` set, the programs are the same made command
+//! components with wasmtime 48's preview 1 command adapter (`scripts/
+//! wasi-testsuite --p2` makes them), so they run through wasm-run's own WASI
+//! preview 2 host; the programs in [`P2_EXPECTED_FAILURES`] fail there (and
+//! with wasmtime-wasi's preview 2 host the same way).
 
 mod common;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+
+/// Programs that fail as command components, on every backend, and with
+/// wasmtime-wasi's own preview 2 host too (measured: the same four): limits
+/// of the preview 1 adapter route, not of the host.
+const P2_EXPECTED_FAILURES: &[(&str, &str)] = &[
+    (
+        "assemblyscript/testsuite/wasm32-wasip1/args_get-multiple-arguments.wasm",
+        "the adapter's own state check fails (\"assertion failed at adapter line 2858\")",
+    ),
+    (
+        "assemblyscript/testsuite/wasm32-wasip1/environ_get-multiple-variables.wasm",
+        "the adapter's own state check fails (\"assertion failed at adapter line 2858\")",
+    ),
+    (
+        "assemblyscript/testsuite/wasm32-wasip1/fd_write-to-invalid-fd.wasm",
+        "the adapter answers a write to an unknown descriptor differently from preview 1",
+    ),
+    (
+        "assemblyscript/testsuite/wasm32-wasip1/proc_exit-failure.wasm",
+        "WASI 0.2's exit carries success or failure only: 33 becomes 1",
+    ),
+];
 
 /// The suite's test programs, sorted.
 fn programs(suite: &Path) -> Vec<PathBuf> {
@@ -163,6 +191,26 @@ fn official_wasi_testsuite_passes_on_every_backend() {
         println!("{engine}: {passed} of {} programs passed", programs.len());
     }
     let _ = std::fs::remove_dir_all(&scratch);
+    if std::env::var_os("WASI_TESTSUITE_P2").is_some() {
+        // Exactly the expected failures, on every backend.
+        let unexpected: Vec<&String> = failures
+            .iter()
+            .filter(|f| !P2_EXPECTED_FAILURES.iter().any(|(p, _)| f.contains(p)))
+            .collect();
+        assert!(
+            unexpected.is_empty(),
+            "unexpected failures:\n{unexpected:#?}"
+        );
+        for (program, why) in P2_EXPECTED_FAILURES {
+            let n = failures.iter().filter(|f| f.contains(program)).count();
+            assert_eq!(
+                n,
+                common::backends().len(),
+                "{program} ({why}) now passes somewhere"
+            );
+        }
+        return;
+    }
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",

@@ -42,6 +42,9 @@ pub(crate) struct Desc {
     write: bool,
     /// Directories: whether entries may be created, renamed or removed.
     mutate: bool,
+    /// The `*-sync` descriptor flags it was opened with (reported back by
+    /// `get-flags`; writes are synchronous anyway).
+    sync: Vec<String>,
 }
 
 /// The rest of a `read-directory` listing.
@@ -60,6 +63,7 @@ pub(crate) fn preopen(p: &Preopen) -> std::result::Result<Desc, WasiError> {
         read: true,
         write: false,
         mutate: p.perms == DirPerms::ReadWrite,
+        sync: Vec::new(),
     })
 }
 
@@ -180,14 +184,16 @@ fn descriptor_type(ft: std::fs::FileType) -> &'static str {
     }
 }
 
+/// An optional `datetime` of seconds and nanoseconds since the epoch.
+fn time(secs: i64, nsec: i64) -> Val {
+    Val::Option(Some(Box::new(datetime(Duration::new(
+        u64::try_from(secs).unwrap_or(0),
+        u32::try_from(nsec).unwrap_or(0),
+    )))))
+}
+
 /// The `descriptor-stat` of a file's metadata.
 fn stat_val(ty: &'static str, m: &std::fs::Metadata) -> Val {
-    let time = |secs: i64, nsec: i64| {
-        Val::Option(Some(Box::new(datetime(Duration::new(
-            u64::try_from(secs).unwrap_or(0),
-            u32::try_from(nsec).unwrap_or(0),
-        )))))
-    };
     Val::Record(vec![
         ("type".into(), Val::Enum(ty.into())),
         ("link-count".into(), Val::U64(m.nlink())),
@@ -242,14 +248,22 @@ fn stat_at(dir: &Dir, path: &str, follow: bool) -> std::result::Result<Val, &'st
         Err(e) if e.kind() == ErrorKind::Unsupported => {
             // A symlink, not followed: what its entry says.
             let m = io(dir.symlink_metadata(path))?;
-            let zero = Val::Option(None);
             Ok(Val::Record(vec![
                 ("type".into(), Val::Enum("symbolic-link".into())),
                 ("link-count".into(), Val::U64(m.nlink())),
                 ("size".into(), Val::U64(m.len())),
-                ("data-access-timestamp".into(), zero.clone()),
-                ("data-modification-timestamp".into(), zero.clone()),
-                ("status-change-timestamp".into(), zero),
+                (
+                    "data-access-timestamp".into(),
+                    time(m.atime(), m.atime_nsec()),
+                ),
+                (
+                    "data-modification-timestamp".into(),
+                    time(m.mtime(), m.mtime_nsec()),
+                ),
+                (
+                    "status-change-timestamp".into(),
+                    time(m.ctime(), m.ctime_nsec()),
+                ),
             ]))
         }
         Err(e) => Err(error_code(&e)),
@@ -311,6 +325,15 @@ fn flags_val(d: &Desc) -> Val {
     if d.write {
         names.push("write".to_string());
     }
+    for flag in [
+        "file-integrity-sync",
+        "data-integrity-sync",
+        "requested-write-sync",
+    ] {
+        if d.sync.iter().any(|f| f == flag) {
+            names.push(flag.to_string());
+        }
+    }
     if d.mutate {
         names.push("mutate-directory".to_string());
     }
@@ -329,6 +352,8 @@ fn open_at(parent: &Desc, args: &[Val]) -> Result<std::result::Result<Desc, &'st
         has(open, "exclusive"),
         has(open, "truncate"),
     );
+    // A directory opened through another may change what its parent may
+    // (as wasmtime-wasi's: asking for `mutate-directory` is only checked).
     let (read, write, mutate) = (
         has(want, "read"),
         has(want, "write"),
@@ -340,8 +365,20 @@ fn open_at(parent: &Desc, args: &[Val]) -> Result<std::result::Result<Desc, &'st
         if (write || create || truncate || mutate) && !parent.mutate {
             return Err("not-permitted");
         }
+        // Not following a final symlink: opening one is `loop`, as
+        // `O_NOFOLLOW` has it (for a directory too).
+        if !follow
+            && dir
+                .symlink_metadata(path)
+                .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err("loop");
+        }
         if directory {
-            if create || truncate || write {
+            if write {
+                return Err("is-directory");
+            }
+            if create || truncate {
                 return Err("invalid");
             }
             let sub = io(dir.open_dir(path))?;
@@ -349,13 +386,17 @@ fn open_at(parent: &Desc, args: &[Val]) -> Result<std::result::Result<Desc, &'st
                 kind: Kind::Dir(Arc::new(sub)),
                 read: true,
                 write: false,
-                mutate: mutate && parent.mutate,
+                mutate: parent.mutate,
+                sync: Vec::new(),
             });
         }
         let mut options = OpenOptions::new();
+        // The host file is writable whenever the guest creates or truncates
+        // it (std's options refuse either without write access); what the
+        // guest may do with it is the descriptor's own `write` flag.
         options
             .read(read || !write)
-            .write(write)
+            .write(write || create || truncate)
             .truncate(truncate)
             .create(create && !exclusive)
             .create_new(create && exclusive);
@@ -375,7 +416,8 @@ fn open_at(parent: &Desc, args: &[Val]) -> Result<std::result::Result<Desc, &'st
                         kind: Kind::Dir(Arc::new(sub)),
                         read: true,
                         write: false,
-                        mutate: mutate && parent.mutate,
+                        mutate: parent.mutate,
+                        sync: Vec::new(),
                     });
                 }
                 Ok(Desc {
@@ -383,6 +425,11 @@ fn open_at(parent: &Desc, args: &[Val]) -> Result<std::result::Result<Desc, &'st
                     read: read || !write,
                     write,
                     mutate: false,
+                    sync: want
+                        .iter()
+                        .filter(|f| f.ends_with("-sync"))
+                        .cloned()
+                        .collect(),
                 })
             }
             Err(e) if e.kind() == ErrorKind::IsADirectory && !write => {
@@ -391,7 +438,8 @@ fn open_at(parent: &Desc, args: &[Val]) -> Result<std::result::Result<Desc, &'st
                     kind: Kind::Dir(Arc::new(sub)),
                     read: true,
                     write: false,
-                    mutate: mutate && parent.mutate,
+                    mutate: parent.mutate,
+                    sync: Vec::new(),
                 })
             }
             Err(e) => Err(error_code(&e)),
@@ -579,6 +627,11 @@ pub(super) fn define<E: Engine, T: WasiView>(
             }))
         }),
         ("link-at", |w, _, d, args| {
+            // A hard link to what a symlink points to is not portable
+            // (as wasmtime-wasi refuses it).
+            if has(flags_arg(args, 1)?, "symlink-follow") {
+                return Ok(Err("invalid"));
+            }
             let old = str_arg(args, 2)?;
             let to = w.table.descriptor(rep(args, 3)?)?.clone();
             let new = str_arg(args, 4)?;
