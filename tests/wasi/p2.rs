@@ -203,7 +203,7 @@ fn refusals_are_typed<E: Engine>(engine: &E) {
     // An import the host does not serve is a link error naming it.
     let stranger = Component::new(
         engine,
-        r#"(component (import "wasi:sockets/tcp@0.2.0" (instance (export "f" (func)))))"#,
+        r#"(component (import "wasi:http/outgoing-handler@0.2.0" (instance (export "f" (func)))))"#,
     )
     .unwrap();
     let mut store = Store::new(engine, WasiP2::new(&WasiConfig::new()).unwrap());
@@ -211,8 +211,75 @@ fn refusals_are_typed<E: Engine>(engine: &E) {
     p2::add_to_linker(&mut linker).unwrap();
     let e = linker.instantiate(&mut store, &stranger).unwrap_err();
     assert!(matches!(e, Error::Link(_)), "{e}");
-    assert!(e.to_string().contains("wasi:sockets/tcp"), "{e}");
+    assert!(e.to_string().contains("wasi:http/outgoing-handler"), "{e}");
 }
+
+/// `wasi:sockets` links and is denied: a network exists, creating a TCP
+/// socket answers `err(access-denied)`.
+fn sockets_are_denied<E: Engine>(engine: &E) {
+    let component = Component::new(engine, SOCKETS).unwrap();
+    let mut store = Store::new(engine, WasiP2::new(&WasiConfig::new()).unwrap());
+    let mut linker = Linker::new(engine);
+    p2::add_to_linker(&mut linker).unwrap();
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let run = instance.get_func("run").unwrap();
+    let mut out = [wasm_run::component::Val::Bool(false)];
+    run.call(&mut store, &[], &mut out).unwrap();
+    // The result's discriminant (1: err) and the error code's case (1:
+    // access-denied), as the guest read them.
+    assert_eq!(out[0], wasm_run::component::Val::U32(256 + 1));
+}
+
+/// Calls `instance-network` and `create-tcp-socket(ipv4)` and returns the
+/// result's discriminant * 256 + the error code's case.
+const SOCKETS: &str = r#"(component
+  (type $fam (enum "ipv4" "ipv6"))
+  (type $code (enum "unknown" "access-denied" "not-supported"))
+  (import "wasi:sockets/network@0.2.0" (instance $net
+    (export "network" (type (sub resource)))))
+  (alias export $net "network" (type $network))
+  (type $ty-inet (instance
+    (alias outer 1 $network (type (;0;)))
+    (export (;1;) "network" (type (eq 0)))
+    (type (;2;) (own 1))
+    (type (;3;) (func (result 2)))
+    (export "instance-network" (func (type 3)))))
+  (import "wasi:sockets/instance-network@0.2.0" (instance $inet (type $ty-inet)))
+  (import "wasi:sockets/tcp@0.2.0" (instance $tcp
+    (export "tcp-socket" (type (sub resource)))))
+  (alias export $tcp "tcp-socket" (type $sock))
+  (type $ty-create (instance
+    (alias outer 1 $sock (type (;0;)))
+    (export (;1;) "tcp-socket" (type (eq 0)))
+    (alias outer 1 $fam (type (;2;)))
+    (export (;3;) "ip-address-family" (type (eq 2)))
+    (alias outer 1 $code (type (;4;)))
+    (export (;5;) "error-code" (type (eq 4)))
+    (type (;6;) (own 1))
+    (type (;7;) (result 6 (error 5)))
+    (type (;8;) (func (param "address-family" 3) (result 7)))
+    (export "create-tcp-socket" (func (type 8)))))
+  (import "wasi:sockets/tcp-create-socket@0.2.0" (instance $create (type $ty-create)))
+  (core module $mem (memory (export "m") 1))
+  (core instance $mi (instantiate $mem))
+  (alias core export $mi "m" (core memory $m))
+  (alias export $create "create-tcp-socket" (func $ct))
+  (alias export $inet "instance-network" (func $in))
+  (core func $ct2 (canon lower (func $ct) (memory $m)))
+  (core func $in2 (canon lower (func $in)))
+  (core module $main
+    (import "" "ct" (func $ct (param i32 i32)))
+    (import "" "in" (func $in (result i32)))
+    (import "" "m" (memory 1))
+    (func (export "run") (result i32)
+      (drop (call $in))
+      (call $ct (i32.const 0) (i32.const 16))
+      (i32.add
+        (i32.mul (i32.load8_u (i32.const 16)) (i32.const 256))
+        (i32.load8_u (i32.const 20)))))
+  (core instance $i (instantiate $main (with "" (instance
+    (export "ct" (func $ct2)) (export "in" (func $in2)) (export "m" (memory $m))))))
+  (func (export "run") (result u32) (canon lift (core func $i "run"))))"#;
 
 macro_rules! p2_tests {
     ($($name:ident),*) => {
@@ -237,5 +304,6 @@ p2_tests!(
     programs_print_what_they_print_as_modules,
     filesystem_programs_agree_with_preview_1,
     exit_statuses_are_success_or_failure,
-    refusals_are_typed
+    refusals_are_typed,
+    sockets_are_denied
 );

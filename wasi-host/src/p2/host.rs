@@ -282,6 +282,7 @@ pub fn add_to_linker<E: Engine, T: WasiView>(linker: &mut Linker<E, T>) -> Resul
     clocks(linker, &types)?;
     random(linker)?;
     super::fs::define(linker, &types)?;
+    super::sockets::define(linker)?;
     Ok(())
 }
 

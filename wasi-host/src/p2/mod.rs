@@ -14,9 +14,10 @@
 //! streamed, injected clocks and randomness. Paths are resolved beneath
 //! their descriptor's directory by cap-std: `..`, absolute paths and
 //! symlinks cannot lead out of a preopen, and a read-only preopen refuses
-//! every change (`not-permitted`). `wasi:sockets` and `wasi:http` are not
-//! defined yet (a component importing them gets a link error naming the
-//! import). Interfaces are defined at version 0.2.12 (the preview 1
+//! every change (`not-permitted`). `wasi:sockets` is present and denied
+//! (a network exists; creating a socket or resolving a name answers
+//! `access-denied`); `wasi:http` is not defined yet (a component importing
+//! it gets a link error naming the import). Interfaces are defined at version 0.2.12 (the preview 1
 //! adapters of wasmtime 48 import it); a component importing any other
 //! 0.2.x version links to them (the linker matches semver).
 //!
@@ -44,6 +45,7 @@
 
 mod fs;
 mod host;
+mod sockets;
 mod table;
 
 use std::sync::Arc;

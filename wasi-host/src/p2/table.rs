@@ -66,6 +66,8 @@ pub(crate) enum Entry {
     TerminalOutput,
     Descriptor(Desc),
     DirEntries(DirEntries),
+    /// The `wasi:sockets` network (through which nothing is allowed).
+    Network,
 }
 
 impl Entry {
@@ -79,6 +81,7 @@ impl Entry {
             Entry::TerminalOutput => "terminal-output",
             Entry::Descriptor(_) => "descriptor",
             Entry::DirEntries(_) => "directory-entry-stream",
+            Entry::Network => "network",
         }
     }
 }
