@@ -230,6 +230,116 @@ fn sockets_are_denied<E: Engine>(engine: &E) {
     assert_eq!(out[0], wasm_run::component::Val::U32(256 + 1));
 }
 
+/// A guest that forges a stream handle or drops one twice traps (a typed
+/// error, not a host panic), and one that asks to read 2^64-1 bytes gets at
+/// most the host's chunk (1 MiB).
+fn hostile_handles_and_sizes<E: Engine>(engine: &E) {
+    use wasm_run::component::Val;
+    let component = Component::new(engine, HOSTILE).unwrap();
+    let mut c = WasiConfig::new();
+    c.stdin_bytes(vec![7u8; 2 << 20]);
+    let mut store = Store::new(engine, WasiP2::new(&c).unwrap());
+    let mut linker = Linker::new(engine);
+    p2::add_to_linker(&mut linker).unwrap();
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let call = |store: &mut Store<E, WasiP2>, name: &str, results: usize| {
+        let mut out = vec![Val::Bool(false); results];
+        instance
+            .get_func(name)
+            .unwrap()
+            .call(store, &[], &mut out)
+            .map(|()| out.pop())
+    };
+    assert_eq!(
+        call(&mut store, "big-read", 1).unwrap(),
+        Some(Val::U32(1 << 20))
+    );
+    for name in ["forged", "double-drop"] {
+        // A fresh instance: wasmtime's own component model refuses calls
+        // into a store after a trap.
+        let mut store = Store::new(engine, WasiP2::new(&WasiConfig::new()).unwrap());
+        let instance = linker.instantiate(&mut store, &component).unwrap();
+        let e = instance
+            .get_func(name)
+            .unwrap()
+            .call(&mut store, &[], &mut [])
+            .unwrap_err();
+        assert!(matches!(e, Error::Trap { .. }), "{name}: {e}");
+    }
+}
+
+/// Exports `forged` (check-write on a handle it does not hold),
+/// `double-drop` (drops its stdin handle twice) and `big-read` (reads
+/// 2^64-1 bytes of stdin; returns how many came).
+const HOSTILE: &str = r#"(component
+  (type $ty-err (instance (export "error" (type (sub resource)))))
+  (import "wasi:io/error@0.2.0" (instance $ioerr (type $ty-err)))
+  (alias export $ioerr "error" (type $error))
+  (type $ty-streams (instance
+    (alias outer 1 $error (type (;0;)))
+    (export (;1;) "error" (type (eq 0)))
+    (export (;2;) "output-stream" (type (sub resource)))
+    (type (;3;) (own 1))
+    (type (;4;) (variant (case "last-operation-failed" 3) (case "closed")))
+    (export (;5;) "stream-error" (type (eq 4)))
+    (export (;6;) "input-stream" (type (sub resource)))
+    (type (;7;) (borrow 2))
+    (type (;8;) (result u64 (error 5)))
+    (type (;9;) (func (param "self" 7) (result 8)))
+    (export "[method]output-stream.check-write" (func (type 9)))
+    (type (;10;) (borrow 6))
+    (type (;11;) (list u8))
+    (type (;12;) (result 11 (error 5)))
+    (type (;13;) (func (param "self" 10) (param "len" u64) (result 12)))
+    (export "[method]input-stream.read" (func (type 13)))))
+  (import "wasi:io/streams@0.2.0" (instance $streams (type $ty-streams)))
+  (alias export $streams "input-stream" (type $input-stream))
+  (type $ty-stdin (instance
+    (alias outer 1 $input-stream (type (;0;)))
+    (export (;1;) "input-stream" (type (eq 0)))
+    (type (;2;) (own 1))
+    (type (;3;) (func (result 2)))
+    (export "get-stdin" (func (type 3)))))
+  (import "wasi:cli/stdin@0.2.0" (instance $stdin (type $ty-stdin)))
+  (core module $mem
+    (memory (export "m") 40)
+    (global $next (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) (local $r i32)
+      (local.set $r (global.get $next))
+      (global.set $next (i32.add (global.get $next) (local.get 3)))
+      (local.get $r)))
+  (core instance $mi (instantiate $mem))
+  (alias core export $mi "m" (core memory $m))
+  (alias core export $mi "realloc" (core func $realloc))
+  (alias export $streams "[method]output-stream.check-write" (func $cw))
+  (alias export $streams "[method]input-stream.read" (func $rd))
+  (alias export $stdin "get-stdin" (func $gs))
+  (core func $cw2 (canon lower (func $cw) (memory $m)))
+  (core func $rd2 (canon lower (func $rd) (memory $m) (realloc $realloc)))
+  (core func $gs2 (canon lower (func $gs)))
+  (core func $drop (canon resource.drop $input-stream))
+  (core module $main
+    (import "" "cw" (func $cw (param i32 i32)))
+    (import "" "rd" (func $rd (param i32 i64 i32)))
+    (import "" "gs" (func $gs (result i32)))
+    (import "" "drop" (func $drop (param i32)))
+    (import "" "m" (memory 1))
+    (func (export "forged") (call $cw (i32.const 12345) (i32.const 64)))
+    (func (export "big-read") (result i32) (local $h i32)
+      (local.set $h (call $gs))
+      (call $rd (local.get $h) (i64.const -1) (i32.const 64))
+      (i32.load (i32.const 72)))
+    (func (export "double-drop") (local $h i32)
+      (local.set $h (call $gs))
+      (call $drop (local.get $h))
+      (call $drop (local.get $h))))
+  (core instance $i (instantiate $main (with "" (instance
+    (export "cw" (func $cw2)) (export "rd" (func $rd2)) (export "gs" (func $gs2))
+    (export "drop" (func $drop)) (export "m" (memory $m))))))
+  (func (export "forged") (canon lift (core func $i "forged")))
+  (func (export "big-read") (result u32) (canon lift (core func $i "big-read")))
+  (func (export "double-drop") (canon lift (core func $i "double-drop"))))"#;
+
 /// Calls `instance-network` and `create-tcp-socket(ipv4)` and returns the
 /// result's discriminant * 256 + the error code's case.
 const SOCKETS: &str = r#"(component
@@ -301,6 +411,7 @@ macro_rules! p2_tests {
 }
 
 p2_tests!(
+    hostile_handles_and_sizes,
     programs_print_what_they_print_as_modules,
     filesystem_programs_agree_with_preview_1,
     exit_statuses_are_success_or_failure,
