@@ -508,7 +508,7 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                 // Bounds first, for the whole list at once.
                 let bytes = self.bytes(base, total as u32)?;
                 if matches!(**elem, Type::U8) {
-                    return Ok(Val::List(bytes.iter().map(|b| Val::U8(*b)).collect()));
+                    return Ok(Val::Bytes(bytes.to_vec()));
                 }
                 let mut out = Vec::with_capacity(len as usize);
                 for i in 0..len {
@@ -595,6 +595,14 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
     fn lower_sequence(&mut self, ty: &Type, val: &Val) -> Result<(u32, u32)> {
         match (ty, val) {
             (Type::String, Val::String(s)) => self.lower_string(s),
+            (Type::List(elem), Val::Bytes(bytes)) if matches!(**elem, Type::U8) => {
+                if bytes.len() as u64 > MAX_LENGTH {
+                    return Err(too_long());
+                }
+                let base = self.alloc(1, bytes.len() as u32)?;
+                self.write(base, bytes)?;
+                Ok((base, bytes.len() as u32))
+            }
             (Type::List(elem), Val::List(items)) => {
                 let l = layout(elem);
                 let total = items.len() as u64 * u64::from(l.size);

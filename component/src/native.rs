@@ -421,6 +421,9 @@ fn to_native<T: 'static>(
                 .map(|v| to_native(v, t, cx, hosts))
                 .collect::<Result<_>>()?,
         ),
+        (Val::Bytes(x), Type::List(t)) if matches!(**t, Type::U8) => {
+            wc::Val::List(x.iter().map(|b| wc::Val::U8(*b)).collect())
+        }
         (Val::Tuple(x), Type::Tuple(ts)) => wc::Val::Tuple(
             x.iter()
                 .zip(ts.iter())
@@ -524,6 +527,14 @@ fn from_native<T: 'static>(
         (wc::Val::Float64(x), _) => Val::F64(*x),
         (wc::Val::Char(x), _) => Val::Char(*x),
         (wc::Val::String(x), _) => Val::String(x.clone()),
+        (wc::Val::List(x), Type::List(t)) if matches!(**t, Type::U8) => Val::Bytes(
+            x.iter()
+                .map(|v| match v {
+                    wc::Val::U8(b) => Ok(*b),
+                    _ => Err(mismatch()),
+                })
+                .collect::<Result<_>>()?,
+        ),
         (wc::Val::List(x), Type::List(t)) => Val::List(
             x.iter()
                 .map(|v| from_native(v, t, cx, hosts))

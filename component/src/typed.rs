@@ -65,6 +65,7 @@ impl<T: ComponentType> ComponentType for Vec<T> {
     fn from_val(val: Val) -> Result<Self> {
         match val {
             Val::List(items) => items.into_iter().map(T::from_val).collect(),
+            Val::Bytes(bytes) => bytes.into_iter().map(|b| T::from_val(Val::U8(b))).collect(),
             other => mismatch(&other),
         }
     }

@@ -41,6 +41,10 @@ pub enum Val {
     String(String),
     /// `list<T>`.
     List(Vec<Val>),
+    /// `list<u8>` held as bytes: what lifting a `list<u8>` gives (one copy,
+    /// not a value per byte). A `List` of `U8`s is the same value: either
+    /// is accepted wherever a `list<u8>` goes, and the two compare equal.
+    Bytes(Vec<u8>),
     /// `record`: the fields by name, in the type's order.
     Record(Vec<(String, Val)>),
     /// `tuple`.
@@ -77,6 +81,10 @@ impl PartialEq for Val {
             (Char(a), Char(b)) => a == b,
             (String(a), String(b)) => a == b,
             (List(a), List(b)) | (Tuple(a), Tuple(b)) => a == b,
+            (Bytes(a), Bytes(b)) => a == b,
+            (Bytes(a), List(b)) | (List(b), Bytes(a)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| *y == U8(*x))
+            }
             (Record(a), Record(b)) => a == b,
             (Variant(a, x), Variant(b, y)) => a == b && x == y,
             (Enum(a), Enum(b)) => a == b,
@@ -179,6 +187,16 @@ impl fmt::Display for Val {
                 seq(f, items)?;
                 f.write_str("]")
             }
+            Val::Bytes(bytes) => {
+                f.write_str("[")?;
+                for (i, b) in bytes.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{b}")?;
+                }
+                f.write_str("]")
+            }
             Val::Tuple(items) => {
                 f.write_str("(")?;
                 seq(f, items)?;
@@ -256,6 +274,7 @@ impl Val {
             | (Val::Char(_), Type::Char)
             | (Val::String(_), Type::String) => true,
             (Val::List(items), Type::List(t)) => items.iter().all(|v| v.has_type(t)),
+            (Val::Bytes(_), Type::List(t)) => matches!(**t, Type::U8),
             (Val::Tuple(items), Type::Tuple(ts)) => {
                 items.len() == ts.len() && items.iter().zip(ts.iter()).all(|(v, t)| v.has_type(t))
             }

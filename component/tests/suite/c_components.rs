@@ -376,7 +376,8 @@ fn portable_hash<E: Engine>(engine: &E, bytes: &[u8], chunks: &[Vec<u8>]) -> (St
             &[Val::Resource(hasher.clone()), data],
         );
     }
-    let Some(Val::List(digest)) = call(
+    // A lifted list<u8> is bytes.
+    let Some(Val::Bytes(digest)) = call(
         &mut store,
         "[method]hasher.finish",
         &[Val::Resource(hasher.clone())],
@@ -390,13 +391,7 @@ fn portable_hash<E: Engine>(engine: &E, bytes: &[u8], chunks: &[Vec<u8>]) -> (St
     let before = live(&mut store);
     instance.drop_resource(&mut store, hasher).unwrap();
     let after = live(&mut store);
-    let hex = digest
-        .iter()
-        .map(|v| match v {
-            Val::U8(b) => format!("{b:02x}"),
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
     (hex, [before, after])
 }
 

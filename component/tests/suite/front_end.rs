@@ -314,3 +314,21 @@ fn bad_wave_text_is_a_type_error() {
         }
     }
 }
+
+/// `Val::Bytes` is a `list<u8>`: typed as one, printed as one, equal to
+/// the same list of `U8`s (and not to another).
+#[test]
+fn bytes_are_a_list_of_u8() {
+    let ty = Type::List(std::sync::Arc::new(Type::U8));
+    let bytes = Val::Bytes(vec![1, 2, 255]);
+    let list = Val::List(vec![Val::U8(1), Val::U8(2), Val::U8(255)]);
+    assert!(bytes.has_type(&ty));
+    assert!(!bytes.has_type(&Type::List(std::sync::Arc::new(Type::U16))));
+    assert_eq!(bytes.to_string(), "[1, 2, 255]");
+    assert_eq!(bytes.to_string(), list.to_string());
+    assert_eq!(bytes, list);
+    assert_eq!(list, bytes);
+    assert_ne!(bytes, Val::Bytes(vec![1, 2]));
+    assert_ne!(bytes, Val::List(vec![Val::U8(1), Val::U8(2), Val::U8(0)]));
+    assert_eq!(Val::parse(&ty, "[1, 2, 255]").unwrap(), bytes);
+}

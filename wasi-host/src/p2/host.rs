@@ -49,6 +49,7 @@ pub(super) fn u64_arg(args: &[Val], i: usize) -> Result<u64> {
 
 pub(super) fn bytes_arg(args: &[Val], i: usize) -> Result<Vec<u8>> {
     match args.get(i) {
+        Some(Val::Bytes(bytes)) => Ok(bytes.clone()),
         Some(Val::List(items)) => items
             .iter()
             .map(|v| match v {
@@ -61,7 +62,7 @@ pub(super) fn bytes_arg(args: &[Val], i: usize) -> Result<Vec<u8>> {
 }
 
 pub(super) fn bytes_val(bytes: &[u8]) -> Val {
-    Val::List(bytes.iter().map(|b| Val::U8(*b)).collect())
+    Val::Bytes(bytes.to_vec())
 }
 
 pub(super) fn ok(v: Option<Val>) -> Val {

@@ -1,0 +1,156 @@
+//! WASI preview 2: a command component (`tests/fixtures/wasi/p2/hello.wasm`:
+//! setup, instantiation and run, stdout captured) and 1 MiB through stdin
+//! and stdout (`cat.wasm`), through wasm-run's own preview 2 host — portable
+//! on wasmtime and wasmi, and on wasmtime's own component model — beside
+//! wasmtime-wasi's preview 2 host on wasmtime's component model, in the same
+//! run. Components are compiled and linkers built once on every side. Run
+//! with `cargo bench -p wasm-run-benches --bench wasi_p2`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use wasm_run::component::{Component, Linker};
+use wasm_run::wasi::WasiConfig;
+use wasm_run::wasi::p2::{self, WasiP2};
+use wasm_run::{Config, Engine, Store, Wasmi, Wasmtime};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../tests/fixtures/wasi/p2/{name}.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// 1 MiB of stdin for `cat`.
+fn input() -> Vec<u8> {
+    (0..1u32 << 20).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+fn ours<E: Engine>(c: &mut Criterion, group: &str, label: &str, engine: &E) {
+    let mut linker = Linker::new(engine);
+    p2::add_to_linker(&mut linker).unwrap();
+    let run = |config: &WasiConfig, component: &Component<E>| {
+        let mut store = Store::new(engine, WasiP2::new(config).unwrap());
+        let instance = linker.instantiate(&mut store, component).unwrap();
+        black_box(p2::call_run(&mut store, component, &instance).unwrap());
+    };
+    let hello = Component::new(engine, fixture("hello")).unwrap();
+    let cat = Component::new(engine, fixture("cat")).unwrap();
+    let input = input();
+    let mut g = c.benchmark_group(group);
+    g.bench_function(format!("{label}/hello"), |b| {
+        b.iter(|| {
+            let mut config = WasiConfig::new();
+            let out = config.capture_stdout();
+            config.capture_stderr();
+            run(&config, &hello);
+            assert_eq!(out.len(), 14);
+        })
+    });
+    g.sample_size(20);
+    g.bench_function(format!("{label}/cat_1mib"), |b| {
+        b.iter(|| {
+            let mut config = WasiConfig::new();
+            config.stdin_bytes(input.clone());
+            let out = config.capture_stdout();
+            config.capture_stderr();
+            run(&config, &cat);
+            assert_eq!(out.len(), 1 << 20);
+        })
+    });
+    g.finish();
+}
+
+fn raw_wasmtime(c: &mut Criterion) {
+    use wasmtime::component::{Component, Linker, ResourceTable};
+    use wasmtime::{Config, Engine, Store};
+    use wasmtime_wasi::p2::bindings::sync::Command;
+    use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+    use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+    struct State {
+        ctx: WasiCtx,
+        table: ResourceTable,
+    }
+    impl WasiView for State {
+        fn ctx(&mut self) -> WasiCtxView<'_> {
+            WasiCtxView {
+                ctx: &mut self.ctx,
+                table: &mut self.table,
+            }
+        }
+    }
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    let engine = Engine::new(&config).unwrap();
+    let mut linker = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    let hello = Component::new(&engine, fixture("hello")).unwrap();
+    let cat = Component::new(&engine, fixture("cat")).unwrap();
+    let hello_pre = linker.instantiate_pre(&hello).unwrap();
+    let cat_pre = linker.instantiate_pre(&cat).unwrap();
+    let input = bytes::Bytes::from(input());
+    let run = |pre: &wasmtime::component::InstancePre<State>, b: WasiCtxBuilder| {
+        let mut b = b;
+        let mut store = Store::new(
+            &engine,
+            State {
+                ctx: b.build(),
+                table: ResourceTable::new(),
+            },
+        );
+        let instance = pre.instantiate(&mut store).unwrap();
+        let cmd = Command::new(&mut store, &instance).unwrap();
+        cmd.wasi_cli_run().call_run(&mut store).unwrap().unwrap();
+    };
+    let mut g = c.benchmark_group("wasi_p2/wasmtime");
+    g.bench_function("raw/hello", |b| {
+        b.iter(|| {
+            let out = MemoryOutputPipe::new(1 << 20);
+            let mut builder = WasiCtxBuilder::new();
+            builder
+                .stdout(out.clone())
+                .stderr(MemoryOutputPipe::new(1 << 20));
+            run(&hello_pre, builder);
+            assert_eq!(out.contents().len(), 14);
+        })
+    });
+    g.sample_size(20);
+    g.bench_function("raw/cat_1mib", |b| {
+        b.iter(|| {
+            let out = MemoryOutputPipe::new(2 << 20);
+            let mut builder = WasiCtxBuilder::new();
+            builder
+                .stdin(MemoryInputPipe::new(input.clone()))
+                .stdout(out.clone())
+                .stderr(MemoryOutputPipe::new(1 << 20));
+            run(&cat_pre, builder);
+            assert_eq!(out.contents().len(), 1 << 20);
+        })
+    });
+    g.finish();
+}
+
+fn all(c: &mut Criterion) {
+    raw_wasmtime(c);
+    ours(
+        c,
+        "wasi_p2/wasmtime",
+        "ours",
+        &<Wasmtime as Engine>::new(&Config::new()).unwrap(),
+    );
+    ours(
+        c,
+        "wasi_p2/wasmtime",
+        "native",
+        &<Wasmtime as Engine>::new(Config::new().native_components(true)).unwrap(),
+    );
+    ours(
+        c,
+        "wasi_p2/wasmi",
+        "ours",
+        &<Wasmi as Engine>::new(&Config::new()).unwrap(),
+    );
+}
+
+criterion_group!(benches, all);
+criterion_main!(benches);
