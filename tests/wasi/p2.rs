@@ -53,17 +53,25 @@ fn run_p2<E: Engine>(
     run_p2_with(engine, name, |c| configure(c, args, env, stdin))
 }
 
-fn run_p2_with<E: Engine>(engine: &E, name: &str, set: impl FnOnce(&mut WasiConfig)) -> Run {
-    let component = Component::new(engine, fixture(name)).unwrap();
+/// Runs a program with a config `set` fills, stdout and stderr captured.
+fn captured(
+    set: impl FnOnce(&mut WasiConfig),
+    run: impl FnOnce(&WasiConfig) -> Result<ExitStatus, WasiError>,
+) -> Run {
     let mut c = WasiConfig::new();
     set(&mut c);
     let (out, err) = (c.capture_stdout(), c.capture_stderr());
-    let status = p2::run_command(engine, &component, &c).map_err(|e| e.to_string());
+    let status = run(&c).map_err(|e| e.to_string());
     Run {
         status,
         stdout: out.to_string_lossy(),
         stderr: err.to_string_lossy(),
     }
+}
+
+fn run_p2_with<E: Engine>(engine: &E, name: &str, set: impl FnOnce(&mut WasiConfig)) -> Run {
+    let component = Component::new(engine, fixture(name)).unwrap();
+    captured(set, |c| p2::run_command(engine, &component, c))
 }
 
 /// The same program as a preview 1 module.
@@ -87,15 +95,7 @@ fn run_p1_with<E: wasm_run::wasi::WasiEngine>(
         env!("CARGO_MANIFEST_DIR")
     );
     let module = Module::from_file(engine, &path).unwrap();
-    let mut c = WasiConfig::new();
-    set(&mut c);
-    let (out, err) = (c.capture_stdout(), c.capture_stderr());
-    let status = wasm_run::wasi::run_command(engine, &module, &c).map_err(|e| e.to_string());
-    Run {
-        status,
-        stdout: out.to_string_lossy(),
-        stderr: err.to_string_lossy(),
-    }
+    captured(set, |c| wasm_run::wasi::run_command(engine, &module, c))
 }
 
 /// A program, its arguments, environment and stdin.

@@ -164,24 +164,33 @@ fn mutable(d: &Desc) -> std::result::Result<&Arc<Dir>, &'static str> {
     }
 }
 
+/// The `descriptor-type` of a file type: std's or cap-std's (the same
+/// methods, from `std::os::unix::fs::FileTypeExt` or cap-std's own).
+macro_rules! descriptor_type {
+    ($ft:expr) => {{
+        let ft = $ft;
+        if ft.is_dir() {
+            "directory"
+        } else if ft.is_file() {
+            "regular-file"
+        } else if ft.is_symlink() {
+            "symbolic-link"
+        } else if ft.is_block_device() {
+            "block-device"
+        } else if ft.is_char_device() {
+            "character-device"
+        } else if ft.is_fifo() {
+            "fifo"
+        } else if ft.is_socket() {
+            "socket"
+        } else {
+            "unknown"
+        }
+    }};
+}
+
 fn descriptor_type(ft: std::fs::FileType) -> &'static str {
-    if ft.is_dir() {
-        "directory"
-    } else if ft.is_file() {
-        "regular-file"
-    } else if ft.is_symlink() {
-        "symbolic-link"
-    } else if ft.is_block_device() {
-        "block-device"
-    } else if ft.is_char_device() {
-        "character-device"
-    } else if ft.is_fifo() {
-        "fifo"
-    } else if ft.is_socket() {
-        "socket"
-    } else {
-        "unknown"
-    }
+    descriptor_type!(ft)
 }
 
 /// An optional `datetime` of seconds and nanoseconds since the epoch.
@@ -775,21 +784,5 @@ pub(super) fn define<E: Engine, T: WasiView>(
 /// The `descriptor-type` of a directory entry's cap-std file type.
 fn entry_type(ft: cap_std::fs::FileType) -> &'static str {
     use cap_std::fs::FileTypeExt as _;
-    if ft.is_dir() {
-        "directory"
-    } else if ft.is_file() {
-        "regular-file"
-    } else if ft.is_symlink() {
-        "symbolic-link"
-    } else if ft.is_block_device() {
-        "block-device"
-    } else if ft.is_char_device() {
-        "character-device"
-    } else if ft.is_fifo() {
-        "fifo"
-    } else if ft.is_socket() {
-        "socket"
-    } else {
-        "unknown"
-    }
+    descriptor_type!(ft)
 }
