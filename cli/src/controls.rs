@@ -1,7 +1,7 @@
 //! What `wasm-run run` lets a guest do: `--timeout`, `--fuel` and wasmtime's
 //! `-W KEY=VALUE` options (`timeout`, `fuel`, `max-memory-size`,
 //! `max-wasm-stack`, `unknown-imports-trap`, `unknown-imports-default`,
-//! and wasm-run's own `native-components`), and
+//! and wasm-run's own `native-components` and `engine-wasi`), and
 //! Ctrl-C, which interrupts the guest through the store's interrupt handle.
 
 use crate::{Failure, fail};
@@ -33,10 +33,13 @@ pub(crate) struct Controls {
     /// `-W native-components=y`: components run on the backend's own
     /// component model (wasmtime's) instead of wasm-run's portable one.
     pub(crate) native_components: bool,
+    /// `-W engine-wasi=y`: WASI preview 1 from the engine's own crate
+    /// (wasmtime-wasi on wasmtime, as a reference) instead of wasm-run's.
+    pub(crate) engine_wasi: bool,
 }
 
 const W_KEYS: &str = "timeout, fuel, max-memory-size, max-wasm-stack, interruptible, \
-    unknown-imports-trap, unknown-imports-default, native-components";
+    unknown-imports-trap, unknown-imports-default, native-components, engine-wasi";
 
 impl Controls {
     /// From `--timeout`, `--fuel` and the `-W` options. The same setting
@@ -56,6 +59,7 @@ impl Controls {
             unknown: UnknownImports::Error,
             interruptible: true,
             native_components: false,
+            engine_wasi: false,
         };
         for option in options {
             let (key, value) = option.split_once('=').unwrap_or((option, "y"));
@@ -79,6 +83,7 @@ impl Controls {
                 }
                 "interruptible" => c.interruptible = parse_flag(value).map_err(bad)?,
                 "native-components" => c.native_components = parse_flag(value).map_err(bad)?,
+                "engine-wasi" => c.engine_wasi = parse_flag(value).map_err(bad)?,
                 "unknown-imports-trap" | "unknown-imports-default" => {
                     let which = if key == "unknown-imports-trap" {
                         UnknownImports::Trap

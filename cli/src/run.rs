@@ -3,7 +3,9 @@
 
 use crate::controls::{Controls, UnknownImports, interrupt_on_ctrl_c, load_module};
 use crate::{Failure, engine, fail, parallel};
-use wasm_run::wasi::{self, DirPerms, ExitStatus, ProgramKind, WasiConfig, WasiCtx, WasiError};
+use wasm_run::wasi::{
+    self, DirPerms, ExitStatus, ProgramKind, WasiConfig, WasiCtx, WasiError, WasiHost,
+};
 use wasm_run::{AnyEngine, Error, Linker, Module, Store, Val, ValType};
 
 /// The options of `wasm-run run`.
@@ -137,7 +139,11 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
     let module = load_module(&engine, &o.file, !o.no_cache)?;
     // Every configuration and module error is reported here, before the
     // program starts.
+    if controls.engine_wasi {
+        wasi_config.wasi_host(WasiHost::Engine);
+    }
     let ctx = WasiCtx::new(&engine, &wasi_config)?;
+    let host = ctx.host();
     let mut store = Store::new(&engine, ctx);
     if let Some(fuel) = controls.fuel {
         store.set_fuel(fuel)?;
@@ -150,7 +156,7 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
     interrupt_on_ctrl_c(store.interrupt_handle());
     let unknown = controls.unknown;
     let mut linker = Linker::new(&engine);
-    wasi::add_to_linker(&mut linker)?;
+    wasi::add_to_linker_for(&mut linker, host)?;
     for preload in &o.preloads {
         let Some((name, file)) = preload
             .split_once('=')

@@ -99,7 +99,7 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// Runs one program on `engine`; `Err` says what did not match.
-fn run_one(engine: &str, wasm: &Path, scratch: &Path) -> Result<(), String> {
+fn run_one(engine: &str, options: &[&str], wasm: &Path, scratch: &Path) -> Result<(), String> {
     let spec: Value = match std::fs::read_to_string(wasm.with_extension("json")) {
         Ok(text) => serde_json::from_str(&text).map_err(|e| format!("bad spec: {e}"))?,
         Err(_) => Value::Object(Default::default()),
@@ -109,6 +109,7 @@ fn run_one(engine: &str, wasm: &Path, scratch: &Path) -> Result<(), String> {
     }
     let mut cmd = common::bin();
     cmd.args(["run", "--engine", engine, "--timeout", "60s"]);
+    cmd.args(options);
     if let Some(env) = spec.get("env").and_then(Value::as_object) {
         for (k, v) in env {
             cmd.arg("--env")
@@ -177,21 +178,33 @@ fn official_wasi_testsuite_passes_on_every_backend() {
     let scratch =
         std::env::temp_dir().join(format!("wasm-run-wasi-testsuite-{}", std::process::id()));
     let mut failures = Vec::new();
-    for engine in common::backends() {
+    let p2 = std::env::var_os("WASI_TESTSUITE_P2").is_some();
+    // wasm-run's WASI on every backend; for preview 1 also wasmtime-wasi
+    // (`-W engine-wasi`), the reference.
+    let mut runs: Vec<(&str, &[&str])> = common::backends().iter().map(|e| (*e, &[][..])).collect();
+    if !p2 && common::backends().contains(&"wasmtime") {
+        runs.push(("wasmtime", &["-W", "engine-wasi"][..]));
+    }
+    for (engine, options) in runs {
+        let label = if options.is_empty() {
+            engine.to_string()
+        } else {
+            format!("{engine} {}", options.join(" "))
+        };
         let mut passed = 0;
         for wasm in &programs {
-            match run_one(engine, wasm, &scratch) {
+            match run_one(engine, options, wasm, &scratch) {
                 Ok(()) => passed += 1,
                 Err(why) => failures.push(format!(
-                    "{engine}: {}: {why}",
+                    "{label}: {}: {why}",
                     wasm.strip_prefix(&suite).unwrap_or(wasm).display()
                 )),
             }
         }
-        println!("{engine}: {passed} of {} programs passed", programs.len());
+        println!("{label}: {passed} of {} programs passed", programs.len());
     }
     let _ = std::fs::remove_dir_all(&scratch);
-    if std::env::var_os("WASI_TESTSUITE_P2").is_some() {
+    if p2 {
         // Exactly the expected failures, on every backend.
         let unexpected: Vec<&String> = failures
             .iter()

@@ -1,10 +1,10 @@
 //! Clocks a WASI program reads (`clock_time_get`, `clock_res_get`), injectable
 //! for deterministic runs.
 //!
-//! Both adapters accept these clocks: wasmtime-wasi through its
-//! `HostWallClock`/`HostMonotonicClock`, wasi-common (wasmi) through
-//! `WasiSystemClock`/`WasiMonotonicClock`. Timeouts in `poll_oneoff` (sleeps)
-//! still wait in real time on both.
+//! wasm-run's WASI (preview 1 and 2) reads them directly; wasmtime-wasi (the
+//! engine's WASI on wasmtime) through its `HostWallClock`/`HostMonotonicClock`.
+//! With the system's monotonic clock, `poll_oneoff` sleeps in real time; with
+//! an injected one, a sleep reaches its deadline at once.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

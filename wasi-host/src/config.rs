@@ -95,6 +95,7 @@ pub struct WasiConfig {
     wall_clock: Option<Arc<dyn WallClock>>,
     monotonic_clock: Option<Arc<dyn MonotonicClock>>,
     random: RandomChoice,
+    host: crate::ctx::WasiHost,
 }
 
 impl fmt::Debug for WasiConfig {
@@ -252,6 +253,17 @@ impl WasiConfig {
         self
     }
 
+    /// Which implementation of WASI preview 1 serves the program (default
+    /// [`WasiHost::WasmRun`](crate::WasiHost::WasmRun): wasm-run's own, on
+    /// every backend; [`WasiHost::Engine`](crate::WasiHost::Engine) is the
+    /// engine's WASI crate, wasmtime-wasi on wasmtime, as a reference).
+    /// [`crate::run_command`] links accordingly; when you link yourself, use
+    /// [`crate::add_to_linker_for`] with the same choice.
+    pub fn wasi_host(&mut self, host: crate::WasiHost) -> &mut Self {
+        self.host = host;
+        self
+    }
+
     /// Checks the whole configuration: environment entries, strings, and that
     /// every preopen exists and is a directory. The result is what backends
     /// build their contexts from.
@@ -314,6 +326,7 @@ impl WasiConfig {
             wall_clock: self.wall_clock.clone(),
             monotonic_clock: self.monotonic_clock.clone(),
             random: self.random.clone(),
+            host: self.host,
         })
     }
 }
@@ -381,6 +394,7 @@ pub struct WasiSetup {
     pub(crate) wall_clock: Option<Arc<dyn WallClock>>,
     pub(crate) monotonic_clock: Option<Arc<dyn MonotonicClock>>,
     pub(crate) random: RandomChoice,
+    pub(crate) host: crate::ctx::WasiHost,
 }
 
 impl fmt::Debug for WasiSetup {
@@ -408,6 +422,10 @@ impl WasiSetup {
         }
     }
 
+    /// Which implementation serves the program.
+    pub fn host(&self) -> crate::ctx::WasiHost {
+        self.host
+    }
     /// Arguments, program name first.
     pub fn args(&self) -> &[String] {
         &self.args

@@ -9,9 +9,12 @@ use crate::random::RandomSource;
 use std::fmt;
 use wasm_run_api::{Caller, Engine, Error, LinkError, Linker, Result};
 
-/// A backend with a WASI preview 1 adapter. Implemented for `Wasmtime`
-/// (wasmtime-wasi) and `Wasmi` (wasmi_wasi) behind the cargo features of the
-/// same names, and for the facade's `AnyEngine`.
+/// A backend wasm-run's WASI runs on, with the hook to the engine's own WASI
+/// crate where it has one ([`WasiHost::Engine`]). Implemented for `Wasmtime`
+/// (wasmtime-wasi) and `Wasmi` (none: [`NoEngineWasi`]) behind the cargo
+/// features of the same names, and for the facade's `AnyEngine`; a backend
+/// without a WASI crate implements it with [`NoEngineWasi`] and gets
+/// wasm-run's WASI.
 ///
 /// Users call [`add_to_linker`] and [`WasiCtx::new`]; the two methods here are
 /// what an adapter provides.
@@ -30,14 +33,54 @@ pub trait WasiEngine: Engine {
         G: Fn(&mut T) -> &mut Self::WasiNative + Copy + Send + Sync + 'static;
 }
 
-/// The WASI state of one store: the adapter's context plus what wasm-run
-/// implements itself (the random source). Keep it in your host state and
-/// expose it through [`HasWasi`], or use [`WasiState`].
+/// The WASI state of one store: wasm-run's own preview 1 state (the
+/// default, [`WasiHost::WasmRun`]) or the engine adapter's context
+/// ([`WasiHost::Engine`]), plus what both share (the random source). Keep it
+/// in your host state and expose it through [`HasWasi`], or use
+/// [`WasiState`].
 pub struct WasiCtx<E: WasiEngine> {
-    native: E::WasiNative,
+    host: Host<E::WasiNative>,
     random: Box<dyn RandomSource>,
     engine: &'static str,
     output_panic: crate::stdio::OutputPanic,
+}
+
+/// The engine context of a backend without a WASI of its own (wasmi, and
+/// backends added later): it has no values, and asking for
+/// [`WasiHost::Engine`] on such a backend is [`WasiError::Adapter`].
+#[derive(Debug)]
+pub enum NoEngineWasi {}
+
+impl NoEngineWasi {
+    /// The error of asking `backend` for a WASI of its own.
+    pub fn error(backend: &'static str) -> WasiError {
+        WasiError::Adapter {
+            backend,
+            message: "this backend has no WASI implementation of its own; \
+                      wasm-run's (WasiHost::WasmRun, the default) serves it"
+                .into(),
+        }
+    }
+}
+
+/// Which implementation serves a context.
+enum Host<N> {
+    WasmRun(Box<crate::p1::P1>),
+    Engine(N),
+}
+
+/// Which implementation of WASI preview 1 serves a program: wasm-run's
+/// own (the default: the same on every backend, over the same host core as
+/// preview 2) or the engine's WASI crate (wasmtime-wasi on wasmtime, kept as
+/// a reference; other backends have none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WasiHost {
+    /// wasm-run's implementation ([`add_to_linker`]).
+    #[default]
+    WasmRun,
+    /// The engine's own WASI crate ([`add_engine_wasi_to_linker`]).
+    Engine,
 }
 
 impl<E: WasiEngine> fmt::Debug for WasiCtx<E> {
@@ -81,8 +124,14 @@ impl<E: WasiEngine> WasiCtx<E> {
         } else {
             setup
         };
+        let host = match setup.host {
+            WasiHost::WasmRun => Host::WasmRun(Box::new(crate::p1::P1::new(
+                crate::core::Core::from_setup(setup)?,
+            ))),
+            WasiHost::Engine => Host::Engine(engine.build_native(setup)?),
+        };
         Ok(WasiCtx {
-            native: engine.build_native(setup)?,
+            host,
             random: setup.random.make(),
             engine: engine.name(),
             output_panic,
@@ -103,14 +152,38 @@ impl<E: WasiEngine> WasiCtx<E> {
         self.engine
     }
 
-    /// The adapter's context (escape hatch).
-    pub fn native(&self) -> &E::WasiNative {
-        &self.native
+    /// Which implementation serves this context.
+    pub fn host(&self) -> WasiHost {
+        match self.host {
+            Host::WasmRun(_) => WasiHost::WasmRun,
+            Host::Engine(_) => WasiHost::Engine,
+        }
     }
 
-    /// The adapter's context, mutably (escape hatch).
-    pub fn native_mut(&mut self) -> &mut E::WasiNative {
-        &mut self.native
+    /// The engine adapter's context (escape hatch); `None` unless the
+    /// context was built for [`WasiHost::Engine`].
+    pub fn native(&self) -> Option<&E::WasiNative> {
+        match &self.host {
+            Host::Engine(n) => Some(n),
+            Host::WasmRun(_) => None,
+        }
+    }
+
+    /// The engine adapter's context, mutably (escape hatch); `None` unless
+    /// the context was built for [`WasiHost::Engine`].
+    pub fn native_mut(&mut self) -> Option<&mut E::WasiNative> {
+        match &mut self.host {
+            Host::Engine(n) => Some(n),
+            Host::WasmRun(_) => None,
+        }
+    }
+
+    /// wasm-run's preview 1 state, if it serves this context.
+    pub(crate) fn portable_mut(&mut self) -> Option<&mut crate::p1::P1> {
+        match &mut self.host {
+            Host::WasmRun(p) => Some(p),
+            Host::Engine(_) => None,
+        }
     }
 
     /// Replaces the source of `random_get` for this context.
@@ -167,34 +240,81 @@ impl<E: WasiEngine, U: Send + 'static> HasWasi<E> for WasiState<E, U> {
 }
 
 fn project<E: WasiEngine, T: HasWasi<E>>(state: &mut T) -> &mut E::WasiNative {
-    &mut state.wasi().native
+    match &mut state.wasi().host {
+        Host::Engine(n) => n,
+        // The getter cannot fail: the API's guard turns this panic into an
+        // error of the call.
+        Host::WasmRun(_) => wasm_run_api::backend::foreign_context(
+            "a context of wasm-run's WASI (WasiHost::WasmRun) reached the engine's WASI \
+             functions: link with add_to_linker, or build the context with WasiHost::Engine",
+        ),
+    }
 }
 
-/// Defines every WASI preview 1 function in `linker`, for host state `T`
-/// that carries a [`WasiCtx`]. Define your own imports before or after; they
-/// coexist.
+/// Defines every WASI preview 1 function in `linker` — wasm-run's own
+/// implementation, the same on every backend — for host state `T` that
+/// carries a [`WasiCtx`] built for [`WasiHost::WasmRun`] (the default).
+/// Define your own imports before or after; they coexist.
 ///
-/// The adapter's functions are used, except `proc_exit` and `random_get`,
-/// which wasm-run implements once for every backend: `proc_exit(n)` unwinds
-/// the guest with [`Error::Exit`]`(n)` (see [`crate::ExitStatus::from_call`]),
-/// and `random_get` draws from the context's [`RandomSource`]. Replacing them
-/// turns linker shadowing on for a moment; it is off afterwards.
+/// `proc_exit(n)` unwinds the guest with [`Error::Exit`]`(n)` (see
+/// [`crate::ExitStatus::from_call`]), and `random_get` draws from the
+/// context's [`RandomSource`].
 ///
 /// A `wasi_snapshot_preview1` function already defined in `linker` is a
 /// duplicate-definition error unless shadowing was allowed.
 ///
 /// # Errors
 ///
-/// - [`WasiError::Wasm`] with [`LinkError::Duplicate`] if a
-///   `wasi_snapshot_preview1` function is already defined in `linker` and
-///   shadowing is off.
-/// - [`WasiError::Adapter`] if the backend adapter cannot define its functions
-///   for another reason (the message is the adapter's).
-/// - [`WasiError::Wasm`] if defining wasm-run's `proc_exit` or `random_get`
-///   fails.
+/// [`WasiError::Wasm`] with [`LinkError::Duplicate`] if a
+/// `wasi_snapshot_preview1` function is already defined in `linker` and
+/// shadowing is off.
 pub fn add_to_linker<E: WasiEngine, T: HasWasi<E>>(
     linker: &mut Linker<E, T>,
 ) -> Result<(), WasiError> {
+    refuse_duplicates(linker)?;
+    crate::p1::define(linker)?;
+    define_shared(linker)
+}
+
+/// Defines the engine's own WASI preview 1 functions in `linker`
+/// ([`WasiHost::Engine`]: wasmtime-wasi on wasmtime), for contexts built
+/// with that choice; wasm-run's `proc_exit` and `random_get` replace the
+/// adapter's (linker shadowing is on for a moment, off afterwards).
+///
+/// # Errors
+///
+/// - [`WasiError::Wasm`] with [`LinkError::Duplicate`] as [`add_to_linker`].
+/// - [`WasiError::Adapter`] if the backend has no WASI of its own, or its
+///   adapter cannot define its functions (the message is the adapter's).
+pub fn add_engine_wasi_to_linker<E: WasiEngine, T: HasWasi<E>>(
+    linker: &mut Linker<E, T>,
+) -> Result<(), WasiError> {
+    refuse_duplicates(linker)?;
+    E::add_native(linker.backend_mut(), project::<E, T>)?;
+    linker.note_backend_definitions(WASI_MODULE, crate::imports::function_names());
+    linker.allow_shadowing(true);
+    let shared = define_shared(linker);
+    linker.allow_shadowing(false);
+    shared
+}
+
+/// Links WASI as `host` says: [`add_to_linker`] or
+/// [`add_engine_wasi_to_linker`].
+///
+/// # Errors
+///
+/// Those of the function called.
+pub fn add_to_linker_for<E: WasiEngine, T: HasWasi<E>>(
+    linker: &mut Linker<E, T>,
+    host: WasiHost,
+) -> Result<(), WasiError> {
+    match host {
+        WasiHost::WasmRun => add_to_linker(linker),
+        WasiHost::Engine => add_engine_wasi_to_linker(linker),
+    }
+}
+
+fn refuse_duplicates<E: WasiEngine, T: HasWasi<E>>(linker: &Linker<E, T>) -> Result<(), WasiError> {
     if !linker.shadowing_allowed() {
         let defined = crate::imports::function_names().find(|n| linker.is_defined(WASI_MODULE, n));
         if let Some(name) = defined {
@@ -207,12 +327,7 @@ pub fn add_to_linker<E: WasiEngine, T: HasWasi<E>>(
             ));
         }
     }
-    E::add_native(linker.backend_mut(), project::<E, T>)?;
-    linker.note_backend_definitions(WASI_MODULE, crate::imports::function_names());
-    linker.allow_shadowing(true);
-    let shared = define_shared(linker);
-    linker.allow_shadowing(false);
-    shared
+    Ok(())
 }
 
 /// WASI errno values used by the shared functions.

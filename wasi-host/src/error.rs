@@ -105,6 +105,13 @@ pub enum WasiError {
     /// `proc_exit` was called with a status outside WASI's range `0..126`.
     #[error("proc_exit with invalid exit status {0} (WASI allows 0..126)")]
     InvalidExitStatus(u32),
+    /// wasm-run's WASI functions met a context built for the engine's own
+    /// WASI ([`crate::WasiHost::Engine`]), or the other way round.
+    #[error(
+        "the WASI context and the linked WASI functions are of different implementations \
+         (link with add_to_linker_for and the context's WasiHost)"
+    )]
+    WrongHost,
     /// A backend adapter failed in a way not covered above.
     #[error("{backend} WASI adapter: {message}")]
     Adapter {

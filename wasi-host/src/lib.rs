@@ -1,13 +1,17 @@
-//! WASI preview 1 for **wasm-run**: one configuration, every backend.
+//! WASI for **wasm-run**, written once over its API: preview 1 for core
+//! modules (this crate's root) and preview 2 for components ([`p2`]), the
+//! same implementation on every backend.
 //!
 //! A [`WasiConfig`] describes what a program sees — arguments, environment,
 //! preopened directories (read-only or read-write), stdin, stdout/stderr
 //! (inherited, captured into a [`Capture`], or streamed to a callback), clocks
-//! and randomness. The backend adapters turn it into their native context:
-//! [wasmtime-wasi](https://docs.rs/wasmtime-wasi) (`p1`) on `Wasmtime`,
-//! [wasmi_wasi](https://docs.rs/wasmi_wasi) (wasi-common) on `Wasmi`, each
-//! behind the cargo feature of the same name; the facade `wasm-run` adds
-//! `AnyEngine`. Code written against [`WasiEngine`] runs on all of them.
+//! and randomness. Preview 1 and preview 2 are served by one host core over
+//! cap-std (one sandbox, one filesystem model), through wasm-run's
+//! `Linker` host functions, so a backend added later has WASI with nothing
+//! to write. The engine's own WASI crate stays available where there is one
+//! ([`WasiHost::Engine`]: wasmtime-wasi's `p1` on `Wasmtime`) as a reference;
+//! the facade `wasm-run` adds `AnyEngine`. Code written against
+//! [`WasiEngine`] runs on all of them.
 //!
 //! ```
 //! use wasm_run_api::{Engine, Module};
@@ -69,43 +73,38 @@
 //! WASI version, or a missing `memory` export ([`check_module`], done by
 //! [`instantiate`]) are typed [`WasiError`]s raised before any guest code runs.
 //!
-//! # Backends: what is shared and what differs
+//! # Which implementation
 //!
-//! Shared code (this crate, not the adapters): validation, `proc_exit`,
-//! `random_get`, capture buffers and callbacks, the import check. The
-//! adapters only translate. Differences, measured by the behaviour tests:
-//!
-//! | | wasmtime (wasmtime-wasi p1) | wasmi (wasmi_wasi / wasi-common) |
-//! |---|---|---|
-//! | read-only preopens | native (`FsPerms::ReadOnly`) | added by this crate (wasi-common has none), same `EPERM` |
-//! | injected clocks | yes | yes |
-//! | injected randomness | yes (shared `random_get`) | yes (shared `random_get`) |
-//! | stdout is a terminal (`isatty`) when inherited | as the host's | as the host's |
-//! | `fd_fdstat_get` flags of stdout/stderr | none | `APPEND` (wasi-common's pipes) |
-//! | `poll_oneoff` sleeps | real time | real time |
-//! | trap messages | with a wasm backtrace | without |
-//!
-//! The errno of a refused escape from a preopen (`EPERM`; `ENOTCAPABLE` from
-//! wasi-libc for absolute paths outside every preopen) and every other
-//! observable result of the fixtures — stdout, stderr, exit status, files —
-//! are identical on both (`tests/behaviour.rs`, `tests/suite`).
+//! [`WasiHost::WasmRun`] (the default, [`add_to_linker`]) is wasm-run's
+//! preview 1: the same functions on every backend, over the host core of
+//! [`p2`]. Where preview 1 leaves an answer open it gives wasmtime-wasi's (the
+//! errno of each refusal — `EPERM` for an escape from a preopen or a write in
+//! a read-only one —, the rights `fd_fdstat_get` reports, `.` and `..` in
+//! `fd_readdir`), and the official WASI test suite passes 72 of 72 through it
+//! on wasmtime and on wasmi. [`WasiHost::Engine`]
+//! ([`add_engine_wasi_to_linker`], or [`WasiConfig::wasi_host`] with
+//! [`run_command`]) is the engine's crate: wasmtime-wasi on wasmtime; wasmi
+//! and later backends have none ([`NoEngineWasi`]). The two differ in what
+//! the behaviour tests cannot see (trap messages: wasmtime-wasi's carry a
+//! wasm backtrace) and in cost (`docs/WASI.md` has the numbers).
 //!
 //! `wasmtime-wasi`'s `p1` needs its `p2` half, which turns on wasmtime's
 //! `component-model` and `async` cargo features wherever this crate's
-//! `wasmtime` feature is on; `wasmi_wasi` 2.0 brings wasi-common 36 and its
-//! cap-std 3 stack next to wasmtime-wasi's cap-std 4 (duplicates that only a
-//! newer wasmi_wasi can remove).
+//! `wasmtime` feature is on.
 
 #![warn(missing_docs)]
-// Without a backend feature only the backend-neutral half is built (for
-// adapters written elsewhere); the adapter hooks are then unused.
+// Without a backend feature no adapter is built (backends written elsewhere
+// implement `WasiEngine` themselves); the adapter hooks are then unused.
 #![cfg_attr(not(any(feature = "wasmtime", feature = "wasmi")), allow(dead_code))]
 
 mod clock;
 mod config;
+mod core;
 mod ctx;
 mod error;
+mod fs;
 mod imports;
+mod p1;
 mod random;
 mod run;
 mod stdio;
@@ -120,7 +119,10 @@ mod adapter_wasmtime;
 
 pub use clock::{DeterministicClock, MonotonicClock, WallClock};
 pub use config::{DirPerms, Preopen, WasiConfig, WasiSetup};
-pub use ctx::{HasWasi, WasiCtx, WasiEngine, WasiState, add_to_linker};
+pub use ctx::{
+    HasWasi, NoEngineWasi, WasiCtx, WasiEngine, WasiHost, WasiState, add_engine_wasi_to_linker,
+    add_to_linker, add_to_linker_for,
+};
 pub use error::{ExitStatus, WasiError};
 pub use imports::{WASI_MODULE, check_module, function_names, function_type, uses_wasi};
 pub use random::{OsRandom, RandomSource, SeededRandom};

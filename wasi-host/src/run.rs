@@ -2,7 +2,7 @@
 //! then exports), with every check done before the guest runs.
 
 use crate::config::WasiConfig;
-use crate::ctx::{HasWasi, WasiCtx, WasiEngine, WasiState, add_to_linker};
+use crate::ctx::{HasWasi, WasiCtx, WasiEngine, WasiState, add_to_linker_for};
 use crate::error::{ExitStatus, WasiError};
 use crate::imports::{WASI_MODULE, check_module};
 use wasm_run_api::backend::guard;
@@ -40,8 +40,10 @@ impl ProgramKind {
 /// # Errors
 ///
 /// - The errors of [`check_module`], found first.
-/// - [`WasiError::EngineMismatch`] if the store's WASI context was built for
-///   another backend than the store's (engines are compared by name).
+/// - [`WasiError::EngineMismatch`] if the store's WASI context is an
+///   engine's own ([`crate::WasiHost::Engine`]) and was built for another
+///   backend than the store's (engines are compared by name); wasm-run's own
+///   contexts serve every engine.
 /// - [`WasiError::Wasm`] with the error of [`Linker::instantiate`], e.g. a
 ///   [`LinkError`] naming a missing or mistyped import, a trap of the start
 ///   function, or [`Error::Exit`] if the start function calls `proc_exit`.
@@ -51,9 +53,11 @@ pub fn instantiate<E: WasiEngine, T: HasWasi<E>>(
     module: &Module<E>,
 ) -> Result<Instance<E>, WasiError> {
     check_module(module)?;
-    let ctx = store.data_mut().wasi().engine_name();
+    // wasm-run's own contexts serve any engine; an engine's is its own.
+    let wasi = store.data_mut().wasi();
+    let (ctx, host) = (wasi.engine_name(), wasi.host());
     let engine = store.engine().name();
-    if ctx != engine {
+    if host == crate::ctx::WasiHost::Engine && ctx != engine {
         return Err(WasiError::EngineMismatch { ctx, store: engine });
     }
     match linker.instantiate(store, module) {
@@ -179,11 +183,11 @@ pub fn initialize<E: WasiEngine, T: HasWasi<E>>(
 ///
 /// For a few imports of your own next to WASI, [`run_command_with`]; for
 /// fuel, limits or several calls, the steps: [`WasiCtx::new`],
-/// [`add_to_linker`], [`instantiate`], [`run_start`].
+/// [`crate::add_to_linker`], [`instantiate`], [`run_start`].
 ///
 /// # Errors
 ///
-/// The errors of [`WasiCtx::new`], [`add_to_linker`], [`instantiate`] and
+/// The errors of [`WasiCtx::new`], [`crate::add_to_linker`], [`instantiate`] and
 /// [`run_start`], from the first step that fails.
 pub fn run_command<E: WasiEngine>(
     engine: &E,
@@ -191,9 +195,10 @@ pub fn run_command<E: WasiEngine>(
     config: &WasiConfig,
 ) -> Result<ExitStatus, WasiError> {
     let ctx = WasiCtx::new(engine, config)?;
+    let host = ctx.host();
     let mut store = Store::new(engine, WasiState::new(ctx, ()));
     let mut linker = Linker::new(engine);
-    add_to_linker(&mut linker)?;
+    add_to_linker_for(&mut linker, host)?;
     let instance = instantiate(&linker, &mut store, module)?;
     run_start(&mut store, &instance)
 }
@@ -215,9 +220,10 @@ pub fn run_command_with<E: WasiEngine, U: Send + 'static>(
     imports: impl FnOnce(&mut Linker<E, WasiState<E, U>>) -> Result<(), Error>,
 ) -> Result<(ExitStatus, U), WasiError> {
     let ctx = WasiCtx::new(engine, config)?;
+    let host = ctx.host();
     let mut store = Store::new(engine, WasiState::new(ctx, data));
     let mut linker = Linker::new(engine);
-    add_to_linker(&mut linker)?;
+    add_to_linker_for(&mut linker, host)?;
     imports(&mut linker)?;
     let instance = instantiate(&linker, &mut store, module)?;
     let status = run_start(&mut store, &instance)?;

@@ -1,16 +1,16 @@
 //! The preview 2 interfaces, defined in a component [`Linker`] as host
 //! functions and host resources over [`WasiP2`].
 
-use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::time::Duration;
 
 use wasm_run_api::{Engine, Error, Result};
 use wasm_run_component::{HostContext, HostResourceType, Linker, LinkerInstance, ResourceAny, Val};
 
-use super::table::{Entry, Poll, Source, Std, Target};
+use super::table::{Entry, Poll, Source, Target};
 use super::{VERSION, WasiP2, WasiView};
-use crate::stdio::{Output, Stdin};
+use crate::core::Std;
 
 /// The most bytes one read, write or random request moves (a guest asking
 /// for more gets less, or an error where the interface has no short form).
@@ -80,7 +80,7 @@ fn closed() -> Val {
 /// `stream-error.last-operation-failed` with a new `error` resource for
 /// the I/O error `e`.
 fn failed(w: &mut WasiP2, types: &Types, e: std::io::Error) -> Result<Val> {
-    let code = super::fs::error_code(&e);
+    let code = crate::fs::error_code(&e);
     let rep = w.table.push(Entry::Error(e.to_string(), Some(code)))?;
     Ok(err(Val::Variant(
         "last-operation-failed".into(),
@@ -108,34 +108,12 @@ pub(super) fn handle(w: &mut WasiP2, ty: &HostResourceType, entry: Entry) -> Res
     Ok(Val::Resource(ResourceAny::host(ty, rep)))
 }
 
-/// Writes to the guest's stdout or stderr.
-fn write_std(w: &WasiP2, s: Std, bytes: &[u8]) -> std::io::Result<()> {
-    let out = match s {
-        Std::Out => &w.stdout,
-        Std::Err => &w.stderr,
-        Std::In => return Err(std::io::Error::other("stdin is not an output stream")),
-    };
-    match out {
-        Output::Discard => Ok(()),
-        Output::Inherit if s == Std::Out => {
-            let mut o = std::io::stdout().lock();
-            o.write_all(bytes)?;
-            o.flush()
-        }
-        Output::Inherit => std::io::stderr().lock().write_all(bytes),
-        other => match other.sink() {
-            Some(sink) => sink.write(bytes),
-            None => Ok(()),
-        },
-    }
-}
-
 /// Writes `bytes` to the output stream `rep`.
 fn write_to(w: &mut WasiP2, rep: u32, bytes: &[u8]) -> Result<std::io::Result<()>> {
     Ok(match w.table.output(rep)? {
         Target::Std(s) => {
             let s = *s;
-            write_std(w, s, bytes)
+            w.core.write_std(s, bytes)
         }
         Target::File(file, pos) => {
             let r = file.write_all_at(bytes, *pos);
@@ -153,7 +131,7 @@ fn write_to(w: &mut WasiP2, rep: u32, bytes: &[u8]) -> Result<std::io::Result<()
 /// Reads at most `len` bytes of the input stream `rep`; `None` at its end.
 fn read_from(w: &mut WasiP2, rep: u32, len: u64) -> Result<std::io::Result<Option<Vec<u8>>>> {
     if matches!(w.table.input(rep)?, Source::Stdin) {
-        return Ok(read_stdin(w, len));
+        return Ok(w.core.read_stdin(len));
     }
     let Source::File(file, pos) = w.table.input(rep)? else {
         return Ok(Ok(None));
@@ -170,41 +148,11 @@ fn read_from(w: &mut WasiP2, rep: u32, len: u64) -> Result<std::io::Result<Optio
     })
 }
 
-/// Reads at most `len` bytes of the guest's stdin; `None` at its end.
-fn read_stdin(w: &mut WasiP2, len: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let len = len.min(MAX_CHUNK) as usize;
-    match &w.stdin {
-        Stdin::Empty => Ok(None),
-        Stdin::Bytes(bytes) => {
-            let rest = &bytes[w.stdin_pos.min(bytes.len())..];
-            if rest.is_empty() {
-                return Ok(None);
-            }
-            let n = rest.len().min(len);
-            let chunk = rest[..n].to_vec();
-            w.stdin_pos += n;
-            Ok(Some(chunk))
-        }
-        Stdin::Inherit => {
-            if len == 0 {
-                return Ok(Some(Vec::new()));
-            }
-            let mut buf = vec![0; len.min(64 * 1024)];
-            let n = std::io::stdin().lock().read(&mut buf)?;
-            if n == 0 {
-                return Ok(None);
-            }
-            buf.truncate(n);
-            Ok(Some(buf))
-        }
-    }
-}
-
 /// Whether the pollable `p` is ready now.
 fn ready(w: &WasiP2, p: Poll) -> bool {
     match p {
         Poll::Ready => true,
-        Poll::Until(at) => w.monotonic.now() >= at,
+        Poll::Until(at) => w.core.monotonic.now() >= at,
     }
 }
 
@@ -215,7 +163,7 @@ fn wait(w: &WasiP2, polls: &[Poll]) {
         if polls.iter().any(|p| ready(w, *p)) {
             return;
         }
-        let now = w.monotonic.now();
+        let now = w.core.monotonic.now();
         let next = polls
             .iter()
             .filter_map(|p| match p {
@@ -224,7 +172,7 @@ fn wait(w: &WasiP2, polls: &[Poll]) {
             })
             .min()
             .unwrap_or(now);
-        if w.real_time {
+        if w.core.real_time {
             std::thread::sleep(next.saturating_sub(now));
         }
     }
@@ -473,6 +421,7 @@ fn cli_interfaces<E: Engine, T: WasiView>(linker: &mut Linker<E, T>, types: &Typ
     env.func_new("get-environment", |cx, _, out| {
         out[0] = Val::List(
             state(cx)
+                .core
                 .env
                 .iter()
                 .map(|(k, v)| Val::Tuple(vec![Val::String(k.clone()), Val::String(v.clone())]))
@@ -481,7 +430,15 @@ fn cli_interfaces<E: Engine, T: WasiView>(linker: &mut Linker<E, T>, types: &Typ
         Ok(())
     })?;
     env.func_new("get-arguments", |cx, _, out| {
-        out[0] = Val::List(state(cx).args.iter().cloned().map(Val::String).collect());
+        out[0] = Val::List(
+            state(cx)
+                .core
+                .args
+                .iter()
+                .cloned()
+                .map(Val::String)
+                .collect(),
+        );
         Ok(())
     })?;
     env.func_new("initial-cwd", |_, _, out| {
@@ -529,15 +486,7 @@ fn cli_interfaces<E: Engine, T: WasiView>(linker: &mut Linker<E, T>, types: &Typ
                 let w = state(cx);
                 // A terminal only when the stream is the host's own and
                 // that is a terminal.
-                let terminal = match s {
-                    Std::In => matches!(w.stdin, Stdin::Inherit) && std::io::stdin().is_terminal(),
-                    Std::Out => {
-                        matches!(w.stdout, Output::Inherit) && std::io::stdout().is_terminal()
-                    }
-                    Std::Err => {
-                        matches!(w.stderr, Output::Inherit) && std::io::stderr().is_terminal()
-                    }
-                };
+                let terminal = w.core.is_terminal(s);
                 out[0] = Val::Option(if !terminal {
                     None
                 } else if s == Std::In {
@@ -563,11 +512,11 @@ fn clocks<E: Engine, T: WasiView>(linker: &mut Linker<E, T>, types: &Types) -> R
     let v = VERSION;
     let mut mono = linker.instance(&format!("wasi:clocks/monotonic-clock@{v}"))?;
     mono.func_new("now", |cx, _, out| {
-        out[0] = Val::U64(nanos(state(cx).monotonic.now()));
+        out[0] = Val::U64(nanos(state(cx).core.monotonic.now()));
         Ok(())
     })?;
     mono.func_new("resolution", |cx, _, out| {
-        out[0] = Val::U64(nanos(state(cx).monotonic.resolution()).max(1));
+        out[0] = Val::U64(nanos(state(cx).core.monotonic.resolution()).max(1));
         Ok(())
     })?;
     for (name, relative) in [("subscribe-instant", false), ("subscribe-duration", true)] {
@@ -576,7 +525,7 @@ fn clocks<E: Engine, T: WasiView>(linker: &mut Linker<E, T>, types: &Types) -> R
             let w = state(cx);
             let n = Duration::from_nanos(u64_arg(args, 0)?);
             let at = if relative {
-                w.monotonic.now().saturating_add(n)
+                w.core.monotonic.now().saturating_add(n)
             } else {
                 n
             };
@@ -586,11 +535,17 @@ fn clocks<E: Engine, T: WasiView>(linker: &mut Linker<E, T>, types: &Types) -> R
     }
     let mut wall = linker.instance(&format!("wasi:clocks/wall-clock@{v}"))?;
     wall.func_new("now", |cx, _, out| {
-        out[0] = datetime(state(cx).wall.now());
+        out[0] = datetime(state(cx).core.wall.now());
         Ok(())
     })?;
     wall.func_new("resolution", |cx, _, out| {
-        out[0] = datetime(state(cx).wall.resolution().max(Duration::from_nanos(1)));
+        out[0] = datetime(
+            state(cx)
+                .core
+                .wall
+                .resolution()
+                .max(Duration::from_nanos(1)),
+        );
         Ok(())
     })?;
     Ok(())

@@ -48,17 +48,13 @@ mod host;
 mod sockets;
 mod table;
 
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
-
 use wasm_run_api::{Engine, Error, Store};
 use wasm_run_component::{Component, Instance, Linker, Val};
 
-use crate::clock::{MonotonicClock, WallClock};
 use crate::config::{WasiConfig, WasiSetup};
+use crate::core::Core;
 use crate::error::{ExitStatus, WasiError};
 use crate::random::RandomSource;
-use crate::stdio::{Output, Stdin};
 
 pub use host::add_to_linker;
 use table::Table;
@@ -69,49 +65,17 @@ pub const VERSION: &str = "0.2.12";
 /// The preview 2 state of one store: what the component sees, and the
 /// resources it holds.
 pub struct WasiP2 {
-    args: Vec<String>,
-    env: Vec<(String, String)>,
-    stdin: Stdin,
-    /// How far into `Stdin::Bytes` the guest has read.
-    stdin_pos: usize,
-    stdout: Output,
-    stderr: Output,
-    wall: Arc<dyn WallClock>,
-    monotonic: Arc<dyn MonotonicClock>,
-    /// Whether `monotonic` is the real clock (then waiting for it sleeps).
-    real_time: bool,
+    core: Core,
     random: Box<dyn RandomSource>,
-    /// The preopened directories, with their guest names.
-    preopens: Vec<(fs::Desc, String)>,
     table: Table,
 }
 
 impl std::fmt::Debug for WasiP2 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WasiP2")
-            .field("args", &self.args)
-            .field("env", &self.env)
+            .field("args", &self.core.args)
+            .field("env", &self.core.env)
             .finish_non_exhaustive()
-    }
-}
-
-/// The system's wall clock.
-struct SystemWall;
-
-impl WallClock for SystemWall {
-    fn now(&self) -> Duration {
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-    }
-}
-
-/// The system's monotonic clock, from when the context was made.
-struct SystemMonotonic(Instant);
-
-impl MonotonicClock for SystemMonotonic {
-    fn now(&self) -> Duration {
-        self.0.elapsed()
     }
 }
 
@@ -132,30 +96,9 @@ impl WasiP2 {
     ///
     /// A preopened directory that cannot be opened.
     pub fn from_setup(setup: &WasiSetup) -> Result<Self, WasiError> {
-        let preopens = setup
-            .preopens
-            .iter()
-            .map(|p| Ok((fs::preopen(p)?, p.guest.clone())))
-            .collect::<Result<Vec<_>, WasiError>>()?;
-        let real_time = setup.monotonic_clock.is_none();
         Ok(WasiP2 {
-            args: setup.args.clone(),
-            env: setup.env.clone(),
-            stdin: setup.stdin.clone(),
-            stdin_pos: 0,
-            stdout: setup.stdout.clone(),
-            stderr: setup.stderr.clone(),
-            wall: setup
-                .wall_clock
-                .clone()
-                .unwrap_or_else(|| Arc::new(SystemWall)),
-            monotonic: setup
-                .monotonic_clock
-                .clone()
-                .unwrap_or_else(|| Arc::new(SystemMonotonic(Instant::now()))),
-            real_time,
+            core: Core::from_setup(setup)?,
             random: setup.random.make(),
-            preopens,
             table: Table::default(),
         })
     }

@@ -13,18 +13,13 @@ use std::time::Duration;
 
 use wasm_run_api::{Error, Result};
 
-use super::fs::{Desc, DirEntries};
+use super::fs::DirEntries;
+use crate::fs::Desc;
 
 /// The most resources one context keeps alive at once.
 pub(crate) const MAX_RESOURCES: usize = 1 << 16;
 
-/// Which standard stream an input or output stream is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Std {
-    In,
-    Out,
-    Err,
-}
+pub(crate) use crate::core::Std;
 
 /// What an input stream reads.
 #[derive(Debug)]
