@@ -98,3 +98,9 @@ fn context_of_another_engine() {
 #[cfg(all(feature = "component", feature = "wasmtime", feature = "wasmi"))]
 #[path = "wasi/p2.rs"]
 mod p2;
+
+/// wasm-run's WASI on wasmi and wasmtime against wasmtime-wasi (preview 1
+/// and preview 2) on the same programs: output, exit status and files agree.
+#[cfg(all(feature = "component", feature = "wasmtime", feature = "wasmi"))]
+#[path = "wasi/differential.rs"]
+mod differential;

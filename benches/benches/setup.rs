@@ -99,7 +99,7 @@ fn ours_real<E: wasm_run::wasi::WasiEngine>(
             let mut store = Store::new(engine, ctx);
             let instance = instantiate(&linker, &mut store, &module).unwrap();
             black_box(run_start(&mut store, &instance).unwrap());
-            assert_eq!(out.len(), 14);
+            assert!(!out.is_empty());
         })
     });
     g.finish();
@@ -134,7 +134,7 @@ fn raw_wasmtime_real(c: &mut Criterion) {
                 .get_typed_func::<(), ()>(&mut store, "_start")
                 .unwrap();
             start.call(&mut store, ()).unwrap();
-            assert_eq!(out.contents().len(), 14);
+            assert!(!out.contents().is_empty());
         })
     });
     g.finish();
@@ -170,7 +170,7 @@ fn raw_wasmi_real(c: &mut Criterion) {
             let start = instance.get_typed_func::<(), ()>(&store, "_start").unwrap();
             start.call(&mut store, ()).unwrap();
             drop(store);
-            assert_eq!(out.try_into_inner().unwrap().into_inner().len(), 14);
+            assert!(!out.try_into_inner().unwrap().into_inner().is_empty());
         })
     });
     g.finish();

@@ -39,6 +39,10 @@ pub(crate) struct Desc {
     pub(crate) write: bool,
     /// Directories: whether entries may be created, renamed or removed.
     pub(crate) mutate: bool,
+    /// Whether the preopen it was reached through lets anything be written
+    /// (a file of a read-only preopen refuses writes with `not-permitted`,
+    /// as wasmtime-wasi's preview 2, before its own `write` flag is asked).
+    pub(crate) perm_write: bool,
     /// The `*-sync` descriptor flags it was opened with (reported back by
     /// `get-flags`; writes are synchronous anyway).
     pub(crate) sync: Vec<String>,
@@ -53,6 +57,7 @@ pub(crate) fn preopen(p: &Preopen) -> std::result::Result<Desc, WasiError> {
         read: true,
         write: false,
         mutate: p.perms == DirPerms::ReadWrite,
+        perm_write: p.perms == DirPerms::ReadWrite,
         sync: Vec::new(),
     })
 }
@@ -121,6 +126,19 @@ pub(crate) fn file(d: &Desc) -> std::result::Result<&Arc<std::fs::File>, &'stati
     match &d.kind {
         Kind::File(f) => Ok(f),
         Kind::Dir(_) => Err("is-directory"),
+    }
+}
+
+/// The file of a descriptor the guest may write: `not-permitted` in a
+/// read-only preopen, `bad-descriptor` if it was not opened for writing.
+pub(crate) fn writable(d: &Desc) -> std::result::Result<&Arc<std::fs::File>, &'static str> {
+    let f = file(d)?;
+    if !d.perm_write {
+        Err("not-permitted")
+    } else if !d.write {
+        Err("bad-descriptor")
+    } else {
+        Ok(f)
     }
 }
 
@@ -297,6 +315,7 @@ fn sub_dir(parent: &Desc, dir: Dir) -> Desc {
         read: true,
         write: false,
         mutate: parent.mutate,
+        perm_write: parent.perm_write,
         sync: Vec::new(),
     }
 }
@@ -356,6 +375,7 @@ pub(crate) fn open_at(parent: &Desc, path: &str, r: &OpenRequest) -> Result<Desc
                 read: r.read || !r.write,
                 write: r.write,
                 mutate: false,
+                perm_write: parent.perm_write,
                 sync: Vec::new(),
             })
         }

@@ -11,7 +11,9 @@ use wasm_run_component::{Linker, Val};
 use super::host::{Types, bytes_arg, bytes_val, datetime, err, handle, ok, rep, state, u64_arg};
 use super::table::{Entry, Source, Target};
 use super::{VERSION, WasiP2, WasiView};
-use crate::fs::{Desc, Kind, MAX_IO, OpenRequest, Stat, dir, file, io, mutable, stat, stat_at};
+use crate::fs::{
+    Desc, Kind, MAX_IO, OpenRequest, Stat, dir, file, io, mutable, stat, stat_at, writable,
+};
 
 /// The rest of a `read-directory` listing.
 #[derive(Debug)]
@@ -171,9 +173,8 @@ pub(super) fn define<E: Engine, T: WasiView>(
         }),
         ("write-via-stream", |w, t, d, args| {
             let offset = u64_arg(args, 1)?;
-            let f = match file(d) {
-                Ok(f) if d.write => f.clone(),
-                Ok(_) => return Ok(Err("bad-descriptor")),
+            let f = match writable(d) {
+                Ok(f) => f.clone(),
                 Err(c) => return Ok(Err(c)),
             };
             Ok(Ok(Some(handle(
@@ -183,9 +184,8 @@ pub(super) fn define<E: Engine, T: WasiView>(
             )?)))
         }),
         ("append-via-stream", |w, t, d, _| {
-            let f = match file(d) {
-                Ok(f) if d.write => f.clone(),
-                Ok(_) => return Ok(Err("bad-descriptor")),
+            let f = match writable(d) {
+                Ok(f) => f.clone(),
                 Err(c) => return Ok(Err(c)),
             };
             Ok(Ok(Some(handle(
@@ -213,11 +213,7 @@ pub(super) fn define<E: Engine, T: WasiView>(
         }),
         ("set-size", |_, _, d, args| {
             let size = u64_arg(args, 1)?;
-            Ok(match file(d) {
-                Ok(f) if d.write => io(f.set_len(size)).map(|_| None),
-                Ok(_) => Err("bad-descriptor"),
-                Err(c) => Err(c),
-            })
+            Ok(writable(d).and_then(|f| io(f.set_len(size)).map(|_| None)))
         }),
         ("set-times", |_, _, d, args| {
             let (atime, mtime) = (new_timestamp(args.get(1))?, new_timestamp(args.get(2))?);
@@ -242,13 +238,8 @@ pub(super) fn define<E: Engine, T: WasiView>(
             if bytes.len() as u64 > MAX_IO {
                 return Ok(Err("file-too-large"));
             }
-            Ok(match file(d) {
-                Ok(f) if d.write => {
-                    io(f.write_at(&bytes, offset)).map(|n| Some(Val::U64(n as u64)))
-                }
-                Ok(_) => Err("bad-descriptor"),
-                Err(c) => Err(c),
-            })
+            Ok(writable(d)
+                .and_then(|f| io(f.write_at(&bytes, offset)).map(|n| Some(Val::U64(n as u64)))))
         }),
         ("read-directory", |w, t, d, _| {
             let entries = match crate::fs::list(d) {
