@@ -104,3 +104,8 @@ mod p2;
 #[cfg(all(feature = "component", feature = "wasmtime", feature = "wasmi"))]
 #[path = "wasi/differential.rs"]
 mod differential;
+
+/// A hostile preview 1 guest gets errnos, never a host panic.
+#[cfg(all(feature = "wasmtime", feature = "wasmi"))]
+#[path = "wasi/p1_hostile.rs"]
+mod p1_hostile;

@@ -435,12 +435,15 @@ fn path_open<E: WasiEngine, T: HasWasi<E>>(
     st.push(fd)
 }
 
-/// Defines the descriptor and path functions.
+/// Defines the descriptor and path functions. A call whose result
+/// pointer is outside the guest's memory is `EFAULT` before it does
+/// anything (no write happens, no input is consumed, no file is opened).
 pub(super) fn define<E: WasiEngine, T: HasWasi<E>>(linker: &mut Linker<E, T>) -> Result<()> {
     wasi_fn!(
         linker,
         "fd_read",
         |cx, fd: i32, iovs: i32, n: i32, out: i32| {
+            cx.bytes(out, 4)?;
             let got = read(&mut cx, fd, iovs, n, At::Cursor)?;
             cx.write_u32(out, got)
         }
@@ -449,6 +452,7 @@ pub(super) fn define<E: WasiEngine, T: HasWasi<E>>(linker: &mut Linker<E, T>) ->
         linker,
         "fd_pread",
         |cx, fd: i32, iovs: i32, n: i32, offset: i64, out: i32| {
+            cx.bytes(out, 4)?;
             let got = read(&mut cx, fd, iovs, n, At::Offset(offset as u64))?;
             cx.write_u32(out, got)
         }
@@ -457,6 +461,7 @@ pub(super) fn define<E: WasiEngine, T: HasWasi<E>>(linker: &mut Linker<E, T>) ->
         linker,
         "fd_write",
         |cx, fd: i32, iovs: i32, n: i32, out: i32| {
+            cx.bytes(out, 4)?;
             let wrote = write(&mut cx, fd, iovs, n, At::Cursor)?;
             cx.write_u32(out, wrote)
         }
@@ -465,6 +470,7 @@ pub(super) fn define<E: WasiEngine, T: HasWasi<E>>(linker: &mut Linker<E, T>) ->
         linker,
         "fd_pwrite",
         |cx, fd: i32, iovs: i32, n: i32, offset: i64, out: i32| {
+            cx.bytes(out, 4)?;
             let wrote = write(&mut cx, fd, iovs, n, At::Offset(offset as u64))?;
             cx.write_u32(out, wrote)
         }
@@ -645,6 +651,7 @@ pub(super) fn define<E: WasiEngine, T: HasWasi<E>>(linker: &mut Linker<E, T>) ->
          fdflags: i32,
          out: i32| {
             let path = cx.string(path, path_len)?;
+            cx.bytes(out, 4)?;
             let new = path_open(&mut cx, fd, dirflags, &path, oflags, base, fdflags)?;
             cx.write_u32(out, new)
         }
