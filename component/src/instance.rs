@@ -449,7 +449,8 @@ pub(crate) enum Item<E: Engine, T: 'static> {
     /// the shape).
     Host(HostFunc<T>),
     Lifted(Func<E>),
-    Instance(HashMap<String, Item<E, T>>),
+    /// An instance's items (shared: aliasing an instance does not copy it).
+    Instance(Arc<HashMap<String, Item<E, T>>>),
     /// A core module.
     Module(wasm_run_api::Module<E>),
     /// A component (not instantiated).
@@ -652,7 +653,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             };
             items.insert(n.clone(), item);
         }
-        Ok(Item::Instance(items))
+        Ok(Item::Instance(Arc::new(items)))
     }
 
     fn core(&self, sort: CoreSort, index: u32) -> Result<Extern<E>> {
@@ -826,7 +827,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     self.tree.push(child.resources.clone());
                     let (exports, tree) = child.run(store, &nested.plan)?;
                     self.tree.extend(tree);
-                    self.instances.push(Item::Instance(exports));
+                    self.instances.push(Item::Instance(Arc::new(exports)));
                 }
                 Step::CoreInstantiate { module, args } => {
                     let module = self
@@ -882,12 +883,18 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     sort,
                     resource,
                 } => {
-                    let item = match self.item(Sort::Instance, *instance)? {
-                        Item::Instance(items) => items
+                    // The one export, not a copy of the instance.
+                    let item = match self.instances.get(*instance as usize) {
+                        Some(Item::Instance(items)) => items
                             .get(name)
                             .cloned()
                             .ok_or_else(|| missing(name, "export"))?,
-                        _ => return Err(not_yet("aliases of this kind")),
+                        Some(_) => return Err(not_yet("aliases of this kind")),
+                        None => {
+                            return Err(Error::Engine(format!(
+                                "instance {instance} out of its space"
+                            )));
+                        }
                     };
                     if let (Some(id), Item::Resource(entry)) = (resource, &item) {
                         self.resources.import_entry(*id, entry.clone());
@@ -1016,7 +1023,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     for (name, sort, index) in items {
                         map.insert(name.clone(), self.item(*sort, *index)?);
                     }
-                    self.instances.push(Item::Instance(map));
+                    self.instances.push(Item::Instance(Arc::new(map)));
                 }
                 Step::Type => self.types.push(Item::Type),
                 Step::ResourceDef { ty, dtor } => {
@@ -1053,12 +1060,12 @@ pub(crate) fn needs_definition(ty: &crate::types::ItemType) -> bool {
 /// The item of an import that has only (non-resource) types in it.
 fn types_only<E: Engine, T: 'static>(ty: &crate::types::ItemType) -> Item<E, T> {
     match ty {
-        crate::types::ItemType::Instance(items) => Item::Instance(
+        crate::types::ItemType::Instance(items) => Item::Instance(Arc::new(
             items
                 .iter()
                 .map(|(n, t)| (n.clone(), types_only(t)))
                 .collect(),
-        ),
+        )),
         _ => Item::Type,
     }
 }

@@ -66,6 +66,31 @@ pub struct Wasmtime {
     stops: Option<EngineStops>,
     /// Native stack a call from the host needs (see `stack`).
     stack_needed: usize,
+    func_types: FuncTypes,
+}
+
+/// The engine's wasmtime function types by wasm-run type. Registering a
+/// type with wasmtime costs a lock and a hash of its rec group, and hosts
+/// make functions of the same few types over and over (a component's
+/// lowered imports at every instantiation), so each is registered once.
+#[derive(Clone, Default)]
+struct FuncTypes(Arc<std::sync::Mutex<std::collections::HashMap<FuncType, wt::FuncType>>>);
+
+impl FuncTypes {
+    /// At most this many types are kept (others are registered each time).
+    const MAX: usize = 4096;
+
+    fn get(&self, engine: &wt::Engine, ty: &FuncType) -> wt::FuncType {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(native) = map.get(ty) {
+            return native.clone();
+        }
+        let native = func_type(engine, ty);
+        if map.len() < Self::MAX {
+            map.insert(ty.clone(), native.clone());
+        }
+        native
+    }
 }
 
 /// The per-engine parts of deadlines and interrupts.
@@ -152,6 +177,7 @@ pub struct StoreData<T> {
     id: StoreId,
     stops: Option<StoreStops>,
     stack_needed: usize,
+    func_types: FuncTypes,
 }
 
 impl<T> StoreData<T> {
@@ -306,6 +332,7 @@ impl Engine for Wasmtime {
         // wasm-run validates components before wasmtime does; wasmtime's
         // own component model (Config::native_components) accepts what
         // wasm-run's validator accepts.
+        #[cfg(feature = "component-model")]
         native.wasm_component_model_implements(config.component_model_implements_enabled());
         if let Some(bytes) = config.max_wasm_stack_bytes() {
             native.max_wasm_stack(bytes);
@@ -338,6 +365,7 @@ impl Engine for Wasmtime {
             features,
             stops,
             stack_needed: stack::needed(config.max_wasm_stack_bytes()),
+            func_types: FuncTypes::default(),
         })
     }
 
@@ -378,6 +406,7 @@ impl Engine for Wasmtime {
                 limits,
                 id: StoreId::fresh(),
                 stack_needed: self.stack_needed,
+                func_types: self.func_types.clone(),
                 stops: self.stops.as_ref().map(|s| StoreStops {
                     watch: Watch::new(InterruptHandle::with_waker(s.waker.clone()), self.features),
                     ticker: s.ticker.clone(),
@@ -740,7 +769,8 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         ty: FuncType,
         f: F,
     ) -> Result<wt::Func> {
-        let native = func_type(self.cx().engine(), &ty);
+        let cx = self.cx();
+        let native = cx.data().func_types.get(cx.engine(), &ty);
         if numeric(&ty) {
             // SAFETY: the closure reads the parameters of `native` and writes
             // its results (all numbers) in wasmtime's raw representations,
@@ -755,7 +785,8 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         &mut self,
         f: F,
     ) -> Result<wt::Func> {
-        let native = func_type(self.cx().engine(), &F::func_type());
+        let cx = self.cx();
+        let native = cx.data().func_types.get(cx.engine(), &F::func_type());
         // SAFETY: the closure reads exactly the parameters of `native` and
         // writes exactly its results, with the representations wasmtime uses.
         Ok(unsafe { wt::Func::new_unchecked(self.cx_mut(), native, typed_host(f)) })
