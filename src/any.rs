@@ -663,6 +663,9 @@ impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
     fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
         each!(self, AnyContext, c, B => c.set_deadline(at))
     }
+    fn check_stop(&mut self) -> Result<()> {
+        each!(self, AnyContext, c, B => c.check_stop())
+    }
     fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
         each!(self, AnyContext, c, B => c.set_limiter(limiter))
     }

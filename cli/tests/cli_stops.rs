@@ -13,6 +13,28 @@ fn fixture() -> String {
     )
 }
 
+/// A WASI command sleeping in the host (`poll_oneoff`, one minute) stops
+/// at `--timeout`, not after its sleep.
+#[test]
+fn timeout_stops_a_guest_sleeping_in_wasi_on_every_backend() {
+    let file = format!(
+        "{}/../tests/fixtures/cli/sleeper.wat",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for engine in backends() {
+        let start = Instant::now();
+        let out = run(&["run", "--engine", engine, "--timeout", "300ms", &file]);
+        let took = start.elapsed();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(134), "{engine}: {err}");
+        assert!(err.contains("deadline"), "{engine}: {err}");
+        assert!(
+            took < Duration::from_secs(10),
+            "{engine}: stopped after {took:?}"
+        );
+    }
+}
+
 #[test]
 fn timeout_stops_an_infinite_loop_on_every_backend() {
     let file = fixture();

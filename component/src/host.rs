@@ -57,6 +57,19 @@ impl<'a, T: 'static> HostContext<'a, T> {
     pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         self.inner.set_fuel(fuel)
     }
+
+    /// Whether the running call must stop now (the store's deadline has
+    /// passed, or an interrupt is pending): a host function that waits asks
+    /// between slices of its wait and returns the error (see
+    /// [`wasm_run_api::Caller::check_stop`]).
+    ///
+    /// # Errors
+    ///
+    /// [`wasm_run_api::Error::Trap`] with the deadline's or the interrupt's
+    /// trap code.
+    pub fn check_stop(&mut self) -> Result<()> {
+        self.inner.check_stop()
+    }
 }
 
 /// A store, or a core host function's caller, seen from a component host
@@ -66,6 +79,7 @@ pub(crate) trait Access<T> {
     fn data_mut(&mut self) -> &mut T;
     fn get_fuel(&self) -> Result<u64>;
     fn set_fuel(&mut self, fuel: u64) -> Result<()>;
+    fn check_stop(&mut self) -> Result<()>;
 }
 
 impl<E: Engine, T: 'static> Access<T> for Caller<'_, E, T> {
@@ -81,6 +95,9 @@ impl<E: Engine, T: 'static> Access<T> for Caller<'_, E, T> {
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         Caller::set_fuel(self, fuel)
     }
+    fn check_stop(&mut self) -> Result<()> {
+        Caller::check_stop(self)
+    }
 }
 
 impl<E: Engine, T: 'static> Access<T> for Store<E, T> {
@@ -95,5 +112,9 @@ impl<E: Engine, T: 'static> Access<T> for Store<E, T> {
     }
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         Store::set_fuel(self, fuel)
+    }
+    fn check_stop(&mut self) -> Result<()> {
+        use wasm_run_api::backend::ContextBackend;
+        self.backend_mut().check_stop()
     }
 }

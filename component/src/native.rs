@@ -109,6 +109,9 @@ impl<T: 'static> Access<T> for NativeAccess<'_, T> {
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         self.0.set_fuel(fuel).map_err(|_| fuel_off())
     }
+    fn check_stop(&mut self) -> Result<()> {
+        self.0.data_mut().check_stop()
+    }
 }
 
 fn fuel_off() -> Error {

@@ -257,6 +257,19 @@ pub trait ContextBackend<E: Engine> {
     /// [`Feature::Interrupt`] is enabled, [`crate::Error::WrongStore`] if the
     /// handle belongs to another engine.
     fn set_interrupt_handle(&mut self, handle: crate::InterruptHandle) -> Result<()>;
+    /// Whether the call running in this context must stop now: the trap
+    /// of a past deadline or of a pending interrupt (which it consumes),
+    /// `Ok` otherwise. Host functions that wait (a WASI sleep) ask between
+    /// slices of their wait. Provided: `Ok` (a backend without deadlines
+    /// and interrupts has nothing to stop for).
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Trap`] with [`crate::TrapCode::Deadline`] or
+    /// [`crate::TrapCode::Interrupt`].
+    fn check_stop(&mut self) -> Result<()> {
+        Ok(())
+    }
 
     /// Type of a function.
     fn func_ty(&self, f: &E::Func) -> FuncType;

@@ -224,6 +224,22 @@ impl<'a, E: Engine, T: 'static> Caller<'a, E, T> {
     pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         self.inner.set_fuel(fuel)
     }
+    /// Whether the running call must stop now (its store's deadline has
+    /// passed, or an interrupt is pending): a host function that waits —
+    /// a sleep, a poll — asks between slices of its wait and returns the
+    /// error, so that `--timeout`, deadlines and interrupts stop a guest
+    /// even while the host waits for it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Trap`](crate::Error::Trap) with
+    /// [`TrapCode::Deadline`](crate::TrapCode::Deadline) or
+    /// [`TrapCode::Interrupt`](crate::TrapCode::Interrupt) (the pending
+    /// interrupt is consumed); never on a backend or engine without
+    /// deadlines and interrupts.
+    pub fn check_stop(&mut self) -> Result<()> {
+        self.inner.check_stop()
+    }
     /// The backend's caller.
     pub fn backend_mut(&mut self) -> &mut E::Caller<'a, T> {
         &mut self.inner

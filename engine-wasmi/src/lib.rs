@@ -645,6 +645,12 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         self.watch(Feature::Deadline)?.set_deadline(at);
         Ok(())
     }
+    fn check_stop(&mut self) -> Result<()> {
+        match self.0.native_data_mut().slicing.as_mut() {
+            Some(s) => s.watch.check(),
+            None => Ok(()),
+        }
+    }
     fn interrupt_handle(&self) -> Result<InterruptHandle> {
         let cx = self.cx();
         let watch = cx.data().slicing.as_ref().map(|s| &s.watch);

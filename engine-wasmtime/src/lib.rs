@@ -190,6 +190,19 @@ impl<T> StoreData<T> {
     pub fn user_mut(&mut self) -> &mut T {
         &mut self.user
     }
+    /// Whether the running call must stop now (see
+    /// [`wasm_run_api::Caller::check_stop`]), for code that holds the
+    /// native store context.
+    ///
+    /// # Errors
+    ///
+    /// The trap of a past deadline or a pending interrupt.
+    pub fn check_stop(&mut self) -> Result<()> {
+        match self.stops.as_mut() {
+            Some(s) => s.watch.check(),
+            None => Ok(()),
+        }
+    }
     /// The id of the store (as [`wasm_run_api::Store::id`] answers).
     pub fn store_id(&self) -> StoreId {
         self.id
@@ -649,6 +662,9 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         self.cx_mut().set_fuel(fuel).map_err(|_| fuel_off())
     }
 
+    fn check_stop(&mut self) -> Result<()> {
+        self.native_data_mut().check_stop()
+    }
     fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
         let data = self.native_data_mut();
         Watch::require(

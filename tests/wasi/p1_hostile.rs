@@ -153,3 +153,48 @@ fn hostile_calls_get_errnos_on_wasmtime() {
 fn hostile_calls_get_errnos_on_any() {
     hostile_calls_get_errnos(&wasm_run::AnyEngine::by_name("wasmi", &Config::new()).unwrap());
 }
+
+/// A guest that asks preview 1 to sleep a minute (`poll_oneoff` on a
+/// relative clock) is stopped by the store's deadline within the wait's
+/// slice, not after the minute.
+const SLEEPER: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  ;; a clock subscription: userdata 0, tag 0 (clock), monotonic, 60 s, relative
+  (data (i32.const 0) "\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\01\00\00\00\00\00\00\00\00\58\47\f8\0d\00\00\00")
+  (func (export "_start")
+    (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))))
+"#;
+
+fn a_sleeping_guest_meets_its_deadline<E: wasm_run::wasi::WasiEngine>(engine: &E) {
+    let module = Module::new(engine, SLEEPER).unwrap();
+    let mut store = Store::new(engine, WasiCtx::new(engine, &WasiConfig::new()).unwrap());
+    store
+        .set_deadline(std::time::Duration::from_millis(200))
+        .unwrap();
+    let mut linker = Linker::new(engine);
+    add_to_linker(&mut linker).unwrap();
+    let instance = instantiate(&linker, &mut store, &module).unwrap();
+    let started = std::time::Instant::now();
+    let err = wasm_run::wasi::run_start(&mut store, &instance).unwrap_err();
+    let waited = started.elapsed();
+    assert!(err.to_string().to_lowercase().contains("deadline"), "{err}");
+    assert!(waited < std::time::Duration::from_secs(10), "{waited:?}");
+}
+
+fn deadline_engine<E: Engine>() -> E {
+    let mut config = Config::new();
+    config.enable(wasm_run::Feature::Deadline);
+    E::new(&config).unwrap()
+}
+
+#[test]
+fn a_sleeping_guest_meets_its_deadline_on_wasmi() {
+    a_sleeping_guest_meets_its_deadline(&deadline_engine::<wasm_run::Wasmi>());
+}
+
+#[test]
+fn a_sleeping_guest_meets_its_deadline_on_wasmtime() {
+    a_sleeping_guest_meets_its_deadline(&deadline_engine::<wasm_run::Wasmtime>());
+}

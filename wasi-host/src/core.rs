@@ -156,14 +156,32 @@ impl Core {
             Std::Err => matches!(self.stderr, Output::Inherit) && std::io::stderr().is_terminal(),
         }
     }
+}
 
-    /// Waits until the monotonic clock reads `deadline` (real time only
-    /// when the clock is the system's; an injected clock advances as it is
-    /// read).
-    pub(crate) fn sleep_until(&self, deadline: Duration) {
-        let now = self.monotonic.now();
-        if self.real_time && deadline > now {
-            std::thread::sleep(deadline - now);
+/// The longest a host wait sleeps before asking whether the call must stop
+/// (the store's deadline or an interrupt): the most a `--timeout` or an
+/// interrupt is late while a guest sleeps.
+const WAIT_SLICE: Duration = Duration::from_millis(10);
+
+/// Waits until `clock` reads `deadline`, in slices, asking `check` after
+/// each whether to stop (its error ends the wait). Only real time sleeps:
+/// with an injected clock (`real_time` false) the deadline counts as
+/// reached at once.
+pub(crate) fn wait_until<E>(
+    clock: &Arc<dyn MonotonicClock>,
+    real_time: bool,
+    deadline: Duration,
+    mut check: impl FnMut() -> Result<(), E>,
+) -> Result<(), E> {
+    if !real_time {
+        return Ok(());
+    }
+    loop {
+        let now = clock.now();
+        if now >= deadline {
+            return Ok(());
         }
+        std::thread::sleep((deadline - now).min(WAIT_SLICE));
+        check()?;
     }
 }

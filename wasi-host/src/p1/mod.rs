@@ -591,24 +591,31 @@ fn poll_oneoff<E: WasiEngine, T: HasWasi<E>>(
             };
             waits.push((userdata, wait));
         }
-        let fd_ready = waits.iter().any(|(_, w)| !matches!(w, Wait::Clock(_)));
-        if !fd_ready {
-            let earliest = waits
-                .iter()
-                .filter_map(|(_, w)| match w {
-                    Wait::Clock(at) => Some(*at),
-                    _ => None,
-                })
-                .min()
-                .unwrap_or(now);
-            st.core.sleep_until(earliest);
-            // An injected clock does not move while the host waits: the
-            // earliest deadline is reached.
-            let now = st.core.monotonic.now().max(earliest);
-            waits.retain(|(_, w)| matches!(w, Wait::Clock(at) if *at <= now));
-        } else {
-            waits.retain(|(_, w)| !matches!(w, Wait::Clock(_)));
-        }
+    }
+    let fd_ready = waits.iter().any(|(_, w)| !matches!(w, Wait::Clock(_)));
+    if fd_ready {
+        waits.retain(|(_, w)| !matches!(w, Wait::Clock(_)));
+    } else {
+        let earliest = waits
+            .iter()
+            .filter_map(|(_, w)| match w {
+                Wait::Clock(at) => Some(*at),
+                _ => None,
+            })
+            .min()
+            .unwrap_or_default();
+        let (clock, real_time) = {
+            let core = &cx.st()?.core;
+            (core.monotonic.clone(), core.real_time)
+        };
+        // The store's deadline and interrupts stop the guest mid-sleep.
+        crate::core::wait_until(&clock, real_time, earliest, || {
+            cx.caller.check_stop().map_err(Fail::Trap)
+        })?;
+        // An injected clock does not move while the host waits: the
+        // earliest deadline is reached.
+        let now = clock.now().max(earliest);
+        waits.retain(|(_, w)| matches!(w, Wait::Clock(at) if *at <= now));
     }
     for (i, (userdata, wait)) in waits.iter().enumerate() {
         let mut event = [0u8; EVENT as usize];

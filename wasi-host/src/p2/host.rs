@@ -157,25 +157,26 @@ fn ready(w: &WasiP2, p: Poll) -> bool {
 }
 
 /// Waits until one of `polls` is ready (real time only when the monotonic
-/// clock is the system's; an injected clock advances as it is read).
-fn wait(w: &WasiP2, polls: &[Poll]) {
-    loop {
-        if polls.iter().any(|p| ready(w, *p)) {
-            return;
-        }
-        let now = w.core.monotonic.now();
-        let next = polls
-            .iter()
-            .filter_map(|p| match p {
-                Poll::Until(at) => Some(*at),
-                Poll::Ready => None,
-            })
-            .min()
-            .unwrap_or(now);
-        if w.core.real_time {
-            std::thread::sleep(next.saturating_sub(now));
-        }
+/// clock is the system's; an injected clock counts as having reached the
+/// earliest deadline), stopping for the store's deadline or an interrupt.
+/// Answers the time reached: the clock's, or the earliest deadline where
+/// the clock is injected.
+fn wait<T: WasiView>(cx: &mut HostContext<'_, T>, polls: &[Poll]) -> Result<Duration> {
+    let w = state(cx);
+    if polls.iter().any(|p| ready(w, *p)) {
+        return Ok(Duration::ZERO);
     }
+    let earliest = polls
+        .iter()
+        .filter_map(|p| match p {
+            Poll::Until(at) => Some(*at),
+            Poll::Ready => None,
+        })
+        .min()
+        .unwrap_or_default();
+    let (clock, real_time) = (w.core.monotonic.clone(), w.core.real_time);
+    crate::core::wait_until(&clock, real_time, earliest, || cx.check_stop())?;
+    Ok(clock.now().max(earliest))
 }
 
 /// Defines every preview 2 interface this host serves in `linker`, at
@@ -248,30 +249,29 @@ fn io_poll<E: Engine, T: WasiView>(
         Ok(())
     })?;
     poll.func_new("[method]pollable.block", |cx, args, _| {
-        let w = state(cx);
-        let p = w.table.pollable(rep(args, 0)?)?;
-        wait(w, &[p]);
-        Ok(())
+        let p = state(cx).table.pollable(rep(args, 0)?)?;
+        wait(cx, &[p]).map(drop)
     })?;
     poll.func_new("poll", |cx, args, out| {
-        let w = state(cx);
         let Some(Val::List(items)) = args.first() else {
             return Err(Error::Type("poll expects a list of pollables".into()));
         };
         if items.is_empty() {
             return Err(Error::Host("wasi:io/poll.poll of an empty list".into()));
         }
+        let w = state(cx);
         let polls = items
             .iter()
             .enumerate()
             .map(|(i, _)| w.table.pollable(rep(items, i)?))
             .collect::<Result<Vec<_>>>()?;
-        wait(w, &polls);
+        let reached = wait(cx, &polls)?;
+        let w = state(cx);
         out[0] = Val::List(
             polls
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| ready(w, **p))
+                .filter(|(_, p)| ready(w, **p) || matches!(p, Poll::Until(at) if *at <= reached))
                 .map(|(i, _)| Val::U32(i as u32))
                 .collect(),
         );
