@@ -17,7 +17,7 @@ use wasm_run::wasi::{
 };
 use wasm_run::{Config, Engine, Wasmi, Wasmtime};
 
-use crate::p2::{Run, configure, fixture, run_p1_with, run_p2_with};
+use crate::p2::{Run, configure, fixture, run_p1_with, run_p2_with, tree};
 use crate::suite::{TempDir, snapshot};
 
 /// A program's inputs: arguments, environment, stdin, and the preopen
@@ -77,25 +77,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// The tree every filesystem program starts from: a sandbox with files, a
-/// subdirectory and symlinks (one out of it, one absolute to `abs`), and a
-/// secret beside it.
-fn tree(root: &Path, abs: &Path) {
-    let sandbox = root.join("sandbox");
-    let outside = root.join("outside");
-    std::fs::create_dir_all(sandbox.join("sub")).unwrap();
-    std::fs::create_dir_all(&outside).unwrap();
-    std::fs::write(outside.join("secret.txt"), "secret\n").unwrap();
-    std::fs::write(sandbox.join("inside.txt"), "inside\n").unwrap();
-    std::fs::write(sandbox.join("data.txt"), "data\n").unwrap();
-    std::fs::write(sandbox.join("sub/inner.txt"), "inner\n").unwrap();
-    std::os::unix::fs::symlink("../outside/secret.txt", sandbox.join("link_out")).unwrap();
-    std::os::unix::fs::symlink(abs, sandbox.join("abs_link")).unwrap();
-    std::os::unix::fs::symlink("../outside", sandbox.join("dir_link")).unwrap();
-}
-
-/// Runs `case` once per runner, each in a fresh tree; asserts that every
-/// runner printed, exited and left files as the first did.
 /// One way of running a case: given the case and its sandbox directory.
 type Runner<'a> = (&'a str, &'a dyn Fn(&Case, Option<&Path>) -> Run);
 

@@ -147,26 +147,30 @@ fn exit_statuses_are_success_or_failure<E: Engine>(engine: &E) {
     assert_eq!(r.stdout, "about to trap\n");
 }
 
+/// The tree the filesystem programs start from: a sandbox with files, a
+/// subdirectory and symlinks (one out of it, one absolute to `abs`, one to
+/// a directory outside), and a secret beside it. `abs` is one absolute path
+/// outside every tree's sandbox.
+pub(crate) fn tree(root: &std::path::Path, abs: &std::path::Path) {
+    let sandbox = root.join("sandbox");
+    let outside = root.join("outside");
+    std::fs::create_dir_all(sandbox.join("sub")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.txt"), "secret\n").unwrap();
+    std::fs::write(sandbox.join("inside.txt"), "inside\n").unwrap();
+    std::fs::write(sandbox.join("data.txt"), "data\n").unwrap();
+    std::fs::write(sandbox.join("sub/inner.txt"), "inner\n").unwrap();
+    std::os::unix::fs::symlink("../outside/secret.txt", sandbox.join("link_out")).unwrap();
+    std::os::unix::fs::symlink(abs, sandbox.join("abs_link")).unwrap();
+    std::os::unix::fs::symlink("../outside", sandbox.join("dir_link")).unwrap();
+}
+
 /// The filesystem programs (files in a read-write preopen, a read-only
 /// preopen refusing every change, escapes through `..`, absolute paths and
 /// symlinks) print the same as preview 1 modules and leave the same files:
 /// each runs in a fresh copy of the same directory tree.
 fn filesystem_programs_agree_with_preview_1<E: wasm_run::wasi::WasiEngine>(engine: &E) {
     use crate::suite::{TempDir, snapshot};
-    // `abs_link` points at one absolute path outside both trees' sandboxes.
-    fn tree(root: &std::path::Path, abs_target: &std::path::Path) {
-        let sandbox = root.join("sandbox");
-        let outside = root.join("outside");
-        std::fs::create_dir_all(sandbox.join("sub")).unwrap();
-        std::fs::create_dir_all(&outside).unwrap();
-        std::fs::write(outside.join("secret.txt"), "secret\n").unwrap();
-        std::fs::write(sandbox.join("inside.txt"), "inside\n").unwrap();
-        std::fs::write(sandbox.join("data.txt"), "data\n").unwrap();
-        std::fs::write(sandbox.join("sub/inner.txt"), "inner\n").unwrap();
-        std::os::unix::fs::symlink("../outside/secret.txt", sandbox.join("link_out")).unwrap();
-        std::os::unix::fs::symlink(abs_target, sandbox.join("abs_link")).unwrap();
-        std::os::unix::fs::symlink("../outside", sandbox.join("dir_link")).unwrap();
-    }
     for (name, guest, perms) in [
         ("files", "/sandbox", DirPerms::ReadWrite),
         ("readonly", "/ro", DirPerms::ReadOnly),

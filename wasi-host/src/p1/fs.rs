@@ -656,33 +656,20 @@ pub(super) fn define<E: WasiEngine, T: HasWasi<E>>(linker: &mut Linker<E, T>) ->
             cx.write_u32(out, new)
         }
     );
-    wasi_fn!(
-        linker,
-        "path_create_directory",
-        |cx, fd: i32, path: i32, len: i32| {
+    // The path operations that change one entry of a directory.
+    type DirOp = fn(&cap_std::fs::Dir, &str) -> std::io::Result<()>;
+    let ops: [(&str, DirOp); 3] = [
+        ("path_create_directory", |d, p| d.create_dir(p)),
+        ("path_remove_directory", |d, p| d.remove_dir(p)),
+        ("path_unlink_file", |d, p| d.remove_file(p)),
+    ];
+    for (name, op) in ops {
+        wasi_fn!(linker, name, |cx, fd: i32, path: i32, len: i32| {
             let path = cx.string(path, len)?;
             let d = cx.st()?.dir(fd)?;
-            Ok(core_fs::io(core_fs::mutable(d)?.create_dir(&path))?)
-        }
-    );
-    wasi_fn!(
-        linker,
-        "path_remove_directory",
-        |cx, fd: i32, path: i32, len: i32| {
-            let path = cx.string(path, len)?;
-            let d = cx.st()?.dir(fd)?;
-            Ok(core_fs::io(core_fs::mutable(d)?.remove_dir(&path))?)
-        }
-    );
-    wasi_fn!(
-        linker,
-        "path_unlink_file",
-        |cx, fd: i32, path: i32, len: i32| {
-            let path = cx.string(path, len)?;
-            let d = cx.st()?.dir(fd)?;
-            Ok(core_fs::io(core_fs::mutable(d)?.remove_file(&path))?)
-        }
-    );
+            Ok(core_fs::io(op(core_fs::mutable(d)?, &path))?)
+        });
+    }
     wasi_fn!(
         linker,
         "path_filestat_get",

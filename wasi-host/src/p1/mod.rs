@@ -356,11 +356,11 @@ impl<'a, 'c, E: WasiEngine, T: HasWasi<E>> Cx<'a, 'c, E, T> {
 /// Defines a preview 1 function: `|cx, args| body`, where `body` is a
 /// `Res<()>` and `cx` the call's [`Cx`].
 macro_rules! wasi_fn {
-    ($linker:ident, $name:literal, |$cx:ident $(, $arg:ident : $ty:ty)*| $body:block) => {
+    ($linker:ident, $name:expr, |$cx:ident $(, $arg:ident : $ty:ty)*| $body:block) => {
         $linker.func_wrap(
             crate::imports::WASI_MODULE,
             $name,
-            |mut caller: wasm_run_api::Caller<'_, E, T> $(, $arg: $ty)*| -> wasm_run_api::Result<i32> {
+            move |mut caller: wasm_run_api::Caller<'_, E, T> $(, $arg: $ty)*| -> wasm_run_api::Result<i32> {
                 crate::p1::finish((|| -> crate::p1::Res<()> {
                     #[allow(unused_mut)]
                     let mut $cx = crate::p1::Cx::new(&mut caller)?;
