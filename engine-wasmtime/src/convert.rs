@@ -1,6 +1,7 @@
 //! Conversions between the engine-neutral vocabulary and wasmtime's.
 
 use crate::Wasmtime;
+use std::sync::Arc;
 use wasm_run_api::{
     AnyRef, Error, ExnRef, ExternRef, Func, FuncType, GlobalType, HeapType, MemoryType, Mutability,
     RefType, StoreId, TableType, TrapCode, TrapFrame, TrapFrames, V128, Val, ValType,
@@ -78,6 +79,32 @@ pub(crate) fn func_type(engine: &wt::Engine, ty: &FuncType) -> wt::FuncType {
         ty.params().iter().map(val_type),
         ty.results().iter().map(val_type),
     )
+}
+
+/// The engine's wasmtime function types by wasm-run type. Registering a
+/// type with wasmtime costs a lock and a hash of its rec group, and hosts
+/// make functions of the same few types over and over (a component's
+/// lowered imports at every instantiation), so each is registered once.
+#[derive(Clone, Default)]
+pub(crate) struct FuncTypes(
+    Arc<std::sync::Mutex<std::collections::HashMap<FuncType, wt::FuncType>>>,
+);
+
+impl FuncTypes {
+    /// At most this many types are kept (others are registered each time).
+    const MAX: usize = 4096;
+
+    pub(crate) fn get(&self, engine: &wt::Engine, ty: &FuncType) -> wt::FuncType {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(native) = map.get(ty) {
+            return native.clone();
+        }
+        let native = func_type(engine, ty);
+        if map.len() < Self::MAX {
+            map.insert(ty.clone(), native.clone());
+        }
+        native
+    }
 }
 
 pub(crate) fn from_func_type(ty: &wt::FuncType) -> FuncType {

@@ -69,30 +69,6 @@ pub struct Wasmtime {
     func_types: FuncTypes,
 }
 
-/// The engine's wasmtime function types by wasm-run type. Registering a
-/// type with wasmtime costs a lock and a hash of its rec group, and hosts
-/// make functions of the same few types over and over (a component's
-/// lowered imports at every instantiation), so each is registered once.
-#[derive(Clone, Default)]
-struct FuncTypes(Arc<std::sync::Mutex<std::collections::HashMap<FuncType, wt::FuncType>>>);
-
-impl FuncTypes {
-    /// At most this many types are kept (others are registered each time).
-    const MAX: usize = 4096;
-
-    fn get(&self, engine: &wt::Engine, ty: &FuncType) -> wt::FuncType {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(native) = map.get(ty) {
-            return native.clone();
-        }
-        let native = func_type(engine, ty);
-        if map.len() < Self::MAX {
-            map.insert(ty.clone(), native.clone());
-        }
-        native
-    }
-}
-
 /// The per-engine parts of deadlines and interrupts.
 #[derive(Clone)]
 struct EngineStops {

@@ -129,6 +129,13 @@ pub(crate) fn file(d: &Desc) -> std::result::Result<&Arc<std::fs::File>, &'stati
     }
 }
 
+/// The file of a descriptor the guest may read: `bad-descriptor` if it was
+/// not opened for reading.
+pub(crate) fn readable(d: &Desc) -> std::result::Result<&Arc<std::fs::File>, &'static str> {
+    let f = file(d)?;
+    if d.read { Ok(f) } else { Err("bad-descriptor") }
+}
+
 /// The file of a descriptor the guest may write: `not-permitted` in a
 /// read-only preopen, `bad-descriptor` if it was not opened for writing.
 pub(crate) fn writable(d: &Desc) -> std::result::Result<&Arc<std::fs::File>, &'static str> {

@@ -173,13 +173,13 @@ fn times(
 
 /// The host file of an open file the guest may read (`EBADF` otherwise).
 fn readable(f: &OpenFile) -> Res<Arc<std::fs::File>> {
-    match &f.desc.kind {
-        Kind::File(file) if f.desc.read => Ok(file.clone()),
-        _ => Err(errno::BADF.into()),
-    }
+    Ok(core_fs::readable(&f.desc)?.clone())
 }
 
 /// The host file of an open file the guest may write (`EBADF` otherwise).
+/// Not [`core_fs::writable`]: preview 1 answers a file of a read-only
+/// preopen opened for reading with `EBADF`, as wasmtime-wasi's preview 1
+/// does, where preview 2 answers `not-permitted`.
 fn writable(f: &OpenFile) -> Res<Arc<std::fs::File>> {
     match &f.desc.kind {
         Kind::File(file) if f.desc.write => Ok(file.clone()),
@@ -435,44 +435,34 @@ fn path_open<E: WasiEngine, T: HasWasi<E>>(
     st.push(fd)
 }
 
-/// Defines the descriptor and path functions. A call whose result
-/// pointer is outside the guest's memory is `EFAULT` before it does
-/// anything (no write happens, no input is consumed, no file is opened).
+/// Defines the descriptor and path functions.
 pub(super) fn define<E: WasiEngine, T: HasWasi<E>>(linker: &mut Linker<E, T>) -> Result<()> {
     wasi_fn!(
         linker,
         "fd_read",
         |cx, fd: i32, iovs: i32, n: i32, out: i32| {
-            cx.bytes(out, 4)?;
-            let got = read(&mut cx, fd, iovs, n, At::Cursor)?;
-            cx.write_u32(out, got)
+            cx.counted(out, |cx| read(cx, fd, iovs, n, At::Cursor))
         }
     );
     wasi_fn!(
         linker,
         "fd_pread",
         |cx, fd: i32, iovs: i32, n: i32, offset: i64, out: i32| {
-            cx.bytes(out, 4)?;
-            let got = read(&mut cx, fd, iovs, n, At::Offset(offset as u64))?;
-            cx.write_u32(out, got)
+            cx.counted(out, |cx| read(cx, fd, iovs, n, At::Offset(offset as u64)))
         }
     );
     wasi_fn!(
         linker,
         "fd_write",
         |cx, fd: i32, iovs: i32, n: i32, out: i32| {
-            cx.bytes(out, 4)?;
-            let wrote = write(&mut cx, fd, iovs, n, At::Cursor)?;
-            cx.write_u32(out, wrote)
+            cx.counted(out, |cx| write(cx, fd, iovs, n, At::Cursor))
         }
     );
     wasi_fn!(
         linker,
         "fd_pwrite",
         |cx, fd: i32, iovs: i32, n: i32, offset: i64, out: i32| {
-            cx.bytes(out, 4)?;
-            let wrote = write(&mut cx, fd, iovs, n, At::Offset(offset as u64))?;
-            cx.write_u32(out, wrote)
+            cx.counted(out, |cx| write(cx, fd, iovs, n, At::Offset(offset as u64)))
         }
     );
     wasi_fn!(linker, "fd_close", |cx, fd: i32| {
@@ -651,9 +641,9 @@ pub(super) fn define<E: WasiEngine, T: HasWasi<E>>(linker: &mut Linker<E, T>) ->
          fdflags: i32,
          out: i32| {
             let path = cx.string(path, path_len)?;
-            cx.bytes(out, 4)?;
-            let new = path_open(&mut cx, fd, dirflags, &path, oflags, base, fdflags)?;
-            cx.write_u32(out, new)
+            cx.counted(out, |cx| {
+                path_open(cx, fd, dirflags, &path, oflags, base, fdflags)
+            })
         }
     );
     // The path operations that change one entry of a directory.

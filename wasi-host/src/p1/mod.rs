@@ -344,6 +344,15 @@ impl<'a, 'c, E: WasiEngine, T: HasWasi<E>> Cx<'a, 'c, E, T> {
         Ok(())
     }
 
+    /// Runs `op` and gives the guest its count at `out`; a result pointer
+    /// outside memory is `EFAULT` before `op` does anything (no write
+    /// happens, no input is consumed, no file is opened).
+    pub(crate) fn counted(&mut self, out: i32, op: impl FnOnce(&mut Self) -> Res<u32>) -> Res<()> {
+        self.bytes(out, 4)?;
+        let n = op(self)?;
+        self.write_u32(out, n)
+    }
+
     pub(crate) fn write_u32(&mut self, ptr: i32, v: u32) -> Res<()> {
         self.write(ptr, &v.to_le_bytes())
     }

@@ -12,7 +12,8 @@ use super::host::{Types, bytes_arg, bytes_val, datetime, err, handle, ok, rep, s
 use super::table::{Entry, Source, Target};
 use super::{VERSION, WasiP2, WasiView};
 use crate::fs::{
-    Desc, Kind, MAX_IO, OpenRequest, Stat, dir, file, io, mutable, stat, stat_at, writable,
+    Desc, Kind, MAX_IO, OpenRequest, Stat, dir, file, io, mutable, readable, stat, stat_at,
+    writable,
 };
 
 /// The rest of a `read-directory` listing.
@@ -160,9 +161,8 @@ pub(super) fn define<E: Engine, T: WasiView>(
     let methods: &[(&str, Method)] = &[
         ("read-via-stream", |w, t, d, args| {
             let offset = u64_arg(args, 1)?;
-            let f = match file(d) {
-                Ok(f) if d.read => f.clone(),
-                Ok(_) => return Ok(Err("bad-descriptor")),
+            let f = match readable(d) {
+                Ok(f) => f.clone(),
                 Err(c) => return Ok(Err(c)),
             };
             Ok(Ok(Some(handle(
@@ -221,9 +221,8 @@ pub(super) fn define<E: Engine, T: WasiView>(
         }),
         ("read", |_, _, d, args| {
             let (len, offset) = (u64_arg(args, 1)?, u64_arg(args, 2)?);
-            let f = match file(d) {
-                Ok(f) if d.read => f,
-                Ok(_) => return Ok(Err("bad-descriptor")),
+            let f = match readable(d) {
+                Ok(f) => f,
                 Err(c) => return Ok(Err(c)),
             };
             let mut buf = vec![0; len.min(MAX_IO) as usize];
