@@ -3,12 +3,13 @@
 //! and stdout (`cat.wasm`), through wasm-run's own preview 2 host — portable
 //! on wasmtime and wasmi, and on wasmtime's own component model — beside
 //! wasmtime-wasi's preview 2 host on wasmtime's component model, in the same
-//! run. Components are compiled and linkers built once on every side. Run
+//! run. Components are compiled and linked ahead (`instantiate_pre`) once on
+//! every side. Run
 //! with `cargo bench -p wasm-run-benches --bench wasi_p2`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use wasm_run::component::{Component, Linker};
+use wasm_run::component::{Component, InstancePre, Linker};
 use wasm_run::wasi::WasiConfig;
 use wasm_run::wasi::p2::{self, WasiP2};
 use wasm_run::{Config, Engine, Store, Wasmi, Wasmtime};
@@ -29,13 +30,17 @@ fn input() -> Vec<u8> {
 fn ours<E: Engine>(c: &mut Criterion, group: &str, label: &str, engine: &E) {
     let mut linker = Linker::new(engine);
     p2::add_to_linker(&mut linker).unwrap();
-    let run = |config: &WasiConfig, component: &Component<E>| {
+    let run = |config: &WasiConfig, pre: &InstancePre<E, WasiP2>| {
         let mut store = Store::new(engine, WasiP2::new(config).unwrap());
-        let instance = linker.instantiate(&mut store, component).unwrap();
-        black_box(p2::call_run(&mut store, component, &instance).unwrap());
+        let instance = pre.instantiate(&mut store).unwrap();
+        black_box(p2::call_run(&mut store, pre.component(), &instance).unwrap());
     };
     let hello = Component::new(engine, fixture("hello")).unwrap();
     let cat = Component::new(engine, fixture("cat")).unwrap();
+    let (hello, cat) = (
+        linker.instantiate_pre(&hello).unwrap(),
+        linker.instantiate_pre(&cat).unwrap(),
+    );
     let input = input();
     let mut g = c.benchmark_group(group);
     g.bench_function(format!("{label}/hello"), |b| {

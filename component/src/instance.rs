@@ -169,18 +169,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         store: &mut Store<E, T>,
         component: &Component<E>,
     ) -> Result<Instance<E>> {
-        match component.body() {
-            crate::component::Body::Graph(plan) => {
-                Instantiation::new(self, component).run_root(store, plan)
-            }
-            #[cfg(feature = "native")]
-            crate::component::Body::Native(native) => {
-                crate::native::instantiate(self, store, component, native)
-            }
-            crate::component::Body::Embedded(plan) => {
-                crate::embedded::instantiate(self, store, component, plan)
-            }
-        }
+        self.instantiate_pre(component)?.instantiate(store)
     }
 }
 
@@ -502,6 +491,11 @@ struct Instantiation<'l, E: Engine, T: 'static> {
     host_dtors: HashMap<u32, HostDtor<T>>,
     /// The resource states of the nested instances made so far.
     tree: Vec<Arc<Resources<E>>>,
+    /// The root's imports resolved ahead (by [`InstancePre`]), in the
+    /// order of its import steps; `None` for a nested component.
+    root: Option<&'l crate::pre::RootImports<E, T>>,
+    /// The root's import steps run so far.
+    imported: usize,
 }
 
 /// What outer aliases of a nested component can reach in an enclosing one.
@@ -567,6 +561,8 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             resources: Resources::new(),
             host_dtors: HashMap::new(),
             tree: Vec::new(),
+            root: None,
+            imported: 0,
         }
     }
 
@@ -654,6 +650,56 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             items.insert(n.clone(), item);
         }
         Ok(Item::Instance(Arc::new(items)))
+    }
+
+    /// The item for the root's import `name` (of `sort`), from the
+    /// linker.
+    pub(crate) fn import_root(&mut self, name: &str, sort: Sort) -> Result<Item<E, T>> {
+        let component = self.component;
+        let def = self.linker.root.get(name);
+        Ok(match (sort, def) {
+            (Sort::Func, Some(Def::Func(f))) => Item::Host(f.clone()),
+            (Sort::Instance, Some(Def::Instance(ns))) => {
+                let Some(crate::types::ItemType::Instance(types)) = component.world().import(name)
+                else {
+                    return Err(missing(name, "instance"));
+                };
+                self.import_instance(name, types, ns)?
+            }
+            (Sort::Type, def) => {
+                if let Some(crate::types::ItemType::Type(crate::types::TypeDef::Resource(rt))) =
+                    component.world().import(name)
+                {
+                    self.import_resource(name, rt.id, def)?;
+                    Item::Resource(self.resources.export_entry(rt.id)?)
+                } else {
+                    Item::Type
+                }
+            }
+            (Sort::Module, Some(Def::Module(m))) => {
+                if let Some(crate::types::ItemType::Module(want)) = component.world().import(name) {
+                    check_module(name, want, m)?;
+                }
+                Item::Module(m.clone())
+            }
+            (Sort::Module, _) => return Err(missing(name, "core module")),
+            (Sort::Func, _) => return Err(missing(name, "function")),
+            // An instance of types only (no functions, no
+            // resources) needs nothing at run time.
+            (Sort::Instance, None)
+                if component
+                    .world()
+                    .import(name)
+                    .is_some_and(|t| !needs_definition(t)) =>
+            {
+                match component.world().import(name) {
+                    Some(t) => types_only(t),
+                    None => Item::Type,
+                }
+            }
+            (Sort::Instance, _) => return Err(missing(name, "instance")),
+            _ => return Err(not_yet("imports of modules, components and values")),
+        })
     }
 
     fn core(&self, sort: CoreSort, index: u32) -> Result<Extern<E>> {
@@ -955,53 +1001,17 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     self.push(*sort, item)?;
                 }
                 Step::Import { name, sort, .. } => {
-                    let def = self.linker.root.get(name);
-                    let item = match (sort, def) {
-                        (Sort::Func, Some(Def::Func(f))) => Item::Host(f.clone()),
-                        (Sort::Instance, Some(Def::Instance(ns))) => {
-                            let Some(crate::types::ItemType::Instance(types)) =
-                                component.world().import(name)
-                            else {
-                                return Err(missing(name, "instance"));
-                            };
-                            self.import_instance(name, types, ns)?
-                        }
-                        (Sort::Type, def) => {
-                            if let Some(crate::types::ItemType::Type(
-                                crate::types::TypeDef::Resource(rt),
-                            )) = component.world().import(name)
-                            {
-                                self.import_resource(name, rt.id, def)?;
-                                Item::Resource(self.resources.export_entry(rt.id)?)
-                            } else {
-                                Item::Type
-                            }
-                        }
-                        (Sort::Module, Some(Def::Module(m))) => {
-                            if let Some(crate::types::ItemType::Module(want)) =
-                                component.world().import(name)
-                            {
-                                check_module(name, want, m)?;
-                            }
-                            Item::Module(m.clone())
-                        }
-                        (Sort::Module, _) => return Err(missing(name, "core module")),
-                        (Sort::Func, _) => return Err(missing(name, "function")),
-                        // An instance of types only (no functions, no
-                        // resources) needs nothing at run time.
-                        (Sort::Instance, None)
-                            if component
-                                .world()
-                                .import(name)
-                                .is_some_and(|t| !needs_definition(t)) =>
-                        {
-                            match component.world().import(name) {
-                                Some(t) => types_only(t),
-                                None => Item::Type,
-                            }
-                        }
-                        (Sort::Instance, _) => return Err(missing(name, "instance")),
-                        _ => return Err(not_yet("imports of modules, components and values")),
+                    // The root's import: resolved by the pre-instantiation
+                    // when it could be, else from the linker now.
+                    let pre = self
+                        .root
+                        .and_then(|r| r.items.get(self.imported))
+                        .cloned()
+                        .flatten();
+                    self.imported += 1;
+                    let item = match pre {
+                        Some(item) => item,
+                        None => self.import_root(name, *sort)?,
                     };
                     self.push(*sort, item)?;
                 }
@@ -1043,6 +1053,53 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         }
         Ok((self.exports, self.tree))
     }
+}
+
+/// Resolves the root's imports of `component` (plan `plan`) against
+/// `linker` ahead of any instantiation (see [`crate::InstancePre`]).
+pub(crate) fn resolve_root<E: Engine, T: 'static>(
+    linker: &Linker<E, T>,
+    component: &Component<E>,
+    plan: &ComponentPlan,
+) -> Result<crate::pre::RootImports<E, T>> {
+    let mut scratch = Instantiation::new(linker, component);
+    let mut items = Vec::new();
+    for step in &plan.steps {
+        if let Step::Import { name, sort, .. } = step {
+            match scratch.import_root(name, *sort) {
+                Ok(item) => items.push(Some(item)),
+                // A type import bounded to equal a type an earlier step
+                // brings: resolved when that step has run.
+                Err(_) if *sort == Sort::Type && scratch.linker.root.get(name).is_none() => {
+                    items.push(None)
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(crate::pre::RootImports {
+        items,
+        host_types: scratch.resources.host_imports(),
+        host_dtors: scratch.host_dtors,
+    })
+}
+
+/// Instantiates the root component `component` with its imports resolved
+/// ahead (`root`).
+pub(crate) fn instantiate_root<E: Engine, T: 'static>(
+    linker: &Linker<E, T>,
+    store: &mut Store<E, T>,
+    component: &Component<E>,
+    plan: &ComponentPlan,
+    root: &crate::pre::RootImports<E, T>,
+) -> Result<Instance<E>> {
+    let mut run = Instantiation::new(linker, component);
+    for (ty, host) in &root.host_types {
+        run.resources.import(*ty, host.clone());
+    }
+    run.host_dtors = root.host_dtors.clone();
+    run.root = Some(root);
+    run.run_root(store, plan)
 }
 
 /// Whether an import of type `ty` needs a definition at run time (a

@@ -69,6 +69,7 @@ mod module_check;
 #[cfg(feature = "native")]
 mod native;
 mod plan;
+mod pre;
 mod resources;
 mod strings;
 mod translate;
@@ -81,6 +82,7 @@ pub use component::{Component, World, embeds_world, is_component};
 pub use func::Func;
 pub use host::{HostContext, HostDtor, HostFunc};
 pub use instance::{Instance, Linker, LinkerInstance};
+pub use pre::InstancePre;
 pub use resources::{HostResourceType, ResourceAny};
 pub use typed::{ComponentParams, ComponentResults, ComponentType, TypedFunc};
 pub use types::{FuncType, ItemType, ResourceType, Type, TypeDef};

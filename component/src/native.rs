@@ -127,19 +127,24 @@ fn to_wt(e: Error) -> wt::Error {
     wt::Error::new(e)
 }
 
-/// Instantiates `component` with `linker`'s definitions on wasmtime.
-pub(crate) fn instantiate<E: Engine, T: 'static>(
+/// A component linked ahead on wasmtime: wasmtime's own pre-instantiation
+/// and the host resource types it was linked with.
+pub(crate) struct NativePre<T: 'static> {
+    pre: wc::InstancePre<StoreData<T>>,
+    hosts: Arc<HostTypes>,
+}
+
+/// Links `component` with `linker`'s definitions on wasmtime, once for
+/// every instantiation.
+pub(crate) fn pre<E: Engine, T: 'static>(
     linker: &Linker<E, T>,
-    store: &mut Store<E, T>,
     component: &Component<E>,
     native: &NativeComponent,
-) -> Result<Instance<E>> {
-    let store_id = store.id();
-    let ws = store_of::<E, _>(store.backend_mut())?;
+) -> Result<NativePre<T>> {
     let mut hosts = HostTypes::new();
     collect_host_types(&linker.root, &mut hosts);
     let hosts = Arc::new(hosts);
-    let mut l = wc::Linker::<StoreData<T>>::new(ws.as_native().engine());
+    let mut l = wc::Linker::<StoreData<T>>::new(native.component.engine());
     define(
         &mut l.root(),
         "",
@@ -153,6 +158,21 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
     let pre = l
         .instantiate_pre(&native.component)
         .map_err(|e| Error::from(LinkError::Other(format!("{e:#}"))))?;
+    Ok(NativePre { pre, hosts })
+}
+
+/// Instantiates a component linked ahead ([`pre`]) in `store`.
+pub(crate) fn instantiate<E: Engine, T: 'static>(
+    native: &NativePre<T>,
+    store: &mut Store<E, T>,
+    component: &Component<E>,
+) -> Result<Instance<E>> {
+    let store_id = store.id();
+    let ws = store_of::<E, _>(store.backend_mut())?;
+    if !wt::Engine::same(ws.as_native().engine(), native.pre.engine()) {
+        return Err(Error::WrongStore);
+    }
+    let (pre, hosts) = (&native.pre, &native.hosts);
     ws.enter()?;
     let st = ws.as_native();
     let instance = pre.instantiate(&mut *st).map_err(native_call_error)?;

@@ -420,6 +420,17 @@ impl<E: Engine> Resources<E> {
         types.insert(ty, entry);
     }
 
+    /// The host types the instance imports, by its type ids.
+    pub(crate) fn host_imports(&self) -> Vec<(u32, HostResourceType)> {
+        lock(&self.types)
+            .iter()
+            .filter_map(|(id, e)| match (&e.kind, &e.owner) {
+                (Kind::Host(h), Owner::Host) => Some((*id, h.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The instance's resource type `ty`.
     pub(crate) fn entry(&self, ty: u32) -> Result<TypeEntry<E>> {
         lock(&self.types)

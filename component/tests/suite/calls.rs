@@ -339,8 +339,63 @@ on_every_backend!(
     bad_arguments_are_type_errors,
     lifting_traps,
     host_imports,
+    pre_instantiation,
     versioned_imports_match_semver
 );
+
+/// `Linker::instantiate_pre` resolves the imports once (a missing one is
+/// its error); each `InstancePre::instantiate` makes an independent
+/// instance in its own store; a store of another engine is refused.
+fn pre_instantiation<E: Engine>(engine: &E) {
+    let component = Component::new(engine, fixture("host.wat")).unwrap();
+    let Err(e) = Linker::<E, u32>::new(engine).instantiate_pre(&component) else {
+        panic!("linked ahead without its imports")
+    };
+    assert!(
+        matches!(&e, Error::Link(l) if matches!(**l, LinkError::Other(ref m) if m.contains("greet"))),
+        "{e}"
+    );
+    let mut linker = Linker::<E, u32>::new(engine);
+    linker
+        .func_new("greet", |cx, args, results| {
+            let Val::String(name) = &args[0] else {
+                panic!("greet got {args:?}")
+            };
+            *cx.data_mut() += 1;
+            results[0] = Val::String(format!("{name} #{}", cx.data()));
+            Ok(())
+        })
+        .unwrap();
+    linker
+        .instance("example:host/math@0.1.0")
+        .unwrap()
+        .func_new("sum", |_, _, results| {
+            results[0] = Val::U64(7);
+            Ok(())
+        })
+        .unwrap();
+    let pre = linker.instantiate_pre(&component).unwrap();
+    assert_eq!(
+        pre.component().world().to_string(),
+        component.world().to_string()
+    );
+    let mut out = [Val::Bool(false)];
+    for start in [10, 20] {
+        let mut store = Store::new(engine, start);
+        let instance = pre.instantiate(&mut store).unwrap();
+        let run = instance.get_func("run").unwrap();
+        for n in 1..=2 {
+            run.call(&mut store, &[Val::String("x".into())], &mut out)
+                .unwrap();
+            assert_eq!(out[0], Val::String(format!("x #{}", start + n)));
+        }
+    }
+    // The same pre-instantiation in a store of another engine.
+    let other = E::new(engine.config()).unwrap();
+    let mut store = Store::new(&other, 0);
+    let e = pre.instantiate(&mut store).unwrap_err();
+    assert!(matches!(e, Error::WrongStore), "{e}");
+}
 
 /// An import of a versioned interface is satisfied by the highest
 /// semver-compatible version the linker defines (0.2.x for 0.2.1), never
