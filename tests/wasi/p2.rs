@@ -219,7 +219,7 @@ fn refusals_are_typed<E: Engine>(engine: &E) {
     // An import the host does not serve is a link error naming it.
     let stranger = Component::new(
         engine,
-        r#"(component (import "wasi:http/outgoing-handler@0.2.0" (instance (export "f" (func)))))"#,
+        r#"(component (import "wasi:keyvalue/store@0.2.0" (instance (export "f" (func)))))"#,
     )
     .unwrap();
     let mut store = Store::new(engine, WasiP2::new(&WasiConfig::new()).unwrap());
@@ -227,7 +227,7 @@ fn refusals_are_typed<E: Engine>(engine: &E) {
     p2::add_to_linker(&mut linker).unwrap();
     let e = linker.instantiate(&mut store, &stranger).unwrap_err();
     assert!(matches!(e, Error::Link(_)), "{e}");
-    assert!(e.to_string().contains("wasi:http/outgoing-handler"), "{e}");
+    assert!(e.to_string().contains("wasi:keyvalue/store"), "{e}");
 }
 
 /// `wasi:sockets` links and is denied: a network exists, creating a TCP
@@ -356,6 +356,144 @@ const HOSTILE: &str = r#"(component
   (func (export "big-read") (result u32) (canon lift (core func $i "big-read")))
   (func (export "double-drop") (canon lift (core func $i "double-drop"))))"#;
 
+/// Builds an HTTP request through `wasi:http/types` and sends it through
+/// `wasi:http/outgoing-handler`; returns 64 bytes of its memory where each
+/// call left its result (bytes not written stay 0xff).
+const HTTP: &str = r#"(component
+  (type $dnsp (record (field "rcode" (option string)) (field "info-code" (option u16))))
+  (type $tlsp (record (field "alert-id" (option u8)) (field "alert-message" (option string))))
+  (type $fsp (record (field "field-name" (option string)) (field "field-size" (option u32))))
+  (import "wasi:http/types@0.2.0" (instance $types
+    (export "fields" (type $fields (sub resource)))
+    (export "outgoing-request" (type $req (sub resource)))
+    (export "request-options" (type (sub resource)))
+    (export "future-incoming-response" (type (sub resource)))
+    (alias outer 1 $dnsp (type $dnsp))
+    (export "DNS-error-payload" (type $dns (eq $dnsp)))
+    (alias outer 1 $tlsp (type $tlsp))
+    (export "TLS-alert-received-payload" (type $tls (eq $tlsp)))
+    (alias outer 1 $fsp (type $fsp))
+    (export "field-size-payload" (type $fs (eq $fsp)))
+    (type $code (variant
+      (case "DNS-timeout") (case "DNS-error" $dns) (case "destination-not-found")
+      (case "destination-unavailable") (case "destination-IP-prohibited")
+      (case "destination-IP-unroutable") (case "connection-refused")
+      (case "connection-terminated") (case "connection-timeout")
+      (case "connection-read-timeout") (case "connection-write-timeout")
+      (case "connection-limit-reached") (case "TLS-protocol-error")
+      (case "TLS-certificate-error") (case "TLS-alert-received" $tls)
+      (case "HTTP-request-denied") (case "HTTP-request-length-required")
+      (case "HTTP-request-body-size" (option u64)) (case "HTTP-request-method-invalid")
+      (case "HTTP-request-URI-invalid") (case "HTTP-request-URI-too-long")
+      (case "HTTP-request-header-section-size" (option u32))
+      (case "HTTP-request-header-size" (option $fs))
+      (case "HTTP-request-trailer-section-size" (option u32))
+      (case "HTTP-request-trailer-size" $fs) (case "HTTP-response-incomplete")
+      (case "HTTP-response-header-section-size" (option u32))
+      (case "HTTP-response-header-size" $fs) (case "HTTP-response-body-size" (option u64))
+      (case "HTTP-response-trailer-section-size" (option u32))
+      (case "HTTP-response-trailer-size" $fs)
+      (case "HTTP-response-transfer-coding" (option string))
+      (case "HTTP-response-content-coding" (option string)) (case "HTTP-response-timeout")
+      (case "HTTP-upgrade-failed") (case "HTTP-protocol-error") (case "loop-detected")
+      (case "configuration-error") (case "internal-error" (option string))))
+    (export "error-code" (type (eq $code)))
+    (type $herr (variant (case "invalid-syntax") (case "forbidden") (case "immutable")))
+    (export "header-error" (type $he (eq $herr)))
+    (export "[constructor]fields" (func (result (own $fields))))
+    (export "[method]fields.append" (func (param "self" (borrow $fields))
+      (param "name" string) (param "value" (list u8)) (result (result (error $he)))))
+    (export "[method]fields.get" (func (param "self" (borrow $fields))
+      (param "name" string) (result (list (list u8)))))
+    (export "[constructor]outgoing-request" (func (param "headers" (own $fields))
+      (result (own $req))))
+    (export "[method]outgoing-request.set-authority" (func (param "self" (borrow $req))
+      (param "authority" (option string)) (result (result))))
+    (export "[method]outgoing-request.headers" (func (param "self" (borrow $req))
+      (result (own $fields))))))
+  (alias export $types "outgoing-request" (type $req))
+  (alias export $types "request-options" (type $opts))
+  (alias export $types "future-incoming-response" (type $fut))
+  (alias export $types "error-code" (type $ec))
+  (import "wasi:http/outgoing-handler@0.2.0" (instance $oh
+    (alias outer 1 $req (type $req0))
+    (export "outgoing-request" (type $req (eq $req0)))
+    (alias outer 1 $opts (type $opts0))
+    (export "request-options" (type $opts (eq $opts0)))
+    (alias outer 1 $fut (type $fut0))
+    (export "future-incoming-response" (type $fut (eq $fut0)))
+    (alias outer 1 $ec (type $ec0))
+    (export "error-code" (type $ec (eq $ec0)))
+    (export "handle" (func (param "request" (own $req)) (param "options" (option (own $opts)))
+      (result (result (own $fut) (error $ec)))))))
+  (core module $libc
+    (memory (export "m") 1)
+    (global $next (mut i32) (i32.const 4096))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (global.set $next (i32.add (global.get $next) (local.get 3)))
+      (i32.sub (global.get $next) (local.get 3))))
+  (core instance $libc (instantiate $libc))
+  (alias core export $libc "m" (core memory $m))
+  (alias core export $libc "realloc" (core func $realloc))
+  (alias export $types "[constructor]fields" (func $f-new))
+  (alias export $types "[method]fields.append" (func $f-append))
+  (alias export $types "[method]fields.get" (func $f-get))
+  (alias export $types "[constructor]outgoing-request" (func $r-new))
+  (alias export $types "[method]outgoing-request.set-authority" (func $r-auth))
+  (alias export $types "[method]outgoing-request.headers" (func $r-headers))
+  (alias export $oh "handle" (func $handle))
+  (core func $f-new2 (canon lower (func $f-new)))
+  (core func $f-append2 (canon lower (func $f-append) (memory $m)))
+  (core func $f-get2 (canon lower (func $f-get) (memory $m) (realloc $realloc)))
+  (core func $r-new2 (canon lower (func $r-new)))
+  (core func $r-auth2 (canon lower (func $r-auth) (memory $m)))
+  (core func $r-headers2 (canon lower (func $r-headers)))
+  (core func $handle2 (canon lower (func $handle) (memory $m) (realloc $realloc)))
+  (core module $main
+    (import "" "m" (memory 1))
+    (import "" "f-new" (func $f-new (result i32)))
+    (import "" "f-append" (func $f-append (param i32 i32 i32 i32 i32 i32)))
+    (import "" "f-get" (func $f-get (param i32 i32 i32 i32)))
+    (import "" "r-new" (func $r-new (param i32) (result i32)))
+    (import "" "r-auth" (func $r-auth (param i32 i32 i32 i32) (result i32)))
+    (import "" "r-headers" (func $r-headers (param i32) (result i32)))
+    (import "" "handle" (func $handle (param i32 i32 i32 i32)))
+    (data (i32.const 0) "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff")
+    (data (i32.const 16) "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff")
+    (data (i32.const 32) "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff")
+    (data (i32.const 48) "\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff\ff")
+    (data (i32.const 100) "x-demo")
+    (data (i32.const 110) "hello")
+    (data (i32.const 120) "connection")
+    (data (i32.const 140) "bad name")
+    (data (i32.const 160) "example.com")
+    (func (export "run") (result i32) (local $f i32) (local $r i32) (local $h i32)
+      (local.set $f (call $f-new))
+      ;; result<_, header-error>: discriminant, then the error's case
+      (call $f-append (local.get $f) (i32.const 100) (i32.const 6) (i32.const 110) (i32.const 5) (i32.const 0))
+      (call $f-append (local.get $f) (i32.const 120) (i32.const 10) (i32.const 110) (i32.const 5) (i32.const 8))
+      (call $f-append (local.get $f) (i32.const 140) (i32.const 8) (i32.const 110) (i32.const 5) (i32.const 16))
+      (local.set $r (call $r-new (local.get $f)))
+      (i32.store8 (i32.const 24)
+        (call $r-auth (local.get $r) (i32.const 1) (i32.const 160) (i32.const 11)))
+      (local.set $h (call $r-headers (local.get $r)))
+      (call $f-append (local.get $h) (i32.const 100) (i32.const 6) (i32.const 110) (i32.const 5) (i32.const 32))
+      ;; get x-demo from the request's headers: a list of values at 200
+      (call $f-get (local.get $h) (i32.const 100) (i32.const 6) (i32.const 200))
+      (i32.store8 (i32.const 56) (i32.load (i32.const 204)))
+      ;; result<own<future-incoming-response>, error-code>: discriminant at
+      ;; 40, the error code's case at 48
+      (call $handle (local.get $r) (i32.const 0) (i32.const 0) (i32.const 40))
+      (i32.store (i32.const 300) (i32.const 0))
+      (i32.store (i32.const 304) (i32.const 64))
+      (i32.const 300)))
+  (core instance $i (instantiate $main (with "" (instance
+    (export "m" (memory $m)) (export "f-new" (func $f-new2)) (export "f-append" (func $f-append2))
+    (export "f-get" (func $f-get2)) (export "r-new" (func $r-new2)) (export "r-auth" (func $r-auth2))
+    (export "r-headers" (func $r-headers2)) (export "handle" (func $handle2))))))
+  (func (export "run") (result (list u8))
+    (canon lift (core func $i "run") (memory $m))))"#;
+
 /// Calls `instance-network` and `create-tcp-socket(ipv4)` and returns the
 /// result's discriminant * 256 + the error code's case.
 const SOCKETS: &str = r#"(component
@@ -407,6 +545,49 @@ const SOCKETS: &str = r#"(component
     (export "ct" (func $ct2)) (export "in" (func $in2)) (export "m" (memory $m))))))
   (func (export "run") (result u32) (canon lift (core func $i "run"))))"#;
 
+/// `wasi:http` links and is denied: the guest builds headers (a forbidden
+/// one and a malformed one refused, the request's own headers immutable)
+/// and a request, and sending it answers `err(HTTP-request-denied)`.
+fn http_is_denied<E: Engine>(engine: &E) {
+    use wasm_run::component::Val;
+    let component = Component::new(engine, HTTP).unwrap();
+    let mut store = Store::new(engine, WasiP2::new(&WasiConfig::new()).unwrap());
+    let mut linker = Linker::new(engine);
+    p2::add_to_linker(&mut linker).unwrap();
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let mut out = [Val::Bool(false)];
+    let run = instance.get_func("run").unwrap();
+    run.call(&mut store, &[], &mut out).unwrap();
+    let bytes: Vec<u8> = match &out[0] {
+        Val::Bytes(b) => b.clone(),
+        Val::List(items) => items
+            .iter()
+            .map(|v| match v {
+                Val::U8(b) => *b,
+                other => panic!("{other}"),
+            })
+            .collect(),
+        other => panic!("{other}"),
+    };
+    // Each result as the guest's memory holds it (see HTTP's comments):
+    // (offset, byte).
+    for (at, want, what) in [
+        (0, 0, "append x-demo: ok"),
+        (8, 1, "append connection: err"),
+        (9, 1, "... forbidden"),
+        (16, 1, "append `bad name`: err"),
+        (17, 0, "... invalid-syntax"),
+        (24, 0, "set-authority: ok"),
+        (32, 1, "append to the request's headers: err"),
+        (33, 2, "... immutable"),
+        (40, 1, "handle: err"),
+        (48, 15, "... HTTP-request-denied"),
+        (56, 1, "the request's headers have x-demo"),
+    ] {
+        assert_eq!(bytes[at], want, "{what}");
+    }
+}
+
 macro_rules! p2_tests {
     ($($name:ident),*) => {
         mod wasmi {
@@ -432,5 +613,6 @@ p2_tests!(
     filesystem_programs_agree_with_preview_1,
     exit_statuses_are_success_or_failure,
     refusals_are_typed,
-    sockets_are_denied
+    sockets_are_denied,
+    http_is_denied
 );

@@ -138,6 +138,8 @@ pub(crate) fn readable(d: &Desc) -> std::result::Result<&Arc<std::fs::File>, &'s
 
 /// The file of a descriptor the guest may write: `not-permitted` in a
 /// read-only preopen, `bad-descriptor` if it was not opened for writing.
+/// (Preview 1 answers EBADF for both, in its own check.)
+#[cfg(feature = "p2")]
 pub(crate) fn writable(d: &Desc) -> std::result::Result<&Arc<std::fs::File>, &'static str> {
     let f = file(d)?;
     if !d.perm_write {

@@ -16,8 +16,9 @@
 //! symlinks cannot lead out of a preopen, and a read-only preopen refuses
 //! every change (`not-permitted`). `wasi:sockets` is present and denied
 //! (a network exists; creating a socket or resolving a name answers
-//! `access-denied`); `wasi:http` is not defined yet (a component importing
-//! it gets a link error naming the import). Interfaces are defined at version 0.2.12 (the preview 1
+//! `access-denied`); `wasi:http` is present and denied too (a component
+//! builds headers and requests, and sending one answers
+//! `HTTP-request-denied`). Interfaces are defined at version 0.2.12 (the preview 1
 //! adapters of wasmtime 48 import it); a component importing any other
 //! 0.2.x version links to them (the linker matches semver).
 //!
@@ -45,6 +46,7 @@
 
 mod fs;
 mod host;
+mod http;
 mod sockets;
 mod table;
 

@@ -37,6 +37,9 @@ pub(crate) enum Target {
     File(Arc<std::fs::File>, u64),
     /// A file, at its end.
     Append(Arc<std::fs::File>),
+    /// An HTTP body that nothing will send (`wasi:http` is denied): the
+    /// bytes are dropped.
+    Sink,
 }
 
 /// What a pollable waits for.
@@ -63,6 +66,8 @@ pub(crate) enum Entry {
     DirEntries(DirEntries),
     /// The `wasi:sockets` network (through which nothing is allowed).
     Network,
+    /// A `wasi:http` resource.
+    Http(super::http::Http),
 }
 
 impl Entry {
@@ -77,6 +82,7 @@ impl Entry {
             Entry::Descriptor(_) => "descriptor",
             Entry::DirEntries(_) => "directory-entry-stream",
             Entry::Network => "network",
+            Entry::Http(_) => "wasi:http resource",
         }
     }
 }
@@ -126,7 +132,7 @@ impl Table {
         Ok(entry)
     }
 
-    fn get_mut(&mut self, rep: u32) -> Result<&mut Entry> {
+    pub(crate) fn get_mut(&mut self, rep: u32) -> Result<&mut Entry> {
         self.entries
             .get_mut(rep as usize)
             .and_then(Option::as_mut)
