@@ -10,8 +10,8 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use wasm_run::component::{Component, InstancePre, Linker};
-use wasm_run::wasi::WasiConfig;
 use wasm_run::wasi::p2::{self, WasiP2};
+use wasm_run::wasi::{Stdin, WasiConfig};
 use wasm_run::{Config, Engine, Store, Wasmi, Wasmtime};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -41,7 +41,7 @@ fn ours<E: Engine>(c: &mut Criterion, group: &str, label: &str, engine: &E) {
         linker.instantiate_pre(&hello).unwrap(),
         linker.instantiate_pre(&cat).unwrap(),
     );
-    let input = input();
+    let input = std::sync::Arc::new(input());
     let mut g = c.benchmark_group(group);
     g.bench_function(format!("{label}/hello"), |b| {
         b.iter(|| {
@@ -56,7 +56,8 @@ fn ours<E: Engine>(c: &mut Criterion, group: &str, label: &str, engine: &E) {
     g.bench_function(format!("{label}/cat_1mib"), |b| {
         b.iter(|| {
             let mut config = WasiConfig::new();
-            config.stdin_bytes(input.clone());
+            // Shared, as the raw side's `Bytes` is.
+            config.stdin(Stdin::Bytes(input.clone()));
             let out = config.capture_stdout();
             config.capture_stderr();
             run(&config, &cat);

@@ -42,7 +42,9 @@ impl WasiEngine for Wasmtime {
                 b.inherit_stdin();
             }
             Stdin::Bytes(bytes) => {
-                b.stdin(MemoryInputPipe::new(Bytes::copy_from_slice(bytes)));
+                b.stdin(MemoryInputPipe::new(Bytes::from_owner(SharedBytes(
+                    bytes.clone(),
+                ))));
             }
         }
         match (&setup.stdout, setup.stdout.sink()) {
@@ -164,5 +166,15 @@ impl HostMonotonicClock for Mono {
     }
     fn now(&self) -> u64 {
         nanos(self.0.now())
+    }
+}
+
+/// The configuration's stdin bytes, shared with wasmtime-wasi's pipe (not
+/// copied).
+struct SharedBytes(std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
     }
 }

@@ -183,9 +183,11 @@ impl WasiConfig {
         self
     }
 
-    /// Stdin reads these bytes, then end of file.
+    /// Stdin reads these bytes, then end of file (a `Vec` is kept as it
+    /// is, not copied; to share one input between many configurations,
+    /// give each [`Stdin::Bytes`] a clone of one `Arc`).
     pub fn stdin_bytes(&mut self, bytes: impl Into<Vec<u8>>) -> &mut Self {
-        self.stdin(Stdin::Bytes(Arc::from(bytes.into())))
+        self.stdin(Stdin::Bytes(Arc::new(bytes.into())))
     }
 
     /// Sets where the guest's stdout goes.

@@ -16,8 +16,10 @@ pub enum Stdin {
     Empty,
     /// The host process's stdin.
     Inherit,
-    /// These bytes, then end of file.
-    Bytes(Arc<[u8]>),
+    /// These bytes, then end of file. Shared, not copied: one input can
+    /// feed many runs (`Stdin::Bytes(input.clone())` with an
+    /// `Arc<Vec<u8>>`).
+    Bytes(Arc<Vec<u8>>),
 }
 
 impl fmt::Debug for Stdin {
