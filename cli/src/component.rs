@@ -8,7 +8,7 @@ use crate::run::exit_code;
 use crate::{Failure, fail};
 use wasm_run::component::{Component, Instance, Linker, Type, Val};
 use wasm_run::wasi::p2::{self, WasiP2};
-use wasm_run::wasi::{self, ExitStatus, WasiConfig, WasiCtx};
+use wasm_run::wasi::{self, ExitStatus, WasiConfig, WasiCtx, WasiHost};
 use wasm_run::{AnyEngine, Error, Store};
 
 /// Splits `name(args)` (or a bare `name`) into the name and the argument
@@ -59,6 +59,17 @@ pub(crate) fn run(
             "a component's arguments go inside --invoke 'NAME(ARG, ...)', in WAVE",
         ));
     }
+    if wasm_run::component::is_component(bytes) && wasi_config.host() == WasiHost::Engine {
+        // The reference: wasmtime-wasi's preview 2 on wasmtime's component
+        // model, in a store of its own (wasm-run's controls do not reach it).
+        if invoke.is_some() || controls.fuel.is_some() || controls.timeout.is_some() {
+            return Err(fail(
+                "-W engine-wasi runs a command component's `wasi:cli/run` with wasmtime-wasi \
+                 as it is: without --invoke, --fuel or --timeout",
+            ));
+        }
+        return Ok(exit_code(p2::run_command(engine, &component, wasi_config)?));
+    }
     if wasm_run::component::is_component(bytes) {
         let mut store = Store::new(engine, WasiP2::new(wasi_config)?);
         controlled(&mut store, controls)?;
@@ -87,10 +98,12 @@ pub(crate) fn run(
              `wasi:cli/run`)",
         ));
     };
-    let mut store = Store::new(engine, WasiCtx::new(engine, wasi_config)?);
+    let ctx = WasiCtx::new(engine, wasi_config)?;
+    let host = ctx.host();
+    let mut store = Store::new(engine, ctx);
     controlled(&mut store, controls)?;
     let mut linker = Linker::new(engine);
-    wasi::add_to_linker(linker.core())?;
+    wasi::add_to_linker_for(linker.core(), host)?;
     let instance = match linker.instantiate(&mut store, &component) {
         Err(Error::Exit(code)) => return Ok(exit_code(ExitStatus(code))),
         other => other?,

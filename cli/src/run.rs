@@ -126,6 +126,9 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
         let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
         wasi_config.preopen_dir(host, guest, DirPerms::ReadWrite);
     }
+    if controls.engine_wasi {
+        wasi_config.wasi_host(WasiHost::Engine);
+    }
     if let Some(bytes) = component_bytes(&o.file)? {
         return crate::component::run(
             &engine,
@@ -139,9 +142,6 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
     let module = load_module(&engine, &o.file, !o.no_cache)?;
     // Every configuration and module error is reported here, before the
     // program starts.
-    if controls.engine_wasi {
-        wasi_config.wasi_host(WasiHost::Engine);
-    }
     let ctx = WasiCtx::new(&engine, &wasi_config)?;
     let host = ctx.host();
     let mut store = Store::new(&engine, ctx);

@@ -322,6 +322,8 @@ fn run_runs_command_components_with_wasi_p2() {
         .collect();
     if backends().contains(&"wasmtime") {
         engines.push(vec!["--engine", "wasmtime", "-W", "native-components=y"]);
+        // The reference: wasmtime-wasi's preview 2 host.
+        engines.push(vec!["--engine", "wasmtime", "-W", "engine-wasi"]);
     }
     for engine in &engines {
         let mut args = vec!["run"];
@@ -395,4 +397,45 @@ fn run_runs_command_components_with_wasi_p2() {
         "kept by the guest\n"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `-W engine-wasi` on a component runs wasmtime-wasi's preview 2 as it
+/// is: wasm-run's controls and `--invoke` are refused, as is a backend
+/// without a WASI host of its own.
+#[test]
+fn engine_wasi_components_refuse_what_they_cannot_do() {
+    let hello = fixture("wasi/p2/hello.wasm");
+    let refusals: &[&[&str]] = if backends().contains(&"wasmtime") {
+        &[
+            &["--timeout", "1s"],
+            &["--fuel", "1000"],
+            &["--invoke", "run()"],
+        ]
+    } else {
+        &[]
+    };
+    for extra in refusals {
+        let out = run(&[
+            &["run", "--engine", "wasmtime", "-W", "engine-wasi"],
+            *extra,
+            &[&hello],
+        ]
+        .concat());
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        assert!(
+            text(&out.stderr).contains("engine-wasi"),
+            "{extra:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{extra:?}");
+    }
+    if backends().contains(&"wasmi") {
+        let out = run(&["run", "--engine", "wasmi", "-W", "engine-wasi", &hello]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stderr).contains("no WASI preview 2 host of its own"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 }

@@ -228,6 +228,27 @@ fn refusals_are_typed<E: Engine>(engine: &E) {
     let e = linker.instantiate(&mut store, &stranger).unwrap_err();
     assert!(matches!(e, Error::Link(_)), "{e}");
     assert!(e.to_string().contains("wasi:keyvalue/store"), "{e}");
+    // wasmtime-wasi's preview 2 as the reference: on wasmtime it runs the
+    // command as ours does; another backend has none (a typed error).
+    let hello = Component::new(engine, fixture("hello")).unwrap();
+    let mut c = WasiConfig::new();
+    let out = c.capture_stdout();
+    c.wasi_host(wasm_run::wasi::WasiHost::Engine);
+    let on_wasmtime = engine
+        .backend()
+        .downcast_ref::<wasm_run::Wasmtime>()
+        .is_some();
+    match p2::run_command(engine, &hello, &c) {
+        Ok(status) => {
+            assert!(on_wasmtime);
+            assert_eq!(status, ExitStatus(0));
+            assert_eq!(out.contents(), b"Hello, world!\n");
+        }
+        Err(e) => {
+            assert!(!on_wasmtime, "{e}");
+            assert!(matches!(e, WasiError::Adapter { .. }), "{e}");
+        }
+    }
 }
 
 /// `wasi:sockets` links and is denied: a network exists, creating a TCP

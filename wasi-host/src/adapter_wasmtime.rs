@@ -31,47 +31,7 @@ impl WasiEngine for Wasmtime {
     type WasiNative = WasiP1Ctx;
 
     fn build_native(&self, setup: &WasiSetup) -> Result<WasiP1Ctx, WasiError> {
-        let mut b = WasiCtxBuilder::new();
-        // Blocking file operations run on the calling thread rather than
-        // hopping through tokio's blocking pool: the API is synchronous.
-        b.allow_blocking_current_thread(true);
-        b.args(&setup.args).envs(&setup.env);
-        match &setup.stdin {
-            Stdin::Empty => {}
-            Stdin::Inherit => {
-                b.inherit_stdin();
-            }
-            Stdin::Bytes(bytes) => {
-                b.stdin(MemoryInputPipe::new(Bytes::from_owner(SharedBytes(
-                    bytes.clone(),
-                ))));
-            }
-        }
-        match (&setup.stdout, setup.stdout.sink()) {
-            (_, Some(sink)) => b.stdout(SinkStream(sink)),
-            (Output::Inherit, None) => b.inherit_stdout(),
-            _ => &mut b,
-        };
-        match (&setup.stderr, setup.stderr.sink()) {
-            (_, Some(sink)) => b.stderr(SinkStream(sink)),
-            (Output::Inherit, None) => b.inherit_stderr(),
-            _ => &mut b,
-        };
-        for p in &setup.preopens {
-            let perms = match p.perms {
-                DirPerms::ReadOnly => FsPerms::ReadOnly,
-                DirPerms::ReadWrite => FsPerms::ReadWrite,
-            };
-            b.preopened_dir(&p.host, &p.guest, perms)
-                .map_err(|e| open_error(&p.host, std::io::Error::other(format!("{e:#}"))))?;
-        }
-        if let Some(clock) = &setup.wall_clock {
-            b.wall_clock(Wall(clock.clone()));
-        }
-        if let Some(clock) = &setup.monotonic_clock {
-            b.monotonic_clock(Mono(clock.clone()));
-        }
-        Ok(b.build_p1())
+        Ok(builder(setup)?.build_p1())
     }
 
     fn add_native<T, G>(linker: &mut WasmtimeLinker<T>, get: G) -> Result<(), WasiError>
@@ -85,6 +45,52 @@ impl WasiEngine for Wasmtime {
                 message: format!("{e:#}"),
             })
     }
+}
+
+/// wasmtime-wasi's context builder for `setup` (preview 1 builds it with
+/// `build_p1`, the preview 2 reference with `build`).
+pub(crate) fn builder(setup: &WasiSetup) -> Result<WasiCtxBuilder, WasiError> {
+    let mut b = WasiCtxBuilder::new();
+    // Blocking file operations run on the calling thread rather than
+    // hopping through tokio's blocking pool: the API is synchronous.
+    b.allow_blocking_current_thread(true);
+    b.args(&setup.args).envs(&setup.env);
+    match &setup.stdin {
+        Stdin::Empty => {}
+        Stdin::Inherit => {
+            b.inherit_stdin();
+        }
+        Stdin::Bytes(bytes) => {
+            b.stdin(MemoryInputPipe::new(Bytes::from_owner(SharedBytes(
+                bytes.clone(),
+            ))));
+        }
+    }
+    match (&setup.stdout, setup.stdout.sink()) {
+        (_, Some(sink)) => b.stdout(SinkStream(sink)),
+        (Output::Inherit, None) => b.inherit_stdout(),
+        _ => &mut b,
+    };
+    match (&setup.stderr, setup.stderr.sink()) {
+        (_, Some(sink)) => b.stderr(SinkStream(sink)),
+        (Output::Inherit, None) => b.inherit_stderr(),
+        _ => &mut b,
+    };
+    for p in &setup.preopens {
+        let perms = match p.perms {
+            DirPerms::ReadOnly => FsPerms::ReadOnly,
+            DirPerms::ReadWrite => FsPerms::ReadWrite,
+        };
+        b.preopened_dir(&p.host, &p.guest, perms)
+            .map_err(|e| open_error(&p.host, std::io::Error::other(format!("{e:#}"))))?;
+    }
+    if let Some(clock) = &setup.wall_clock {
+        b.wall_clock(Wall(clock.clone()));
+    }
+    if let Some(clock) = &setup.monotonic_clock {
+        b.monotonic_clock(Mono(clock.clone()));
+    }
+    Ok(b)
 }
 
 /// Captured or streamed output as a wasmtime-wasi output stream.

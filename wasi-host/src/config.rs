@@ -255,15 +255,24 @@ impl WasiConfig {
         self
     }
 
-    /// Which implementation of WASI preview 1 serves the program (default
+    /// Which implementation of WASI serves the program (default
     /// [`WasiHost::WasmRun`](crate::WasiHost::WasmRun): wasm-run's own, on
     /// every backend; [`WasiHost::Engine`](crate::WasiHost::Engine) is the
     /// engine's WASI crate, wasmtime-wasi on wasmtime, as a reference).
     /// [`crate::run_command`] links accordingly; when you link yourself, use
-    /// [`crate::add_to_linker_for`] with the same choice.
+    /// [`crate::add_to_linker_for`] with the same choice. For a command
+    /// component, `p2::run_command` (feature `p2`) with
+    /// [`WasiHost::Engine`](crate::WasiHost::Engine) runs it with
+    /// wasmtime-wasi's preview 2 host on wasmtime's own component model.
     pub fn wasi_host(&mut self, host: crate::WasiHost) -> &mut Self {
         self.host = host;
         self
+    }
+
+    /// Which implementation serves the program (see
+    /// [`WasiConfig::wasi_host`]).
+    pub fn host(&self) -> crate::WasiHost {
+        self.host
     }
 
     /// Checks the whole configuration: environment entries, strings, and that

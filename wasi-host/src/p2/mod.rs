@@ -47,6 +47,8 @@
 mod fs;
 mod host;
 mod http;
+#[cfg(feature = "wasmtime")]
+mod reference;
 mod sockets;
 mod table;
 
@@ -169,6 +171,9 @@ pub fn run_command<E: Engine>(
     component: &Component<E>,
     config: &WasiConfig,
 ) -> Result<ExitStatus, WasiError> {
+    if config.host() == crate::WasiHost::Engine {
+        return engine_command(engine, component, config);
+    }
     let mut store = Store::new(engine, WasiP2::new(config)?);
     let mut linker = Linker::new(engine);
     add_to_linker(&mut linker)?;
@@ -177,4 +182,29 @@ pub fn run_command<E: Engine>(
         other => other?,
     };
     call_run(&mut store, component, &instance)
+}
+
+/// [`run_command`] with the engine's own preview 2 host: wasmtime-wasi's on
+/// wasmtime's component model; on any other backend,
+/// [`WasiError::Adapter`].
+fn engine_command<E: Engine>(
+    engine: &E,
+    component: &Component<E>,
+    config: &WasiConfig,
+) -> Result<ExitStatus, WasiError> {
+    let setup = config.validate()?;
+    #[cfg(feature = "wasmtime")]
+    if let Some(wasmtime) = engine
+        .backend()
+        .downcast_ref::<wasm_run_wasmtime::Wasmtime>()
+    {
+        return reference::run_command(wasmtime, component.bytes(), &setup);
+    }
+    let _ = (engine, component, setup);
+    Err(WasiError::Adapter {
+        backend: "wasm-run",
+        message: "this backend has no WASI preview 2 host of its own; wasm-run's \
+                  (WasiHost::WasmRun, the default) serves it"
+            .into(),
+    })
 }
