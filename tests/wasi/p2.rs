@@ -254,17 +254,27 @@ fn refusals_are_typed<E: Engine>(engine: &E) {
 /// `wasi:sockets` links and is denied: a network exists, creating a TCP
 /// socket answers `err(access-denied)`.
 fn sockets_are_denied<E: Engine>(engine: &E) {
-    let component = Component::new(engine, SOCKETS).unwrap();
+    // The result's discriminant (1: err) and the error code's case (1:
+    // access-denied), as the guest read them.
+    assert_eq!(
+        run_export(engine, SOCKETS),
+        wasm_run::component::Val::U32(256 + 1)
+    );
+}
+
+/// Instantiates the component `wat` with preview 2 (a default
+/// configuration) and calls its `run` export; the result.
+fn run_export<E: Engine>(engine: &E, wat: &str) -> wasm_run::component::Val {
+    let component = Component::new(engine, wat).unwrap();
     let mut store = Store::new(engine, WasiP2::new(&WasiConfig::new()).unwrap());
     let mut linker = Linker::new(engine);
     p2::add_to_linker(&mut linker).unwrap();
     let instance = linker.instantiate(&mut store, &component).unwrap();
-    let run = instance.get_func("run").unwrap();
     let mut out = [wasm_run::component::Val::Bool(false)];
+    let run = instance.get_func("run").unwrap();
     run.call(&mut store, &[], &mut out).unwrap();
-    // The result's discriminant (1: err) and the error code's case (1:
-    // access-denied), as the guest read them.
-    assert_eq!(out[0], wasm_run::component::Val::U32(256 + 1));
+    let [result] = out;
+    result
 }
 
 /// A guest that forges a stream handle or drops one twice traps (a typed
@@ -571,15 +581,7 @@ const SOCKETS: &str = r#"(component
 /// and a request, and sending it answers `err(HTTP-request-denied)`.
 fn http_is_denied<E: Engine>(engine: &E) {
     use wasm_run::component::Val;
-    let component = Component::new(engine, HTTP).unwrap();
-    let mut store = Store::new(engine, WasiP2::new(&WasiConfig::new()).unwrap());
-    let mut linker = Linker::new(engine);
-    p2::add_to_linker(&mut linker).unwrap();
-    let instance = linker.instantiate(&mut store, &component).unwrap();
-    let mut out = [Val::Bool(false)];
-    let run = instance.get_func("run").unwrap();
-    run.call(&mut store, &[], &mut out).unwrap();
-    let bytes: Vec<u8> = match &out[0] {
+    let bytes: Vec<u8> = match &run_export(engine, HTTP) {
         Val::Bytes(b) => b.clone(),
         Val::List(items) => items
             .iter()

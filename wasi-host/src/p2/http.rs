@@ -194,49 +194,27 @@ fn http<'a, T: WasiView>(
     }
 }
 
-fn fields<'a, T: WasiView>(cx: &'a mut HostContext<'_, T>, args: &[Val]) -> Result<&'a mut Fields> {
-    match http(cx, args, 0)? {
-        Http::Fields(f) => Ok(f),
-        other => Err(Error::Host(
-            format!("{other:?} is not a fields resource").into(),
-        )),
-    }
+/// `fn NAME(cx, args) -> &mut TYPE`: the resource of kind VARIANT that
+/// is the method's `self` (argument 0).
+macro_rules! resource_of_kind {
+    ($($name:ident: $variant:ident -> $ty:ty, $what:literal;)*) => {$(
+        fn $name<'a, T: WasiView>(
+            cx: &'a mut HostContext<'_, T>,
+            args: &[Val],
+        ) -> Result<&'a mut $ty> {
+            match http(cx, args, 0)? {
+                Http::$variant(x) => Ok(x),
+                other => Err(Error::Host(format!("{other:?} is not {}", $what).into())),
+            }
+        }
+    )*};
 }
 
-fn request<'a, T: WasiView>(
-    cx: &'a mut HostContext<'_, T>,
-    args: &[Val],
-) -> Result<&'a mut Request> {
-    match http(cx, args, 0)? {
-        Http::Request(r) => Ok(r),
-        other => Err(Error::Host(
-            format!("{other:?} is not an outgoing-request").into(),
-        )),
-    }
-}
-
-fn response<'a, T: WasiView>(
-    cx: &'a mut HostContext<'_, T>,
-    args: &[Val],
-) -> Result<&'a mut Response> {
-    match http(cx, args, 0)? {
-        Http::Response(r) => Ok(r),
-        other => Err(Error::Host(
-            format!("{other:?} is not an outgoing-response").into(),
-        )),
-    }
-}
-
-fn options<'a, T: WasiView>(
-    cx: &'a mut HostContext<'_, T>,
-    args: &[Val],
-) -> Result<&'a mut [Option<u64>; 3]> {
-    match http(cx, args, 0)? {
-        Http::Options(o) => Ok(o),
-        other => Err(Error::Host(
-            format!("{other:?} is not a request-options").into(),
-        )),
-    }
+resource_of_kind! {
+    fields: Fields -> Fields, "a fields resource";
+    request: Request -> Box<Request>, "an outgoing-request";
+    response: Response -> Response, "an outgoing-response";
+    options: Options -> [Option<u64>; 3], "a request-options";
 }
 
 /// Takes the owned `fields` of argument `i` out of the table.
@@ -455,12 +433,8 @@ fn define_request<E: Engine, T: WasiView>(
     })?;
     let body = t.body.clone();
     i.func_new("[method]outgoing-request.body", move |cx, args, out| {
-        let r = request(cx, args)?;
-        out[0] = if std::mem::replace(&mut r.body_taken, true) {
-            unit_err()
-        } else {
-            ok(Some(new(cx, &body, Http::Body(false))?))
-        };
+        let taken = std::mem::replace(&mut request(cx, args)?.body_taken, true);
+        out[0] = body_once(cx, taken, &body)?;
         Ok(())
     })?;
     i.func_new("[method]outgoing-request.method", |cx, args, out| {
@@ -473,12 +447,10 @@ fn define_request<E: Engine, T: WasiView>(
             .cloned()
             .ok_or_else(|| Error::Type("no method".into()))?;
         let r = request(cx, args)?;
-        out[0] = if valid_method(&m) {
+        out[0] = set_if(valid_method(&m), || {
             r.method = m;
-            ok(None)
-        } else {
-            unit_err()
-        };
+            Ok(())
+        })?;
         Ok(())
     })?;
     i.func_new(
@@ -495,12 +467,10 @@ fn define_request<E: Engine, T: WasiView>(
             let valid = path
                 .as_deref()
                 .is_none_or(|p| p.bytes().all(|b| b.is_ascii_graphic()));
-            out[0] = if valid {
+            out[0] = set_if(valid, || {
                 request(cx, args)?.path = path;
-                ok(None)
-            } else {
-                unit_err()
-            };
+                Ok(())
+            })?;
             Ok(())
         },
     )?;
@@ -511,12 +481,10 @@ fn define_request<E: Engine, T: WasiView>(
     i.func_new("[method]outgoing-request.set-scheme", |cx, args, out| {
         let scheme = option_arg(args, 1)?.cloned();
         let valid = scheme.as_ref().is_none_or(valid_method);
-        out[0] = if valid {
+        out[0] = set_if(valid, || {
             request(cx, args)?.scheme = scheme;
-            ok(None)
-        } else {
-            unit_err()
-        };
+            Ok(())
+        })?;
         Ok(())
     })?;
     i.func_new("[method]outgoing-request.authority", |cx, args, out| {
@@ -528,12 +496,10 @@ fn define_request<E: Engine, T: WasiView>(
         let valid = authority
             .as_deref()
             .is_none_or(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_graphic() && b != b'/'));
-        out[0] = if valid {
+        out[0] = set_if(valid, || {
             request(cx, args)?.authority = authority;
-            ok(None)
-        } else {
-            unit_err()
-        };
+            Ok(())
+        })?;
         Ok(())
     })?;
     let fields_ty = t.fields.clone();
@@ -638,12 +604,10 @@ fn define_response<E: Engine, T: WasiView>(
                 return Err(Error::Type("expected a status code".into()));
             };
             let code = *code;
-            out[0] = if (100..=999).contains(&code) {
+            out[0] = set_if((100..=999).contains(&code), || {
                 response(cx, args)?.status = code;
-                ok(None)
-            } else {
-                unit_err()
-            };
+                Ok(())
+            })?;
             Ok(())
         },
     )?;
@@ -655,15 +619,34 @@ fn define_response<E: Engine, T: WasiView>(
     })?;
     let body = t.body.clone();
     i.func_new("[method]outgoing-response.body", move |cx, args, out| {
-        let r = response(cx, args)?;
-        out[0] = if std::mem::replace(&mut r.body_taken, true) {
-            unit_err()
-        } else {
-            ok(Some(new(cx, &body, Http::Body(false))?))
-        };
+        let taken = std::mem::replace(&mut response(cx, args)?.body_taken, true);
+        out[0] = body_once(cx, taken, &body)?;
         Ok(())
     })?;
     Ok(())
+}
+
+/// A setter's answer: `ok` once `set` ran when the value is `valid`, else
+/// `err` with nothing changed.
+fn set_if(valid: bool, set: impl FnOnce() -> Result<()>) -> Result<Val> {
+    if !valid {
+        return Ok(unit_err());
+    }
+    set()?;
+    Ok(ok(None))
+}
+
+/// A request's or response's body: a new `outgoing-body` the first time,
+/// `err` once it was `taken`.
+fn body_once<T: WasiView>(
+    cx: &mut HostContext<'_, T>,
+    taken: bool,
+    ty: &HostResourceType,
+) -> Result<Val> {
+    if taken {
+        return Ok(unit_err());
+    }
+    Ok(ok(Some(new(cx, ty, Http::Body(false))?)))
 }
 
 /// `err` of a `result` without an error type.
