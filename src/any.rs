@@ -947,6 +947,9 @@ impl Engine for AnyEngine {
     fn config(&self) -> &Config {
         each!(self, AnyEngine, e, B => e.config())
     }
+    fn checks_import_types(&self) -> bool {
+        each!(self, AnyEngine, e, B => e.checks_import_types())
+    }
     fn compile(&self, wasm: &[u8]) -> Result<AnyModule> {
         each!(self, AnyEngine, e, B => e.compile(wasm).map(B::module_up))
     }

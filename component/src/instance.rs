@@ -466,7 +466,9 @@ impl<E: Engine, T: 'static> Clone for Item<E, T> {
 
 enum CoreInstance<E: Engine> {
     Real(wasm_run_api::Instance<E>),
-    Bag(HashMap<String, Extern<E>>),
+    /// Made of core items (`CoreFromExports`): the items in the order of
+    /// that step's names (at this index of the plan's steps).
+    Bag(usize, Vec<Extern<E>>),
 }
 
 struct Instantiation<'l, E: Engine, T: 'static> {
@@ -811,7 +813,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         // start functions run): calls into it trap.
         let resources = self.resources.clone();
         let _entered = resources.enter()?;
-        for step in &plan.steps {
+        for (at, step) in plan.steps.iter().enumerate() {
             match step {
                 Step::Module(global) => {
                     let m = modules
@@ -890,7 +892,9 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                             .ok_or_else(|| missing(&import.module, "core instance"))?;
                         let item = match self.core_instances.get(*arg as usize) {
                             Some(CoreInstance::Real(i)) => i.get_export(&mut *store, &import.name),
-                            Some(CoreInstance::Bag(items)) => items.get(&import.name).cloned(),
+                            Some(CoreInstance::Bag(step, items)) => {
+                                bag_item(plan, *step, items, &import.name)
+                            }
                             None => None,
                         };
                         imports.push(item.ok_or_else(|| {
@@ -905,11 +909,11 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     self.core_instances.push(CoreInstance::Real(instance));
                 }
                 Step::CoreFromExports(items) => {
-                    let mut bag = HashMap::new();
-                    for (name, sort, index) in items {
-                        bag.insert(name.clone(), self.core(*sort, *index)?);
-                    }
-                    self.core_instances.push(CoreInstance::Bag(bag));
+                    let bag = items
+                        .iter()
+                        .map(|(_, sort, index)| self.core(*sort, *index))
+                        .collect::<Result<Vec<_>>>()?;
+                    self.core_instances.push(CoreInstance::Bag(at, bag));
                 }
                 Step::AliasCoreExport {
                     instance,
@@ -918,7 +922,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 } => {
                     let item = match self.core_instances.get(*instance as usize) {
                         Some(CoreInstance::Real(i)) => i.get_export(&mut *store, name),
-                        Some(CoreInstance::Bag(items)) => items.get(name).cloned(),
+                        Some(CoreInstance::Bag(step, items)) => bag_item(plan, *step, items, name),
                         None => None,
                     };
                     self.core[core_slot(*sort)].push(item);
@@ -1053,6 +1057,21 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         }
         Ok((self.exports, self.tree))
     }
+}
+
+/// The item `name` of a core instance made of core items (at step `step`
+/// of `plan`).
+fn bag_item<E: Engine>(
+    plan: &ComponentPlan,
+    step: usize,
+    items: &[Extern<E>],
+    name: &str,
+) -> Option<Extern<E>> {
+    let Some(Step::CoreFromExports(names)) = plan.steps.get(step) else {
+        return None;
+    };
+    let i = names.iter().position(|(n, _, _)| n == name)?;
+    items.get(i).cloned()
 }
 
 /// Resolves the root's imports of `component` (plan `plan`) against

@@ -107,6 +107,8 @@ pub(crate) struct Shape {
     pub params: Type,
     pub flat_params: Vec<ValType>,
     pub flat_results: Vec<ValType>,
+    /// The core type of its lowering (computed once).
+    lowered: wasm_run_api::FuncType,
 }
 
 impl Shape {
@@ -114,12 +116,15 @@ impl Shape {
         let params = Type::Tuple(ty.params().iter().map(|(_, t)| t.clone()).collect());
         let flat_params = abi::flat(&params);
         let flat_results = ty.result().map(abi::flat).unwrap_or_default();
-        Arc::new(Shape {
+        let mut shape = Shape {
             ty,
             params,
             flat_params,
             flat_results,
-        })
+            lowered: wasm_run_api::FuncType::new([], []),
+        };
+        shape.lowered = shape.compute_lowered();
+        Arc::new(shape)
     }
     pub(crate) fn params_in_memory(&self) -> bool {
         self.flat_params.len() > abi::MAX_FLAT_PARAMS
@@ -142,10 +147,15 @@ impl Shape {
         };
         wasm_run_api::FuncType::new(params, results)
     }
-    /// The core type of the function that `canon lower` makes: results past
-    /// the flat limit go through memory at a pointer the caller passes
-    /// last.
+    /// The core type of the function that `canon lower` makes (computed
+    /// once, when the shape is made).
     pub(crate) fn lowered_core_type(&self) -> wasm_run_api::FuncType {
+        self.lowered.clone()
+    }
+
+    /// Results past the flat limit go through memory at a pointer the
+    /// caller passes last.
+    fn compute_lowered(&self) -> wasm_run_api::FuncType {
         let mut params = if self.params_in_memory() {
             vec![ValType::I32]
         } else {

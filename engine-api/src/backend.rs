@@ -123,6 +123,14 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn backend(&self) -> &dyn std::any::Any {
         self
     }
+    /// Whether the backend's own instantiation refuses imports whose types
+    /// do not match the module's before anything of the module runs (the
+    /// default: no). When it does, [`crate::Instance::new`] leaves the check
+    /// to it and compares the types itself only to describe a refusal as
+    /// [`crate::LinkError::Incompatible`], the same on every backend.
+    fn checks_import_types(&self) -> bool {
+        false
+    }
     /// A compiled module as the backend's own type (see [`Engine::backend`]):
     /// a backend answers the module itself (the default); `AnyEngine`
     /// answers the module of the backend it runs on.

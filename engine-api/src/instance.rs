@@ -258,20 +258,32 @@ impl<E: Engine> Instance<E> {
         {
             return Err(Error::WrongStore);
         }
-        for (import, item) in want.iter().zip(imports) {
-            let found = item.ty(&store);
-            if !found.matches(&import.ty) {
-                return Err(crate::LinkError::Incompatible {
-                    module: import.module.clone(),
-                    name: import.name.clone(),
-                    expected: import.ty.clone(),
-                    found,
+        let incompatible = |store: &mut _| {
+            for (import, item) in want.iter().zip(imports) {
+                let found = item.ty(&*store);
+                if !found.matches(&import.ty) {
+                    return Err(Error::from(crate::LinkError::Incompatible {
+                        module: import.module.clone(),
+                        name: import.name.clone(),
+                        expected: import.ty.clone(),
+                        found,
+                    }));
                 }
-                .into());
             }
+            Ok(())
+        };
+        // A backend that checks the types itself is trusted to (computing
+        // every import's type here costs as much as its own check); its
+        // refusal is described the same way as ours.
+        let checked = module.engine().checks_import_types();
+        if !checked {
+            incompatible(&mut store)?;
         }
-        let native = guard(|| store.ctx_mut().instantiate(module.as_native(), imports))?;
-        Ok(Self::from_native(native, module, id))
+        match guard(|| store.ctx_mut().instantiate(module.as_native(), imports)) {
+            Ok(native) => Ok(Self::from_native(native, module, id)),
+            Err(e) if checked => Err(incompatible(&mut store).err().unwrap_or(e)),
+            Err(e) => Err(e),
+        }
     }
 
     /// The backend instance.

@@ -41,18 +41,15 @@ use std::any::Any;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
 use ticker::Ticker;
-use wasm_run_api::InterruptHandle;
-use wasm_run_api::UntypedHostFunc;
 use wasm_run_api::backend::{
-    CallerBackend, ContextBackend, Engine, InstancePreBackend, LinkerBackend, SharedMemoryBackend,
-    StoreBackend,
+    CallerBackend, ContextBackend, Engine, InstancePreBackend, LinkerBackend, Never,
+    SharedMemoryBackend, StoreBackend, ValBuf, Waker, Watch, call_untyped, convert_call,
+    default_results,
 };
-use wasm_run_api::backend::{Never, Waker, Watch};
-use wasm_run_api::backend::{ValBuf, call_untyped, convert_call, default_results};
 use wasm_run_api::{
     AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
-    GlobalType, HostFunc, LinkError, Memory, MemoryType, Result, SharedMemory, StoreId, Support,
-    Table, TableType, Tag, TagType, Val, WaitResult, WasmTyList,
+    GlobalType, HostFunc, InterruptHandle, LinkError, Memory, MemoryType, Result, SharedMemory,
+    StoreId, Support, Table, TableType, Tag, TagType, UntypedHostFunc, Val, WaitResult, WasmTyList,
 };
 use wasmtime as wt;
 
@@ -376,6 +373,10 @@ impl Engine for Wasmtime {
 
     fn config(&self) -> &Config {
         &self.config
+    }
+
+    fn checks_import_types(&self) -> bool {
+        true // wasmtime's `Instance::new` type-checks every import first
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Self::Module> {
