@@ -18,7 +18,7 @@ use super::{VERSION, WasiView};
 
 /// Headers or trailers: `(name, value)` pairs in order, names in lower
 /// case (as HTTP compares them, and as wasmtime's host gives them back).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub(crate) struct Fields {
     items: Vec<(String, Vec<u8>)>,
     /// Whether the guest may change them (not a request's or response's
@@ -111,6 +111,14 @@ fn header_error(case: &str) -> Val {
 }
 
 impl Fields {
+    /// New, empty fields the guest may change.
+    fn new() -> Fields {
+        Fields {
+            items: Vec::new(),
+            mutable: true,
+        }
+    }
+
     /// Checks a name and values: the `header-error` case for a refusal.
     fn check(&self, name: &str, values: &[&[u8]]) -> Option<&'static str> {
         if !self.mutable {
@@ -217,14 +225,29 @@ resource_of_kind! {
     options: Options -> [Option<u64>; 3], "a request-options";
 }
 
-/// Takes the owned `fields` of argument `i` out of the table.
-fn take_fields<T: WasiView>(cx: &mut HostContext<'_, T>, args: &[Val], i: usize) -> Result<Fields> {
-    match state(cx).table.remove(rep(args, i)?)? {
-        Entry::Http(Http::Fields(f)) => Ok(f),
+/// Takes the owned `fields` of argument 0 out of the table, as the headers
+/// of a new request or response (immutable from then on).
+fn take_headers<T: WasiView>(cx: &mut HostContext<'_, T>, args: &[Val]) -> Result<Fields> {
+    match state(cx).table.remove(rep(args, 0)?)? {
+        Entry::Http(Http::Fields(f)) => Ok(Fields {
+            mutable: false,
+            ..f
+        }),
         other => Err(Error::Host(
             format!("{other:?} is not a fields resource").into(),
         )),
     }
+}
+
+/// Drops the owned resource of argument 0 and the optional one of argument
+/// 1: a call that consumes them made them the host's.
+fn drop_taken<T: WasiView>(cx: &mut HostContext<'_, T>, args: &[Val]) -> Result<()> {
+    let w = state(cx);
+    w.table.remove(rep(args, 0)?)?;
+    if let Some(second) = option_arg(args, 1)? {
+        w.table.remove(rep(std::slice::from_ref(second), 0)?)?;
+    }
+    Ok(())
 }
 
 /// The handle types the functions make.
@@ -283,11 +306,7 @@ pub(super) fn define<E: Engine, T: WasiView>(
         .instance(&format!("wasi:http/outgoing-handler@{v}"))?
         .func_new("handle", |cx, args, out| {
             // The request and its options are the host's now: dropped.
-            let w = state(cx);
-            w.table.remove(rep(args, 0)?)?;
-            if let Some(options) = option_arg(args, 1)? {
-                w.table.remove(rep(std::slice::from_ref(options), 0)?)?;
-            }
+            drop_taken(cx, args)?;
             out[0] = err(Val::Variant("HTTP-request-denied".into(), None));
             Ok(())
         })?;
@@ -300,19 +319,12 @@ fn define_fields<E: Engine, T: WasiView>(
 ) -> Result<()> {
     let ty = t.fields.clone();
     i.func_new("[constructor]fields", move |cx, _, out| {
-        let f = Fields {
-            items: Vec::new(),
-            mutable: true,
-        };
-        out[0] = new(cx, &ty, Http::Fields(f))?;
+        out[0] = new(cx, &ty, Http::Fields(Fields::new()))?;
         Ok(())
     })?;
     let ty = t.fields.clone();
     i.func_new("[static]fields.from-list", move |cx, args, out| {
-        let mut f = Fields {
-            items: Vec::new(),
-            mutable: true,
-        };
+        let mut f = Fields::new();
         for entry in list_arg(args, 0)? {
             let Val::Tuple(pair) = entry else {
                 return Err(Error::Type(format!("expected a tuple, got {entry}")));
@@ -418,8 +430,7 @@ fn define_request<E: Engine, T: WasiView>(
 ) -> Result<()> {
     let ty = t.request.clone();
     i.func_new("[constructor]outgoing-request", move |cx, args, out| {
-        let mut headers = take_fields(cx, args, 0)?;
-        headers.mutable = false;
+        let headers = take_headers(cx, args)?;
         let r = Request {
             method: Val::Variant("get".into(), None),
             scheme: None,
@@ -566,11 +577,8 @@ fn define_request<E: Engine, T: WasiView>(
         Ok(())
     })?;
     i.func_new("[static]outgoing-body.finish", |cx, args, out| {
-        let w = state(cx);
-        w.table.remove(rep(args, 0)?)?;
-        if let Some(trailers) = option_arg(args, 1)? {
-            w.table.remove(rep(std::slice::from_ref(trailers), 0)?)?;
-        }
+        // The body and its trailers.
+        drop_taken(cx, args)?;
         out[0] = ok(None);
         Ok(())
     })?;
@@ -583,8 +591,7 @@ fn define_response<E: Engine, T: WasiView>(
 ) -> Result<()> {
     let ty = t.response.clone();
     i.func_new("[constructor]outgoing-response", move |cx, args, out| {
-        let mut headers = take_fields(cx, args, 0)?;
-        headers.mutable = false;
+        let headers = take_headers(cx, args)?;
         let r = Response {
             status: 200,
             headers,
