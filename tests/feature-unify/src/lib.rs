@@ -1,0 +1,1 @@
+//! Empty: see `Cargo.toml` (a CI-only helper that names dependency features).
