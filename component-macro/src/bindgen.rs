@@ -276,6 +276,14 @@ impl Gen<'_> {
                 let t = self.ty(t, scope)?;
                 quote!(::std::vec::Vec<#t>)
             }
+            TypeDefKind::FixedLengthList(t, n) => {
+                let (t, n) = (self.ty(t, scope)?, *n as usize);
+                quote!([#t; #n])
+            }
+            TypeDefKind::Map(k, v) => {
+                let (k, v) = (self.ty(k, scope)?, self.ty(v, scope)?);
+                quote!(::std::collections::HashMap<#k, #v>)
+            }
             TypeDefKind::Type(t) => self.ty(t, scope)?,
             other => {
                 return Err(err(format!(

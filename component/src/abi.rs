@@ -101,7 +101,11 @@ pub(crate) fn layout(ty: &Type) -> Layout {
         Type::S16 | Type::U16 => l(2, 2),
         Type::S32 | Type::U32 | Type::F32 | Type::Char | Type::Own(_) | Type::Borrow(_) => l(4, 4),
         Type::S64 | Type::U64 | Type::F64 => l(8, 8),
-        Type::String | Type::List(_) => l(8, 4),
+        Type::String | Type::List(_) | Type::Map(_) => l(8, 4),
+        Type::FixedList(t, n) => {
+            let e = layout(t);
+            l(e.size.saturating_mul(*n), e.align)
+        }
         Type::Record(fields) => fields_layout(fields.iter().map(|(_, t)| t)).1,
         Type::Tuple(items) => fields_layout(items.iter()).1,
         Type::Flags(names) => flags_size(names.len()),
@@ -158,7 +162,17 @@ pub(crate) fn flatten(ty: &Type, out: &mut Vec<ValType>) {
         Type::S64 | Type::U64 => out.push(ValType::I64),
         Type::F32 => out.push(ValType::F32),
         Type::F64 => out.push(ValType::F64),
-        Type::String | Type::List(_) => out.extend([ValType::I32, ValType::I32]),
+        Type::String | Type::List(_) | Type::Map(_) => out.extend([ValType::I32, ValType::I32]),
+        Type::FixedList(t, n) => {
+            let mut one = Vec::new();
+            flatten(t, &mut one);
+            // Every type flattens to at least one value, so more copies than
+            // the parameter limit already mean "passed through memory"; the
+            // rest are never read (a list may have 2^28 elements).
+            for _ in 0..(*n as usize).min(MAX_FLAT_PARAMS + 1) {
+                out.extend_from_slice(&one);
+            }
+        }
         Type::Record(fields) => fields.iter().for_each(|(_, t)| flatten(t, out)),
         Type::Tuple(items) => items.iter().for_each(|t| flatten(t, out)),
         Type::Flags(names) => {
@@ -437,10 +451,21 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                 let index = u32::from_le_bytes(self.read(ptr)?);
                 self.lift_handle(ty, index)?
             }
-            Type::String | Type::List(_) => {
+            Type::String | Type::List(_) | Type::Map(_) => {
                 let base = u32::from_le_bytes(self.read(ptr)?);
                 let len = u32::from_le_bytes(self.read(ptr + 4)?);
                 self.lift_sequence(ty, base, len)?
+            }
+            Type::FixedList(t, n) if matches!(**t, Type::U8) => {
+                Val::Bytes(self.bytes(ptr, *n)?.to_vec())
+            }
+            Type::FixedList(t, n) => {
+                let size = layout(t).size;
+                let mut out = Vec::with_capacity(*n as usize);
+                for i in 0..*n {
+                    out.push(self.load(t, ptr + i * size)?);
+                }
+                Val::List(out)
             }
             Type::Record(fields) => {
                 let (offsets, _) = fields_layout(fields.iter().map(|(_, t)| t));
@@ -516,7 +541,26 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                 }
                 Ok(Val::List(out))
             }
-            _ => unreachable!("only strings and lists are sequences"),
+            Type::Map(kv) => {
+                let (offsets, l) = fields_layout([&kv.0, &kv.1].into_iter());
+                check_aligned(base, l.align)?;
+                let total = u64::from(len) * u64::from(l.size);
+                if total > u64::from(u32::MAX) {
+                    return Err(trap(
+                        TrapCode::MemoryOutOfBounds,
+                        "a map larger than memory",
+                    ));
+                }
+                self.bytes(base, total as u32)?;
+                let mut out = Vec::with_capacity(len as usize);
+                for i in 0..len {
+                    let at = base + i * l.size;
+                    let k = self.load(&kv.0, at + offsets[0])?;
+                    out.push((k, self.load(&kv.1, at + offsets[1])?));
+                }
+                Ok(Val::Map(out))
+            }
+            _ => unreachable!("only strings, lists and maps are sequences"),
         }
     }
 
@@ -541,10 +585,22 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                 let handle = self.lower_handle(ty, val)?;
                 self.write(ptr, &handle.to_le_bytes())
             }
-            (Type::String | Type::List(_), _) => {
+            (Type::String | Type::List(_) | Type::Map(_), _) => {
                 let (base, len) = self.lower_sequence(ty, val)?;
                 self.write(ptr, &base.to_le_bytes())?;
                 self.write(ptr + 4, &len.to_le_bytes())
+            }
+            (Type::FixedList(t, n), Val::List(items)) if items.len() == *n as usize => {
+                let size = layout(t).size;
+                for (i, v) in items.iter().enumerate() {
+                    self.store(t, v, ptr + i as u32 * size)?;
+                }
+                Ok(())
+            }
+            (Type::FixedList(t, n), Val::Bytes(bytes))
+                if matches!(**t, Type::U8) && bytes.len() == *n as usize =>
+            {
+                self.write(ptr, bytes)
             }
             (Type::Record(fields), Val::Record(vals)) => {
                 let (offsets, _) = fields_layout(fields.iter().map(|(_, t)| t));
@@ -627,6 +683,20 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                 }
                 Ok((base, items.len() as u32))
             }
+            (Type::Map(kv), Val::Map(pairs)) => {
+                let (offsets, l) = fields_layout([&kv.0, &kv.1].into_iter());
+                let total = pairs.len() as u64 * u64::from(l.size);
+                if total > MAX_LENGTH {
+                    return Err(too_long());
+                }
+                let base = self.alloc(l.align, total as u32)?;
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    let at = base + i as u32 * l.size;
+                    self.store(&kv.0, k, at + offsets[0])?;
+                    self.store(&kv.1, v, at + offsets[1])?;
+                }
+                Ok((base, pairs.len() as u32))
+            }
             _ => Err(mismatch(ty, val)),
         }
     }
@@ -653,9 +723,19 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                 let handle = self.lower_handle(ty, val)?;
                 out.push(i32v(handle as i32));
             }
-            (Type::String | Type::List(_), _) => {
+            (Type::String | Type::List(_) | Type::Map(_), _) => {
                 let (base, len) = self.lower_sequence(ty, val)?;
                 out.extend([i32v(base as i32), i32v(len as i32)]);
+            }
+            (Type::FixedList(t, n), Val::List(items)) if items.len() == *n as usize => {
+                for v in items {
+                    self.lower_flat(t, v, out)?;
+                }
+            }
+            (Type::FixedList(t, n), Val::Bytes(bytes))
+                if matches!(**t, Type::U8) && bytes.len() == *n as usize =>
+            {
+                out.extend(bytes.iter().map(|b| i32v(i32::from(*b))));
             }
             (Type::Record(fields), Val::Record(vals)) if fields.len() == vals.len() => {
                 for ((_, t), (_, v)) in fields.iter().zip(vals) {
@@ -710,10 +790,24 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
                 let index = vals.i32()? as u32;
                 self.lift_handle(ty, index)?
             }
-            Type::String | Type::List(_) => {
+            Type::String | Type::List(_) | Type::Map(_) => {
                 let base = vals.i32()? as u32;
                 let len = vals.i32()? as u32;
                 self.lift_sequence(ty, base, len)?
+            }
+            Type::FixedList(t, n) if matches!(**t, Type::U8) => {
+                let mut bytes = Vec::with_capacity(*n as usize);
+                for _ in 0..*n {
+                    bytes.push(vals.i32()? as u8);
+                }
+                Val::Bytes(bytes)
+            }
+            Type::FixedList(t, n) => {
+                let mut out = Vec::with_capacity(*n as usize);
+                for _ in 0..*n {
+                    out.push(self.lift_flat(t, vals)?);
+                }
+                Val::List(out)
             }
             Type::Record(fields) => {
                 let mut out = Vec::with_capacity(fields.len());

@@ -146,12 +146,14 @@ const ASYNC: WasmFeatures = WasmFeatures::CM_ASYNC
 
 /// What wasm-run validates components with: wasmparser's defaults (which
 /// include the core proposals; the engine refuses the ones it lacks when it
-/// compiles the core modules), without the async additions and maps, and
-/// without `implements` names when the engine's config turns them off.
+/// compiles the core modules) with maps and fixed-length lists, without the
+/// async additions, and without `implements` names when the engine's config
+/// turns them off.
 fn features(config: &wasm_run_api::Config) -> WasmFeatures {
     let mut features = WasmFeatures::default()
         .difference(ASYNC)
-        .difference(WasmFeatures::CM_MAP);
+        .union(WasmFeatures::CM_MAP)
+        .union(WasmFeatures::CM_FIXED_LENGTH_LISTS);
     if !config.component_model_implements_enabled() {
         features.remove(WasmFeatures::CM_IMPLEMENTS);
     }

@@ -447,6 +447,28 @@ fn to_native<T: 'static>(
         (Val::Bytes(x), Type::List(t)) if matches!(**t, Type::U8) => {
             wc::Val::List(x.iter().map(|b| wc::Val::U8(*b)).collect())
         }
+        (Val::List(x), Type::FixedList(t, n)) if x.len() == *n as usize => {
+            wc::Val::FixedLengthList(
+                x.iter()
+                    .map(|v| to_native(v, t, cx, hosts))
+                    .collect::<Result<_>>()?,
+            )
+        }
+        (Val::Bytes(x), Type::FixedList(t, n))
+            if matches!(**t, Type::U8) && x.len() == *n as usize =>
+        {
+            wc::Val::FixedLengthList(x.iter().map(|b| wc::Val::U8(*b)).collect())
+        }
+        (Val::Map(x), Type::Map(kv)) => wc::Val::Map(
+            x.iter()
+                .map(|(k, v)| {
+                    Ok((
+                        to_native(k, &kv.0, cx, hosts)?,
+                        to_native(v, &kv.1, cx, hosts)?,
+                    ))
+                })
+                .collect::<Result<_>>()?,
+        ),
         (Val::Tuple(x), Type::Tuple(ts)) => wc::Val::Tuple(
             x.iter()
                 .zip(ts.iter())
@@ -561,6 +583,31 @@ fn from_native<T: 'static>(
         (wc::Val::List(x), Type::List(t)) => Val::List(
             x.iter()
                 .map(|v| from_native(v, t, cx, hosts))
+                .collect::<Result<_>>()?,
+        ),
+        (wc::Val::FixedLengthList(x), Type::FixedList(t, _)) if matches!(**t, Type::U8) => {
+            Val::Bytes(
+                x.iter()
+                    .map(|v| match v {
+                        wc::Val::U8(b) => Ok(*b),
+                        _ => Err(mismatch()),
+                    })
+                    .collect::<Result<_>>()?,
+            )
+        }
+        (wc::Val::FixedLengthList(x), Type::FixedList(t, _)) => Val::List(
+            x.iter()
+                .map(|v| from_native(v, t, cx, hosts))
+                .collect::<Result<_>>()?,
+        ),
+        (wc::Val::Map(x), Type::Map(kv)) => Val::Map(
+            x.iter()
+                .map(|(k, v)| {
+                    Ok((
+                        from_native(k, &kv.0, cx, hosts)?,
+                        from_native(v, &kv.1, cx, hosts)?,
+                    ))
+                })
                 .collect::<Result<_>>()?,
         ),
         (wc::Val::Tuple(x), Type::Tuple(ts)) => Val::Tuple(

@@ -230,13 +230,12 @@ impl<'a, 's> Translate<'a, 's> {
             ComponentDefinedType::Future { .. } | ComponentDefinedType::Stream { .. } => {
                 return Err(async_unsupported());
             }
-            // Validation refuses these (their proposals are off).
-            ComponentDefinedType::Map { .. } | ComponentDefinedType::FixedLengthList { .. } => {
-                return Err(Error::Unsupported {
-                    feature: Feature::ComponentModel,
-                    engine: "wasm-run-component",
-                });
+            ComponentDefinedType::Map { key, value, .. } => {
+                Type::Map(Arc::new((self.val(key)?, self.val(value)?)))
             }
+            ComponentDefinedType::FixedLengthList {
+                element, length, ..
+            } => Type::FixedList(Arc::new(self.val(element)?), *length),
         })
     }
 }

@@ -8,8 +8,9 @@ use std::marker::PhantomData;
 use wasm_run_api::{AsContextMut, Engine, Error, Result};
 
 /// A Rust type that stands for a component value type: `bool`, the integer
-/// types, `f32`/`f64`, `char`, `String`, `Vec<T>`, `Option<T>`,
-/// `Result<T, E>` and tuples of them.
+/// types, `f32`/`f64`, `char`, `String`, `Vec<T>` (`list<T>`), `[T; N]`
+/// (`list<T, N>`), `HashMap<K, V>` and `BTreeMap<K, V>` (`map<K, V>`),
+/// `Option<T>`, `Result<T, E>` and tuples of them.
 pub trait ComponentType: Sized {
     /// Whether values of `ty` convert to and from `Self`.
     fn typecheck(ty: &Type) -> bool;
@@ -69,6 +70,62 @@ impl<T: ComponentType> ComponentType for Vec<T> {
             other => mismatch(&other),
         }
     }
+}
+
+impl<T: ComponentType, const N: usize> ComponentType for [T; N] {
+    fn typecheck(ty: &Type) -> bool {
+        matches!(ty, Type::FixedList(t, n) if *n as usize == N && T::typecheck(t))
+    }
+    fn into_val(self) -> Val {
+        Val::List(self.into_iter().map(T::into_val).collect())
+    }
+    fn from_val(val: Val) -> Result<Self> {
+        let items: Vec<T> = match val {
+            Val::List(items) if items.len() == N => {
+                items.into_iter().map(T::from_val).collect::<Result<_>>()?
+            }
+            Val::Bytes(bytes) if bytes.len() == N => bytes
+                .into_iter()
+                .map(|b| T::from_val(Val::U8(b)))
+                .collect::<Result<_>>()?,
+            other => return mismatch(&other),
+        };
+        Ok(items
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("the length was checked")))
+    }
+}
+
+/// Maps: `HashMap` and `BTreeMap` both stand for `map<K, V>`. Lifting a map
+/// with a key given twice keeps the last value, as the component model's
+/// bindings do.
+macro_rules! maps {
+    ($($map:ident: $($bound:path),*;)*) => {$(
+        impl<K: ComponentType $(+ $bound)*, V: ComponentType> ComponentType
+            for std::collections::$map<K, V>
+        {
+            fn typecheck(ty: &Type) -> bool {
+                matches!(ty, Type::Map(kv) if K::typecheck(&kv.0) && V::typecheck(&kv.1))
+            }
+            fn into_val(self) -> Val {
+                Val::Map(self.into_iter().map(|(k, v)| (k.into_val(), v.into_val())).collect())
+            }
+            fn from_val(val: Val) -> Result<Self> {
+                match val {
+                    Val::Map(pairs) => pairs
+                        .into_iter()
+                        .map(|(k, v)| Ok((K::from_val(k)?, V::from_val(v)?)))
+                        .collect(),
+                    other => mismatch(&other),
+                }
+            }
+        }
+    )*};
+}
+
+maps! {
+    HashMap: Eq, std::hash::Hash;
+    BTreeMap: Ord;
 }
 
 impl<T: ComponentType> ComponentType for Option<T> {

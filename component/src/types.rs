@@ -72,6 +72,14 @@ pub enum Type {
     String,
     /// `list<T>`.
     List(Arc<Type>),
+    /// `list<T, N>`: exactly `N` elements (the component model's
+    /// fixed-length lists; laid out and passed like an `N`-tuple). Its
+    /// values are [`Val::List`](crate::Val::List)s of that length.
+    FixedList(Arc<Type>, u32),
+    /// `map<K, V>`: key–value pairs (the component model's maps; keys are
+    /// `bool`, integers, `char` or `string`). Passed like
+    /// `list<tuple<K, V>>`; its values are [`Val::Map`](crate::Val::Map)s.
+    Map(Arc<(Type, Type)>),
     /// `record { name: T, ... }`: named fields, in order.
     Record(Arc<[(String, Type)]>),
     /// `tuple<T, ...>`.
@@ -196,6 +204,7 @@ pub(crate) fn ident(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
         "include",
         "interface",
         "list",
+        "map",
         "own",
         "option",
         "package",
@@ -252,6 +261,8 @@ impl fmt::Display for Type {
             Type::Char => f.write_str("char"),
             Type::String => f.write_str("string"),
             Type::List(t) => write!(f, "list<{t}>"),
+            Type::FixedList(t, n) => write!(f, "list<{t}, {n}>"),
+            Type::Map(kv) => write!(f, "map<{}, {}>", kv.0, kv.1),
             Type::Option(t) => write!(f, "option<{t}>"),
             Type::Tuple(ts) => {
                 f.write_str("tuple<")?;

@@ -39,8 +39,14 @@ pub enum Val {
     Char(char),
     /// `string`.
     String(String),
-    /// `list<T>`.
+    /// `list<T>`, and `list<T, N>` (a fixed-length list: exactly `N`
+    /// items).
     List(Vec<Val>),
+    /// `map<K, V>`: key–value pairs, in the order they were given or
+    /// lifted (the canonical ABI passes a map as `list<tuple<K, V>>`, and
+    /// WAVE writes it so: `[("a", 1), ("b", 2)]`). Duplicate keys are kept
+    /// as they come; which one wins is the receiver's choice.
+    Map(Vec<(Val, Val)>),
     /// `list<u8>` held as bytes: what lifting a `list<u8>` gives (one copy,
     /// not a value per byte). A `List` of `U8`s is the same value: either
     /// is accepted wherever a `list<u8>` goes, and the two compare equal.
@@ -86,6 +92,7 @@ impl PartialEq for Val {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| *y == U8(*x))
             }
             (Record(a), Record(b)) => a == b,
+            (Map(a), Map(b)) => a == b,
             (Variant(a, x), Variant(b, y)) => a == b && x == y,
             (Enum(a), Enum(b)) => a == b,
             (Option(a), Option(b)) => a == b,
@@ -202,6 +209,16 @@ impl fmt::Display for Val {
                 seq(f, items)?;
                 f.write_str(")")
             }
+            Val::Map(pairs) => {
+                f.write_str("[")?;
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "({k}, {v})")?;
+                }
+                f.write_str("]")
+            }
             Val::Record(fields) => {
                 f.write_str("{")?;
                 for (i, (name, v)) in fields.iter().enumerate() {
@@ -275,6 +292,15 @@ impl Val {
             | (Val::String(_), Type::String) => true,
             (Val::List(items), Type::List(t)) => items.iter().all(|v| v.has_type(t)),
             (Val::Bytes(_), Type::List(t)) => matches!(**t, Type::U8),
+            (Val::List(items), Type::FixedList(t, n)) => {
+                items.len() == *n as usize && items.iter().all(|v| v.has_type(t))
+            }
+            (Val::Bytes(b), Type::FixedList(t, n)) => {
+                b.len() == *n as usize && matches!(**t, Type::U8)
+            }
+            (Val::Map(pairs), Type::Map(kv)) => pairs
+                .iter()
+                .all(|(k, v)| k.has_type(&kv.0) && v.has_type(&kv.1)),
             (Val::Tuple(items), Type::Tuple(ts)) => {
                 items.len() == ts.len() && items.iter().zip(ts.iter()).all(|(v, t)| v.has_type(t))
             }

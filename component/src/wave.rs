@@ -234,6 +234,32 @@ impl<'a> Reader<'a> {
                 })?;
                 Val::List(items)
             }
+            Type::FixedList(t, n) => {
+                let start = self.at;
+                let Val::List(items) = self.value(&Type::List(t.clone()))? else {
+                    unreachable!("a list type reads a list")
+                };
+                if items.len() != *n as usize {
+                    self.at = start;
+                    return self.fail(format_args!("{ty} needs {n} items, not {}", items.len()));
+                }
+                Val::List(items)
+            }
+            Type::Map(kv) => {
+                self.expect('[')?;
+                let mut pairs = Vec::new();
+                self.items(']', |p| {
+                    p.expect('(')?;
+                    let k = p.value(&kv.0)?;
+                    p.expect(',')?;
+                    let v = p.value(&kv.1)?;
+                    p.eat(',');
+                    p.expect(')')?;
+                    pairs.push((k, v));
+                    Ok(())
+                })?;
+                Val::Map(pairs)
+            }
             Type::Tuple(ts) => {
                 self.expect('(')?;
                 let mut items = Vec::with_capacity(ts.len());

@@ -1,6 +1,6 @@
 //! What this backend supports, and wasm-run's features as wasmtime's.
 
-use wasm_run_api::{Feature, Support};
+use wasm_run_api::{Config, Feature, Support};
 use wasmtime as wt;
 
 /// What wasmtime 48 (with the cargo features we build it with) can do.
@@ -48,4 +48,18 @@ pub(crate) fn wasm_features(feature: Feature) -> Option<wt::WasmFeatures> {
         WideArithmetic => W::WIDE_ARITHMETIC,
         _ => return None,
     })
+}
+
+/// wasm-run validates components before wasmtime does; wasmtime's own
+/// component model (`Config::native_components`) accepts what wasm-run's
+/// validator accepts: `implements` names as configured, maps and
+/// fixed-length lists always.
+pub(crate) fn component_model(native: &mut wt::Config, config: &Config) {
+    #[cfg(feature = "component-model")]
+    native
+        .wasm_component_model_implements(config.component_model_implements_enabled())
+        .wasm_component_model_map(true)
+        .wasm_component_model_fixed_length_lists(true);
+    #[cfg(not(feature = "component-model"))]
+    let _ = (native, config);
 }

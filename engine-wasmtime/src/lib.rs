@@ -315,11 +315,7 @@ impl Engine for Wasmtime {
         let deterministic = features.contains(Feature::NanCanonicalization);
         native.cranelift_nan_canonicalization(deterministic);
         native.relaxed_simd_deterministic(deterministic);
-        // wasm-run validates components before wasmtime does; wasmtime's
-        // own component model (Config::native_components) accepts what
-        // wasm-run's validator accepts.
-        #[cfg(feature = "component-model")]
-        native.wasm_component_model_implements(config.component_model_implements_enabled());
+        features::component_model(&mut native, config);
         if let Some(bytes) = config.max_wasm_stack_bytes() {
             native.max_wasm_stack(bytes);
         }

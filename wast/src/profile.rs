@@ -223,11 +223,10 @@ fn header_key(key: &str) -> Option<HeaderKey> {
         // the core engine: its options are not engine features. The
         // additions it does not run are outside the matrix; a file that
         // switches on async but uses none of it runs (async pieces are
-        // skipped as `Unsupported` when loaded).
+        // skipped as `Unsupported` when loaded). Maps and fixed-length
+        // lists are always on (as the `Ignored` arm below).
         "component_model_gc" => NotInMatrix("component-model-gc"),
-        "component_model_map" => NotInMatrix("component-model-map"),
         "component_model_memory64" => NotInMatrix("component-model-memory64"),
-        "component_model_fixed_length_lists" => NotInMatrix("component-model-fixed-length-lists"),
         "component_model_implements" => ComponentImplements,
         k if k.starts_with("component_model") => Ignored,
         "legacy_exceptions" => NotInMatrix("legacy-exceptions"),

@@ -32,6 +32,28 @@ mod host {
     });
 }
 
+/// Maps and fixed-length lists as Rust types: the echo fixture's exports.
+mod shapes {
+    wasm_run_component::bindgen!({
+        inline: "
+            package example:shapes;
+            world shapes {
+                export add-pair: func(v: list<u32, 2>) -> u32;
+                export count-map: func(v: map<u8, bool>) -> u32;
+            }
+        ",
+    });
+}
+
+fn map_and_fixed_list_bindings<E: Engine>(engine: &E) {
+    let (mut store, _, instance) = common::instantiate(engine, common::fixture_text("echo.wat"));
+    let s = shapes::Shapes::new(&instance).unwrap();
+    let pair: [u32; 2] = [40, 2];
+    assert_eq!(s.call_add_pair(&mut store, pair).unwrap(), 42);
+    let map: std::collections::HashMap<u8, bool> = (0..9).map(|i| (i, i % 2 == 0)).collect();
+    assert_eq!(s.call_count_map(&mut store, map).unwrap(), 9);
+}
+
 fn c(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/component/c")
@@ -193,7 +215,8 @@ on_every_backend!(
     records_bindings,
     hash_bindings,
     host_bindings,
-    mismatched_bindings
+    mismatched_bindings,
+    map_and_fixed_list_bindings
 );
 
 /// The derive, by hand: names, type checks and round trips.

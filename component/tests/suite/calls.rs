@@ -102,6 +102,31 @@ fn echoes_every_type<E: Engine>(engine: &E) {
                 "err('x')",
             ),
         ),
+        (
+            "echo-map",
+            wave(
+                &Type::Map((Type::String, Type::FixedList(Type::U32.into(), 2)).into()),
+                "[(\"a\", [1, 2]), (\"\", [4294967295, 0]), (\"a\", [3, 4])]",
+            ),
+        ),
+        (
+            "echo-map",
+            wave(
+                &Type::Map((Type::String, Type::FixedList(Type::U32.into(), 2)).into()),
+                "[]",
+            ),
+        ),
+        (
+            "echo-fixed",
+            wave(
+                &Type::FixedList(point.clone().into(), 3),
+                "[{x: 1, y: 0.5, label: \"a\"}, {x: -2, y: -1, label: \"\"}, {x: 3, y: 2, label: \"c\"}]",
+            ),
+        ),
+        (
+            "echo-fixed-bytes",
+            wave(&Type::FixedList(Type::U8.into(), 5), "[1, 2, 3, 254, 255]"),
+        ),
         ("echo-perms", wave(&perms, "{f0, f7, f16, f19}")),
         ("echo-perms", wave(&perms, "{}")),
         (
@@ -154,6 +179,17 @@ fn typed_functions<E: Engine>(engine: &E) {
     assert_eq!(color.call(&mut store, (u64::MAX,)).unwrap(), (u64::MAX,));
     let ch = f("echo-char").typed::<(char,), (char,)>().unwrap();
     assert_eq!(ch.call(&mut store, ('𝄞',)).unwrap(), ('𝄞',));
+    let pair = f("add-pair").typed::<([u32; 2],), (u32,)>().unwrap();
+    assert_eq!(pair.call(&mut store, ([40, 2],)).unwrap(), (42,));
+    let map = f("count-map");
+    let mut counted = |m: std::collections::BTreeMap<u8, bool>| {
+        use wasm_run_component::ComponentType;
+        let mut out = [Val::U32(0)];
+        map.call(&mut store, &[m.into_val()], &mut out).unwrap();
+        out
+    };
+    let m = std::collections::BTreeMap::from([(1, true), (2, false), (3, true)]);
+    assert_eq!(counted(m), [Val::U32(3)]);
     let bad = f("bad-char").typed::<(), (char,)>().unwrap();
     assert!(bad.call(&mut store, ()).is_err());
     // Wrong Rust types are refused once, when the typed function is made.
@@ -229,6 +265,17 @@ fn bad_arguments_are_type_errors<E: Engine>(engine: &E) {
         .call(&mut store, &[Val::U32(1), Val::U32(2)], &mut [])
         .unwrap_err();
     assert!(matches!(e, Error::Type(_)), "no result slot: {e}");
+    // A fixed-length list of another length; a map with a wrong key.
+    let pair = instance.get_func("add-pair").unwrap();
+    assert_eq!(pair.ty().to_string(), "func(v: list<u32, 2>) -> u32");
+    let three = Val::List(vec![Val::U32(1); 3]);
+    let e = pair.call(&mut store, &[three], &mut out).unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "three items: {e}");
+    let count = instance.get_func("count-map").unwrap();
+    assert_eq!(count.ty().to_string(), "func(v: map<u8, bool>) -> u32");
+    let bad = Val::Map(vec![(Val::U32(1), Val::Bool(true))]);
+    let e = count.call(&mut store, &[bad], &mut out).unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "u32 key: {e}");
     // Another store of the same engine.
     let mut other = Store::new(engine, ());
     let e = add

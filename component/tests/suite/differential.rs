@@ -6,7 +6,8 @@
 //!
 //! Two sources of cases: the echo fixture's functions with chosen values,
 //! and generated ones — random WIT types (records, variants, enums, flags,
-//! lists, options, results, tuples, strings, chars, floats with any bits)
+//! lists, fixed-length lists, maps, options, results, tuples, strings,
+//! chars, floats with any bits)
 //! with random values, each round-tripped through an echo component made
 //! for its type. `WR_COMPONENT_SOAK=N` runs N generated types instead of
 //! the default.
@@ -52,6 +53,28 @@ fn fixture_calls_agree_on_three_paths() {
     ] {
         paths.agree(&bytes, "echo-f32", &[Val::F32(f32::from_bits(bits))]);
     }
+    let map = Type::Map((Type::String, Type::FixedList(Type::U32.into(), 2)).into());
+    let m = wave_of(&map, "[(\"k\", [1, 2]), (\"k\", [3, 4294967295])]");
+    assert_eq!(
+        paths.agree(&bytes, "echo-map", &[m.clone(), pad.clone()]),
+        Outcome::Value(m.to_string())
+    );
+    let five = wave_of(
+        &Type::FixedList(Type::U8.into(), 5),
+        "[0, 1, 127, 128, 255]",
+    );
+    assert_eq!(
+        paths.agree(&bytes, "echo-fixed-bytes", &[five.clone(), pad.clone()]),
+        Outcome::Value(five.to_string())
+    );
+    assert_eq!(
+        paths.agree(
+            &bytes,
+            "add-pair",
+            &[Val::List(vec![Val::U32(1), Val::U32(2)])]
+        ),
+        Outcome::Value("3".into())
+    );
     let opt = Type::Option(Type::Tuple(vec![Type::U8, Type::String].into()).into());
     paths.agree(
         &bytes,
@@ -119,7 +142,7 @@ impl Gen {
             let (t, s) = prims[self.below(prims.len() as u64) as usize].clone();
             return (t, s.to_string());
         }
-        match self.below(9) {
+        match self.below(11) {
             0 => {
                 let (t, s) = self.ty(depth - 1);
                 (Type::List(t.into()), format!("(list {s})"))
@@ -240,6 +263,22 @@ impl Gen {
                 let r = self.define(body);
                 (Type::Flags(names.into()), r)
             }
+            8 => {
+                // Keys are bool, integers, char or string.
+                let (k, ks) = loop {
+                    let (k, ks) = self.ty(0);
+                    if !matches!(k, Type::F32 | Type::F64) {
+                        break (k, ks);
+                    }
+                };
+                let (v, vs) = self.ty(depth - 1);
+                (Type::Map((k, v).into()), format!("(map {ks} {vs})"))
+            }
+            9 => {
+                let n = 1 + self.below(4) as u32;
+                let (t, s) = self.ty(depth - 1);
+                (Type::FixedList(t.into(), n), format!("(list {s} {n})"))
+            }
             _ => self.ty(0),
         }
     }
@@ -279,6 +318,12 @@ impl Gen {
             }
             Type::String => Val::String(self.string()),
             Type::List(t) => Val::List((0..self.below(4)).map(|_| self.val(t)).collect()),
+            Type::FixedList(t, n) => Val::List((0..*n).map(|_| self.val(t)).collect()),
+            Type::Map(kv) => Val::Map(
+                (0..self.below(4))
+                    .map(|_| (self.val(&kv.0), self.val(&kv.1)))
+                    .collect(),
+            ),
             Type::Option(t) => Val::Option((self.below(2) == 1).then(|| Box::new(self.val(t)))),
             Type::Result(r) => {
                 if self.below(2) == 0 {
