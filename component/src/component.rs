@@ -1,7 +1,7 @@
 //! Loading a component: decode, validate, reflect its world.
 
 use crate::embedded::EmbeddedPlan;
-use crate::plan::{ComponentPlan, Step};
+use crate::plan::{ComponentPlan, ModuleOrigin, Step};
 use crate::translate::{Translate, TypeState, async_unsupported};
 use crate::types::{ItemType, write_item};
 use std::fmt;
@@ -74,6 +74,16 @@ pub(crate) enum Body {
     Native(Arc<crate::native::NativeComponent>),
 }
 
+/// A core module the root exports (see `Inner::exported_modules`).
+#[cfg_attr(not(feature = "native"), allow(dead_code))]
+pub(crate) enum ExportedModule<E: Engine> {
+    /// One of the component's own, compiled.
+    Own(Module<E>),
+    /// A module of an import: the import's name, then the export names
+    /// leading to it (the linker's definition, found when linking).
+    Imported(Vec<String>),
+}
+
 struct Inner<E: Engine> {
     bytes: Box<[u8]>,
     world: World,
@@ -84,6 +94,11 @@ struct Inner<E: Engine> {
     /// cannot run).
     modules: Option<Vec<Module<E>>>,
     module_ranges: Vec<std::ops::Range<usize>>,
+    /// On wasmtime's own component model: the core modules the root
+    /// exports whose origin is known before instantiation — its own,
+    /// compiled as wasm-run modules, and its imports' (wasmtime's instances
+    /// hand back wasmtime's modules, which are not wasm-run's).
+    exported_modules: Vec<(String, ExportedModule<E>)>,
 }
 
 /// A validated WebAssembly component for engine `E`: cheap to clone, and
@@ -198,6 +213,7 @@ impl<E: Engine> Component<E> {
                     body: Body::Embedded(Arc::new(plan)),
                     modules: Some(modules),
                     module_ranges: std::iter::once(0..len).collect(),
+                    exported_modules: Vec::new(),
                 }),
             });
         }
@@ -274,6 +290,23 @@ impl<E: Engine> Component<E> {
         }
         if engine.config().native_components_enabled() {
             let native = native_component(engine, &binary)?;
+            let exported_modules = plan
+                .root
+                .exported_modules()
+                .into_iter()
+                .map(|(name, origin)| {
+                    Ok((
+                        name,
+                        match origin {
+                            ModuleOrigin::Static(i) => {
+                                let range = plan.modules[i as usize].clone();
+                                ExportedModule::Own(Module::new(engine, &binary[range])?)
+                            }
+                            ModuleOrigin::Imported(path) => ExportedModule::Imported(path),
+                        },
+                    ))
+                })
+                .collect::<Result<_>>()?;
             return Ok(Component {
                 engine: engine.clone(),
                 inner: Arc::new(Inner {
@@ -282,6 +315,7 @@ impl<E: Engine> Component<E> {
                     body: native,
                     modules: None,
                     module_ranges: Vec::new(),
+                    exported_modules,
                 }),
             });
         }
@@ -299,8 +333,17 @@ impl<E: Engine> Component<E> {
                 body: Body::Graph(plan.root),
                 modules,
                 module_ranges: plan.modules,
+                exported_modules: Vec::new(),
             }),
         })
+    }
+
+    /// The root's exports of core modules whose origin is known before
+    /// instantiation (only on wasmtime's own component model; see
+    /// `Inner::exported_modules`).
+    #[cfg_attr(not(feature = "native"), allow(dead_code))]
+    pub(crate) fn exported_modules(&self) -> &[(String, ExportedModule<E>)] {
+        &self.inner.exported_modules
     }
 
     /// Every core module of the binary (at any depth), compiled.

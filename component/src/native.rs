@@ -10,7 +10,7 @@
 //! the host's number on both paths), and resources a component defines are
 //! wasmtime's own handles inside [`ResourceAny`].
 
-use crate::component::Component;
+use crate::component::{Component, ExportedModule};
 use crate::func::{Func, FuncInner};
 use crate::host::{Access, HostContext};
 use crate::instance::{Def, Exported, Instance, Linker, Namespace};
@@ -127,11 +127,13 @@ fn to_wt(e: Error) -> wt::Error {
     wt::Error::new(e)
 }
 
-/// A component linked ahead on wasmtime: wasmtime's own pre-instantiation
-/// and the host resource types it was linked with.
-pub(crate) struct NativePre<T: 'static> {
+/// A component linked ahead on wasmtime: wasmtime's own pre-instantiation,
+/// the host resource types it was linked with, and the core modules the
+/// root exports as wasm-run modules (its own and the linker's).
+pub(crate) struct NativePre<E: Engine, T: 'static> {
     pre: wc::InstancePre<StoreData<T>>,
     hosts: Arc<HostTypes>,
+    modules: Vec<(String, wasm_run_api::Module<E>)>,
 }
 
 /// Links `component` with `linker`'s definitions on wasmtime, once for
@@ -140,7 +142,7 @@ pub(crate) fn pre<E: Engine, T: 'static>(
     linker: &Linker<E, T>,
     component: &Component<E>,
     native: &NativeComponent,
-) -> Result<NativePre<T>> {
+) -> Result<NativePre<E, T>> {
     let mut hosts = HostTypes::new();
     collect_host_types(&linker.root, &mut hosts);
     let hosts = Arc::new(hosts);
@@ -158,12 +160,42 @@ pub(crate) fn pre<E: Engine, T: 'static>(
     let pre = l
         .instantiate_pre(&native.component)
         .map_err(|e| Error::from(LinkError::Other(format!("{e:#}"))))?;
-    Ok(NativePre { pre, hosts })
+    // The root's exported core modules: its own, and those of its imports
+    // as the linker defined them.
+    let modules = component
+        .exported_modules()
+        .iter()
+        .filter_map(|(name, origin)| {
+            let module = match origin {
+                ExportedModule::Own(m) => m.clone(),
+                ExportedModule::Imported(path) => {
+                    let (last, instances) = path.split_last()?;
+                    let mut ns = &linker.root;
+                    for step in instances {
+                        match ns.get(step)? {
+                            Def::Instance(inner) => ns = inner,
+                            _ => return None,
+                        }
+                    }
+                    match ns.get(last)? {
+                        Def::Module(m) => m.clone(),
+                        _ => return None,
+                    }
+                }
+            };
+            Some((name.clone(), module))
+        })
+        .collect();
+    Ok(NativePre {
+        pre,
+        hosts,
+        modules,
+    })
 }
 
 /// Instantiates a component linked ahead ([`pre`]) in `store`.
 pub(crate) fn instantiate<E: Engine, T: 'static>(
-    native: &NativePre<T>,
+    native: &NativePre<E, T>,
     store: &mut Store<E, T>,
     component: &Component<E>,
 ) -> Result<Instance<E>> {
@@ -213,6 +245,9 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
             }
             _ => {}
         }
+    }
+    for (name, module) in &native.modules {
+        exports.insert(name.clone(), Exported::Module(module.clone()));
     }
     Ok(Instance {
         exports: Arc::new(exports),

@@ -631,3 +631,79 @@ fn type_count(steps: &[Step]) -> u32 {
         })
         .count() as u32
 }
+
+/// Where a core module the root exports comes from, as far as the plan
+/// knows before instantiation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ModuleOrigin {
+    /// One of the component's own modules (the index of its bytes among the
+    /// binary's).
+    Static(u32),
+    /// An import: the import's name, then the export names that lead to the
+    /// module inside it.
+    Imported(Vec<String>),
+}
+
+impl ComponentPlan {
+    /// The root's exports of core modules whose origin is known before
+    /// instantiation — its own static modules and modules of its imports —
+    /// by export name: what wasmtime's own component model does not hand
+    /// back as wasm-run modules. Modules of instances the component makes
+    /// itself are left out.
+    pub(crate) fn exported_modules(&self) -> Vec<(String, ModuleOrigin)> {
+        // The core module and instance index spaces: each entry its origin,
+        // if it is known.
+        let mut modules: Vec<Option<ModuleOrigin>> = Vec::new();
+        let mut instances: Vec<Option<Vec<String>>> = Vec::new();
+        let mut out = Vec::new();
+        for step in &self.steps {
+            match step {
+                Step::Module(i) => modules.push(Some(ModuleOrigin::Static(*i))),
+                Step::Import { name, sort, .. } => match sort {
+                    Sort::Module => modules.push(Some(ModuleOrigin::Imported(vec![name.clone()]))),
+                    Sort::Instance => instances.push(Some(vec![name.clone()])),
+                    _ => {}
+                },
+                Step::AliasExport {
+                    instance,
+                    name,
+                    sort,
+                    ..
+                } => {
+                    let path = instances.get(*instance as usize).cloned().flatten();
+                    let path = path.map(|mut p| {
+                        p.push(name.clone());
+                        p
+                    });
+                    match sort {
+                        Sort::Module => modules.push(path.map(ModuleOrigin::Imported)),
+                        Sort::Instance => instances.push(path),
+                        _ => {}
+                    }
+                }
+                Step::AliasOuter { sort, .. } if *sort == Sort::Module => modules.push(None),
+                Step::ComponentInstantiate { .. } | Step::InstanceFromExports(_) => {
+                    instances.push(None)
+                }
+                Step::Export {
+                    name, sort, index, ..
+                } => match sort {
+                    Sort::Module => {
+                        let origin = modules.get(*index as usize).cloned().flatten();
+                        if let Some(o) = &origin {
+                            out.push((name.clone(), o.clone()));
+                        }
+                        modules.push(origin);
+                    }
+                    Sort::Instance => {
+                        let same = instances.get(*index as usize).cloned().flatten();
+                        instances.push(same);
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        out
+    }
+}

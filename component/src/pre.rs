@@ -62,7 +62,7 @@ enum PreBody<E: Engine, T: 'static> {
     /// A core module with an embedded world: linked at instantiation.
     Embedded,
     #[cfg(feature = "native")]
-    Native(crate::native::NativePre<T>),
+    Native(crate::native::NativePre<E, T>),
 }
 
 /// The root's imports of a component binary, resolved ahead.

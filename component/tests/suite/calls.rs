@@ -378,7 +378,44 @@ fn host_imports<E: Engine>(engine: &E) {
     assert!(e.to_string().contains("no sums today"), "{e}");
 }
 
+/// Core modules a component exports: `Instance::get_module` hands them
+/// back as wasm-run modules, usable like any other, on every path
+/// (wasmtime's own component model included).
+fn exported_core_modules<E: Engine>(engine: &E) {
+    let text = r#"(component
+        (core module $m (func (export "seven") (result i32) i32.const 7))
+        (core module $n (global (export "g") i32 i32.const 1))
+        (export "m" (core module $m))
+        (export "n" (core module $n))
+    )"#;
+    let (mut store, _, instance) = common::instantiate(engine, text);
+    assert_eq!(instance.module_names(), ["m", "n"]);
+    assert!(instance.get_module("missing").is_none());
+    let m = instance.get_module("m").expect("module m");
+    let names: Vec<&str> = m.exports().iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["seven"]);
+    let core = wasm_run_api::Instance::new(&mut store, &m, &[]).unwrap();
+    let seven = core.get_typed_func::<(), i32>(&mut store, "seven").unwrap();
+    assert_eq!(seven.call(&mut store, ()).unwrap(), 7);
+    // A module of an import, exported again: the linker's module.
+    let text = r#"(component
+        (import "src" (instance $src
+            (export "m" (core module (export "seven" (func (result i32)))))))
+        (export "again" (core module $src "m"))
+    )"#;
+    let component = Component::new(engine, text).unwrap();
+    let mut linker = Linker::<E, ()>::new(engine);
+    linker.instance("src").unwrap().module("m", &m).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let again = instance.get_module("again").expect("module again");
+    let core = wasm_run_api::Instance::new(&mut store, &again, &[]).unwrap();
+    let seven = core.get_typed_func::<(), i32>(&mut store, "seven").unwrap();
+    assert_eq!(seven.call(&mut store, ()).unwrap(), 7);
+}
+
 on_every_backend!(
+    exported_core_modules,
     reentrance_traps,
     typed_results_and_options,
     typed_functions,
