@@ -99,6 +99,9 @@ struct Inner<E: Engine> {
     /// compiled as wasm-run modules, and its imports' (wasmtime's instances
     /// hand back wasmtime's modules, which are not wasm-run's).
     exported_modules: Vec<(String, ExportedModule<E>)>,
+    /// Whether canonical options use 64-bit memories (`cm64`), which no
+    /// path runs yet.
+    memory64_options: bool,
 }
 
 /// A validated WebAssembly component for engine `E`: cheap to clone, and
@@ -214,6 +217,7 @@ impl<E: Engine> Component<E> {
                     modules: Some(modules),
                     module_ranges: std::iter::once(0..len).collect(),
                     exported_modules: Vec::new(),
+                    memory64_options: false,
                 }),
             });
         }
@@ -232,18 +236,31 @@ impl<E: Engine> Component<E> {
         // agree).
         let mut state = TypeState::default();
         let features = features(engine.config());
+        let mut memory64_options = false;
         let plan = match crate::plan::plan(&binary, features, &mut state) {
             Ok(plan) => plan,
             Err(e @ Error::Compile { .. }) => {
+                let valid_with = |more: WasmFeatures| {
+                    Validator::new_with_features(features.union(more))
+                        .validate_all(&binary)
+                        .is_ok()
+                };
                 // Valid with the async additions: say so, not "invalid".
-                let with_async = features.union(ASYNC);
-                if Validator::new_with_features(with_async)
-                    .validate_all(&binary)
-                    .is_ok()
-                {
+                if valid_with(ASYNC) {
                     return Err(async_unsupported());
                 }
-                return Err(e);
+                // Refused only for 64-bit memories in canonical options
+                // (`cm64`; other uses of the addition, such as 64-bit
+                // resource representations, stay invalid): loaded, for its
+                // world, and refused when instantiated.
+                let memory64 = matches!(&e, Error::Compile { message, .. }
+                    if message.contains("64-bit memories require the `cm64` feature"));
+                if !memory64 || !valid_with(WasmFeatures::CM64) {
+                    return Err(e);
+                }
+                memory64_options = true;
+                state = TypeState::default();
+                crate::plan::plan(&binary, features.union(WasmFeatures::CM64), &mut state)?
             }
             Err(e) => return Err(e),
         };
@@ -288,7 +305,7 @@ impl<E: Engine> Component<E> {
         for (name, ty) in &exports {
             world.exports.push((name.clone(), t.item(ty)?));
         }
-        if engine.config().native_components_enabled() {
+        if engine.config().native_components_enabled() && !memory64_options {
             let native = native_component(engine, &binary)?;
             let exported_modules = plan
                 .root
@@ -316,6 +333,7 @@ impl<E: Engine> Component<E> {
                     modules: None,
                     module_ranges: Vec::new(),
                     exported_modules,
+                    memory64_options,
                 }),
             });
         }
@@ -334,6 +352,7 @@ impl<E: Engine> Component<E> {
                 modules,
                 module_ranges: plan.modules,
                 exported_modules: Vec::new(),
+                memory64_options,
             }),
         })
     }
@@ -344,6 +363,17 @@ impl<E: Engine> Component<E> {
     #[cfg_attr(not(feature = "native"), allow(dead_code))]
     pub(crate) fn exported_modules(&self) -> &[(String, ExportedModule<E>)] {
         &self.inner.exported_modules
+    }
+
+    /// Whether the component's canonical options use 64-bit memories (the
+    /// component model's `cm64` addition): such a component loads (its
+    /// world is there to inspect), and instantiating it is
+    /// [`Error::Unsupported`] on every path — wasm-run's canonical ABI has
+    /// 32-bit pointers, and wasmtime 48's own component model reads 32-bit
+    /// pointers in calls between the host and such a component (its issue
+    /// #4311), so neither runs it yet.
+    pub fn uses_memory64_options(&self) -> bool {
+        self.inner.memory64_options
     }
 
     /// Every core module of the binary (at any depth), compiled.

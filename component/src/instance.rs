@@ -159,8 +159,8 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     ///
     /// - [`Error::Link`] naming an import this linker does not define (or
     ///   defines as the wrong kind).
-    /// - [`Error::Unsupported`] for what this version cannot instantiate
-    ///   yet (nested components, resources).
+    /// - [`Error::Unsupported`] for a component whose canonical options use
+    ///   64-bit memories ([`Component::uses_memory64_options`]).
     /// - The errors of instantiating the core modules (traps of their start
     ///   functions included), and [`Error::WrongStore`] for a store of
     ///   another engine.

@@ -85,11 +85,21 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     ///
     /// # Errors
     ///
-    /// [`wasm_run_api::Error::Link`] naming an import this linker does not
-    /// define (or defines as the wrong kind), as [`Linker::instantiate`]
-    /// reports it.
+    /// - [`wasm_run_api::Error::Link`] naming an import this linker does not
+    ///   define (or defines as the wrong kind), as [`Linker::instantiate`]
+    ///   reports it.
+    /// - [`wasm_run_api::Error::Unsupported`] with
+    ///   [`Feature::Memory64`](wasm_run_api::Feature::Memory64) for a
+    ///   component whose canonical options use 64-bit memories
+    ///   ([`Component::uses_memory64_options`]).
     pub fn instantiate_pre(&self, component: &Component<E>) -> Result<InstancePre<'_, E, T>> {
         let body = match component.body() {
+            Body::Graph(_) if component.uses_memory64_options() => {
+                return Err(wasm_run_api::Error::Unsupported {
+                    feature: wasm_run_api::Feature::Memory64,
+                    engine: "wasm-run's component model (64-bit memories in canonical options)",
+                });
+            }
             Body::Graph(plan) => {
                 PreBody::Graph(crate::instance::resolve_root(self, component, plan)?)
             }

@@ -53,7 +53,9 @@ pub(crate) fn wasm_features(feature: Feature) -> Option<wt::WasmFeatures> {
 /// wasm-run validates components before wasmtime does; wasmtime's own
 /// component model (`Config::native_components`) accepts what wasm-run's
 /// validator accepts: `implements` names as configured, maps and
-/// fixed-length lists always.
+/// fixed-length lists always. (Not 64-bit memories in canonical options:
+/// wasmtime 48's calls between the host and a component read 32-bit
+/// pointers there, its issue #4311.)
 pub(crate) fn component_model(native: &mut wt::Config, config: &Config) {
     #[cfg(feature = "component-model")]
     native

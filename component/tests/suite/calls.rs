@@ -414,7 +414,52 @@ fn exported_core_modules<E: Engine>(engine: &E) {
     assert_eq!(seven.call(&mut store, ()).unwrap(), 7);
 }
 
+/// 64-bit memories in canonical options (`cm64`): the component loads on
+/// every path (its world is there) and instantiating it is a typed
+/// `Unsupported` (wasmtime 48's own host calls would read 32-bit pointers).
+fn memory64_options<E: Engine>(engine: &E) {
+    let text = r#"(component
+        (core module $m
+            (memory (export "mem") i64 1)
+            ;; The result's (ptr, len) as two i64s at 0, the bytes at 16.
+            (data (i64.const 0) "\10\00\00\00\00\00\00\00\04\00\00\00\00\00\00\00hi64")
+            (func (export "get") (result i64) i64.const 0))
+        (core instance $i (instantiate $m))
+        (alias core export $i "mem" (core memory $mem))
+        (func (export "get") (result string) (canon lift (core func $i "get") (memory $mem)))
+    )"#;
+    let component = Component::new(engine, text).unwrap();
+    assert!(component.uses_memory64_options());
+    assert!(
+        component
+            .world()
+            .to_string()
+            .contains("get: func() -> string")
+    );
+    let (_, echo, _) = echo(engine);
+    assert!(!echo.uses_memory64_options());
+    // Other uses of the `cm64` addition stay invalid.
+    let e = Component::new(engine, "(component (type (resource (rep i64))))").unwrap_err();
+    assert!(matches!(e, Error::Compile { .. }), "{e}");
+    let mut store = Store::new(engine, ());
+    let linker = Linker::<E, ()>::new(engine);
+    let Err(e) = linker.instantiate(&mut store, &component) else {
+        panic!("instantiated a component with 64-bit canonical memories")
+    };
+    assert!(
+        matches!(
+            e,
+            Error::Unsupported {
+                feature: wasm_run_api::Feature::Memory64,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
 on_every_backend!(
+    memory64_options,
     exported_core_modules,
     reentrance_traps,
     typed_results_and_options,
