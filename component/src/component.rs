@@ -184,7 +184,10 @@ impl<E: Engine> Component<E> {
     /// # Errors
     ///
     /// - [`Error::Compile`] (with the byte offset) if the bytes are not a
-    ///   valid component, or are a core module.
+    ///   valid component, or are a core module; also (without an offset)
+    ///   for what wasmtime refuses to load, when the engine's config asks
+    ///   for its restrictions
+    ///   ([`Config::component_model_wasmtime_restrictions`](wasm_run_api::Config::component_model_wasmtime_restrictions)).
     /// - [`Error::Unsupported`] with
     ///   [`Feature::ComponentModelAsync`](wasm_run_api::Feature::ComponentModelAsync)
     ///   if the component uses the async additions (async functions,
@@ -304,6 +307,25 @@ impl<E: Engine> Component<E> {
         }
         for (name, ty) in &exports {
             world.exports.push((name.clone(), t.item(ty)?));
+        }
+        if engine
+            .config()
+            .component_model_wasmtime_restrictions_enabled()
+        {
+            let has_funcs = |name: &str| {
+                world.export(name).is_some_and(|item| match item {
+                    ItemType::Instance(items) => {
+                        items.iter().any(|(_, i)| matches!(i, ItemType::Func(_)))
+                    }
+                    _ => false,
+                })
+            };
+            if let Some(message) = plan.root.wasmtime_restriction(has_funcs) {
+                return Err(Error::Compile {
+                    message,
+                    offset: None,
+                });
+            }
         }
         if engine.config().native_components_enabled() && !memory64_options {
             let native = native_component(engine, &binary)?;

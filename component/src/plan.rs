@@ -707,3 +707,85 @@ impl ComponentPlan {
         out
     }
 }
+
+impl ComponentPlan {
+    /// What wasmtime 48 refuses to load although the component model allows
+    /// it (`Config::component_model_wasmtime_restrictions`): the message it
+    /// gives for the first such item of the root. Imported functions are
+    /// followed through the root's imports, aliases and instances made of
+    /// exports, not through nested components they are passed to.
+    /// `has_funcs` tells whether the root export of that name (an instance)
+    /// has functions in its type.
+    pub(crate) fn wasmtime_restriction(&self, has_funcs: impl Fn(&str) -> bool) -> Option<String> {
+        // Whether each entry of the root's function and instance index
+        // spaces is (or comes from) an import.
+        let mut funcs: Vec<bool> = Vec::new();
+        let mut instances: Vec<bool> = Vec::new();
+        for step in &self.steps {
+            match step {
+                Step::Import { sort, .. } => match sort {
+                    Sort::Component => {
+                        return Some("root-level component imports are not supported".into());
+                    }
+                    Sort::Func => funcs.push(true),
+                    Sort::Instance => instances.push(true),
+                    _ => {}
+                },
+                Step::AliasExport { instance, sort, .. } => {
+                    let imported = instances.get(*instance as usize).copied().unwrap_or(false);
+                    match sort {
+                        Sort::Func => funcs.push(imported),
+                        Sort::Instance => instances.push(imported),
+                        _ => {}
+                    }
+                }
+                Step::Lift { .. } => funcs.push(false),
+                Step::ComponentInstantiate { .. } => instances.push(false),
+                Step::InstanceFromExports(items) => {
+                    let imported = items.iter().any(|(_, sort, i)| {
+                        let space = match sort {
+                            Sort::Func => &funcs,
+                            Sort::Instance => &instances,
+                            _ => return false,
+                        };
+                        space.get(*i as usize).copied().unwrap_or(false)
+                    });
+                    instances.push(imported);
+                }
+                Step::Export {
+                    name, sort, index, ..
+                } => match sort {
+                    Sort::Component => {
+                        return Some(
+                            "exporting a component from the root component is not supported".into(),
+                        );
+                    }
+                    Sort::Func => {
+                        let imported = funcs.get(*index as usize).copied().unwrap_or(false);
+                        if imported {
+                            return Some(format!(
+                                "component export `{name}` is a reexport of an imported \
+                                 function which is not implemented"
+                            ));
+                        }
+                        funcs.push(false);
+                    }
+                    Sort::Instance => {
+                        let imported = instances.get(*index as usize).copied().unwrap_or(false);
+                        if imported && has_funcs(name) {
+                            return Some(format!(
+                                "component export `{name}` is a reexport of an imported \
+                                 function which is not implemented (an instance with \
+                                 imported functions)"
+                            ));
+                        }
+                        instances.push(false);
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        None
+    }
+}

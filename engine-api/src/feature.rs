@@ -275,6 +275,7 @@ pub struct Config {
     /// `component_model_implements(false)` (stored inverted so that the
     /// derived default is on).
     no_component_implements: bool,
+    wasmtime_component_restrictions: bool,
 }
 
 impl Config {
@@ -424,6 +425,33 @@ impl Config {
     /// [`Config::component_model_implements`]).
     pub fn component_model_implements_enabled(&self) -> bool {
         !self.no_component_implements
+    }
+
+    /// Refuses, when a component is loaded, what the component model allows
+    /// but wasmtime 48 refuses to load: imports of components at the root,
+    /// exports of components from the root, and a root export that is an
+    /// imported function exported again. Off by default (wasm-run runs
+    /// them); on, a component that loads here also loads on wasmtime, and
+    /// such a component is an [`Error::Compile`](crate::Error::Compile)
+    /// with wasmtime's message. wasmtime's own component model
+    /// ([`Config::native_components`]) refuses them either way.
+    ///
+    /// ```
+    /// use wasm_run_api::Config;
+    /// let mut config = Config::new();
+    /// assert!(!config.component_model_wasmtime_restrictions_enabled());
+    /// config.component_model_wasmtime_restrictions(true);
+    /// assert!(config.component_model_wasmtime_restrictions_enabled());
+    /// ```
+    pub fn component_model_wasmtime_restrictions(&mut self, on: bool) -> &mut Self {
+        self.wasmtime_component_restrictions = on;
+        self
+    }
+
+    /// Whether components are held to wasmtime's load-time restrictions
+    /// (see [`Config::component_model_wasmtime_restrictions`]).
+    pub fn component_model_wasmtime_restrictions_enabled(&self) -> bool {
+        self.wasmtime_component_restrictions
     }
 
     /// Allocates instances, memories and tables from a pool made when the

@@ -46,6 +46,64 @@ fn implements_names_follow_the_config() {
 }
 
 #[test]
+fn wasmtime_restrictions_follow_the_config() {
+    let restricted = [
+        (
+            "(component (import \"x\" (component)))",
+            "root-level component imports",
+        ),
+        (
+            "(component (component (export \"x\")))",
+            "exporting a component from the root component",
+        ),
+        (
+            "(component (import \"f\" (func $f)) (export \"f\" (func $f)))",
+            "component export `f` is a reexport of an imported function",
+        ),
+        (
+            "(component (import \"i\" (instance $i (export \"g\" (func))))
+               (alias export $i \"g\" (func $g)) (export \"h\" (func $g)))",
+            "component export `h` is a reexport of an imported function",
+        ),
+        (
+            "(component (import \"i\" (instance $i (export \"g\" (func)))) (export \"j\" (instance $i)))",
+            "component export `j` is a reexport of an imported function",
+        ),
+        (
+            "(component (import \"f\" (func $f)) (instance $k (export \"f\" (func $f)))
+               (export \"k\" (instance $k)))",
+            "component export `k` is a reexport of an imported function",
+        ),
+    ];
+    let strict = Wasmi::new(Config::new().component_model_wasmtime_restrictions(true)).unwrap();
+    for (text, message) in restricted {
+        Component::new(&engine(), text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        match Component::new(&strict, text) {
+            Err(Error::Compile { message: m, .. }) => assert!(m.contains(message), "{m}"),
+            other => panic!("{text}: expected a compile error, got {other:?}"),
+        }
+    }
+    // What wasmtime loads still loads: a lifted function exported (twice,
+    // and in an instance), imports used but not exported.
+    let fine = r#"(component
+      (import "i" (instance $i (export "g" (func))))
+      (core module $m (func (export "f")))
+      (core instance $c (instantiate $m))
+      (func $f (canon lift (core func $c "f")))
+      (export $e "f" (func $f))
+      (export "f2" (func $e))
+      (instance $k (export "f" (func $f)))
+      (export "k" (instance $k)))"#;
+    Component::new(&strict, fine).unwrap();
+    // wasmtime itself agrees on both sides.
+    let native = crate::common::native_engine();
+    Component::new(&native, fine).unwrap();
+    for (text, _) in restricted {
+        assert!(Component::new(&native, text).is_err(), "{text}");
+    }
+}
+
+#[test]
 fn world_is_reflected_and_prints_as_wit() {
     let c = Component::new(&engine(), WORLD).unwrap();
     let world = c.world();
