@@ -515,23 +515,28 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
         })
     }
 
-    /// A string or list whose elements are at `base` (`len` code units or
-    /// elements).
+    /// The bytes of `len` elements of layout `l` at `base`: aligned, and in
+    /// bounds as a whole (checked before any element is read).
+    fn elements(&mut self, base: u32, len: u32, l: Layout) -> Result<&[u8]> {
+        check_aligned(base, l.align)?;
+        let total = u64::from(len) * u64::from(l.size);
+        if total > u64::from(u32::MAX) {
+            return Err(trap(
+                TrapCode::MemoryOutOfBounds,
+                "a sequence larger than memory",
+            ));
+        }
+        self.bytes(base, total as u32)
+    }
+
+    /// A string, list or map whose elements are at `base` (`len` code units
+    /// or elements).
     fn lift_sequence(&mut self, ty: &Type, base: u32, len: u32) -> Result<Val> {
         match ty {
             Type::String => Ok(Val::String(self.lift_string(base, len)?)),
             Type::List(elem) => {
                 let l = layout(elem);
-                check_aligned(base, l.align)?;
-                let total = u64::from(len) * u64::from(l.size);
-                if total > u64::from(u32::MAX) {
-                    return Err(trap(
-                        TrapCode::MemoryOutOfBounds,
-                        "a list larger than memory",
-                    ));
-                }
-                // Bounds first, for the whole list at once.
-                let bytes = self.bytes(base, total as u32)?;
+                let bytes = self.elements(base, len, l)?;
                 if matches!(**elem, Type::U8) {
                     return Ok(Val::Bytes(bytes.to_vec()));
                 }
@@ -543,15 +548,7 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             }
             Type::Map(kv) => {
                 let (offsets, l) = fields_layout([&kv.0, &kv.1].into_iter());
-                check_aligned(base, l.align)?;
-                let total = u64::from(len) * u64::from(l.size);
-                if total > u64::from(u32::MAX) {
-                    return Err(trap(
-                        TrapCode::MemoryOutOfBounds,
-                        "a map larger than memory",
-                    ));
-                }
-                self.bytes(base, total as u32)?;
+                self.elements(base, len, l)?;
                 let mut out = Vec::with_capacity(len as usize);
                 for i in 0..len {
                     let at = base + i * l.size;
