@@ -46,6 +46,11 @@ enum Command {
         file: PathBuf,
         #[command(flatten)]
         backend: BackendOptions,
+        /// For a component: also refuse what wasmtime 48 refuses to load
+        /// although the component model allows it (root-level component
+        /// imports and exports, root exports of imported functions).
+        #[arg(long)]
+        wasmtime_restrictions: bool,
     },
     /// Print a module (.wasm or .wat) as WebAssembly text.
     Print {
@@ -145,10 +150,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect { file, json } => inspect(&file, json),
-        Command::Validate { file, backend } => {
-            tools::config_with(&backend.enable, &backend.disable)
-                .and_then(|c| tools::validate(&file, backend.engine.as_deref(), &c))
-        }
+        Command::Validate {
+            file,
+            backend,
+            wasmtime_restrictions,
+        } => tools::config_with(&backend.enable, &backend.disable).and_then(|mut c| {
+            c.component_model_wasmtime_restrictions(wasmtime_restrictions);
+            tools::validate(&file, backend.engine.as_deref(), &c)
+        }),
         Command::Print { file, output } => tools::print(&file, output.as_deref()),
         Command::Parse { file, output } => tools::parse(&file, &output),
         Command::Run(options) => {

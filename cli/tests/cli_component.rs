@@ -61,6 +61,40 @@ fn validate_and_print_accept_components() {
             text(&out.stdout)
         );
     }
+    // A component wasmtime does not load (a root-level component import):
+    // valid, unless the validation holds it to wasmtime's restrictions.
+    let path = std::env::temp_dir().join(format!("wasm-run-restricted-{}.wat", std::process::id()));
+    std::fs::write(&path, "(component (import \"x\" (component)))").unwrap();
+    let file = path.to_string_lossy().into_owned();
+    for engine in backends() {
+        let out = run(&["validate", "--engine", engine, &file]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{engine}: {}",
+            text(&out.stderr)
+        );
+        let out = run(&[
+            "validate",
+            "--engine",
+            engine,
+            "--wasmtime-restrictions",
+            &file,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{engine}: {}",
+            text(&out.stdout)
+        );
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("error: ") && err.contains("root-level component imports"),
+            "{err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    std::fs::remove_file(&path).ok();
     let out = run(&["print", &fixture("component/shapes.wat")]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
