@@ -833,22 +833,27 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     });
                 }
                 Step::AliasOuter { sort, count, index } => {
-                    let frame = self
-                        .outer
-                        .get((*count as usize).wrapping_sub(1))
-                        .ok_or_else(|| not_yet("outer aliases past the root"))?;
+                    // Count 0 is this component's own index space.
+                    let (modules, components) = match count.checked_sub(1) {
+                        None => (&self.modules, &self.components),
+                        Some(up) => {
+                            let frame = self
+                                .outer
+                                .get(up as usize)
+                                .ok_or_else(|| not_yet("outer aliases past the root"))?;
+                            (&frame.modules, &frame.components)
+                        }
+                    };
                     match sort {
                         Sort::Module => {
-                            let m = frame
-                                .modules
+                            let m = modules
                                 .get(*index as usize)
                                 .cloned()
                                 .ok_or_else(|| not_yet("an outer module"))?;
                             self.modules.push(m);
                         }
                         _ => {
-                            let c = frame
-                                .components
+                            let c = components
                                 .get(*index as usize)
                                 .cloned()
                                 .ok_or_else(|| not_yet("an outer component"))?;

@@ -681,7 +681,11 @@ impl ComponentPlan {
                         _ => {}
                     }
                 }
-                Step::AliasOuter { sort, .. } if *sort == Sort::Module => modules.push(None),
+                // Count 0: the root's own module index space.
+                Step::AliasOuter { sort, count, index } if *sort == Sort::Module => {
+                    let own = modules.get(*index as usize).cloned().flatten();
+                    modules.push(if *count == 0 { own } else { None })
+                }
                 Step::ComponentInstantiate { .. } | Step::InstanceFromExports(_) => {
                     instances.push(None)
                 }

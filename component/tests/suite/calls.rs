@@ -458,7 +458,28 @@ fn memory64_options<E: Engine>(engine: &E) {
     );
 }
 
+/// An outer alias of count 0 names the component's own module or
+/// component (the spec allows it; `alias.wast`, `nested.wast`).
+fn outer_aliases_to_self<E: Engine>(engine: &E) {
+    let text = r#"(component $C
+        (core module $m (func (export "seven") (result i32) i32.const 7))
+        (alias outer $C $m (core module $again))
+        (core instance $i (instantiate $again))
+        (component $c (core module (export "inner")))
+        (alias outer $C $c (component $c2))
+        (instance $j (instantiate $c2))
+        (export "again" (core module $again))
+        (func (export "seven") (result u32) (canon lift (core func $i "seven")))
+    )"#;
+    let (mut store, _, instance) = common::instantiate(engine, text);
+    let r = call(&mut store, &instance, "seven", &[]).unwrap();
+    assert_eq!(r, Some(Val::U32(7)));
+    let again = instance.get_module("again").expect("module again");
+    assert_eq!(again.exports()[0].name, "seven");
+}
+
 on_every_backend!(
+    outer_aliases_to_self,
     memory64_options,
     exported_core_modules,
     reentrance_traps,

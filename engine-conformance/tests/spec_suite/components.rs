@@ -196,6 +196,14 @@ fn component_model_suite_matches_the_baselines() {
             for f in r.files.iter().filter(|f| f.failed > 0) {
                 eprintln!("{f}");
             }
+            for f in &r.files {
+                for s in &f.skips {
+                    eprintln!(
+                        "  skipped {}:{} {}: {}",
+                        f.path, s.line, s.directive, s.reason
+                    );
+                }
+            }
         }
         if let Err(e) = check(r) {
             problems.push(e);
