@@ -643,26 +643,29 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
         }
     }
 
-    /// Lowers a string or list into fresh guest memory: its base and length
-    /// (code units or elements).
+    /// Fresh guest memory for `count` elements of layout `l` (the lowering
+    /// side of [`Cx::elements`]): at most `MAX_LENGTH` bytes, aligned.
+    fn alloc_elements(&mut self, count: usize, l: Layout) -> Result<u32> {
+        let total = count as u64 * u64::from(l.size);
+        if total > MAX_LENGTH {
+            return Err(too_long());
+        }
+        self.alloc(l.align, total as u32)
+    }
+
+    /// Lowers a string, list or map into fresh guest memory: its base and
+    /// length (code units or elements).
     fn lower_sequence(&mut self, ty: &Type, val: &Val) -> Result<(u32, u32)> {
         match (ty, val) {
             (Type::String, Val::String(s)) => self.lower_string(s),
             (Type::List(elem), Val::Bytes(bytes)) if matches!(**elem, Type::U8) => {
-                if bytes.len() as u64 > MAX_LENGTH {
-                    return Err(too_long());
-                }
-                let base = self.alloc(1, bytes.len() as u32)?;
+                let base = self.alloc_elements(bytes.len(), layout(elem))?;
                 self.write(base, bytes)?;
                 Ok((base, bytes.len() as u32))
             }
             (Type::List(elem), Val::List(items)) => {
                 let l = layout(elem);
-                let total = items.len() as u64 * u64::from(l.size);
-                if total > MAX_LENGTH {
-                    return Err(too_long());
-                }
-                let base = self.alloc(l.align, total as u32)?;
+                let base = self.alloc_elements(items.len(), l)?;
                 if matches!(**elem, Type::U8) {
                     // One copy for the whole list.
                     let bytes: Vec<u8> = items
@@ -682,11 +685,7 @@ impl<E: Engine, S: AsContextMut<E>> Cx<'_, E, S> {
             }
             (Type::Map(kv), Val::Map(pairs)) => {
                 let (offsets, l) = fields_layout([&kv.0, &kv.1].into_iter());
-                let total = pairs.len() as u64 * u64::from(l.size);
-                if total > MAX_LENGTH {
-                    return Err(too_long());
-                }
-                let base = self.alloc(l.align, total as u32)?;
+                let base = self.alloc_elements(pairs.len(), l)?;
                 for (i, (k, v)) in pairs.iter().enumerate() {
                     let at = base + i as u32 * l.size;
                     self.store(&kv.0, k, at + offsets[0])?;

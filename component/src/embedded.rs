@@ -16,8 +16,7 @@
 use crate::abi::{Encoding, Options};
 use crate::component::{Component, World};
 use crate::instance::{
-    Def, Exported, Func, Instance, Item, LateOptions, Lifted, Linker, Namespace, lower,
-    resource_builtin,
+    Def, Exported, Func, Instance, Item, LateOptions, Lifted, Linker, lower, resource_builtin,
 };
 use crate::plan::{ResourceOp, Shape};
 use crate::resources::Resources;
@@ -476,21 +475,6 @@ pub(crate) fn load<E: Engine>(
     Ok((world, module, plan))
 }
 
-/// The linker's definition of `name` in `instance` (or at the root).
-fn lookup<'l, E: Engine, T: 'static>(
-    root: &'l Namespace<E, T>,
-    instance: Option<&str>,
-    name: &str,
-) -> Option<&'l Def<E, T>> {
-    match instance {
-        None => root.get(name),
-        Some(i) => match root.get(i)? {
-            Def::Instance(ns) => ns.get(name),
-            _ => None,
-        },
-    }
-}
-
 /// Instantiates a core module with an embedded world: its WIT imports
 /// lowered from `linker`'s functions and resources, its other imports from
 /// `linker`'s core definitions, then its WIT exports lifted and
@@ -512,7 +496,7 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
             Some((i, n)) => (Some(i), n),
             None => (None, name.as_str()),
         };
-        match lookup(&linker.root, instance, field) {
+        match linker.root.get_path(instance.into_iter().chain([field])) {
             Some(Def::Resource(host, dtor)) => {
                 resources.import(ty.id, host.clone());
                 host_dtors.insert(ty.id, dtor.clone());
@@ -541,7 +525,10 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
                 instance,
                 func,
                 shape,
-            } => match lookup(&linker.root, instance.as_deref(), func) {
+            } => match linker
+                .root
+                .get_path(instance.as_deref().into_iter().chain([func.as_str()]))
+            {
                 Some(Def::Func(f)) => Extern::Func(lower(
                     store,
                     Item::Host(f.clone()),

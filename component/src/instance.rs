@@ -48,6 +48,23 @@ impl<E: Engine, T: 'static> Namespace<E, T> {
             .max_by_key(|(have, _)| *have)
             .map(|(_, def)| def)
     }
+
+    /// The definition at `path`: each name but the last an instance, each
+    /// looked up as [`Namespace::get`] does.
+    pub(crate) fn get_path<'n>(
+        &self,
+        path: impl IntoIterator<Item = &'n str>,
+    ) -> Option<&Def<E, T>> {
+        let mut path = path.into_iter();
+        let mut def = self.get(path.next()?)?;
+        for name in path {
+            match def {
+                Def::Instance(ns) => def = ns.get(name)?,
+                _ => return None,
+            }
+        }
+        Some(def)
+    }
 }
 
 /// A name's version after its last `@`, when it is `major.minor.patch`

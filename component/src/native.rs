@@ -169,15 +169,7 @@ pub(crate) fn pre<E: Engine, T: 'static>(
             let module = match origin {
                 ExportedModule::Own(m) => m.clone(),
                 ExportedModule::Imported(path) => {
-                    let (last, instances) = path.split_last()?;
-                    let mut ns = &linker.root;
-                    for step in instances {
-                        match ns.get(step)? {
-                            Def::Instance(inner) => ns = inner,
-                            _ => return None,
-                        }
-                    }
-                    match ns.get(last)? {
+                    match linker.root.get_path(path.iter().map(String::as_str))? {
                         Def::Module(m) => m.clone(),
                         _ => return None,
                     }
