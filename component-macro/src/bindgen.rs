@@ -22,16 +22,18 @@ use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use std::collections::HashMap;
 use wit_parser::{
-    Function, FunctionKind, InterfaceId, Resolve, Type, TypeDefKind, TypeId, TypeOwner, WorldId,
-    WorldItem, WorldKey,
+    Function, FunctionKind, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeId, TypeOwner,
+    WorldId, WorldItem, WorldKey,
 };
 
 /// The macro's input after the crate path: `{ path: "...", world: "...",
-/// inline: "..." }`.
+/// inline: "...", with: { "ns:pkg/iface/resource": path::To::Type } }`.
 struct Options {
     path: Option<String>,
     inline: Option<String>,
     world: Option<String>,
+    /// Rust types standing for host resources, by WIT name.
+    with: Vec<(syn::LitStr, syn::Path)>,
 }
 
 fn err(msg: impl std::fmt::Display) -> syn::Error {
@@ -56,10 +58,27 @@ fn parse_options(input: TokenStream) -> syn::Result<(TokenStream, Options)> {
             path: None,
             inline: None,
             world: None,
+            with: Vec::new(),
         };
         while !content.is_empty() {
             let key: Ident = content.parse()?;
             content.parse::<syn::Token![:]>()?;
+            if key == "with" {
+                let map;
+                syn::braced!(map in content);
+                while !map.is_empty() {
+                    let name: syn::LitStr = map.parse()?;
+                    map.parse::<syn::Token![:]>()?;
+                    o.with.push((name, map.parse()?));
+                    if !map.is_empty() {
+                        map.parse::<syn::Token![,]>()?;
+                    }
+                }
+                if !content.is_empty() {
+                    content.parse::<syn::Token![,]>()?;
+                }
+                continue;
+            }
             let value: syn::LitStr = content.parse()?;
             match key.to_string().as_str() {
                 "path" => o.path = Some(value.value()),
@@ -68,7 +87,9 @@ fn parse_options(input: TokenStream) -> syn::Result<(TokenStream, Options)> {
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("unknown bindgen! option `{other}` (expected path, inline, world)"),
+                        format!(
+                            "unknown bindgen! option `{other}` (expected path, inline, world, with)"
+                        ),
                     ));
                 }
             }
@@ -107,13 +128,46 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let world = resolve
         .select_world(&[package], options.world.as_deref())
         .map_err(|e| err(format!("{e:#}")))?;
+    let w = &resolve.worlds[world];
+    fn interfaces<'a>(items: impl Iterator<Item = &'a WorldItem>) -> Vec<InterfaceId> {
+        items
+            .filter_map(|i| match i {
+                WorldItem::Interface { id, .. } => Some(*id),
+                _ => None,
+            })
+            .collect()
+    }
+    let exported = interfaces(w.exports.values());
+    let host_interfaces = interfaces(w.imports.values())
+        .into_iter()
+        .filter(|i| !exported.contains(i))
+        .collect();
     let mut g = Gen {
         resolve: &resolve,
         krate,
         modules: HashMap::new(),
         names: HashMap::new(),
+        host_interfaces,
+        with: options
+            .with
+            .iter()
+            .map(|(k, v)| (k.value(), (v.clone(), std::cell::Cell::new(false))))
+            .collect(),
     };
     let code = g.world(world)?;
+    if let Some((name, _)) = options
+        .with
+        .iter()
+        .find(|(k, _)| !g.with[&k.value()].1.get())
+    {
+        return Err(syn::Error::new(
+            name.span(),
+            format!(
+                "bindgen!: `with` names `{}`, which is no resource the world imports",
+                name.value()
+            ),
+        ));
+    }
     let tracked = tracked.iter().map(|p| {
         quote!(
             const _: &str = include_str!(#p);
@@ -132,6 +186,13 @@ struct Gen<'a> {
     modules: HashMap<InterfaceId, Ident>,
     /// Which interface took a module name.
     names: HashMap<String, InterfaceId>,
+    /// The interfaces the world imports and does not export: their
+    /// resources are the host's (`Resource<R>`), all others a component's
+    /// (`ResourceAny`).
+    host_interfaces: Vec<InterfaceId>,
+    /// `with`: a Rust type for a host resource, by WIT name, and whether
+    /// it was used.
+    with: HashMap<String, (syn::Path, std::cell::Cell<bool>)>,
 }
 
 /// A Rust identifier for a WIT name in snake case (raw for keywords).
@@ -209,6 +270,64 @@ impl Gen<'_> {
         })
     }
 
+    /// The resource definition a handle or an alias names (through `use`
+    /// aliases).
+    fn resource_def(&self, mut id: TypeId) -> TypeId {
+        while let TypeDefKind::Type(Type::Id(next)) = self.resolve.types[id].kind {
+            id = next;
+        }
+        id
+    }
+
+    /// Whether the resource `id` (a definition) is the host's: defined by
+    /// an interface the world imports (and does not export) or by the
+    /// world itself.
+    fn is_host(&self, id: TypeId) -> bool {
+        match self.resolve.types[id].owner {
+            TypeOwner::Interface(i) => self.host_interfaces.contains(&i),
+            TypeOwner::World(_) => true,
+            TypeOwner::None => false,
+        }
+    }
+
+    /// The `with` entry for the host resource `id`: keyed
+    /// `ns:pkg/iface/name` (with or without the package's version), or
+    /// the bare name for a resource the world defines.
+    fn with_type(&self, id: TypeId) -> Option<syn::Path> {
+        let def = &self.resolve.types[id];
+        let name = def.name.as_deref().unwrap_or_default();
+        let keys = match def.owner {
+            TypeOwner::Interface(i) => {
+                let full = self.resolve.id_of(i).unwrap_or_default();
+                let bare = full.split_once('@').map(|(b, _)| b.to_string());
+                [
+                    Some(format!("{full}/{name}")),
+                    bare.map(|b| format!("{b}/{name}")),
+                ]
+            }
+            _ => [Some(name.to_string()), None],
+        };
+        keys.into_iter().flatten().find_map(|k| {
+            let (path, used) = self.with.get(&k)?;
+            used.set(true);
+            Some(path.clone())
+        })
+    }
+
+    /// The Rust type for a handle (`own` or `borrow`) of the resource `id`
+    /// (a definition), named from `scope`: `Resource<R>` for a host
+    /// resource, `ResourceAny` for a component's.
+    fn handle_ty(&mut self, id: TypeId, scope: Scope) -> syn::Result<TokenStream> {
+        let k = self.krate.clone();
+        if !self.is_host(id) {
+            return Ok(quote!(#k::ResourceAny));
+        }
+        let def = &self.resolve.types[id];
+        let name = camel(def.name.as_deref().unwrap_or("resource"));
+        let path = self.path_to(def.owner, scope)?;
+        Ok(quote!(#k::Resource<#path #name>))
+    }
+
     /// The Rust type for a WIT type, named from `scope`.
     fn ty(&mut self, ty: &Type, scope: Scope) -> syn::Result<TokenStream> {
         Ok(match ty {
@@ -231,7 +350,7 @@ impl Gen<'_> {
             Type::Id(id) => {
                 let def = &self.resolve.types[*id];
                 if let Some(name) = &def.name
-                    && !matches!(def.kind, TypeDefKind::Resource)
+                    && (!matches!(def.kind, TypeDefKind::Resource) || self.is_host(*id))
                 {
                     let path = self.path_to(def.owner, scope)?;
                     let name = camel(name);
@@ -248,7 +367,11 @@ impl Gen<'_> {
     fn kind_ty(&mut self, kind: &TypeDefKind, scope: Scope) -> syn::Result<TokenStream> {
         let k = self.krate.clone();
         Ok(match kind {
-            TypeDefKind::Resource | TypeDefKind::Handle(_) => quote!(#k::ResourceAny),
+            TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => {
+                let r = self.resource_def(*r);
+                self.handle_ty(r, scope)?
+            }
+            TypeDefKind::Resource => quote!(#k::ResourceAny),
             TypeDefKind::Tuple(t) => {
                 let items = t
                     .types
@@ -346,6 +469,16 @@ impl Gen<'_> {
                     })
                     .collect::<syn::Result<Vec<_>>>()?;
                 quote!(#[derive(Debug, Clone, PartialEq)] #[component(variant)] pub enum #name { #(#cases,)* })
+            }
+            TypeDefKind::Resource if self.is_host(id) => {
+                let doc = format!(
+                    "The WIT resource `{wit}`, which the host defines: its handles are \
+                     `Resource<{name}>`s."
+                );
+                return Ok(match self.with_type(id) {
+                    Some(path) => quote!(#[doc = #doc] pub type #name = #path;),
+                    None => quote!(#[doc = #doc] #[derive(Debug)] pub enum #name {}),
+                });
             }
             TypeDefKind::Resource => {
                 let doc = format!("The WIT resource `{wit}`: its handles are `ResourceAny`s.");
@@ -561,7 +694,15 @@ impl Gen<'_> {
                     top_import_decls.push(decl);
                     top_import_defs.push(def);
                 }
-                WorldItem::Type { id, .. } => out.extend(self.type_def(*id, Scope::Top)?),
+                WorldItem::Type { id, .. } => {
+                    out.extend(self.type_def(*id, Scope::Top)?);
+                    let def = &self.resolve.types[*id];
+                    if let (TypeDefKind::Resource, Some(name)) = (&def.kind, &def.name) {
+                        let (decl, def) = self.host_resource(name);
+                        top_import_decls.push(decl);
+                        top_import_defs.push(def);
+                    }
+                }
             }
         }
         let mut fields = Vec::new();
@@ -680,6 +821,30 @@ impl Gen<'_> {
         Ok(out)
     }
 
+    /// A host resource `tname` (its marker type in scope): the `Host`
+    /// trait's `drop_` method and the definition in the linker instance
+    /// `inst`.
+    fn host_resource(&self, tname: &str) -> (TokenStream, TokenStream) {
+        let k = &self.krate;
+        let marker = camel(tname);
+        let drop = format_ident!("drop_{}", tname.to_snake_case());
+        let doc = format!("Drops the host resource `{tname}` a component dropped its handle of.");
+        let decl = quote! {
+            #[doc = #doc]
+            ///
+            /// # Errors
+            ///
+            /// An error makes the dropping guest's call fail with it.
+            fn #drop(&mut self, rep: #k::Resource<#marker>) -> #k::__macro::Result<()>;
+        };
+        let def = quote! {
+            inst.resource_of(#tname, &#k::HostResourceType::of::<#marker>(), move |cx, rep| {
+                get(cx.data_mut()).#drop(#k::Resource::new_own(rep))
+            })?;
+        };
+        (decl, def)
+    }
+
     fn import_interface(&mut self, key: &WorldKey, id: InterfaceId) -> syn::Result<TokenStream> {
         let k = self.krate.clone();
         let name = self.resolve.name_world_key(key);
@@ -690,21 +855,10 @@ impl Gen<'_> {
         let mut resources = Vec::new();
         for (tname, tid) in &iface.types {
             if matches!(self.resolve.types[*tid].kind, TypeDefKind::Resource) {
-                let field = snake(tname);
-                let drop = format_ident!("drop_{}", tname.to_snake_case());
-                let doc = format!("Drops the host resource `{tname}` with this representation.");
-                decls.push(quote! {
-                    #[doc = #doc]
-                    ///
-                    /// # Errors
-                    ///
-                    /// An error makes the dropping guest's call fail with it.
-                    fn #drop(&mut self, rep: u32) -> #k::__macro::Result<()>;
-                });
-                defs.push(quote! {
-                    let #field = inst.resource(#tname, move |cx, rep| get(cx.data_mut()).#drop(rep))?;
-                });
-                resources.push(field);
+                let (decl, def) = self.host_resource(tname);
+                decls.push(decl);
+                defs.push(def);
+                resources.push((snake(tname), camel(tname)));
             }
         }
         for f in iface.functions.values() {
@@ -712,19 +866,21 @@ impl Gen<'_> {
             decls.push(decl);
             defs.push(def);
         }
+        let (fields, markers): (Vec<_>, Vec<_>) = resources.into_iter().unzip();
         let doc = format!("What the host implements for the import `{name}`.");
         Ok(quote! {
             #[doc = #doc]
             pub trait Host {
                 #(#decls)*
             }
-            /// The host resource types `add_to_linker` defined (make handles
-            /// with `ResourceAny::host`).
+            /// The host resource types `add_to_linker` defined (each is
+            /// `HostResourceType::of` its Rust type; make handles with
+            /// `Resource::new_own`).
             #[derive(Debug, Clone)]
             pub struct Resources {
                 #(
                     #[doc = "A host resource type."]
-                    pub #resources: #k::HostResourceType,
+                    pub #fields: #k::HostResourceType,
                 )*
             }
             /// Defines the interface in `linker`, each function calling the
@@ -739,7 +895,9 @@ impl Gen<'_> {
             ) -> #k::__macro::Result<Resources> {
                 let mut inst = linker.instance(#name)?;
                 #(#defs)*
-                ::std::result::Result::Ok(Resources { #(#resources,)* })
+                ::std::result::Result::Ok(Resources {
+                    #(#fields: #k::HostResourceType::of::<#markers>(),)*
+                })
             }
         })
     }

@@ -83,7 +83,7 @@ pub use func::Func;
 pub use host::{HostContext, HostDtor, HostFunc};
 pub use instance::{Instance, Linker, LinkerInstance};
 pub use pre::InstancePre;
-pub use resources::{HostResourceType, ResourceAny};
+pub use resources::{HostResourceType, Resource, ResourceAny};
 pub use typed::{ComponentParams, ComponentResults, ComponentType, TypedFunc};
 pub use types::{FuncType, ItemType, ResourceType, Type, TypeDef};
 pub use val::Val;
@@ -124,13 +124,106 @@ pub use val::Val;
 pub use wasm_run_component_macro::ComponentType;
 
 /// Rust bindings for a WIT world: its types (records, variants, enums and
-/// flags with [`ComponentType`], aliases; resources are [`ResourceAny`]),
-/// a struct named after the world with a typed `call_<name>` method per
-/// exported function (an exported interface is an accessor with its own),
-/// and for each imported interface a module with a `Host` trait and
-/// `add_to_linker`. Options: `path` (a `.wit` file or directory, relative to
-/// the crate's `Cargo.toml`) or `inline` (WIT text), and `world` (needed when
-/// the package has several).
+/// flags with [`ComponentType`], aliases), a struct named after the world
+/// with a typed `call_<name>` method per exported function (an exported
+/// interface is an accessor with its own), and for each imported interface
+/// a module with a `Host` trait and `add_to_linker`.
+///
+/// Resources: a resource of an imported interface (or of the world) is the
+/// host's: `bindgen!` makes an empty `enum` standing for it (or uses the
+/// type `with` names), its handles are [`Resource<R>`](Resource), and the
+/// `Host` trait gets a `drop_<resource>` method called when a component
+/// drops its handle (`add_to_linker` defines it as
+/// [`HostResourceType::of::<R>()`](HostResourceType::of)). A resource of an
+/// exported interface is a component's, its handles [`ResourceAny`]s.
+///
+/// Options: `path` (a `.wit` file or directory, relative to the crate's
+/// `Cargo.toml`) or `inline` (WIT text); `world` (needed when the package
+/// has several); `with: { "ns:pkg/interface/resource": path::To::Type }`
+/// (the package's version may be left out) to make a Rust type of yours
+/// stand for a host resource: the path is used inside the generated
+/// modules, so write it from the crate root (`crate::...`). A `with` entry
+/// that names no imported resource is a compile error:
+///
+/// ```compile_fail
+/// wasm_run_component::bindgen!({
+///     inline: "package a:b; interface i { resource r; } world w { import i; }",
+///     with: { "a:b/i/nope": u8 },
+/// });
+/// ```
+///
+/// A world with a host resource:
+///
+/// ```
+/// mod bindings {
+///     wasm_run_component::bindgen!({
+///         inline: "
+///             package example:demo;
+///             interface counters {
+///                 resource counter { constructor(start: u32); next: func() -> u32; }
+///             }
+///             world run { import counters; export run: func() -> u32; }
+///         ",
+///     });
+/// }
+/// use bindings::counters::{self, Counter};
+/// use wasm_run_component::Resource;
+/// # use wasm_run_api::{Engine, Store};
+/// # fn main() -> wasm_run_api::Result<()> {
+/// # let engine = wasm_run_wasmi::Wasmi::new(&wasm_run_api::Config::new())?;
+///
+/// // The host's counters, by representation.
+/// struct Host(Vec<u32>);
+/// impl counters::Host for Host {
+///     fn counter_new(&mut self, start: u32) -> wasm_run_api::Result<Resource<Counter>> {
+///         self.0.push(start);
+///         Ok(Resource::new_own(self.0.len() as u32 - 1))
+///     }
+///     fn counter_next(&mut self, c: Resource<Counter>) -> wasm_run_api::Result<u32> {
+///         let n = &mut self.0[c.rep() as usize];
+///         *n += 1;
+///         Ok(*n)
+///     }
+///     fn drop_counter(&mut self, c: Resource<Counter>) -> wasm_run_api::Result<()> {
+///         self.0[c.rep() as usize] = u32::MAX; // gone
+///         Ok(())
+///     }
+/// }
+/// // A guest that makes a counter from 40, steps it twice and drops it.
+/// let component = wasm_run_component::Component::new(&engine, r#"(component
+///     (import "example:demo/counters" (instance $c
+///         (export "counter" (type $t (sub resource)))
+///         (export "[constructor]counter" (func (param "start" u32) (result (own $t))))
+///         (export "[method]counter.next" (func (param "self" (borrow $t)) (result u32)))))
+///     (alias export $c "counter" (type $t))
+///     (alias export $c "[constructor]counter" (func $new))
+///     (alias export $c "[method]counter.next" (func $next))
+///     (core func $new (canon lower (func $new)))
+///     (core func $next (canon lower (func $next)))
+///     (core func $drop (canon resource.drop $t))
+///     (core module $m
+///         (import "" "new" (func $new (param i32) (result i32)))
+///         (import "" "next" (func $next (param i32) (result i32)))
+///         (import "" "drop" (func $drop (param i32)))
+///         (func (export "run") (result i32) (local $h i32)
+///             (local.set $h (call $new (i32.const 40)))
+///             (drop (call $next (local.get $h)))
+///             (call $next (local.get $h))
+///             (call $drop (local.get $h))))
+///     (core instance $i (instantiate $m (with "" (instance
+///         (export "new" (func $new)) (export "next" (func $next))
+///         (export "drop" (func $drop))))))
+///     (func (export "run") (result u32) (canon lift (core func $i "run"))))"#)?;
+/// let mut linker = wasm_run_component::Linker::new(&engine);
+/// counters::add_to_linker(&mut linker, |h: &mut Host| h)?;
+/// let mut store = Store::new(&engine, Host(Vec::new()));
+/// let world = bindings::Run::instantiate(&mut store, &component, &linker)?;
+/// assert_eq!(world.call_run(&mut store)?, 42);
+/// assert_eq!(store.data().0, [u32::MAX], "the guest dropped it");
+/// # Ok(()) }
+/// ```
+///
+/// A world with records and an imported interface:
 ///
 /// ```
 /// mod bindings {

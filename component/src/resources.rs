@@ -4,9 +4,11 @@
 
 use crate::abi::trap;
 use crate::types::ResourceType;
+use std::any::TypeId;
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use wasm_run_api::{Engine, Error, Func, Result, TrapCode};
 
 /// A resource type the host defines (with
@@ -29,6 +31,120 @@ impl HostResourceType {
     /// The name it was defined under.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The host resource type that the Rust type `R` stands for: the same
+    /// one on every call (in the whole process), named after `R`. Define
+    /// it in a linker with
+    /// [`LinkerInstance::resource_of`](crate::LinkerInstance::resource_of);
+    /// its handles are then [`Resource<R>`]s.
+    ///
+    /// ```
+    /// use wasm_run_component::HostResourceType;
+    /// enum Blob {}
+    /// assert_eq!(HostResourceType::of::<Blob>(), HostResourceType::of::<Blob>());
+    /// assert_ne!(HostResourceType::of::<Blob>(), HostResourceType::of::<u8>());
+    /// ```
+    pub fn of<R: 'static>() -> Self {
+        static TYPES: OnceLock<Mutex<HashMap<TypeId, HostResourceType>>> = OnceLock::new();
+        let mut types = TYPES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        types
+            .entry(TypeId::of::<R>())
+            .or_insert_with(|| HostResourceType::new(std::any::type_name::<R>()))
+            .clone()
+    }
+}
+
+/// A typed handle to a resource whose type the host defines, the Rust
+/// type `R` standing for it ([`HostResourceType::of::<R>()`]): what
+/// `bindgen!` gives host functions for the resources of imported
+/// interfaces. The representation is the host's own number (e.g. an index
+/// into its table). It converts to and from [`ResourceAny`]; as an
+/// argument or result it is checked to be of `R`'s type.
+///
+/// ```
+/// use wasm_run_component::{HostResourceType, Resource, ResourceAny};
+/// enum Blob {}
+/// let r = Resource::<Blob>::new_own(7);
+/// assert_eq!((r.rep(), r.owned()), (7, true));
+/// let any: ResourceAny = r.into();
+/// assert_eq!(any.host_type(), Some(&HostResourceType::of::<Blob>()));
+/// assert!(Resource::<u8>::try_from(any.clone()).is_err());
+/// assert_eq!(Resource::<Blob>::try_from(any)?.rep(), 7);
+/// # Ok::<(), wasm_run_api::Error>(())
+/// ```
+pub struct Resource<R: 'static> {
+    any: ResourceAny,
+    _type: PhantomData<fn() -> R>,
+}
+
+impl<R: 'static> Resource<R> {
+    /// An owned handle with representation `rep`, to give to a component
+    /// (as `own<R>`, or lent as `borrow<R>`).
+    pub fn new_own(rep: u32) -> Self {
+        Resource {
+            any: ResourceAny::host(&HostResourceType::of::<R>(), rep),
+            _type: PhantomData,
+        }
+    }
+    /// A borrowed handle with representation `rep`, to lend to a component
+    /// as `borrow<R>`.
+    pub fn new_borrow(rep: u32) -> Self {
+        Resource {
+            any: ResourceAny::new(Kind::Host(HostResourceType::of::<R>()), rep, false),
+            _type: PhantomData,
+        }
+    }
+    /// The representation: the number the host gave.
+    pub fn rep(&self) -> u32 {
+        self.any.rep
+    }
+    /// Whether the host owns it (else it is lent for a call).
+    pub fn owned(&self) -> bool {
+        self.any.own
+    }
+}
+
+impl<R: 'static> std::fmt::Debug for Resource<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resource")
+            .field("type", &std::any::type_name::<R>())
+            .field("rep", &self.any.rep)
+            .field("own", &self.any.own)
+            .finish()
+    }
+}
+
+impl<R: 'static> From<Resource<R>> for ResourceAny {
+    fn from(r: Resource<R>) -> Self {
+        r.any
+    }
+}
+
+impl<R: 'static> TryFrom<ResourceAny> for Resource<R> {
+    type Error = Error;
+    /// # Errors
+    ///
+    /// [`Error::Type`] if `any` is not of the host type `R` stands for.
+    fn try_from(any: ResourceAny) -> Result<Self> {
+        if any.host_type() != Some(&HostResourceType::of::<R>()) {
+            let of = match (any.host_type(), any.ty()) {
+                (Some(h), _) => h.name(),
+                (_, Some(t)) => t.name().unwrap_or("a component's type"),
+                _ => "a component's type",
+            };
+            return Err(Error::Type(format!(
+                "a resource of {of} is not a resource of the host type {}",
+                std::any::type_name::<R>()
+            )));
+        }
+        Ok(Resource {
+            any,
+            _type: PhantomData,
+        })
     }
 }
 

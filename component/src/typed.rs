@@ -160,6 +160,23 @@ impl ComponentType for crate::resources::ResourceAny {
     }
 }
 
+/// A handle of a resource type the host defines, `R` standing for it
+/// (checked when the value converts).
+impl<R: 'static> ComponentType for crate::resources::Resource<R> {
+    fn typecheck(ty: &Type) -> bool {
+        matches!(ty, Type::Own(_) | Type::Borrow(_))
+    }
+    fn into_val(self) -> Val {
+        Val::Resource(self.into())
+    }
+    fn from_val(val: Val) -> Result<Self> {
+        match val {
+            Val::Resource(r) => r.try_into(),
+            other => mismatch(&other),
+        }
+    }
+}
+
 /// A side of a `result` with no payload is `()`.
 impl ComponentType for () {
     fn typecheck(_: &Type) -> bool {

@@ -8,8 +8,10 @@
 use crate::common;
 
 use sha2::Digest as _;
-use wasm_run_api::{Engine, Error, Result, Store};
-use wasm_run_component::{Component, ComponentType, Instance, Linker, Type, Val};
+use wasm_run_api::{Engine, Error, Result, Store, TrapCode};
+use wasm_run_component::{
+    Component, ComponentType, HostResourceType, Instance, Linker, Resource, Type, Val,
+};
 
 mod records {
     wasm_run_component::bindgen!({ path: "../tests/fixtures/component/c/records.wit" });
@@ -29,6 +31,50 @@ mod host {
                 export total: func(xs: list<u32>) -> u64;
             }
         ",
+    });
+}
+
+/// Host resources as typed handles: the blobs fixture's world, its `blob`
+/// a `Resource<blobs::Blob>` (a marker type `bindgen!` makes).
+mod blobs_world {
+    wasm_run_component::bindgen!({
+        inline: "
+            package example:host;
+            interface blobs {
+                resource blob {
+                    constructor(size: u32);
+                    size: func() -> u32;
+                }
+            }
+            world blobs-world {
+                import blobs;
+                use blobs.{blob};
+                export make-and-measure: func(n: u32) -> u32;
+                export keep: func(b: blob) -> blob;
+                export measure: func(b: borrow<blob>) -> u32;
+                export leak-borrow: func(b: borrow<blob>) -> u32;
+            }
+        ",
+    });
+}
+/// Part of the same world, `blob` mapped to a type of ours (`with`).
+mod blobs_with {
+    wasm_run_component::bindgen!({
+        inline: "
+            package example:host;
+            interface blobs {
+                resource blob {
+                    constructor(size: u32);
+                    size: func() -> u32;
+                }
+            }
+            world blobs-world {
+                import blobs;
+                use blobs.{blob};
+                export keep: func(b: blob) -> blob;
+            }
+        ",
+        with: { "example:host/blobs/blob": crate::bindings::MyBlob },
     });
 }
 
@@ -200,6 +246,109 @@ fn host_bindings<E: Engine>(engine: &E) {
     assert!(matches!(e, Error::Link(_)), "{e}");
 }
 
+/// The host's blobs (sizes by rep; `None` once dropped) behind the typed
+/// `blob` of `bindgen!`.
+#[derive(Default)]
+struct Blobs {
+    sizes: Vec<Option<u32>>,
+    /// Whether `size` got an owned handle (it must get a borrow).
+    size_got_owned: bool,
+}
+
+impl blobs_world::blobs::Host for Blobs {
+    fn drop_blob(&mut self, blob: Resource<blobs_world::blobs::Blob>) -> Result<()> {
+        self.sizes[blob.rep() as usize] = None;
+        Ok(())
+    }
+    fn blob_new(&mut self, size: u32) -> Result<Resource<blobs_world::blobs::Blob>> {
+        self.sizes.push(Some(size));
+        Ok(Resource::new_own(self.sizes.len() as u32 - 1))
+    }
+    fn blob_size(&mut self, blob: Resource<blobs_world::blobs::Blob>) -> Result<u32> {
+        self.size_got_owned |= blob.owned();
+        Ok(self.sizes[blob.rep() as usize].expect("a live blob"))
+    }
+}
+
+/// `bindgen!`'s typed host resources: the guest makes, measures and drops
+/// blobs through the `Host` trait (the drop method gets the handle); the
+/// host passes its own in owned and lent; a borrow the guest keeps traps;
+/// a handle of another Rust type is refused when the call checks it.
+fn typed_host_resources<E: Engine>(engine: &E) {
+    use blobs_world::blobs::Blob;
+    let component = Component::new(engine, common::fixture_text("blobs.wat")).unwrap();
+    let mut linker = Linker::<E, Blobs>::new(engine);
+    let types = blobs_world::blobs::add_to_linker(&mut linker, |b: &mut Blobs| b).unwrap();
+    assert_eq!(types.blob, HostResourceType::of::<Blob>());
+    let mut store = Store::new(engine, Blobs::default());
+    let w = blobs_world::BlobsWorld::instantiate(&mut store, &component, &linker).unwrap();
+    assert_eq!(w.call_make_and_measure(&mut store, 77).unwrap(), 77);
+    assert_eq!(store.data().sizes, [None], "the guest dropped it");
+    assert!(!store.data().size_got_owned);
+    store.data_mut().sizes.push(Some(5));
+    let back: Resource<Blob> = w.call_keep(&mut store, Resource::new_own(1)).unwrap();
+    assert_eq!((back.rep(), back.owned()), (1, true));
+    assert_eq!(
+        w.call_measure(&mut store, Resource::new_borrow(back.rep()))
+            .unwrap(),
+        5
+    );
+    let e = w
+        .call_leak_borrow(&mut store, Resource::new_borrow(1))
+        .unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::InvalidHandle), "{e}");
+    let mut store = Store::new(engine, Blobs::default());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let stranger = Val::Resource(Resource::<u8>::new_own(0).into());
+    let mut out = [Val::Bool(false)];
+    let e = instance
+        .get_func("keep")
+        .unwrap()
+        .call(&mut store, &[stranger], &mut out)
+        .unwrap_err();
+    assert!(matches!(e, Error::Type(_)), "{e}");
+}
+
+/// `with` keys may leave out the package's version (an unused key is a
+/// compile error, so this compiling is the test).
+mod blobs_versioned {
+    wasm_run_component::bindgen!({
+        inline: "
+            package example:host@0.1.0;
+            interface blobs { resource blob; }
+            world w { import blobs; use blobs.{blob}; export keep: func(b: blob) -> blob; }
+        ",
+        with: { "example:host/blobs/blob": crate::bindings::MyBlob },
+    });
+}
+
+/// A type of ours standing for `blob` (`bindgen!`'s `with`).
+pub struct MyBlob;
+
+impl blobs_with::blobs::Host for Vec<u32> {
+    fn drop_blob(&mut self, _: Resource<MyBlob>) -> Result<()> {
+        Ok(())
+    }
+    fn blob_new(&mut self, size: u32) -> Result<Resource<MyBlob>> {
+        self.push(size);
+        Ok(Resource::new_own(self.len() as u32 - 1))
+    }
+    fn blob_size(&mut self, blob: Resource<MyBlob>) -> Result<u32> {
+        Ok(self[blob.rep() as usize])
+    }
+}
+
+fn host_resources_with<E: Engine>(engine: &E) {
+    let component = Component::new(engine, common::fixture_text("blobs.wat")).unwrap();
+    let mut linker = Linker::<E, Vec<u32>>::new(engine);
+    let types = blobs_with::blobs::add_to_linker(&mut linker, |v: &mut Vec<u32>| v).unwrap();
+    assert_eq!(types.blob, HostResourceType::of::<MyBlob>());
+    let mut store = Store::new(engine, vec![]);
+    let w = blobs_with::BlobsWorld::instantiate(&mut store, &component, &linker).unwrap();
+    let mine: Resource<MyBlob> = Resource::new_own(3);
+    assert_eq!(w.call_keep(&mut store, mine).unwrap().rep(), 3);
+}
+
 /// Bindings for a world the component does not match are a type error
 /// naming the export.
 fn mismatched_bindings<E: Engine>(engine: &E) {
@@ -216,7 +365,9 @@ on_every_backend!(
     hash_bindings,
     host_bindings,
     mismatched_bindings,
-    map_and_fixed_list_bindings
+    map_and_fixed_list_bindings,
+    typed_host_resources,
+    host_resources_with
 );
 
 /// The derive, by hand: names, type checks and round trips.
