@@ -68,6 +68,8 @@ mod instance;
 mod module_check;
 #[cfg(feature = "native")]
 mod native;
+#[cfg(feature = "native")]
+mod native_bytes;
 mod plan;
 mod pre;
 mod resources;

@@ -14,6 +14,7 @@ use crate::component::{Component, ExportedModule};
 use crate::func::{Func, FuncInner};
 use crate::host::{Access, HostContext};
 use crate::instance::{Def, Exported, Instance, Linker, Namespace};
+use crate::native_bytes;
 use crate::resources::{HostResourceType, Kind, ResourceAny, Resources};
 use crate::types::{FuncType, ItemType, Type, TypeDef};
 use crate::val::Val;
@@ -49,7 +50,7 @@ impl NativeFunc {
 
 /// The host resource types a native instance was linked with, by the
 /// number wasmtime knows them by.
-type HostTypes = HashMap<u32, HostResourceType>;
+pub(crate) type HostTypes = HashMap<u32, HostResourceType>;
 
 /// The wasmtime engine under `engine`, when `engine` runs on wasmtime.
 pub(crate) fn wasmtime_of<E: Engine>(engine: &E) -> Option<&Wasmtime> {
@@ -94,7 +95,7 @@ fn store_checked<E: Engine, C: ContextBackend<E> + ?Sized>(
 }
 
 /// wasmtime's store context seen from a host function.
-struct NativeAccess<'a, T: 'static>(wt::StoreContextMut<'a, StoreData<T>>);
+pub(crate) struct NativeAccess<'a, T: 'static>(pub(crate) wt::StoreContextMut<'a, StoreData<T>>);
 
 impl<T: 'static> Access<T> for NativeAccess<'_, T> {
     fn data(&self) -> &T {
@@ -123,7 +124,7 @@ fn fuel_off() -> Error {
 
 /// An error of ours, carried through wasmtime (and recovered whole by
 /// `native_call_error`).
-fn to_wt(e: Error) -> wt::Error {
+pub(crate) fn to_wt(e: Error) -> wt::Error {
     wt::Error::new(e)
 }
 
@@ -296,6 +297,12 @@ fn define<E: Engine, T: 'static>(
             resources.push(rt.id);
         }
         match (ty, ns.get(name)) {
+            (ItemType::Func(ty), Some(Def::Func(f)))
+                if let Some(shape) = native_bytes::shape(ty) =>
+            {
+                native_bytes::define(l, name, shape, f.clone(), ty.clone(), hosts.clone())
+                    .map_err(link)?;
+            }
             (ItemType::Func(ty), Some(Def::Func(f))) => {
                 let (f, ty) = (f.clone(), ty.clone());
                 let hosts = hosts.clone();
@@ -445,7 +452,7 @@ fn guest_error(e: Error) -> Error {
 
 /// Our value of type `ty` as wasmtime's (`v` has the type: the caller
 /// checked). An owned resource passed as `own` is used up.
-fn to_native<T: 'static>(
+pub(crate) fn to_native<T: 'static>(
     v: &Val,
     ty: &Type,
     cx: &mut wt::StoreContextMut<'_, StoreData<T>>,
@@ -578,7 +585,7 @@ fn boxed_to<T: 'static>(
 }
 
 /// wasmtime's value of type `ty` as ours.
-fn from_native<T: 'static>(
+pub(crate) fn from_native<T: 'static>(
     v: &wc::Val,
     ty: &Type,
     cx: &mut wt::StoreContextMut<'_, StoreData<T>>,

@@ -4,6 +4,7 @@
 #[macro_use]
 mod common;
 mod bindings;
+mod byte_streams;
 mod c_components;
 mod calls;
 mod composed;
