@@ -253,11 +253,24 @@ pub(crate) enum Step {
 /// What instantiation answers for a part of the component model this
 /// version does not run yet (`what` names it for the reader of the code;
 /// docs/COMPONENTS.md lists them).
-pub(crate) fn not_yet(what: &str) -> Error {
-    let _ = what;
+pub(crate) fn not_yet(what: &'static str) -> Error {
+    // `engine` names who refused and what ("component-model is not
+    // supported by the wasm-run-component (imports of components and
+    // values) engine"): one string per call site, made once (the set of
+    // `what`s is this crate's literals, so the leak is bounded).
+    static NAMES: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<&'static str, &'static str>>,
+    > = std::sync::OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let engine = *names
+        .entry(what)
+        .or_insert_with(|| Box::leak(format!("wasm-run-component ({what})").into_boxed_str()));
     Error::Unsupported {
         feature: Feature::ComponentModel,
-        engine: "wasm-run-component",
+        engine,
     }
 }
 

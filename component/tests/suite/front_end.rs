@@ -390,3 +390,27 @@ fn bytes_are_a_list_of_u8() {
     assert_ne!(bytes, Val::List(vec![Val::U8(1), Val::U8(2), Val::U8(0)]));
     assert_eq!(Val::parse(&ty, "[1, 2, 255]").unwrap(), bytes);
 }
+
+/// What the portable path cannot do yet says what it is: a component that
+/// imports a component loads (its world shows the import) and
+/// instantiating it is `Unsupported` naming the construct.
+#[test]
+fn unsupported_constructs_are_named() {
+    let e = engine();
+    let c = Component::new(&e, r#"(component (import "inner" (component)))"#).unwrap();
+    let mut store = wasm_run_api::Store::new(&e, ());
+    let err = wasm_run_component::Linker::new(&e)
+        .instantiate(&mut store, &c)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Unsupported {
+                feature: Feature::ComponentModel,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("components and values)"), "{err}");
+}
