@@ -4,10 +4,9 @@
 use smallvec::SmallVec;
 use std::any::Any;
 use std::marker::PhantomData;
-use wasm_run_api::InterruptHandle;
 use wasm_run_api::backend::{
-    CallerBackend, ContextBackend, Engine, InstancePreBackend, LinkerBackend, SharedMemoryBackend,
-    StoreBackend, WaitResult,
+    CallFuture, CallerBackend, ContextBackend, Engine, InstanceFuture, InstancePreBackend,
+    LinkerBackend, SharedMemoryBackend, StoreBackend, WaitResult,
 };
 use wasm_run_api::backend::{PausedCallBackend, Waker, convert_call, convert_call_inout};
 use wasm_run_api::{
@@ -15,6 +14,7 @@ use wasm_run_api::{
     Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, SharedMemory,
     StoreId, Support, Table, TableType, Tag, TagType, UntypedHostFunc, Val, WasmTyList,
 };
+use wasm_run_api::{HostFuture, InterruptHandle};
 
 /// Declares an enum with one variant per compiled-in backend, holding that
 /// backend's associated type `$assoc`.
@@ -580,6 +580,23 @@ where
     }
 }
 
+impl<B, T, F> wasm_run_api::AsyncHostFunc<B, T> for Adapt<F>
+where
+    B: Member,
+    T: 'static,
+    F: wasm_run_api::AsyncHostFunc<AnyEngine, T>,
+{
+    fn call(&self, caller: Caller<'_, B, T>, params: &[Val<B>]) -> Result<HostFuture<B>> {
+        let caller = Caller::from_backend(B::caller_up(caller.into_backend()));
+        let params: Vec<Val<AnyEngine>> = params.iter().map(val_up).collect();
+        let fut = self.0.call(caller, &params)?;
+        Ok(Box::pin(async move {
+            let out = fut.await?;
+            out.iter().map(val_down).collect()
+        }))
+    }
+}
+
 // Generic bodies of the context operations, written once for every member.
 
 fn call_dyn<B: Member, C: ContextBackend<B>>(
@@ -838,6 +855,28 @@ impl<T: 'static> StoreBackend<AnyEngine> for AnyStore<T> {
     fn into_data(self) -> T {
         each!(self, AnyContext, s, B => s.into_data())
     }
+    fn func_call_async<'a>(
+        &'a mut self,
+        f: &'a AnyFunc,
+        params: &'a [Val<AnyEngine>],
+        results: &'a mut [Val<AnyEngine>],
+    ) -> CallFuture<'a>
+    where
+        T: Send,
+    {
+        Box::pin(async move {
+            each!(self, AnyContext, s, B => {
+                let f = B::func_down(f).ok_or_else(mismatch)?;
+                let ps: Vec<Val<B>> = params.iter().map(val_down).collect::<Result<_>>()?;
+                let mut rs: Vec<Val<B>> = vec![Val::I32(0); results.len()];
+                s.func_call_async(&f, &ps, &mut rs).await?;
+                for (slot, v) in results.iter_mut().zip(&rs) {
+                    *slot = val_up(v);
+                }
+                Ok(())
+            })
+        })
+    }
 }
 
 impl<T: 'static> CallerBackend<AnyEngine> for AnyCaller<'_, T> {
@@ -887,6 +926,36 @@ impl<T: 'static> LinkerBackend<AnyEngine, T> for AnyLinker<T> {
     }
     fn allow_shadowing(&mut self, allow: bool) {
         each!(self, AnyLinker, l, B => l.allow_shadowing(allow))
+    }
+    fn func_new_async<F: wasm_run_api::AsyncHostFunc<AnyEngine, T>>(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: F,
+    ) -> Result<()>
+    where
+        T: Send,
+    {
+        each!(self, AnyLinker, l, B => l.func_new_async(module, name, ty, Adapt(f)))
+    }
+    fn instantiate_async<'a>(
+        &'a self,
+        store: &'a mut AnyStore<T>,
+        module: &'a AnyModule,
+    ) -> InstanceFuture<'a, AnyEngine>
+    where
+        Self: Sync,
+        T: Send,
+        AnyStore<T>: Send,
+    {
+        Box::pin(async move {
+            each!(self, AnyLinker, l, B => {
+                let s = B::store_down_mut(store).ok_or_else(mismatch)?;
+                let m = B::module_down(module).ok_or_else(mismatch)?;
+                l.instantiate_async(s, m).await.map(B::instance_up)
+            })
+        })
     }
 }
 

@@ -9,6 +9,9 @@
 /// Helpers for backend implementations (not for users of the API): panic
 /// guards, value-buffer conversion, the raw slot traits of typed calls and
 /// the store-limits builder shared by the backends.
+pub use crate::asyncs::{
+    CallFuture, InstanceFuture, finish_async_host, start_async_host, sync_call_of_async_host,
+};
 pub use crate::build_store_limits;
 pub use crate::host::{
     ForeignContext, Shared, ValBuf, call_untyped, catch_host_panic, convert_call,
@@ -18,6 +21,7 @@ pub use crate::interrupt::{Waker, Watch, deadline_after};
 pub use crate::limiter::{HostLimiter, Verdict};
 pub use crate::val::{ListVisitor, SlotsIn, SlotsOut, TyVisitor};
 
+use crate::asyncs::AsyncHostFunc;
 use crate::error::Result;
 use crate::feature::{Config, Feature, FeatureSet, Support};
 use crate::handles::AnyRefKind;
@@ -417,6 +421,27 @@ pub trait ContextBackend<E: Engine> {
 pub trait StoreBackend<E: Engine>: ContextBackend<E> {
     /// Consumes the store, returning the host state.
     fn into_data(self) -> Self::Data;
+    /// Calls a function as a future (the same checks as
+    /// [`ContextBackend::func_call`]): async host functions on the way
+    /// suspend the call while their futures wait. Dropping the future
+    /// abandons the call. The default answers [`crate::Error::Unsupported`]
+    /// for [`Feature::Async`].
+    fn func_call_async<'a>(
+        &'a mut self,
+        f: &'a E::Func,
+        params: &'a [Val<E>],
+        results: &'a mut [Val<E>],
+    ) -> CallFuture<'a>
+    where
+        Self: Send,
+        Self::Data: Send,
+    {
+        let _ = (f, params, results);
+        Box::pin(std::future::ready(Err(crate::Error::Unsupported {
+            feature: Feature::Async,
+            engine: "this backend",
+        })))
+    }
 }
 
 /// The context of a host function call.
@@ -461,4 +486,33 @@ pub trait LinkerBackend<E: Engine, T: 'static> {
     fn instantiate_pre(&self, module: &E::Module) -> Result<E::InstancePre<T>>;
     /// Allows later definitions to replace earlier ones.
     fn allow_shadowing(&mut self, allow: bool);
+    /// Instantiates `module` in `store` as a future, for stores whose host
+    /// functions include async ones (wasmtime requires it then). The
+    /// default instantiates synchronously (a start function that reaches
+    /// an async host function fails).
+    fn instantiate_async<'a>(
+        &'a self,
+        store: &'a mut E::Store<T>,
+        module: &'a E::Module,
+    ) -> InstanceFuture<'a, E>
+    where
+        Self: Sync,
+        T: Send,
+        E::Store<T>: Send,
+    {
+        Box::pin(std::future::ready(self.instantiate(store, module)))
+    }
+    /// Defines `module::name` as an async host function of type `ty`. The
+    /// default answers [`crate::Error::Unsupported`] for [`Feature::Async`].
+    fn func_new_async<F>(&mut self, module: &str, name: &str, ty: FuncType, f: F) -> Result<()>
+    where
+        F: AsyncHostFunc<E, T>,
+        T: Send,
+    {
+        let _ = (module, name, ty, f);
+        Err(crate::Error::Unsupported {
+            feature: Feature::Async,
+            engine: "this backend",
+        })
+    }
 }

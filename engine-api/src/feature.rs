@@ -107,6 +107,10 @@ features! {
     ModuleSerialization = "module-serialization", embedder;
     /// Types of imports, exports and functions available at run time.
     TypeReflection = "type-reflection", embedder;
+    /// Async calls and async host functions (`Func::call_async`,
+    /// `Linker::func_new_async`): a host function awaits a future while the
+    /// guest's call is suspended, so one thread serves many guests.
+    Async = "async", embedder;
 }
 
 impl fmt::Display for Feature {

@@ -413,7 +413,11 @@ impl<E: Engine> Func<E> {
 }
 
 /// Whether `params` and a `results` buffer fit `ty`: [`Error::Type`] if not.
-fn check_call<E: Engine>(ty: &FuncType, params: &[Val<E>], results: &[Val<E>]) -> Result<()> {
+pub(crate) fn check_call<E: Engine>(
+    ty: &FuncType,
+    params: &[Val<E>],
+    results: &[Val<E>],
+) -> Result<()> {
     check_vals("arguments", params, ty.params())?;
     if results.len() != ty.results().len() {
         return Err(Error::Type(format!(

@@ -38,6 +38,7 @@
 
 #![warn(missing_docs)]
 
+mod asyncs;
 pub mod backend;
 mod cache;
 mod error;
@@ -56,6 +57,7 @@ mod store;
 mod types;
 mod val;
 
+pub use asyncs::{AsyncFn, AsyncHostFunc, HostFuture};
 pub use backend::{Engine, StoreId, WaitResult};
 pub use cache::{CacheOutcome, ModuleCache};
 pub use error::{Error, LinkError, Result, TrapCode, TrapFrame, TrapFrames};

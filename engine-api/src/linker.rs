@@ -21,26 +21,31 @@ use std::collections::{HashMap, HashSet};
 /// definition of a name is [`LinkError::Duplicate`] on every backend, decided
 /// here rather than read from an engine's message.
 pub struct Linker<E: Engine, T: 'static> {
-    inner: E::Linker<T>,
+    pub(crate) inner: E::Linker<T>,
     defined: HashSet<(Box<str>, Box<str>)>,
     /// The types of the definitions made through this linker (not of those
     /// only noted), for [`Linker::instantiate_pre`]'s check.
     types: HashMap<(Box<str>, Box<str>), ExternType>,
     /// The stores that own items defined here (usually none or one): only
     /// they can instantiate from this linker.
-    owners: Vec<StoreId>,
+    pub(crate) owners: Vec<StoreId>,
     shadowing: bool,
+    /// Whether the engine has [`Feature::Async`](crate::Feature::Async) on
+    /// (else the backend's name, for the refusal of async definitions).
+    pub(crate) async_off: Option<&'static str>,
 }
 
 impl<E: Engine, T: 'static> Linker<E, T> {
     /// An empty linker for `engine`.
     pub fn new(engine: &E) -> Self {
+        let async_off = (!engine.features().contains(crate::Feature::Async)).then(|| engine.name());
         Linker {
             inner: engine.linker(),
             defined: HashSet::new(),
             types: HashMap::new(),
             owners: Vec::new(),
             shadowing: false,
+            async_off,
         }
     }
 
@@ -60,7 +65,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     }
 
     /// Runs the backend definition of `module::name` under [`Linker::claim`].
-    fn defining(
+    pub(crate) fn defining(
         &mut self,
         module: &str,
         name: &str,
@@ -412,7 +417,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
 
     /// Finds the first import that is missing or of the wrong type, so the
     /// error says which and why the same way on every backend.
-    fn diagnose(&self, store: &mut Store<E, T>, module: &Module<E>) -> Option<Error> {
+    pub(crate) fn diagnose(&self, store: &mut Store<E, T>, module: &Module<E>) -> Option<Error> {
         module.imports().iter().find_map(|import| {
             let found = self
                 .get(store, &import.module, &import.name)

@@ -238,6 +238,9 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
     }
     let text = e.to_string();
     match e.kind() {
+        wasmi::errors::ErrorKind::Host(_) if crate::asyncs::is_pending(&e) => {
+            wasm_run_api::backend::sync_call_of_async_host()
+        }
         wasmi::errors::ErrorKind::Host(_) => match e.downcast::<Carried>() {
             Some(Carried(ours)) => ours,
             None => Error::Engine(text),

@@ -29,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+mod asyncs;
 mod convert;
 mod limits;
 mod refs;
@@ -93,7 +94,7 @@ pub fn support(feature: Feature) -> Support {
         | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | MultiMemory | Memory64
         | TailCall => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt => Support::OptIn,
-        Limits | TypeReflection => Support::Default,
+        Limits | TypeReflection | Async => Support::Default,
         // On whenever fuel is (Feature::REQUIRES).
         ResumableFuel => Support::Default,
         // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
@@ -889,6 +890,17 @@ impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
     fn into_data(self) -> T {
         self.0.store.into_data().user
     }
+    fn func_call_async<'a>(
+        &'a mut self,
+        f: &'a wasmi::Func,
+        params: &'a [Val<Wasmi>],
+        results: &'a mut [Val<Wasmi>],
+    ) -> wasm_run_api::backend::CallFuture<'a>
+    where
+        T: Send,
+    {
+        self.call_async(f, params, results)
+    }
 }
 
 impl<T: 'static> CallerBackend<Wasmi> for WasmiCaller<'_, T> {
@@ -1049,6 +1061,18 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
 
     fn allow_shadowing(&mut self, allow: bool) {
         self.linker.allow_shadowing(allow);
+    }
+    fn func_new_async<F: wasm_run_api::AsyncHostFunc<Wasmi, T>>(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: F,
+    ) -> Result<()>
+    where
+        T: Send,
+    {
+        self.new_async(module, name, ty, f)
     }
 }
 

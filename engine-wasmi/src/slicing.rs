@@ -115,7 +115,7 @@ fn top_up<T>(cx: &mut Cx<'_, T>) {
 /// Before running wasm from the host (a new call, or resuming a paused one):
 /// a pending interrupt request stops it when `top`, the deadline is checked,
 /// fuel topped up.
-fn prepare<T>(cx: &mut Cx<'_, T>, top: bool) -> Result<()> {
+pub(crate) fn prepare<T>(cx: &mut Cx<'_, T>, top: bool) -> Result<()> {
     if let Some(s) = &mut cx.data_mut().slicing {
         if top {
             s.watch.begin()?;
@@ -131,26 +131,45 @@ fn out_of_fuel() -> Error {
     Error::trap(TrapCode::OutOfFuel, "all fuel consumed")
 }
 
-/// Runs a started call to its end. Between slices the watch decides whether
-/// it stops. When the user's fuel is spent the call traps with `OutOfFuel`,
-/// or, with `pause`, is returned paused.
-fn drive<T>(
+/// Where driving a call stopped.
+pub(crate) enum Outcome {
+    /// It returned.
+    Finished,
+    /// The user's fuel is spent (only when pausing was asked for).
+    Paused(wasmi::ResumableCallOutOfFuel),
+    /// An async host function suspended it (only when asked for): the host
+    /// awaits its future and resumes the call with its results.
+    Suspended(wasmi::ResumableCallHostTrap),
+}
+
+/// Runs a started call until it returns. Between slices the watch decides
+/// whether it stops. When the user's fuel is spent the call traps with
+/// `OutOfFuel`, or, with `pause`, is returned paused; an async host
+/// function's suspension is returned with `suspend`, and is otherwise the
+/// error of a synchronous call reaching one.
+pub(crate) fn drive_until<T>(
     cx: &mut Cx<'_, T>,
     mut call: wasmi::ResumableCall,
     results: &mut [wasmi::Val],
     pause: bool,
-) -> Result<Option<wasmi::ResumableCallOutOfFuel>> {
+    suspend: bool,
+) -> Result<Outcome> {
     loop {
         match call {
-            wasmi::ResumableCall::Finished => return Ok(None),
-            wasmi::ResumableCall::HostTrap(trap) => return Err(error(trap.into_host_error())),
+            wasmi::ResumableCall::Finished => return Ok(Outcome::Finished),
+            wasmi::ResumableCall::HostTrap(trap) => {
+                if suspend && crate::asyncs::is_pending(trap.host_error()) {
+                    return Ok(Outcome::Suspended(trap));
+                }
+                return Err(error(trap.into_host_error()));
+            }
             wasmi::ResumableCall::OutOfFuel(paused) => {
                 if let Some(s) = &mut cx.data_mut().slicing {
                     s.watch.check()?;
                 }
                 if !refuel(cx, paused.required_fuel()) {
                     return if pause {
-                        Ok(Some(paused))
+                        Ok(Outcome::Paused(paused))
                     } else {
                         Err(out_of_fuel())
                     };
@@ -158,6 +177,21 @@ fn drive<T>(
                 call = paused.resume(&mut *cx, results).map_err(error)?;
             }
         }
+    }
+}
+
+/// [`drive_until`] for synchronous calls.
+fn drive<T>(
+    cx: &mut Cx<'_, T>,
+    call: wasmi::ResumableCall,
+    results: &mut [wasmi::Val],
+    pause: bool,
+) -> Result<Option<wasmi::ResumableCallOutOfFuel>> {
+    match drive_until(cx, call, results, pause, false)? {
+        Outcome::Paused(paused) => Ok(Some(paused)),
+        Outcome::Finished => Ok(None),
+        // Not asked for: `drive_until` answered the error instead.
+        Outcome::Suspended(_) => Err(wasm_run_api::backend::sync_call_of_async_host()),
     }
 }
 

@@ -24,10 +24,13 @@
 
 #![warn(missing_docs)]
 
+mod asyncs;
 mod convert;
 mod features;
+mod host;
 pub use features::support;
 use features::wasm_features;
+use host::{numeric, typed_host, untyped_host, untyped_host_raw};
 mod limits;
 mod raw;
 mod stack;
@@ -318,6 +321,9 @@ impl Engine for Wasmtime {
         features::component_model(&mut native, config);
         if let Some(bytes) = config.max_wasm_stack_bytes() {
             native.max_wasm_stack(bytes);
+            // wasmtime refuses a wasm stack larger than the fibers of async
+            // calls; give those room for the wasm stack plus host frames.
+            native.async_stack_size(bytes.saturating_add(1 << 20).max(2 << 20));
         }
         if features.contains(Feature::PoolingAllocation) {
             let p = config.pooling_bounds().copied().unwrap_or_default();
@@ -527,88 +533,6 @@ impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     }
     fn native_data_mut(&mut self) -> &mut StoreData<T> {
         self.caller.data_mut()
-    }
-}
-
-fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
-    ty: FuncType,
-    f: F,
-) -> impl Fn(wt::Caller<'_, StoreData<T>>, &[wt::Val], &mut [wt::Val]) -> wt::Result<()>
-+ Send
-+ Sync
-+ 'static {
-    move |caller, params, results| {
-        let id = caller.data().id;
-        let caller = Caller::from_backend(WasmtimeContext(NativeCaller { caller }));
-        call_untyped(
-            &f,
-            caller,
-            &ty,
-            params,
-            results,
-            |v| from_val(v, id),
-            |v| Ok(val(v)),
-        )
-        .map_err(host_error)
-    }
-}
-
-/// Whether every parameter and result of `ty` is a number or vector: then
-/// an untyped host function can work on wasmtime's raw slots directly
-/// ([`untyped_host_raw`]), without a store to convert references.
-fn numeric(ty: &FuncType) -> bool {
-    ty.params()
-        .iter()
-        .chain(ty.results())
-        .all(|t| !matches!(t, wasm_run_api::ValType::Ref(_)))
-}
-
-/// An untyped host function over raw slots, for numeric types only: one
-/// conversion each way instead of wasmtime's `Val`s and then ours.
-fn untyped_host_raw<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
-    ty: FuncType,
-    f: F,
-) -> impl Fn(wt::Caller<'_, StoreData<T>>, &mut [MaybeUninit<wt::ValRaw>]) -> wt::Result<()>
-+ Send
-+ Sync
-+ 'static {
-    move |caller, raw| {
-        let caller = Caller::from_backend(WasmtimeContext(NativeCaller { caller }));
-        let mut slots = Raw(raw);
-        let mut params: ValBuf<Val<Wasmtime>> = ValBuf::new();
-        for (i, t) in ty.params().iter().enumerate() {
-            params.push(slots.take(i, t));
-        }
-        let mut results: ValBuf<Val<Wasmtime>> = ValBuf::new();
-        results.resize(ty.results().len(), Val::I32(0));
-        default_results(ty.results(), &mut results);
-        // Checks that every result has its declared (numeric) type.
-        f.invoke(caller, &ty, &params, &mut results)
-            .map_err(host_error)?;
-        for (i, v) in results.iter().enumerate() {
-            // `invoke` refused results of other types than numbers.
-            slots.put(i, v);
-        }
-        Ok(())
-    }
-}
-
-fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmtime, T, P, R>>(
-    f: F,
-) -> impl Fn(wt::Caller<'_, StoreData<T>>, &mut [MaybeUninit<wt::ValRaw>]) -> wt::Result<()>
-+ Send
-+ Sync
-+ 'static {
-    move |caller, raw| {
-        let params = P::load(&Raw(raw));
-        let results = f
-            .invoke(
-                Caller::from_backend(WasmtimeContext(NativeCaller { caller })),
-                params,
-            )
-            .map_err(host_error)?;
-        results.store(&mut Raw(raw));
-        Ok(())
     }
 }
 
@@ -948,7 +872,7 @@ pub fn native_call_error(e: wt::Error) -> Error {
 }
 
 fn call_error(e: wt::Error) -> Error {
-    error(e)
+    asyncs::sync_refusal(error(e))
 }
 
 /// An instantiation wasmtime refused. Link errors are named by the API's own
@@ -956,7 +880,7 @@ fn call_error(e: wt::Error) -> Error {
 /// module of another engine is refused before the call (`same_engine`), and
 /// limits by the store's `Limiter`; what is left is the engine's own error.
 fn instantiate_error(e: wt::Error) -> Error {
-    error(e)
+    asyncs::sync_refusal(error(e))
 }
 
 /// After `Instance::new` failed with an engine error (error path only):
@@ -1018,6 +942,17 @@ fn from_extern(e: wt::Extern, id: StoreId) -> Option<Extern<Wasmtime>> {
 impl<T: 'static> StoreBackend<Wasmtime> for WasmtimeStore<T> {
     fn into_data(self) -> T {
         self.0.store.into_data().user
+    }
+    fn func_call_async<'a>(
+        &'a mut self,
+        f: &'a wt::Func,
+        params: &'a [Val<Wasmtime>],
+        results: &'a mut [Val<Wasmtime>],
+    ) -> wasm_run_api::backend::CallFuture<'a>
+    where
+        T: Send,
+    {
+        self.call_async(f, params, results)
     }
 }
 
@@ -1161,6 +1096,30 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
 
     fn allow_shadowing(&mut self, allow: bool) {
         self.linker.allow_shadowing(allow);
+    }
+    fn func_new_async<F: wasm_run_api::AsyncHostFunc<Wasmtime, T>>(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: F,
+    ) -> Result<()>
+    where
+        T: Send,
+    {
+        self.new_async(module, name, ty, f)
+    }
+    fn instantiate_async<'a>(
+        &'a self,
+        store: &'a mut WasmtimeStore<T>,
+        module: &'a wt::Module,
+    ) -> wasm_run_api::backend::InstanceFuture<'a, Wasmtime>
+    where
+        Self: Sync,
+        T: Send,
+        WasmtimeStore<T>: Send,
+    {
+        self.instantiate_async_native(store, module)
     }
 }
 

@@ -223,7 +223,7 @@ pub fn limit_instances<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
 
 /// `Config::max_wasm_stack(64 KiB)`: a 100 000-deep (finite) recursion traps
 /// with `StackOverflow`, a shallow one still works, and the store stays
-/// usable.
+/// usable; an engine with an 8 MiB wasm stack can be made.
 pub fn limit_wasm_stack<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     let mut config = Config::new();
     config.max_wasm_stack(64 * 1024);
@@ -243,6 +243,12 @@ pub fn limit_wasm_stack<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
             10
         );
     });
+    // A large wasm stack is allowed too (wasmtime needs its async fibers
+    // made larger than it).
+    let mut big = Config::new();
+    big.max_wasm_stack(8 << 20);
+    let engine = engine_with(&make, &big);
+    assert_eq!(engine.config().max_wasm_stack_bytes(), Some(8 << 20));
 }
 
 pub(super) const ACKERMANN_WAT: &str = r#"

@@ -33,6 +33,7 @@ use wasm_run_api::{Config, Engine, Result};
 // `helpers::result_slots` too.
 pub(crate) mod helpers;
 
+mod asyncs;
 mod calls;
 mod determinism;
 mod engine;
@@ -55,6 +56,7 @@ mod variants;
 #[cfg(test)]
 mod self_check;
 
+pub use asyncs::{async_calls, async_guests_interleave};
 pub use calls::{
     call_dynamic, call_typed, call_unchecked_agrees, func_types, handles_wrong_store,
     wrong_store_references,
@@ -169,6 +171,8 @@ macro_rules! __wasm_run_behaviours {
             compilation_modes
             module_serialization
             module_cache
+            async_calls
+            async_guests_interleave
         ] }
     };
 }
@@ -276,7 +280,12 @@ macro_rules! define_run_all {
         /// Runs every behaviour in sequence, stopping at the first failure
         /// (a panic). Prefer [`behaviour_tests!`](crate::behaviour_tests),
         /// which reports each behaviour as its own test.
-        pub fn run_all<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+        pub fn run_all<E: Engine>(make: impl Fn(&Config) -> Result<E>)
+        where
+            // The async behaviours run calls as `Send` futures.
+            E::Store<()>: Send,
+            E::Linker<()>: Sync,
+        {
             $( $name(&make); )*
         }
     };

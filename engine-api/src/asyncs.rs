@@ -1,0 +1,286 @@
+//! Async calls and async host functions: a guest's call is a future, and a
+//! host function can await a future of its own while the guest waits, so
+//! one thread (an async executor's) serves many guests.
+//!
+//! The borrow story: an async host function has a synchronous part, which
+//! gets the [`Caller`] (the store, the calling instance's exports) and the
+//! arguments, and returns a [`HostFuture`]: `Send + 'static`, so it holds
+//! no borrow of the store (copy what it needs out of memory in the
+//! synchronous part), and its output is the function's results. The
+//! library depends on no async runtime; any executor drives the futures.
+
+use crate::Engine;
+use crate::error::{Error, Result};
+use crate::host::{ForeignContext, panic_message};
+use crate::store::Caller;
+use crate::val::Val;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::Poll;
+
+/// What an async host function's synchronous part returns: a future that
+/// holds no borrow of the store (`'static`), can move between threads
+/// (`Send`), and gives the function's results (one value per result type,
+/// checked when it finishes).
+pub type HostFuture<E> = Pin<Box<dyn Future<Output = Result<Vec<Val<E>>>> + Send + 'static>>;
+
+/// The future of an async call in the backend contract
+/// ([`StoreBackend::func_call_async`](crate::backend::StoreBackend::func_call_async)).
+pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+/// The future of an async instantiation in the backend contract
+/// ([`LinkerBackend::instantiate_async`](crate::backend::LinkerBackend::instantiate_async)).
+pub type InstanceFuture<'a, E> =
+    Pin<Box<dyn Future<Output = Result<<E as Engine>::Instance>> + Send + 'a>>;
+
+/// An async host function in the backend contract (see
+/// [`Linker::func_new_async`](crate::Linker::func_new_async)): parameters as
+/// [`Val`]s; the synchronous part returns the
+/// future of its results. Users define one with
+/// [`Linker::func_new_async`](crate::Linker::func_new_async) from a closure.
+pub trait AsyncHostFunc<E: Engine, T: 'static>: Send + Sync + 'static {
+    /// The synchronous part.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the closure answers; it fails the guest's call.
+    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>]) -> Result<HostFuture<E>>;
+}
+
+/// A closure as an [`AsyncHostFunc`] (its future boxed).
+pub struct AsyncFn<F>(pub F);
+
+impl<E, T, F, Fut> AsyncHostFunc<E, T> for AsyncFn<F>
+where
+    E: Engine,
+    T: 'static,
+    F: Fn(Caller<'_, E, T>, &[Val<E>]) -> Result<Fut> + Send + Sync + 'static,
+    Fut: Future<Output = Result<Vec<Val<E>>>> + Send + 'static,
+{
+    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>]) -> Result<HostFuture<E>> {
+        Ok(Box::pin((self.0)(caller, params)?))
+    }
+}
+
+impl<E: Engine, T: 'static, F: AsyncHostFunc<E, T>> AsyncHostFunc<E, T> for crate::host::Shared<F> {
+    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>]) -> Result<HostFuture<E>> {
+        self.0.call(caller, params)
+    }
+}
+
+/// Runs `f`'s synchronous part, catching a panic as [`Error::HostPanic`].
+///
+/// # Errors
+///
+/// The closure's error, or [`Error::HostPanic`].
+pub fn start_async_host<E: Engine, T: 'static>(
+    f: &impl AsyncHostFunc<E, T>,
+    caller: Caller<'_, E, T>,
+    params: &[Val<E>],
+) -> Result<HostFuture<E>> {
+    crate::host::catch_host_panic(|| f.call(caller, params))
+}
+
+/// Polls `fut` to its end, a panic in it becoming [`Error::HostPanic`], and
+/// checks that it gave `count` results (of the types `check` accepts).
+///
+/// # Errors
+///
+/// The future's error, [`Error::HostPanic`], or [`Error::Type`] for
+/// results of the wrong number or types.
+pub async fn finish_async_host<E: Engine>(
+    mut fut: HostFuture<E>,
+    ty: &crate::FuncType,
+) -> Result<Vec<Val<E>>> {
+    let results =
+        std::future::poll_fn(
+            |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+                Ok(p) => p,
+                Err(payload) if payload.is::<ForeignContext>() => {
+                    Poll::Ready(Err(Error::WrongStore))
+                }
+                Err(payload) => Poll::Ready(Err(Error::HostPanic(panic_message(payload)))),
+            },
+        )
+        .await?;
+    if results.len() != ty.results().len() {
+        return Err(Error::Type(format!(
+            "an async host function gave {} results, its type has {}",
+            results.len(),
+            ty.results().len()
+        )));
+    }
+    for (i, (v, t)) in results.iter().zip(ty.results()).enumerate() {
+        if !v.matches(t) {
+            return Err(Error::Type(format!(
+                "async host function result {i} is {}, expected {t}",
+                v.ty()
+            )));
+        }
+    }
+    Ok(results)
+}
+
+/// The error for a synchronous call that reached an async host function.
+pub fn sync_call_of_async_host() -> Error {
+    Error::Type(
+        "an async host function was called from a synchronous call (use Func::call_async)".into(),
+    )
+}
+
+impl<E: Engine> crate::Func<E> {
+    /// Calls the function as a future: async host functions on the way
+    /// ([`Linker::func_new_async`](crate::Linker::func_new_async)) suspend
+    /// the call while their futures wait, so the executor runs other tasks
+    /// meanwhile. Executor-agnostic (tokio, async-std, a hand-made one).
+    /// Dropping the future before it finishes abandons the call: the store
+    /// stays usable, and what the guest had done to its instance until then
+    /// (memory writes, globals) stays done.
+    ///
+    /// ```
+    /// # use wasm_run_api::{Engine, Linker, Module, Store, Val, FuncType, ValType};
+    /// # fn demo<E: Engine>(engine: &E) -> wasm_run_api::Result<()> where E::Store<()>: Send {
+    /// let module = Module::new(engine, r#"(module
+    ///     (import "host" "double" (func $d (param i32) (result i32)))
+    ///     (func (export "run") (param i32) (result i32)
+    ///         (i32.add (call $d (local.get 0)) (i32.const 1))))"#)?;
+    /// let mut linker = Linker::new(engine);
+    /// let ty = FuncType::new([ValType::I32], [ValType::I32]);
+    /// linker.func_new_async("host", "double", ty, |_caller, params| {
+    ///     let Some(Val::I32(x)) = params.first().cloned() else { unreachable!() };
+    ///     // The future owns what it needs; it could await a timer or a socket.
+    ///     Ok(async move { Ok(vec![Val::I32(x * 2)]) })
+    /// })?;
+    /// let mut store = Store::new(engine, ());
+    /// let instance = linker.instantiate(&mut store, &module)?;
+    /// let run = instance.get_func(&mut store, "run").unwrap();
+    /// let mut out = [Val::I32(0)];
+    /// // Any executor drives it; this one is a minimal block_on.
+    /// block_on(run.call_async(&mut store, &[Val::I32(20)], &mut out))?;
+    /// assert_eq!(out[0], Val::I32(41));
+    /// # Ok(()) }
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Func::call`](crate::Func::call); an async host function's
+    /// error (from its synchronous part or its future) unchanged, and
+    /// [`Error::HostPanic`] if either panics.
+    pub async fn call_async<T: Send + 'static>(
+        &self,
+        store: &mut crate::Store<E, T>,
+        params: &[Val<E>],
+        results: &mut [Val<E>],
+    ) -> Result<()>
+    where
+        E::Store<T>: Send,
+    {
+        use crate::backend::{ContextBackend, StoreBackend};
+        let engine = store.engine();
+        if !engine.features().contains(crate::Feature::Async) {
+            return Err(Error::Unsupported {
+                feature: crate::Feature::Async,
+                engine: engine.name(),
+            });
+        }
+        let id = store.id();
+        let f = self.native_in(id)?;
+        crate::handles::check_vals_owner(params, id)?;
+        let backend = store.backend_mut();
+        match backend.func_call_async(&f, params, results).await {
+            Err(Error::Engine(text)) => {
+                let ty = backend.func_ty(&f);
+                Err(crate::handles::check_call(&ty, params, results)
+                    .err()
+                    .unwrap_or(Error::Engine(text)))
+            }
+            other => other,
+        }
+    }
+}
+
+impl<E: Engine, T: Send + 'static> crate::Linker<E, T> {
+    /// Defines `module::name` as an async host function of type `ty`: `f`
+    /// is the synchronous part, with the caller and the arguments; its
+    /// `Send + 'static` future (e.g. an `async move` block owning what it
+    /// uses) gives the results. The future holds no borrow of the store:
+    /// read what it needs (e.g. guest memory) in the synchronous part. See
+    /// [`Func::call_async`](crate::Func::call_async) for an example. Only
+    /// async calls may reach it: a synchronous call that does is
+    /// [`Error::Type`].
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Link`] with [`LinkError::Duplicate`](crate::LinkError::Duplicate)
+    ///   if `module::name` is defined already and shadowing is off.
+    /// - [`Error::Unsupported`] for [`Feature::Async`](crate::Feature::Async)
+    ///   on a backend without async support.
+    pub fn func_new_async<F, Fut>(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: crate::FuncType,
+        f: F,
+    ) -> Result<&mut Self>
+    where
+        F: Fn(Caller<'_, E, T>, &[Val<E>]) -> Result<Fut> + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Val<E>>>> + Send + 'static,
+    {
+        let f = AsyncFn(f);
+        use crate::backend::LinkerBackend;
+        if let Some(engine) = self.async_off {
+            return Err(Error::Unsupported {
+                feature: crate::Feature::Async,
+                engine,
+            });
+        }
+        let ext = crate::ExternType::Func(ty.clone());
+        self.defining(module, name, ext, |l| l.func_new_async(module, name, ty, f))?;
+        Ok(self)
+    }
+
+    /// Instantiates `module` in `store` like
+    /// [`Linker::instantiate`](crate::Linker::instantiate), as a future: the
+    /// way to instantiate when the linker has async host functions (on
+    /// wasmtime a synchronous instantiation is refused then, and a start
+    /// function may call them).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Linker::instantiate`](crate::Linker::instantiate).
+    pub async fn instantiate_async(
+        &self,
+        store: &mut crate::Store<E, T>,
+        module: &crate::Module<E>,
+    ) -> Result<crate::Instance<E>>
+    where
+        E::Linker<T>: Sync,
+        E::Store<T>: Send,
+    {
+        use crate::backend::LinkerBackend;
+        let id = store.id();
+        if self.owners.iter().any(|&owner| owner != id) {
+            return Err(Error::WrongStore);
+        }
+        let r = self
+            .inner
+            .instantiate_async(store.backend_mut(), module.as_native())
+            .await;
+        match r {
+            Ok(native) => Ok(crate::Instance::from_native(native, module, id)),
+            Err(err @ (Error::Link(_) | Error::Engine(_))) => {
+                Err(crate::host::guard(|| Ok(self.diagnose(store, module)))
+                    .ok()
+                    .flatten()
+                    .unwrap_or(err))
+            }
+            Err(err) => Err(err),
+        }
+    }
+}

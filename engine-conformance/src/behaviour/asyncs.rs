@@ -1,0 +1,317 @@
+//! Async calls and async host functions: a call suspends while a host
+//! function's future waits, many guests progress together on one thread,
+//! errors and panics of either part come back typed, a synchronous call
+//! that reaches an async host function is refused, and dropping a call's
+//! future leaves the store usable.
+//!
+//! The executor here is a round-robin poller on the test's thread (the
+//! library depends on no runtime); it gives up after a bound, so a backend
+//! that blocks instead of suspending fails instead of hanging.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
+
+use wasm_run_api::{
+    Caller, Config, Engine, Error, Feature, FuncType, HostFuture, Linker, Result, Store, Val,
+    ValType,
+};
+
+use super::helpers::*;
+
+const WAT: &str = r#"
+(module
+  (import "host" "double" (func $double (param i32) (result i32)))
+  (import "host" "add1" (func $add1 (param i32) (result i32)))
+  (import "host" "fail" (func $fail (param i32) (result i32)))
+  (import "host" "gate" (func $gate (param i32) (result i32)))
+  (global $g (export "g") (mut i32) (i32.const 0))
+  (func (export "run") (param i32) (result i32)
+    (global.set $g (i32.const 1))
+    (call $add1 (call $double (local.get 0))))
+  (func (export "twice") (param i32) (result i32)
+    (call $double (call $double (local.get 0))))
+  (func (export "fail") (param i32) (result i32) (call $fail (local.get 0)))
+  (func (export "gated") (param i32) (result i32) (call $gate (local.get 0)))
+  (func (export "plain") (result i32) (i32.const 7)))
+"#;
+
+/// A future that is pending `n` times (waking itself) before `value`.
+struct Yield<V> {
+    n: usize,
+    value: Option<V>,
+}
+
+// Never pinned structurally: `value` is moved out by value.
+impl<V> Unpin for Yield<V> {}
+
+impl<V> Future for Yield<V> {
+    type Output = V;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<V> {
+        if self.n == 0 {
+            return Poll::Ready(self.value.take().expect("polled after the end"));
+        }
+        self.n -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Polls every future round robin until all are done, at most `rounds`
+/// rounds; `None` if some never finished. Also counts the rounds taken.
+fn run_all<F: Future + Unpin>(
+    mut futures: Vec<F>,
+    rounds: usize,
+) -> Option<(Vec<F::Output>, usize)> {
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    for round in 1..=rounds {
+        for (f, slot) in futures.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none()
+                && let Poll::Ready(v) = Pin::new(&mut *f).poll(&mut cx)
+            {
+                *slot = Some(v);
+            }
+        }
+        if out.iter().all(Option::is_some) {
+            return Some((out.into_iter().flatten().collect(), round));
+        }
+    }
+    None
+}
+
+fn block_on<F: Future + Unpin>(f: F) -> (F::Output, usize) {
+    let (mut v, rounds) = run_all(vec![f], 10_000).expect("the call never finished");
+    (v.pop().expect("one result"), rounds)
+}
+
+fn i32_fn() -> FuncType {
+    fty([ValType::I32], [ValType::I32])
+}
+
+fn arg(params: &[Val<impl Engine>]) -> i32 {
+    match params.first() {
+        Some(Val::I32(x)) => *x,
+        other => panic!("not an i32 argument: {other:?}"),
+    }
+}
+
+/// The linker of [`WAT`]: `double` (async, pending once), `add1` (sync),
+/// `fail` (async; how it fails depends on the argument) and `gate` (async,
+/// pending until `started` reaches `gate_at`).
+fn linker<E: Engine>(engine: &E, started: &Arc<AtomicUsize>, gate_at: usize) -> Linker<E, ()>
+where
+    E::Store<()>: Send,
+{
+    let mut linker = Linker::<E, ()>::new(engine);
+    ok(
+        linker.func_new_async("host", "double", i32_fn(), |_, params| {
+            let x = arg(params);
+            Ok(Yield {
+                n: 1,
+                value: Some(Ok(vec![Val::I32(x * 2)])),
+            })
+        }),
+        "func_new_async double",
+    );
+    ok(
+        linker.func_wrap("host", "add1", |_: Caller<'_, E, ()>, x: i32| Ok(x + 1)),
+        "func_wrap add1",
+    );
+    ok(
+        linker.func_new_async(
+            "host",
+            "fail",
+            i32_fn(),
+            |_, params| -> Result<HostFuture<E>> {
+                Ok(match arg(params) {
+                    0 => return Err(Error::host("refused at once")),
+                    1 => Box::pin(async { Err(Error::host("failed later")) }),
+                    2 => Box::pin(async { panic!("a host future panicked") }),
+                    3 => Box::pin(async { Ok(vec![Val::I64(1)]) }),
+                    4 => Box::pin(async { Ok(vec![]) }),
+                    _ => panic!("a host function panicked before its future"),
+                })
+            },
+        ),
+        "func_new_async fail",
+    );
+    let started = started.clone();
+    ok(
+        linker.func_new_async("host", "gate", i32_fn(), move |_, params| {
+            let x = arg(params);
+            started.fetch_add(1, Ordering::SeqCst);
+            let started = started.clone();
+            Ok(std::future::poll_fn(move |cx| {
+                if started.load(Ordering::SeqCst) >= gate_at {
+                    Poll::Ready(Ok(vec![Val::I32(x + 100)]))
+                } else {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+            }))
+        }),
+        "func_new_async gate",
+    );
+    linker
+}
+
+/// Async calls through async and sync host functions, with every backend
+/// that has [`Feature::Async`]; the typed `Unsupported` elsewhere.
+pub fn async_calls<E: Engine>(make: impl Fn(&Config) -> Result<E>)
+where
+    E::Store<()>: Send,
+    E::Linker<()>: Sync,
+{
+    let engine = default_engine(&make);
+    let name = engine.name();
+    if !engine.features().contains(Feature::Async) {
+        let mut linker = Linker::<E, ()>::new(&engine);
+        let e = err(
+            linker.func_new_async("host", "f", i32_fn(), |_, _| Ok(async { Ok(vec![]) })),
+            "func_new_async without async",
+        );
+        expect_unsupported(&e, Feature::Async, name, "func_new_async");
+        return;
+    }
+    let module = compile(&engine, WAT);
+    let started = Arc::new(AtomicUsize::new(0));
+    let linker = linker(&engine, &started, 0);
+    let mut store = Store::new(&engine, ());
+    let (instance, _) = block_on(Box::pin(linker.instantiate_async(&mut store, &module)));
+    let instance = ok(instance, "instantiate_async");
+    let func = |store: &mut Store<E, ()>, n: &str| ok(instance.get_func(store, n), n);
+
+    // One suspension (the executor had to come back), then the sync host
+    // function: 2 * 20 + 1.
+    let run = func(&mut store, "run");
+    let mut out = [Val::I32(0)];
+    let (r, rounds) = block_on(Box::pin(run.call_async(
+        &mut store,
+        &[Val::I32(20)],
+        &mut out,
+    )));
+    ok(r, "call_async run");
+    assert_eq!(out[0], Val::I32(41), "{name}: run(20)");
+    assert!(
+        rounds >= 2,
+        "{name}: the call never suspended ({rounds} polls)"
+    );
+    // Two suspensions in one call.
+    let twice = func(&mut store, "twice");
+    let (r, rounds) = block_on(Box::pin(twice.call_async(
+        &mut store,
+        &[Val::I32(5)],
+        &mut out,
+    )));
+    ok(r, "call_async twice");
+    assert_eq!(out[0], Val::I32(20), "{name}: twice(5)");
+    assert!(rounds >= 3, "{name}: twice suspended fewer than twice");
+
+    // Errors of either part, typed; the store stays usable after each.
+    let fail = func(&mut store, "fail");
+    let plain = func(&mut store, "plain");
+    for (mode, what) in [
+        (0, "host"),
+        (1, "host"),
+        (2, "panic"),
+        (3, "type"),
+        (4, "type"),
+        (5, "panic"),
+    ] {
+        let (r, _) = block_on(Box::pin(fail.call_async(
+            &mut store,
+            &[Val::I32(mode)],
+            &mut out,
+        )));
+        let e = err(r, &format!("fail({mode})"));
+        let right = match what {
+            "host" => matches!(e, Error::Host(_)),
+            "panic" => matches!(e, Error::HostPanic(_)),
+            _ => matches!(e, Error::Type(_)),
+        };
+        assert!(
+            right,
+            "{name}: fail({mode}) gave {e:?}, expected a {what} error"
+        );
+        let (r, _) = block_on(Box::pin(plain.call_async(&mut store, &[], &mut out)));
+        ok(r, "plain after an error");
+        assert_eq!(out[0], Val::I32(7));
+    }
+
+    // A synchronous call that reaches an async host function is refused.
+    let e = err(
+        run.call(&mut store, &[Val::I32(1)], &mut out),
+        "sync call of an async host function",
+    );
+    assert!(matches!(e, Error::Type(_)), "{name}: sync call gave {e:?}");
+
+    // Dropping a suspended call: what the guest did before stays done and
+    // the store keeps working.
+    let g = instance.get_global(&mut store, "g").expect("global g");
+    ok(g.set(&mut store, Val::I32(0)), "reset g");
+    {
+        let mut fut = Box::pin(run.call_async(&mut store, &[Val::I32(3)], &mut out));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(
+            fut.as_mut().poll(&mut cx).is_pending(),
+            "{name}: the call did not suspend"
+        );
+    }
+    assert_eq!(g.get(&mut store), Val::I32(1), "{name}: g after the drop");
+    let (r, _) = block_on(Box::pin(run.call_async(
+        &mut store,
+        &[Val::I32(4)],
+        &mut out,
+    )));
+    ok(r, "call_async after a dropped call");
+    assert_eq!(out[0], Val::I32(9), "{name}: run(4) after the drop");
+}
+
+/// Many guests, each in its own store, progress together on one thread:
+/// every guest's host function waits until all of them have started, which
+/// only happens if each call suspends instead of blocking.
+pub fn async_guests_interleave<E: Engine>(make: impl Fn(&Config) -> Result<E>)
+where
+    E::Store<()>: Send,
+    E::Linker<()>: Sync,
+{
+    let engine = default_engine(&make);
+    if !engine.features().contains(Feature::Async) {
+        return; // `async_calls` checks the refusal.
+    }
+    const GUESTS: usize = 50;
+    let module = compile(&engine, WAT);
+    let started = Arc::new(AtomicUsize::new(0));
+    let linker = linker(&engine, &started, GUESTS);
+    let guests: Vec<Pin<Box<dyn Future<Output = Result<i32>> + '_>>> = (0..GUESTS as i32)
+        .map(|i| {
+            let (engine, linker, module) = (&engine, &linker, &module);
+            Box::pin(async move {
+                let mut store = Store::new(engine, ());
+                let instance = linker.instantiate_async(&mut store, module).await?;
+                let gated = instance.get_func(&mut store, "gated")?;
+                let mut out = [Val::I32(0)];
+                gated
+                    .call_async(&mut store, &[Val::I32(i)], &mut out)
+                    .await?;
+                match out[0] {
+                    Val::I32(v) => Ok(v),
+                    ref other => Err(Error::Type(format!("{other:?}"))),
+                }
+            }) as Pin<Box<dyn Future<Output = Result<i32>>>>
+        })
+        .collect();
+    let (results, _) = run_all(guests, 10_000).unwrap_or_else(|| {
+        panic!(
+            "{}: the guests did not all finish ({} of {GUESTS} started)",
+            engine.name(),
+            started.load(Ordering::SeqCst)
+        )
+    });
+    for (i, r) in results.into_iter().enumerate() {
+        assert_eq!(ok(r, "gated guest"), i as i32 + 100);
+    }
+}

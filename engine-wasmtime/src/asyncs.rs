@@ -1,0 +1,126 @@
+//! Async calls and async host functions on wasmtime: its own machinery
+//! (`Func::call_async` runs the guest on a fiber; an async host function's
+//! future suspends the fiber).
+
+use super::*;
+use wasm_run_api::backend::{
+    CallFuture, InstanceFuture, finish_async_host, start_async_host, sync_call_of_async_host,
+};
+use wasm_run_api::{AsyncHostFunc, Val};
+
+impl<T: 'static> WasmtimeStore<T> {
+    /// [`StoreBackend::func_call_async`] on wasmtime.
+    pub(crate) fn call_async<'a>(
+        &'a mut self,
+        f: &'a wt::Func,
+        params: &'a [Val<Wasmtime>],
+        results: &'a mut [Val<Wasmtime>],
+    ) -> CallFuture<'a>
+    where
+        T: Send,
+    {
+        Box::pin(async move {
+            let id = self.native_data().id;
+            self.begin()?;
+            let ps: ValBuf<wt::Val> = params.iter().map(val).collect();
+            let mut rs: ValBuf<wt::Val> = smallvec::smallvec![wt::Val::I32(0); results.len()];
+            f.call_async(self.cx_mut(), &ps, &mut rs)
+                .await
+                .map_err(call_error)?;
+            for (slot, v) in results.iter_mut().zip(&rs) {
+                *slot = from_val(v, id)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// What wasmtime's async host functions return.
+type NativeFuture<'a> = Box<dyn std::future::Future<Output = wt::Result<()>> + Send + 'a>;
+
+/// An async host function as a wasmtime one: the synchronous part with the
+/// caller, then the future (which holds no borrow of the store), then the
+/// results written back.
+pub(crate) fn async_host<T: Send + 'static, F: AsyncHostFunc<Wasmtime, T>>(
+    ty: FuncType,
+    f: F,
+) -> impl for<'a> Fn(wt::Caller<'a, StoreData<T>>, &'a [wt::Val], &'a mut [wt::Val]) -> NativeFuture<'a>
++ Send
++ Sync
++ 'static {
+    let ty = std::sync::Arc::new(ty);
+    move |caller, params, results| {
+        let id = caller.data().id;
+        let ty = ty.clone();
+        let started = params
+            .iter()
+            .map(|v| from_val(v, id))
+            .collect::<Result<ValBuf<_>>>()
+            .and_then(|params| {
+                let caller = Caller::from_backend(WasmtimeContext(NativeCaller { caller }));
+                start_async_host(&f, caller, &params)
+            });
+        Box::new(async move {
+            let out = finish_async_host(started.map_err(host_error)?, &ty)
+                .await
+                .map_err(host_error)?;
+            for (slot, v) in results.iter_mut().zip(&out) {
+                *slot = val(v);
+            }
+            Ok(())
+        })
+    }
+}
+
+impl<T: 'static> WasmtimeLinker<T> {
+    /// [`LinkerBackend::func_new_async`] on wasmtime.
+    pub(crate) fn new_async<F: AsyncHostFunc<Wasmtime, T>>(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: F,
+    ) -> Result<()>
+    where
+        T: Send,
+    {
+        let native = func_type(&self.engine, &ty);
+        self.linker
+            .func_new_async(module, name, native, async_host(ty, f))
+            .map(|_| ())
+            .map_err(|e| define_error(module, name, e))
+    }
+}
+
+impl<T: Send + 'static> WasmtimeLinker<T> {
+    /// [`LinkerBackend::instantiate_async`] on wasmtime.
+    pub(crate) fn instantiate_async_native<'a>(
+        &'a self,
+        store: &'a mut WasmtimeStore<T>,
+        module: &'a wt::Module,
+    ) -> InstanceFuture<'a, Wasmtime> {
+        Box::pin(async move {
+            store.begin()?;
+            let store = &mut store.0.store;
+            same_engine(module, store.engine())?;
+            store.data_mut().limits.admit(module)?;
+            let r = self
+                .linker
+                .instantiate_async(&mut *store, module)
+                .await
+                .map_err(instantiate_error);
+            store.data_mut().limits.admitted(module, r)
+        })
+    }
+}
+
+/// wasmtime's refusal of a synchronous call or instantiation in a store
+/// that has async host functions, as the API's error.
+pub(crate) fn sync_refusal(e: Error) -> Error {
+    match &e {
+        Error::Engine(text) if text.contains("requires that `*_async` functions are used") => {
+            sync_call_of_async_host()
+        }
+        _ => e,
+    }
+}
