@@ -40,10 +40,10 @@ pub(crate) fn is_pending(e: &wasmi::Error) -> bool {
 
 /// An async host function as a wasmi one: the synchronous part with the
 /// caller, then the suspension carrying the future.
-pub(crate) fn async_host<T: 'static, F: AsyncHostFunc<Wasmi, T>>(
+pub(crate) fn async_host<T: 'static, F: AsyncHostFunc<Wasmi, T> + Clone>(
     ty: FuncType,
     f: F,
-) -> impl NativeHost<T> {
+) -> impl NativeHost<T> + Clone {
     let ty = Arc::new(ty);
     move |caller, params, _results| {
         let id = caller.data().id;
@@ -141,20 +141,6 @@ impl<T: 'static> WasmiLinker<T> {
         f: F,
     ) -> Result<()> {
         let native = func_type(&ty)?;
-        let f = Shared(Arc::new(f));
-        self.linker
-            .func_new(
-                module,
-                name,
-                native.clone(),
-                async_host(ty.clone(), f.clone()),
-            )
-            .map_err(|e| define_error(module, name, e))?;
-        let make = move |s: &mut wasmi::Store<StoreData<T>>| {
-            wasmi::Func::new(s, native.clone(), async_host(ty.clone(), f.clone()))
-        };
-        self.hosts
-            .insert((module.into(), name.into()), Arc::new(make));
-        Ok(())
+        self.define_native(module, name, native, async_host(ty, Shared(Arc::new(f))))
     }
 }

@@ -414,10 +414,10 @@ impl<T, F> NativeHost<T> for F where
 {
 }
 
-fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T>>(
+fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T> + Clone>(
     ty: FuncType,
     f: F,
-) -> impl NativeHost<T> {
+) -> impl NativeHost<T> + Clone {
     move |caller, params, results| {
         let id = caller.data().id;
         refs::check_native(&caller, params).map_err(host_error)?;
@@ -734,7 +734,11 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         f: F,
     ) -> Result<wasmi::Func> {
         let native = func_type(&ty)?;
-        Ok(wasmi::Func::new(self.cx_mut(), native, untyped_host(ty, f)))
+        Ok(wasmi::Func::new(
+            self.cx_mut(),
+            native,
+            untyped_host(ty, Shared(Arc::new(f))),
+        ))
     }
     fn func_wrap<P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, C::T, P, R>>(
         &mut self,
@@ -926,6 +930,27 @@ impl<T: 'static> WasmiLinker<T> {
     pub fn as_native(&mut self) -> &mut wasmi::Linker<StoreData<T>> {
         &mut self.linker
     }
+
+    /// Defines `module::name` as the wasmi host function `host` of type
+    /// `native`, in wasmi's linker and in `hosts` (for `get`, which makes
+    /// it in a store).
+    fn define_native(
+        &mut self,
+        module: &str,
+        name: &str,
+        native: wasmi::FuncType,
+        host: impl NativeHost<T> + Clone,
+    ) -> Result<()> {
+        self.linker
+            .func_new(module, name, native.clone(), host.clone())
+            .map_err(|e| define_error(module, name, e))?;
+        let make = move |s: &mut wasmi::Store<StoreData<T>>| {
+            wasmi::Func::new(s, native.clone(), host.clone())
+        };
+        self.hosts
+            .insert((module.into(), name.into()), Arc::new(make));
+        Ok(())
+    }
 }
 
 /// Creating a memory or a table from the host: a size the store's limiter
@@ -1003,21 +1028,7 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         f: F,
     ) -> Result<()> {
         let native = func_type(&ty)?;
-        let f = Shared(Arc::new(f));
-        self.linker
-            .func_new(
-                module,
-                name,
-                native.clone(),
-                untyped_host(ty.clone(), f.clone()),
-            )
-            .map_err(|e| define_error(module, name, e))?;
-        let make = move |s: &mut wasmi::Store<StoreData<T>>| {
-            wasmi::Func::new(s, native.clone(), untyped_host(ty.clone(), f.clone()))
-        };
-        self.hosts
-            .insert((module.into(), name.into()), Arc::new(make));
-        Ok(())
+        self.define_native(module, name, native, untyped_host(ty, Shared(Arc::new(f))))
     }
 
     fn get(&self, store: &mut WasmiStore<T>, module: &str, name: &str) -> Option<Extern<Wasmi>> {
