@@ -11,9 +11,10 @@
 
 use crate::Engine;
 use crate::error::{Error, Result};
+use crate::host::ValBuf;
 use crate::host::{ForeignContext, panic_message};
 use crate::store::Caller;
-use crate::val::Val;
+use crate::val::{Val, WasmTyList};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -282,5 +283,63 @@ impl<E: Engine, T: Send + 'static> crate::Linker<E, T> {
             }
             Err(err) => Err(err),
         }
+    }
+}
+
+impl<E: Engine, P: WasmTyList, R: WasmTyList> crate::TypedFunc<E, P, R> {
+    /// Calls the function as a future, like
+    /// [`Func::call_async`](crate::Func::call_async) with Rust values.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Func::call_async`](crate::Func::call_async).
+    pub async fn call_async<T: Send + 'static>(
+        &self,
+        store: &mut crate::Store<E, T>,
+        params: P,
+    ) -> Result<R>
+    where
+        E::Store<T>: Send,
+    {
+        let mut ps: ValBuf<Val<E>> = ValBuf::from_elem(Val::I32(0), P::LEN);
+        params.store(&mut ps[..]);
+        let mut rs: ValBuf<Val<E>> = ValBuf::from_elem(Val::I32(0), R::LEN);
+        self.func().call_async(store, &ps, &mut rs).await?;
+        Ok(R::load(&rs[..]))
+    }
+}
+
+impl<E: Engine, T: Send + 'static> crate::Linker<E, T> {
+    /// Defines `module::name` as a typed async host function: `f` gets the
+    /// caller and the arguments as Rust values (`P`, a number or a tuple of
+    /// them) and returns a `Send + 'static` future of the results (`R`), as
+    /// [`Linker::func_new_async`](crate::Linker::func_new_async) does with
+    /// [`Val`]s.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Linker::func_new_async`](crate::Linker::func_new_async).
+    pub fn func_wrap_async<P, R, F, Fut>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: F,
+    ) -> Result<&mut Self>
+    where
+        P: WasmTyList,
+        R: WasmTyList,
+        F: Fn(Caller<'_, E, T>, P) -> Result<Fut> + Send + Sync + 'static,
+        Fut: Future<Output = Result<R>> + Send + 'static,
+    {
+        let ty = crate::FuncType::new(P::types(), R::types());
+        self.func_new_async(module, name, ty, move |caller, params| {
+            let fut = f(caller, P::load(params))?;
+            Ok(async move {
+                let results = fut.await?;
+                let mut out = vec![Val::I32(0); R::LEN];
+                results.store(&mut out[..]);
+                Ok(out)
+            })
+        })
     }
 }

@@ -98,7 +98,7 @@ fn arg(params: &[Val<impl Engine>]) -> i32 {
     }
 }
 
-/// The linker of [`WAT`]: `double` (async, pending once), `add1` (sync),
+/// The linker of [`WAT`]: `double` (typed async, pending once), `add1` (sync),
 /// `fail` (async; how it fails depends on the argument) and `gate` (async,
 /// pending until `started` reaches `gate_at`).
 fn linker<E: Engine>(engine: &E, started: &Arc<AtomicUsize>, gate_at: usize) -> Linker<E, ()>
@@ -106,15 +106,15 @@ where
     E::Store<()>: Send,
 {
     let mut linker = Linker::<E, ()>::new(engine);
+    // Typed: the numbers as Rust values.
     ok(
-        linker.func_new_async("host", "double", i32_fn(), |_, params| {
-            let x = arg(params);
+        linker.func_wrap_async("host", "double", |_: Caller<'_, E, ()>, x: i32| {
             Ok(Yield {
                 n: 1,
-                value: Some(Ok(vec![Val::I32(x * 2)])),
+                value: Some(Ok(x * 2)),
             })
         }),
-        "func_new_async double",
+        "func_wrap_async double",
     );
     ok(
         linker.func_wrap("host", "add1", |_: Caller<'_, E, ()>, x: i32| Ok(x + 1)),
@@ -199,6 +199,14 @@ where
         rounds >= 2,
         "{name}: the call never suspended ({rounds} polls)"
     );
+    // The same through a typed call.
+    let typed = ok(
+        instance.get_typed_func::<i32, i32>(&mut store, "run"),
+        "typed run",
+    );
+    let (r, rounds) = block_on(Box::pin(typed.call_async(&mut store, 10)));
+    assert_eq!(ok(r, "typed call_async"), 21, "{name}: typed run(10)");
+    assert!(rounds >= 2, "{name}: the typed call never suspended");
     // Two suspensions in one call.
     let twice = func(&mut store, "twice");
     let (r, rounds) = block_on(Box::pin(twice.call_async(
