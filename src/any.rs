@@ -855,6 +855,9 @@ impl<T: 'static> StoreBackend<AnyEngine> for AnyStore<T> {
     fn into_data(self) -> T {
         each!(self, AnyContext, s, B => s.into_data())
     }
+    fn set_yield_interval(&mut self, every: Option<std::time::Duration>) -> Result<()> {
+        each!(self, AnyContext, s, B => s.set_yield_interval(every))
+    }
     fn func_call_async<'a>(
         &'a mut self,
         f: &'a AnyFunc,

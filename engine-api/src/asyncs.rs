@@ -343,3 +343,84 @@ impl<E: Engine, T: Send + 'static> crate::Linker<E, T> {
         })
     }
 }
+
+/// When a guest running under an async call gives control back to the
+/// executor ([`Store::set_yield_interval`](crate::Store::set_yield_interval)):
+/// the per-store clock both backends keep (a backend helper).
+#[derive(Debug, Default)]
+pub struct YieldClock {
+    every: Option<std::time::Duration>,
+    next: Option<std::time::Instant>,
+    active: bool,
+}
+
+impl YieldClock {
+    /// Sets (or clears) the interval.
+    pub fn set(&mut self, every: Option<std::time::Duration>) {
+        self.every = every;
+    }
+    /// An async call starts: the first instant to yield at, if any (a
+    /// backend with a timer wakes the running code then).
+    pub fn start(&mut self) -> Option<std::time::Instant> {
+        self.active = true;
+        self.next = self.every.map(|e| std::time::Instant::now() + e);
+        self.next
+    }
+    /// A synchronous call starts, or the async one ended: no yields.
+    pub fn stop(&mut self) {
+        self.active = false;
+    }
+    /// Whether the running async call yields now; if so, the next instant
+    /// to yield at.
+    pub fn due(&mut self) -> Option<std::time::Instant> {
+        if !self.active {
+            return None;
+        }
+        let (every, next) = (self.every?, self.next?);
+        let now = std::time::Instant::now();
+        if now < next {
+            return None;
+        }
+        self.next = Some(now + every);
+        self.next
+    }
+}
+
+/// A future that is pending once (waking itself at once): gives the
+/// executor a turn.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+impl<E: Engine, T: 'static> crate::Store<E, T> {
+    /// Makes calls of this store made with
+    /// [`Func::call_async`](crate::Func::call_async) give control back to
+    /// the executor at least every `every` of running guest code (the call's
+    /// future is pending once, then continues), so a long guest does not
+    /// starve the other tasks of its thread; `None` turns it off (the
+    /// default). Synchronous calls are not affected. Deadlines, interrupts
+    /// and fuel keep working inside async calls.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for [`Feature::Deadline`](crate::Feature::Deadline)
+    /// unless the engine has [`Feature::Deadline`](crate::Feature::Deadline)
+    /// or [`Feature::Interrupt`](crate::Feature::Interrupt) on (the machinery
+    /// that gets control back from running code), or for
+    /// [`Feature::Async`](crate::Feature::Async) on a backend without async
+    /// calls.
+    pub fn set_yield_interval(&mut self, every: Option<std::time::Duration>) -> Result<()> {
+        use crate::backend::StoreBackend;
+        self.backend_mut().set_yield_interval(every)
+    }
+}

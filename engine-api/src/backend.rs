@@ -10,7 +10,8 @@
 /// guards, value-buffer conversion, the raw slot traits of typed calls and
 /// the store-limits builder shared by the backends.
 pub use crate::asyncs::{
-    CallFuture, InstanceFuture, finish_async_host, start_async_host, sync_call_of_async_host,
+    CallFuture, InstanceFuture, YieldClock, finish_async_host, start_async_host,
+    sync_call_of_async_host, yield_now,
 };
 pub use crate::build_store_limits;
 pub use crate::host::{
@@ -421,6 +422,16 @@ pub trait ContextBackend<E: Engine> {
 pub trait StoreBackend<E: Engine>: ContextBackend<E> {
     /// Consumes the store, returning the host state.
     fn into_data(self) -> Self::Data;
+    /// Sets the interval at which async calls of this store give control
+    /// back to the executor ([`crate::Store::set_yield_interval`]). The
+    /// default answers [`crate::Error::Unsupported`] for [`Feature::Async`].
+    fn set_yield_interval(&mut self, every: Option<std::time::Duration>) -> Result<()> {
+        let _ = every;
+        Err(crate::Error::Unsupported {
+            feature: Feature::Async,
+            engine: "this backend",
+        })
+    }
     /// Calls a function as a future (the same checks as
     /// [`ContextBackend::func_call`]): async host functions on the way
     /// suspend the call while their futures wait. Dropping the future

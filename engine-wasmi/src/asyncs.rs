@@ -102,6 +102,9 @@ impl<T: Send + 'static> WasmiStore<T> {
         let mut outcome = {
             let mut cx = self.cx_mut();
             slicing::prepare(&mut cx, true)?;
+            if let Some(s) = &mut cx.data_mut().slicing {
+                s.yields.start();
+            }
             let started = f.call_resumable(&mut cx, ps, rs).map_err(error)?;
             slicing::drive_until(&mut cx, started, rs, false, true)?
         };
@@ -114,6 +117,10 @@ impl<T: Send + 'static> WasmiStore<T> {
                         wasm_run_api::TrapCode::OutOfFuel,
                         "all fuel consumed",
                     ));
+                }
+                Outcome::Yielded(paused) => {
+                    wasm_run_api::backend::yield_now().await;
+                    outcome = slicing::continue_sliced(&mut self.cx_mut(), paused, rs)?;
                 }
                 Outcome::Suspended(trap) => {
                     let (fut, ty) = take(&trap)?;

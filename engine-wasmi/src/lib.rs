@@ -306,6 +306,7 @@ impl Engine for Wasmi {
                     ),
                     user_fuel: self.features.contains(Feature::Fuel),
                     reserve: 0,
+                    yields: Default::default(),
                 }),
             },
         );
@@ -904,6 +905,15 @@ impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
         T: Send,
     {
         self.call_async(f, params, results)
+    }
+    fn set_yield_interval(&mut self, every: Option<std::time::Duration>) -> Result<()> {
+        let slicing = self.0.native_data_mut().slicing.as_mut();
+        let slicing = slicing.ok_or(Error::Unsupported {
+            feature: Feature::Deadline,
+            engine: "wasmi",
+        })?;
+        slicing.yields.set(every);
+        Ok(())
     }
 }
 

@@ -44,6 +44,8 @@ pub(crate) struct Slicing {
     pub(crate) user_fuel: bool,
     /// User fuel not yet given to the store.
     pub(crate) reserve: u64,
+    /// When async calls yield to the executor (checked between slices).
+    pub(crate) yields: wasm_run_api::backend::YieldClock,
 }
 
 type Cx<'a, T> = wasmi::StoreContextMut<'a, StoreData<T>>;
@@ -140,6 +142,9 @@ pub(crate) enum Outcome {
     /// An async host function suspended it (only when asked for): the host
     /// awaits its future and resumes the call with its results.
     Suspended(wasmi::ResumableCallHostTrap),
+    /// Between two slices, the async call's yield to the executor is due
+    /// (only when suspending was asked for): [`continue_sliced`] after it.
+    Yielded(wasmi::ResumableCallOutOfFuel),
 }
 
 /// Runs a started call until it returns. Between slices the watch decides
@@ -166,6 +171,9 @@ pub(crate) fn drive_until<T>(
             wasmi::ResumableCall::OutOfFuel(paused) => {
                 if let Some(s) = &mut cx.data_mut().slicing {
                     s.watch.check()?;
+                    if suspend && s.yields.due().is_some() {
+                        return Ok(Outcome::Yielded(paused));
+                    }
                 }
                 if !refuel(cx, paused.required_fuel()) {
                     return if pause {
@@ -191,8 +199,25 @@ fn drive<T>(
         Outcome::Paused(paused) => Ok(Some(paused)),
         Outcome::Finished => Ok(None),
         // Not asked for: `drive_until` answered the error instead.
-        Outcome::Suspended(_) => Err(wasm_run_api::backend::sync_call_of_async_host()),
+        Outcome::Suspended(_) | Outcome::Yielded(_) => {
+            Err(wasm_run_api::backend::sync_call_of_async_host())
+        }
     }
+}
+
+/// Continues an async call after its yield: the next slice (or the
+/// `OutOfFuel` trap when the user's budget is spent), driven as before.
+pub(crate) fn continue_sliced<T>(
+    cx: &mut Cx<'_, T>,
+    paused: wasmi::ResumableCallOutOfFuel,
+    results: &mut [wasmi::Val],
+) -> Result<Outcome> {
+    prepare(cx, false)?;
+    if !refuel(cx, paused.required_fuel()) {
+        return Err(out_of_fuel());
+    }
+    let resumed = paused.resume(&mut *cx, results).map_err(error)?;
+    drive_until(cx, resumed, results, false, true)
 }
 
 /// Calls `f` in slices. `top` says whether the call comes from the host (a

@@ -22,11 +22,18 @@ impl<T: 'static> WasmtimeStore<T> {
         Box::pin(async move {
             let id = self.native_data().id;
             self.begin()?;
+            if let Some(stops) = &mut self.native_data_mut().stops
+                && let Some(at) = stops.yields.start()
+            {
+                stops.ticker.tick_at(at);
+            }
             let ps: ValBuf<wt::Val> = params.iter().map(val).collect();
             let mut rs: ValBuf<wt::Val> = smallvec::smallvec![wt::Val::I32(0); results.len()];
-            f.call_async(self.cx_mut(), &ps, &mut rs)
-                .await
-                .map_err(call_error)?;
+            let r = f.call_async(self.cx_mut(), &ps, &mut rs).await;
+            if let Some(stops) = &mut self.native_data_mut().stops {
+                stops.yields.stop();
+            }
+            r.map_err(call_error)?;
             for (slot, v) in results.iter_mut().zip(&rs) {
                 *slot = from_val(v, id)?;
             }

@@ -80,6 +80,8 @@ struct EngineStops {
 struct StoreStops {
     watch: Watch,
     ticker: Arc<Ticker>,
+    /// When async calls yield to the executor.
+    yields: wasm_run_api::backend::YieldClock,
 }
 
 impl std::fmt::Debug for Wasmtime {
@@ -245,6 +247,8 @@ impl<C: NativeContext> WasmtimeContext<C> {
             stack::check(self.native_data().stack_needed)?;
             if let Some(stops) = &mut self.native_data_mut().stops {
                 stops.watch.begin()?;
+                // A synchronous call (an async one restarts the clock).
+                stops.yields.stop();
             }
         }
         Ok(())
@@ -402,6 +406,7 @@ impl Engine for Wasmtime {
                 stops: self.stops.as_ref().map(|s| StoreStops {
                     watch: Watch::new(InterruptHandle::with_waker(s.waker.clone()), self.features),
                     ticker: s.ticker.clone(),
+                    yields: Default::default(),
                 }),
             },
         );
@@ -412,7 +417,15 @@ impl Engine for Wasmtime {
             store.set_epoch_deadline(1);
             store.epoch_deadline_callback(|mut cx| match &mut cx.data_mut().stops {
                 Some(stops) => match stops.watch.check() {
-                    Ok(()) => Ok(wt::UpdateDeadline::Continue(1)),
+                    // An async call whose yield is due gives the executor a
+                    // turn, and the ticker wakes it again at the next one.
+                    Ok(()) => Ok(match stops.yields.due() {
+                        Some(next) => {
+                            stops.ticker.tick_at(next);
+                            wt::UpdateDeadline::Yield(1)
+                        }
+                        None => wt::UpdateDeadline::Continue(1),
+                    }),
                     Err(stop) => Err(host_error(stop)),
                 },
                 None => Ok(wt::UpdateDeadline::Continue(1)),
@@ -953,6 +966,15 @@ impl<T: 'static> StoreBackend<Wasmtime> for WasmtimeStore<T> {
         T: Send,
     {
         self.call_async(f, params, results)
+    }
+    fn set_yield_interval(&mut self, every: Option<std::time::Duration>) -> Result<()> {
+        let stops = self.native_data_mut().stops.as_mut();
+        let stops = stops.ok_or(Error::Unsupported {
+            feature: Feature::Deadline,
+            engine: "wasmtime",
+        })?;
+        stops.yields.set(every);
+        Ok(())
     }
 }
 

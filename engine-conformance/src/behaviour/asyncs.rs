@@ -323,3 +323,99 @@ where
         assert_eq!(ok(r, "gated guest"), i as i32 + 100);
     }
 }
+
+const SPIN_WAT: &str = r#"
+(module
+  (func (export "spin") (loop br 0))
+  (func (export "quick") (result i32) (i32.const 7)))
+"#;
+
+/// With a yield interval, a guest that never returns gives its thread back
+/// to the executor again and again, so another guest on the same thread
+/// finishes meanwhile; its deadline still stops it; a dropped spinning
+/// call leaves the store usable. Without `Deadline`/`Interrupt` the
+/// interval is refused as `Unsupported { Deadline }`.
+pub fn async_yields<E: Engine>(make: impl Fn(&Config) -> Result<E>)
+where
+    E::Store<()>: Send,
+    E::Linker<()>: Sync,
+{
+    let base = default_engine(&make);
+    let name = base.name();
+    if !base.features().contains(Feature::Async) {
+        return; // `async_calls` checks the refusal.
+    }
+    let mut store = Store::new(&base, ());
+    if base.support(Feature::Deadline).is_supported() {
+        let e = err(
+            store.set_yield_interval(Some(std::time::Duration::from_millis(1))),
+            "a yield interval without deadlines",
+        );
+        expect_unsupported(&e, Feature::Deadline, name, "set_yield_interval");
+    } else {
+        return;
+    }
+    let mut config = Config::new();
+    config.enable(Feature::Deadline);
+    let engine = engine_with(&make, &config);
+    let module = compile(&engine, SPIN_WAT);
+    let linker = Linker::<E, ()>::new(&engine);
+    let mut spinner = Store::new(&engine, ());
+    ok(
+        spinner.set_yield_interval(Some(std::time::Duration::from_millis(1))),
+        "set_yield_interval",
+    );
+    // The deadline ends the spin if the guest never yields, so a backend
+    // that does not yield fails here instead of hanging.
+    ok(
+        spinner.set_deadline(std::time::Duration::from_secs(3)),
+        "deadline",
+    );
+    let instance = ok(linker.instantiate(&mut spinner, &module), "instantiate");
+    let spin = ok(instance.get_func(&mut spinner, "spin"), "spin");
+    let mut quick_store = Store::new(&engine, ());
+    let quick_instance = ok(linker.instantiate(&mut quick_store, &module), "instantiate");
+    let quick = ok(quick_instance.get_func(&mut quick_store, "quick"), "quick");
+    let mut cx = Context::from_waker(Waker::noop());
+    {
+        let mut spinning = Box::pin(spin.call_async(&mut spinner, &[], &mut []));
+        let mut yields = 0;
+        let mut quick_done = false;
+        while yields < 20 {
+            match spinning.as_mut().poll(&mut cx) {
+                Poll::Pending => yields += 1,
+                Poll::Ready(r) => panic!("{name}: the spinning guest ended: {r:?}"),
+            }
+            if !quick_done {
+                let mut out = [Val::I32(0)];
+                let mut q = Box::pin(quick.call_async(&mut quick_store, &[], &mut out));
+                quick_done = matches!(q.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+                drop(q);
+                assert!(quick_done, "{name}: the quick guest did not finish");
+                assert_eq!(out[0], Val::I32(7));
+            }
+        }
+    }
+    // Dropped mid-spin: the store still works (a fresh deadline).
+    let quick_in_spinner = ok(instance.get_func(&mut spinner, "quick"), "quick");
+    let mut out = [Val::I32(0)];
+    let (r, _) = block_on(Box::pin(quick_in_spinner.call_async(
+        &mut spinner,
+        &[],
+        &mut out,
+    )));
+    ok(r, "quick after a dropped spin");
+    assert_eq!(out[0], Val::I32(7));
+    // The deadline still stops a spinning async call.
+    ok(
+        spinner.set_deadline(std::time::Duration::from_millis(100)),
+        "short deadline",
+    );
+    let (r, _) = block_on(Box::pin(spin.call_async(&mut spinner, &[], &mut [])));
+    let e = err(r, "spin past its deadline");
+    assert_eq!(
+        e.trap_code(),
+        Some(wasm_run_api::TrapCode::Deadline),
+        "{name}: {e}"
+    );
+}
