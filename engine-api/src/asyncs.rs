@@ -359,6 +359,10 @@ impl YieldClock {
     pub fn set(&mut self, every: Option<std::time::Duration>) {
         self.every = every;
     }
+    /// The interval, if set.
+    pub fn interval(&self) -> Option<std::time::Duration> {
+        self.every
+    }
     /// An async call starts: the first instant to yield at, if any (a
     /// backend with a timer wakes the running code then).
     pub fn start(&mut self) -> Option<std::time::Instant> {
@@ -369,6 +373,10 @@ impl YieldClock {
     /// A synchronous call starts, or the async one ended: no yields.
     pub fn stop(&mut self) {
         self.active = false;
+    }
+    /// The instant of the next yield, while an async call runs.
+    pub fn next(&self) -> Option<std::time::Instant> {
+        if self.active { self.next } else { None }
     }
     /// Whether the running async call yields now; if so, the next instant
     /// to yield at.

@@ -34,6 +34,12 @@ use wasm_run_api::{Error, Result, TrapCode};
 /// nanoseconds, so slicing adds under 1% to a long call.
 pub const SLICE: u64 = 100_000;
 
+/// Fuel units per slice in a store with a yield interval
+/// (`Store::set_yield_interval`): yields are checked between slices, and
+/// fuel does not count the time of host calls, so a guest that calls the
+/// host often would otherwise yield tens of milliseconds late.
+pub const YIELD_SLICE: u64 = 10_000;
+
 /// Unlimited fuel for code that must not be sliced (start functions).
 const UNLIMITED: u64 = u64::MAX / 2;
 
@@ -46,6 +52,17 @@ pub(crate) struct Slicing {
     pub(crate) reserve: u64,
     /// When async calls yield to the executor (checked between slices).
     pub(crate) yields: wasm_run_api::backend::YieldClock,
+}
+
+impl Slicing {
+    /// The fuel of one slice.
+    fn slice(&self) -> u64 {
+        if self.yields.interval().is_some() {
+            YIELD_SLICE
+        } else {
+            SLICE
+        }
+    }
 }
 
 type Cx<'a, T> = wasmi::StoreContextMut<'a, StoreData<T>>;
@@ -80,7 +97,7 @@ fn refuel<T>(cx: &mut Cx<'_, T>, required: u64) -> bool {
     let Some(s) = &mut cx.data_mut().slicing else {
         return have >= required;
     };
-    let want = SLICE.max(required.saturating_sub(have));
+    let want = s.slice().max(required.saturating_sub(have));
     if !s.user_fuel {
         put_fuel(cx, have.saturating_add(want));
         return true;
@@ -102,14 +119,15 @@ fn top_up<T>(cx: &mut Cx<'_, T>) {
     let Some(s) = &mut cx.data_mut().slicing else {
         return;
     };
-    if have >= SLICE {
+    let slice = s.slice();
+    if have >= slice {
         return;
     }
     if !s.user_fuel {
-        put_fuel(cx, SLICE);
+        put_fuel(cx, slice);
         return;
     }
-    let give = (SLICE - have).min(s.reserve);
+    let give = (slice - have).min(s.reserve);
     s.reserve -= give;
     put_fuel(cx, have + give);
 }

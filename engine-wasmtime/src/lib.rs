@@ -420,11 +420,28 @@ impl Engine for Wasmtime {
                     // An async call whose yield is due gives the executor a
                     // turn, and the ticker wakes it again at the next one.
                     Ok(()) => Ok(match stops.yields.due() {
-                        Some(next) => {
-                            stops.ticker.tick_at(next);
-                            wt::UpdateDeadline::Yield(1)
+                        // The executor's turn; wasmtime counts the next
+                        // deadline from the epoch at resumption, so the
+                        // tick that brings the next yield is asked for then.
+                        Some(_) => {
+                            let ticker = stops.ticker.clone();
+                            let every = stops.yields.interval().unwrap_or_default();
+                            wt::UpdateDeadline::YieldCustom(
+                                1,
+                                Box::pin(async move {
+                                    wasm_run_api::backend::yield_now().await;
+                                    ticker.tick_at(std::time::Instant::now() + every);
+                                }),
+                            )
                         }
-                        None => wt::UpdateDeadline::Continue(1),
+                        None => {
+                            // Not due yet: the epoch must move again at the
+                            // next yield instant.
+                            if let Some(next) = stops.yields.next() {
+                                stops.ticker.tick_at(next);
+                            }
+                            wt::UpdateDeadline::Continue(1)
+                        }
                     }),
                     Err(stop) => Err(host_error(stop)),
                 },

@@ -1,0 +1,264 @@
+//! Async embedding as users write it: guests on tokio's current-thread
+//! runtime, on every backend through `AnyEngine`. One thread serves a
+//! thousand guests that each await a 10 ms host sleep; spinning guests with
+//! a yield interval interleave while a quick guest answers; `tokio::time::
+//! timeout` stops a runaway guest; a failing or panicking host future comes
+//! back typed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use wasm_run::{
+    AnyEngine, Caller, Config, Engine, Error, Feature, Linker, Module, Result, Store, Val,
+};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a tokio runtime")
+}
+
+const WAT: &str = r#"
+(module
+  (import "host" "sleep" (func $sleep (param i32) (result i32)))
+  (import "host" "tick" (func $tick))
+  (func (export "handle") (param i32) (result i32)
+    (i32.add (call $sleep (local.get 0)) (i32.const 1)))
+  (func (export "spin") (loop (call $tick) (br 0)))
+  (func (export "quick") (result i32) (i32.const 7)))
+"#;
+
+/// The store data: how often the guest called `tick`.
+type Ticks = Arc<AtomicU64>;
+
+fn linker(engine: &AnyEngine) -> Result<Linker<AnyEngine, Ticks>> {
+    let mut linker = Linker::new(engine);
+    // Sleeps `ms` milliseconds (negative: fails; 999: panics), then answers it.
+    linker.func_wrap_async(
+        "host",
+        "sleep",
+        |_: Caller<'_, AnyEngine, Ticks>, ms: i32| {
+            Ok(async move {
+                match ms {
+                    999 => panic!("a host future panicked"),
+                    ms if ms < 0 => Err(Error::host("no negative sleeps")),
+                    ms => {
+                        tokio::time::sleep(Duration::from_millis(ms as u64)).await;
+                        Ok(ms)
+                    }
+                }
+            })
+        },
+    )?;
+    linker.func_wrap("host", "tick", |caller: Caller<'_, AnyEngine, Ticks>| {
+        caller.data().fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    })?;
+    Ok(linker)
+}
+
+fn engines(config: &Config) -> Vec<AnyEngine> {
+    wasm_run::BACKENDS
+        .iter()
+        .map(|name| AnyEngine::by_name(name, config).expect("an engine"))
+        .collect()
+}
+
+/// One guest: a fresh store and instance, then `handle(ms)`.
+async fn handle(
+    engine: AnyEngine,
+    linker: Arc<Linker<AnyEngine, Ticks>>,
+    module: Module<AnyEngine>,
+    ms: i32,
+) -> Result<i32> {
+    let mut store = Store::new(&engine, Ticks::default());
+    let instance = linker.instantiate_async(&mut store, &module).await?;
+    let f = instance.get_typed_func::<i32, i32>(&mut store, "handle")?;
+    f.call_async(&mut store, ms).await
+}
+
+#[test]
+fn a_thousand_sleeping_guests_share_one_thread() {
+    for engine in engines(&Config::new()) {
+        let module = Module::new(&engine, WAT).unwrap();
+        let linker = Arc::new(linker(&engine).unwrap());
+        let started = Instant::now();
+        let results = runtime().block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for i in 0..1000 {
+                set.spawn(handle(
+                    engine.clone(),
+                    linker.clone(),
+                    module.clone(),
+                    10 + i % 2,
+                ));
+            }
+            let mut results = Vec::new();
+            while let Some(r) = set.join_next().await {
+                results.push(r.expect("no task panicked").unwrap());
+            }
+            results
+        });
+        let took = started.elapsed();
+        assert_eq!(results.len(), 1000);
+        assert!(results.iter().all(|&r| r == 11 || r == 12));
+        // Sequentially it would take 10 s; together, a few tens of ms plus
+        // 1000 instantiations (debug build).
+        assert!(
+            took < Duration::from_secs(3),
+            "{}: 1000 guests sleeping 10 ms took {took:?}",
+            engine.name()
+        );
+        eprintln!("{}: 1000 guests sleeping 10 ms: {took:?}", engine.name());
+    }
+}
+
+#[test]
+fn failing_and_panicking_host_futures_are_typed_errors() {
+    for engine in engines(&Config::new()) {
+        let module = Module::new(&engine, WAT).unwrap();
+        let linker = Arc::new(linker(&engine).unwrap());
+        let rt = runtime();
+        let e = rt
+            .block_on(handle(engine.clone(), linker.clone(), module.clone(), -1))
+            .unwrap_err();
+        assert!(matches!(e, Error::Host(_)), "{}: {e}", engine.name());
+        let e = rt
+            .block_on(handle(engine.clone(), linker.clone(), module.clone(), 999))
+            .unwrap_err();
+        assert!(matches!(e, Error::HostPanic(_)), "{}: {e}", engine.name());
+    }
+}
+
+/// A spinning guest in a store with a yield interval.
+async fn spin(
+    engine: AnyEngine,
+    linker: Arc<Linker<AnyEngine, Ticks>>,
+    module: Module<AnyEngine>,
+    ticks: Ticks,
+    deadline: Option<Duration>,
+) -> Result<()> {
+    let mut store = Store::new(&engine, ticks);
+    store.set_yield_interval(Some(Duration::from_millis(1)))?;
+    if let Some(d) = deadline {
+        store.set_deadline(d)?;
+    }
+    let instance = linker.instantiate_async(&mut store, &module).await?;
+    let f = instance.get_func(&mut store, "spin")?;
+    f.call_async(&mut store, &[], &mut []).await
+}
+
+#[test]
+fn spinning_guests_interleave_and_a_quick_one_answers() {
+    const SPINNERS: usize = 100;
+    let mut config = Config::new();
+    config.enable(Feature::Deadline);
+    for engine in engines(&config) {
+        let module = Module::new(&engine, WAT).unwrap();
+        let linker = Arc::new(linker(&engine).unwrap());
+        let counters: Vec<Ticks> = (0..SPINNERS).map(|_| Ticks::default()).collect();
+        let started = Instant::now();
+        let quick_after = runtime().block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for ticks in &counters {
+                let deadline = Some(Duration::from_secs(3));
+                set.spawn(spin(
+                    engine.clone(),
+                    linker.clone(),
+                    module.clone(),
+                    ticks.clone(),
+                    deadline,
+                ));
+            }
+            // The quick guest, while the hundred spin on the same thread.
+            let quick = {
+                let (engine, linker, module) = (engine.clone(), linker.clone(), module.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    let mut store = Store::new(&engine, Ticks::default());
+                    let instance = linker.instantiate_async(&mut store, &module).await?;
+                    let f = instance.get_typed_func::<(), i32>(&mut store, "quick")?;
+                    let r = f.call_async(&mut store, ()).await?;
+                    Ok::<_, Error>((r, started.elapsed()))
+                })
+            };
+            let (r, at) = quick.await.expect("the quick task").unwrap();
+            assert_eq!(r, 7);
+            while let Some(r) = set.join_next().await {
+                let e = r.expect("no task panicked").unwrap_err();
+                assert_eq!(e.trap_code(), Some(wasm_run::TrapCode::Deadline), "{e}");
+            }
+            at
+        });
+        // The quick guest answered while the spinners still ran (before
+        // their 3 s deadlines), and every spinner made progress.
+        assert!(
+            quick_after < Duration::from_secs(3),
+            "{}: the quick guest answered after {quick_after:?}",
+            engine.name()
+        );
+        let idle = counters
+            .iter()
+            .filter(|c| c.load(Ordering::Relaxed) == 0)
+            .count();
+        assert_eq!(
+            idle,
+            0,
+            "{}: {idle} spinning guests never ran",
+            engine.name()
+        );
+        eprintln!(
+            "{}: quick guest answered after {quick_after:?} among 100 spinners",
+            engine.name()
+        );
+    }
+}
+
+#[test]
+fn a_timeout_stops_a_runaway_guest() {
+    let mut config = Config::new();
+    config.enable(Feature::Deadline);
+    for engine in engines(&config) {
+        let module = Module::new(&engine, WAT).unwrap();
+        let linker = Arc::new(linker(&engine).unwrap());
+        let ticks = Ticks::default();
+        let started = Instant::now();
+        let r = runtime().block_on(async {
+            tokio::time::timeout(
+                Duration::from_millis(50),
+                spin(engine.clone(), linker, module, ticks.clone(), None),
+            )
+            .await
+        });
+        assert!(r.is_err(), "{}: the runaway guest finished", engine.name());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{}: the timeout took {:?}",
+            engine.name(),
+            started.elapsed()
+        );
+        assert!(
+            ticks.load(Ordering::Relaxed) > 0,
+            "{}: it never ran",
+            engine.name()
+        );
+    }
+}
+
+#[test]
+fn values_come_back_from_an_async_call() {
+    let engine = AnyEngine::by_name(wasm_run::BACKENDS[0], &Config::new()).unwrap();
+    let module = Module::new(&engine, WAT).unwrap();
+    let linker = linker(&engine).unwrap();
+    let mut store = Store::new(&engine, Ticks::default());
+    runtime().block_on(async {
+        let instance = linker.instantiate_async(&mut store, &module).await.unwrap();
+        let f = instance.get_func(&mut store, "handle").unwrap();
+        let mut out = [Val::I32(0)];
+        f.call_async(&mut store, &[Val::I32(1)], &mut out)
+            .await
+            .unwrap();
+        assert_eq!(out[0], Val::I32(2));
+    });
+}
