@@ -262,3 +262,25 @@ fn values_come_back_from_an_async_call() {
         assert_eq!(out[0], Val::I32(2));
     });
 }
+
+/// An async call runs the guest on its own stack (wasmtime's fiber), so a
+/// large wasm stack works from a thread with a small native stack, as
+/// executor worker threads have.
+#[test]
+fn async_calls_need_no_big_native_stack() {
+    let mut config = Config::new();
+    config.max_wasm_stack(4 << 20);
+    for engine in engines(&config) {
+        let name = engine.name();
+        let module = Module::new(&engine, WAT).unwrap();
+        let linker = Arc::new(linker(&engine).unwrap());
+        // 256 KiB of native stack: less than the 4 MiB wasm stack.
+        let r = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || runtime().block_on(handle(engine, linker, module, 1)))
+            .unwrap()
+            .join()
+            .expect("no panic");
+        assert_eq!(r.unwrap_or_else(|e| panic!("{name}: {e}")), 2);
+    }
+}

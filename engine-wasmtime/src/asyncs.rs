@@ -21,7 +21,8 @@ impl<T: 'static> WasmtimeStore<T> {
     {
         Box::pin(async move {
             let id = self.native_data().id;
-            self.begin()?;
+            // The guest runs on the fiber's stack: no native-stack check.
+            self.begin_watch()?;
             if let Some(stops) = &mut self.native_data_mut().stops
                 && let Some(at) = stops.yields.start()
             {
@@ -107,7 +108,7 @@ impl<T: Send + 'static> WasmtimeLinker<T> {
         module: &'a wt::Module,
     ) -> InstanceFuture<'a, Wasmtime> {
         Box::pin(async move {
-            store.begin()?;
+            store.begin_watch()?;
             let store = &mut store.0.store;
             same_engine(module, store.engine())?;
             store.data_mut().limits.admit(module)?;

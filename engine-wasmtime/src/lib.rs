@@ -245,11 +245,19 @@ impl<C: NativeContext> WasmtimeContext<C> {
     fn begin(&mut self) -> Result<()> {
         if C::TOP {
             stack::check(self.native_data().stack_needed)?;
-            if let Some(stops) = &mut self.native_data_mut().stops {
-                stops.watch.begin()?;
-                // A synchronous call (an async one restarts the clock).
-                stops.yields.stop();
-            }
+            // A synchronous call (an async one restarts the clock).
+            self.begin_watch()?;
+        }
+        Ok(())
+    }
+    /// [`WasmtimeContext::begin`] without the native-stack check: for
+    /// async entry points, whose guest runs on wasmtime's fiber stack.
+    fn begin_watch(&mut self) -> Result<()> {
+        if C::TOP
+            && let Some(stops) = &mut self.native_data_mut().stops
+        {
+            stops.watch.begin()?;
+            stops.yields.stop();
         }
         Ok(())
     }
