@@ -95,7 +95,7 @@ fn store_checked<E: Engine, C: ContextBackend<E> + ?Sized>(
 }
 
 /// wasmtime's store context seen from a host function.
-pub(crate) struct NativeAccess<'a, T: 'static>(pub(crate) wt::StoreContextMut<'a, StoreData<T>>);
+struct NativeAccess<'a, T: 'static>(wt::StoreContextMut<'a, StoreData<T>>);
 
 impl<T: 'static> Access<T> for NativeAccess<'_, T> {
     fn data(&self) -> &T {
@@ -314,17 +314,7 @@ fn define<E: Engine, T: 'static>(
                         .collect::<Result<Vec<_>>>()
                         .map_err(to_wt)?;
                     let mut out = vec![Val::Bool(false); results.len()];
-                    {
-                        let mut access = NativeAccess(wt::AsContextMut::as_context_mut(&mut cx));
-                        f(&mut HostContext::new(&mut access), &args, &mut out).map_err(to_wt)?;
-                    }
-                    if let (Some(rty), Some(v)) = (ty.result(), out.first())
-                        && !v.has_type(rty)
-                    {
-                        return Err(to_wt(Error::Type(format!(
-                            "the host function returned {v}, not a {rty}"
-                        ))));
-                    }
+                    call_host(&f, &ty, &mut cx, &args, &mut out).map_err(to_wt)?;
                     if let (Some(slot), Some(v), Some(rty)) =
                         (results.first_mut(), out.first(), ty.result())
                     {
@@ -392,6 +382,28 @@ fn define<E: Engine, T: 'static>(
         }
     }
     Ok(())
+}
+
+/// Runs the host function `f` of type `ty` on `args` with wasmtime's
+/// store context, its result (if any) written to `out` and checked to be of
+/// the result type.
+pub(crate) fn call_host<T: 'static>(
+    f: &crate::host::HostFunc<T>,
+    ty: &FuncType,
+    cx: &mut wt::StoreContextMut<'_, StoreData<T>>,
+    args: &[Val],
+    out: &mut [Val],
+) -> Result<()> {
+    {
+        let mut access = NativeAccess(wt::AsContextMut::as_context_mut(cx));
+        f(&mut HostContext::new(&mut access), args, out)?;
+    }
+    match (ty.result(), out.first()) {
+        (Some(rty), Some(v)) if !v.has_type(rty) => Err(Error::Type(format!(
+            "the host function returned {v}, not a {rty}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Calls a native function (see [`Func::call`]).

@@ -16,8 +16,8 @@
 //! last-operation-failed(own<R2>), closed }`. The host function itself is
 //! the same `&[Val]` closure as on every path; only the conversions differ.
 
-use crate::host::{HostContext, HostFunc};
-use crate::native::{HostTypes, NativeAccess, from_native, to_native, to_wt};
+use crate::host::HostFunc;
+use crate::native::{HostTypes, call_host, from_native, to_native, to_wt};
 use crate::types::{FuncType, Type};
 use crate::val::Val;
 use std::sync::Arc;
@@ -74,8 +74,8 @@ pub(crate) fn shape(ty: &FuncType) -> Option<Shape> {
     }
 }
 
-/// Runs the host function `f` on `args` and returns its result, checked to
-/// be of `ty`'s result type.
+/// Runs the host function `f` (one result) on `args` and returns its
+/// result, checked to be of `ty`'s result type.
 fn run<T: 'static>(
     f: &HostFunc<T>,
     ty: &FuncType,
@@ -83,18 +83,9 @@ fn run<T: 'static>(
     args: &[Val],
 ) -> Result<Val> {
     let mut out = [Val::Bool(false)];
-    {
-        let mut access = NativeAccess(wt::AsContextMut::as_context_mut(cx));
-        f(&mut HostContext::new(&mut access), args, &mut out)?;
-    }
+    call_host(f, ty, cx, args, &mut out)?;
     let [v] = out;
-    match ty.result() {
-        Some(rty) if v.has_type(rty) => Ok(v),
-        Some(rty) => Err(Error::Type(format!(
-            "the host function returned {v}, not a {rty}"
-        ))),
-        None => Ok(v),
-    }
+    Ok(v)
 }
 
 /// Our stream error as wasmtime's typed one.

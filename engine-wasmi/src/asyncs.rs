@@ -112,12 +112,7 @@ impl<T: Send + 'static> WasmiStore<T> {
             match outcome {
                 Outcome::Finished => return Ok(()),
                 // Not asked for.
-                Outcome::Paused(_) => {
-                    return Err(Error::trap(
-                        wasm_run_api::TrapCode::OutOfFuel,
-                        "all fuel consumed",
-                    ));
-                }
+                Outcome::Paused(_) => return Err(slicing::out_of_fuel()),
                 Outcome::Yielded(paused) => {
                     wasm_run_api::backend::yield_now().await;
                     outcome = slicing::continue_sliced(&mut self.cx_mut(), paused, rs)?;

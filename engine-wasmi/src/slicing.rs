@@ -147,7 +147,7 @@ pub(crate) fn prepare<T>(cx: &mut Cx<'_, T>, top: bool) -> Result<()> {
     Ok(())
 }
 
-fn out_of_fuel() -> Error {
+pub(crate) fn out_of_fuel() -> Error {
     Error::trap(TrapCode::OutOfFuel, "all fuel consumed")
 }
 

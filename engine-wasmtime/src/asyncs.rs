@@ -122,6 +122,36 @@ impl<T: Send + 'static> WasmtimeLinker<T> {
     }
 }
 
+/// What running code does at an epoch change that did not stop it: an
+/// async call whose yield is due gives the executor a turn; otherwise it
+/// continues.
+pub(crate) fn after_epoch(stops: &mut StoreStops) -> wt::UpdateDeadline {
+    match stops.yields.due() {
+        // wasmtime counts the next deadline from the epoch at resumption, so
+        // the tick that brings the next yield is asked for then (one asked
+        // for now may be spent while other stores run).
+        Some(_) => {
+            let ticker = stops.ticker.clone();
+            let every = stops.yields.interval().unwrap_or_default();
+            wt::UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(async move {
+                    wasm_run_api::backend::yield_now().await;
+                    ticker.tick_at(std::time::Instant::now() + every);
+                }),
+            )
+        }
+        None => {
+            // Not due yet: the epoch must move again at the next yield
+            // instant.
+            if let Some(next) = stops.yields.next() {
+                stops.ticker.tick_at(next);
+            }
+            wt::UpdateDeadline::Continue(1)
+        }
+    }
+}
+
 /// wasmtime's refusal of a synchronous call or instantiation in a store
 /// that has async host functions, as the API's error.
 pub(crate) fn sync_refusal(e: Error) -> Error {

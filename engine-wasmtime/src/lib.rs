@@ -425,32 +425,7 @@ impl Engine for Wasmtime {
             store.set_epoch_deadline(1);
             store.epoch_deadline_callback(|mut cx| match &mut cx.data_mut().stops {
                 Some(stops) => match stops.watch.check() {
-                    // An async call whose yield is due gives the executor a
-                    // turn, and the ticker wakes it again at the next one.
-                    Ok(()) => Ok(match stops.yields.due() {
-                        // The executor's turn; wasmtime counts the next
-                        // deadline from the epoch at resumption, so the
-                        // tick that brings the next yield is asked for then.
-                        Some(_) => {
-                            let ticker = stops.ticker.clone();
-                            let every = stops.yields.interval().unwrap_or_default();
-                            wt::UpdateDeadline::YieldCustom(
-                                1,
-                                Box::pin(async move {
-                                    wasm_run_api::backend::yield_now().await;
-                                    ticker.tick_at(std::time::Instant::now() + every);
-                                }),
-                            )
-                        }
-                        None => {
-                            // Not due yet: the epoch must move again at the
-                            // next yield instant.
-                            if let Some(next) = stops.yields.next() {
-                                stops.ticker.tick_at(next);
-                            }
-                            wt::UpdateDeadline::Continue(1)
-                        }
-                    }),
+                    Ok(()) => Ok(asyncs::after_epoch(stops)),
                     Err(stop) => Err(host_error(stop)),
                 },
                 None => Ok(wt::UpdateDeadline::Continue(1)),

@@ -38,42 +38,15 @@ mod host {
 /// a `Resource<blobs::Blob>` (a marker type `bindgen!` makes).
 mod blobs_world {
     wasm_run_component::bindgen!({
-        inline: "
-            package example:host;
-            interface blobs {
-                resource blob {
-                    constructor(size: u32);
-                    size: func() -> u32;
-                }
-            }
-            world blobs-world {
-                import blobs;
-                use blobs.{blob};
-                export make-and-measure: func(n: u32) -> u32;
-                export keep: func(b: blob) -> blob;
-                export measure: func(b: borrow<blob>) -> u32;
-                export leak-borrow: func(b: borrow<blob>) -> u32;
-            }
-        ",
+        path: "../tests/fixtures/component/blobs.wit",
+        world: "blobs-world",
     });
 }
 /// Part of the same world, `blob` mapped to a type of ours (`with`).
 mod blobs_with {
     wasm_run_component::bindgen!({
-        inline: "
-            package example:host;
-            interface blobs {
-                resource blob {
-                    constructor(size: u32);
-                    size: func() -> u32;
-                }
-            }
-            world blobs-world {
-                import blobs;
-                use blobs.{blob};
-                export keep: func(b: blob) -> blob;
-            }
-        ",
+        path: "../tests/fixtures/component/blobs.wit",
+        world: "blobs-keep",
         with: { "example:host/blobs/blob": crate::bindings::MyBlob },
     });
 }
@@ -344,7 +317,7 @@ fn host_resources_with<E: Engine>(engine: &E) {
     let types = blobs_with::blobs::add_to_linker(&mut linker, |v: &mut Vec<u32>| v).unwrap();
     assert_eq!(types.blob, HostResourceType::of::<MyBlob>());
     let mut store = Store::new(engine, vec![]);
-    let w = blobs_with::BlobsWorld::instantiate(&mut store, &component, &linker).unwrap();
+    let w = blobs_with::BlobsKeep::instantiate(&mut store, &component, &linker).unwrap();
     let mine: Resource<MyBlob> = Resource::new_own(3);
     assert_eq!(w.call_keep(&mut store, mine).unwrap().rep(), 3);
 }
