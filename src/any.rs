@@ -855,8 +855,8 @@ impl<T: 'static> StoreBackend<AnyEngine> for AnyStore<T> {
     fn into_data(self) -> T {
         each!(self, AnyContext, s, B => s.into_data())
     }
-    fn set_yield_interval(&mut self, every: Option<std::time::Duration>) -> Result<()> {
-        each!(self, AnyContext, s, B => s.set_yield_interval(every))
+    fn set_yield_policy(&mut self, policy: wasm_run_api::YieldPolicy) -> Result<()> {
+        each!(self, AnyContext, s, B => s.set_yield_policy(policy))
     }
     fn func_call_async<'a>(
         &'a mut self,

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use wasm_run::{
     AnyEngine, Caller, Config, Engine, Error, Feature, Linker, Module, Result, Store, Val,
+    YieldPolicy,
 };
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -140,7 +141,13 @@ async fn spin(
     deadline: Option<Duration>,
 ) -> Result<()> {
     let mut store = Store::new(&engine, ticks);
-    store.set_yield_interval(Some(Duration::from_millis(1)))?;
+    // tokio's own yield lets the runtime look at its timers before it polls
+    // this guest again.
+    store.set_yield_policy(
+        YieldPolicy::new()
+            .every(Duration::from_millis(1))
+            .yield_with(tokio::task::yield_now),
+    )?;
     if let Some(d) = deadline {
         store.set_deadline(d)?;
     }

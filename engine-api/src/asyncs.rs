@@ -18,6 +18,7 @@ use crate::val::{Val, WasmTyList};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::Poll;
 
 /// What an async host function's synchronous part returns: a future that
@@ -344,30 +345,122 @@ impl<E: Engine, T: Send + 'static> crate::Linker<E, T> {
     }
 }
 
+/// How a yield gives the executor its turn (see [`YieldPolicy::yield_with`]).
+pub type YieldFn = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
 /// When a guest running under an async call gives control back to the
-/// executor ([`Store::set_yield_interval`](crate::Store::set_yield_interval)):
+/// executor, and how ([`Store::set_yield_policy`](crate::Store::set_yield_policy)).
+///
+/// ```
+/// # use std::time::Duration;
+/// use wasm_run_api::YieldPolicy;
+/// // At least every millisecond of running code, and every million units
+/// // of fuel, through the executor's own yield.
+/// let policy = YieldPolicy::new()
+///     .every(Duration::from_millis(1))
+///     .every_fuel(1_000_000)
+///     .yield_with(|| async { /* e.g. tokio::task::yield_now().await */ });
+/// assert_eq!(policy.interval(), Some(Duration::from_millis(1)));
+/// assert_eq!(policy.fuel_interval(), Some(1_000_000));
+/// ```
+#[derive(Clone, Default)]
+pub struct YieldPolicy {
+    every: Option<std::time::Duration>,
+    fuel: Option<u64>,
+    with: Option<YieldFn>,
+}
+
+impl std::fmt::Debug for YieldPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("YieldPolicy")
+            .field("every", &self.every)
+            .field("fuel", &self.fuel)
+            .field("yield_with", &self.with.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+impl YieldPolicy {
+    /// No yields (the default).
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Yield at least every `every` of running guest code (needs
+    /// [`Feature::Deadline`](crate::Feature::Deadline) or
+    /// [`Feature::Interrupt`](crate::Feature::Interrupt) on: the machinery
+    /// that gets control back from running code).
+    pub fn every(mut self, every: std::time::Duration) -> Self {
+        self.every = Some(every);
+        self
+    }
+    /// Yield every `units` of fuel the guest consumes (needs fuel on:
+    /// [`Config::fuel`](crate::Config::fuel)). Fuel does not count time spent
+    /// in host functions; combine it with [`YieldPolicy::every`] for a bound
+    /// in time too.
+    pub fn every_fuel(mut self, units: u64) -> Self {
+        self.fuel = Some(units.max(1));
+        self
+    }
+    /// How a yield gives the executor its turn: by default a future that is
+    /// pending once and wakes itself at once, which any executor understands.
+    /// An executor may run self-waking tasks before it looks at its timers
+    /// and sockets again — tokio's current-thread runtime does so for 61
+    /// turns — so on tokio pass `|| tokio::task::yield_now()`, which lets
+    /// the runtime poll its drivers first. (wasmtime's own fuel yields,
+    /// which [`YieldPolicy::every_fuel`] uses there, always use the default.)
+    pub fn yield_with<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.with = Some(Arc::new(move || Box::pin(f())));
+        self
+    }
+    /// The time interval, if set.
+    pub fn interval(&self) -> Option<std::time::Duration> {
+        self.every
+    }
+    /// The fuel interval, if set.
+    pub fn fuel_interval(&self) -> Option<u64> {
+        self.fuel
+    }
+    /// Whether any yield is asked for.
+    pub fn is_on(&self) -> bool {
+        self.every.is_some() || self.fuel.is_some()
+    }
+}
+
+/// When a guest running under an async call gives control back to the
+/// executor ([`Store::set_yield_policy`](crate::Store::set_yield_policy)):
 /// the per-store clock both backends keep (a backend helper).
 #[derive(Debug, Default)]
 pub struct YieldClock {
-    every: Option<std::time::Duration>,
+    policy: YieldPolicy,
     next: Option<std::time::Instant>,
+    /// Fuel still to consume before the next fuel yield.
+    fuel_left: u64,
     active: bool,
 }
 
 impl YieldClock {
-    /// Sets (or clears) the interval.
-    pub fn set(&mut self, every: Option<std::time::Duration>) {
-        self.every = every;
+    /// Sets the policy.
+    pub fn set(&mut self, policy: YieldPolicy) {
+        self.policy = policy;
     }
-    /// The interval, if set.
+    /// The policy.
+    pub fn policy(&self) -> &YieldPolicy {
+        &self.policy
+    }
+    /// The time interval, if set.
     pub fn interval(&self) -> Option<std::time::Duration> {
-        self.every
+        self.policy.every
     }
     /// An async call starts: the first instant to yield at, if any (a
     /// backend with a timer wakes the running code then).
     pub fn start(&mut self) -> Option<std::time::Instant> {
         self.active = true;
-        self.next = self.every.map(|e| std::time::Instant::now() + e);
+        self.next = self.policy.every.map(|e| std::time::Instant::now() + e);
+        self.fuel_left = self.policy.fuel.unwrap_or(0);
         self.next
     }
     /// A synchronous call starts, or the async one ended: no yields.
@@ -378,19 +471,40 @@ impl YieldClock {
     pub fn next(&self) -> Option<std::time::Instant> {
         if self.active { self.next } else { None }
     }
-    /// Whether the running async call yields now; if so, the next instant
-    /// to yield at.
+    /// Whether the running async call yields now by time; if so, the next
+    /// instant to yield at.
     pub fn due(&mut self) -> Option<std::time::Instant> {
         if !self.active {
             return None;
         }
-        let (every, next) = (self.every?, self.next?);
+        let (every, next) = (self.policy.every?, self.next?);
         let now = std::time::Instant::now();
         if now < next {
             return None;
         }
         self.next = Some(now + every);
         self.next
+    }
+    /// For a backend that meters fuel itself: the running async call has
+    /// consumed `units` more; whether its fuel yield is due (then the count
+    /// starts again).
+    pub fn consumed(&mut self, units: u64) -> bool {
+        let Some(every) = self.policy.fuel.filter(|_| self.active) else {
+            return false;
+        };
+        if units < self.fuel_left {
+            self.fuel_left -= units;
+            return false;
+        }
+        self.fuel_left = every;
+        true
+    }
+    /// The future of one yield: the policy's own, or [`yield_now`].
+    pub fn yield_future(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        match &self.policy.with {
+            Some(f) => f(),
+            None => Box::pin(yield_now()),
+        }
     }
 }
 
@@ -417,7 +531,9 @@ impl<E: Engine, T: 'static> crate::Store<E, T> {
     /// future is pending once, then continues), so a long guest does not
     /// starve the other tasks of its thread; `None` turns it off (the
     /// default). Synchronous calls are not affected. Deadlines, interrupts
-    /// and fuel keep working inside async calls.
+    /// and fuel keep working inside async calls. The same as
+    /// [`Store::set_yield_policy`](crate::Store::set_yield_policy) with
+    /// [`YieldPolicy::every`].
     ///
     /// # Errors
     ///
@@ -428,7 +544,30 @@ impl<E: Engine, T: 'static> crate::Store<E, T> {
     /// [`Feature::Async`](crate::Feature::Async) on a backend without async
     /// calls.
     pub fn set_yield_interval(&mut self, every: Option<std::time::Duration>) -> Result<()> {
+        let policy = YieldPolicy::new();
+        self.set_yield_policy(match every {
+            Some(every) => policy.every(every),
+            None => policy,
+        })
+    }
+    /// Sets when async calls of this store give control back to the
+    /// executor, by time and/or fuel, and how ([`YieldPolicy`]);
+    /// `YieldPolicy::new()` turns yielding off.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for [`Feature::Deadline`](crate::Feature::Deadline)
+    /// when the policy has a time interval and the engine has neither
+    /// [`Feature::Deadline`](crate::Feature::Deadline) nor
+    /// [`Feature::Interrupt`](crate::Feature::Interrupt) on; for
+    /// [`Feature::Fuel`](crate::Feature::Fuel) when it has a fuel interval
+    /// and fuel is off (on wasmi, a fuel interval needs
+    /// [`Feature::Deadline`](crate::Feature::Deadline) or
+    /// [`Feature::Interrupt`](crate::Feature::Interrupt) too: its fuel slices);
+    /// for [`Feature::Async`](crate::Feature::Async) on a backend without
+    /// async calls. On error the store's policy is unchanged.
+    pub fn set_yield_policy(&mut self, policy: YieldPolicy) -> Result<()> {
         use crate::backend::StoreBackend;
-        self.backend_mut().set_yield_interval(every)
+        self.backend_mut().set_yield_policy(policy)
     }
 }

@@ -422,11 +422,12 @@ pub trait ContextBackend<E: Engine> {
 pub trait StoreBackend<E: Engine>: ContextBackend<E> {
     /// Consumes the store, returning the host state.
     fn into_data(self) -> Self::Data;
-    /// Sets the interval at which async calls of this store give control
-    /// back to the executor ([`crate::Store::set_yield_interval`]). The
-    /// default answers [`crate::Error::Unsupported`] for [`Feature::Async`].
-    fn set_yield_interval(&mut self, every: Option<std::time::Duration>) -> Result<()> {
-        let _ = every;
+    /// Sets when async calls of this store give control back to the
+    /// executor ([`crate::Store::set_yield_policy`]); on error the policy is
+    /// unchanged. The default answers [`crate::Error::Unsupported`] for
+    /// [`Feature::Async`].
+    fn set_yield_policy(&mut self, policy: crate::YieldPolicy) -> Result<()> {
+        let _ = policy;
         Err(crate::Error::Unsupported {
             feature: Feature::Async,
             engine: "this backend",

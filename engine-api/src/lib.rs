@@ -57,7 +57,7 @@ mod store;
 mod types;
 mod val;
 
-pub use asyncs::{AsyncFn, AsyncHostFunc, HostFuture};
+pub use asyncs::{AsyncFn, AsyncHostFunc, HostFuture, YieldFn, YieldPolicy};
 pub use backend::{Engine, StoreId, WaitResult};
 pub use cache::{CacheOutcome, ModuleCache};
 pub use error::{Error, LinkError, Result, TrapCode, TrapFrame, TrapFrames};

@@ -114,7 +114,11 @@ impl<T: Send + 'static> WasmiStore<T> {
                 // Not asked for.
                 Outcome::Paused(_) => return Err(slicing::out_of_fuel()),
                 Outcome::Yielded(paused) => {
-                    wasm_run_api::backend::yield_now().await;
+                    let yielded = match &self.cx_mut().data().slicing {
+                        Some(s) => s.yields.yield_future(),
+                        None => Box::pin(wasm_run_api::backend::yield_now()),
+                    };
+                    yielded.await;
                     outcome = slicing::continue_sliced(&mut self.cx_mut(), paused, rs)?;
                 }
                 Outcome::Suspended(trap) => {

@@ -307,6 +307,7 @@ impl Engine for Wasmi {
                     user_fuel: self.features.contains(Feature::Fuel),
                     reserve: 0,
                     yields: Default::default(),
+                    given: 0,
                 }),
             },
         );
@@ -906,13 +907,23 @@ impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
     {
         self.call_async(f, params, results)
     }
-    fn set_yield_interval(&mut self, every: Option<std::time::Duration>) -> Result<()> {
+    fn set_yield_policy(&mut self, policy: wasm_run_api::YieldPolicy) -> Result<()> {
+        if policy.fuel_interval().is_some() && ContextBackend::get_fuel(self).is_err() {
+            return Err(fuel_off());
+        }
         let slicing = self.0.native_data_mut().slicing.as_mut();
-        let slicing = slicing.ok_or(Error::Unsupported {
-            feature: Feature::Deadline,
-            engine: "wasmi",
-        })?;
-        slicing.yields.set(every);
+        // Both kinds of yield happen between fuel slices.
+        let slicing = match slicing {
+            Some(s) => s,
+            None if !policy.is_on() => return Ok(()),
+            None => {
+                return Err(Error::Unsupported {
+                    feature: Feature::Deadline,
+                    engine: "wasmi",
+                });
+            }
+        };
+        slicing.yields.set(policy);
         Ok(())
     }
 }

@@ -52,16 +52,22 @@ pub(crate) struct Slicing {
     pub(crate) reserve: u64,
     /// When async calls yield to the executor (checked between slices).
     pub(crate) yields: wasm_run_api::backend::YieldClock,
+    /// The fuel the store held when it was last given some (what a slice
+    /// that ran out consumed, for fuel yields).
+    pub(crate) given: u64,
 }
 
 impl Slicing {
     /// The fuel of one slice.
     fn slice(&self) -> u64 {
-        if self.yields.interval().is_some() {
+        let policy = self.yields.policy();
+        let slice = if policy.interval().is_some() {
             YIELD_SLICE
         } else {
             SLICE
-        }
+        };
+        // A fuel yield comes at a slice's end.
+        slice.min(policy.fuel_interval().unwrap_or(u64::MAX))
     }
 }
 
@@ -74,6 +80,9 @@ fn fuel(cx: &impl wasmi::AsContext) -> u64 {
 fn put_fuel<T>(cx: &mut Cx<'_, T>, fuel: u64) {
     // Fuel metering is on whenever slicing is, so this cannot fail.
     let _ = cx.set_fuel(fuel);
+    if let Some(s) = &mut cx.data_mut().slicing {
+        s.given = fuel;
+    }
 }
 
 /// The user's fuel: what the store holds plus the reserve.
@@ -187,10 +196,14 @@ pub(crate) fn drive_until<T>(
                 return Err(error(trap.into_host_error()));
             }
             wasmi::ResumableCall::OutOfFuel(paused) => {
+                let left = fuel(cx);
                 if let Some(s) = &mut cx.data_mut().slicing {
                     s.watch.check()?;
-                    if suspend && s.yields.due().is_some() {
-                        return Ok(Outcome::Yielded(paused));
+                    if suspend {
+                        let by_fuel = s.yields.consumed(s.given.saturating_sub(left));
+                        if by_fuel | s.yields.due().is_some() {
+                            return Ok(Outcome::Yielded(paused));
+                        }
                     }
                 }
                 if !refuel(cx, paused.required_fuel()) {

@@ -133,13 +133,13 @@ pub(crate) fn after_epoch(stops: &mut StoreStops) -> wt::UpdateDeadline {
         Some(_) => {
             let ticker = stops.ticker.clone();
             let every = stops.yields.interval().unwrap_or_default();
-            wt::UpdateDeadline::YieldCustom(
-                1,
+            wt::UpdateDeadline::YieldCustom(1, {
+                let yielded = stops.yields.yield_future();
                 Box::pin(async move {
-                    wasm_run_api::backend::yield_now().await;
+                    yielded.await;
                     ticker.tick_at(std::time::Instant::now() + every);
-                }),
-            )
+                })
+            })
         }
         None => {
             // Not due yet: the epoch must move again at the next yield
@@ -150,6 +150,39 @@ pub(crate) fn after_epoch(stops: &mut StoreStops) -> wt::UpdateDeadline {
             wt::UpdateDeadline::Continue(1)
         }
     }
+}
+
+/// [`StoreBackend::set_yield_policy`] on wasmtime: time through the epoch
+/// callback ([`after_epoch`]), fuel through wasmtime's own
+/// `fuel_async_yield_interval` (which makes the store take async calls
+/// only, and yields its own way).
+pub(crate) fn set_yield_policy<T: 'static>(
+    store: &mut WasmtimeStore<T>,
+    policy: wasm_run_api::YieldPolicy,
+) -> Result<()> {
+    if policy.interval().is_some() && store.native_data().stops.is_none() {
+        return Err(Error::Unsupported {
+            feature: Feature::Deadline,
+            engine: "wasmtime",
+        });
+    }
+    let fuel = store.cx().get_fuel().is_ok();
+    if policy.fuel_interval().is_some() && !fuel {
+        return Err(fuel_off());
+    }
+    // wasmtime makes a store async-only whenever this is called, even to
+    // clear it: only when a fuel interval is or was set.
+    if fuel && (policy.fuel_interval().is_some() || store.native_data().fuel_yields) {
+        store
+            .cx_mut()
+            .fuel_async_yield_interval(policy.fuel_interval())
+            .map_err(error)?;
+        store.native_data_mut().fuel_yields = policy.fuel_interval().is_some();
+    }
+    if let Some(stops) = &mut store.native_data_mut().stops {
+        stops.yields.set(policy);
+    }
+    Ok(())
 }
 
 /// wasmtime's refusal of a synchronous call or instantiation in a store

@@ -156,6 +156,8 @@ pub struct StoreData<T> {
     stops: Option<StoreStops>,
     stack_needed: usize,
     func_types: FuncTypes,
+    /// Whether wasmtime's fuel yields were turned on (`set_yield_policy`).
+    fuel_yields: bool,
 }
 
 impl<T> StoreData<T> {
@@ -411,6 +413,7 @@ impl Engine for Wasmtime {
                 id: StoreId::fresh(),
                 stack_needed: self.stack_needed,
                 func_types: self.func_types.clone(),
+                fuel_yields: false,
                 stops: self.stops.as_ref().map(|s| StoreStops {
                     watch: Watch::new(InterruptHandle::with_waker(s.waker.clone()), self.features),
                     ticker: s.ticker.clone(),
@@ -967,14 +970,8 @@ impl<T: 'static> StoreBackend<Wasmtime> for WasmtimeStore<T> {
     {
         self.call_async(f, params, results)
     }
-    fn set_yield_interval(&mut self, every: Option<std::time::Duration>) -> Result<()> {
-        let stops = self.native_data_mut().stops.as_mut();
-        let stops = stops.ok_or(Error::Unsupported {
-            feature: Feature::Deadline,
-            engine: "wasmtime",
-        })?;
-        stops.yields.set(every);
-        Ok(())
+    fn set_yield_policy(&mut self, policy: wasm_run_api::YieldPolicy) -> Result<()> {
+        asyncs::set_yield_policy(self, policy)
     }
 }
 

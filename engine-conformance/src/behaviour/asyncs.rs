@@ -16,7 +16,7 @@ use std::task::{Context, Poll, Waker};
 
 use wasm_run_api::{
     Caller, Config, Engine, Error, Feature, FuncType, HostFuture, Linker, Result, Store, Val,
-    ValType,
+    ValType, YieldPolicy,
 };
 
 use super::helpers::*;
@@ -361,9 +361,19 @@ where
     let module = compile(&engine, SPIN_WAT);
     let linker = Linker::<E, ()>::new(&engine);
     let mut spinner = Store::new(&engine, ());
+    // The yields go through the policy's own yield future.
+    let custom = Arc::new(AtomicUsize::new(0));
+    let counted = custom.clone();
     ok(
-        spinner.set_yield_interval(Some(std::time::Duration::from_millis(1))),
-        "set_yield_interval",
+        spinner.set_yield_policy(
+            YieldPolicy::new()
+                .every(std::time::Duration::from_millis(1))
+                .yield_with(move || {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    wasm_run_api::backend::yield_now()
+                }),
+        ),
+        "set_yield_policy",
     );
     // The deadline ends the spin if the guest never yields, so a backend
     // that does not yield fails here instead of hanging.
@@ -396,6 +406,11 @@ where
             }
         }
     }
+    assert_eq!(
+        custom.load(Ordering::SeqCst),
+        20,
+        "{name}: every yield went through the policy's yield future"
+    );
     // Dropped mid-spin: the store still works (a fresh deadline).
     let quick_in_spinner = ok(instance.get_func(&mut spinner, "quick"), "quick");
     let mut out = [Val::I32(0)];
@@ -417,5 +432,78 @@ where
         e.trap_code(),
         Some(wasm_run_api::TrapCode::Deadline),
         "{name}: {e}"
+    );
+}
+
+/// A fuel interval: a spinning async call yields about every `EVERY` units
+/// of fuel it consumes (checked from the fuel left after twenty yields),
+/// and runs out of fuel with the usual trap. Without fuel the interval is
+/// refused as `Unsupported { Fuel }`.
+pub fn async_fuel_yields<E: Engine>(make: impl Fn(&Config) -> Result<E>)
+where
+    E::Store<()>: Send,
+    E::Linker<()>: Sync,
+{
+    const EVERY: u64 = 100_000;
+    const YIELDS: u64 = 20;
+    let base = default_engine(&make);
+    let name = base.name();
+    if !base.features().contains(Feature::Async) || !base.support(Feature::Fuel).is_supported() {
+        return;
+    }
+    let mut store = Store::new(&base, ());
+    let e = err(
+        store.set_yield_policy(YieldPolicy::new().every_fuel(EVERY)),
+        "a fuel interval without fuel",
+    );
+    expect_unsupported(&e, Feature::Fuel, name, "set_yield_policy");
+    // (wasmi yields between the fuel slices of deadlines and interrupts.)
+    let mut config = Config::new();
+    config.fuel(true).enable(Feature::Deadline);
+    let engine = engine_with(&make, &config);
+    let module = compile(&engine, SPIN_WAT);
+    let linker = Linker::<E, ()>::new(&engine);
+    let mut spinner = Store::new(&engine, ());
+    const FUEL: u64 = 1_000_000_000;
+    ok(spinner.set_fuel(FUEL), "set_fuel");
+    ok(
+        spinner.set_yield_policy(YieldPolicy::new().every_fuel(EVERY)),
+        "set_yield_policy",
+    );
+    ok(
+        spinner.set_deadline(std::time::Duration::from_secs(3)),
+        "deadline",
+    );
+    // (On wasmtime a store with fuel yields takes async calls only.)
+    let (instance, _) = block_on(Box::pin(linker.instantiate_async(&mut spinner, &module)));
+    let instance = ok(instance, "instantiate");
+    let spin = ok(instance.get_func(&mut spinner, "spin"), "spin");
+    let mut cx = Context::from_waker(Waker::noop());
+    {
+        let mut spinning = Box::pin(spin.call_async(&mut spinner, &[], &mut []));
+        for _ in 0..YIELDS {
+            match spinning.as_mut().poll(&mut cx) {
+                Poll::Pending => {}
+                Poll::Ready(r) => panic!("{name}: the spinning guest ended: {r:?}"),
+            }
+        }
+    }
+    let spent = FUEL - ok(spinner.get_fuel(), "get_fuel");
+    assert!(
+        (YIELDS * EVERY / 2..=(YIELDS + 1) * EVERY * 2).contains(&spent),
+        "{name}: {YIELDS} fuel yields every {EVERY} units consumed {spent}"
+    );
+    // The budget still ends the call.
+    ok(spinner.set_fuel(EVERY * 5 / 2), "set_fuel");
+    let (r, rounds) = block_on(Box::pin(spin.call_async(&mut spinner, &[], &mut [])));
+    let e = err(r, "spin past its fuel");
+    assert_eq!(
+        e.trap_code(),
+        Some(wasm_run_api::TrapCode::OutOfFuel),
+        "{name}: {e}"
+    );
+    assert!(
+        (2..=4).contains(&rounds),
+        "{name}: 2.5 intervals of fuel took {rounds} polls"
     );
 }
