@@ -378,7 +378,7 @@ fn features_matrix(engine_name: Option<&str>, as_json: bool) -> Result<(), Failu
         },
         None => wasm_run::BACKENDS.to_vec(),
     };
-    let matrix = measure_backends(&names, AnyEngine::by_name, Hooks::with_wasi())?;
+    let matrix = measure_backends(&names, AnyEngine::by_name, Hooks::with_wasi().with_async())?;
     if as_json {
         println!(
             "{}",

@@ -269,6 +269,11 @@ fn cell<E: Engine>(
                     "not measured: no WASI probe was supplied (matrix::Hooks::wasi_p1)".into();
                 Status::Unsupported
             }
+            Row::Async => {
+                cell.why =
+                    "not measured: no async probe was supplied (matrix::Hooks::async_calls)".into();
+                Status::Unsupported
+            }
             Row::WasiNn | Row::WasiCrypto | Row::WasiThreads => {
                 cell.why = "wasm-run provides no host implementation".into();
                 Status::Unsupported

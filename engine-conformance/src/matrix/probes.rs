@@ -120,6 +120,10 @@ pub struct Hooks<E: Engine> {
     /// check its output and exit status. Without it the
     /// `wasi_snapshot_preview_1` row is unsupported.
     pub wasi_p1: Option<ProbeFn<E>>,
+    /// Async calls ([`async_probe`]: it needs the engine's stores to be
+    /// `Send`, which this crate cannot require of every engine). Without it
+    /// the `async` row is unsupported.
+    pub async_calls: Option<ProbeFn<E>>,
 }
 
 impl<E: wasm_run_wasi::WasiEngine> Hooks<E> {
@@ -128,7 +132,99 @@ impl<E: wasm_run_wasi::WasiEngine> Hooks<E> {
     pub fn with_wasi() -> Self {
         Hooks {
             wasi_p1: Some(wasi_p1_probe::<E>),
+            async_calls: None,
         }
+    }
+}
+
+impl<E: Engine> Hooks<E>
+where
+    E::Store<()>: Send,
+    E::Linker<()>: Sync,
+{
+    /// These hooks with the async probe ([`async_probe`]).
+    pub fn with_async(self) -> Self {
+        Hooks {
+            async_calls: Some(async_probe::<E>),
+            ..self
+        }
+    }
+}
+
+/// The async probe: a module calls an async host function whose future is
+/// pending twice before it answers; `call_async` (driven by polling with a
+/// no-op waker) returns the right result after pending at least twice, and
+/// a synchronous call reaching the async host function is `Error::Type`.
+pub fn async_probe<E: Engine>(
+    make: &dyn Fn(&Config) -> Result<E>,
+) -> std::result::Result<(), ProbeError>
+where
+    E::Store<()>: Send,
+    E::Linker<()>: Sync,
+{
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let probe = Probe {
+        make,
+        row: Row::Async,
+    };
+    let engine = probe.engine_with(&mut Config::new())?;
+    let module = probe.module(
+        &engine,
+        r#"(module
+             (import "host" "later" (func $later (param i32) (result i32)))
+             (func (export "f") (param i32) (result i32)
+               (i32.add (call $later (local.get 0)) (i32.const 1))))"#,
+    )?;
+    let mut linker = Linker::<E, ()>::new(&engine);
+    let ty = wasm_run_api::FuncType::new([ValType::I32], [ValType::I32]);
+    linker
+        .func_new_async("host", "later", ty, |_, params| {
+            let x = match params.first() {
+                Some(Val::I32(x)) => *x,
+                _ => return Err(wasm_run_api::Error::Type("not an i32".into())),
+            };
+            let mut pending = 2;
+            Ok(std::future::poll_fn(move |cx| {
+                if pending == 0 {
+                    return Poll::Ready(Ok(vec![Val::I32(x * 2)]));
+                }
+                pending -= 1;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }))
+        })
+        .map_err(|e| probe.error(e))?;
+    fn drive<F: Future + Unpin>(mut f: F) -> std::result::Result<(F::Output, usize), ProbeError> {
+        let mut cx = Context::from_waker(Waker::noop());
+        for pending in 0..1_000 {
+            if let Poll::Ready(v) = std::pin::Pin::new(&mut f).poll(&mut cx) {
+                return Ok((v, pending));
+            }
+        }
+        Err(failed("an async call did not finish in 1000 polls"))
+    }
+    let mut store = Store::new(&engine, ());
+    let (instance, _) = drive(Box::pin(linker.instantiate_async(&mut store, &module)))?;
+    let instance = instance.map_err(|e| probe.error(e))?;
+    let f = instance.get_func(&mut store, "f").map_err(failed)?;
+    let mut out = [Val::I32(0)];
+    let (r, pending) = drive(Box::pin(f.call_async(
+        &mut store,
+        &[Val::I32(20)],
+        &mut out,
+    )))?;
+    r.map_err(|e| probe.error(e))?;
+    if out != [Val::I32(41)] || pending < 2 {
+        return Err(failed(format!(
+            "the async call gave {out:?} after {pending} pending polls, expected 41 after 2"
+        )));
+    }
+    match f.call(&mut store, &[Val::I32(20)], &mut out) {
+        Err(wasm_run_api::Error::Type(_)) => Ok(()),
+        other => Err(failed(format!(
+            "a synchronous call reaching an async host function gave {other:?}, not Error::Type"
+        ))),
     }
 }
 
@@ -186,7 +282,10 @@ pub fn wasi_p1_probe<E: wasm_run_wasi::WasiEngine>(
 
 impl<E: Engine> Default for Hooks<E> {
     fn default() -> Self {
-        Hooks { wasi_p1: None }
+        Hooks {
+            wasi_p1: None,
+            async_calls: None,
+        }
     }
 }
 
@@ -384,6 +483,7 @@ pub(super) fn probe<E: Engine>(
         Row::Interrupt => p.stop(Row::Interrupt),
         Row::NanCanonicalization => p.nan_canonicalization(),
         Row::PoolingAllocation => p.pooling(),
+        Row::Async => return hooks.async_calls.map(|h| h(make)),
         Row::ModuleSerialization => p.module_serialization(),
         Row::WasiNn | Row::WasiCrypto | Row::WasiThreads => {
             return None;

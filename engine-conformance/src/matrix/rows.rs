@@ -79,6 +79,8 @@ pub enum Row {
     NanCanonicalization,
     /// Instances from a pool made in advance.
     PoolingAllocation,
+    /// Async calls and async host functions (`call_async`, `func_new_async`).
+    Async,
 }
 
 /// Whether a row is a WebAssembly proposal or something the embedding API
@@ -130,6 +132,7 @@ impl Row {
         Row::Interrupt,
         Row::NanCanonicalization,
         Row::PoolingAllocation,
+        Row::Async,
     ];
 
     /// The row's name: the original `wasm_run` table's name where it has one
@@ -172,6 +175,7 @@ impl Row {
             Row::Interrupt => "interrupt",
             Row::NanCanonicalization => "nan_canonicalization",
             Row::PoolingAllocation => "pooling_allocation",
+            Row::Async => "async",
         }
     }
 
@@ -209,6 +213,7 @@ impl Row {
             Row::Interrupt => Feature::Interrupt,
             Row::NanCanonicalization => Feature::NanCanonicalization,
             Row::PoolingAllocation => Feature::PoolingAllocation,
+            Row::Async => Feature::Async,
             Row::MemoryControl | Row::WasiNn | Row::WasiCrypto | Row::WasiThreads => {
                 return None;
             }
@@ -231,7 +236,8 @@ impl Row {
             | Row::Deadline
             | Row::Interrupt
             | Row::NanCanonicalization
-            | Row::PoolingAllocation => RowKind::Embedder,
+            | Row::PoolingAllocation
+            | Row::Async => RowKind::Embedder,
             _ => RowKind::Proposal,
         }
     }
@@ -365,6 +371,9 @@ impl Row {
             }
             Row::NanCanonicalization => {
                 "NaN results of f32/f64 arithmetic (0/0, NaN with a payload) have the canonical bits"
+            }
+            Row::Async => {
+                "an async call whose async host function is pending twice returns the right result; a sync call reaching it is Error::Type"
             }
         }
     }

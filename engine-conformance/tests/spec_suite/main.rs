@@ -188,11 +188,16 @@ fn measure_matrix() -> Matrix {
     let wi = &r.wasmi.report;
     let wasmtime = on_big_stack("matrix-wasmtime", move || {
         let baseline = Baseline::committed("wasmtime").expect("baseline");
-        matrix::measure(&Wasmtime::new, wt, &baseline, &Hooks::with_wasi())
+        matrix::measure(
+            &Wasmtime::new,
+            wt,
+            &baseline,
+            &Hooks::with_wasi().with_async(),
+        )
     });
     let wasmi = on_big_stack("matrix-wasmi", move || {
         let baseline = Baseline::committed("wasmi").expect("baseline");
-        matrix::measure(&Wasmi::new, wi, &baseline, &Hooks::with_wasi())
+        matrix::measure(&Wasmi::new, wi, &baseline, &Hooks::with_wasi().with_async())
     });
     Matrix {
         columns: vec![wasmtime.expect("wasmtime"), wasmi.expect("wasmi")],
@@ -364,6 +369,7 @@ fn matrix_cells_follow_spec_failures_and_hooks() {
         let baseline = Baseline::committed("wasmi").expect("baseline");
         let hooks = Hooks {
             wasi_p1: Some(wasi_ok),
+            async_calls: None,
         };
         matrix::measure(&Wasmi::new, &report, &baseline, &hooks).expect("column")
     });
