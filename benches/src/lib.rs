@@ -127,6 +127,11 @@ pub fn budget(group: &str, operation: &str) -> Option<f64> {
         "cache_hit" => 0.01,
         // Deadlines on against off: the target is for wasmtime.
         "fib25" | "loop1M" if group.ends_with("wasmtime") => 1.05,
+        // Async calls against wasmtime's own (issue 22): typed against its
+        // typed `call_async`/`func_wrap_async`, dynamic against its
+        // `Func::call_async`/`func_new_async`.
+        "async_typed" | "async_dynamic" if group == "async/wasmtime" => 1.10,
+        "async_host" | "async_host_dynamic" if group == "async/wasmtime" => 1.15,
         // Portable component calls against wasmtime's own component model.
         "add" | "string_1k" | "bytes_64k" if group == "components/wasmtime" => 1.25,
         _ => return None,
@@ -168,11 +173,20 @@ pub fn pair(measurements: &[Measurement]) -> Vec<Row> {
                         .or_else(|| functions.get(fallback.as_str()))
                     {
                         Some(&b) => ("raw", b),
-                        None => continue,
+                        // An engine without the raw path (wasmi has no
+                        // async API): wasm-run's synchronous call.
+                        None => match functions.get(format!("sync/{op}").as_str()) {
+                            Some(&b) => ("sync", b),
+                            None => continue,
+                        },
                     }
                 }
                 "deadlines_on" => match functions.get(format!("deadlines_off/{op}").as_str()) {
                     Some(&b) => ("deadlines off", b),
+                    None => continue,
+                },
+                "yield_on" => match functions.get(format!("yield_off/{op}").as_str()) {
+                    Some(&b) => ("no yields", b),
                     None => continue,
                 },
                 _ => continue,
@@ -180,6 +194,7 @@ pub fn pair(measurements: &[Measurement]) -> Vec<Row> {
             let path = match path {
                 "wasm-run" => "ours",
                 "deadlines_on" => "deadlines on",
+                "yield_on" => "1 ms yields",
                 p => p,
             };
             // The budgets are for wasm-run's own paths; `native` (a
@@ -297,6 +312,10 @@ mod tests {
             m("stops/wasmtime", "deadlines_off/loop1M", 10.0),
             m("stops/wasmtime", "deadlines_on/loop1M", 21.0),
             m("orphans", "ours/nothing", 1.0),
+            m("async/wasmi", "sync/async_host", 100.0),
+            m("async/wasmi", "ours/async_host", 130.0),
+            m("yield/wasmi", "yield_off/loop_10ms", 10.0),
+            m("yield/wasmi", "yield_on/loop_10ms", 10.5),
         ]);
         let find = |g: &str, p: &str, o: &str| {
             rows.iter()
@@ -316,7 +335,16 @@ mod tests {
             (setup.baseline_ns, setup.within_budget()),
             (10.0, Some(true))
         );
-        assert_eq!(rows.len(), 5, "{rows:?}");
+        // Without a raw path, the synchronous call is the baseline; no budget.
+        let wasmi_async = find("async/wasmi", "ours", "async_host");
+        assert_eq!(
+            (wasmi_async.baseline.as_str(), wasmi_async.baseline_ns),
+            ("sync", 100.0)
+        );
+        assert_eq!(wasmi_async.within_budget(), None);
+        let yields = find("yield/wasmi", "1 ms yields", "loop_10ms");
+        assert!((yields.ratio() - 1.05).abs() < 1e-9);
+        assert_eq!(rows.len(), 7, "{rows:?}");
         let table = render(&rows, "2 cores", "2026-12-01");
         assert!(table.contains(
             "| wasmi | typed | ours | raw 50.0 ns | 66.0 ns | 1.32× | ≤ 1.10× | **miss** |"

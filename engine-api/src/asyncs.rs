@@ -302,9 +302,12 @@ impl<E: Engine, P: WasmTyList, R: WasmTyList> crate::TypedFunc<E, P, R> {
     where
         E::Store<T>: Send,
     {
-        let mut ps: ValBuf<Val<E>> = ValBuf::from_elem(Val::I32(0), P::LEN);
+        // Small buffers: this future holds them across its await.
+        let mut ps: smallvec::SmallVec<[Val<E>; 4]> =
+            smallvec::SmallVec::from_elem(Val::I32(0), P::LEN);
         params.store(&mut ps[..]);
-        let mut rs: ValBuf<Val<E>> = ValBuf::from_elem(Val::I32(0), R::LEN);
+        let mut rs: smallvec::SmallVec<[Val<E>; 4]> =
+            smallvec::SmallVec::from_elem(Val::I32(0), R::LEN);
         self.func().call_async(store, &ps, &mut rs).await?;
         Ok(R::load(&rs[..]))
     }

@@ -28,8 +28,10 @@ impl<T: 'static> WasmtimeStore<T> {
             {
                 stops.ticker.tick_at(at);
             }
-            let ps: ValBuf<wt::Val> = params.iter().map(val).collect();
-            let mut rs: ValBuf<wt::Val> = smallvec::smallvec![wt::Val::I32(0); results.len()];
+            // Small buffers: the future holds them across its awaits, and
+            // a large future costs a copy every time it moves.
+            let ps: AsyncBuf<wt::Val> = params.iter().map(val).collect();
+            let mut rs: AsyncBuf<wt::Val> = smallvec::smallvec![wt::Val::I32(0); results.len()];
             let r = f.call_async(self.cx_mut(), &ps, &mut rs).await;
             if let Some(stops) = &mut self.native_data_mut().stops {
                 stops.yields.stop();
@@ -42,6 +44,9 @@ impl<T: 'static> WasmtimeStore<T> {
         })
     }
 }
+
+/// Values kept across an await.
+type AsyncBuf<V> = smallvec::SmallVec<[V; 4]>;
 
 /// What wasmtime's async host functions return.
 type NativeFuture<'a> = Box<dyn std::future::Future<Output = wt::Result<()>> + Send + 'a>;
