@@ -11,7 +11,6 @@
 
 use crate::Engine;
 use crate::error::{Error, Result};
-use crate::host::ValBuf;
 use crate::host::{ForeignContext, panic_message};
 use crate::store::Caller;
 use crate::val::{Val, WasmTyList};
