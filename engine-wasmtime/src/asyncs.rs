@@ -23,6 +23,7 @@ impl<T: 'static> WasmtimeStore<T> {
             let id = self.native_data().id;
             // The guest runs on the fiber's stack: no native-stack check.
             self.begin_watch()?;
+            self.native_data_mut().on_fiber = true;
             if let Some(stops) = &mut self.native_data_mut().stops
                 && let Some(at) = stops.yields.start()
             {
@@ -33,6 +34,7 @@ impl<T: 'static> WasmtimeStore<T> {
             let ps: AsyncBuf<wt::Val> = params.iter().map(val).collect();
             let mut rs: AsyncBuf<wt::Val> = smallvec::smallvec![wt::Val::I32(0); results.len()];
             let r = f.call_async(self.cx_mut(), &ps, &mut rs).await;
+            self.native_data_mut().on_fiber = false;
             if let Some(stops) = &mut self.native_data_mut().stops {
                 stops.yields.stop();
             }
@@ -100,8 +102,9 @@ impl<T: 'static> WasmtimeLinker<T> {
         let native = func_type(&self.engine, &ty);
         self.linker
             .func_new_async(module, name, native, async_host(ty, f))
-            .map(|_| ())
-            .map_err(|e| define_error(module, name, e))
+            .map_err(|e| define_error(module, name, e))?;
+        self.has_async = true;
+        Ok(())
     }
 }
 
@@ -114,6 +117,9 @@ impl<T: Send + 'static> WasmtimeLinker<T> {
     ) -> InstanceFuture<'a, Wasmtime> {
         Box::pin(async move {
             store.begin_watch()?;
+            let data = store.native_data_mut();
+            data.on_fiber = true;
+            data.async_only |= self.has_async;
             let store = &mut store.0.store;
             same_engine(module, store.engine())?;
             store.data_mut().limits.admit(module)?;
@@ -122,6 +128,7 @@ impl<T: Send + 'static> WasmtimeLinker<T> {
                 .instantiate_async(&mut *store, module)
                 .await
                 .map_err(instantiate_error);
+            store.data_mut().on_fiber = false;
             store.data_mut().limits.admitted(module, r)
         })
     }
@@ -182,10 +189,42 @@ pub(crate) fn set_yield_policy<T: 'static>(
             .cx_mut()
             .fuel_async_yield_interval(policy.fuel_interval())
             .map_err(error)?;
-        store.native_data_mut().fuel_yields = policy.fuel_interval().is_some();
+        let data = store.native_data_mut();
+        data.fuel_yields = policy.fuel_interval().is_some();
+        // wasmtime's async-only flag stays once set.
+        data.async_only = true;
     }
     if let Some(stops) = &mut store.native_data_mut().stops {
         stops.yields.set(policy);
+    }
+    Ok(())
+}
+
+/// wasm-run's own check before a synchronous call (or instantiation), as
+/// wasmtime makes it in `Func::call` but not in the raw `call_unchecked`
+/// that wasm-run's typed calls use: a store that requires async calls takes
+/// none, and a host function running inside an async call (on wasmtime's
+/// fiber) cannot make one — the epoch yield or an async host function
+/// would suspend the fiber inside a synchronous frame.
+#[inline(always)]
+pub(crate) fn check_sync_call<C: NativeContext>(data: &mut StoreData<C::T>) -> Result<()> {
+    if data.async_only {
+        return Err(Error::Type(
+            "this store takes async calls only (it has async host functions or fuel yields): \
+             use call_async / instantiate_async"
+                .into(),
+        ));
+    }
+    if C::TOP {
+        // No future holds the store: an async call's is gone.
+        data.on_fiber = false;
+    } else if data.on_fiber {
+        return Err(Error::Type(
+            "a synchronous call from a host function inside an async call: \
+             wasmtime cannot run it on the call's fiber (on wasmtime, a host function \
+             cannot call back into wasm during call_async)"
+                .into(),
+        ));
     }
     Ok(())
 }

@@ -158,6 +158,13 @@ pub struct StoreData<T> {
     func_types: FuncTypes,
     /// Whether wasmtime's fuel yields were turned on (`set_yield_policy`).
     fuel_yields: bool,
+    /// Whether wasmtime requires async calls in this store (it has async
+    /// host functions or fuel yields; wasmtime's flag is not public).
+    async_only: bool,
+    /// Whether an async call of this store may be running (its guest on
+    /// wasmtime's fiber): set when one starts, cleared when it ends or at
+    /// the next call from the store itself (a dropped call's future).
+    on_fiber: bool,
 }
 
 impl<T> StoreData<T> {
@@ -245,6 +252,7 @@ impl<C: NativeContext> WasmtimeContext<C> {
     /// by an interrupt request still pending (`Watch::begin`).
     #[inline(always)]
     fn begin(&mut self) -> Result<()> {
+        asyncs::check_sync_call::<C>(self.native_data_mut())?;
         if C::TOP {
             stack::check(self.native_data().stack_needed)?;
             // A synchronous call (an async one restarts the clock).
@@ -414,6 +422,8 @@ impl Engine for Wasmtime {
                 stack_needed: self.stack_needed,
                 func_types: self.func_types.clone(),
                 fuel_yields: false,
+                async_only: false,
+                on_fiber: false,
                 stops: self.stops.as_ref().map(|s| StoreStops {
                     watch: Watch::new(InterruptHandle::with_waker(s.waker.clone()), self.features),
                     ticker: s.ticker.clone(),
@@ -441,6 +451,7 @@ impl Engine for Wasmtime {
         WasmtimeLinker {
             linker: wt::Linker::new(&self.engine),
             engine: self.engine.clone(),
+            has_async: false,
         }
     }
 
@@ -989,6 +1000,9 @@ impl<T: 'static> CallerBackend<Wasmtime> for WasmtimeCaller<'_, T> {
 pub struct WasmtimeLinker<T: 'static> {
     linker: wt::Linker<StoreData<T>>,
     engine: wt::Engine,
+    /// Whether it defines async host functions (stores it instantiates in
+    /// then take async calls only).
+    has_async: bool,
 }
 
 impl<T: 'static> WasmtimeLinker<T> {

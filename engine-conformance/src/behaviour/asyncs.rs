@@ -255,6 +255,16 @@ where
         "sync call of an async host function",
     );
     assert!(matches!(e, Error::Type(_)), "{name}: sync call gave {e:?}");
+    // And a typed one (wasm-run's fast path on wasmtime skips wasmtime's
+    // own check, so it must make it).
+    let e = err(
+        typed.call(&mut store, 1),
+        "typed sync call of an async host function",
+    );
+    assert!(
+        matches!(e, Error::Type(_)),
+        "{name}: typed sync call gave {e:?}"
+    );
 
     // Dropping a suspended call: what the guest did before stays done and
     // the store keeps working.
@@ -506,4 +516,65 @@ where
         (2..=4).contains(&rounds),
         "{name}: 2.5 intervals of fuel took {rounds} polls"
     );
+}
+
+const REENTER_WAT: &str = r#"
+(module
+  (import "host" "reenter" (func $reenter (param i32) (result i32)))
+  (func (export "inc") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "run") (param i32) (result i32) (call $reenter (local.get 0))))
+"#;
+
+/// A synchronous host function that calls back into wasm during an async
+/// call: the nested call either works (wasmi: it runs inside the suspended
+/// call's host frame) or is `Error::Type` (wasmtime: its fiber cannot run a
+/// synchronous call), typed and dynamic — never a panic or an engine error;
+/// the store works afterwards.
+pub fn async_reentry<E: Engine>(make: impl Fn(&Config) -> Result<E>)
+where
+    E::Store<()>: Send,
+    E::Linker<()>: Sync,
+{
+    let engine = default_engine(&make);
+    let name = engine.name();
+    if !engine.features().contains(Feature::Async) {
+        return;
+    }
+    let module = compile(&engine, REENTER_WAT);
+    let mut linker = Linker::<E, ()>::new(&engine);
+    ok(
+        linker.func_wrap(
+            "host",
+            "reenter",
+            |mut caller: Caller<'_, E, ()>, x: i32| -> Result<i32> {
+                let Some(wasm_run_api::Extern::Func(inc)) = caller.get_export("inc") else {
+                    return Err(Error::host("no inc"));
+                };
+                let typed = inc.typed::<i32, i32>(&caller)?;
+                let a = typed.call(&mut caller, x)?;
+                let mut out = [Val::I32(0)];
+                inc.call(&mut caller, &[Val::I32(a)], &mut out)?;
+                match out[0] {
+                    Val::I32(b) => Ok(b),
+                    _ => Err(Error::host("not an i32")),
+                }
+            },
+        ),
+        "func_wrap reenter",
+    );
+    let mut store = Store::new(&engine, ());
+    let instance = ok(linker.instantiate(&mut store, &module), "instantiate");
+    let run = ok(
+        instance.get_typed_func::<i32, i32>(&mut store, "run"),
+        "run",
+    );
+    // Synchronously, the host function's calls work everywhere.
+    assert_eq!(ok(run.call(&mut store, 1), "sync run"), 3, "{name}");
+    let (r, _) = block_on(Box::pin(run.call_async(&mut store, 1)));
+    match r {
+        Ok(v) => assert_eq!(v, 3, "{name}: async run(1)"),
+        Err(Error::Type(_)) => {}
+        Err(e) => panic!("{name}: a nested call during call_async gave {e:?}"),
+    }
+    assert_eq!(ok(run.call(&mut store, 5), "sync run after"), 7, "{name}");
 }

@@ -56,7 +56,9 @@ mod variants;
 #[cfg(test)]
 mod self_check;
 
-pub use asyncs::{async_calls, async_fuel_yields, async_guests_interleave, async_yields};
+pub use asyncs::{
+    async_calls, async_fuel_yields, async_guests_interleave, async_reentry, async_yields,
+};
 pub use calls::{
     call_dynamic, call_typed, call_unchecked_agrees, func_types, handles_wrong_store,
     wrong_store_references,
@@ -175,6 +177,7 @@ macro_rules! __wasm_run_behaviours {
             async_guests_interleave
             async_yields
             async_fuel_yields
+            async_reentry
         ] }
     };
 }
