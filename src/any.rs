@@ -14,7 +14,7 @@ use wasm_run_api::{
     Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, SharedMemory,
     StoreId, Support, Table, TableType, Tag, TagType, UntypedHostFunc, Val, WasmTyList,
 };
-use wasm_run_api::{HostFuture, InterruptHandle};
+use wasm_run_api::{AsyncDone, AsyncHostFuture, InterruptHandle};
 
 /// Declares an enum with one variant per compiled-in backend, holding that
 /// backend's associated type `$assoc`.
@@ -586,13 +586,22 @@ where
     T: 'static,
     F: wasm_run_api::AsyncHostFunc<AnyEngine, T>,
 {
-    fn call(&self, caller: Caller<'_, B, T>, params: &[Val<B>]) -> Result<HostFuture<B>> {
+    fn call(&self, caller: Caller<'_, B, T>, params: &[Val<B>]) -> Result<AsyncHostFuture<B, T>> {
         let caller = Caller::from_backend(B::caller_up(caller.into_backend()));
         let params: Vec<Val<AnyEngine>> = params.iter().map(val_up).collect();
         let fut = self.0.call(caller, &params)?;
         Ok(Box::pin(async move {
-            let out = fut.await?;
-            out.iter().map(val_down).collect()
+            Ok(match fut.await? {
+                AsyncDone::Results(out) => {
+                    AsyncDone::Results(out.iter().map(val_down).collect::<Result<_>>()?)
+                }
+                AsyncDone::Complete(complete) => {
+                    AsyncDone::Complete(Box::new(move |caller: Caller<'_, B, T>| {
+                        let caller = Caller::from_backend(B::caller_up(caller.into_backend()));
+                        complete(caller)?.iter().map(val_down).collect()
+                    }))
+                }
+            })
         }))
     }
 }

@@ -35,6 +35,26 @@ pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
 pub type InstanceFuture<'a, E> =
     Pin<Box<dyn Future<Output = Result<<E as Engine>::Instance>> + Send + 'a>>;
 
+/// A completion: what runs with the store once an async host function's
+/// future is done ([`Linker::func_new_async_then`](crate::Linker::func_new_async_then)),
+/// giving the function's results. Its [`Caller`] has no calling instance
+/// (`get_export` answers `None`): take handles (a [`Memory`](crate::Memory),
+/// a [`Func`](crate::Func)) in the synchronous part and use them here.
+pub type Completion<E, T> =
+    Box<dyn for<'a> FnOnce(Caller<'a, E, T>) -> Result<Vec<Val<E>>> + Send + 'static>;
+
+/// How an async host function's future ends (backend contract).
+pub enum AsyncDone<E: Engine, T: 'static> {
+    /// Its results.
+    Results(Vec<Val<E>>),
+    /// A completion to run with the store, which gives the results.
+    Complete(Completion<E, T>),
+}
+
+/// The future of an async host function in the backend contract.
+pub type AsyncHostFuture<E, T> =
+    Pin<Box<dyn Future<Output = Result<AsyncDone<E, T>>> + Send + 'static>>;
+
 /// An async host function in the backend contract (see
 /// [`Linker::func_new_async`](crate::Linker::func_new_async)): parameters as
 /// [`Val`]s; the synchronous part returns the
@@ -46,7 +66,7 @@ pub trait AsyncHostFunc<E: Engine, T: 'static>: Send + Sync + 'static {
     /// # Errors
     ///
     /// Whatever the closure answers; it fails the guest's call.
-    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>]) -> Result<HostFuture<E>>;
+    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>]) -> Result<AsyncHostFuture<E, T>>;
 }
 
 /// A closure as an [`AsyncHostFunc`] (its future boxed).
@@ -59,13 +79,34 @@ where
     F: Fn(Caller<'_, E, T>, &[Val<E>]) -> Result<Fut> + Send + Sync + 'static,
     Fut: Future<Output = Result<Vec<Val<E>>>> + Send + 'static,
 {
-    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>]) -> Result<HostFuture<E>> {
-        Ok(Box::pin((self.0)(caller, params)?))
+    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>]) -> Result<AsyncHostFuture<E, T>> {
+        let fut = (self.0)(caller, params)?;
+        Ok(Box::pin(async move { fut.await.map(AsyncDone::Results) }))
+    }
+}
+
+/// A closure whose future ends in a completion, as an [`AsyncHostFunc`].
+pub struct AsyncThenFn<F>(pub F);
+
+impl<E, T, F, Fut, C> AsyncHostFunc<E, T> for AsyncThenFn<F>
+where
+    E: Engine,
+    T: 'static,
+    F: Fn(Caller<'_, E, T>, &[Val<E>]) -> Result<Fut> + Send + Sync + 'static,
+    Fut: Future<Output = Result<C>> + Send + 'static,
+    C: for<'a> FnOnce(Caller<'a, E, T>) -> Result<Vec<Val<E>>> + Send + 'static,
+{
+    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>]) -> Result<AsyncHostFuture<E, T>> {
+        let fut = (self.0)(caller, params)?;
+        Ok(Box::pin(async move {
+            let complete = fut.await?;
+            Ok(AsyncDone::Complete(Box::new(complete) as Completion<E, T>))
+        }))
     }
 }
 
 impl<E: Engine, T: 'static, F: AsyncHostFunc<E, T>> AsyncHostFunc<E, T> for crate::host::Shared<F> {
-    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>]) -> Result<HostFuture<E>> {
+    fn call(&self, caller: Caller<'_, E, T>, params: &[Val<E>]) -> Result<AsyncHostFuture<E, T>> {
         self.0.call(caller, params)
     }
 }
@@ -79,32 +120,46 @@ pub fn start_async_host<E: Engine, T: 'static>(
     f: &impl AsyncHostFunc<E, T>,
     caller: Caller<'_, E, T>,
     params: &[Val<E>],
-) -> Result<HostFuture<E>> {
+) -> Result<AsyncHostFuture<E, T>> {
     crate::host::catch_host_panic(|| f.call(caller, params))
 }
 
-/// Polls `fut` to its end, a panic in it becoming [`Error::HostPanic`], and
-/// checks that it gave `count` results (of the types `check` accepts).
+/// Polls `fut` to its end, a panic in it becoming [`Error::HostPanic`].
+/// Then [`complete_async_host`].
 ///
 /// # Errors
 ///
-/// The future's error, [`Error::HostPanic`], or [`Error::Type`] for
-/// results of the wrong number or types.
-pub async fn finish_async_host<E: Engine>(
-    mut fut: HostFuture<E>,
+/// The future's error, or [`Error::HostPanic`].
+pub async fn finish_async_host<E: Engine, T: 'static>(
+    mut fut: AsyncHostFuture<E, T>,
+) -> Result<AsyncDone<E, T>> {
+    std::future::poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(p) => p,
+            Err(payload) if payload.is::<ForeignContext>() => Poll::Ready(Err(Error::WrongStore)),
+            Err(payload) => Poll::Ready(Err(Error::HostPanic(panic_message(payload)))),
+        },
+    )
+    .await
+}
+
+/// The results of a finished async host function: its own, or its
+/// completion's, run with the caller `caller` makes (one without a calling
+/// instance, over the store); checked against `ty`.
+///
+/// # Errors
+///
+/// The completion's error, [`Error::HostPanic`] if it panics, or
+/// [`Error::Type`] for results of the wrong number or types.
+pub fn complete_async_host<'a, E: Engine, T: 'static>(
+    done: AsyncDone<E, T>,
+    caller: impl FnOnce() -> Caller<'a, E, T>,
     ty: &crate::FuncType,
 ) -> Result<Vec<Val<E>>> {
-    let results =
-        std::future::poll_fn(
-            |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-                Ok(p) => p,
-                Err(payload) if payload.is::<ForeignContext>() => {
-                    Poll::Ready(Err(Error::WrongStore))
-                }
-                Err(payload) => Poll::Ready(Err(Error::HostPanic(panic_message(payload)))),
-            },
-        )
-        .await?;
+    let results = match done {
+        AsyncDone::Results(results) => results,
+        AsyncDone::Complete(complete) => crate::host::catch_host_panic(|| complete(caller()))?,
+    };
     if results.len() != ty.results().len() {
         return Err(Error::Type(format!(
             "an async host function gave {} results, its type has {}",
@@ -233,7 +288,67 @@ impl<E: Engine, T: Send + 'static> crate::Linker<E, T> {
         F: Fn(Caller<'_, E, T>, &[Val<E>]) -> Result<Fut> + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Val<E>>>> + Send + 'static,
     {
-        let f = AsyncFn(f);
+        self.define_async(module, name, ty, AsyncFn(f))
+    }
+
+    /// Defines `module::name` as an async host function whose future ends
+    /// in a synchronous **completion** with the store: `f` is the
+    /// synchronous part (the caller and the arguments), its `Send + 'static`
+    /// future does the waiting, and the closure the future gives runs once
+    /// it is done, with a [`Caller`] over the store, and gives the results —
+    /// the place to write what the future fetched into guest memory. The
+    /// completion's caller has no calling instance (`get_export` answers
+    /// `None`): take the handles it needs in the synchronous part.
+    ///
+    /// ```
+    /// # use wasm_run_api::*;
+    /// # fn define<E: Engine>(linker: &mut Linker<E, ()>) -> Result<()> {
+    /// // `read(ptr, len) -> n`: fetch bytes, then copy them into the guest.
+    /// let ty = FuncType::new([ValType::I32, ValType::I32], [ValType::I32]);
+    /// linker.func_new_async_then("host", "read", ty, |mut caller, params| {
+    ///     let memory = caller.get_memory("memory").ok_or(Error::host("no memory"))?;
+    ///     let (ptr, len) = (params[0].i32().unwrap_or(0), params[1].i32().unwrap_or(0));
+    ///     Ok(async move {
+    ///         let data = b"fetched".to_vec(); // e.g. a socket read
+    ///         Ok(move |mut cx: Caller<'_, E, ()>| {
+    ///             let n = data.len().min(len.max(0) as usize);
+    ///             memory.write(&mut cx, ptr as usize, &data[..n])?;
+    ///             Ok(vec![Val::I32(n as i32)])
+    ///         })
+    ///     })
+    /// })?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Linker::func_new_async`](crate::Linker::func_new_async).
+    /// At run time, the completion's error fails the guest's call, its
+    /// panic is [`Error::HostPanic`], and results of the wrong number or
+    /// types are [`Error::Type`].
+    pub fn func_new_async_then<F, Fut, C>(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: crate::FuncType,
+        f: F,
+    ) -> Result<&mut Self>
+    where
+        F: Fn(Caller<'_, E, T>, &[Val<E>]) -> Result<Fut> + Send + Sync + 'static,
+        Fut: Future<Output = Result<C>> + Send + 'static,
+        C: for<'a> FnOnce(Caller<'a, E, T>) -> Result<Vec<Val<E>>> + Send + 'static,
+    {
+        self.define_async(module, name, ty, AsyncThenFn(f))
+    }
+
+    fn define_async(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: crate::FuncType,
+        f: impl AsyncHostFunc<E, T>,
+    ) -> Result<&mut Self> {
         use crate::backend::LinkerBackend;
         if let Some(engine) = self.async_off {
             return Err(Error::Unsupported {
@@ -342,6 +457,43 @@ impl<E: Engine, T: Send + 'static> crate::Linker<E, T> {
                 let mut out = vec![Val::I32(0); R::LEN];
                 results.store(&mut out[..]);
                 Ok(out)
+            })
+        })
+    }
+}
+
+impl<E: Engine, T: Send + 'static> crate::Linker<E, T> {
+    /// [`Linker::func_new_async_then`](crate::Linker::func_new_async_then)
+    /// with Rust values: `f` gets the arguments as `P`, and the completion
+    /// its future gives returns `R`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Linker::func_new_async_then`](crate::Linker::func_new_async_then).
+    pub fn func_wrap_async_then<P, R, F, Fut, C>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: F,
+    ) -> Result<&mut Self>
+    where
+        P: WasmTyList,
+        R: WasmTyList,
+        F: Fn(Caller<'_, E, T>, P) -> Result<Fut> + Send + Sync + 'static,
+        Fut: Future<Output = Result<C>> + Send + 'static,
+        C: for<'a> FnOnce(Caller<'a, E, T>) -> Result<R> + Send + 'static,
+    {
+        let ty = crate::FuncType::new(P::types(), R::types());
+        self.func_new_async_then(module, name, ty, move |caller, params| {
+            let fut = f(caller, P::load(params))?;
+            Ok(async move {
+                let complete = fut.await?;
+                Ok(move |caller: Caller<'_, E, T>| {
+                    let results = complete(caller)?;
+                    let mut out = vec![Val::I32(0); R::LEN];
+                    results.store(&mut out[..]);
+                    Ok(out)
+                })
             })
         })
     }

@@ -10,8 +10,8 @@
 /// guards, value-buffer conversion, the raw slot traits of typed calls and
 /// the store-limits builder shared by the backends.
 pub use crate::asyncs::{
-    CallFuture, InstanceFuture, YieldClock, finish_async_host, start_async_host,
-    sync_call_of_async_host, yield_now,
+    CallFuture, InstanceFuture, YieldClock, complete_async_host, finish_async_host,
+    start_async_host, sync_call_of_async_host, yield_now,
 };
 pub use crate::build_store_limits;
 pub use crate::host::{

@@ -57,7 +57,10 @@ mod store;
 mod types;
 mod val;
 
-pub use asyncs::{AsyncFn, AsyncHostFunc, HostFuture, YieldFn, YieldPolicy};
+pub use asyncs::{
+    AsyncDone, AsyncFn, AsyncHostFunc, AsyncHostFuture, AsyncThenFn, Completion, HostFuture,
+    YieldFn, YieldPolicy,
+};
 pub use backend::{Engine, StoreId, WaitResult};
 pub use cache::{CacheOutcome, ModuleCache};
 pub use error::{Error, LinkError, Result, TrapCode, TrapFrame, TrapFrames};

@@ -11,13 +11,67 @@ use super::*;
 use slicing::Outcome;
 use std::sync::Mutex;
 use wasm_run_api::backend::{
-    CallFuture, finish_async_host, start_async_host, sync_call_of_async_host,
+    CallFuture, complete_async_host, finish_async_host, start_async_host, sync_call_of_async_host,
 };
-use wasm_run_api::{AsyncHostFunc, HostFuture};
+use wasm_run_api::{AsyncHostFunc, AsyncHostFuture};
+
+/// How a host function reaches the store.
+pub(crate) enum CallerKind<'a, T: 'static> {
+    /// wasmi's caller, a host function's own.
+    Owned(wasmi::Caller<'a, StoreData<T>>),
+    /// The store without a calling instance: an async host function's
+    /// completion, which the async driver runs.
+    Store(wasmi::StoreContextMut<'a, StoreData<T>>),
+}
+
+impl<'a, T: 'static> NativeCaller<'a, T> {
+    pub(crate) fn owned(caller: wasmi::Caller<'a, StoreData<T>>) -> Self {
+        NativeCaller {
+            caller: CallerKind::Owned(caller),
+        }
+    }
+}
+
+impl<T: 'static> CallerKind<'_, T> {
+    pub(crate) fn cx(&self) -> wasmi::StoreContext<'_, StoreData<T>> {
+        match self {
+            CallerKind::Owned(c) => wasmi::AsContext::as_context(c),
+            CallerKind::Store(s) => wasmi::AsContext::as_context(s),
+        }
+    }
+    pub(crate) fn cx_mut(&mut self) -> wasmi::StoreContextMut<'_, StoreData<T>> {
+        match self {
+            CallerKind::Owned(c) => wasmi::AsContextMut::as_context_mut(c),
+            CallerKind::Store(s) => wasmi::AsContextMut::as_context_mut(s),
+        }
+    }
+    pub(crate) fn data(&self) -> &StoreData<T> {
+        match self {
+            CallerKind::Owned(c) => c.data(),
+            CallerKind::Store(s) => s.data(),
+        }
+    }
+    pub(crate) fn data_mut(&mut self) -> &mut StoreData<T> {
+        match self {
+            CallerKind::Owned(c) => c.data_mut(),
+            CallerKind::Store(s) => s.data_mut(),
+        }
+    }
+    /// An export of the calling instance (none in a completion).
+    pub(crate) fn export(&mut self, name: &str) -> Option<wasmi::Extern> {
+        match self {
+            CallerKind::Owned(c) => c.get_export(name),
+            CallerKind::Store(_) => None,
+        }
+    }
+}
 
 /// The suspension of a call by an async host function: its future and
-/// type, carried to the driver as wasmi's host error.
-pub(crate) struct Pending(Mutex<Option<(HostFuture<Wasmi>, Arc<FuncType>)>>);
+/// type ([`Suspension`], type-erased: wasmi's errors are not generic),
+/// carried to the driver as wasmi's host error.
+pub(crate) struct Pending(Mutex<Option<Box<dyn std::any::Any + Send>>>);
+
+type Suspension<T> = (AsyncHostFuture<Wasmi, T>, Arc<FuncType>);
 
 impl std::fmt::Debug for Pending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -49,17 +103,17 @@ pub(crate) fn async_host<T: 'static, F: AsyncHostFunc<Wasmi, T> + Clone>(
         let id = caller.data().id;
         refs::check_native(&caller, params).map_err(host_error)?;
         let params: ValBuf<Val<Wasmi>> = params.iter().map(|v| from_val(v, id)).collect();
-        let caller = Caller::from_backend(WasmiContext(NativeCaller { caller }));
+        let caller = Caller::from_backend(WasmiContext(NativeCaller::owned(caller)));
         let fut = start_async_host(&f, caller, &params).map_err(host_error)?;
-        Err(wasmi::Error::host(Pending(Mutex::new(Some((
-            fut,
-            ty.clone(),
+        let suspension: Suspension<T> = (fut, ty.clone());
+        Err(wasmi::Error::host(Pending(Mutex::new(Some(Box::new(
+            suspension,
         ))))))
     }
 }
 
 /// The future and type a suspension carries.
-fn take(trap: &wasmi::ResumableCallHostTrap) -> Result<(HostFuture<Wasmi>, Arc<FuncType>)> {
+fn take<T: 'static>(trap: &wasmi::ResumableCallHostTrap) -> Result<Suspension<T>> {
     trap.host_error()
         .downcast_ref::<Pending>()
         .and_then(|p| {
@@ -67,6 +121,8 @@ fn take(trap: &wasmi::ResumableCallHostTrap) -> Result<(HostFuture<Wasmi>, Arc<F
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .take()
         })
+        .and_then(|s| s.downcast::<Suspension<T>>().ok())
+        .map(|s| *s)
         .ok_or_else(|| Error::Engine("a suspended call without its future".into()))
 }
 
@@ -122,8 +178,15 @@ impl<T: Send + 'static> WasmiStore<T> {
                     outcome = slicing::continue_sliced(&mut self.cx_mut(), paused, rs)?;
                 }
                 Outcome::Suspended(trap) => {
-                    let (fut, ty) = take(&trap)?;
-                    let out = finish_async_host(fut, &ty).await?;
+                    let (fut, ty) = take::<T>(&trap)?;
+                    let done = finish_async_host(fut).await?;
+                    let this = &mut *self;
+                    let completion = move || {
+                        let this = this;
+                        let store = CallerKind::Store(this.cx_mut());
+                        Caller::from_backend(WasmiContext(NativeCaller { caller: store }))
+                    };
+                    let out = complete_async_host(done, completion, &ty)?;
                     let inputs: ValBuf<wasmi::Val> = out.iter().map(val).collect();
                     let mut cx = self.cx_mut();
                     // The watch and the fuel slice, as before any run from

@@ -177,7 +177,7 @@ pub struct NativeStore<T: 'static> {
 
 /// The native parts of a [`WasmiCaller`].
 pub struct NativeCaller<'a, T: 'static> {
-    caller: wasmi::Caller<'a, StoreData<T>>,
+    caller: asyncs::CallerKind<'a, T>,
 }
 
 impl<T> WasmiStore<T> {
@@ -188,9 +188,13 @@ impl<T> WasmiStore<T> {
 }
 
 impl<'a, T> WasmiCaller<'a, T> {
-    /// The native caller (escape hatch).
-    pub fn as_native(&mut self) -> &mut wasmi::Caller<'a, StoreData<T>> {
-        &mut self.0.caller
+    /// The native caller (escape hatch): `None` in an async host function's
+    /// completion.
+    pub fn as_native(&mut self) -> Option<&mut wasmi::Caller<'a, StoreData<T>>> {
+        match &mut self.0.caller {
+            asyncs::CallerKind::Owned(c) => Some(c),
+            asyncs::CallerKind::Store(_) => None,
+        }
     }
 }
 
@@ -423,7 +427,7 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T> + Clone>(
     move |caller, params, results| {
         let id = caller.data().id;
         refs::check_native(&caller, params).map_err(host_error)?;
-        let caller = Caller::from_backend(WasmiContext(NativeCaller { caller }));
+        let caller = Caller::from_backend(WasmiContext(NativeCaller::owned(caller)));
         call_untyped(
             &f,
             caller,
@@ -444,7 +448,7 @@ fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P,
 {
     move |caller, args| {
         f.invoke(
-            Caller::from_backend(WasmiContext(NativeCaller { caller })),
+            Caller::from_backend(WasmiContext(NativeCaller::owned(caller))),
             args,
         )
         .map_err(host_error)
@@ -596,10 +600,10 @@ impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     type T = T;
     const TOP: bool = false;
     fn cx(&self) -> wasmi::StoreContext<'_, StoreData<T>> {
-        wasmi::AsContext::as_context(&self.caller)
+        self.caller.cx()
     }
     fn cx_mut(&mut self) -> wasmi::StoreContextMut<'_, StoreData<T>> {
-        wasmi::AsContextMut::as_context_mut(&mut self.caller)
+        self.caller.cx_mut()
     }
     fn user(&self) -> &T {
         &self.caller.data().user
@@ -931,7 +935,7 @@ impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
 impl<T: 'static> CallerBackend<Wasmi> for WasmiCaller<'_, T> {
     fn get_export(&mut self, name: &str) -> Option<Extern<Wasmi>> {
         let id = self.0.caller.data().id;
-        self.0.caller.get_export(name).map(|e| from_extern(e, id))
+        self.0.caller.export(name).map(|e| from_extern(e, id))
     }
 }
 

@@ -4,7 +4,8 @@
 
 use super::*;
 use wasm_run_api::backend::{
-    CallFuture, InstanceFuture, finish_async_host, start_async_host, sync_call_of_async_host,
+    CallFuture, InstanceFuture, complete_async_host, finish_async_host, start_async_host,
+    sync_call_of_async_host,
 };
 use wasm_run_api::{AsyncHostFunc, Val};
 
@@ -64,21 +65,31 @@ pub(crate) fn async_host<T: Send + 'static, F: AsyncHostFunc<Wasmtime, T>>(
 + Sync
 + 'static {
     let ty = std::sync::Arc::new(ty);
-    move |caller, params, results| {
+    move |mut caller, params, results| {
         let id = caller.data().id;
         let ty = ty.clone();
+        // The synchronous part borrows the caller; the future keeps it for
+        // the completion.
         let started = params
             .iter()
             .map(|v| from_val(v, id))
             .collect::<Result<ValBuf<_>>>()
             .and_then(|params| {
-                let caller = Caller::from_backend(WasmtimeContext(NativeCaller { caller }));
-                start_async_host(&f, caller, &params)
+                let lent = host::CallerKind::Lent(&mut caller);
+                let lent = Caller::from_backend(WasmtimeContext(NativeCaller { caller: lent }));
+                start_async_host(&f, lent, &params)
             });
         Box::new(async move {
-            let out = finish_async_host(started.map_err(host_error)?, &ty)
+            let done = finish_async_host(started.map_err(host_error)?)
                 .await
                 .map_err(host_error)?;
+            let caller = &mut caller;
+            let completion = move || {
+                let caller = caller;
+                let store = host::CallerKind::Store(wt::AsContextMut::as_context_mut(caller));
+                Caller::from_backend(WasmtimeContext(NativeCaller { caller: store }))
+            };
+            let out = complete_async_host(done, completion, &ty).map_err(host_error)?;
             for (slot, v) in results.iter_mut().zip(&out) {
                 *slot = val(v);
             }

@@ -215,7 +215,7 @@ pub struct NativeStore<T: 'static> {
 
 /// The native parts of a [`WasmtimeCaller`].
 pub struct NativeCaller<'a, T: 'static> {
-    caller: wt::Caller<'a, StoreData<T>>,
+    caller: host::CallerKind<'a, T>,
 }
 
 impl<T> WasmtimeStore<T> {
@@ -240,9 +240,13 @@ impl<T> WasmtimeStore<T> {
 }
 
 impl<'a, T> WasmtimeCaller<'a, T> {
-    /// The native caller (escape hatch).
-    pub fn as_native(&mut self) -> &mut wt::Caller<'a, StoreData<T>> {
-        &mut self.0.caller
+    /// The native caller (escape hatch): `None` in an async host function
+    /// (its synchronous part and its completion).
+    pub fn as_native(&mut self) -> Option<&mut wt::Caller<'a, StoreData<T>>> {
+        match &mut self.0.caller {
+            host::CallerKind::Owned(c) => Some(c),
+            _ => None,
+        }
     }
 }
 
@@ -550,10 +554,10 @@ impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     type T = T;
     const TOP: bool = false;
     fn cx(&self) -> wt::StoreContext<'_, StoreData<T>> {
-        wt::AsContext::as_context(&self.caller)
+        self.caller.cx()
     }
     fn cx_mut(&mut self) -> wt::StoreContextMut<'_, StoreData<T>> {
-        wt::AsContextMut::as_context_mut(&mut self.caller)
+        self.caller.cx_mut()
     }
     fn native_data(&self) -> &StoreData<T> {
         self.caller.data()
@@ -989,10 +993,7 @@ impl<T: 'static> StoreBackend<Wasmtime> for WasmtimeStore<T> {
 impl<T: 'static> CallerBackend<Wasmtime> for WasmtimeCaller<'_, T> {
     fn get_export(&mut self, name: &str) -> Option<Extern<Wasmtime>> {
         let id = self.0.caller.data().id;
-        self.0
-            .caller
-            .get_export(name)
-            .and_then(|e| from_extern(e, id))
+        self.0.caller.export(name).and_then(|e| from_extern(e, id))
     }
 }
 

@@ -578,3 +578,146 @@ where
     }
     assert_eq!(ok(run.call(&mut store, 5), "sync run after"), 7, "{name}");
 }
+
+const COMPLETE_WAT: &str = r#"
+(module
+  (import "host" "read" (func $read (param i32 i32) (result i32)))
+  (import "host" "read_typed" (func $read_typed (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  ;; read(ptr, len) into memory, then the sum of the bytes read
+  (func $sum (param $ptr i32) (param $n i32) (result i32) (local $acc i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) (i32.load8_u (local.get $ptr))))
+        (local.set $ptr (i32.add (local.get $ptr) (i32.const 1)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+    (local.get $acc))
+  (func (export "run") (param $ptr i32) (param $len i32) (result i32)
+    (call $sum (local.get $ptr) (call $read (local.get $ptr) (local.get $len))))
+  (func (export "run_typed") (param $ptr i32) (param $len i32) (result i32)
+    (call $sum (local.get $ptr) (call $read_typed (local.get $ptr) (local.get $len)))))
+"#;
+
+/// Async host functions with a completion (`func_new_async_then`,
+/// `func_wrap_async_then`): after the future, the completion writes what
+/// it fetched into guest memory (through a handle taken in the synchronous
+/// part) and gives the results; the guest reads them. Its caller has no
+/// calling instance. Its error, its panic and wrong results come back
+/// typed, with the store usable after each.
+pub fn async_completions<E: Engine>(make: impl Fn(&Config) -> Result<E>)
+where
+    E::Store<()>: Send,
+    E::Linker<()>: Sync,
+{
+    let engine = default_engine(&make);
+    let name = engine.name();
+    if !engine.features().contains(Feature::Async) {
+        return;
+    }
+    const DATA: &[u8] = b"fetched";
+    let module = compile(&engine, COMPLETE_WAT);
+    let mut linker = Linker::<E, ()>::new(&engine);
+    let ty = fty([ValType::I32, ValType::I32], [ValType::I32]);
+    ok(
+        linker.func_new_async_then("host", "read", ty, |mut caller, params| {
+            let memory = caller
+                .get_memory("memory")
+                .ok_or(Error::host("no memory"))?;
+            let (ptr, len) = (arg(params), arg(&params[1..]));
+            Ok(async move {
+                // Pending once: the executor comes back.
+                let mut once = false;
+                std::future::poll_fn(|cx| {
+                    if std::mem::replace(&mut once, true) {
+                        Poll::Ready(())
+                    } else {
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    }
+                })
+                .await;
+                Ok(move |mut cx: Caller<'_, E, ()>| -> Result<Vec<Val<E>>> {
+                    if cx.get_export("memory").is_some() {
+                        return Err(Error::host("a completion saw a calling instance"));
+                    }
+                    match len {
+                        -1 => return Err(Error::host("the completion failed")),
+                        -2 => panic!("a completion panicked"),
+                        -3 => return Ok(vec![]),
+                        _ => {}
+                    }
+                    let n = DATA.len().min(len as usize);
+                    memory.write(&mut cx, ptr as usize, &DATA[..n])?;
+                    Ok(vec![Val::I32(n as i32)])
+                })
+            })
+        }),
+        "func_new_async_then",
+    );
+    ok(
+        linker.func_wrap_async_then(
+            "host",
+            "read_typed",
+            |mut caller: Caller<'_, E, ()>, (ptr, len): (i32, i32)| {
+                let memory = caller
+                    .get_memory("memory")
+                    .ok_or(Error::host("no memory"))?;
+                Ok(async move {
+                    Ok(move |mut cx: Caller<'_, E, ()>| -> Result<i32> {
+                        let n = DATA.len().min(len as usize);
+                        memory.write(&mut cx, ptr as usize, &DATA[..n])?;
+                        Ok(n as i32)
+                    })
+                })
+            },
+        ),
+        "func_wrap_async_then",
+    );
+    let mut store = Store::new(&engine, ());
+    let (instance, _) = block_on(Box::pin(linker.instantiate_async(&mut store, &module)));
+    let instance = ok(instance, "instantiate_async");
+    let memory = instance.get_memory(&mut store, "memory").expect("memory");
+    let want: i32 = DATA.iter().map(|&b| b as i32).sum();
+    for export in ["run", "run_typed"] {
+        let run = ok(
+            instance.get_typed_func::<(i32, i32), i32>(&mut store, export),
+            export,
+        );
+        let (r, _) = block_on(Box::pin(run.call_async(&mut store, (100, 64))));
+        assert_eq!(
+            ok(r, export),
+            want,
+            "{name}: {export} summed what the completion wrote"
+        );
+        let mut buf = [0u8; 7];
+        ok(memory.read(&store, 100, &mut buf), "read memory");
+        assert_eq!(&buf, DATA, "{name}: {export} left the data in memory");
+        // A short buffer: only what fits.
+        let (r, _) = block_on(Box::pin(run.call_async(&mut store, (200, 3))));
+        assert_eq!(
+            ok(r, export),
+            b'f' as i32 + b'e' as i32 + b't' as i32,
+            "{name}: {export}(len 3)"
+        );
+    }
+    let run = ok(
+        instance.get_typed_func::<(i32, i32), i32>(&mut store, "run"),
+        "run",
+    );
+    for (len, what) in [(-1, "error"), (-2, "panic"), (-3, "wrong results")] {
+        let (r, _) = block_on(Box::pin(run.call_async(&mut store, (0, len))));
+        let e = err(r, what);
+        let right = match what {
+            "error" => {
+                matches!(&e, Error::Host(m) if m.to_string().contains("the completion failed"))
+            }
+            "panic" => matches!(e, Error::HostPanic(_)),
+            _ => matches!(e, Error::Type(_)),
+        };
+        assert!(right, "{name}: a completion's {what} gave {e:?}");
+        let (r, _) = block_on(Box::pin(run.call_async(&mut store, (100, 64))));
+        assert_eq!(ok(r, "run after a failed completion"), want, "{name}");
+    }
+}

@@ -57,7 +57,8 @@ mod variants;
 mod self_check;
 
 pub use asyncs::{
-    async_calls, async_fuel_yields, async_guests_interleave, async_reentry, async_yields,
+    async_calls, async_completions, async_fuel_yields, async_guests_interleave, async_reentry,
+    async_yields,
 };
 pub use calls::{
     call_dynamic, call_typed, call_unchecked_agrees, func_types, handles_wrong_store,
@@ -178,6 +179,7 @@ macro_rules! __wasm_run_behaviours {
             async_yields
             async_fuel_yields
             async_reentry
+            async_completions
         ] }
     };
 }
