@@ -291,3 +291,99 @@ fn async_calls_need_no_big_native_stack() {
         assert_eq!(r.unwrap_or_else(|e| panic!("{name}: {e}")), 2);
     }
 }
+
+/// WASI commands as futures (`wasi::run_command_with_async`): fifty runs of
+/// a C program whose host import `host::twice` is an async function
+/// sleeping 10 ms (three calls each) share one thread — well under the
+/// 1.5 s they would take one after another — and each prints its lines.
+#[test]
+fn wasi_commands_run_as_futures() {
+    use wasm_run::wasi::{WasiConfig, WasiState, run_command_async, run_command_with_async};
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/wasi/host_import.wasm"
+    ))
+    .unwrap();
+    let hello = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hello.wasm")).unwrap();
+    for engine in engines(&Config::new()) {
+        let module = Module::new(&engine, &bytes).unwrap();
+        let hello = Module::new(&engine, &hello).unwrap();
+        let started = Instant::now();
+        let outputs = runtime().block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for _ in 0..50 {
+                let (engine, module) = (engine.clone(), module.clone());
+                set.spawn(async move {
+                    let mut config = WasiConfig::new();
+                    let out = config.capture_stdout();
+                    let (status, calls) = run_command_with_async(
+                        &engine,
+                        &module,
+                        &config,
+                        0u32,
+                        YieldPolicy::new(),
+                        |linker| {
+                            linker.func_wrap_async_then(
+                                "host",
+                                "twice",
+                                |_: Caller<'_, AnyEngine, WasiState<AnyEngine, u32>>, x: i32| {
+                                    Ok(async move {
+                                        tokio::time::sleep(Duration::from_millis(10)).await;
+                                        // The completion counts the calls in the host state.
+                                        Ok(
+                                            move |mut cx: Caller<
+                                                '_,
+                                                AnyEngine,
+                                                WasiState<AnyEngine, u32>,
+                                            >| {
+                                                cx.data_mut().data += 1;
+                                                Ok(x * 2)
+                                            },
+                                        )
+                                    })
+                                },
+                            )?;
+                            Ok(())
+                        },
+                    )
+                    .await?;
+                    Ok::<_, wasm_run::wasi::WasiError>((status.code(), calls, out.contents()))
+                });
+            }
+            let mut outputs = Vec::new();
+            while let Some(r) = set.join_next().await {
+                outputs.push(r.expect("no task panicked").unwrap());
+            }
+            // And a plain command through run_command_async.
+            let mut config = WasiConfig::new();
+            let out = config.capture_stdout();
+            config.args(["hello", "async"]);
+            let status = run_command_async(&engine, &hello, &config, YieldPolicy::new())
+                .await
+                .unwrap();
+            assert_eq!(status.code(), 0);
+            assert_eq!(out.contents(), b"Hello, async!\n");
+            outputs
+        });
+        let took = started.elapsed();
+        assert_eq!(outputs.len(), 50);
+        for (code, calls, out) in outputs {
+            assert_eq!((code, calls), (0, 3), "{}", engine.name());
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                "twice(1) = 2\ntwice(2) = 4\ntwice(3) = 6\n",
+                "{}",
+                engine.name()
+            );
+        }
+        assert!(
+            took < Duration::from_millis(1000),
+            "{}: 50 commands with 3 sleeps of 10 ms took {took:?}",
+            engine.name()
+        );
+        eprintln!(
+            "{}: 50 WASI commands, 3 async sleeps each: {took:?}",
+            engine.name()
+        );
+    }
+}

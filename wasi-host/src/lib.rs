@@ -126,5 +126,8 @@ pub use ctx::{
 pub use error::{ExitStatus, WasiError};
 pub use imports::{WASI_MODULE, check_module, function_names, function_type, uses_wasi};
 pub use random::{OsRandom, RandomSource, SeededRandom};
-pub use run::{ProgramKind, initialize, instantiate, run_command, run_command_with, run_start};
+pub use run::{
+    ProgramKind, initialize, instantiate, instantiate_async, run_command, run_command_async,
+    run_command_with, run_command_with_async, run_start, run_start_async,
+};
 pub use stdio::{Capture, Output, OutputFn, Stdin};

@@ -52,6 +52,36 @@ pub fn instantiate<E: WasiEngine, T: HasWasi<E>>(
     store: &mut Store<E, T>,
     module: &Module<E>,
 ) -> Result<Instance<E>, WasiError> {
+    precheck(store, module)?;
+    let r = linker.instantiate(store, module);
+    instantiated(linker, store, module, r)
+}
+
+/// [`instantiate`] as a future ([`Linker::instantiate_async`]): the way to
+/// instantiate when the linker has async host functions of yours.
+///
+/// # Errors
+///
+/// Those of [`instantiate`].
+pub async fn instantiate_async<E: WasiEngine, T: HasWasi<E> + Send>(
+    linker: &Linker<E, T>,
+    store: &mut Store<E, T>,
+    module: &Module<E>,
+) -> Result<Instance<E>, WasiError>
+where
+    E::Linker<T>: Sync,
+    E::Store<T>: Send,
+{
+    precheck(store, module)?;
+    let r = linker.instantiate_async(store, module).await;
+    instantiated(linker, store, module, r)
+}
+
+/// The checks [`instantiate`] makes before anything runs.
+fn precheck<E: WasiEngine, T: HasWasi<E>>(
+    store: &mut Store<E, T>,
+    module: &Module<E>,
+) -> Result<(), WasiError> {
     check_module(module)?;
     // wasm-run's own contexts serve any engine; an engine's is its own.
     let wasi = store.data_mut().wasi();
@@ -60,7 +90,18 @@ pub fn instantiate<E: WasiEngine, T: HasWasi<E>>(
     if host == crate::ctx::WasiHost::Engine && ctx != engine {
         return Err(WasiError::EngineMismatch { ctx, store: engine });
     }
-    match linker.instantiate(store, module) {
+    Ok(())
+}
+
+/// An instantiation's result, a link error diagnosed again with WASI's
+/// names.
+fn instantiated<E: WasiEngine, T: HasWasi<E>>(
+    linker: &Linker<E, T>,
+    store: &mut Store<E, T>,
+    module: &Module<E>,
+    r: Result<Instance<E>, Error>,
+) -> Result<Instance<E>, WasiError> {
+    match r {
         Ok(instance) => Ok(instance),
         Err(Error::Link(link)) => Err(WasiError::Wasm(
             rediagnose(linker, store, module, &link).unwrap_or(Error::Link(link)),
@@ -130,14 +171,44 @@ pub fn run_start<E: WasiEngine, T: HasWasi<E>>(
     store: &mut Store<E, T>,
     instance: &Instance<E>,
 ) -> Result<ExitStatus, WasiError> {
-    let start = match instance.get_typed_func::<(), ()>(&mut *store, "_start") {
-        Ok(start) => start,
-        Err(Error::Type(_)) => return Err(WasiError::NotACommand),
-        Err(e) => return Err(e.into()),
-    };
+    let start = start_of(store, instance)?;
     let result = start.call(&mut *store, ());
     output_panic(store)?;
     Ok(ExitStatus::from_call(result)?)
+}
+
+/// [`run_start`] as a future ([`wasm_run_api::TypedFunc::call_async`]): the
+/// store's yield policy, deadline and interrupts apply while it runs, and
+/// async host functions of yours may suspend it. WASI's own functions stay
+/// synchronous (a guest's sleep or blocking read holds the thread while it
+/// waits).
+///
+/// # Errors
+///
+/// Those of [`run_start`].
+pub async fn run_start_async<E: WasiEngine, T: HasWasi<E> + Send>(
+    store: &mut Store<E, T>,
+    instance: &Instance<E>,
+) -> Result<ExitStatus, WasiError>
+where
+    E::Store<T>: Send,
+{
+    let start = start_of(store, instance)?;
+    let result = start.call_async(&mut *store, ()).await;
+    output_panic(store)?;
+    Ok(ExitStatus::from_call(result)?)
+}
+
+/// A command's `_start`.
+fn start_of<E: WasiEngine, T: HasWasi<E>>(
+    store: &mut Store<E, T>,
+    instance: &Instance<E>,
+) -> Result<wasm_run_api::TypedFunc<E, (), ()>, WasiError> {
+    match instance.get_typed_func::<(), ()>(&mut *store, "_start") {
+        Ok(start) => Ok(start),
+        Err(Error::Type(_)) => Err(WasiError::NotACommand),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A panic of the context's output callback during the run (the guest saw
@@ -227,5 +298,61 @@ pub fn run_command_with<E: WasiEngine, U: Send + 'static>(
     imports(&mut linker)?;
     let instance = instantiate(&linker, &mut store, module)?;
     let status = run_start(&mut store, &instance)?;
+    Ok((status, store.into_data().data))
+}
+
+/// [`run_command`] as a future: instantiates with
+/// [`Linker::instantiate_async`] and runs `_start` with
+/// [`run_start_async`], so that the program shares its thread with the
+/// executor's other tasks (with a yield policy, see `yields`) and
+/// `tokio::time::timeout` or dropping the future stops it.
+///
+/// # Errors
+///
+/// Those of [`run_command`].
+pub async fn run_command_async<E: WasiEngine>(
+    engine: &E,
+    module: &Module<E>,
+    config: &WasiConfig,
+    yields: wasm_run_api::YieldPolicy,
+) -> Result<ExitStatus, WasiError>
+where
+    E::Linker<WasiState<E, ()>>: Sync,
+    E::Store<WasiState<E, ()>>: Send,
+{
+    run_command_with_async(engine, module, config, (), yields, |_| Ok(()))
+        .await
+        .map(|(status, ())| status)
+}
+
+/// [`run_command_with`] as a future (see [`run_command_async`]); the
+/// `imports` may include async host functions.
+///
+/// # Errors
+///
+/// Those of [`run_command_with`], and [`wasm_run_api::Store::set_yield_policy`]'s.
+pub async fn run_command_with_async<E: WasiEngine, U: Send + 'static>(
+    engine: &E,
+    module: &Module<E>,
+    config: &WasiConfig,
+    data: U,
+    yields: wasm_run_api::YieldPolicy,
+    imports: impl FnOnce(&mut Linker<E, WasiState<E, U>>) -> Result<(), Error>,
+) -> Result<(ExitStatus, U), WasiError>
+where
+    E::Linker<WasiState<E, U>>: Sync,
+    E::Store<WasiState<E, U>>: Send,
+{
+    let ctx = WasiCtx::new(engine, config)?;
+    let host = ctx.host();
+    let mut store = Store::new(engine, WasiState::new(ctx, data));
+    if yields.is_on() {
+        store.set_yield_policy(yields)?;
+    }
+    let mut linker = Linker::new(engine);
+    add_to_linker_for(&mut linker, host)?;
+    imports(&mut linker)?;
+    let instance = instantiate_async(&linker, &mut store, module).await?;
+    let status = run_start_async(&mut store, &instance).await?;
     Ok((status, store.into_data().data))
 }
