@@ -387,3 +387,57 @@ fn wasi_commands_run_as_futures() {
         );
     }
 }
+
+/// Command components as futures (`wasi::p2::run_command_async`) on every
+/// backend: twenty `hello` components together on one thread, each with its
+/// own captured output.
+#[test]
+fn command_components_run_as_futures() {
+    use wasm_run::component::Component;
+    use wasm_run::wasi::WasiConfig;
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/wasi/p2/hello.wasm"
+    ))
+    .unwrap();
+    for engine in engines(&Config::new()) {
+        let component = Component::new(&engine, &bytes).unwrap();
+        let outputs = runtime().block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for _ in 0..20 {
+                let (engine, component) = (engine.clone(), component.clone());
+                set.spawn(async move {
+                    let mut config = WasiConfig::new();
+                    let out = config.capture_stdout();
+                    let status = wasm_run::wasi::p2::run_command_async(
+                        &engine,
+                        &component,
+                        &config,
+                        YieldPolicy::new(),
+                    )
+                    .await?;
+                    Ok::<_, wasm_run::wasi::WasiError>((status.code(), out.contents()))
+                });
+            }
+            let mut outputs = Vec::new();
+            while let Some(r) = set.join_next().await {
+                outputs.push(r.expect("no task panicked").unwrap());
+            }
+            outputs
+        });
+        // The same program run synchronously gives the reference output.
+        let mut config = WasiConfig::new();
+        let out = config.capture_stdout();
+        let status = wasm_run::wasi::p2::run_command(&engine, &component, &config).unwrap();
+        let want = (status.code(), out.contents());
+        assert!(
+            !want.1.is_empty(),
+            "{}: hello printed nothing",
+            engine.name()
+        );
+        assert_eq!(outputs.len(), 20);
+        for got in outputs {
+            assert_eq!(got, want, "{}", engine.name());
+        }
+    }
+}

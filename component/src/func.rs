@@ -154,28 +154,7 @@ impl<E: Engine> Func<E> {
             src,
             tags: Vec::new(),
         };
-        // No heap allocation for the core values of a call that fits the
-        // flat limits.
-        let mut args = crate::abi::Flats::<E>::new();
-        if shape.params_in_memory() {
-            let lay = layout(&shape.params);
-            let ptr = cx.alloc(lay.align, lay.size)?;
-            cx.store(&shape.params, &Val::Tuple(params.to_vec()), ptr)?;
-            args.push(CoreVal::I32(ptr as i32));
-        } else {
-            for (v, (_, t)) in params.iter().zip(shape.ty.params()) {
-                cx.lower_flat(t, v, &mut args)?;
-            }
-        }
-        let mut core_results: smallvec::SmallVec<[CoreVal<E>; 1]> = if shape.results_in_memory() {
-            smallvec::smallvec![CoreVal::I32(0)]
-        } else {
-            shape
-                .flat_results
-                .iter()
-                .map(|t| CoreVal::default_for(t).unwrap_or(CoreVal::I32(0)))
-                .collect()
-        };
+        let (args, mut core_results) = lower_args(&mut cx, shape, params)?;
         // SAFETY: validation checked that the lifted core function's type is
         // the canonical ABI's flattening of this function's type (or the
         // single i32 of parameters or results passed through memory);
@@ -185,30 +164,131 @@ impl<E: Engine> Func<E> {
             l.core
                 .call_unchecked(&mut *cx.store, &args, &mut core_results)
         };
-        let ended = cx.end_borrows();
-        called?;
-        ended?;
-        let value = match shape.ty.result() {
-            Some(ty) if shape.results_in_memory() => {
-                let CoreVal::I32(ptr) = core_results[0] else {
-                    return Err(Error::Type(
-                        "a core result that is not an i32 pointer".into(),
-                    ));
-                };
-                check_aligned(ptr as u32, layout(ty).align)?;
-                Some(cx.load(ty, ptr as u32)?)
-            }
-            Some(ty) => Some(cx.lift_flat(ty, &mut Flat::new(&core_results))?),
-            None => None,
-        };
-        if let Some(post) = l.post_return {
-            // SAFETY: validation checked that `post-return` takes exactly
-            // the lifted function's core results and returns nothing.
-            unsafe { post.call_unchecked(&mut *cx.store, &core_results, &mut []) }?;
-        }
-        if let Some(v) = value {
-            results[0] = v;
-        }
+        finish(&mut cx, l, called, &core_results, results)?;
         Ok(std::mem::take(&mut cx.tags).into())
     }
+
+    /// [`Func::call`] as a future: the core call under it is
+    /// [`wasm_run_api::Func::call_async`], so the store's yield policy,
+    /// deadline and interrupts apply, and dropping the future stops the
+    /// guest. Lowering the arguments (the guest's `realloc`), lifting the
+    /// results and `post-return` run synchronously around it.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Func::call`]; [`Error::Unsupported`] for
+    /// [`Feature::Async`](wasm_run_api::Feature::Async) on a backend without
+    /// async calls and on wasmtime's own component model
+    /// (`Config::native_components`).
+    pub async fn call_async<T: Send + 'static>(
+        &self,
+        store: &mut wasm_run_api::Store<E, T>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()>
+    where
+        E::Store<T>: Send,
+    {
+        let l = match &self.inner {
+            FuncInner::Portable(l) => &**l,
+            #[cfg(feature = "native")]
+            FuncInner::Native(_) => {
+                return Err(Error::Unsupported {
+                    feature: wasm_run_api::Feature::Async,
+                    engine: "wasm-run-component (async calls on native components)",
+                });
+            }
+        };
+        let shape = &*l.shape;
+        check_args(&shape.ty, params, results.len())?;
+        let _entered = match l.opts.resources.as_deref() {
+            Some(r) => Some(r.enter()?),
+            None => None,
+        };
+        let mut cx = Cx {
+            store,
+            opts: &l.opts,
+            lent: Vec::new(),
+            lenders: Vec::new(),
+            src: crate::abi::Source::host(),
+            tags: Vec::new(),
+        };
+        let (args, mut core_results) = lower_args(&mut cx, shape, params)?;
+        let args: Vec<CoreVal<E>> = args.to_vec();
+        let called = l
+            .core
+            .call_async(&mut *cx.store, &args, &mut core_results)
+            .await;
+        finish(&mut cx, l, called, &core_results, results)
+    }
+}
+
+/// The core arguments of a call (lowered, through memory when they do not
+/// fit the flat limit) and a slot for each core result.
+#[allow(clippy::type_complexity)]
+fn lower_args<E: Engine, S: AsContextMut<E>>(
+    cx: &mut Cx<'_, E, S>,
+    shape: &Shape,
+    params: &[Val],
+) -> Result<(crate::abi::Flats<E>, smallvec::SmallVec<[CoreVal<E>; 1]>)> {
+    // No heap allocation for the core values of a call that fits the
+    // flat limits.
+    let mut args = crate::abi::Flats::<E>::new();
+    if shape.params_in_memory() {
+        let lay = layout(&shape.params);
+        let ptr = cx.alloc(lay.align, lay.size)?;
+        cx.store(&shape.params, &Val::Tuple(params.to_vec()), ptr)?;
+        args.push(CoreVal::I32(ptr as i32));
+    } else {
+        for (v, (_, t)) in params.iter().zip(shape.ty.params()) {
+            cx.lower_flat(t, v, &mut args)?;
+        }
+    }
+    let core_results = if shape.results_in_memory() {
+        smallvec::smallvec![CoreVal::I32(0)]
+    } else {
+        shape
+            .flat_results
+            .iter()
+            .map(|t| CoreVal::default_for(t).unwrap_or(CoreVal::I32(0)))
+            .collect()
+    };
+    Ok((args, core_results))
+}
+
+/// After the core call: the lent borrows ended, the result lifted,
+/// `post-return` called.
+fn finish<E: Engine, S: AsContextMut<E>>(
+    cx: &mut Cx<'_, E, S>,
+    l: &Lifted<E>,
+    called: Result<()>,
+    core_results: &[CoreVal<E>],
+    results: &mut [Val],
+) -> Result<()> {
+    let shape = &*l.shape;
+    let ended = cx.end_borrows();
+    called?;
+    ended?;
+    let value = match shape.ty.result() {
+        Some(ty) if shape.results_in_memory() => {
+            let CoreVal::I32(ptr) = core_results[0] else {
+                return Err(Error::Type(
+                    "a core result that is not an i32 pointer".into(),
+                ));
+            };
+            check_aligned(ptr as u32, layout(ty).align)?;
+            Some(cx.load(ty, ptr as u32)?)
+        }
+        Some(ty) => Some(cx.lift_flat(ty, &mut Flat::new(core_results))?),
+        None => None,
+    };
+    if let Some(post) = l.post_return {
+        // SAFETY: validation checked that `post-return` takes exactly
+        // the lifted function's core results and returns nothing.
+        unsafe { post.call_unchecked(&mut *cx.store, core_results, &mut []) }?;
+    }
+    if let Some(v) = value {
+        results[0] = v;
+    }
+    Ok(())
 }

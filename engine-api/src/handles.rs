@@ -337,7 +337,12 @@ impl<E: Engine> Func<E> {
     /// Every value of `params` and `results` is a number (`I32`, `I64`,
     /// `F32`, `F64`), the function's parameter types are exactly the types
     /// of `params`, and its result types exactly the types of the values
-    /// `results` holds when called (the results overwrite them).
+    /// `results` holds when called (the results overwrite them). Called
+    /// from a host function while an async call of the store runs, this
+    /// call runs on that call's fiber on wasmtime (the safe calls refuse
+    /// it): the native frames of the host functions between the async call
+    /// and this call must hold only `Send` data, since the fiber may be
+    /// suspended inside it and resumed on another thread.
     ///
     /// # Errors
     ///

@@ -217,8 +217,21 @@ pub(crate) fn set_yield_policy<T: 'static>(
 /// none, and a host function running inside an async call (on wasmtime's
 /// fiber) cannot make one — the epoch yield or an async host function
 /// would suspend the fiber inside a synchronous frame.
+///
+/// With `on_fiber`, a call from a host function inside an async call is
+/// allowed (in a store that requires async calls too: it runs on the
+/// fiber): for wasm-run's own calls whose native frames are all `Send`
+/// (the component layer's `realloc` and `post-return` through
+/// `func_call_unchecked`), so that a suspension of the fiber inside them
+/// cannot carry `!Send` data to another thread.
 #[inline(always)]
-pub(crate) fn check_sync_call<C: NativeContext>(data: &mut StoreData<C::T>) -> Result<()> {
+pub(crate) fn check_sync_call<C: NativeContext>(
+    data: &mut StoreData<C::T>,
+    on_fiber: bool,
+) -> Result<()> {
+    if on_fiber && !C::TOP && data.on_fiber {
+        return Ok(());
+    }
     if data.async_only {
         return Err(Error::Type(
             "this store takes async calls only (it has async host functions or fuel yields): \

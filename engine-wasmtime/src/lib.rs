@@ -256,7 +256,14 @@ impl<C: NativeContext> WasmtimeContext<C> {
     /// by an interrupt request still pending (`Watch::begin`).
     #[inline(always)]
     fn begin(&mut self) -> Result<()> {
-        asyncs::check_sync_call::<C>(self.native_data_mut())?;
+        self.begin_nested(false)
+    }
+    /// [`WasmtimeContext::begin`]; `on_fiber` allows a call from a host
+    /// function running inside an async call (wasm-run's own code with
+    /// `Send` frames only: `func_call_unchecked`'s contract).
+    #[inline(always)]
+    fn begin_nested(&mut self, on_fiber: bool) -> Result<()> {
+        asyncs::check_sync_call::<C>(self.native_data_mut(), on_fiber)?;
         if C::TOP {
             stack::check(self.native_data().stack_needed)?;
             // A synchronous call (an async one restarts the clock).
@@ -283,8 +290,13 @@ impl<C: NativeContext> WasmtimeContext<C> {
     /// wrote to and will read from `raw`, belong to this store, and `raw`
     /// must hold max(params, results) slots with the parameters written.
     #[inline(always)]
-    unsafe fn call_raw(&mut self, f: &wt::Func, raw: &mut [MaybeUninit<wt::ValRaw>]) -> Result<()> {
-        self.begin()?;
+    unsafe fn call_raw(
+        &mut self,
+        f: &wt::Func,
+        raw: &mut [MaybeUninit<wt::ValRaw>],
+        on_fiber: bool,
+    ) -> Result<()> {
+        self.begin_nested(on_fiber)?;
         // SAFETY: guaranteed by the caller (see above).
         unsafe {
             f.call_unchecked(
@@ -679,7 +691,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         // types of `params` and the result types of `results` (numbers
         // only); the API checked that `f` belongs to this store; the buffer
         // holds max(params, results) slots with the parameters written.
-        unsafe { self.call_raw(f, &mut raw) }?;
+        unsafe { self.call_raw(f, &mut raw, true) }?;
         // After the call wasmtime has written every result slot.
         let slots = Raw(&mut raw);
         for (i, r) in results.iter_mut().enumerate() {
@@ -705,7 +717,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         // the function belongs to this store (and wasmtime asserts it again),
         // and the buffer holds max(|P|, |R|) slots with the parameters
         // written.
-        unsafe { self.call_raw(f, &mut raw) }?;
+        unsafe { self.call_raw(f, &mut raw, false) }?;
         Ok(R::load(&Raw(&mut raw)))
     }
     fn func_new<F: UntypedHostFunc<Wasmtime, C::T>>(

@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod common;
+mod asyncs;
 mod bindings;
 mod byte_streams;
 mod c_components;

@@ -145,14 +145,51 @@ pub fn call_run<E: Engine, T: 'static>(
     component: &Component<E>,
     instance: &Instance<E>,
 ) -> Result<ExitStatus, WasiError> {
-    let run = command_export(component)
-        .and_then(|iface| instance.get_func(&format!("{iface}#run")))
-        .ok_or(WasiError::NotACommand)?;
+    let run = run_export(component, instance)?;
     let mut out = [Val::Bool(false)];
     let results = usize::from(run.ty().result().is_some());
-    match ExitStatus::from_call(run.call(store, &[], &mut out[..results]))? {
-        ExitStatus(0) if results == 1 => Ok(match &out[0] {
-            Val::Result(Err(_)) => ExitStatus(1),
+    let r = run.call(store, &[], &mut out[..results]);
+    run_status(r, &out[..results])
+}
+
+/// [`call_run`] as a future ([`wasm_run_component::Func::call_async`]): the
+/// store's yield policy, deadline and interrupts apply; dropping the future
+/// stops the guest. WASI's own functions stay synchronous.
+///
+/// # Errors
+///
+/// Those of [`call_run`].
+pub async fn call_run_async<E: Engine, T: Send + 'static>(
+    store: &mut Store<E, T>,
+    component: &Component<E>,
+    instance: &Instance<E>,
+) -> Result<ExitStatus, WasiError>
+where
+    E::Store<T>: Send,
+{
+    let run = run_export(component, instance)?;
+    let mut out = [Val::Bool(false)];
+    let results = usize::from(run.ty().result().is_some());
+    let r = run.call_async(store, &[], &mut out[..results]).await;
+    run_status(r, &out[..results])
+}
+
+/// The `run` function of a command component.
+fn run_export<E: Engine>(
+    component: &Component<E>,
+    instance: &Instance<E>,
+) -> Result<wasm_run_component::Func<E>, WasiError> {
+    command_export(component)
+        .and_then(|iface| instance.get_func(&format!("{iface}#run")))
+        .ok_or(WasiError::NotACommand)
+}
+
+/// The exit status of a `run` call: its `result` (an `err` is 1) or its
+/// `exit`.
+fn run_status(r: Result<(), Error>, out: &[Val]) -> Result<ExitStatus, WasiError> {
+    match ExitStatus::from_call(r)? {
+        ExitStatus(0) => Ok(match out.first() {
+            Some(Val::Result(Err(_))) => ExitStatus(1),
             _ => ExitStatus(0),
         }),
         status => Ok(status),
@@ -182,6 +219,42 @@ pub fn run_command<E: Engine>(
         other => other?,
     };
     call_run(&mut store, component, &instance)
+}
+
+/// [`run_command`] as a future (see [`call_run_async`]), under the yield
+/// policy `yields` (`YieldPolicy::new()` for none).
+///
+/// # Errors
+///
+/// Those of [`run_command`]; [`WasiError::Wasm`] with
+/// [`Error::Unsupported`] for [`wasm_run_api::Feature::Async`] with the
+/// engine's own host ([`crate::WasiHost::Engine`]).
+pub async fn run_command_async<E: Engine>(
+    engine: &E,
+    component: &Component<E>,
+    config: &WasiConfig,
+    yields: wasm_run_api::YieldPolicy,
+) -> Result<ExitStatus, WasiError>
+where
+    E::Store<WasiP2>: Send,
+{
+    if config.host() == crate::WasiHost::Engine {
+        return Err(WasiError::Wasm(Error::Unsupported {
+            feature: wasm_run_api::Feature::Async,
+            engine: "the engine's own WASI preview 2 (WasiHost::Engine)",
+        }));
+    }
+    let mut store = Store::new(engine, WasiP2::new(config)?);
+    if yields.is_on() {
+        store.set_yield_policy(yields)?;
+    }
+    let mut linker = Linker::new(engine);
+    add_to_linker(&mut linker)?;
+    let instance = match linker.instantiate(&mut store, component) {
+        Err(Error::Exit(code)) => return Ok(ExitStatus(code)),
+        other => other?,
+    };
+    call_run_async(&mut store, component, &instance).await
 }
 
 /// [`run_command`] with the engine's own preview 2 host: wasmtime-wasi's on
