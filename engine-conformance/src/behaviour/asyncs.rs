@@ -521,15 +521,21 @@ where
 const REENTER_WAT: &str = r#"
 (module
   (import "host" "reenter" (func $reenter (param i32) (result i32)))
+  (import "host" "later" (func $later (param i32) (result i32)))
   (func (export "inc") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
-  (func (export "run") (param i32) (result i32) (call $reenter (local.get 0))))
+  (func (export "inc_later") (param i32) (result i32) (call $later (local.get 0)))
+  (func (export "run") (param i32) (result i32) (call $reenter (local.get 0)))
+  (func (export "tail") (param i32) (result i32) (return_call $later (local.get 0))))
 "#;
 
 /// A synchronous host function that calls back into wasm during an async
 /// call: the nested call either works (wasmi: it runs inside the suspended
 /// call's host frame) or is `Error::Type` (wasmtime: its fiber cannot run a
 /// synchronous call), typed and dynamic — never a panic or an engine error;
-/// the store works afterwards.
+/// the store works afterwards. A nested call that reaches an async host
+/// function is `Error::Type` on every backend (wasmi can suspend only the
+/// call the host started), and a tail call into an async host function at
+/// the root works on wasmtime and is `Error::Type` on wasmi.
 pub fn async_reentry<E: Engine>(make: impl Fn(&Config) -> Result<E>)
 where
     E::Store<()>: Send,
@@ -541,27 +547,8 @@ where
         return;
     }
     let module = compile(&engine, REENTER_WAT);
-    let mut linker = Linker::<E, ()>::new(&engine);
-    ok(
-        linker.func_wrap(
-            "host",
-            "reenter",
-            |mut caller: Caller<'_, E, ()>, x: i32| -> Result<i32> {
-                let Some(wasm_run_api::Extern::Func(inc)) = caller.get_export("inc") else {
-                    return Err(Error::host("no inc"));
-                };
-                let typed = inc.typed::<i32, i32>(&caller)?;
-                let a = typed.call(&mut caller, x)?;
-                let mut out = [Val::I32(0)];
-                inc.call(&mut caller, &[Val::I32(a)], &mut out)?;
-                match out[0] {
-                    Val::I32(b) => Ok(b),
-                    _ => Err(Error::host("not an i32")),
-                }
-            },
-        ),
-        "func_wrap reenter",
-    );
+    let linker = reenter_linker(&engine, false);
+    let with_async = reenter_linker(&engine, true);
     let mut store = Store::new(&engine, ());
     let instance = ok(linker.instantiate(&mut store, &module), "instantiate");
     let run = ok(
@@ -577,6 +564,81 @@ where
         Err(e) => panic!("{name}: a nested call during call_async gave {e:?}"),
     }
     assert_eq!(ok(run.call(&mut store, 5), "sync run after"), 7, "{name}");
+
+    // With `later` async: a nested call reaching it cannot suspend.
+    let mut store = Store::new(&engine, ());
+    let (instance, _) = block_on(Box::pin(with_async.instantiate_async(&mut store, &module)));
+    let instance = ok(instance, "instantiate_async");
+    let run = ok(
+        instance.get_typed_func::<i32, i32>(&mut store, "run"),
+        "run",
+    );
+    let (r, _) = block_on(Box::pin(run.call_async(&mut store, 100)));
+    let e = err(r, "a nested call reaching an async host function");
+    assert!(matches!(e, Error::Type(_)), "{name}: {e:?}");
+    // A tail call into the async host function at the root.
+    let tail = ok(
+        instance.get_typed_func::<i32, i32>(&mut store, "tail"),
+        "tail",
+    );
+    let (r, _) = block_on(Box::pin(tail.call_async(&mut store, 41)));
+    match r {
+        Ok(v) => assert_eq!(v, 42, "{name}: tail(41)"),
+        Err(Error::Type(_)) => {}
+        Err(e) => panic!("{name}: a tail call into an async host function gave {e:?}"),
+    }
+    // The store still answers.
+    let inc = ok(
+        instance.get_typed_func::<i32, i32>(&mut store, "inc_later"),
+        "inc_later",
+    );
+    let (r, _) = block_on(Box::pin(inc.call_async(&mut store, 1)));
+    assert_eq!(ok(r, "inc_later after"), 2, "{name}");
+}
+
+/// The linker of [`REENTER_WAT`]: `reenter` calls back into the instance;
+/// `later` is async or not.
+fn reenter_linker<E: Engine>(engine: &E, async_later: bool) -> Linker<E, ()>
+where
+    E::Store<()>: Send,
+{
+    let mut linker = Linker::<E, ()>::new(engine);
+    ok(
+        linker.func_wrap(
+            "host",
+            "reenter",
+            |mut caller: Caller<'_, E, ()>, x: i32| -> Result<i32> {
+                // 100 and up: through a function that awaits.
+                let target = if x >= 100 { "inc_later" } else { "inc" };
+                let Some(wasm_run_api::Extern::Func(inc)) = caller.get_export(target) else {
+                    return Err(Error::host("no inc"));
+                };
+                let typed = inc.typed::<i32, i32>(&caller)?;
+                let a = typed.call(&mut caller, x)?;
+                let mut out = [Val::I32(0)];
+                inc.call(&mut caller, &[Val::I32(a)], &mut out)?;
+                match out[0] {
+                    Val::I32(b) => Ok(b),
+                    _ => Err(Error::host("not an i32")),
+                }
+            },
+        ),
+        "func_wrap reenter",
+    );
+    if async_later {
+        ok(
+            linker.func_wrap_async("host", "later", |_: Caller<'_, E, ()>, x: i32| {
+                Ok(async move { Ok(x + 1) })
+            }),
+            "func_wrap_async later",
+        );
+    } else {
+        ok(
+            linker.func_wrap("host", "later", |_: Caller<'_, E, ()>, x: i32| Ok(x + 1)),
+            "func_wrap later",
+        );
+    }
+    linker
 }
 
 const COMPLETE_WAT: &str = r#"
