@@ -39,7 +39,7 @@ mod probes;
 mod report;
 mod rows;
 
-pub use probes::{Hooks, ProbeError, ProbeFn, ProbeOutcome, wasi_p1_probe};
+pub use probes::{Hooks, ProbeError, ProbeFn, ProbeOutcome, async_probe, wasi_p1_probe};
 pub use rows::{Row, RowKind};
 
 use probes::probe;
