@@ -229,6 +229,19 @@ pub(crate) fn check_sync_call<C: NativeContext>(
     data: &mut StoreData<C::T>,
     on_fiber: bool,
 ) -> Result<()> {
+    // The common case (no async in this store, or none running) reads two
+    // flags and writes nothing.
+    if !(data.async_only | data.on_fiber) {
+        return Ok(());
+    }
+    check_sync_call_slow::<C>(data, on_fiber)
+}
+
+#[cold]
+fn check_sync_call_slow<C: NativeContext>(
+    data: &mut StoreData<C::T>,
+    on_fiber: bool,
+) -> Result<()> {
     if on_fiber && !C::TOP && data.on_fiber {
         return Ok(());
     }
@@ -242,7 +255,7 @@ pub(crate) fn check_sync_call<C: NativeContext>(
     if C::TOP {
         // No future holds the store: an async call's is gone.
         data.on_fiber = false;
-    } else if data.on_fiber {
+    } else {
         return Err(Error::Type(
             "a synchronous call from a host function inside an async call: \
              wasmtime cannot run it on the call's fiber (on wasmtime, a host function \
