@@ -452,12 +452,7 @@ impl<E: Engine, T: Send + 'static> crate::Linker<E, T> {
         let ty = crate::FuncType::new(P::types(), R::types());
         self.func_new_async(module, name, ty, move |caller, params| {
             let fut = f(caller, P::load(params))?;
-            Ok(async move {
-                let results = fut.await?;
-                let mut out = vec![Val::I32(0); R::LEN];
-                results.store(&mut out[..]);
-                Ok(out)
-            })
+            Ok(async move { Ok(results_of(fut.await?)) })
         })
     }
 }
@@ -488,15 +483,17 @@ impl<E: Engine, T: Send + 'static> crate::Linker<E, T> {
             let fut = f(caller, P::load(params))?;
             Ok(async move {
                 let complete = fut.await?;
-                Ok(move |caller: Caller<'_, E, T>| {
-                    let results = complete(caller)?;
-                    let mut out = vec![Val::I32(0); R::LEN];
-                    results.store(&mut out[..]);
-                    Ok(out)
-                })
+                Ok(move |caller: Caller<'_, E, T>| Ok(results_of(complete(caller)?)))
             })
         })
     }
+}
+
+/// A typed host function's results as [`Val`]s.
+fn results_of<E: Engine, R: WasmTyList>(results: R) -> Vec<Val<E>> {
+    let mut out = vec![Val::I32(0); R::LEN];
+    results.store(&mut out[..]);
+    out
 }
 
 /// How a yield gives the executor its turn (see [`YieldPolicy::yield_with`]).
