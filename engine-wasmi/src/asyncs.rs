@@ -170,7 +170,7 @@ impl<T: Send + 'static> WasmiStore<T> {
                 // Not asked for.
                 Outcome::Paused(_) => return Err(slicing::out_of_fuel()),
                 Outcome::Yielded(paused) => {
-                    let yielded = match &self.cx_mut().data().slicing {
+                    let yielded = match &self.cx().data().slicing {
                         Some(s) => s.yields.yield_future(),
                         None => Box::pin(wasm_run_api::backend::yield_now()),
                     };

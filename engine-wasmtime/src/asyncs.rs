@@ -24,7 +24,7 @@ impl<T: 'static> WasmtimeStore<T> {
             let id = self.native_data().id;
             // The guest runs on the fiber's stack: no native-stack check.
             self.begin_watch()?;
-            self.native_data_mut().on_fiber = true;
+            self.native_data_mut().asyncs.on_fiber = true;
             if let Some(stops) = &mut self.native_data_mut().stops
                 && let Some(at) = stops.yields.start()
             {
@@ -35,7 +35,7 @@ impl<T: 'static> WasmtimeStore<T> {
             let ps: AsyncBuf<wt::Val> = params.iter().map(val).collect();
             let mut rs: AsyncBuf<wt::Val> = smallvec::smallvec![wt::Val::I32(0); results.len()];
             let r = f.call_async(self.cx_mut(), &ps, &mut rs).await;
-            self.native_data_mut().on_fiber = false;
+            self.native_data_mut().asyncs.on_fiber = false;
             if let Some(stops) = &mut self.native_data_mut().stops {
                 stops.yields.stop();
             }
@@ -50,6 +50,20 @@ impl<T: 'static> WasmtimeStore<T> {
 
 /// Values kept across an await.
 type AsyncBuf<V> = smallvec::SmallVec<[V; 4]>;
+
+/// A store's async state (in its `StoreData`).
+#[derive(Default)]
+pub(crate) struct AsyncState {
+    /// Whether wasmtime's fuel yields were turned on (`set_yield_policy`).
+    pub(crate) fuel_yields: bool,
+    /// Whether wasmtime requires async calls in this store (it has async
+    /// host functions or fuel yields; wasmtime's flag is not public).
+    pub(crate) async_only: bool,
+    /// Whether an async call of this store may be running (its guest on
+    /// wasmtime's fiber): set when one starts, cleared when it ends or at
+    /// the next call from the store itself (a dropped call's future).
+    pub(crate) on_fiber: bool,
+}
 
 /// What wasmtime's async host functions return.
 type NativeFuture<'a> = Box<dyn std::future::Future<Output = wt::Result<()>> + Send + 'a>;
@@ -129,8 +143,8 @@ impl<T: Send + 'static> WasmtimeLinker<T> {
         Box::pin(async move {
             store.begin_watch()?;
             let data = store.native_data_mut();
-            data.on_fiber = true;
-            data.async_only |= self.has_async;
+            data.asyncs.on_fiber = true;
+            data.asyncs.async_only |= self.has_async;
             let store = &mut store.0.store;
             same_engine(module, store.engine())?;
             store.data_mut().limits.admit(module)?;
@@ -139,7 +153,7 @@ impl<T: Send + 'static> WasmtimeLinker<T> {
                 .instantiate_async(&mut *store, module)
                 .await
                 .map_err(instantiate_error);
-            store.data_mut().on_fiber = false;
+            store.data_mut().asyncs.on_fiber = false;
             store.data_mut().limits.admitted(module, r)
         })
     }
@@ -195,15 +209,15 @@ pub(crate) fn set_yield_policy<T: 'static>(
     }
     // wasmtime makes a store async-only whenever this is called, even to
     // clear it: only when a fuel interval is or was set.
-    if fuel && (policy.fuel_interval().is_some() || store.native_data().fuel_yields) {
+    if fuel && (policy.fuel_interval().is_some() || store.native_data().asyncs.fuel_yields) {
         store
             .cx_mut()
             .fuel_async_yield_interval(policy.fuel_interval())
             .map_err(error)?;
         let data = store.native_data_mut();
-        data.fuel_yields = policy.fuel_interval().is_some();
+        data.asyncs.fuel_yields = policy.fuel_interval().is_some();
         // wasmtime's async-only flag stays once set.
-        data.async_only = true;
+        data.asyncs.async_only = true;
     }
     if let Some(stops) = &mut store.native_data_mut().stops {
         stops.yields.set(policy);
@@ -226,7 +240,7 @@ pub(crate) fn set_yield_policy<T: 'static>(
 /// cannot carry `!Send` data to another thread.
 #[inline(always)]
 pub(crate) fn check_sync_call<C: NativeContext>(
-    data: &mut StoreData<C::T>,
+    data: &mut AsyncState,
     on_fiber: bool,
 ) -> Result<()> {
     // The common case (no async in this store, or none running) reads two
@@ -238,10 +252,7 @@ pub(crate) fn check_sync_call<C: NativeContext>(
 }
 
 #[cold]
-fn check_sync_call_slow<C: NativeContext>(
-    data: &mut StoreData<C::T>,
-    on_fiber: bool,
-) -> Result<()> {
+fn check_sync_call_slow<C: NativeContext>(data: &mut AsyncState, on_fiber: bool) -> Result<()> {
     if on_fiber && !C::TOP && data.on_fiber {
         return Ok(());
     }

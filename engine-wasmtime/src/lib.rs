@@ -156,15 +156,8 @@ pub struct StoreData<T> {
     stops: Option<StoreStops>,
     stack_needed: usize,
     func_types: FuncTypes,
-    /// Whether wasmtime's fuel yields were turned on (`set_yield_policy`).
-    fuel_yields: bool,
-    /// Whether wasmtime requires async calls in this store (it has async
-    /// host functions or fuel yields; wasmtime's flag is not public).
-    async_only: bool,
-    /// Whether an async call of this store may be running (its guest on
-    /// wasmtime's fiber): set when one starts, cleared when it ends or at
-    /// the next call from the store itself (a dropped call's future).
-    on_fiber: bool,
+    /// What the store's async calls need to know.
+    asyncs: asyncs::AsyncState,
 }
 
 impl<T> StoreData<T> {
@@ -263,7 +256,7 @@ impl<C: NativeContext> WasmtimeContext<C> {
     /// `Send` frames only: `func_call_unchecked`'s contract).
     #[inline(always)]
     fn begin_nested(&mut self, on_fiber: bool) -> Result<()> {
-        asyncs::check_sync_call::<C>(self.native_data_mut(), on_fiber)?;
+        asyncs::check_sync_call::<C>(&mut self.native_data_mut().asyncs, on_fiber)?;
         if C::TOP {
             stack::check(self.native_data().stack_needed)?;
             // A synchronous call (an async one restarts the clock).
@@ -437,9 +430,7 @@ impl Engine for Wasmtime {
                 id: StoreId::fresh(),
                 stack_needed: self.stack_needed,
                 func_types: self.func_types.clone(),
-                fuel_yields: false,
-                async_only: false,
-                on_fiber: false,
+                asyncs: Default::default(),
                 stops: self.stops.as_ref().map(|s| StoreStops {
                     watch: Watch::new(InterruptHandle::with_waker(s.waker.clone()), self.features),
                     ticker: s.ticker.clone(),

@@ -265,13 +265,7 @@ pub fn run_command<E: WasiEngine>(
     module: &Module<E>,
     config: &WasiConfig,
 ) -> Result<ExitStatus, WasiError> {
-    let ctx = WasiCtx::new(engine, config)?;
-    let host = ctx.host();
-    let mut store = Store::new(engine, WasiState::new(ctx, ()));
-    let mut linker = Linker::new(engine);
-    add_to_linker_for(&mut linker, host)?;
-    let instance = instantiate(&linker, &mut store, module)?;
-    run_start(&mut store, &instance)
+    run_command_with(engine, module, config, (), |_| Ok(())).map(|(status, ())| status)
 }
 
 /// [`run_command`] for a program that imports a few functions of yours next
@@ -290,15 +284,28 @@ pub fn run_command_with<E: WasiEngine, U: Send + 'static>(
     data: U,
     imports: impl FnOnce(&mut Linker<E, WasiState<E, U>>) -> Result<(), Error>,
 ) -> Result<(ExitStatus, U), WasiError> {
-    let ctx = WasiCtx::new(engine, config)?;
-    let host = ctx.host();
-    let mut store = Store::new(engine, WasiState::new(ctx, data));
-    let mut linker = Linker::new(engine);
-    add_to_linker_for(&mut linker, host)?;
-    imports(&mut linker)?;
+    let (mut store, linker) = command_setup(engine, config, data, imports)?;
     let instance = instantiate(&linker, &mut store, module)?;
     let status = run_start(&mut store, &instance)?;
     Ok((status, store.into_data().data))
+}
+
+/// The store and linker of a one-call run: the context from `config`
+/// around `data`, WASI linked, then `imports`.
+#[allow(clippy::type_complexity)]
+fn command_setup<E: WasiEngine, U: Send + 'static>(
+    engine: &E,
+    config: &WasiConfig,
+    data: U,
+    imports: impl FnOnce(&mut Linker<E, WasiState<E, U>>) -> Result<(), Error>,
+) -> Result<(Store<E, WasiState<E, U>>, Linker<E, WasiState<E, U>>), WasiError> {
+    let ctx = WasiCtx::new(engine, config)?;
+    let host = ctx.host();
+    let store = Store::new(engine, WasiState::new(ctx, data));
+    let mut linker = Linker::new(engine);
+    add_to_linker_for(&mut linker, host)?;
+    imports(&mut linker)?;
+    Ok((store, linker))
 }
 
 /// [`run_command`] as a future: instantiates with
@@ -343,15 +350,10 @@ where
     E::Linker<WasiState<E, U>>: Sync,
     E::Store<WasiState<E, U>>: Send,
 {
-    let ctx = WasiCtx::new(engine, config)?;
-    let host = ctx.host();
-    let mut store = Store::new(engine, WasiState::new(ctx, data));
+    let (mut store, linker) = command_setup(engine, config, data, imports)?;
     if yields.is_on() {
         store.set_yield_policy(yields)?;
     }
-    let mut linker = Linker::new(engine);
-    add_to_linker_for(&mut linker, host)?;
-    imports(&mut linker)?;
     let instance = instantiate_async(&linker, &mut store, module).await?;
     let status = run_start_async(&mut store, &instance).await?;
     Ok((status, store.into_data().data))

@@ -212,13 +212,25 @@ pub fn run_command<E: Engine>(
         return engine_command(engine, component, config);
     }
     let mut store = Store::new(engine, WasiP2::new(config)?);
-    let mut linker = Linker::new(engine);
+    match instantiate_command(&mut store, component)? {
+        Ok(instance) => call_run(&mut store, component, &instance),
+        Err(exited) => Ok(exited),
+    }
+}
+
+/// A command component instantiated in `store` with preview 2 linked, or
+/// the exit status its start-up gave (`exit` called while it was
+/// instantiated).
+fn instantiate_command<E: Engine>(
+    store: &mut Store<E, WasiP2>,
+    component: &Component<E>,
+) -> Result<Result<Instance<E>, ExitStatus>, WasiError> {
+    let mut linker = Linker::new(store.engine());
     add_to_linker(&mut linker)?;
-    let instance = match linker.instantiate(&mut store, component) {
-        Err(Error::Exit(code)) => return Ok(ExitStatus(code)),
-        other => other?,
-    };
-    call_run(&mut store, component, &instance)
+    match linker.instantiate(store, component) {
+        Err(Error::Exit(code)) => Ok(Err(ExitStatus(code))),
+        other => Ok(Ok(other?)),
+    }
 }
 
 /// [`run_command`] as a future (see [`call_run_async`]), under the yield
@@ -248,13 +260,10 @@ where
     if yields.is_on() {
         store.set_yield_policy(yields)?;
     }
-    let mut linker = Linker::new(engine);
-    add_to_linker(&mut linker)?;
-    let instance = match linker.instantiate(&mut store, component) {
-        Err(Error::Exit(code)) => return Ok(ExitStatus(code)),
-        other => other?,
-    };
-    call_run_async(&mut store, component, &instance).await
+    match instantiate_command(&mut store, component)? {
+        Ok(instance) => call_run_async(&mut store, component, &instance).await,
+        Err(exited) => Ok(exited),
+    }
 }
 
 /// [`run_command`] with the engine's own preview 2 host: wasmtime-wasi's on
