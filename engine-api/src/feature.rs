@@ -111,6 +111,17 @@ features! {
     /// `Linker::func_new_async`): a host function awaits a future while the
     /// guest's call is suspended, so one thread serves many guests.
     Async = "async", embedder;
+    /// [`Config::max_call_depth`] counts wasm frames: a call nested deeper
+    /// traps with [`TrapCode::StackOverflow`](crate::TrapCode::StackOverflow).
+    /// Engines without it bound recursion by stack bytes only
+    /// ([`Config::max_wasm_stack`]) and ignore the setting.
+    CallDepthLimit = "call-depth-limit", embedder;
+    /// [`Compilation::Lazy`] validates each function body when it is first
+    /// called, so `Module::new` accepts a module whose unused functions do
+    /// not validate. Disabled, `Compilation::Lazy` validates everything up
+    /// front (as [`Compilation::LazyTranslation`]); engines without it
+    /// validate eagerly whatever the mode.
+    LazyValidation = "lazy-validation", embedder;
 }
 
 impl fmt::Display for Feature {
@@ -178,7 +189,9 @@ pub enum Compilation {
     LazyTranslation,
     /// Validate and translate each function at its first call: fastest
     /// start, but an invalid function is only found when it is first called
-    /// (so `Module::new` accepts some invalid modules).
+    /// (so `Module::new` accepts some invalid modules). Only on engines
+    /// with [`Feature::LazyValidation`] enabled; elsewhere bodies are
+    /// validated up front.
     Lazy,
 }
 
@@ -348,7 +361,8 @@ impl Config {
     /// Deepest chain of wasm calls (frames) a call may build; deeper
     /// recursion traps with [`crate::TrapCode::StackOverflow`].
     ///
-    /// Applies where the engine counts frames: wasmi (whose own default is
+    /// Applies where the engine counts frames ([`Feature::CallDepthLimit`]
+    /// in [`crate::Engine::features`]): wasmi (whose own default is
     /// 1,000 frames; wasm-run's default there is
     /// [`Config::DEFAULT_MAX_CALL_DEPTH`], so that ordinary recursion that runs
     /// on wasmtime's defaults runs on wasmi too). wasmtime counts bytes of

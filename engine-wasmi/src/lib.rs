@@ -94,7 +94,7 @@ pub fn support(feature: Feature) -> Support {
         | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | MultiMemory | Memory64
         | TailCall => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt => Support::OptIn,
-        Limits | TypeReflection | Async => Support::Default,
+        Limits | TypeReflection | Async | CallDepthLimit | LazyValidation => Support::Default,
         // On whenever fuel is (Feature::REQUIRES).
         ResumableFuel => Support::Default,
         // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
@@ -242,6 +242,10 @@ impl Engine for Wasmi {
             native.compilation_mode(match mode {
                 wasm_run_api::Compilation::Eager => wasmi::CompilationMode::Eager,
                 wasm_run_api::Compilation::LazyTranslation => {
+                    wasmi::CompilationMode::LazyTranslation
+                }
+                // Lazy validation can be turned off (Feature::LazyValidation).
+                wasm_run_api::Compilation::Lazy if !features.contains(Feature::LazyValidation) => {
                     wasmi::CompilationMode::LazyTranslation
                 }
                 wasm_run_api::Compilation::Lazy => wasmi::CompilationMode::Lazy,

@@ -446,7 +446,9 @@ pub fn module_from_file<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
 }
 
 /// Every compilation mode compiles and runs a valid module (wasmi applies
-/// it; wasmtime always compiles eagerly), and the config reports the mode.
+/// it; wasmtime always compiles eagerly), and the config reports the mode;
+/// only `Compilation::Lazy` with `Feature::LazyValidation` accepts a module
+/// whose unused function does not validate.
 pub fn compilation_modes<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     use wasm_run_api::Compilation;
     for mode in [
@@ -468,13 +470,11 @@ pub fn compilation_modes<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         ok(f.call(&mut store, &[Val::I32(41)], &mut out), "f(41)");
         assert_eq!(out, [Val::I32(42)], "{mode:?}");
         // A function body that does not validate (i32.add of an i64): only
-        // fully lazy wasmi accepts the module, and the problem shows when
-        // the function is called.
-        let invalid = Module::new(
-            &engine,
-            r#"(module (func (export "bad") (result i32) (i32.add (i64.const 1) (i32.const 2))))"#,
-        );
-        if engine.name() == "wasmi" && mode == Compilation::Lazy {
+        // an engine with `Feature::LazyValidation` in `Compilation::Lazy`
+        // accepts the module, and the problem shows when the function is
+        // called.
+        let invalid = Module::new(&engine, INVALID_BODY);
+        if engine.features().contains(Feature::LazyValidation) && mode == Compilation::Lazy {
             let module = ok(invalid, "a lazily validated module");
             let mut store = Store::new(&engine, ());
             let instance = instantiate(&mut store, &module);
@@ -487,4 +487,32 @@ pub fn compilation_modes<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
             assert!(invalid.is_err(), "{mode:?}: an invalid module compiled");
         }
     }
+    // With lazy validation turned off, `Lazy` validates up front; an engine
+    // without it refuses to have it turned on.
+    let mut config = Config::new();
+    config
+        .compilation(Compilation::Lazy)
+        .disable(Feature::LazyValidation);
+    let engine = engine_with(&make, &config);
+    assert!(
+        Module::new(&engine, INVALID_BODY).is_err(),
+        "Lazy without LazyValidation compiled an invalid module"
+    );
+    let mut config = Config::new();
+    config.enable(Feature::LazyValidation);
+    let base = default_engine(&make);
+    if base.support(Feature::LazyValidation).is_supported() {
+        assert!(
+            engine_with(&make, &config)
+                .features()
+                .contains(Feature::LazyValidation)
+        );
+    } else {
+        let e = err(make(&config), "LazyValidation on an engine without it");
+        expect_unsupported(&e, Feature::LazyValidation, base.name(), "lazy validation");
+    }
 }
+
+/// A function body that does not validate (`i32.add` of an `i64`).
+const INVALID_BODY: &str =
+    r#"(module (func (export "bad") (result i32) (i32.add (i64.const 1) (i32.const 2))))"#;

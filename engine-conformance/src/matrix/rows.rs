@@ -81,6 +81,10 @@ pub enum Row {
     PoolingAllocation,
     /// Async calls and async host functions (`call_async`, `func_new_async`).
     Async,
+    /// `Config::max_call_depth` counts wasm frames.
+    CallDepthLimit,
+    /// `Compilation::Lazy` validates function bodies at their first call.
+    LazyValidation,
 }
 
 /// Whether a row is a WebAssembly proposal or something the embedding API
@@ -133,6 +137,8 @@ impl Row {
         Row::NanCanonicalization,
         Row::PoolingAllocation,
         Row::Async,
+        Row::CallDepthLimit,
+        Row::LazyValidation,
     ];
 
     /// The row's name: the original `wasm_run` table's name where it has one
@@ -176,6 +182,8 @@ impl Row {
             Row::NanCanonicalization => "nan_canonicalization",
             Row::PoolingAllocation => "pooling_allocation",
             Row::Async => "async",
+            Row::CallDepthLimit => "call_depth_limit",
+            Row::LazyValidation => "lazy_validation",
         }
     }
 
@@ -214,6 +222,8 @@ impl Row {
             Row::NanCanonicalization => Feature::NanCanonicalization,
             Row::PoolingAllocation => Feature::PoolingAllocation,
             Row::Async => Feature::Async,
+            Row::CallDepthLimit => Feature::CallDepthLimit,
+            Row::LazyValidation => Feature::LazyValidation,
             Row::MemoryControl | Row::WasiNn | Row::WasiCrypto | Row::WasiThreads => {
                 return None;
             }
@@ -237,7 +247,9 @@ impl Row {
             | Row::Interrupt
             | Row::NanCanonicalization
             | Row::PoolingAllocation
-            | Row::Async => RowKind::Embedder,
+            | Row::Async
+            | Row::CallDepthLimit
+            | Row::LazyValidation => RowKind::Embedder,
             _ => RowKind::Proposal,
         }
     }
@@ -374,6 +386,12 @@ impl Row {
             }
             Row::Async => {
                 "an async call whose async host function is pending twice returns the right result; a sync call reaching it is Error::Type"
+            }
+            Row::CallDepthLimit => {
+                "at max_call_depth(100), 50 nested calls return and 200 trap with StackOverflow"
+            }
+            Row::LazyValidation => {
+                "in Compilation::Lazy a module with an invalid unused body compiles, its valid function runs and the invalid one fails when called"
             }
         }
     }
