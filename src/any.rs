@@ -1004,6 +1004,7 @@ impl Engine for AnyEngine {
     fn new(config: &Config) -> Result<Self> {
         Self::by_name(Self::DEFAULT, config)
     }
+    const NAME: &'static str = "any";
     fn name(&self) -> &'static str {
         each!(self, AnyEngine, e, B => e.name())
     }
@@ -1065,7 +1066,9 @@ impl PausedCallBackend for AnyPausedCall {
     }
 }
 
-impl SharedMemoryBackend for AnySharedMemory {
+// SAFETY: every method forwards to the chosen backend's memory, whose
+// implementation keeps the promises.
+unsafe impl SharedMemoryBackend for AnySharedMemory {
     #[allow(unreachable_code)]
     fn ty(&self) -> MemoryType {
         each!(self, AnySharedMemory, m, B => m.ty())

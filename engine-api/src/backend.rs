@@ -100,8 +100,16 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     /// Creates the engine. Explicitly enabled features the backend cannot do
     /// are an [`crate::Error::Unsupported`] error.
     fn new(config: &Config) -> Result<Self>;
-    /// Backend name, e.g. `"wasmtime"`.
-    fn name(&self) -> &'static str;
+    /// The backend's name, e.g. `"wasmtime"`: what the contract's default
+    /// answers name in [`crate::Error::Unsupported`]. (A backend that stands
+    /// for several, as `AnyEngine` does, names itself here and answers
+    /// [`Engine::name`] with the chosen one.)
+    const NAME: &'static str;
+    /// The name of the backend this engine runs on, e.g. `"wasmtime"`
+    /// ([`Engine::NAME`] unless the engine stands for several backends).
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
     /// Version of the underlying engine crate.
     fn version(&self) -> &'static str;
     /// What the backend can do at all, regardless of configuration.
@@ -184,7 +192,21 @@ pub enum WaitResult {
 }
 
 /// A memory shared between threads: usable without a store, from any thread.
-pub trait SharedMemoryBackend: Clone + Debug + Send + Sync + 'static {
+///
+/// # Safety
+///
+/// [`crate::SharedMemory`] reads and writes the memory through raw
+/// pointers (as atomics) after checking offsets against
+/// [`data_size`](SharedMemoryBackend::data_size), so an implementation
+/// promises that, for as long as any clone of the value exists:
+///
+/// - [`data_ptr`](SharedMemoryBackend::data_ptr) is non-null, aligned to
+///   the page size (at least 4 bytes), and valid for reads and writes of
+///   `data_size()` bytes from any thread (wasm and other threads may access
+///   them concurrently: the backend's memory is made for atomic access);
+/// - the region never moves and is never unmapped or shrunk: growing only
+///   makes more of it accessible, and `data_size()` never decreases.
+pub unsafe trait SharedMemoryBackend: Clone + Debug + Send + Sync + 'static {
     /// The memory's type (`minimum` is the current size in pages).
     fn ty(&self) -> MemoryType;
     /// Current size in bytes.
@@ -205,7 +227,8 @@ pub trait SharedMemoryBackend: Clone + Debug + Send + Sync + 'static {
     ) -> Result<WaitResult>;
 }
 
-impl SharedMemoryBackend for Never {
+// SAFETY: no value of `Never` exists, so no method is ever called.
+unsafe impl SharedMemoryBackend for Never {
     fn ty(&self) -> MemoryType {
         match *self {}
     }
@@ -304,7 +327,7 @@ pub trait ContextBackend<E: Engine> {
         let _ = (f, params, results);
         Err(crate::Error::Unsupported {
             feature: Feature::ResumableFuel,
-            engine: "this backend",
+            engine: E::NAME,
         })
     }
     /// Resumes a paused call (of this store): `None` when it finished and
@@ -317,7 +340,7 @@ pub trait ContextBackend<E: Engine> {
         let _ = (call, results);
         Err(crate::Error::Unsupported {
             feature: Feature::ResumableFuel,
-            engine: "this backend",
+            engine: E::NAME,
         })
     }
     /// The backend's store, when this context is a store (not a host
@@ -430,7 +453,7 @@ pub trait StoreBackend<E: Engine>: ContextBackend<E> {
         let _ = policy;
         Err(crate::Error::Unsupported {
             feature: Feature::Async,
-            engine: "this backend",
+            engine: E::NAME,
         })
     }
     /// Calls a function as a future (the same checks as
@@ -451,7 +474,7 @@ pub trait StoreBackend<E: Engine>: ContextBackend<E> {
         let _ = (f, params, results);
         Box::pin(std::future::ready(Err(crate::Error::Unsupported {
             feature: Feature::Async,
-            engine: "this backend",
+            engine: E::NAME,
         })))
     }
 }
@@ -524,7 +547,7 @@ pub trait LinkerBackend<E: Engine, T: 'static> {
         let _ = (module, name, ty, f);
         Err(crate::Error::Unsupported {
             feature: Feature::Async,
-            engine: "this backend",
+            engine: E::NAME,
         })
     }
 }

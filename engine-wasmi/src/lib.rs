@@ -268,9 +268,7 @@ impl Engine for Wasmi {
         })
     }
 
-    fn name(&self) -> &'static str {
-        "wasmi"
-    }
+    const NAME: &'static str = "wasmi";
 
     fn version(&self) -> &'static str {
         "2.0"

@@ -111,7 +111,11 @@ impl std::fmt::Debug for WasmtimeSharedMemory {
     }
 }
 
-impl SharedMemoryBackend for WasmtimeSharedMemory {
+// SAFETY: wasmtime reserves a shared memory's whole maximum size when it
+// is made and never moves or unmaps it while a handle lives (growing makes
+// more of the reservation accessible); `data()` spans the accessible bytes,
+// page-aligned, and is meant for concurrent (atomic) access.
+unsafe impl SharedMemoryBackend for WasmtimeSharedMemory {
     fn ty(&self) -> MemoryType {
         let mut ty = from_memory_type(&self.0.ty());
         ty.minimum = self.0.size();
@@ -388,9 +392,7 @@ impl Engine for Wasmtime {
         })
     }
 
-    fn name(&self) -> &'static str {
-        "wasmtime"
-    }
+    const NAME: &'static str = "wasmtime";
 
     fn version(&self) -> &'static str {
         "48.0"
