@@ -18,6 +18,7 @@ pub use crate::host::{
     ForeignContext, Shared, ValBuf, call_untyped, catch_host_panic, convert_call,
     convert_call_inout, default_results, foreign_context, guard, panic_message,
 };
+pub use crate::info::validate_for;
 pub use crate::interrupt::{Waker, Watch, deadline_after};
 pub use crate::limiter::{HostLimiter, Verdict};
 pub use crate::val::{ListVisitor, SlotsIn, SlotsOut, TyVisitor};

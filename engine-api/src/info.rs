@@ -387,6 +387,21 @@ pub fn invalid_offset(wasm: &[u8], enabled: crate::FeatureSet) -> Option<usize> 
         .and_then(|e| usize::try_from(e.offset()).ok())
 }
 
+/// Validates `wasm` with wasm-run's own validator and exactly the proposals
+/// in `enabled`: for backends whose engine validates with a fixed set of
+/// proposals of its own, so that a proposal disabled in the
+/// [`Config`](crate::Config) is refused on them too.
+///
+/// # Errors
+///
+/// [`Error::Compile`] with the validator's message and byte offset.
+pub fn validate_for(wasm: &[u8], enabled: crate::FeatureSet) -> Result<(), Error> {
+    wp::Validator::new_with_features(wp_set(enabled.iter()))
+        .validate_all(wasm)
+        .map(drop)
+        .map_err(parse_err)
+}
+
 /// Whether `wasm` is a component rather than a core module.
 pub fn is_component(wasm: &[u8]) -> bool {
     wasm.len() >= 8 && wasm.starts_with(b"\0asm") && wasm[6..8] == [1, 0] && wasm[4..6] != [1, 0]

@@ -109,7 +109,20 @@ pub use variants::module_variants;
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __wasm_run_behaviours {
+    // Every behaviour.
     ([$($callback:tt)*] $args:tt) => {
+        $crate::__wasm_run_behaviours!([$($callback)*] $args local [
+            async_calls
+            async_guests_interleave
+            async_yields
+            async_fuel_yields
+            async_reentry
+            async_completions
+        ]);
+    };
+    // The behaviours that stores which are not `Send` can run (all but the
+    // async ones), followed by `$more`.
+    ([$($callback:tt)*] $args:tt local [$($more:ident)*]) => {
         $($callback)*! { $args [
             engine_identity
             engine_feature_config
@@ -174,12 +187,7 @@ macro_rules! __wasm_run_behaviours {
             compilation_modes
             module_serialization
             module_cache
-            async_calls
-            async_guests_interleave
-            async_yields
-            async_fuel_yields
-            async_reentry
-            async_completions
+            $($more)*
         ] }
     };
 }
@@ -192,6 +200,12 @@ macro_rules! __wasm_run_behaviours {
 /// every test. Attributes before the module name (e.g.
 /// `#[cfg(feature = "wasmi")]`) are put on the generated module, which
 /// `use`s everything from the surrounding module.
+///
+/// `local_stores` after `$make` is for an engine whose stores are not
+/// `Send` (tinywasm's): the async behaviours, which need `Send` stores, are
+/// left out (such an engine answers `Support::Unsupported` for
+/// `Feature::Async`, which `engine_feature_config` checks against its
+/// probe).
 ///
 /// An optional `expected_failures = [name, ...]` is the backend's
 /// expected-failure baseline: those behaviours must fail (panic), and a listed
@@ -211,6 +225,16 @@ macro_rules! __wasm_run_behaviours {
 /// ```
 #[macro_export]
 macro_rules! behaviour_tests {
+    (
+        $(#[$attr:meta])* $modname:ident, $make:expr, local_stores
+        $(, expected_failures = [$($fail:ident),* $(,)?])? $(,)?
+    ) => {
+        $crate::__wasm_run_behaviours!(
+            [$crate::__wasm_run_behaviour_tests_mod]
+            { $(#[$attr])* $modname, $make, [$($($fail)*)?] }
+            local []
+        );
+    };
     (
         $(#[$attr:meta])* $modname:ident, $make:expr
         $(, expected_failures = [$($fail:ident),* $(,)?])? $(,)?
