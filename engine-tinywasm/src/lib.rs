@@ -29,8 +29,12 @@
 //!   host (tinywasm has no way to turn a reference into a function), and a
 //!   host function cannot be passed to wasm as a reference value:
 //!   both answer `Unsupported`.
-//! - No deadlines, interrupts, resource limiter, threads, exceptions, GC or
-//!   typed function references yet: `Unsupported`.
+//! - Deadlines and interrupts are looked at between slices of a call (of
+//!   fuel, or [`WATCH_SLICE`] instructions when fuel is off), as on wasmi.
+//!   Calls a host function makes back into wasm are not sliced: a deadline
+//!   or an interrupt stops them when they return.
+//! - No resource limiter, threads, exceptions, GC or typed function
+//!   references yet: `Unsupported`.
 
 #![warn(missing_docs)]
 
@@ -54,12 +58,19 @@ pub const FUEL_SLICE: u64 = 128;
 /// The largest fuel slice.
 pub const FUEL_SLICE_MAX: u64 = 1 << 20;
 
+/// The slice of tinywasm instructions between two looks at a deadline or
+/// an interrupt when fuel is off.
+pub const WATCH_SLICE: u32 = 1 << 16;
+
 /// The tinywasm engine, configured.
 #[derive(Clone)]
 pub struct Tinywasm {
     engine: tinywasm::Engine,
     /// Identifies this engine's modules (tinywasm's are engine-free).
     id: u64,
+    /// Identifies this engine's interrupt handles (nothing to wake: running
+    /// code is checked between slices).
+    waker: wasm_run_api::backend::Waker,
     config: Arc<Config>,
     features: FeatureSet,
 }
@@ -79,7 +90,7 @@ pub fn support(feature: Feature) -> Support {
         MultiValue | BulkMemory | ReferenceTypes | MutableGlobal | SaturatingFloatToInt
         | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | MultiMemory | Memory64
         | TailCall => Support::Default,
-        CustomPageSizes | WideArithmetic | Fuel => Support::OptIn,
+        CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt => Support::OptIn,
         TypeReflection | CallDepthLimit => Support::Default,
         _ => Support::Unsupported,
     }
@@ -173,6 +184,7 @@ impl Engine for Tinywasm {
         Ok(Tinywasm {
             engine: tinywasm::Engine::new(native),
             id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            waker: Arc::new(|| {}),
             config: Arc::new(config.clone()),
             features,
         })
@@ -234,9 +246,13 @@ impl Engine for Tinywasm {
     }
 
     fn interrupt_waker(&self) -> Result<wasm_run_api::backend::Waker> {
-        Err(Error::Unsupported {
-            feature: Feature::Interrupt,
-            engine: Self::NAME,
-        })
+        if self.features.contains(Feature::Interrupt) {
+            Ok(self.waker.clone())
+        } else {
+            Err(Error::Unsupported {
+                feature: Feature::Interrupt,
+                engine: Self::NAME,
+            })
+        }
     }
 }

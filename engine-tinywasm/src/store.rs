@@ -11,7 +11,7 @@ use crate::convert::{self, error};
 use crate::memory::{self, Buf};
 use crate::{
     FUEL_SLICE, FUEL_SLICE_MAX, Tinywasm, TinywasmExternRef, TinywasmFunc, TinywasmInstance,
-    TinywasmModule,
+    TinywasmModule, WATCH_SLICE,
 };
 use std::any::Any;
 use std::collections::HashMap;
@@ -47,6 +47,8 @@ pub struct State<T> {
     engine: u64,
     /// Fuel left, when fuel is on.
     fuel: Option<u64>,
+    /// Deadline and interrupts, when either is on.
+    watch: Option<wasm_run_api::backend::Watch>,
     instances: Vec<(tinywasm::ModuleInstance, tinywasm::Module)>,
     funcs: Vec<FuncEntry>,
     by_addr: HashMap<u32, u32>,
@@ -141,6 +143,14 @@ impl<T: 'static> TinywasmContext<StoreParts<T>> {
             id: StoreId::fresh(),
             engine: engine.id,
             fuel: engine.features.contains(Feature::Fuel).then_some(0),
+            watch: (engine.features.contains(Feature::Deadline)
+                || engine.features.contains(Feature::Interrupt))
+            .then(|| {
+                wasm_run_api::backend::Watch::new(
+                    wasm_run_api::InterruptHandle::with_waker(engine.waker.clone()),
+                    engine.features,
+                )
+            }),
             instances: Vec::new(),
             funcs: Vec::new(),
             by_addr: HashMap::new(),
@@ -175,29 +185,50 @@ impl<T: 'static> Parts for StoreParts<T> {
         self.state
     }
     fn run(&mut self, f: &tinywasm::Function, args: &[WasmValue]) -> Result<Vec<WasmValue>> {
-        // SAFETY: a copy out of the state; no reference is kept.
-        let fuel = unsafe { self.state.as_ref() }.fuel;
-        let Some(mut left) = fuel else {
-            return f.call(&mut self.inner, args).map_err(error);
+        // SAFETY (every access to the state here): short-lived, between
+        // slices, when no host function of this store runs.
+        let state = unsafe { self.state.as_mut() };
+        let fuel = state.fuel;
+        let watched = match &mut state.watch {
+            Some(w) => {
+                // An expired deadline stops even a short call.
+                w.check()?;
+                true
+            }
+            None => false,
         };
+        if fuel.is_none() && !watched {
+            return f.call(&mut self.inner, args).map_err(error);
+        }
+        let mut left = fuel;
         let mut exec = f.call_resumable(&mut self.inner, args).map_err(error)?;
         let mut next = FUEL_SLICE;
         let outcome = loop {
-            if left == 0 {
-                break Err(Error::trap(TrapCode::OutOfFuel, "all fuel consumed"));
-            }
-            let slice = left.min(next);
-            next = (next * 2).min(FUEL_SLICE_MAX);
-            left -= slice;
-            match exec.resume_with_fuel(slice as u32) {
+            let slice = match &mut left {
+                Some(0) => break Err(Error::trap(TrapCode::OutOfFuel, "all fuel consumed")),
+                Some(left) => {
+                    let slice = (*left).min(next);
+                    next = (next * 2).min(FUEL_SLICE_MAX);
+                    *left -= slice;
+                    slice as u32
+                }
+                None => WATCH_SLICE,
+            };
+            match exec.resume_with_fuel(slice) {
                 Ok(tinywasm::ExecProgress::Completed(v)) => break Ok(v),
                 Ok(tinywasm::ExecProgress::Suspended) => {}
                 Err(e) => break Err(error(e)),
             }
+            if let Some(w) = &mut unsafe { self.state.as_mut() }.watch
+                && let Err(stop) = w.check()
+            {
+                break Err(stop);
+            }
         };
         drop(exec);
-        // SAFETY: the call is over; nothing else refers to the state.
-        unsafe { self.state.as_mut() }.fuel = Some(left);
+        if fuel.is_some() {
+            unsafe { self.state.as_mut() }.fuel = left;
+        }
         outcome
     }
     fn caller_export(&mut self, _: &str) -> Option<tinywasm::ExternItem> {
@@ -554,27 +585,41 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
             }),
         }
     }
-    fn set_deadline(&mut self, _: Option<std::time::Instant>) -> Result<()> {
-        Err(Error::Unsupported {
-            feature: Feature::Deadline,
-            engine: "tinywasm",
-        })
+    fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
+        wasm_run_api::backend::Watch::require(
+            self.state_mut().watch.as_mut(),
+            Feature::Deadline,
+            "tinywasm",
+        )?
+        .set_deadline(at);
+        Ok(())
+    }
+    fn check_stop(&mut self) -> Result<()> {
+        match &mut self.state_mut().watch {
+            Some(w) => w.check(),
+            None => Ok(()),
+        }
     }
     fn interrupt_handle(&self) -> Result<wasm_run_api::InterruptHandle> {
-        Err(Error::Unsupported {
-            feature: Feature::Interrupt,
-            engine: "tinywasm",
-        })
+        Ok(wasm_run_api::backend::Watch::require(
+            self.state().watch.as_ref(),
+            Feature::Interrupt,
+            "tinywasm",
+        )?
+        .handle()
+        .clone())
     }
     fn set_limiter(&mut self, _: Box<dyn wasm_run_api::ResourceLimiter>) {
         // Not yet: `Feature::Limits` is unsupported on this backend, and the
         // API refuses limiters there (see the crate docs).
     }
-    fn set_interrupt_handle(&mut self, _: wasm_run_api::InterruptHandle) -> Result<()> {
-        Err(Error::Unsupported {
-            feature: Feature::Interrupt,
-            engine: "tinywasm",
-        })
+    fn set_interrupt_handle(&mut self, handle: wasm_run_api::InterruptHandle) -> Result<()> {
+        wasm_run_api::backend::Watch::require(
+            self.state_mut().watch.as_mut(),
+            Feature::Interrupt,
+            "tinywasm",
+        )?
+        .set_handle(handle)
     }
 
     fn func_ty(&self, f: &TinywasmFunc) -> FuncType {
@@ -785,6 +830,9 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
         if module.engine != self.state().engine {
             return Err(Error::WrongStore);
         }
+        // An instantiation enters wasm too (start functions, themselves not
+        // sliced).
+        self.check_stop()?;
         let module = &module.native;
         // tinywasm asserts (panics) on memories larger than it can address.
         if let Some(ty) = module
