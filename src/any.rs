@@ -33,10 +33,25 @@ macro_rules! any_enum {
     };
 }
 
+/// The body of an [`each_send!`] arm: `$body` for a backend with `Send`
+/// stores, `Unsupported` for one without.
+macro_rules! send_arm {
+    (send, $body:expr, $x:ident) => {
+        $body
+    };
+    (local, $body:expr, $x:ident) => {{
+        let _ = $x;
+        Err(Error::Unsupported {
+            feature: Feature::Async,
+            engine: "AnyEngine (this backend's stores are not Send)",
+        })
+    }};
+}
+
 /// Everything in this module that names backends, generated from the one
 /// list in `crate::backends` (see [`crate::for_each_backend!`]).
 macro_rules! define_any {
-    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident),* $(,)?) => {
+    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident $stores:ident),* $(,)?) => {
         $(
             #[cfg(feature = $feat)]
             use $krate::$Var;
@@ -56,6 +71,23 @@ macro_rules! define_any {
                             #[allow(unused)]
                             type $d B = $Var;
                             $d body
+                        }
+                    )*
+                }
+            };
+        }
+
+        /// [`each!`] for async operations: backends whose stores are not
+        /// `Send` answer `Unsupported` for [`Feature::Async`] instead.
+        macro_rules! each_send {
+            ($d e:expr, $d Enum:ident, $d x:ident, $d B:ident => $d body:expr) => {
+                match $d e {
+                    $(
+                        #[cfg(feature = $feat)]
+                        $d Enum::$Var($d x) => {
+                            #[allow(unused)]
+                            type $d B = $Var;
+                            send_arm!($stores, $d body, $d x)
                         }
                     )*
                 }
@@ -874,10 +906,11 @@ impl<T: 'static> StoreBackend<AnyEngine> for AnyStore<T> {
         results: &'a mut [Val<AnyEngine>],
     ) -> CallFuture<'a>
     where
+        Self: Send,
         T: Send,
     {
         Box::pin(async move {
-            each!(self, AnyContext, s, B => {
+            each_send!(self, AnyContext, s, B => {
                 let f = B::func_down(f).ok_or_else(mismatch)?;
                 let ps: Vec<Val<B>> = params.iter().map(val_down).collect::<Result<_>>()?;
                 let mut rs: Vec<Val<B>> = vec![Val::I32(0); results.len()];
@@ -962,7 +995,7 @@ impl<T: 'static> LinkerBackend<AnyEngine, T> for AnyLinker<T> {
         AnyStore<T>: Send,
     {
         Box::pin(async move {
-            each!(self, AnyLinker, l, B => {
+            each_send!(self, AnyLinker, l, B => {
                 let s = B::store_down_mut(store).ok_or_else(mismatch)?;
                 let m = B::module_down(module).ok_or_else(mismatch)?;
                 l.instantiate_async(s, m).await.map(B::instance_up)

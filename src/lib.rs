@@ -34,15 +34,18 @@
 //! ```
 //!
 //! Cargo features: `wasmtime` and `wasmi` select the backends (both on by
-//! default), `wasi` adds WASI preview 1 ([`wasi`], on by default, also for
+//! default; `tinywasm`, a third, is off by default because its stores are
+//! not `Send` and with it neither are [`AnyEngine`]'s), `wasi` adds WASI preview 1 ([`wasi`], on by default, also for
 //! [`AnyEngine`]), `parallel` adds parallel runs over rayon with shared memories
 //! ([`parallel`], on by default). The `wasm-run` command-line tool is its own
 //! package (`wasm-run-cli`); this crate carries no CLI or test-suite code.
 
 #![warn(missing_docs)]
 
-#[cfg(not(any(feature = "wasmtime", feature = "wasmi")))]
-compile_error!("wasm-run needs at least one backend: enable the `wasmtime` or `wasmi` feature");
+#[cfg(not(any(feature = "wasmtime", feature = "wasmi", feature = "tinywasm")))]
+compile_error!(
+    "wasm-run needs at least one backend: enable the `wasmtime`, `wasmi` or `tinywasm` feature"
+);
 
 pub mod any;
 #[cfg(feature = "wasi")]
@@ -67,6 +70,8 @@ pub use wasm_run_parallel as parallel;
 #[cfg(feature = "wasi")]
 pub use wasm_run_wasi as wasi;
 
+#[cfg(feature = "tinywasm")]
+pub use wasm_run_tinywasm::{self as tinywasm_backend, Tinywasm};
 #[cfg(feature = "wasmi")]
 pub use wasm_run_wasmi::{self as wasmi_backend, Wasmi};
 #[cfg(feature = "wasmtime")]

@@ -5,6 +5,10 @@
 //! timeout` stops a runaway guest; a failing or panicking host future comes
 //! back typed.
 
+// With the `tinywasm` feature `AnyEngine`'s stores are not `Send`, which async
+// calls need (its async calls answer `Unsupported` for tinywasm).
+#![cfg(not(feature = "tinywasm"))]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

@@ -83,6 +83,10 @@ impl std::fmt::Debug for Tinywasm {
     }
 }
 
+// WASI comes from wasm-run's implementation.
+#[cfg(feature = "wasi")]
+wasm_run_wasi::no_engine_wasi!(Tinywasm);
+
 /// What tinywasm 0.10 can do.
 pub fn support(feature: Feature) -> Support {
     use Feature::*;

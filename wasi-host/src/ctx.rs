@@ -63,6 +63,41 @@ impl NoEngineWasi {
     }
 }
 
+/// Implements [`WasiEngine`] with [`NoEngineWasi`] for the engine type
+/// `$engine` (a backend without a WASI of its own, served by wasm-run's):
+/// one line in a backend crate, e.g.
+/// `wasm_run_wasi::no_engine_wasi!(Tinywasm);`.
+#[macro_export]
+macro_rules! no_engine_wasi {
+    ($engine:ty) => {
+        impl $crate::WasiEngine for $engine {
+            type WasiNative = $crate::NoEngineWasi;
+
+            fn build_native(
+                &self,
+                _: &$crate::WasiSetup,
+            ) -> ::std::result::Result<$crate::NoEngineWasi, $crate::WasiError> {
+                ::std::result::Result::Err($crate::NoEngineWasi::error(
+                    <$engine as $crate::__api::Engine>::NAME,
+                ))
+            }
+
+            fn add_native<T, G>(
+                _: &mut <$engine as $crate::__api::Engine>::Linker<T>,
+                _: G,
+            ) -> ::std::result::Result<(), $crate::WasiError>
+            where
+                T: Send + 'static,
+                G: Fn(&mut T) -> &mut $crate::NoEngineWasi + Copy + Send + Sync + 'static,
+            {
+                ::std::result::Result::Err($crate::NoEngineWasi::error(
+                    <$engine as $crate::__api::Engine>::NAME,
+                ))
+            }
+        }
+    };
+}
+
 /// Which implementation serves a context.
 enum Host<N> {
     WasmRun(Box<crate::p1::P1>),

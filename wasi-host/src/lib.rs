@@ -112,6 +112,10 @@ mod stdio;
 #[cfg(feature = "p2")]
 pub mod p2;
 
+/// The engine API, for [`no_engine_wasi!`].
+#[doc(hidden)]
+pub use wasm_run_api as __api;
+
 #[cfg(feature = "wasmi")]
 mod adapter_wasmi;
 #[cfg(feature = "wasmtime")]
