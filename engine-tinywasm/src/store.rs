@@ -890,8 +890,14 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
             }
         }
         memory::take_made();
-        let instance =
-            tinywasm::ModuleInstance::instantiate(self.0.native_mut(), module, Some(natives));
+        // The start function runs below, with fuel, deadline and interrupts
+        // (tinywasm's own would run it unbudgeted: a runaway start function
+        // would never return).
+        let instance = tinywasm::ModuleInstance::instantiate_no_start(
+            self.0.native_mut(),
+            module,
+            Some(natives),
+        );
         let made = memory::take_made();
         // tinywasm makes the module's functions once linking succeeded,
         // before anything else can fail.
@@ -907,9 +913,13 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
             .map_while(|i| instance.memory_by_index(i).ok())
             .collect();
         self.adopt_memories(&handles, made)?;
+        let start = instance.start_func(self.0.native()).map_err(error)?;
         let state = self.state_mut();
         let index = state.instances.len() as u32;
         state.instances.push((instance, module.clone()));
+        if let Some(start) = start {
+            self.0.run(&start, &[])?;
+        }
         Ok(TinywasmInstance(index))
     }
     fn instance_export(

@@ -116,6 +116,15 @@ pub fn fuel<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         seen > 0 && seen <= 10_000,
         "Caller::get_fuel saw {seen} with 10000 set"
     );
+
+    // A start function runs on the store's fuel too: a runaway one stops.
+    let runaway = compile(&engine, "(module (func $s (loop $l (br $l))) (start $s))");
+    ok(store.set_fuel(10_000), "set_fuel");
+    expect_trap(
+        Linker::<E, ()>::new(&engine).instantiate(&mut store, &runaway),
+        TrapCode::OutOfFuel,
+        "a start function that never returns",
+    );
 }
 
 /// With fuel off (the default), `set_fuel`/`get_fuel`/`add_fuel` on a store
