@@ -75,6 +75,21 @@ impl SuiteReport {
         self.files.iter().map(|f| f.skipped).sum()
     }
 
+    /// The counts in one line: files passed, failed and skipped of all,
+    /// then directives passed, failed and skipped.
+    pub fn summary(&self) -> String {
+        format!(
+            "files {} passed / {} failed / {} skipped of {}; directives {} passed / {} failed / {} skipped",
+            self.files_passed(),
+            self.files_failed(),
+            self.files_skipped(),
+            self.files.len(),
+            self.directives_passed(),
+            self.directives_failed(),
+            self.directives_skipped(),
+        )
+    }
+
     /// Files passed, failed and skipped per directory (`wasm-v1`,
     /// `proposals/gc`, ...), in path order.
     pub fn by_directory(&self) -> Vec<DirectoryCounts> {

@@ -91,16 +91,7 @@ fn say(text: &str) {
 }
 
 fn counts(report: &SuiteReport) -> String {
-    format!(
-        "files {} passed / {} failed / {} skipped of {}; directives {} passed / {} failed / {} skipped",
-        report.files_passed(),
-        report.files_failed(),
-        report.files_skipped(),
-        report.files.len(),
-        report.directives_passed(),
-        report.directives_failed(),
-        report.directives_skipped(),
-    )
+    report.summary()
 }
 
 fn check_baseline(engine: &str, run: &Run) {
