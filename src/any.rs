@@ -49,7 +49,7 @@ macro_rules! send_arm {
 }
 
 /// Everything in this module that names backends, generated from the one
-/// list in `crate::backends` (see [`crate::for_each_backend!`]).
+/// list in `crate::backend_list` (see [`crate::for_each_backend!`]).
 macro_rules! define_any {
     ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident $stores:ident),* $(,)?) => {
         $(
@@ -466,7 +466,7 @@ macro_rules! member {
 }
 
 // Every enum, `each!`, the `Member` impls, `by_name` and `for_each_backend!`.
-crate::backends::with_backends!(define_any);
+crate::backend_list::with_backends!(define_any);
 
 /// A value of backend `B` as a value of [`AnyEngine`].
 pub fn val_up<B: Member>(v: &Val<B>) -> Val<AnyEngine> {

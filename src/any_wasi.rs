@@ -72,4 +72,4 @@ macro_rules! define_any_wasi {
     };
 }
 
-crate::backends::with_backends!(define_any_wasi);
+crate::backend_list::with_backends!(define_any_wasi);

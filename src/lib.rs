@@ -34,23 +34,18 @@
 //! ```
 //!
 //! Cargo features: `wasmtime` and `wasmi` select the backends (both on by
-//! default; `tinywasm`, a third, is off by default because its stores are
-//! not `Send` and with it neither are [`AnyEngine`]'s), `wasi` adds WASI preview 1 ([`wasi`], on by default, also for
+//! default; `tinywasm`, a third, small interpreter, is off by default),
+//! `wasi` adds WASI preview 1 ([`wasi`], on by default, also for
 //! [`AnyEngine`]), `parallel` adds parallel runs over rayon with shared memories
 //! ([`parallel`], on by default). The `wasm-run` command-line tool is its own
 //! package (`wasm-run-cli`); this crate carries no CLI or test-suite code.
 
 #![warn(missing_docs)]
 
-#[cfg(not(any(feature = "wasmtime", feature = "wasmi", feature = "tinywasm")))]
-compile_error!(
-    "wasm-run needs at least one backend: enable the `wasmtime`, `wasmi` or `tinywasm` feature"
-);
-
 pub mod any;
 #[cfg(feature = "wasi")]
 mod any_wasi;
-mod backends;
+mod backend_list;
 
 pub use any::{AnyEngine, BACKENDS};
 #[cfg(feature = "wasi")]
@@ -70,12 +65,10 @@ pub use wasm_run_parallel as parallel;
 #[cfg(feature = "wasi")]
 pub use wasm_run_wasi as wasi;
 
-#[cfg(feature = "tinywasm")]
-pub use wasm_run_tinywasm::{self as tinywasm_backend, Tinywasm};
-#[cfg(feature = "wasmi")]
-pub use wasm_run_wasmi::{self as wasmi_backend, Wasmi};
-#[cfg(feature = "wasmtime")]
-pub use wasm_run_wasmtime::{self as wasmtime_backend, Wasmtime};
+// `Wasmtime`, `Wasmi`, ... and `backends::{wasmtime, wasmi, ...}`, from the
+// list in `backend_list.rs`.
+backend_list::with_backends!(reexport_backends);
+use backend_list::reexport_backends;
 
 /// The README's examples are compiled and run as doctests.
 #[cfg(doctest)]

@@ -48,13 +48,20 @@ pub const UNREVIEWED: &str = "unreviewed:";
 /// matrix does not count such failures against a backend.
 pub const OUTDATED_TEST: &str = "outdated test";
 
-/// The committed baseline text of backend `engine` (`"wasmtime"`, `"wasmi"`).
+include!(concat!(env!("OUT_DIR"), "/baselines.rs"));
+
+/// The committed spec-suite baseline text of backend `engine`
+/// (`baseline/<engine>.txt`), if there is one.
 pub fn committed(engine: &str) -> Option<&'static str> {
-    match engine {
-        "wasmtime" => Some(include_str!("../baseline/wasmtime.txt")),
-        "wasmi" => Some(include_str!("../baseline/wasmi.txt")),
-        _ => None,
-    }
+    SPEC_BASELINES
+        .iter()
+        .find(|(name, _)| *name == engine)
+        .map(|(_, text)| *text)
+}
+
+/// The backends with a committed spec-suite baseline.
+pub fn committed_backends() -> impl Iterator<Item = &'static str> {
+    SPEC_BASELINES.iter().map(|(name, _)| *name)
 }
 
 /// What the committed component-model suite baseline of a backend says
@@ -72,11 +79,12 @@ pub struct ComponentSuiteSummary {
 /// name, or `wasmtime-native` for wasmtime's own component model),
 /// summarised (empty for a backend without one).
 pub fn component_failing_files(engine: &str) -> ComponentSuiteSummary {
-    let text = match engine {
-        "wasmtime" => include_str!("../baseline/components-wasmtime.txt"),
-        "wasmi" => include_str!("../baseline/components-wasmi.txt"),
-        "wasmtime-native" => include_str!("../baseline/components-wasmtime-native.txt"),
-        _ => return ComponentSuiteSummary::default(),
+    let Some(text) = COMPONENT_BASELINES
+        .iter()
+        .find(|(name, _)| *name == engine)
+        .map(|(_, text)| *text)
+    else {
+        return ComponentSuiteSummary::default();
     };
     let files_run = text
         .lines()
@@ -718,7 +726,12 @@ mod tests {
 
     #[test]
     fn committed_baselines_parse() {
-        for engine in ["wasmtime", "wasmi"] {
+        let names: Vec<&str> = committed_backends().collect();
+        assert!(
+            names.contains(&"wasmtime") && names.contains(&"wasmi"),
+            "{names:?}"
+        );
+        for engine in names {
             Baseline::committed(engine).unwrap();
         }
     }

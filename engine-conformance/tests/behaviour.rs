@@ -1,18 +1,25 @@
 //! Runs the behaviour suite against every backend: each one statically, and
 //! the run-time selected `AnyEngine` over each.
 //!
-//! `expected_failures` is each backend's baseline of known conformance bugs.
-//! A listed behaviour must still fail; once it passes its test fails too, as
-//! a reminder to shrink the list.
+//! Each backend's expected failures (known conformance gaps) are in
+//! `behaviour-baseline.txt`, keyed by the backend's name. A listed behaviour
+//! must still fail; once it passes its test fails too, as a reminder to
+//! shrink the list.
 
 use wasm_run::{AnyEngine, Engine};
+use wasm_run_conformance::behaviour::expected_failures_of;
+
+const BASELINE: &str = include_str!("behaviour-baseline.txt");
 
 // One test module per backend compiled into the facade (from its one backend
-// list), run statically and through `AnyEngine`. `expected_failures` is each
-// backend's baseline of known conformance bugs: none today.
+// list), run statically and through `AnyEngine`.
 macro_rules! backend {
     ($name:ident, $B:ty) => {
-        wasm_run_conformance::behaviour_tests!($name, <$B as Engine>::new, expected_failures = [],);
+        wasm_run_conformance::behaviour_tests!(
+            $name,
+            <$B as Engine>::new,
+            expected_failures = expected_failures_of(BASELINE, stringify!($name)),
+        );
     };
 }
 macro_rules! any_backend {
@@ -20,7 +27,7 @@ macro_rules! any_backend {
         wasm_run_conformance::behaviour_tests!(
             $name,
             |c| AnyEngine::by_name(stringify!($name), c),
-            expected_failures = [],
+            expected_failures = expected_failures_of(BASELINE, stringify!($name)),
         );
     };
 }

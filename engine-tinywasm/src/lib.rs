@@ -1,6 +1,5 @@
 //! The [tinywasm](https://docs.rs/tinywasm) backend of wasm-run (a small
-//! pure-Rust interpreter). **Work in progress**: it is not yet in the
-//! facade's backend list; its own tests run it through the API.
+//! pure-Rust interpreter), in the facade behind its `tinywasm` feature.
 //!
 //! ```
 //! use wasm_run_api::{Config, Engine, Linker, Module, Store};
@@ -16,7 +15,9 @@
 //! ```
 //!
 //! What differs from the other backends (each answer is typed):
-//! - Its stores are not `Send` (tinywasm keeps instances behind `Rc`).
+//! - tinywasm's own stores are not `Send` (they keep instances behind
+//!   `Rc`); this backend's are, when the host data is: every `Rc` a store
+//!   holds is owned by that store alone (see `StoreParts`).
 //! - Fuel is counted in slices of tinywasm's own instructions, from
 //!   [`FUEL_SLICE`] units doubling up to [`FUEL_SLICE_MAX`]: a call is
 //!   charged whole slices (tinywasm does not tell what is left of the last
@@ -33,12 +34,21 @@
 //!   fuel, or [`WATCH_SLICE`] instructions when fuel is off), as on wasmi.
 //!   Calls a host function makes back into wasm are not sliced: a deadline
 //!   or an interrupt stops them when they return.
-//! - No resource limiter, threads, exceptions, GC or typed function
-//!   references yet: `Unsupported`.
+//! - The resource limiter (`Store::set_limiter`) is asked for memories
+//!   (every growth) and for the tables the host makes or grows and that
+//!   instantiations define; a `table.grow` in wasm asks no one (tinywasm
+//!   does not tell), so only tinywasm's own cap of 10 million elements
+//!   bounds it. For the same reason fixed `Limits` other than the default
+//!   (or none) are `Unsupported`. A failure the policy reports stops the
+//!   call at the end of the running slice (as a deadline does); until
+//!   then the guest sees `memory.grow` return -1.
+//! - No threads, exceptions, GC or typed function references:
+//!   `Unsupported`.
 
 #![warn(missing_docs)]
 
 mod convert;
+mod limits;
 mod linker;
 mod memory;
 mod store;
@@ -155,8 +165,9 @@ impl Engine for Tinywasm {
 
     fn new(config: &Config) -> Result<Self> {
         let features = config.resolve(Self::NAME, support)?;
-        // No limits of its own yet: the defaults and "no limits" are what
-        // tinywasm does anyway; anything else is refused.
+        // Only the default limits and none at all: tinywasm grows tables
+        // in wasm without asking (see `limits`), so a table limit cannot
+        // be kept, and `Feature::Limits` is measured as a whole.
         let limits = config.resource_limits();
         let unlimited = wasm_run_api::Limits {
             max_memory_bytes: None,
@@ -183,7 +194,7 @@ impl Engine for Tinywasm {
             .max(1);
         let native = tinywasm::engine::Config::new()
             .with_call_stack(tinywasm::StackConfig::dynamic(frames.min(64), frames))
-            .with_memory_backend(memory::backend(None));
+            .with_memory_backend(memory::backend());
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Tinywasm {
             engine: tinywasm::Engine::new(native),

@@ -8,6 +8,7 @@
 //! that made them, and no operation holds one while tinywasm runs code.
 
 use crate::convert::{self, error};
+use crate::limits::StoreLimits;
 use crate::memory::{self, Buf};
 use crate::{
     FUEL_SLICE, FUEL_SLICE_MAX, Tinywasm, TinywasmExternRef, TinywasmFunc, TinywasmInstance,
@@ -49,6 +50,9 @@ pub struct State<T> {
     fuel: Option<u64>,
     /// Deadline and interrupts, when either is on.
     watch: Option<wasm_run_api::backend::Watch>,
+    /// The fixed limits and the user's policy (reached by the memories
+    /// through a pointer: see `memory::Bytes`).
+    limits: StoreLimits,
     instances: Vec<(tinywasm::ModuleInstance, tinywasm::Module)>,
     funcs: Vec<FuncEntry>,
     by_addr: HashMap<u32, u32>,
@@ -70,6 +74,21 @@ pub struct StoreParts<T: 'static> {
     inner: tinywasm::Store,
     state: NonNull<State<T>>,
 }
+
+// SAFETY: what keeps `tinywasm::Store` and the state from being `Send` is
+// `Rc`s (instances, host functions, the memories' `Buf`s) and the state's
+// raw pointer. Every clone of those `Rc`s is owned by this store — its
+// tinywasm store or its state — whenever no operation of the store runs:
+// handles given out are indices and addresses (`Send + Sync` types), a
+// tinywasm `Imports` or `ModuleInstance` clone made during an operation is
+// dropped before it returns, and the memory factory's thread-local list is
+// emptied when each operation ends (`memory::making`). The host functions
+// in the tinywasm store capture the state pointer (owned by this store),
+// their type and the user's closure, which is `Send + Sync`. So moving the
+// whole store to another thread moves every reference count with it; the
+// user's data moves too, hence `T: Send`. A caller borrows its store and
+// cannot be sent apart from it.
+unsafe impl<T: Send + 'static> Send for StoreParts<T> {}
 
 impl<T: 'static> Drop for StoreParts<T> {
     fn drop(&mut self) {
@@ -128,6 +147,13 @@ impl<P: Parts> TinywasmContext<P> {
         // SAFETY: as in `state`, with the store borrowed mutably.
         unsafe { self.0.state_ptr().as_mut() }
     }
+    /// The store's limits, for the memories and the memory factory.
+    fn limits_ptr(&self) -> NonNull<StoreLimits> {
+        let state = self.0.state_ptr().as_ptr();
+        // SAFETY: `state` is valid (see `state`); the field's address is
+        // taken without making a reference.
+        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*state).limits)) }
+    }
     fn entry(&self, f: &TinywasmFunc) -> Result<&FuncEntry> {
         self.state()
             .funcs
@@ -151,6 +177,7 @@ impl<T: 'static> TinywasmContext<StoreParts<T>> {
                     engine.features,
                 )
             }),
+            limits: StoreLimits::new(*engine.config.resource_limits()),
             instances: Vec::new(),
             funcs: Vec::new(),
             by_addr: HashMap::new(),
@@ -189,14 +216,16 @@ impl<T: 'static> Parts for StoreParts<T> {
         // slices, when no host function of this store runs.
         let state = unsafe { self.state.as_mut() };
         let fuel = state.fuel;
-        let watched = match &mut state.watch {
-            Some(w) => {
-                // An expired deadline stops even a short call.
-                w.check()?;
-                true
-            }
-            None => false,
-        };
+        // A policy's failure is seen between slices.
+        let watched = state.limits.has_policy()
+            | match &mut state.watch {
+                Some(w) => {
+                    // An expired deadline stops even a short call.
+                    w.check()?;
+                    true
+                }
+                None => false,
+            };
         if fuel.is_none() && !watched {
             return f.call(&mut self.inner, args).map_err(error);
         }
@@ -214,12 +243,19 @@ impl<T: 'static> Parts for StoreParts<T> {
                 }
                 None => WATCH_SLICE,
             };
-            match exec.resume_with_fuel(slice) {
+            let progress = exec.resume_with_fuel(slice);
+            let state = unsafe { self.state.as_mut() };
+            // The policy failed a growth: that is the call's error (the
+            // guest has seen -1 since, until the end of this slice).
+            if let Some(e) = state.limits.failure() {
+                break Err(e);
+            }
+            match progress {
                 Ok(tinywasm::ExecProgress::Completed(v)) => break Ok(v),
                 Ok(tinywasm::ExecProgress::Suspended) => {}
                 Err(e) => break Err(error(e)),
             }
-            if let Some(w) = &mut unsafe { self.state.as_mut() }.watch
+            if let Some(w) = &mut state.watch
                 && let Err(stop) = w.check()
             {
                 break Err(stop);
@@ -609,9 +645,8 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
         .handle()
         .clone())
     }
-    fn set_limiter(&mut self, _: Box<dyn wasm_run_api::ResourceLimiter>) {
-        // Not yet: `Feature::Limits` is unsupported on this backend, and the
-        // API refuses limiters there (see the crate docs).
+    fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
+        self.state_mut().limits.set_policy(limiter);
     }
     fn set_interrupt_handle(&mut self, handle: wasm_run_api::InterruptHandle) -> Result<()> {
         wasm_run_api::backend::Watch::require(
@@ -677,11 +712,22 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
                 ty.minimum
             )));
         }
-        memory::take_made();
-        let m = tinywasm::Memory::new(self.0.native_mut(), native);
-        let made = memory::take_made();
+        self.state_mut().limits.fits(0, 1, 0)?;
+        self.state_mut().limits.begin();
+        let limits = self.limits_ptr();
+        let native_store = self.0.native_mut();
+        let (m, made) = memory::making(limits, || tinywasm::Memory::new(native_store, native));
+        if let Some(e) = self.state_mut().limits.refusal(|| {
+            format!(
+                "a memory of {} pages: refused by the store's limits",
+                ty.minimum
+            )
+        }) {
+            return Err(e);
+        }
         let m = m.map_err(error)?;
         self.adopt_memories(&[m], made)?;
+        self.state_mut().limits.add(0, 1, 0);
         Ok(m)
     }
     fn memory_ty(&self, m: &tinywasm::Memory) -> MemoryType {
@@ -712,7 +758,16 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
     fn memory_grow(&mut self, m: &tinywasm::Memory, delta: u64) -> Result<u64> {
         let delta = i64::try_from(delta)
             .map_err(|_| Error::Access(format!("memory.grow by {delta} pages failed")))?;
-        match m.grow(self.0.native_mut(), delta).map_err(error)? {
+        self.state_mut().limits.begin();
+        let grown = m.grow(self.0.native_mut(), delta).map_err(error)?;
+        if let Some(e) = self
+            .state_mut()
+            .limits
+            .refusal(|| format!("memory.grow by {delta} pages: refused by the store's limits"))
+        {
+            return Err(e);
+        }
+        match grown {
             Some(old) => Ok(old as u64),
             None => Err(Error::Access(format!(
                 "memory.grow by {delta} pages failed: past the maximum"
@@ -722,7 +777,23 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
 
     fn table_new(&mut self, ty: TableType, init: Val<Tinywasm>) -> Result<tinywasm::Table> {
         let init = to_wasm(self.state(), &init)?;
-        tinywasm::Table::new(self.0.native_mut(), convert::table_type(&ty)?, init).map_err(error)
+        let native = convert::table_type(&ty)?;
+        let limits = &mut self.state_mut().limits;
+        limits.fits(0, 0, 1)?;
+        limits.begin();
+        let max = ty.maximum.map(|m| usize::try_from(m).unwrap_or(usize::MAX));
+        limits.table(0, usize::try_from(ty.minimum).unwrap_or(usize::MAX), max);
+        if let Some(e) = limits.refusal(|| {
+            format!(
+                "a table of {} elements: refused by the store's limits",
+                ty.minimum
+            )
+        }) {
+            return Err(e);
+        }
+        let t = tinywasm::Table::new(self.0.native_mut(), native, init).map_err(error)?;
+        self.state_mut().limits.add(0, 0, 1);
+        Ok(t)
     }
     fn table_ty(&self, t: &tinywasm::Table) -> TableType {
         let store = self.0.native();
@@ -749,6 +820,17 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
         let init = to_wasm(self.state(), &init)?;
         let delta = i32::try_from(delta)
             .map_err(|_| Error::Access(format!("table.grow by {delta} elements failed")))?;
+        let ty = self.table_ty(t);
+        let current = usize::try_from(ty.minimum).unwrap_or(usize::MAX);
+        let max = ty.maximum.map(|m| usize::try_from(m).unwrap_or(usize::MAX));
+        let limits = &mut self.state_mut().limits;
+        limits.begin();
+        limits.table(current, current.saturating_add(delta as usize), max);
+        if let Some(e) = limits
+            .refusal(|| format!("table.grow by {delta} elements: refused by the store's limits"))
+        {
+            return Err(e);
+        }
         t.grow(self.0.native_mut(), delta, init)
             .map(|old| old as u64)
             .map_err(|e| Error::Access(format!("table.grow by {delta} elements failed: {e}")))
@@ -889,20 +971,41 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
                 }
             }
         }
-        memory::take_made();
         // The start function runs below, with fuel, deadline and interrupts
         // (tinywasm's own would run it unbudgeted: a runaway start function
         // would never return).
-        let instance = tinywasm::ModuleInstance::instantiate_no_start(
-            self.0.native_mut(),
-            module,
-            Some(natives),
-        );
-        let made = memory::take_made();
+        let defined_memories = module.memory_types.len();
+        let defined_tables = module.table_types.len();
+        let limits = &mut self.state_mut().limits;
+        limits.fits(1, defined_memories, defined_tables)?;
+        limits.begin();
+        for t in module.table_types.iter() {
+            let max = t.size_max.map(|m| usize::try_from(m).unwrap_or(usize::MAX));
+            limits.table(
+                0,
+                usize::try_from(t.size_initial).unwrap_or(usize::MAX),
+                max,
+            );
+        }
+        if let Some(e) = limits.refusal(|| "a table: refused by the store's limits".into()) {
+            return Err(e);
+        }
+        let limits = self.limits_ptr();
+        let native_store = self.0.native_mut();
+        let (instance, made) = memory::making(limits, || {
+            tinywasm::ModuleInstance::instantiate_no_start(native_store, module, Some(natives))
+        });
         // tinywasm makes the module's functions once linking succeeded,
         // before anything else can fail.
         if !matches!(instance, Err(tinywasm::Error::Linker(_))) {
             self.state_mut().func_count += module.funcs.len() as u32;
+        }
+        if let Some(e) = self
+            .state_mut()
+            .limits
+            .refusal(|| "a memory: refused by the store's limits".into())
+        {
+            return Err(e);
         }
         let instance = match instance {
             Ok(i) => i,
@@ -913,6 +1016,9 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
             .map_while(|i| instance.memory_by_index(i).ok())
             .collect();
         self.adopt_memories(&handles, made)?;
+        self.state_mut()
+            .limits
+            .add(1, defined_memories, defined_tables);
         let start = instance.start_func(self.0.native()).map_err(error)?;
         let state = self.state_mut();
         let index = state.instances.len() as u32;

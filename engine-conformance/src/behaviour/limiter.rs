@@ -132,27 +132,23 @@ pub fn limiter_policy<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     );
     assert_eq!(out, [Val::I32(4)]);
 
-    // Tables.
-    let grow_table = export_func(&mut store, &instance, "grow_table");
-    ok(
-        grow_table.call(&mut store, &[Val::I32(2)], &mut out),
-        "grow_table(2)",
-    );
-    assert_eq!(out, [Val::I32(1)]);
-    ok(
-        grow_table.call(&mut store, &[Val::I32(1)], &mut out),
-        "grow_table(1)",
-    );
-    assert_eq!(
-        out,
-        [Val::I32(-1)],
-        "table.grow past the policy must return -1"
-    );
+    // Tables, from the host (from wasm: `limiter_table_grow_in_wasm`).
     let table = instance.get_table(&mut store, "table").expect("table");
-    assert!(matches!(
-        table.grow(&mut store, 1, Val::FuncRef(None)),
-        Err(Error::ResourceLimit(_))
-    ));
+    assert_eq!(
+        ok(
+            table.grow(&mut store, 2, Val::FuncRef(None)),
+            "Table::grow(2)"
+        ),
+        1
+    );
+    assert!(
+        matches!(
+            table.grow(&mut store, 1, Val::FuncRef(None)),
+            Err(Error::ResourceLimit(_))
+        ),
+        "Table::grow past the policy"
+    );
+    assert_eq!(table.size(&store), 3, "a refused growth changed the table");
 
     // Host-created items are asked too.
     assert!(Memory::new(&mut store, wasm_run_api::MemoryType::new(5, None)).is_err());
@@ -184,6 +180,38 @@ pub fn limiter_policy<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         Linker::<E, ()>::new(&engine).instantiate(&mut store, &module),
         "instantiating with the memory denied",
     );
+}
+
+/// `table.grow` in wasm asks the policy: within it the table grows, past it
+/// `table.grow` returns -1 and the table keeps its size.
+pub fn limiter_table_grow_in_wasm<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let (mut store, instance, log) = with_policy(&engine, 4 * 65536, 3, usize::MAX);
+    let instance = instance.expect("instantiation within the policy");
+    log.lock().unwrap().clear();
+    let grow_table = export_func(&mut store, &instance, "grow_table");
+    let mut out = [Val::I32(0)];
+    ok(
+        grow_table.call(&mut store, &[Val::I32(2)], &mut out),
+        "grow_table(2)",
+    );
+    assert_eq!(out, [Val::I32(1)]);
+    ok(
+        grow_table.call(&mut store, &[Val::I32(1)], &mut out),
+        "grow_table(1)",
+    );
+    assert_eq!(
+        out,
+        [Val::I32(-1)],
+        "table.grow past the policy must return -1"
+    );
+    assert_eq!(
+        log.lock().unwrap().as_slice(),
+        [(false, 1, 3), (false, 3, 4)],
+        "the policy was not asked for table.grow in wasm"
+    );
+    let table = instance.get_table(&mut store, "table").expect("table");
+    assert_eq!(table.size(&store), 3);
 }
 
 /// A guest that grows its memory in a loop (touching every new page) cannot

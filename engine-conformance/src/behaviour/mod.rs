@@ -72,7 +72,7 @@ pub use globals::global_ops;
 pub use host_funcs::{
     caller_memory_and_exports, host_defined_items, host_func_typed, host_func_untyped, host_state,
 };
-pub use limiter::{limiter_bounds_host_memory, limiter_policy};
+pub use limiter::{limiter_bounds_host_memory, limiter_policy, limiter_table_grow_in_wasm};
 pub use limits::{
     deep_recursion_by_default, huge_declarations_are_limit_errors, limit_instances, limit_memory,
     limit_memory_and_table_counts, limit_table, limit_wasm_stack, pooling_allocation,
@@ -182,6 +182,7 @@ macro_rules! __wasm_run_behaviours {
             deep_recursion_by_default
             pooling_allocation
             limiter_policy
+            limiter_table_grow_in_wasm
             limiter_bounds_host_memory
             module_variants
             compilation_modes
@@ -207,7 +208,9 @@ macro_rules! __wasm_run_behaviours {
 /// `Feature::Async`, which `engine_feature_config` checks against its
 /// probe).
 ///
-/// An optional `expected_failures = [name, ...]` is the backend's
+/// An optional `expected_failures = [name, ...]` (or `= expr`, a
+/// `Vec<&'static str>` such as
+/// [`expected_failures_of`](crate::behaviour::expected_failures_of)'s) is the backend's
 /// expected-failure baseline: those behaviours must fail (panic), and a listed
 /// behaviour that passes fails its test so the baseline is kept honest (see
 /// [`run_with_baseline`](crate::behaviour::run_with_baseline)). The module
@@ -231,7 +234,7 @@ macro_rules! behaviour_tests {
     ) => {
         $crate::__wasm_run_behaviours!(
             [$crate::__wasm_run_behaviour_tests_mod]
-            { $(#[$attr])* $modname, $make, [$($($fail)*)?] }
+            { $(#[$attr])* $modname, $make, (vec![$($(stringify!($fail)),*)?]) }
             local []
         );
     };
@@ -241,7 +244,15 @@ macro_rules! behaviour_tests {
     ) => {
         $crate::__wasm_run_behaviours!(
             [$crate::__wasm_run_behaviour_tests_mod]
-            { $(#[$attr])* $modname, $make, [$($($fail)*)?] }
+            { $(#[$attr])* $modname, $make, (vec![$($(stringify!($fail)),*)?]) }
+        );
+    };
+    (
+        $(#[$attr:meta])* $modname:ident, $make:expr, expected_failures = $fails:expr $(,)?
+    ) => {
+        $crate::__wasm_run_behaviours!(
+            [$crate::__wasm_run_behaviour_tests_mod]
+            { $(#[$attr])* $modname, $make, ($fails) }
         );
     };
 }
@@ -250,18 +261,20 @@ macro_rules! behaviour_tests {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __wasm_run_behaviour_tests_mod {
-    ({ $(#[$attr:meta])* $modname:ident, $make:expr, [$($fail:ident)*] } [ $($name:ident)* ]) => {
+    ({ $(#[$attr:meta])* $modname:ident, $make:expr, ($fails:expr) } [ $($name:ident)* ]) => {
         $(#[$attr])*
         mod $modname {
             #[allow(unused_imports)]
             use super::*;
 
-            const EXPECTED_FAILURES: &[&str] = &[$(stringify!($fail)),*];
+            fn expected_failures() -> ::std::vec::Vec<&'static str> {
+                $fails
+            }
 
             $(
                 #[test]
                 fn $name() {
-                    $crate::behaviour::run_with_baseline(stringify!($name), EXPECTED_FAILURES, || {
+                    $crate::behaviour::run_with_baseline(stringify!($name), &expected_failures(), || {
                         $crate::behaviour::$name($make)
                     });
                 }
@@ -269,10 +282,34 @@ macro_rules! __wasm_run_behaviour_tests_mod {
 
             #[test]
             fn expected_failures_are_behaviours() {
-                $crate::behaviour::check_baseline(EXPECTED_FAILURES);
+                $crate::behaviour::check_baseline(&expected_failures());
             }
         }
     };
+}
+
+/// The behaviours `backend` is expected to fail, from a baseline text with
+/// one `backend behaviour` pair per line (`#` starts a comment), e.g. the
+/// workspace's `engine-conformance/tests/behaviour-baseline.txt`: for
+/// `expected_failures = ...` in [`behaviour_tests!`](crate::behaviour_tests)
+/// when the backends come from a list.
+///
+/// ```
+/// let text = "# why\ntinywasm limiter_table_grow_in_wasm\n";
+/// assert_eq!(
+///     wasm_run_conformance::behaviour::expected_failures_of(text, "tinywasm"),
+///     ["limiter_table_grow_in_wasm"]
+/// );
+/// assert!(wasm_run_conformance::behaviour::expected_failures_of(text, "wasmi").is_empty());
+/// ```
+pub fn expected_failures_of(baseline: &'static str, backend: &str) -> Vec<&'static str> {
+    baseline
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter_map(|l| l.split_once(char::is_whitespace))
+        .filter(|(b, _)| *b == backend)
+        .map(|(_, name)| name.trim())
+        .collect()
 }
 
 /// Runs the behaviour `name` through `run`, honouring an expected-failure

@@ -20,7 +20,7 @@
 
 use std::path::{Path, PathBuf};
 
-use wasm_run::{Config, Engine, Result, Wasmi, Wasmtime};
+use wasm_run::{Config, Engine, Result};
 use wasm_run_conformance::baseline::Baseline;
 use wasm_run_conformance::spec::SuiteReport;
 use wasm_run_wast::{FileReport, FileStatus, Header, run_wast};
@@ -59,7 +59,7 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
 
 fn run_files<E: Engine>(
     engine: &str,
-    make: fn(&Config) -> Result<E>,
+    make: &dyn Fn(&Config) -> Result<E>,
     files: &[(String, PathBuf)],
 ) -> SuiteReport {
     let mut reports = Vec::with_capacity(files.len());
@@ -92,9 +92,24 @@ fn run_files<E: Engine>(
     }
 }
 
-/// wasmtime with its own component model behind wasm-run's API.
-fn native(config: &Config) -> Result<Wasmtime> {
-    Wasmtime::new(config.clone().native_components(true))
+/// Runs the files on backend `$name` into `$out`, and again as
+/// `<name>-native` with the backend's own component model behind wasm-run's
+/// API where it has one (wasmtime's: `Config::native_components`).
+macro_rules! run_backend {
+    ($name:ident, $B:ty, $files:ident, $out:ident) => {
+        let name = stringify!($name);
+        $out.push(run_files(name, &<$B as Engine>::new, &$files));
+        let native = |c: &Config| <$B as Engine>::new(c.clone().native_components(true));
+        let has_native = native(&Config::new()).is_ok_and(|e| {
+            !matches!(
+                wasm_run_component::Component::new(&e, "(component)"),
+                Err(wasm_run::Error::Unsupported { .. })
+            )
+        });
+        if has_native {
+            $out.push(run_files(&format!("{name}-native"), &native, &$files));
+        }
+    };
 }
 
 fn baseline_path(engine: &str) -> PathBuf {
@@ -174,11 +189,8 @@ fn component_model_suite_matches_the_baselines() {
     for (file, why) in EXCLUDED {
         eprintln!("component suite: not run: {file}: {why}");
     }
-    let reports = [
-        run_files("wasmi", Wasmi::new, &files),
-        run_files("wasmtime", Wasmtime::new, &files),
-        run_files("wasmtime-native", native, &files),
-    ];
+    let mut reports = Vec::new();
+    wasm_run::for_each_backend!(run_backend, files, reports);
     let mut problems = Vec::new();
     for r in &reports {
         eprintln!(

@@ -4,9 +4,10 @@
 //! checked against the committed `docs/FEATURES.md`; and proof that the check
 //! catches a backend that maps traps wrongly.
 //!
-//! The suite runs once per backend per test binary (both backends in
-//! parallel, each on a thread with a large stack) and every test shares the
-//! result. The counts are written to stderr directly so that they show in the
+//! The backends are the facade's list (`wasm_run::for_each_backend!`); a
+//! backend's baseline is the file named after it. The suite runs once per
+//! backend per test binary (the backends in parallel, each on a thread with
+//! a large stack) and every test shares the result. The counts are written to stderr directly so that they show in the
 //! output of `cargo test` even when the tests pass.
 //!
 //! * `SPEC_BLESS=1` rewrites the baselines from this run (keeping reasons;
@@ -21,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use wasm_run::{Config, Engine, Result, TrapCode, Wasmi, Wasmtime};
+use wasm_run::{AnyEngine, Config, Engine, Result, TrapCode, Wasmi};
 use wasm_run_conformance::baseline::{self, Baseline, Key};
 use wasm_run_conformance::matrix::{self, Hooks, Matrix, Status};
 use wasm_run_conformance::spec::{
@@ -34,10 +35,8 @@ struct Run {
     time: Duration,
 }
 
-struct Runs {
-    wasmtime: Run,
-    wasmi: Run,
-}
+/// Every backend's run, in the list's order.
+type Runs = Vec<(&'static str, Run)>;
 
 /// Stack of the suite threads: wasmi's dispatch can grow the host stack with
 /// every executed instruction (see `run_suite`).
@@ -71,16 +70,34 @@ fn spawn_run<E: Engine>(
         .expect("spawn suite thread")
 }
 
+macro_rules! spawn_backend {
+    ($name:ident, $B:ty, $out:ident) => {
+        $out.push((
+            stringify!($name),
+            spawn_run(stringify!($name), <$B as Engine>::new),
+        ));
+    };
+}
+
 fn runs() -> &'static Runs {
     static RUNS: OnceLock<Runs> = OnceLock::new();
     RUNS.get_or_init(|| {
-        let wasmtime = spawn_run("wasmtime", Wasmtime::new);
-        let wasmi = spawn_run("wasmi", Wasmi::new);
-        Runs {
-            wasmtime: wasmtime.join().expect("wasmtime suite thread panicked"),
-            wasmi: wasmi.join().expect("wasmi suite thread panicked"),
-        }
+        let mut threads = Vec::with_capacity(wasm_run::BACKENDS.len());
+        wasm_run::for_each_backend!(spawn_backend, threads);
+        threads
+            .into_iter()
+            .map(|(name, t)| (name, t.join().expect("a suite thread panicked")))
+            .collect()
     })
+}
+
+/// The run of backend `name`.
+fn run_of(name: &str) -> &'static Run {
+    runs()
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, r)| r)
+        .unwrap_or_else(|| panic!("no suite run for {name}"))
 }
 
 /// Writes past the test harness's output capture, so the line always shows.
@@ -137,23 +154,30 @@ fn check_baseline(engine: &str, run: &Run) {
     );
 }
 
-#[test]
-fn spec_suite_wasmtime_matches_baseline() {
-    check_baseline("wasmtime", &runs().wasmtime);
+/// `spec_suite::<backend>::matches_baseline`, one per backend.
+macro_rules! baseline_test {
+    ($name:ident, $B:ty) => {
+        mod $name {
+            #[test]
+            fn matches_baseline() {
+                super::check_baseline(stringify!($name), super::run_of(stringify!($name)));
+            }
+        }
+    };
 }
-
-#[test]
-fn spec_suite_wasmi_matches_baseline() {
-    check_baseline("wasmi", &runs().wasmi);
-}
+wasm_run::for_each_backend!(baseline_test);
 
 /// The bar of the issue: through our API at least as many files pass as with
 /// each engine's own runner on the same files (measured with their raw
-/// APIs: 587 of 611 for wasmtime, 503 of 611 for wasmi).
+/// APIs: 587 of 611 for wasmtime, 503 of 611 for wasmi; tinywasm has no
+/// runner of its own for the whole suite).
 #[test]
 fn at_least_as_many_files_pass_as_with_the_native_runners() {
-    let r = runs();
-    for (run, native) in [(&r.wasmtime, 587), (&r.wasmi, 503)] {
+    for (name, native) in [("wasmtime", 587), ("wasmi", 503)] {
+        if !wasm_run::BACKENDS.contains(&name) {
+            continue;
+        }
+        let run = run_of(name);
         assert_eq!(run.report.files.len(), 611);
         assert!(
             run.report.files_passed() >= native,
@@ -173,26 +197,28 @@ fn matrix() -> &'static Matrix {
     MATRIX.get_or_init(measure_matrix)
 }
 
+/// Measures backend `$name`'s column into `$out` (every backend of the list
+/// has WASI and `Send` stores: both hooks apply).
+macro_rules! measure_backend {
+    ($name:ident, $B:ty, $out:ident) => {
+        let report = &run_of(stringify!($name)).report;
+        let column = on_big_stack(concat!("matrix-", stringify!($name)), move || {
+            let baseline = Baseline::committed(stringify!($name)).expect("baseline");
+            matrix::measure(
+                &<$B as Engine>::new,
+                report,
+                &baseline,
+                &Hooks::with_wasi().with_async(),
+            )
+        });
+        $out.push(column.expect(stringify!($name)));
+    };
+}
+
 fn measure_matrix() -> Matrix {
-    let r = runs();
-    let wt = &r.wasmtime.report;
-    let wi = &r.wasmi.report;
-    let wasmtime = on_big_stack("matrix-wasmtime", move || {
-        let baseline = Baseline::committed("wasmtime").expect("baseline");
-        matrix::measure(
-            &Wasmtime::new,
-            wt,
-            &baseline,
-            &Hooks::with_wasi().with_async(),
-        )
-    });
-    let wasmi = on_big_stack("matrix-wasmi", move || {
-        let baseline = Baseline::committed("wasmi").expect("baseline");
-        matrix::measure(&Wasmi::new, wi, &baseline, &Hooks::with_wasi().with_async())
-    });
-    Matrix {
-        columns: vec![wasmtime.expect("wasmtime"), wasmi.expect("wasmi")],
-    }
+    let mut columns = Vec::new();
+    wasm_run::for_each_backend!(measure_backend, columns);
+    Matrix { columns }
 }
 
 /// `docs/FEATURES.md` is what `wasm-run features --matrix` measures now.
@@ -243,10 +269,11 @@ fn feature_matrix_is_current() {
     }
 }
 
-/// Probes that must pass on both backends: if one stops passing, the
-/// matrix would quietly degrade; this says which probe broke.
+/// Probes that must pass on every backend that supports their feature: if
+/// one stops passing, the matrix would quietly degrade; this says which
+/// probe broke.
 #[test]
-fn core_probes_pass_on_both_backends() {
+fn core_probes_pass_where_supported() {
     let matrix = matrix();
     for row in [
         matrix::Row::MultiValue,
@@ -259,7 +286,12 @@ fn core_probes_pass_on_both_backends() {
         matrix::Row::Limits,
         matrix::Row::WasiP1,
     ] {
-        for engine in ["wasmtime", "wasmi"] {
+        for engine in wasm_run::BACKENDS {
+            let any = AnyEngine::by_name(engine, &Config::new()).expect("engine");
+            let feature = row.feature().expect("a row with a feature");
+            if !any.support(feature).is_supported() {
+                continue;
+            }
             let cell = matrix.cell(engine, row).expect("cell");
             assert_eq!(
                 cell.probe,
@@ -337,7 +369,7 @@ fn a_wrong_trap_mapping_fails_the_suite() {
 fn matrix_cells_follow_spec_failures_and_hooks() {
     use wasm_run_conformance::spec::Failure;
     let path = "proposals/simd/simd_lane.wast";
-    let mut report = runs().wasmi.report.clone();
+    let mut report = run_of("wasmi").report.clone();
     let file = report
         .files
         .iter_mut()

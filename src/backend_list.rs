@@ -29,9 +29,39 @@ macro_rules! with_backends {
         $m! { [$]
             wasmtime "wasmtime" Wasmtime wasm_run_wasmtime send,
             wasmi "wasmi" Wasmi wasm_run_wasmi send,
-            tinywasm "tinywasm" Tinywasm wasm_run_tinywasm local,
+            tinywasm "tinywasm" Tinywasm wasm_run_tinywasm send,
         }
     };
 }
 
 pub(crate) use with_backends;
+
+/// The engine types at the crate root, this module's re-exports of the
+/// backend crates, and the error of a build without any backend.
+macro_rules! reexport_backends {
+    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident $stores:ident),* $(,)?) => {
+        #[cfg(not(any($(feature = $feat),*)))]
+        compile_error!(concat!(
+            "wasm-run needs at least one backend: enable one of the features",
+            $(" `", $feat, "`",)*
+        ));
+        $(
+            #[cfg(feature = $feat)]
+            #[doc = concat!("The `", $feat, "` backend's engine.")]
+            pub use $krate::$Var;
+        )*
+        /// The backend crates compiled into this build, by backend name, for
+        /// their native accessors: `wasm_run::backends::wasmtime` is the
+        /// `wasm-run-wasmtime` crate (its engine type is also
+        /// `wasm_run::Wasmtime`).
+        pub mod backends {
+            $(
+                #[cfg(feature = $feat)]
+                #[doc = concat!("The `", $feat, "` backend's crate.")]
+                pub use ::$krate as $name;
+            )*
+        }
+    };
+}
+
+pub(crate) use reexport_backends;
