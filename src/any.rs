@@ -234,11 +234,15 @@ macro_rules! define_any {
             }
         }
 
+        // One helper per backend, named after its crate (names no user
+        // macro or type of wasm-run takes), defined to call `$m` or to do
+        // nothing by this build's features: `for_each_backend!` expands in
+        // the user's crate, where wasm-run's features cannot be asked.
         $(
             #[cfg(feature = $feat)]
             #[doc(hidden)]
             #[macro_export]
-            macro_rules! $Var {
+            macro_rules! $krate {
                 ($d m:ident $d($d extra:tt)*) => {
                     $d m!($name, $d crate::$Var $d($d extra)*);
                 };
@@ -246,7 +250,7 @@ macro_rules! define_any {
             #[cfg(not(feature = $feat))]
             #[doc(hidden)]
             #[macro_export]
-            macro_rules! $Var {
+            macro_rules! $krate {
                 ($d m:ident $d($d extra:tt)*) => {};
             }
         )*
@@ -269,7 +273,7 @@ macro_rules! define_any {
         #[macro_export]
         macro_rules! for_each_backend {
             ($d m:ident $d($d extra:tt)*) => {
-                $( $d crate::$Var!{$d m $d($d extra)*} )*
+                $( $d crate::$krate!{$d m $d($d extra)*} )*
             };
         }
     };
@@ -317,10 +321,16 @@ fn foreign_handle() -> ! {
     )
 }
 
+mod sealed {
+    /// Implemented by the backends of the list only.
+    pub trait Sealed {}
+}
+
 /// A backend that can be a member of [`AnyEngine`]: how its handles convert to
-/// and from the `Any*` enums. Written once per backend; everything else in this
+/// and from the `Any*` enums. Implemented for the backends of the list (and
+/// sealed: the list is where a backend joins); everything else in this
 /// module is generic over it.
-pub trait Member: Engine {
+pub trait Member: Engine + sealed::Sealed {
     /// This backend's engine inside an [`AnyEngine`].
     fn engine_of(e: &AnyEngine) -> Option<&Self>;
     /// Wraps this backend's engine.
@@ -389,6 +399,8 @@ pub trait Member: Engine {
 
 macro_rules! member {
     ($feature:literal, $B:ident) => {
+        #[cfg(feature = $feature)]
+        impl sealed::Sealed for $B {}
         #[cfg(feature = $feature)]
         impl Member for $B {
             fn engine_of(e: &AnyEngine) -> Option<&Self> {

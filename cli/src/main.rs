@@ -4,6 +4,7 @@
 
 mod component;
 mod controls;
+mod matrix;
 mod parallel;
 mod run;
 mod tools;
@@ -76,9 +77,10 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
-        /// Measure the feature matrix (probe modules and the related spec
-        /// files on each backend) instead of listing what backends claim;
-        /// prints the markdown of docs/FEATURES.md.
+        /// The measured feature matrix (probe modules and the related spec
+        /// files on each backend) instead of what backends claim: the
+        /// markdown of docs/FEATURES.md, as committed (a build with the
+        /// `measure` feature measures it now).
         #[arg(long)]
         matrix: bool,
     },
@@ -314,7 +316,7 @@ fn support_word(s: Support, enabled: bool) -> &'static str {
 
 fn features(engine_name: Option<&str>, as_json: bool, matrix: bool) -> Result<(), Failure> {
     if matrix {
-        return features_matrix(engine_name, as_json);
+        return matrix::print(engine_name, as_json);
     }
     let names: Vec<&str> = match engine_name {
         Some(n) => vec![n],
@@ -363,32 +365,9 @@ fn features(engine_name: Option<&str>, as_json: bool, matrix: bool) -> Result<()
     Ok(())
 }
 
-/// `features --matrix`: measures every backend (or one) and prints the
-/// markdown of docs/FEATURES.md, or its JSON.
-fn features_matrix(engine_name: Option<&str>, as_json: bool) -> Result<(), Failure> {
-    use wasm_run_conformance::matrix::{Hooks, measure_backends};
-    let names: Vec<&'static str> = match engine_name {
-        Some(n) => match wasm_run::BACKENDS.iter().find(|b| **b == n) {
-            Some(b) => vec![*b],
-            None => {
-                // The facade's own error for an unknown name.
-                engine(Some(n), &Config::new())?;
-                return Err(fail(format!("unknown engine `{n}`")));
-            }
-        },
-        None => wasm_run::BACKENDS.to_vec(),
-    };
-    let matrix = measure_backends(&names, AnyEngine::by_name, Hooks::with_wasi().with_async())?;
-    if as_json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&matrix.to_json()).map_err(|e| fail(e.to_string()))?
-        );
-    } else {
-        print!("{}", matrix.to_markdown());
-    }
-    Ok(())
-}
+/// Stack of the `spec` runner thread: wasmi's dispatch can grow the host
+/// stack with every executed instruction.
+const SPEC_STACK: usize = 512 << 20;
 
 /// `spec`: runs .wast scripts and prints `PASS|FAIL|SKIP path (...)` per file,
 /// `path:line: directive: reason` per failure and `N passed, N failed, N
@@ -409,7 +388,7 @@ fn spec(
     }
     // Scripts may loop long; wasmi's interpreter can need a deep host stack.
     let totals = std::thread::Builder::new()
-        .stack_size(wasm_run_conformance::matrix::SUITE_STACK)
+        .stack_size(SPEC_STACK)
         .spawn(move || {
             let make = |c: &Config| AnyEngine::by_name(&name, c);
             let mut totals = Totals::default();

@@ -5,7 +5,7 @@
 //! [`behaviour_tests!`]:
 //!
 //! ```ignore
-//! wasm_run_conformance::behaviour_tests!(wasmtime, |c| wasm_run::wasmtime::Wasmtime::new(c));
+//! wasm_run_conformance::behaviour_tests!(wasmtime, |c| wasm_run::Wasmtime::new(c));
 //! ```
 //!
 //! Each behaviour panics when the backend does not do what the API promises.

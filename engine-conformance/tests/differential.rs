@@ -1,20 +1,27 @@
 //! Differential testing of the backends through wasm-run's public API.
 //!
 //! [`run_case`] turns a seed into a module with `wasm-smith` (only proposals
-//! both backends support, NaNs canonicalised by the generator, small memories
-//! and tables), runs it on wasmtime and on wasmi with the same fuel, and
-//! compares what a user of the API sees: the validation verdict, whether it
-//! compiles and instantiates (by error kind), each exported function's
-//! results (floats by bits) or trap code, the exported globals and a hash of
-//! every exported memory after the calls.
+//! every backend supports, NaNs canonicalised by the generator, small
+//! memories and tables), runs it on every backend of the list (through
+//! `AnyEngine`) with the same fuel, and compares what a user of the API
+//! sees: the validation verdict, whether it compiles and instantiates (by
+//! error kind), each exported function's results (floats by bits) or trap
+//! code, the exported globals and a hash of every exported memory after the
+//! calls.
+//!
+//! The backends vote: every pair is compared, and when they disagree the
+//! engines outside the majority (more than half of them) are the odd ones
+//! out, to which the difference is attributed. With two backends, or no
+//! majority, a difference is attributed to no one. A backend that cannot run
+//! a run's configuration (fixed limits on tinywasm) does not vote in it.
 //!
 //! Allowed differences (documented in docs/RELIABILITY.md):
 //! - fuel: the backends count it in different units, so once either side runs
 //!   out the rest of the case is not compared;
 //! - stack exhaustion: the backends' recursion limits differ, so the same;
-//! - the known wasmi 2.0.0 miscompilations ([`KnownBug`]): a mismatch in a
-//!   module that contains the faulty pattern is counted as that bug, not as a
-//!   failure.
+//! - known engine bugs ([`KnownBug`]): a difference whose odd one out is
+//!   the buggy engine, in a module that shows the bug's pattern, is counted
+//!   as that bug, not as a failure.
 //!
 //! The normal test suite runs a bounded number of seeds; set
 //! `WASM_RUN_FUZZ_CASES` (and `WASM_RUN_FUZZ_SEED`, the first seed) for a
@@ -29,8 +36,8 @@ use arbitrary::Unstructured;
 use common::splitmix;
 use std::fmt;
 use wasm_run::{
-    Caller, Config, Engine, Error, Extern, ExternType, Func, Global, Instance, Linker, Memory,
-    Module, Store, Table, TrapCode, Val, ValType, Wasmi, Wasmtime,
+    AnyEngine, Caller, Config, Engine, Error, Extern, ExternType, Feature, Func, Global, Instance,
+    Linker, Memory, Module, ResourceLimiter, Store, Table, TrapCode, Val, ValType,
 };
 
 /// Fuel for instantiation and for each call.
@@ -172,6 +179,9 @@ fn kind(e: &Error) -> Outcome {
 struct Record {
     /// `Module::validate` said yes.
     valid: bool,
+    /// The message of a compile error (for known parser bugs; the
+    /// comparison looks at the kind only).
+    compile_error: Option<String>,
     /// The steps: `compile`, `instantiate`, each call, globals, memories.
     steps: Vec<(String, Outcome)>,
     /// The last step stopped the comparison (fuel or stack depth).
@@ -208,8 +218,34 @@ fn args<E: Engine>(params: &[ValType], seed: u64) -> Option<Vec<Val<E>>> {
         .collect()
 }
 
+/// Bounds growth like fixed limits, for a backend that has no fixed limits
+/// (the harness's limits only keep memory use bounded).
+struct Bounds {
+    max_memory_bytes: usize,
+}
+
+impl ResourceLimiter for Bounds {
+    fn memory_growing(
+        &mut self,
+        _: usize,
+        desired: usize,
+        _: Option<usize>,
+    ) -> wasm_run::Result<bool> {
+        Ok(desired <= self.max_memory_bytes)
+    }
+    fn table_growing(&mut self, _: usize, _: usize, _: Option<usize>) -> wasm_run::Result<bool> {
+        Ok(true)
+    }
+}
+
 /// Runs `wasm` on `engine` and records what the API showed.
-fn record<E: Engine>(engine: &E, wasm: &[u8], seed: u64, host_imports: bool) -> Record {
+fn record<E: Engine>(
+    engine: &E,
+    bounds: Option<usize>,
+    wasm: &[u8],
+    seed: u64,
+    host_imports: bool,
+) -> Record {
     let mut r = Record {
         valid: Module::validate(engine, wasm).is_ok(),
         ..Record::default()
@@ -220,11 +256,15 @@ fn record<E: Engine>(engine: &E, wasm: &[u8], seed: u64, host_imports: bool) -> 
             m
         }
         Err(e) => {
+            r.compile_error = Some(e.to_string());
             r.push("compile", kind(&e));
             return r;
         }
     };
     let mut store = Store::new(engine, ());
+    if let Some(max_memory_bytes) = bounds {
+        store.set_limiter(Bounds { max_memory_bytes });
+    }
     let _ = store.set_fuel(FUEL);
     let instantiated = if host_imports {
         host_items(&mut store, &module).and_then(|items| Instance::new(&mut store, &module, &items))
@@ -375,14 +415,30 @@ fn compare(a: &Record, b: &Record) -> Option<String> {
     None
 }
 
-/// A miscompilation of wasmi 2.0.0 that the harness knows (see
-/// docs/RELIABILITY.md); a module containing its pattern may differ.
+/// An engine bug the harness knows (see docs/RELIABILITY.md); a module
+/// showing its pattern may make that engine the odd one out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KnownBug {
-    /// `select` whose condition is a comparison with zero.
+    /// wasmi 2.0.0: `select` whose condition is a comparison with zero.
     SelectOnZeroCompare,
-    /// `br_table` carrying two or more values.
+    /// wasmi 2.0.0: `br_table` carrying two or more values.
     BrTableMultiValue,
+    /// tinywasm 0.10.0: its parser refuses a valid module with "logical
+    /// operand width mismatch".
+    WidthMismatch,
+    /// tinywasm 0.10.0 links imports by name: two imports of one name given
+    /// different items (by position, `Instance::new`) cannot link.
+    DuplicateImportNames,
+}
+
+impl KnownBug {
+    /// The backend that has the bug.
+    fn engine(self) -> &'static str {
+        match self {
+            KnownBug::SelectOnZeroCompare | KnownBug::BrTableMultiValue => "wasmi",
+            KnownBug::WidthMismatch | KnownBug::DuplicateImportNames => "tinywasm",
+        }
+    }
 }
 
 impl fmt::Display for KnownBug {
@@ -390,8 +446,45 @@ impl fmt::Display for KnownBug {
         f.write_str(match self {
             KnownBug::SelectOnZeroCompare => "wasmi select on a comparison with zero",
             KnownBug::BrTableMultiValue => "wasmi br_table with two or more values",
+            KnownBug::WidthMismatch => "tinywasm refuses a valid module (width mismatch)",
+            KnownBug::DuplicateImportNames => "tinywasm links imports by name",
         })
     }
+}
+
+/// The known bugs whose pattern `wasm` (with what `engine` recorded for
+/// it) shows, for `engine` (over-approximated: a pattern present does not
+/// mean the bug shows).
+fn known_bugs_of(engine: &str, wasm: &[u8], record: &Record) -> Vec<KnownBug> {
+    let mut found = known_bugs(wasm);
+    if record
+        .compile_error
+        .as_deref()
+        .is_some_and(|m| m.contains("logical operand width mismatch"))
+    {
+        found.push(KnownBug::WidthMismatch);
+    }
+    if has_duplicate_import_names(wasm) {
+        found.push(KnownBug::DuplicateImportNames);
+    }
+    found.retain(|b| b.engine() == engine);
+    found
+}
+
+/// Whether two imports of `wasm` have the same module and name.
+fn has_duplicate_import_names(wasm: &[u8]) -> bool {
+    use wasmparser::{Parser, Payload};
+    let mut seen = std::collections::HashSet::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Ok(Payload::ImportSection(r)) = payload {
+            for import in r.into_imports().flatten() {
+                if !seen.insert((import.module.to_string(), import.name.to_string())) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// The known wasmi bugs whose pattern `wasm` contains (over-approximated:
@@ -462,41 +555,92 @@ enum Verdict {
     NoModule,
     /// The backends agree (up to the allowed differences).
     Agree,
-    /// They differ in a module with a known wasmi bug's pattern.
+    /// They differ, the odd one out showing a known bug's pattern.
     Known(KnownBug, String),
-    /// They differ otherwise: a finding.
-    Mismatch(String),
+    /// They differ otherwise: a finding, attributed to the odd ones out
+    /// (none without a majority).
+    Mismatch(Vec<&'static str>, String),
 }
 
-/// Runs seed `seed` on both engines.
-fn run_case<A: Engine, B: Engine>(
-    a: &A,
-    b: &B,
-    seed: u64,
-    host_imports: bool,
-) -> (Verdict, Option<Vec<u8>>, Record) {
+/// One backend of a run.
+struct Voter {
+    name: &'static str,
+    engine: AnyEngine,
+    /// Memory bound given as a store policy (a backend without fixed limits).
+    bounds: Option<usize>,
+}
+
+/// The backends' votes on `records` (of the backends `names`, in order):
+/// `None` when all agree, else the odd ones out (outside a majority; empty
+/// without one) and the difference.
+fn vote(names: &[&str], records: &[Record]) -> Option<(Vec<usize>, String)> {
+    let mut classes: Vec<Vec<usize>> = Vec::new();
+    for i in 0..records.len() {
+        match classes
+            .iter_mut()
+            .find(|c| compare(&records[c[0]], &records[i]).is_none())
+        {
+            Some(c) => c.push(i),
+            None => classes.push(vec![i]),
+        }
+    }
+    if classes.len() <= 1 {
+        return None;
+    }
+    let majority = classes.iter().find(|c| c.len() * 2 > records.len());
+    let (odd, base): (Vec<usize>, usize) = match majority {
+        Some(m) => (
+            (0..records.len()).filter(|i| !m.contains(i)).collect(),
+            m[0],
+        ),
+        None => (Vec::new(), classes[0][0]),
+    };
+    let other = odd.first().copied().unwrap_or(classes[1][0]);
+    let diff = compare(&records[base], &records[other]).unwrap_or_default();
+    Some((odd, format!("{} vs {}: {diff}", names[base], names[other])))
+}
+
+/// Runs seed `seed` on every voter; the verdict, the module and the first
+/// voter's record.
+fn run_case(voters: &[Voter], seed: u64, host_imports: bool) -> (Verdict, Option<Vec<u8>>, Record) {
     let Some(wasm) = module_for(seed, host_imports) else {
         return (Verdict::NoModule, None, Record::default());
     };
-    let ra = record(a, &wasm, seed, host_imports);
-    let rb = record(b, &wasm, seed, host_imports);
-    for (engine, r) in [(a.name(), &ra), (b.name(), &rb)] {
+    let records: Vec<Record> = voters
+        .iter()
+        .map(|v| record(&v.engine, v.bounds, &wasm, seed, host_imports))
+        .collect();
+    for (v, r) in voters.iter().zip(&records) {
         if let Some(diff) = inconsistent(r) {
             return (
-                Verdict::Mismatch(format!("{engine}: {diff}")),
+                Verdict::Mismatch(vec![v.name], format!("{}: {diff}", v.name)),
                 Some(wasm),
-                ra.clone(),
+                records[0].clone(),
             );
         }
     }
-    let verdict = match compare(&ra, &rb) {
+    let names: Vec<&str> = voters.iter().map(|v| v.name).collect();
+    let verdict = match vote(&names, &records) {
         None => Verdict::Agree,
-        Some(diff) => match known_bugs(&wasm).first() {
-            Some(bug) => Verdict::Known(*bug, diff),
-            None => Verdict::Mismatch(diff),
-        },
+        Some((odd, diff)) => {
+            // Without a majority (two voters), either side may be the buggy one.
+            let suspects: Vec<usize> = if odd.is_empty() {
+                (0..voters.len()).collect()
+            } else {
+                odd.clone()
+            };
+            let known = suspects.iter().find_map(|&i| {
+                known_bugs_of(voters[i].name, &wasm, &records[i])
+                    .first()
+                    .copied()
+            });
+            match known {
+                Some(bug) if odd.len() <= 1 => Verdict::Known(bug, diff),
+                _ => Verdict::Mismatch(odd.iter().map(|&i| voters[i].name).collect(), diff),
+            }
+        }
     };
-    (verdict, Some(wasm), ra)
+    (verdict, Some(wasm), records[0].clone())
 }
 
 /// The engines' configuration for the harness: fuel on, memories and tables
@@ -511,11 +655,15 @@ fn config(limits: bool) -> Config {
         // Generated code grows memories without a declared maximum (a
         // memory64 grows by `i64.clz(memory.size)` pages in a recursion);
         // without a limit a few hundred such frames take the machine's
-        // memory.
-        c.max_memory_bytes(16 << 20).max_table_elements(100_000);
+        // memory. Tables keep the default cap (tinywasm's own, which it
+        // applies in wasm too).
+        c.max_memory_bytes(MAX_MEMORY);
     }
     c
 }
+
+/// The memory bound of the runs without `limits`.
+const MAX_MEMORY: usize = 16 << 20;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -524,31 +672,65 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The backends of a run: every one of the list that can run `config(limits)`;
+/// without `limits`, a backend without fixed limits runs with the memory
+/// bound as a store policy instead.
+fn voters(limits: bool) -> Vec<Voter> {
+    wasm_run::BACKENDS
+        .iter()
+        .filter_map(|name| match AnyEngine::by_name(name, &config(limits)) {
+            Ok(engine) => Some(Voter {
+                name,
+                engine,
+                bounds: None,
+            }),
+            Err(Error::Unsupported {
+                feature: Feature::Limits,
+                ..
+            }) if !limits => {
+                let mut c = Config::new();
+                c.fuel(true);
+                Some(Voter {
+                    name,
+                    engine: AnyEngine::by_name(name, &c).expect("an engine with fuel"),
+                    bounds: Some(MAX_MEMORY),
+                })
+            }
+            Err(Error::Unsupported { .. }) => None,
+            Err(e) => panic!("{name}: {e}"),
+        })
+        .collect()
+}
+
 /// Totals of one run of seeds.
 #[derive(Debug, Default)]
 struct Totals {
     modules: u64,
     agree: u64,
     known: Vec<(u64, KnownBug, String)>,
-    mismatches: Vec<(u64, String)>,
+    mismatches: Vec<(u64, Vec<&'static str>, String)>,
     /// Steps compared on wasmtime's side, by outcome: values, traps, other
     /// errors, stopped (fuel or stack).
     steps: [u64; 4],
 }
 
-/// Runs `cases` seeds (the environment may raise it) on wasmtime and wasmi.
+/// Runs `cases` seeds (the environment may raise it) on every backend that
+/// can run the configuration.
 fn run(name: &str, cases: u64, limits: bool, host_imports: bool) -> Totals {
     let cases = env_u64("WASM_RUN_FUZZ_CASES", cases);
     let first = env_u64("WASM_RUN_FUZZ_SEED", 0);
-    let a = Wasmtime::new(&config(limits)).expect("wasmtime");
-    let b = Wasmi::new(&config(limits)).expect("wasmi");
+    let voters = voters(limits);
+    assert!(
+        voters.len() >= 2,
+        "{name}: fewer than two backends can run it"
+    );
     let mut t = Totals::default();
     let verbose = std::env::var_os("WASM_RUN_FUZZ_VERBOSE").is_some();
     for seed in first..first + cases {
         if verbose {
             eprintln!("{name}: seed {seed}");
         }
-        let (verdict, wasm, rec) = run_case(&a, &b, seed, host_imports);
+        let (verdict, wasm, rec) = run_case(&voters, seed, host_imports);
         for (_, o) in &rec.steps {
             let i = match o {
                 _ if o.stops() => 3,
@@ -562,20 +744,22 @@ fn run(name: &str, cases: u64, limits: bool, host_imports: bool) -> Totals {
             Verdict::NoModule => continue,
             Verdict::Agree => t.agree += 1,
             Verdict::Known(bug, diff) => t.known.push((seed, bug, diff)),
-            Verdict::Mismatch(diff) => {
+            Verdict::Mismatch(odd, diff) => {
                 if let Some(wasm) = wasm {
                     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/differential");
                     let _ = std::fs::create_dir_all(dir);
                     let _ = std::fs::write(format!("{dir}/{name}-seed-{seed}.wasm"), wasm);
                 }
-                t.mismatches.push((seed, diff));
+                t.mismatches.push((seed, odd, diff));
             }
         }
         t.modules += 1;
     }
+    let names: Vec<&str> = voters.iter().map(|v| v.name).collect();
     eprintln!(
-        "differential {name}: {cases} seeds, {} modules, {} agree, {} differ by a known wasmi bug, {} mismatches; \
+        "differential {name} ({}): {cases} seeds, {} modules, {} agree, {} differ by a known engine bug, {} mismatches; \
          steps (compile, instantiate, calls, state): {} values, {} traps, {} errors, {} stopped by fuel or stack",
+        names.join(", "),
         t.modules,
         t.agree,
         t.known.len(),
@@ -598,7 +782,14 @@ fn check(name: &str, t: &Totals) {
         t.mismatches.len(),
         t.mismatches
             .iter()
-            .map(|(s, d)| format!("  seed {s}: {d}"))
+            .map(|(s, odd, d)| format!(
+                "  seed {s}: odd one out {}: {d}",
+                if odd.is_empty() {
+                    "unknown (no majority)".to_string()
+                } else {
+                    odd.join(", ")
+                }
+            ))
             .collect::<Vec<_>>()
             .join("\n")
     );
@@ -620,10 +811,12 @@ fn check(name: &str, t: &Totals) {
 fn validate_agrees_with_new_on_each_backend() {
     let cases = env_u64("WASM_RUN_FUZZ_CASES", 300);
     let first = env_u64("WASM_RUN_FUZZ_SEED", 0);
-    let a = Wasmtime::new(&Config::new()).expect("wasmtime");
-    let b = Wasmi::new(&Config::new()).expect("wasmi");
+    let engines: Vec<(&str, AnyEngine)> = wasm_run::BACKENDS
+        .iter()
+        .map(|name| (*name, AnyEngine::by_name(name, &Config::new()).expect(name)))
+        .collect();
     let mut found = Vec::new();
-    let mut valid = [0u64; 2];
+    let mut valid = vec![0u64; engines.len()];
     for seed in first..first + cases {
         let mut state = seed ^ 0x5151_5151;
         let bytes: Vec<u8> = (0..4096).map(|_| splitmix(&mut state) as u8).collect();
@@ -641,32 +834,62 @@ fn validate_agrees_with_new_on_each_backend() {
             continue;
         };
         let wasm = module.to_bytes();
-        for (i, verdict) in [
-            (
-                0,
-                Module::validate(&a, &wasm).is_ok() == Module::new(&a, &wasm).is_ok(),
-            ),
-            (
-                1,
-                Module::validate(&b, &wasm).is_ok() == Module::new(&b, &wasm).is_ok(),
-            ),
-        ] {
-            if !verdict {
-                found.push((seed, ["wasmtime", "wasmi"][i]));
+        for (i, (name, engine)) in engines.iter().enumerate() {
+            let validated = Module::validate(engine, &wasm).is_ok();
+            let compiled = Module::new(engine, &wasm);
+            // tinywasm's parser bug (docs/RELIABILITY.md): a valid module refused.
+            let known = matches!(&compiled, Err(e) if *name == KnownBug::WidthMismatch.engine()
+                && e.to_string().contains("logical operand width mismatch"));
+            if validated != compiled.is_ok() && !known {
+                found.push((seed, *name));
             }
+            valid[i] += u64::from(validated);
         }
-        valid[0] += u64::from(Module::validate(&a, &wasm).is_ok());
-        valid[1] += u64::from(Module::validate(&b, &wasm).is_ok());
     }
+    let counts: Vec<String> = engines
+        .iter()
+        .zip(&valid)
+        .map(|((name, _), n)| format!("{name} {n}"))
+        .collect();
     eprintln!(
-        "validate vs new: {cases} seeds, valid on wasmtime {}, on wasmi {}",
-        valid[0], valid[1]
+        "validate vs new: {cases} seeds, valid on {}",
+        counts.join(", ")
     );
     assert!(
         found.is_empty(),
         "validate and new disagree (seed, engine): {found:?}"
     );
-    assert!(valid[0] > 0 && valid[1] > 0, "no valid module generated");
+    assert!(valid.iter().all(|n| *n > 0), "no valid module generated");
+}
+
+/// The vote attributes a difference to the engine outside the majority, to
+/// no one without a majority, and stops comparing at fuel exhaustion.
+#[test]
+fn votes_find_the_odd_one_out() {
+    let rec = |steps: &[(&str, Outcome)]| Record {
+        valid: true,
+        compile_error: None,
+        steps: steps
+            .iter()
+            .map(|(w, o)| (w.to_string(), o.clone()))
+            .collect(),
+        stopped: false,
+    };
+    let ok = rec(&[("call f", Outcome::Values(vec![Bits::I32(1)]))]);
+    let wrong = rec(&[("call f", Outcome::Values(vec![Bits::I32(2)]))]);
+    let trap = rec(&[("call f", Outcome::Trap(TrapCode::OutOfFuel))]);
+    assert_eq!(
+        vote(&["a", "b", "c"], &[ok.clone(), ok.clone(), ok.clone()]),
+        None
+    );
+    let (odd, diff) = vote(&["a", "b", "c"], &[ok.clone(), wrong.clone(), ok.clone()]).unwrap();
+    assert_eq!(odd, [1]);
+    assert!(diff.starts_with("a vs b: call f"), "{diff}");
+    let (odd, _) = vote(&["a", "b"], &[ok.clone(), wrong.clone()]).unwrap();
+    assert!(odd.is_empty(), "two voters have no majority");
+    let (odd, _) = vote(&["a", "b", "c"], &[ok.clone(), wrong, trap.clone()]).unwrap();
+    assert_eq!(odd, [1], "out of fuel agrees with everything");
+    assert_eq!(vote(&["a", "b"], &[ok, trap]), None);
 }
 
 #[test]

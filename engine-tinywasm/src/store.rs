@@ -306,6 +306,17 @@ impl<T: 'static> Parts for CallerParts<'_, T> {
     }
 }
 
+/// Whether two imports are the same item.
+fn same_item(a: &Extern<Tinywasm>, b: &Extern<Tinywasm>) -> bool {
+    match (a, b) {
+        (Extern::Func(x), Extern::Func(y)) => x.as_native() == y.as_native(),
+        (Extern::Memory(x), Extern::Memory(y)) => x.as_native() == y.as_native(),
+        (Extern::Table(x), Extern::Table(y)) => x.as_native() == y.as_native(),
+        (Extern::Global(x), Extern::Global(y)) => x.as_native() == y.as_native(),
+        _ => false,
+    }
+}
+
 /// Converts a value for tinywasm.
 fn to_wasm<T>(state: &State<T>, v: &Val<Tinywasm>) -> Result<WasmValue> {
     Ok(match v {
@@ -929,6 +940,7 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
         }
         let mut natives = tinywasm::Imports::new();
         let mut imported_memories = 0;
+        let mut first_of: HashMap<(&str, &str), usize> = HashMap::new();
         for (i, import) in module.imports().enumerate() {
             let Some(item) = imports.get(i) else {
                 return Err(wasm_run_api::LinkError::Other(format!(
@@ -937,6 +949,17 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
                 ))
                 .into());
             };
+            // tinywasm links imports by name: two imports of one name can
+            // only be given the same item.
+            let first = *first_of.entry((import.module, import.name)).or_insert(i);
+            if first != i && !same_item(&imports[first], item) {
+                return Err(wasm_run_api::LinkError::Other(format!(
+                    "imports {first} and {i} are both named `{}::{}` and were given different \
+                     items: tinywasm links imports by name",
+                    import.module, import.name
+                ))
+                .into());
+            }
             match item {
                 Extern::Func(f) => {
                     let func = self.entry(f.as_native())?.func.clone().ok_or(

@@ -281,9 +281,7 @@ pub(crate) fn error(e: wt::Error) -> Error {
     // the machine, not a broken module. A failed reservation carries only
     // rustix's errno under wasmtime's context, so its message is what
     // identifies it.
-    if e.downcast_ref::<wt::OutOfMemory>().is_some()
-        || e.to_string().starts_with("mmap failed to reserve")
-    {
+    if e.downcast_ref::<wt::OutOfMemory>().is_some() || is_failed_reservation(&e) {
         return Error::ResourceLimit(format!("{e:#}"));
     }
     if e.downcast_ref::<wt::ThrownException>().is_some() {
@@ -305,6 +303,17 @@ pub(crate) fn error(e: wt::Error) -> Error {
         return Error::Access(text);
     }
     Error::Engine(text)
+}
+
+/// How wasmtime 48's message for a memory the system cannot reserve
+/// starts: the one place this backend classifies an error by its text
+/// (the error carries only rustix's errno under that context). The test
+/// below fails when wasmtime changes it.
+const RESERVE_FAILED: &str = "mmap failed to reserve";
+
+/// Whether `e` is wasmtime's failure to reserve a memory's address space.
+fn is_failed_reservation(e: &wt::Error) -> bool {
+    e.to_string().starts_with(RESERVE_FAILED)
 }
 
 /// The wasm frames wasmtime attached to a trap (innermost first).
@@ -330,4 +339,28 @@ fn frames(e: &wt::Error) -> TrapFrames {
 /// Wraps our error for returning it from a host function into wasmtime.
 pub(crate) fn host_error(e: Error) -> wt::Error {
     wt::Error::new(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A memory64 of 2^52 bytes cannot be reserved: wasmtime's error still
+    /// reads as `is_failed_reservation` expects, and comes out as
+    /// `ResourceLimit`.
+    #[test]
+    fn a_failed_reservation_is_still_recognised() {
+        let mut config = wt::Config::new();
+        config.wasm_memory64(true);
+        let engine = wt::Engine::new(&config).expect("engine");
+        let module =
+            wt::Module::new(&engine, "(module (memory i64 0x1000000000))").expect("module");
+        let mut store = wt::Store::new(&engine, ());
+        let e = wt::Instance::new(&mut store, &module, &[]).expect_err("a 2^52-byte memory");
+        assert!(
+            is_failed_reservation(&e),
+            "wasmtime's message changed: `{e:#}` (update RESERVE_FAILED)"
+        );
+        assert!(matches!(error(e), Error::ResourceLimit(_)));
+    }
 }

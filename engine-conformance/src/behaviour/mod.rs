@@ -14,7 +14,7 @@
 //! Backends run the whole suite with [`behaviour_tests!`](crate::behaviour_tests):
 //!
 //! ```ignore
-//! wasm_run_conformance::behaviour_tests!(wasmtime, |c| wasm_run::wasmtime::Wasmtime::new(c));
+//! wasm_run_conformance::behaviour_tests!(wasmtime, |c| wasm_run::Wasmtime::new(c));
 //! ```
 //!
 //! which expands to a module with one `#[test]` per behaviour, or call
@@ -23,9 +23,6 @@
 //! One file per topic: engine and features; modules; host functions; linking
 //! and instances; calls; values; host errors; memories, tables and globals;
 //! traps; fuel; resource limits; module variants.
-
-// Every host closure returns `wasm_run_api::Result`, whose error type is
-// currently at least 128 bytes; that is the API's choice, not this suite's.
 
 use wasm_run_api::{Config, Engine, Result};
 

@@ -227,9 +227,23 @@ fn feature_matrix_is_current() {
     let matrix = matrix();
     let fresh = matrix.to_markdown();
     let path = features_md();
+    // The CLI's committed copies (what `wasm-run features --matrix` prints
+    // without measuring).
+    let cli = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../cli/matrix");
+    let json = serde_json::to_string_pretty(&matrix.to_json()).expect("JSON") + "\n";
     if std::env::var_os("FEATURES_BLESS").is_some() {
         std::fs::write(&path, &fresh).expect("write docs/FEATURES.md");
+        std::fs::write(cli.join("FEATURES.md"), &fresh).expect("write cli/matrix/FEATURES.md");
+        std::fs::write(cli.join("features.json"), &json).expect("write cli/matrix/features.json");
         say(&format!("feature matrix: blessed {}\n", path.display()));
+    }
+    for (file, want) in [("FEATURES.md", &fresh), ("features.json", &json)] {
+        let committed = std::fs::read_to_string(cli.join(file)).unwrap_or_default();
+        assert!(
+            &committed == want,
+            "cli/matrix/{file} is stale: regenerate it with \
+             `FEATURES_BLESS=1 cargo test -p wasm-run-conformance --test spec_suite`"
+        );
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     let summary: Vec<String> = matrix
