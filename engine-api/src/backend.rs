@@ -14,6 +14,7 @@ pub use crate::asyncs::{
     start_async_host, sync_call_of_async_host, yield_now,
 };
 pub use crate::build_store_limits;
+pub use crate::definitions::{Definitions, typed_as_untyped};
 pub use crate::host::{
     ForeignContext, Shared, ValBuf, call_untyped, catch_host_panic, convert_call,
     convert_call_inout, default_results, foreign_context, guard, panic_message,

@@ -41,6 +41,7 @@
 mod asyncs;
 pub mod backend;
 mod cache;
+mod definitions;
 mod error;
 mod feature;
 mod handles;

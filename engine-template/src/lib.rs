@@ -70,12 +70,15 @@ mod store;
 
 pub use store::{CallerParts, Parts, StoreParts, TemplateContext};
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use wasm_run_api::backend::{Engine, InstancePreBackend, LinkerBackend, Never, Waker};
+#[cfg(doc)]
+use wasm_run_api::LinkError;
+use wasm_run_api::backend::{
+    Definitions, Engine, InstancePreBackend, LinkerBackend, Never, Waker, typed_as_untyped,
+};
 use wasm_run_api::{
-    Caller, Config, Error, Extern, Feature, FeatureSet, FuncType, HostFunc, Limits, LinkError,
-    MemoryType, ModuleInfo, Result, Support, UntypedHostFunc, Val, WasmTyList,
+    Config, Error, Extern, Feature, FeatureSet, FuncType, HostFunc, Limits, MemoryType, ModuleInfo,
+    Result, Support, UntypedHostFunc, WasmTyList,
 };
 
 /// The feature the template names in [`Error::Unsupported`] for the core
@@ -292,8 +295,7 @@ impl Engine for Template {
     /// Contract: an empty linker, shadowing off.
     fn linker<T: 'static>(&self) -> TemplateLinker<T> {
         TemplateLinker {
-            defs: HashMap::new(),
-            shadowing: false,
+            defs: Definitions::new(),
         }
     }
 
@@ -334,45 +336,22 @@ pub struct HostDefinition<T: 'static> {
     pub func: Arc<dyn UntypedHostFunc<Template, T>>,
 }
 
-/// The template's linker: records host function definitions.
+/// The template's linker: records host function definitions (with the
+/// contract's duplicate rule, kept by [`Definitions`]).
 pub struct TemplateLinker<T: 'static> {
-    defs: HashMap<(String, String), HostDefinition<T>>,
-    shadowing: bool,
+    defs: Definitions<HostDefinition<T>>,
 }
 
 impl<T: 'static> TemplateLinker<T> {
     /// The host function defined as `module::name`, if any.
     pub fn host_definition(&self, module: &str, name: &str) -> Option<&HostDefinition<T>> {
-        self.defs.get(&(module.to_string(), name.to_string()))
+        self.defs.get(module, name)
     }
 
     /// Records a definition, refusing a second one of the same name unless
     /// shadowing is allowed (see [`LinkerBackend::allow_shadowing`]).
     fn insert(&mut self, module: &str, name: &str, def: HostDefinition<T>) -> Result<()> {
-        let key = (module.to_string(), name.to_string());
-        if !self.shadowing && self.defs.contains_key(&key) {
-            return Err(LinkError::Duplicate {
-                module: module.into(),
-                name: name.into(),
-            }
-            .into());
-        }
-        self.defs.insert(key, def);
-        Ok(())
-    }
-}
-
-/// A typed host function as an untyped one (the slot path every backend
-/// can use: `P::load` reads the parameters, `R::store` writes the results).
-fn untyped<T: 'static, P: WasmTyList, R: WasmTyList>(
-    f: impl HostFunc<Template, T, P, R>,
-) -> impl UntypedHostFunc<Template, T> {
-    move |caller: Caller<'_, Template, T>,
-          params: &[Val<Template>],
-          results: &mut [Val<Template>]| {
-        let r = f.invoke(caller, P::load(params))?;
-        r.store(results);
-        Ok(())
+        self.defs.insert(module, name, def)
     }
 }
 
@@ -411,7 +390,7 @@ impl<T: 'static> LinkerBackend<Template, T> for TemplateLinker<T> {
         name: &str,
         f: F,
     ) -> Result<()> {
-        self.func_new(module, name, F::func_type(), untyped(f))
+        self.func_new(module, name, F::func_type(), typed_as_untyped(f))
     }
 
     /// Defines `module::name` as a host function of type `ty`.
@@ -482,7 +461,7 @@ impl<T: 'static> LinkerBackend<Template, T> for TemplateLinker<T> {
     /// Contract: with `true`, a later definition of a name replaces the
     /// earlier one instead of being [`LinkError::Duplicate`].
     fn allow_shadowing(&mut self, allow: bool) {
-        self.shadowing = allow;
+        self.defs.allow_shadowing(allow);
     }
 
     // `instantiate_async` (provided: instantiates synchronously) and

@@ -5,10 +5,11 @@
 use crate::convert;
 use crate::store::StoreParts;
 use crate::{Tinywasm, TinywasmContext, TinywasmInstance, TinywasmModule};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use wasm_run_api::backend::{ContextBackend, InstancePreBackend, LinkerBackend};
+use wasm_run_api::backend::{
+    ContextBackend, Definitions, InstancePreBackend, LinkerBackend, typed_as_untyped,
+};
 use wasm_run_api::{
     Caller, Error, Extern, ExternType, FuncType, HostFunc, LinkError, Result, UntypedHostFunc, Val,
     WasmTyList,
@@ -63,15 +64,13 @@ impl<T: 'static> Clone for Def<T> {
 
 /// The tinywasm backend's linker.
 pub struct TinywasmLinker<T: 'static> {
-    defs: HashMap<(String, String), Def<T>>,
-    shadowing: bool,
+    defs: Definitions<Def<T>>,
 }
 
 impl<T: 'static> Clone for TinywasmLinker<T> {
     fn clone(&self) -> Self {
         TinywasmLinker {
             defs: self.defs.clone(),
-            shadowing: self.shadowing,
         }
     }
 }
@@ -99,22 +98,12 @@ fn next_id() -> u64 {
 impl<T: 'static> TinywasmLinker<T> {
     pub(crate) fn new() -> Self {
         TinywasmLinker {
-            defs: HashMap::new(),
-            shadowing: false,
+            defs: Definitions::new(),
         }
     }
 
     fn insert(&mut self, module: &str, name: &str, def: Def<T>) -> Result<()> {
-        let key = (module.to_string(), name.to_string());
-        if !self.shadowing && self.defs.contains_key(&key) {
-            return Err(LinkError::Duplicate {
-                module: module.into(),
-                name: name.into(),
-            }
-            .into());
-        }
-        self.defs.insert(key, def);
-        Ok(())
+        self.defs.insert(module, name, def)
     }
 
     fn resolve(&self, store: &mut Store<T>, def: &Def<T>) -> Result<Extern<Tinywasm>> {
@@ -143,12 +132,10 @@ impl<T: 'static> TinywasmLinker<T> {
         module
             .as_native()
             .imports()
-            .map(
-                |i| match self.defs.get(&(i.module.to_string(), i.name.to_string())) {
-                    Some(def) => self.resolve(store, def),
-                    None => Err(missing(&i)),
-                },
-            )
+            .map(|i| match self.defs.get(i.module, i.name) {
+                Some(def) => self.resolve(store, def),
+                None => Err(missing(&i)),
+            })
             .collect()
     }
 }
@@ -193,7 +180,7 @@ impl<T: 'static> LinkerBackend<Tinywasm, T> for TinywasmLinker<T> {
         f: F,
     ) -> Result<()> {
         let ty = F::func_type();
-        self.func_new(module, name, ty, crate::store::untyped(f))
+        self.func_new(module, name, ty, typed_as_untyped(f))
     }
     fn func_new<F: UntypedHostFunc<Tinywasm, T>>(
         &mut self,
@@ -214,7 +201,7 @@ impl<T: 'static> LinkerBackend<Tinywasm, T> for TinywasmLinker<T> {
         )
     }
     fn get(&self, store: &mut Store<T>, module: &str, name: &str) -> Option<Extern<Tinywasm>> {
-        let def = self.defs.get(&(module.to_string(), name.to_string()))?;
+        let def = self.defs.get(module, name)?;
         self.resolve(store, def).ok()
     }
     fn instantiate(
@@ -226,11 +213,11 @@ impl<T: 'static> LinkerBackend<Tinywasm, T> for TinywasmLinker<T> {
         store.instantiate(module, &imports)
     }
     fn instantiate_pre(&self, module: &TinywasmModule) -> Result<TinywasmInstancePre<T>> {
-        if let Some(i) = module.as_native().imports().find(|i| {
-            !self
-                .defs
-                .contains_key(&(i.module.to_string(), i.name.to_string()))
-        }) {
+        if let Some(i) = module
+            .as_native()
+            .imports()
+            .find(|i| self.defs.get(i.module, i.name).is_none())
+        {
             return Err(missing(&i));
         }
         Ok(TinywasmInstancePre {
@@ -239,7 +226,7 @@ impl<T: 'static> LinkerBackend<Tinywasm, T> for TinywasmLinker<T> {
         })
     }
     fn allow_shadowing(&mut self, allow: bool) {
-        self.shadowing = allow;
+        self.defs.allow_shadowing(allow);
     }
 }
 

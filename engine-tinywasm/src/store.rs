@@ -18,7 +18,9 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::ptr::NonNull;
 use tinywasm::types::{ExternRef as TwExternRef, FuncRef, WasmValue};
-use wasm_run_api::backend::{CallerBackend, ContextBackend, StoreBackend, call_untyped};
+use wasm_run_api::backend::{
+    CallerBackend, ContextBackend, StoreBackend, call_untyped, typed_as_untyped,
+};
 use wasm_run_api::{
     AnyRefKind, Caller, Error, Extern, Feature, Func, FuncType, Global, GlobalType, HostFunc,
     Memory, MemoryType, Result, StoreId, Table, TableType, TagType, TrapCode, UntypedHostFunc, Val,
@@ -458,20 +460,6 @@ pub(crate) fn host_function<T: 'static, F: UntypedHostFunc<Tinywasm, T>>(
     }
 }
 
-/// A typed host function as an untyped one.
-pub(crate) fn untyped<T: 'static, P: WasmTyList, R: WasmTyList>(
-    f: impl HostFunc<Tinywasm, T, P, R>,
-) -> impl UntypedHostFunc<Tinywasm, T> {
-    move |caller: Caller<'_, Tinywasm, T>,
-          params: &[Val<Tinywasm>],
-          results: &mut [Val<Tinywasm>]| {
-        let p = P::load(params);
-        let r = f.invoke(caller, p)?;
-        r.store(results);
-        Ok(())
-    }
-}
-
 impl<P: Parts> TinywasmContext<P> {
     /// Makes a host function in this store.
     pub(crate) fn make_host<F: UntypedHostFunc<Tinywasm, P::T>>(
@@ -712,7 +700,7 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
         &mut self,
         f: F,
     ) -> Result<TinywasmFunc> {
-        self.make_host(F::func_type(), untyped(f))
+        self.make_host(F::func_type(), typed_as_untyped(f))
     }
 
     fn memory_new(&mut self, ty: MemoryType) -> Result<tinywasm::Memory> {
