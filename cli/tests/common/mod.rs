@@ -27,14 +27,7 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// The backends this build of the CLI has.
+/// The backends this build of the CLI has (the facade's list).
 pub fn backends() -> Vec<&'static str> {
-    let mut v = Vec::new();
-    if cfg!(feature = "wasmtime") {
-        v.push("wasmtime");
-    }
-    if cfg!(feature = "wasmi") {
-        v.push("wasmi");
-    }
-    v
+    wasm_run::BACKENDS.to_vec()
 }
