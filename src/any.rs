@@ -218,18 +218,32 @@ macro_rules! define_any {
             ///
             /// # Errors
             ///
-            /// [`Error::Engine`] for a name that is not compiled in, and what
+            /// [`Error::UnknownEngine`] for a name that is not compiled in, and what
             /// the backend answers for `config` (e.g. [`Error::Unsupported`]).
+            ///
+            /// ```
+            /// use wasm_run::{AnyEngine, Config, Error};
+            /// let engine = AnyEngine::by_name(wasm_run::BACKENDS[0], &Config::new())?;
+            /// assert_eq!(wasm_run::Engine::name(&engine), wasm_run::BACKENDS[0]);
+            /// match AnyEngine::by_name("v8", &Config::new()) {
+            ///     Err(Error::UnknownEngine { name, known }) => {
+            ///         assert_eq!(&*name, "v8");
+            ///         assert_eq!(known, wasm_run::BACKENDS);
+            ///     }
+            ///     other => panic!("{other:?}"),
+            /// }
+            /// # Ok::<(), Error>(())
+            /// ```
             pub fn by_name(name: &str, config: &Config) -> Result<Self> {
                 match name {
                     $(
                         #[cfg(feature = $feat)]
                         $feat => $Var::new(config).map(AnyEngine::$Var),
                     )*
-                    other => Err(Error::Engine(format!(
-                        "unknown engine `{other}`; compiled in: {}",
-                        BACKENDS.join(", ")
-                    ))),
+                    other => Err(Error::UnknownEngine {
+                        name: other.into(),
+                        known: BACKENDS,
+                    }),
                 }
             }
         }

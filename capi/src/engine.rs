@@ -172,12 +172,6 @@ pub unsafe extern "C" fn wr_engine_new(
         let name = unsafe { string(name, "name")? };
         // SAFETY: as the caller guarantees.
         let config = unsafe { config.as_ref() }.map_or_else(Config::new, |c| c.0.clone());
-        if !BACKENDS.contains(&name) {
-            return Err(wr_error_t::invalid(format!(
-                "unknown engine `{name}` (this library has: {})",
-                BACKENDS.join(", ")
-            )));
-        }
         let engine = AnyEngine::by_name(name, &config)?;
         // SAFETY: `out` is writable as the caller guarantees.
         unsafe { give(out, wr_engine_t(engine), "out") }

@@ -189,6 +189,9 @@ impl From<Error> for wr_error_t {
             Error::WrongStore => K::WR_ERROR_KIND_WRONG_STORE,
             Error::Access(_) => K::WR_ERROR_KIND_ACCESS,
             Error::Io { .. } => K::WR_ERROR_KIND_IO,
+            Error::MissingExport(_) | Error::UnknownEngine { .. } => {
+                K::WR_ERROR_KIND_INVALID_ARGUMENT
+            }
             _ => K::WR_ERROR_KIND_OTHER,
         };
         let mut out = wr_error_t::new(kind, e.to_string());

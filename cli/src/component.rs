@@ -31,6 +31,7 @@ fn controlled<T: 'static>(
     store: &mut Store<AnyEngine, T>,
     controls: &Controls,
 ) -> Result<(), Failure> {
+    controls.limit_store(store);
     if let Some(fuel) = controls.fuel {
         store.set_fuel(fuel)?;
     }

@@ -6,7 +6,7 @@
 
 use crate::{Failure, fail};
 use std::time::Duration;
-use wasm_run::{Config, Feature, InterruptHandle};
+use wasm_run::{AnyEngine, Config, Feature, InterruptHandle, Store};
 
 /// What to do with function imports that neither WASI nor a preload provides.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -36,6 +36,27 @@ pub(crate) struct Controls {
     /// `-W engine-wasi=y`: WASI preview 1 from the engine's own crate
     /// (wasmtime-wasi on wasmtime, as a reference) instead of wasm-run's.
     pub(crate) engine_wasi: bool,
+    /// `max-memory-size` on a backend without fixed limits
+    /// (`Feature::Limits`): kept by a store policy instead (set by
+    /// [`Controls::engine`]).
+    store_memory_bound: Option<usize>,
+}
+
+/// `-W max-memory-size` as a store policy: memories grow up to the bound.
+struct MemoryBound(usize);
+
+impl wasm_run::ResourceLimiter for MemoryBound {
+    fn memory_growing(
+        &mut self,
+        _: usize,
+        desired: usize,
+        _: Option<usize>,
+    ) -> wasm_run::Result<bool> {
+        Ok(desired <= self.0)
+    }
+    fn table_growing(&mut self, _: usize, _: usize, _: Option<usize>) -> wasm_run::Result<bool> {
+        Ok(true)
+    }
 }
 
 const W_KEYS: &str = "timeout, fuel, max-memory-size, max-wasm-stack, interruptible, \
@@ -55,6 +76,7 @@ impl Controls {
                 .transpose()?,
             fuel,
             max_memory_bytes: None,
+            store_memory_bound: None,
             max_wasm_stack: None,
             unknown: UnknownImports::Error,
             interruptible: true,
@@ -107,6 +129,37 @@ impl Controls {
             }
         }
         Ok(c)
+    }
+
+    /// The engine `name` (the default one without it) with [`Controls::config`].
+    /// A backend without fixed limits keeps `max-memory-size` as a policy
+    /// of the stores the CLI makes ([`Controls::limit_store`]).
+    pub(crate) fn engine(&mut self, name: Option<&str>) -> Result<AnyEngine, Failure> {
+        let name = name.unwrap_or(AnyEngine::DEFAULT);
+        let config = self.config();
+        match AnyEngine::by_name(name, &config) {
+            Err(wasm_run::Error::Unsupported {
+                feature: Feature::Limits,
+                ..
+            }) if self.max_memory_bytes.is_some() => {
+                self.store_memory_bound = self.max_memory_bytes.take();
+                Ok(AnyEngine::by_name(name, &self.config())?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Applies `max-memory-size` to `store` where the engine could not.
+    pub(crate) fn limit_store<T: 'static>(&self, store: &mut Store<AnyEngine, T>) {
+        if let Some(bytes) = self.store_memory_bound {
+            store.set_limiter(MemoryBound(bytes));
+        }
+    }
+
+    /// Whether `max-memory-size` needs [`Controls::limit_store`] (which a
+    /// parallel run's own stores cannot get).
+    pub(crate) fn needs_store_limits(&self) -> bool {
+        self.store_memory_bound.is_some()
     }
 
     /// The engine configuration: fuel, limits, deadlines if a timeout is

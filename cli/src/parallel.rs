@@ -21,6 +21,12 @@ pub(crate) fn run(
     args_file: &str,
     controls: &Controls,
 ) -> Result<u8, Failure> {
+    if controls.needs_store_limits() {
+        return Err(fail(format!(
+            "-W max-memory-size with --parallel needs fixed limits, which {} does not have",
+            wasm_run::Engine::name(engine)
+        )));
+    }
     let text = read_args(args_file)?;
     let mut run = ParallelRun::from_file(engine, file)?;
     if let Some(fuel) = controls.fuel {

@@ -2,7 +2,7 @@
 //! export, preloaded modules and the policy for imports nothing provides.
 
 use crate::controls::{Controls, UnknownImports, interrupt_on_ctrl_c, load_module};
-use crate::{Failure, engine, fail, parallel};
+use crate::{Failure, fail, parallel};
 use wasm_run::wasi::{
     self, DirPerms, ExitStatus, ProgramKind, WasiConfig, WasiCtx, WasiError, WasiHost,
 };
@@ -109,8 +109,8 @@ pub(crate) fn exit_code(status: ExitStatus) -> u8 {
 /// given directories and environment; `_start`, or `--invoke`'s function.
 /// Returns the process exit code.
 pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
-    let controls = Controls::parse(o.timeout.as_deref(), o.fuel, &o.wasm_options)?;
-    let engine = engine(o.engine.as_deref(), &controls.config())?;
+    let mut controls = Controls::parse(o.timeout.as_deref(), o.fuel, &o.wasm_options)?;
+    let engine = controls.engine(o.engine.as_deref())?;
     if let (Some(args_file), Some(func)) = (&o.parallel, &o.invoke) {
         return parallel::run(&engine, &o.file, func, args_file, &controls);
     }
@@ -145,6 +145,7 @@ pub(crate) fn run(o: &RunOptions) -> Result<u8, Failure> {
     let ctx = WasiCtx::new(&engine, &wasi_config)?;
     let host = ctx.host();
     let mut store = Store::new(&engine, ctx);
+    controls.limit_store(&mut store);
     if let Some(fuel) = controls.fuel {
         store.set_fuel(fuel)?;
     }

@@ -313,7 +313,7 @@ pub mod __macro {
 
     /// The error for an export the bindings expect and the instance lacks.
     pub fn missing_export(name: &str) -> Error {
-        Error::Type(format!("the instance has no exported function `{name}`"))
+        Error::MissingExport(name.into())
     }
 
     /// The error for an export of another type than the bindings'.

@@ -252,9 +252,10 @@ pub enum Error {
     /// A resource limit was hit (memory, tables, instances).
     #[error("resource limit exceeded: {0}")]
     ResourceLimit(String),
-    /// A host function returned an error. [`Error::host_error`] gives it back.
+    /// A host function returned an error. [`Error::host_error`] gives it
+    /// back, and it is this error's [`source`](std::error::Error::source).
     #[error("host function failed: {0}")]
-    Host(Box<dyn std::error::Error + Send + Sync + 'static>),
+    Host(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// A host function panicked; the panic was caught.
     #[error("host function panicked: {0}")]
     HostPanic(String),
@@ -281,6 +282,20 @@ pub enum Error {
     /// configuration (or are truncated or corrupted).
     #[error("cannot deserialise module: {0}")]
     Deserialize(String),
+    /// An instance has no export of this name
+    /// ([`Instance::get_func`](crate::Instance::get_func) and the typed
+    /// getters; a getter returning `Option` answers `None`).
+    #[error("no export named `{0}`")]
+    MissingExport(Box<str>),
+    /// No backend of this name is compiled into this build
+    /// (`AnyEngine::by_name`).
+    #[error("unknown engine `{name}`; compiled in: {}", known.join(", "))]
+    UnknownEngine {
+        /// The name asked for.
+        name: Box<str>,
+        /// The backends this build has.
+        known: &'static [&'static str],
+    },
     /// Anything else the engine reported.
     #[error("{0}")]
     Engine(String),
@@ -340,6 +355,16 @@ impl Error {
 #[cfg(test)]
 mod size_tests {
     use super::*;
+
+    /// A host function's error is the source of `Error::Host`.
+    #[test]
+    fn host_errors_are_the_source() {
+        let e = Error::host(std::io::Error::other("disk on fire"));
+        let source = std::error::Error::source(&e).expect("a source");
+        assert_eq!(source.to_string(), "disk on fire");
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
+        assert!(std::error::Error::source(&Error::WrongStore).is_none());
+    }
 
     /// Every `Result` of the API carries an `Error`: it must stay small (the
     /// large `LinkError` is boxed for this). Printed so a change shows.

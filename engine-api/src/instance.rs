@@ -330,7 +330,8 @@ impl<E: Engine> Instance<E> {
     ///
     /// # Errors
     ///
-    /// [`Error::Type`] if the instance has no export `name` or it is not a function.
+    /// [`Error::MissingExport`] if the instance has no export `name`,
+    /// [`Error::Type`] if it is not a function.
     ///
     /// [`Error::WrongStore`] if the instance belongs to a different store than
     /// `store`.
@@ -343,7 +344,7 @@ impl<E: Engine> Instance<E> {
             Some(other) => Err(Error::Type(format!(
                 "export `{name}` is not a function: {other:?}"
             ))),
-            None => Err(Error::Type(format!("no export named `{name}`"))),
+            None => Err(Error::MissingExport(name.into())),
         })
     }
 
@@ -351,8 +352,8 @@ impl<E: Engine> Instance<E> {
     ///
     /// # Errors
     ///
-    /// [`Error::Type`] if the instance has no export `name`, it is not a function,
-    /// or its type is not `P -> R`.
+    /// [`Error::MissingExport`] if the instance has no export `name`;
+    /// [`Error::Type`] if it is not a function or its type is not `P -> R`.
     ///
     /// [`Error::WrongStore`] if the instance belongs to a different store than
     /// `store`.

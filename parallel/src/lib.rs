@@ -637,7 +637,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
                     "export `{func}` is not a function: {other}"
                 )));
             }
-            None => return Err(Error::Type(format!("no export named `{func}`"))),
+            None => return Err(Error::MissingExport(func.into())),
         };
         if ty
             .params()

@@ -173,7 +173,8 @@ pub fn call_dynamic<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
 
 /// Typed calls: `get_typed_func::<(i32, i64), f32>`, several results, unit,
 /// `u32` for `i32`; a wrong signature (params, results or arity) or a
-/// non-function export is `Error::Type`; a trap comes back as a trap.
+/// non-function export is `Error::Type`, a missing export
+/// `Error::MissingExport`; a trap comes back as a trap.
 pub fn call_typed<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     let engine = default_engine(&make);
     let (mut store, instance) = instantiate_wat(&engine, CALLS_WAT);
@@ -239,7 +240,16 @@ pub fn call_typed<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
     wrong!((i32, i64), (f32, f32), "conv");
     wrong!((), i32, "none");
     wrong!((), (), "memory");
-    wrong!((), (), "no_such_export");
+    assert_err!(
+        instance.get_typed_func::<(), ()>(&mut store, "no_such_export"),
+        Error::MissingExport(ref name) if &**name == "no_such_export",
+        "a typed function that is not exported"
+    );
+    assert_err!(
+        instance.get_func(&mut store, "no_such_export"),
+        Error::MissingExport(_),
+        "a function that is not exported"
+    );
     assert_err!(
         export_func(&mut store, &instance, "conv").typed::<(), ()>(&store),
         Error::Type(_),
