@@ -769,8 +769,8 @@ impl Gen<'_> {
                 ///
                 /// # Errors
                 ///
-                /// `Error::Type` naming an export that is missing or has
-                /// another type.
+                /// `Error::MissingExport` naming an export that is missing,
+                /// `Error::Type` one that has another type.
                 pub fn new(instance: &#k::Instance<E>) -> #k::__macro::Result<Self> {
                     #(#lookups)*
                     ::std::result::Result::Ok(Self { #(#names,)* _engine: ::std::marker::PhantomData })
@@ -930,8 +930,8 @@ impl Gen<'_> {
                 ///
                 /// # Errors
                 ///
-                /// `Error::Type` naming a function that is missing or has
-                /// another type.
+                /// `Error::MissingExport` naming a function that is missing,
+                /// `Error::Type` one that has another type.
                 pub fn new(instance: &#k::Instance<E>) -> #k::__macro::Result<Self> {
                     #(#lookups)*
                     ::std::result::Result::Ok(Self { #(#fields,)* _engine: ::std::marker::PhantomData })

@@ -552,8 +552,9 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
     /// # Errors
     ///
     /// The outer error (nothing ran):
-    /// - [`Error::Type`] if `func` is not an exported function, or its parameters
-    ///   or results include a reference type.
+    /// - [`Error::MissingExport`] if the module exports nothing named `func`.
+    /// - [`Error::Type`] if `func` is not a function, or its parameters or
+    ///   results include a reference type.
     /// - [`Error::Unsupported`] for [`Feature::Fuel`] if
     ///   [`ParallelRun::fuel_per_call`] was set on an engine without fuel enabled.
     ///
@@ -597,8 +598,9 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
     /// # Errors
     ///
     /// The outer error (nothing ran):
-    /// - [`Error::Type`] if `func` is not an exported function, its parameters
-    ///   or results include a reference type, or its type is not `P -> R`.
+    /// - [`Error::MissingExport`] if the module exports nothing named `func`.
+    /// - [`Error::Type`] if `func` is not a function, its parameters or
+    ///   results include a reference type, or its type is not `P -> R`.
     /// - [`Error::Unsupported`] for [`Feature::Fuel`] if
     ///   [`ParallelRun::fuel_per_call`] was set on an engine without fuel enabled.
     ///

@@ -359,7 +359,10 @@ fn values_and_exports_are_checked<E: Engine>(make: Make<E>) {
     let run = ParallelRun::new(&engine, wat).unwrap();
     let none: &[Vec<Val<E>>] = &[];
     assert!(matches!(run.run("refs", none), Err(Error::Type(_))));
-    assert!(matches!(run.run("missing", none), Err(Error::Type(_))));
+    assert!(matches!(
+        run.run("missing", none),
+        Err(Error::MissingExport(_))
+    ));
     assert!(matches!(run.run("g", none), Err(Error::Type(_))));
     assert!(matches!(
         run.run_typed::<i32, i32>("add", &[1]),

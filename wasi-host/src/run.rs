@@ -206,7 +206,7 @@ fn start_of<E: WasiEngine, T: HasWasi<E>>(
 ) -> Result<wasm_run_api::TypedFunc<E, (), ()>, WasiError> {
     match instance.get_typed_func::<(), ()>(&mut *store, "_start") {
         Ok(start) => Ok(start),
-        Err(Error::Type(_)) => Err(WasiError::NotACommand),
+        Err(Error::Type(_) | Error::MissingExport(_)) => Err(WasiError::NotACommand),
         Err(e) => Err(e.into()),
     }
 }

@@ -322,15 +322,18 @@ fn host_resources_with<E: Engine>(engine: &E) {
     assert_eq!(w.call_keep(&mut store, mine).unwrap().rep(), 3);
 }
 
-/// Bindings for a world the component does not match are a type error
-/// naming the export.
+/// Bindings for a world the component does not match: the export they
+/// expect and the component lacks is `Error::MissingExport`, named.
 fn mismatched_bindings<E: Engine>(engine: &E) {
     let component = Component::new(engine, c("text.wasm")).unwrap();
     let mut store = Store::new(engine, ());
     let e = records::Records::instantiate(&mut store, &component, &Linker::new(engine))
         .err()
         .expect("the text component is not the records world");
-    assert!(matches!(&e, Error::Type(m) if m.contains("area")), "{e}");
+    assert!(
+        matches!(&e, Error::MissingExport(m) if m.contains("area")),
+        "{e}"
+    );
 }
 
 on_every_backend!(

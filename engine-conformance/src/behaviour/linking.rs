@@ -716,12 +716,12 @@ pub fn instance_exports_listing<E: Engine>(make: impl Fn(&Config) -> Result<E>) 
     );
     assert_err!(
         instance.get_func(&mut store, "nope"),
-        Error::Type(_),
+        Error::MissingExport(_),
         "get_func on a missing export"
     );
     assert_err!(
         instance.get_typed_func::<(), i32>(&mut store, "nope"),
-        Error::Type(_),
+        Error::MissingExport(_),
         "get_typed_func on a missing export"
     );
 
