@@ -429,6 +429,9 @@ enum KnownBug {
     /// tinywasm 0.10.0 links imports by name: two imports of one name given
     /// different items (by position, `Instance::new`) cannot link.
     DuplicateImportNames,
+    /// tinywasm 0.10.0: a `return_call` of a host function inside a block
+    /// goes on after the block instead of returning.
+    ReturnCallToHost,
 }
 
 impl KnownBug {
@@ -436,7 +439,9 @@ impl KnownBug {
     fn engine(self) -> &'static str {
         match self {
             KnownBug::SelectOnZeroCompare | KnownBug::BrTableMultiValue => "wasmi",
-            KnownBug::WidthMismatch | KnownBug::DuplicateImportNames => "tinywasm",
+            KnownBug::WidthMismatch
+            | KnownBug::DuplicateImportNames
+            | KnownBug::ReturnCallToHost => "tinywasm",
         }
     }
 }
@@ -448,6 +453,7 @@ impl fmt::Display for KnownBug {
             KnownBug::BrTableMultiValue => "wasmi br_table with two or more values",
             KnownBug::WidthMismatch => "tinywasm refuses a valid module (width mismatch)",
             KnownBug::DuplicateImportNames => "tinywasm links imports by name",
+            KnownBug::ReturnCallToHost => "tinywasm return_call of a host function",
         })
     }
 }
@@ -467,8 +473,46 @@ fn known_bugs_of(engine: &str, wasm: &[u8], record: &Record) -> Vec<KnownBug> {
     if has_duplicate_import_names(wasm) {
         found.push(KnownBug::DuplicateImportNames);
     }
+    if may_tail_call_an_import(wasm) {
+        found.push(KnownBug::ReturnCallToHost);
+    }
     found.retain(|b| b.engine() == engine);
     found
+}
+
+/// Whether `wasm` imports functions and tail-calls one: `return_call` of
+/// an imported function, or any `return_call_indirect`/`return_call_ref`
+/// (whose callee may be one).
+fn may_tail_call_an_import(wasm: &[u8]) -> bool {
+    use wasmparser::{Operator as O, Parser, Payload, TypeRef};
+    let mut imported_funcs = 0u32;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload {
+            Ok(Payload::ImportSection(r)) => {
+                imported_funcs += r
+                    .into_imports()
+                    .flatten()
+                    .filter(|i| matches!(i.ty, TypeRef::Func(_)))
+                    .count() as u32;
+            }
+            Ok(Payload::CodeSectionEntry(body)) if imported_funcs > 0 => {
+                let Ok(ops) = body.get_operators_reader() else {
+                    continue;
+                };
+                for op in ops.into_iter().flatten() {
+                    match op {
+                        O::ReturnCall { function_index } if function_index < imported_funcs => {
+                            return true;
+                        }
+                        O::ReturnCallIndirect { .. } | O::ReturnCallRef { .. } => return true,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Whether two imports of `wasm` have the same module and name.

@@ -29,3 +29,51 @@ fn valid_module_refused_with_width_mismatch() {
         Ok(_) => panic!("tinywasm accepts the module now: remove this case"),
     }
 }
+
+/// A `return_call` of a host function from inside a block does not return:
+/// tinywasm calls the host function, then goes on after the block (found by
+/// the three-engine differential harness, seed 8412 of its imports variant,
+/// minimised by hand). wasmtime and wasmi return the host's results.
+#[test]
+fn return_call_of_a_host_function_in_a_block_falls_through() {
+    use wasm_run_api::{Caller, Error, Func, FuncType, Instance, Store, TrapCode, Val, ValType};
+    let engine = Tinywasm::new(&Config::new()).expect("engine");
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "h" "two" (func $two (result i64 i64)))
+             (func $wasm (result i64 i64) i64.const 1 i64.const 2)
+             (func (export "host") (result i64 i64) (block return_call $two) unreachable)
+             (func (export "wasm") (result i64 i64) (block return_call $wasm) unreachable))"#,
+    )
+    .expect("module");
+    let mut store = Store::new(&engine, ());
+    let two = Func::new(
+        &mut store,
+        FuncType::new([], [ValType::I64, ValType::I64]),
+        |_: Caller<'_, Tinywasm, ()>, _: &[Val<Tinywasm>], out: &mut [Val<Tinywasm>]| {
+            out.copy_from_slice(&[Val::I64(1), Val::I64(2)]);
+            Ok(())
+        },
+    )
+    .expect("host function");
+    let instance = Instance::new(&mut store, &module, &[two.into()]).expect("instance");
+    let call = |store: &mut Store<Tinywasm, ()>, name: &str| {
+        let f = instance.get_func(&mut *store, name).expect("export");
+        let mut out = [Val::I64(0), Val::I64(0)];
+        f.call(&mut *store, &[], &mut out).map(|()| out)
+    };
+    // The tail call of a wasm function returns, as the spec says...
+    assert_eq!(
+        call(&mut store, "wasm").expect("wasm"),
+        [Val::I64(1), Val::I64(2)]
+    );
+    // ...that of a host function falls through to `unreachable`.
+    match call(&mut store, "host") {
+        Err(Error::Trap {
+            code: TrapCode::Unreachable,
+            ..
+        }) => {}
+        other => panic!("tinywasm returns from the tail call now ({other:?}): remove this case"),
+    }
+}
