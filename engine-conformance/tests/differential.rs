@@ -432,6 +432,9 @@ enum KnownBug {
     /// tinywasm 0.10.0: a `return_call` of a host function inside a block
     /// goes on after the block instead of returning.
     ReturnCallToHost,
+    /// tinywasm 0.10.0: a declared local of a reference type does not start
+    /// null.
+    RefLocalNotNull,
 }
 
 impl KnownBug {
@@ -441,7 +444,8 @@ impl KnownBug {
             KnownBug::SelectOnZeroCompare | KnownBug::BrTableMultiValue => "wasmi",
             KnownBug::WidthMismatch
             | KnownBug::DuplicateImportNames
-            | KnownBug::ReturnCallToHost => "tinywasm",
+            | KnownBug::ReturnCallToHost
+            | KnownBug::RefLocalNotNull => "tinywasm",
         }
     }
 }
@@ -454,6 +458,7 @@ impl fmt::Display for KnownBug {
             KnownBug::WidthMismatch => "tinywasm refuses a valid module (width mismatch)",
             KnownBug::DuplicateImportNames => "tinywasm links imports by name",
             KnownBug::ReturnCallToHost => "tinywasm return_call of a host function",
+            KnownBug::RefLocalNotNull => "tinywasm reference locals not null",
         })
     }
 }
@@ -475,6 +480,9 @@ fn known_bugs_of(engine: &str, wasm: &[u8], record: &Record) -> Vec<KnownBug> {
     }
     if may_tail_call_an_import(wasm) {
         found.push(KnownBug::ReturnCallToHost);
+    }
+    if has_reference_locals(wasm) {
+        found.push(KnownBug::RefLocalNotNull);
     }
     found.retain(|b| b.engine() == engine);
     found
@@ -513,6 +521,20 @@ fn may_tail_call_an_import(wasm: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// Whether a function of `wasm` declares a local of a reference type.
+fn has_reference_locals(wasm: &[u8]) -> bool {
+    use wasmparser::{Parser, Payload};
+    Parser::new(0).parse_all(wasm).any(|payload| match payload {
+        Ok(Payload::CodeSectionEntry(body)) => body.get_locals_reader().is_ok_and(|locals| {
+            locals
+                .into_iter()
+                .flatten()
+                .any(|(_, ty)| matches!(ty, wasmparser::ValType::Ref(_)))
+        }),
+        _ => false,
+    })
 }
 
 /// Whether two imports of `wasm` have the same module and name.
