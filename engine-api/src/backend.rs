@@ -281,32 +281,59 @@ pub trait ContextBackend<E: Engine> {
     fn get_fuel(&self) -> Result<u64>;
     /// Sets the fuel left; `Unsupported` when fuel is off.
     fn set_fuel(&mut self, fuel: u64) -> Result<()>;
+    /// The store's [`Watch`] (deadline and interrupt state), for a backend
+    /// that stops guests by looking at it between slices of a call (wasmi,
+    /// tinywasm): with it, the deadline and interrupt methods below are
+    /// provided. `None` (the default): the store has neither enabled, or
+    /// the backend overrides those methods (wasmtime's epochs).
+    fn watch(&self) -> Option<&Watch> {
+        None
+    }
+    /// The store's [`Watch`], mutably (see [`ContextBackend::watch`]).
+    fn watch_mut(&mut self) -> Option<&mut Watch> {
+        None
+    }
     /// Sets (`Some`) or clears the instant after which running wasm stops with
     /// [`crate::TrapCode::Deadline`]; `Unsupported` unless
-    /// [`Feature::Deadline`] is enabled.
-    fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()>;
+    /// [`Feature::Deadline`] is enabled. Provided through
+    /// [`ContextBackend::watch_mut`].
+    fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
+        Watch::require(self.watch_mut(), Feature::Deadline, E::NAME)?.set_deadline(at);
+        Ok(())
+    }
     /// The store's interrupt handle; `Unsupported` unless
-    /// [`Feature::Interrupt`] is enabled.
-    fn interrupt_handle(&self) -> Result<crate::InterruptHandle>;
+    /// [`Feature::Interrupt`] is enabled. Provided through
+    /// [`ContextBackend::watch`].
+    fn interrupt_handle(&self) -> Result<crate::InterruptHandle> {
+        Ok(Watch::require(self.watch(), Feature::Interrupt, E::NAME)?
+            .handle()
+            .clone())
+    }
     /// Sets the store's [`crate::ResourceLimiter`], asked after the fixed
     /// limits before every memory and table growth.
     fn set_limiter(&mut self, limiter: Box<dyn crate::ResourceLimiter>);
     /// Makes the store use `handle`; `Unsupported` unless
     /// [`Feature::Interrupt`] is enabled, [`crate::Error::WrongStore`] if the
-    /// handle belongs to another engine.
-    fn set_interrupt_handle(&mut self, handle: crate::InterruptHandle) -> Result<()>;
+    /// handle belongs to another engine. Provided through
+    /// [`ContextBackend::watch_mut`].
+    fn set_interrupt_handle(&mut self, handle: crate::InterruptHandle) -> Result<()> {
+        Watch::require(self.watch_mut(), Feature::Interrupt, E::NAME)?.set_handle(handle)
+    }
     /// Whether the call running in this context must stop now: the trap
     /// of a past deadline or of a pending interrupt (which it consumes),
     /// `Ok` otherwise. Host functions that wait (a WASI sleep) ask between
-    /// slices of their wait. Provided: `Ok` (a backend without deadlines
-    /// and interrupts has nothing to stop for).
+    /// slices of their wait. Provided through [`ContextBackend::watch_mut`]
+    /// (`Ok` without a watch: nothing to stop for).
     ///
     /// # Errors
     ///
     /// [`crate::Error::Trap`] with [`crate::TrapCode::Deadline`] or
     /// [`crate::TrapCode::Interrupt`].
     fn check_stop(&mut self) -> Result<()> {
-        Ok(())
+        match self.watch_mut() {
+            Some(w) => w.check(),
+            None => Ok(()),
+        }
     }
 
     /// Type of a function.

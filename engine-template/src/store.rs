@@ -12,8 +12,8 @@ use std::any::Any;
 use std::marker::PhantomData;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Never, StoreBackend};
 use wasm_run_api::{
-    AnyRefKind, Extern, Feature, FuncType, GlobalType, HostFunc, InterruptHandle, MemoryType,
-    ResourceLimiter, Result, StoreId, TableType, TagType, UntypedHostFunc, Val, WasmTyList,
+    AnyRefKind, Extern, Feature, FuncType, GlobalType, HostFunc, MemoryType, ResourceLimiter,
+    Result, StoreId, TableType, TagType, UntypedHostFunc, Val, WasmTyList,
 };
 // What the doc comments link to.
 #[cfg(doc)]
@@ -135,24 +135,16 @@ impl<P: Parts> ContextBackend<Template> for TemplateContext<P> {
         lacks(Feature::Fuel)
     }
 
-    /// Contract: sets or clears the instant after which running wasm traps
-    /// with [`TrapCode::Deadline`](wasm_run_api::TrapCode::Deadline) (a
-    /// past one stops the next entry into wasm before it runs);
-    /// [`Error::Unsupported`] for [`Feature::Deadline`] unless it is on.
-    /// [`Watch`](wasm_run_api::backend::Watch) decides, the same on every
-    /// backend: the backend only needs a way to get control back while wasm
-    /// runs.
-    fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
-        let _ = at;
-        lacks(Feature::Deadline)
-    }
-
-    /// Contract: the store's [`InterruptHandle`] (made from
-    /// [`Engine::interrupt_waker`](wasm_run_api::Engine::interrupt_waker));
-    /// [`Error::Unsupported`] for [`Feature::Interrupt`] unless it is on.
-    fn interrupt_handle(&self) -> Result<InterruptHandle> {
-        lacks(Feature::Interrupt)
-    }
+    // Deadlines and interrupts (`set_deadline`, `interrupt_handle`,
+    // `set_interrupt_handle`, `check_stop`): provided by the contract
+    // through `watch`/`watch_mut`, which answer `None` here, so each
+    // answers `Unsupported` for its feature (and `check_stop` `Ok`). A
+    // backend that can get control back while wasm runs (fuel slices,
+    // resumable calls) keeps a `Watch` per store, created when
+    // `Feature::Deadline` or `Feature::Interrupt` is on, returns it from
+    // `watch`/`watch_mut`, and looks at it (`Watch::check`) between slices
+    // and at every entry into wasm; one with its own mechanism (wasmtime's
+    // epochs) overrides the four methods instead.
 
     /// Contract: keeps `limiter` and asks it, after the fixed limits,
     /// before every memory and table growth (and creation), in wasm and
@@ -162,18 +154,6 @@ impl<P: Parts> ContextBackend<Template> for TemplateContext<P> {
     fn set_limiter(&mut self, limiter: Box<dyn ResourceLimiter>) {
         drop(limiter);
     }
-
-    /// Contract: makes the store use `handle`; [`Error::Unsupported`] for
-    /// [`Feature::Interrupt`] unless it is on, [`Error::WrongStore`] for a
-    /// handle of another engine.
-    fn set_interrupt_handle(&mut self, handle: InterruptHandle) -> Result<()> {
-        let _ = handle;
-        lacks(Feature::Interrupt)
-    }
-
-    // `check_stop`: the provided `Ok(())` is right for a backend without
-    // deadlines and interrupts. A backend with them answers
-    // `Watch::check` (a trap for a past deadline or a pending interrupt).
 
     /// Contract: the function's type. Infallible: the API has checked that
     /// the handle belongs to this store.

@@ -620,40 +620,14 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
             }),
         }
     }
-    fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
-        wasm_run_api::backend::Watch::require(
-            self.state_mut().watch.as_mut(),
-            Feature::Deadline,
-            "tinywasm",
-        )?
-        .set_deadline(at);
-        Ok(())
+    fn watch(&self) -> Option<&wasm_run_api::backend::Watch> {
+        self.state().watch.as_ref()
     }
-    fn check_stop(&mut self) -> Result<()> {
-        match &mut self.state_mut().watch {
-            Some(w) => w.check(),
-            None => Ok(()),
-        }
-    }
-    fn interrupt_handle(&self) -> Result<wasm_run_api::InterruptHandle> {
-        Ok(wasm_run_api::backend::Watch::require(
-            self.state().watch.as_ref(),
-            Feature::Interrupt,
-            "tinywasm",
-        )?
-        .handle()
-        .clone())
+    fn watch_mut(&mut self) -> Option<&mut wasm_run_api::backend::Watch> {
+        self.state_mut().watch.as_mut()
     }
     fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
         self.state_mut().limits.set_policy(limiter);
-    }
-    fn set_interrupt_handle(&mut self, handle: wasm_run_api::InterruptHandle) -> Result<()> {
-        wasm_run_api::backend::Watch::require(
-            self.state_mut().watch.as_mut(),
-            Feature::Interrupt,
-            "tinywasm",
-        )?
-        .set_handle(handle)
     }
 
     fn func_ty(&self, f: &TinywasmFunc) -> FuncType {

@@ -504,21 +504,13 @@ pub trait NativeContext {
     fn user(&self) -> &Self::T;
     /// The user's host state, mutably.
     fn user_mut(&mut self) -> &mut Self::T;
+    /// The native store data.
+    fn native_data(&self) -> &StoreData<Self::T>;
     /// The native store data, mutably.
     fn native_data_mut(&mut self) -> &mut StoreData<Self::T>;
 }
 
 impl<C: NativeContext> WasmiContext<C> {
-    /// The store's watch, if `feature` (deadlines or interrupts) is on.
-    fn watch(&mut self, feature: Feature) -> Result<&mut Watch> {
-        let watch = self
-            .0
-            .native_data_mut()
-            .slicing
-            .as_mut()
-            .map(|s| &mut s.watch);
-        Watch::require(watch, feature, "wasmi")
-    }
     /// `r`, or the error the user's limiter failed the operation with (wasmi
     /// reports that as a `GrowthOperationLimited` trap).
     #[inline(always)]
@@ -593,6 +585,9 @@ impl<T: 'static> NativeContext for NativeStore<T> {
     fn user_mut(&mut self) -> &mut T {
         &mut self.store.data_mut().user
     }
+    fn native_data(&self) -> &StoreData<T> {
+        self.store.data()
+    }
     fn native_data_mut(&mut self) -> &mut StoreData<T> {
         self.store.data_mut()
     }
@@ -612,6 +607,9 @@ impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     }
     fn user_mut(&mut self) -> &mut T {
         &mut self.caller.data_mut().user
+    }
+    fn native_data(&self) -> &StoreData<T> {
+        self.caller.data()
     }
     fn native_data_mut(&mut self) -> &mut StoreData<T> {
         self.caller.data_mut()
@@ -650,25 +648,15 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
             None => cx.set_fuel(fuel).map_err(|_| fuel_off()),
         }
     }
-    fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
-        self.watch(Feature::Deadline)?.set_deadline(at);
-        Ok(())
+    fn watch(&self) -> Option<&Watch> {
+        self.0.native_data().slicing.as_ref().map(|s| &s.watch)
     }
-    fn check_stop(&mut self) -> Result<()> {
-        match self.0.native_data_mut().slicing.as_mut() {
-            Some(s) => s.watch.check(),
-            None => Ok(()),
-        }
-    }
-    fn interrupt_handle(&self) -> Result<InterruptHandle> {
-        let cx = self.cx();
-        let watch = cx.data().slicing.as_ref().map(|s| &s.watch);
-        Ok(Watch::require(watch, Feature::Interrupt, "wasmi")?
-            .handle()
-            .clone())
-    }
-    fn set_interrupt_handle(&mut self, handle: InterruptHandle) -> Result<()> {
-        self.watch(Feature::Interrupt)?.set_handle(handle)
+    fn watch_mut(&mut self) -> Option<&mut Watch> {
+        self.0
+            .native_data_mut()
+            .slicing
+            .as_mut()
+            .map(|s| &mut s.watch)
     }
     fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
         self.0.native_data_mut().limits.host.set(limiter);
