@@ -42,23 +42,6 @@ pub(crate) struct Controls {
     store_memory_bound: Option<usize>,
 }
 
-/// `-W max-memory-size` as a store policy: memories grow up to the bound.
-struct MemoryBound(usize);
-
-impl wasm_run::ResourceLimiter for MemoryBound {
-    fn memory_growing(
-        &mut self,
-        _: usize,
-        desired: usize,
-        _: Option<usize>,
-    ) -> wasm_run::Result<bool> {
-        Ok(desired <= self.0)
-    }
-    fn table_growing(&mut self, _: usize, _: usize, _: Option<usize>) -> wasm_run::Result<bool> {
-        Ok(true)
-    }
-}
-
 const W_KEYS: &str = "timeout, fuel, max-memory-size, max-wasm-stack, interruptible, \
     unknown-imports-trap, unknown-imports-default, native-components, engine-wasi";
 
@@ -152,7 +135,7 @@ impl Controls {
     /// Applies `max-memory-size` to `store` where the engine could not.
     pub(crate) fn limit_store<T: 'static>(&self, store: &mut Store<AnyEngine, T>) {
         if let Some(bytes) = self.store_memory_bound {
-            store.set_limiter(MemoryBound(bytes));
+            store.set_limiter(wasm_run::MaxMemoryBytes(bytes));
         }
     }
 

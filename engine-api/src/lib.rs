@@ -82,7 +82,7 @@ pub mod wasmparser_types {
 }
 pub use instance::{Extern, Instance};
 pub use interrupt::InterruptHandle;
-pub use limiter::ResourceLimiter;
+pub use limiter::{MaxMemoryBytes, ResourceLimiter};
 pub use linker::{InstancePre, Linker};
 pub use module::{Module, ModuleVariants, Variant};
 pub use resumable::{CallProgress, PausedCall};

@@ -48,6 +48,28 @@ pub trait ResourceLimiter: Send + 'static {
     ) -> Result<bool>;
 }
 
+/// The simplest policy: every memory up to the given number of bytes, tables unbounded
+/// (beyond the engine's fixed limits). What a store gets in place of
+/// `Config::max_memory_bytes` on a backend without fixed limits.
+///
+/// ```
+/// use wasm_run_api::{MaxMemoryBytes, ResourceLimiter};
+/// let mut policy = MaxMemoryBytes(2 * 65536);
+/// assert!(policy.memory_growing(65536, 2 * 65536, None).unwrap());
+/// assert!(!policy.memory_growing(65536, 3 * 65536, None).unwrap());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxMemoryBytes(pub usize);
+
+impl ResourceLimiter for MaxMemoryBytes {
+    fn memory_growing(&mut self, _: usize, desired: usize, _: Option<usize>) -> Result<bool> {
+        Ok(desired <= self.0)
+    }
+    fn table_growing(&mut self, _: usize, _: usize, _: Option<usize>) -> Result<bool> {
+        Ok(true)
+    }
+}
+
 /// A backend's hold on the user's [`ResourceLimiter`]: asks it and keeps the
 /// error it failed with until the backend hands it to the caller (engines
 /// whose limiter errors cannot carry a value use this).

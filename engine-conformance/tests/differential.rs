@@ -37,7 +37,7 @@ use common::splitmix;
 use std::fmt;
 use wasm_run::{
     AnyEngine, Caller, Config, Engine, Error, Extern, ExternType, Feature, Func, Global, Instance,
-    Linker, Memory, Module, ResourceLimiter, Store, Table, TrapCode, Val, ValType,
+    Linker, MaxMemoryBytes, Memory, Module, Store, Table, TrapCode, Val, ValType,
 };
 
 /// Fuel for instantiation and for each call.
@@ -218,26 +218,6 @@ fn args<E: Engine>(params: &[ValType], seed: u64) -> Option<Vec<Val<E>>> {
         .collect()
 }
 
-/// Bounds growth like fixed limits, for a backend that has no fixed limits
-/// (the harness's limits only keep memory use bounded).
-struct Bounds {
-    max_memory_bytes: usize,
-}
-
-impl ResourceLimiter for Bounds {
-    fn memory_growing(
-        &mut self,
-        _: usize,
-        desired: usize,
-        _: Option<usize>,
-    ) -> wasm_run::Result<bool> {
-        Ok(desired <= self.max_memory_bytes)
-    }
-    fn table_growing(&mut self, _: usize, _: usize, _: Option<usize>) -> wasm_run::Result<bool> {
-        Ok(true)
-    }
-}
-
 /// Runs `wasm` on `engine` and records what the API showed.
 fn record<E: Engine>(
     engine: &E,
@@ -263,7 +243,7 @@ fn record<E: Engine>(
     };
     let mut store = Store::new(engine, ());
     if let Some(max_memory_bytes) = bounds {
-        store.set_limiter(Bounds { max_memory_bytes });
+        store.set_limiter(MaxMemoryBytes(max_memory_bytes));
     }
     let _ = store.set_fuel(FUEL);
     let instantiated = if host_imports {
