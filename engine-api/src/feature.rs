@@ -251,6 +251,21 @@ impl Limits {
     /// (the whole spec test suite runs unchanged under it) and far below
     /// what can exhaust a machine.
     pub const DEFAULT_MAX_TABLE_ELEMENTS: usize = 10_000_000;
+
+    /// No limit at all (not even the default table cap).
+    ///
+    /// ```
+    /// use wasm_run_api::Limits;
+    /// assert_eq!(Limits::NONE.max_table_elements, None);
+    /// assert_ne!(Limits::NONE, Limits::default());
+    /// ```
+    pub const NONE: Limits = Limits {
+        max_memory_bytes: None,
+        max_table_elements: None,
+        max_instances: None,
+        max_tables: None,
+        max_memories: None,
+    };
 }
 
 impl Default for Limits {

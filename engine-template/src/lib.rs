@@ -214,15 +214,8 @@ impl Engine for Template {
     /// the compilation mode) are ignored without it.
     fn new(config: &Config) -> Result<Self> {
         let features = config.resolve(Self::NAME, support)?;
-        let unlimited = Limits {
-            max_memory_bytes: None,
-            max_table_elements: None,
-            max_instances: None,
-            max_tables: None,
-            max_memories: None,
-        };
         let limits = config.resource_limits();
-        if *limits != Limits::default() && *limits != unlimited {
+        if *limits != Limits::default() && *limits != Limits::NONE {
             return lacks(Feature::Limits);
         }
         Ok(Template {

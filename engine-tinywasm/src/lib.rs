@@ -169,14 +169,7 @@ impl Engine for Tinywasm {
         // in wasm without asking (see `limits`), so a table limit cannot
         // be kept, and `Feature::Limits` is measured as a whole.
         let limits = config.resource_limits();
-        let unlimited = wasm_run_api::Limits {
-            max_memory_bytes: None,
-            max_table_elements: None,
-            max_instances: None,
-            max_tables: None,
-            max_memories: None,
-        };
-        if *limits != wasm_run_api::Limits::default() && *limits != unlimited {
+        if *limits != wasm_run_api::Limits::default() && *limits != wasm_run_api::Limits::NONE {
             return Err(Error::Unsupported {
                 feature: Feature::Limits,
                 engine: Self::NAME,
