@@ -19,7 +19,7 @@ fn mismatch() -> ! {
 
 /// [`AnyWasiNative`] and `WasiEngine for AnyEngine`, from the one backend list.
 macro_rules! define_any_wasi {
-    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident $stores:ident),* $(,)?) => {
+    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident),* $(,)?) => {
         $(
             #[cfg(feature = $feat)]
             use $krate::$Var;

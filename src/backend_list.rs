@@ -9,7 +9,10 @@
 //! 1. a crate implementing the traits of `wasm_run_api::backend`, whose engine
 //!    type implements `wasm_run_wasi::WasiEngine` if it has WASI;
 //! 2. one line in this list: the module-style name, the cargo feature, the
-//!    engine type's name, the crate, and whether its stores are `Send`;
+//!    engine type's name and the crate. Its stores must be `Send` (as
+//!    `AnyEngine`'s are promised to be; a backend over an engine whose own
+//!    store is not makes its store `Send` the way wasm-run-tinywasm does,
+//!    with the argument written on its `unsafe impl`);
 //! 3. one cargo feature of that name in the facade's `Cargo.toml`, enabling
 //!    the crate (and `wasm-run-wasi?/<name>` for its WASI adapter).
 //!
@@ -19,17 +22,14 @@
 //! [`for_each_backend!`]: crate::for_each_backend
 
 /// Calls `$m!` with `[$]` (for macros that define macros) and the list of
-/// backends, one per line: `name "feature" EngineType crate stores`, where
-/// `stores` is `send` or `local` (stores that are not `Send`: async calls on
-/// `AnyEngine` answer `Unsupported` for that backend, and with its feature
-/// on `AnyEngine`'s stores are not `Send`). The first compiled-in one is
-/// the default.
+/// backends, one per line: `name "feature" EngineType crate`. The first
+/// compiled-in one is the default.
 macro_rules! with_backends {
     ($m:ident) => {
         $m! { [$]
-            wasmtime "wasmtime" Wasmtime wasm_run_wasmtime send,
-            wasmi "wasmi" Wasmi wasm_run_wasmi send,
-            tinywasm "tinywasm" Tinywasm wasm_run_tinywasm send,
+            wasmtime "wasmtime" Wasmtime wasm_run_wasmtime,
+            wasmi "wasmi" Wasmi wasm_run_wasmi,
+            tinywasm "tinywasm" Tinywasm wasm_run_tinywasm,
         }
     };
 }
@@ -39,7 +39,7 @@ pub(crate) use with_backends;
 /// The engine types at the crate root, this module's re-exports of the
 /// backend crates, and the error of a build without any backend.
 macro_rules! reexport_backends {
-    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident $stores:ident),* $(,)?) => {
+    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident),* $(,)?) => {
         #[cfg(not(any($(feature = $feat),*)))]
         compile_error!(concat!(
             "wasm-run needs at least one backend: enable one of the features",

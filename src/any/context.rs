@@ -214,7 +214,7 @@ impl<T: 'static> StoreBackend<AnyEngine> for AnyStore<T> {
         T: Send,
     {
         Box::pin(async move {
-            each_send!(self, AnyContext, s, B => {
+            each!(self, AnyContext, s, B => {
                 let f = B::func_down(f).ok_or_else(mismatch)?;
                 let ps: Vec<Val<B>> = params.iter().map(val_down).collect::<Result<_>>()?;
                 let mut rs: Vec<Val<B>> = vec![Val::I32(0); results.len()];
@@ -299,7 +299,7 @@ impl<T: 'static> LinkerBackend<AnyEngine, T> for AnyLinker<T> {
         AnyStore<T>: Send,
     {
         Box::pin(async move {
-            each_send!(self, AnyLinker, l, B => {
+            each!(self, AnyLinker, l, B => {
                 let s = B::store_down_mut(store).ok_or_else(mismatch)?;
                 let m = B::module_down(module).ok_or_else(mismatch)?;
                 l.instantiate_async(s, m).await.map(B::instance_up)

@@ -33,25 +33,10 @@ macro_rules! any_enum {
     };
 }
 
-/// The body of an [`each_send!`] arm: `$body` for a backend with `Send`
-/// stores, `Unsupported` for one without.
-macro_rules! send_arm {
-    (send, $body:expr, $x:ident) => {
-        $body
-    };
-    (local, $body:expr, $x:ident) => {{
-        let _ = $x;
-        Err(Error::Unsupported {
-            feature: Feature::Async,
-            engine: "AnyEngine (this backend's stores are not Send)",
-        })
-    }};
-}
-
 /// Everything in this module that names backends, generated from the one
 /// list in `crate::backend_list` (see [`crate::for_each_backend!`]).
 macro_rules! define_any {
-    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident $stores:ident),* $(,)?) => {
+    ([$d:tt] $($name:ident $feat:literal $Var:ident $krate:ident),* $(,)?) => {
         $(
             #[cfg(feature = $feat)]
             use $krate::$Var;
@@ -71,23 +56,6 @@ macro_rules! define_any {
                             #[allow(unused)]
                             type $d B = $Var;
                             $d body
-                        }
-                    )*
-                }
-            };
-        }
-
-        /// [`each!`] for async operations: backends whose stores are not
-        /// `Send` answer `Unsupported` for [`Feature::Async`] instead.
-        macro_rules! each_send {
-            ($d e:expr, $d Enum:ident, $d x:ident, $d B:ident => $d body:expr) => {
-                match $d e {
-                    $(
-                        #[cfg(feature = $feat)]
-                        $d Enum::$Var($d x) => {
-                            #[allow(unused)]
-                            type $d B = $Var;
-                            send_arm!($stores, $d body, $d x)
                         }
                     )*
                 }
@@ -319,6 +287,15 @@ impl<'a, T: 'static> ContextKind for CallerKind<'a, T> {
 
 /// A store of any backend.
 pub type AnyStore<T> = AnyContext<StoreKind<T>>;
+
+// `AnyEngine`'s stores are `Send` whatever backends are compiled in (a
+// member of the list must have `Send` stores): a backend that broke that
+// fails to compile here rather than in a user's async code.
+const _: fn() = || {
+    fn send<S: Send>() {}
+    send::<AnyStore<()>>();
+    send::<crate::Store<AnyEngine, ()>>();
+};
 
 /// A host function's context on any backend.
 pub type AnyCaller<'a, T> = AnyContext<CallerKind<'a, T>>;

@@ -200,8 +200,9 @@ macro_rules! __wasm_run_behaviours {
 /// `use`s everything from the surrounding module.
 ///
 /// `local_stores` after `$make` is for an engine whose stores are not
-/// `Send` (no backend of the list today; tinywasm's own stores are not, the
-/// backend's are): the async behaviours, which need `Send` stores, are
+/// `Send` (a backend used outside wasm-run's list, which requires `Send`
+/// stores; tinywasm's own stores are not, the backend's are): the async
+/// behaviours, which need `Send` stores, are
 /// left out (such an engine answers `Support::Unsupported` for
 /// `Feature::Async`, which `engine_feature_config` checks against its
 /// probe).
