@@ -193,10 +193,10 @@ impl<E: Engine> Func<E> {
             FuncInner::Portable(l) => &**l,
             #[cfg(feature = "native")]
             FuncInner::Native(_) => {
-                return Err(Error::Unsupported {
-                    feature: wasm_run_api::Feature::Async,
-                    engine: "wasm-run-component (async calls on native components)",
-                });
+                return Err(Error::unsupported(
+                    wasm_run_api::Feature::Async,
+                    "wasm-run-component (async calls on native components)",
+                ));
             }
         };
         let shape = &*l.shape;

@@ -116,10 +116,7 @@ impl<T: 'static> Access<T> for NativeAccess<'_, T> {
 }
 
 fn fuel_off() -> Error {
-    Error::Unsupported {
-        feature: Feature::Fuel,
-        engine: "wasmtime",
-    }
+    Error::unsupported(Feature::Fuel, "wasmtime")
 }
 
 /// An error of ours, carried through wasmtime (and recovered whole by
@@ -372,11 +369,11 @@ fn define<E: Engine, T: 'static>(
             }
             (ItemType::Module(_), _) => return Err(missing(name, "core module")),
             (ItemType::Component | ItemType::Value(_), _) => {
-                return Err(Error::Unsupported {
-                    feature: Feature::ComponentModel,
-                    engine: "wasmtime's own component model through wasm-run (imports of \
+                return Err(Error::unsupported(
+                    Feature::ComponentModel,
+                    "wasmtime's own component model through wasm-run (imports of \
                              components or values)",
-                });
+                ));
             }
             _ => {}
         }

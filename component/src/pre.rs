@@ -95,10 +95,10 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     pub fn instantiate_pre(&self, component: &Component<E>) -> Result<InstancePre<'_, E, T>> {
         let body = match component.body() {
             Body::Graph(_) if component.uses_memory64_options() => {
-                return Err(wasm_run_api::Error::Unsupported {
-                    feature: wasm_run_api::Feature::Memory64,
-                    engine: "wasm-run's component model (64-bit memories in canonical options)",
-                });
+                return Err(wasm_run_api::Error::unsupported(
+                    wasm_run_api::Feature::Memory64,
+                    "wasm-run's component model (64-bit memories in canonical options)",
+                ));
             }
             Body::Graph(plan) => {
                 PreBody::Graph(crate::instance::resolve_root(self, component, plan)?)

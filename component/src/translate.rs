@@ -31,10 +31,7 @@ pub(crate) struct Translate<'a, 's> {
 
 /// What a component using the async additions gets.
 pub(crate) fn async_unsupported() -> Error {
-    Error::Unsupported {
-        feature: Feature::ComponentModelAsync,
-        engine: "wasm-run-component",
-    }
+    Error::unsupported(Feature::ComponentModelAsync, "wasm-run-component")
 }
 
 impl<'a, 's> Translate<'a, 's> {

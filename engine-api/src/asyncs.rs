@@ -240,10 +240,7 @@ impl<E: Engine> crate::Func<E> {
         use crate::backend::{ContextBackend, StoreBackend};
         let engine = store.engine();
         if !engine.features().contains(crate::Feature::Async) {
-            return Err(Error::Unsupported {
-                feature: crate::Feature::Async,
-                engine: engine.name(),
-            });
+            return Err(Error::unsupported(crate::Feature::Async, engine.name()));
         }
         let id = store.id();
         let f = self.native_in(id)?;

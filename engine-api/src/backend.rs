@@ -22,6 +22,7 @@ pub use crate::host::{
 pub use crate::info::validate_for;
 pub use crate::interrupt::{Waker, Watch, deadline_after};
 pub use crate::limiter::{HostLimiter, Verdict};
+pub use crate::skeleton::{HostRef, StoreData};
 pub use crate::val::{ListVisitor, SlotsIn, SlotsOut, TyVisitor};
 
 use crate::asyncs::AsyncHostFunc;
@@ -157,10 +158,10 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     /// [`Feature::ModuleSerialization`].
     fn serialize(&self, module: &Self::Module) -> Result<Vec<u8>> {
         let _ = module;
-        Err(crate::Error::Unsupported {
-            feature: Feature::ModuleSerialization,
-            engine: self.name(),
-        })
+        Err(crate::Error::unsupported(
+            Feature::ModuleSerialization,
+            self.name(),
+        ))
     }
     /// Loads what [`Engine::serialize`] produced.
     ///
@@ -171,10 +172,10 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     /// before calling this); engines may run the code in them unchecked.
     unsafe fn deserialize(&self, bytes: &[u8]) -> Result<Self::Module> {
         let _ = bytes;
-        Err(crate::Error::Unsupported {
-            feature: Feature::ModuleSerialization,
-            engine: self.name(),
-        })
+        Err(crate::Error::unsupported(
+            Feature::ModuleSerialization,
+            self.name(),
+        ))
     }
     /// The engine's [`Waker`] for [`crate::InterruptHandle`]s; the same `Arc`
     /// every time. [`crate::Error::Unsupported`] unless
@@ -354,10 +355,7 @@ pub trait ContextBackend<E: Engine> {
         results: &mut [Val<E>],
     ) -> Result<Option<E::PausedCall>> {
         let _ = (f, params, results);
-        Err(crate::Error::Unsupported {
-            feature: Feature::ResumableFuel,
-            engine: E::NAME,
-        })
+        Err(crate::Error::unsupported(Feature::ResumableFuel, E::NAME))
     }
     /// Resumes a paused call (of this store): `None` when it finished and
     /// wrote `results`, `Some` when it ran out of fuel again.
@@ -367,10 +365,7 @@ pub trait ContextBackend<E: Engine> {
         results: &mut [Val<E>],
     ) -> Result<Option<E::PausedCall>> {
         let _ = (call, results);
-        Err(crate::Error::Unsupported {
-            feature: Feature::ResumableFuel,
-            engine: E::NAME,
-        })
+        Err(crate::Error::unsupported(Feature::ResumableFuel, E::NAME))
     }
     /// The backend's store, when this context is a store (not a host
     /// function's caller), for crates layered over the API that drive a
@@ -480,10 +475,7 @@ pub trait StoreBackend<E: Engine>: ContextBackend<E> {
     /// [`Feature::Async`].
     fn set_yield_policy(&mut self, policy: crate::YieldPolicy) -> Result<()> {
         let _ = policy;
-        Err(crate::Error::Unsupported {
-            feature: Feature::Async,
-            engine: E::NAME,
-        })
+        Err(crate::Error::unsupported(Feature::Async, E::NAME))
     }
     /// Calls a function as a future (the same checks as
     /// [`ContextBackend::func_call`]): async host functions on the way
@@ -501,10 +493,10 @@ pub trait StoreBackend<E: Engine>: ContextBackend<E> {
         Self::Data: Send,
     {
         let _ = (f, params, results);
-        Box::pin(std::future::ready(Err(crate::Error::Unsupported {
-            feature: Feature::Async,
-            engine: E::NAME,
-        })))
+        Box::pin(std::future::ready(Err(crate::Error::unsupported(
+            Feature::Async,
+            E::NAME,
+        ))))
     }
 }
 
@@ -574,9 +566,6 @@ pub trait LinkerBackend<E: Engine, T: 'static> {
         T: Send,
     {
         let _ = (module, name, ty, f);
-        Err(crate::Error::Unsupported {
-            feature: Feature::Async,
-            engine: E::NAME,
-        })
+        Err(crate::Error::unsupported(Feature::Async, E::NAME))
     }
 }

@@ -342,6 +342,12 @@ impl Error {
         }
     }
 
+    /// [`Error::Unsupported`]: the `engine` backend cannot do `feature`
+    /// (backends pass their [`crate::Engine::NAME`]).
+    pub fn unsupported(feature: Feature, engine: &'static str) -> Self {
+        Error::Unsupported { feature, engine }
+    }
+
     /// A trap error.
     pub fn trap(code: TrapCode, message: impl Into<String>) -> Self {
         Error::Trap {

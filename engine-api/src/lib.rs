@@ -54,6 +54,7 @@ mod linker;
 mod module;
 mod resumable;
 mod shared_memory;
+mod skeleton;
 mod store;
 mod types;
 mod val;

@@ -10,7 +10,7 @@
 use crate::{Template, TemplateModule, lacks, runs_nothing};
 use std::any::Any;
 use std::marker::PhantomData;
-use wasm_run_api::backend::{CallerBackend, ContextBackend, Never, StoreBackend};
+use wasm_run_api::backend::{CallerBackend, ContextBackend, Never, StoreBackend, StoreData};
 use wasm_run_api::{
     AnyRefKind, Extern, Feature, FuncType, GlobalType, HostFunc, MemoryType, ResourceLimiter,
     Result, StoreId, TableType, TagType, UntypedHostFunc, Val, WasmTyList,
@@ -22,13 +22,14 @@ use {crate::RUNTIME, wasm_run_api::Error};
 /// A store or a caller of the template backend (see the module docs).
 pub struct TemplateContext<P>(P);
 
-/// The parts of a store: the user's data and the store's id. A real
-/// backend keeps its engine's store here, with what wasm-run adds to it
-/// (fuel, a [`Watch`](wasm_run_api::backend::Watch) for deadlines and
-/// interrupts, the resource limiter).
+/// The parts of a store: the user's data and the store's id, in the
+/// [`StoreData`] every backend uses. A real backend keeps its engine's store
+/// here, with a `StoreData<T, YourState>` as that store's data: `YourState`
+/// holds what wasm-run adds to the engine (fuel, a
+/// [`Watch`](wasm_run_api::backend::Watch) for deadlines and interrupts,
+/// the resource limiter); the template has none (`()`).
 pub struct StoreParts<T: 'static> {
-    data: T,
-    id: StoreId,
+    data: StoreData<T, ()>,
 }
 
 /// The parts of a host function's context. A real backend keeps its
@@ -61,13 +62,13 @@ pub trait Parts: sealed::Sealed {
 impl<T: 'static> Parts for StoreParts<T> {
     type T = T;
     fn data(&self) -> &T {
-        &self.data
+        self.data.user()
     }
     fn data_mut(&mut self) -> &mut T {
-        &mut self.data
+        self.data.user_mut()
     }
     fn store_id(&self) -> StoreId {
-        self.id
+        self.data.store_id()
     }
 }
 
@@ -94,8 +95,7 @@ impl<T: 'static> TemplateContext<StoreParts<T>> {
     /// A store holding `data`, with a fresh id.
     pub(crate) fn new_store(data: T) -> Self {
         TemplateContext(StoreParts {
-            data,
-            id: StoreId::fresh(),
+            data: StoreData::new(data, ()),
         })
     }
 }
@@ -418,7 +418,7 @@ impl<T: 'static> StoreBackend<Template> for TemplateContext<StoreParts<T>> {
     /// Contract: consumes the store and gives back the user's data (the
     /// engine's store dropped first).
     fn into_data(self) -> T {
-        self.0.data
+        self.0.data.into_user()
     }
 
     // `set_yield_policy` and `func_call_async`: the provided answers are

@@ -28,10 +28,10 @@ pub(crate) fn val_type(t: &ValType) -> Result<WasmType> {
             heap: HeapType::Extern,
         }) => WasmType::RefExtern,
         ValType::Ref(_) => {
-            return Err(Error::Unsupported {
-                feature: wasm_run_api::Feature::FunctionReferences,
-                engine: "tinywasm",
-            });
+            return Err(Error::unsupported(
+                wasm_run_api::Feature::FunctionReferences,
+                "tinywasm",
+            ));
         }
     })
 }

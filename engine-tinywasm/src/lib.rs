@@ -170,16 +170,10 @@ impl Engine for Tinywasm {
         // be kept, and `Feature::Limits` is measured as a whole.
         let limits = config.resource_limits();
         if *limits != wasm_run_api::Limits::default() && *limits != wasm_run_api::Limits::NONE {
-            return Err(Error::Unsupported {
-                feature: Feature::Limits,
-                engine: Self::NAME,
-            });
+            return Err(Error::unsupported(Feature::Limits, Self::NAME));
         }
         if config.pooling_bounds().is_some() {
-            return Err(Error::Unsupported {
-                feature: Feature::PoolingAllocation,
-                engine: Self::NAME,
-            });
+            return Err(Error::unsupported(Feature::PoolingAllocation, Self::NAME));
         }
         let frames = config
             .max_call_depth_frames()
@@ -247,20 +241,14 @@ impl Engine for Tinywasm {
     }
 
     fn shared_memory_new(&self, _: wasm_run_api::MemoryType) -> Result<Never> {
-        Err(Error::Unsupported {
-            feature: Feature::Threads,
-            engine: Self::NAME,
-        })
+        Err(Error::unsupported(Feature::Threads, Self::NAME))
     }
 
     fn interrupt_waker(&self) -> Result<wasm_run_api::backend::Waker> {
         if self.features.contains(Feature::Interrupt) {
             Ok(self.waker.clone())
         } else {
-            Err(Error::Unsupported {
-                feature: Feature::Interrupt,
-                engine: Self::NAME,
-            })
+            Err(Error::unsupported(Feature::Interrupt, Self::NAME))
         }
     }
 }

@@ -42,10 +42,13 @@ pub(crate) struct FuncEntry {
     host: bool,
 }
 
-/// wasm-run's side of a store (its fields are the backend's own).
-pub struct State<T> {
-    user: T,
-    id: StoreId,
+/// wasm-run's side of a store: the user's data and the store's id (the
+/// part every backend has, written once in `wasm_run_api::backend`) and the
+/// backend's own [`TinywasmState`].
+pub type State<T> = wasm_run_api::backend::StoreData<T, TinywasmState>;
+
+/// The tinywasm backend's own state of a store.
+pub struct TinywasmState {
     /// The engine's id (see `Tinywasm::id`).
     engine: u64,
     /// Fuel left, when fuel is on.
@@ -152,9 +155,12 @@ impl<P: Parts> TinywasmContext<P> {
     /// The store's limits, for the memories and the memory factory.
     fn limits_ptr(&self) -> NonNull<StoreLimits> {
         let state = self.0.state_ptr().as_ptr();
-        // SAFETY: `state` is valid (see `state`); the field's address is
-        // taken without making a reference.
-        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*state).limits)) }
+        // SAFETY: `state` is valid (see `state`); the fields' addresses are
+        // taken without making a reference, and are not null.
+        unsafe {
+            let own = State::<P::T>::state_ptr(state);
+            NonNull::new_unchecked(std::ptr::addr_of_mut!((*own).limits))
+        }
     }
     fn entry(&self, f: &TinywasmFunc) -> Result<&FuncEntry> {
         self.state()
@@ -166,30 +172,31 @@ impl<P: Parts> TinywasmContext<P> {
 
 impl<T: 'static> TinywasmContext<StoreParts<T>> {
     pub(crate) fn new_store(engine: &Tinywasm, user: T) -> Self {
-        let state = Box::new(State {
+        let state = Box::new(State::new(
             user,
-            id: StoreId::fresh(),
-            engine: engine.id,
-            fuel: engine.features.contains(Feature::Fuel).then_some(0),
-            watch: (engine.features.contains(Feature::Deadline)
-                || engine.features.contains(Feature::Interrupt))
-            .then(|| {
-                wasm_run_api::backend::Watch::new(
-                    wasm_run_api::InterruptHandle::with_waker(engine.waker.clone()),
-                    engine.features,
-                )
-            }),
-            limits: StoreLimits::new(*engine.config.resource_limits()),
-            instances: Vec::new(),
-            funcs: Vec::new(),
-            by_addr: HashMap::new(),
-            memories: HashMap::new(),
-            externrefs: Vec::new(),
-            direct: false,
-            nested: 0,
-            linked: HashMap::new(),
-            func_count: 0,
-        });
+            TinywasmState {
+                engine: engine.id,
+                fuel: engine.features.contains(Feature::Fuel).then_some(0),
+                watch: (engine.features.contains(Feature::Deadline)
+                    || engine.features.contains(Feature::Interrupt))
+                .then(|| {
+                    wasm_run_api::backend::Watch::new(
+                        wasm_run_api::InterruptHandle::with_waker(engine.waker.clone()),
+                        engine.features,
+                    )
+                }),
+                limits: StoreLimits::new(*engine.config.resource_limits()),
+                instances: Vec::new(),
+                funcs: Vec::new(),
+                by_addr: HashMap::new(),
+                memories: HashMap::new(),
+                externrefs: Vec::new(),
+                direct: false,
+                nested: 0,
+                linked: HashMap::new(),
+                func_count: 0,
+            },
+        ));
         TinywasmContext(StoreParts {
             inner: tinywasm::Store::new(engine.engine.clone()),
             state: NonNull::from(Box::leak(state)),
@@ -333,24 +340,21 @@ fn to_wasm<T>(state: &State<T>, v: &Val<Tinywasm>) -> Result<WasmValue> {
                 .funcs
                 .get(f.as_native().0 as usize)
                 .and_then(|e| e.addr)
-                .ok_or(Error::Unsupported {
-                    feature: Feature::ReferenceTypes,
-                    engine: "tinywasm (a host function or an unknown function as a reference value)",
-                })?;
+                .ok_or(Error::unsupported(
+                    Feature::ReferenceTypes,
+                    "tinywasm (a host function or an unknown function as a reference value)",
+                ))?;
             WasmValue::RefFunc(FuncRef::new(Some(addr)))
         }
         Val::ExternRef(None) => WasmValue::RefExtern(TwExternRef::null()),
         Val::ExternRef(Some(r)) => WasmValue::RefExtern(TwExternRef::new(Some(r.as_native().0))),
         Val::AnyRef(_) | Val::ExnRef(_) => {
-            return Err(Error::Unsupported {
-                feature: Feature::Gc,
-                engine: "tinywasm",
-            });
+            return Err(Error::unsupported(Feature::Gc, "tinywasm"));
         }
     })
 }
 
-impl<T> State<T> {
+impl TinywasmState {
     /// Registers a function handed out, once per address.
     fn add_func(&mut self, entry: FuncEntry) -> TinywasmFunc {
         if let Some(i) = entry.addr.and_then(|a| self.by_addr.get(&a)) {
@@ -396,22 +400,29 @@ impl<T> State<T> {
             host: false,
         })
     }
+}
 
+/// Value conversion, which needs the store's id beside the backend's state.
+trait ValueOf {
     /// Converts a value from tinywasm.
+    fn value_of(&mut self, v: &WasmValue) -> Val<Tinywasm>;
+}
+
+impl<T> ValueOf for State<T> {
     fn value_of(&mut self, v: &WasmValue) -> Val<Tinywasm> {
+        let id = self.store_id();
         match v {
             WasmValue::I32(x) => Val::I32(*x),
             WasmValue::I64(x) => Val::I64(*x),
             WasmValue::F32(x) => Val::F32(x.to_bits()),
             WasmValue::F64(x) => Val::F64(x.to_bits()),
             WasmValue::V128(x) => Val::V128(wasm_run_api::V128::from_bytes(*x)),
-            WasmValue::RefFunc(r) => Val::FuncRef(
-                r.addr()
-                    .map(|a| Func::from_native(self.func_at(a), self.id)),
-            ),
+            WasmValue::RefFunc(r) => {
+                Val::FuncRef(r.addr().map(|a| Func::from_native(self.func_at(a), id)))
+            }
             WasmValue::RefExtern(r) => Val::ExternRef(
                 r.addr()
-                    .map(|a| wasm_run_api::ExternRef::from_native(TinywasmExternRef(a), self.id)),
+                    .map(|a| wasm_run_api::ExternRef::from_native(TinywasmExternRef(a), id)),
             ),
         }
     }
@@ -498,7 +509,7 @@ impl<P: Parts> TinywasmContext<P> {
     }
 
     fn extern_of(&mut self, inst: u32, name: &str, item: tinywasm::ExternItem) -> Extern<Tinywasm> {
-        let id = self.state().id;
+        let id = self.state().store_id();
         match item {
             tinywasm::ExternItem::Func(func) => {
                 let state = self.state_mut();
@@ -553,10 +564,10 @@ impl<P: Parts> TinywasmContext<P> {
         results: &mut [Val<Tinywasm>],
     ) -> Result<()> {
         let entry = self.entry(f)?;
-        let func = entry.func.clone().ok_or(Error::Unsupported {
-            feature: Feature::ReferenceTypes,
-            engine: "tinywasm (calling a function reference the host has not seen exported)",
-        })?;
+        let func = entry.func.clone().ok_or(Error::unsupported(
+            Feature::ReferenceTypes,
+            "tinywasm (calling a function reference the host has not seen exported)",
+        ))?;
         let ty = entry.ty.clone();
         let host = entry.host;
         if params.len() != ty.params().len() || results.len() != ty.results().len() {
@@ -594,19 +605,18 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
     type Data = P::T;
 
     fn store_id(&self) -> StoreId {
-        self.state().id
+        self.state().store_id()
     }
     fn data(&self) -> &P::T {
-        &self.state().user
+        self.state().user()
     }
     fn data_mut(&mut self) -> &mut P::T {
-        &mut self.state_mut().user
+        self.state_mut().user_mut()
     }
     fn get_fuel(&self) -> Result<u64> {
-        self.state().fuel.ok_or(Error::Unsupported {
-            feature: Feature::Fuel,
-            engine: "tinywasm",
-        })
+        self.state()
+            .fuel
+            .ok_or(Error::unsupported(Feature::Fuel, "tinywasm"))
     }
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         match &mut self.state_mut().fuel {
@@ -614,10 +624,7 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
                 *left = fuel;
                 Ok(())
             }
-            None => Err(Error::Unsupported {
-                feature: Feature::Fuel,
-                engine: "tinywasm",
-            }),
+            None => Err(Error::unsupported(Feature::Fuel, "tinywasm")),
         }
     }
     fn watch(&self) -> Option<&wasm_run_api::backend::Watch> {
@@ -862,16 +869,10 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
         match *r {}
     }
     fn anyref_from_i31(&mut self, _: u32) -> Result<wasm_run_api::backend::Never> {
-        Err(Error::Unsupported {
-            feature: Feature::Gc,
-            engine: "tinywasm",
-        })
+        Err(Error::unsupported(Feature::Gc, "tinywasm"))
     }
     fn anyref_from_extern(&mut self, _: TinywasmExternRef) -> Result<wasm_run_api::backend::Never> {
-        Err(Error::Unsupported {
-            feature: Feature::Gc,
-            engine: "tinywasm",
-        })
+        Err(Error::unsupported(Feature::Gc, "tinywasm"))
     }
     fn externref_from_any(&mut self, r: wasm_run_api::backend::Never) -> Result<TinywasmExternRef> {
         match r {}
@@ -925,10 +926,7 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
             match item {
                 Extern::Func(f) => {
                     let func = self.entry(f.as_native())?.func.clone().ok_or(
-                        Error::Unsupported {
-                            feature: Feature::ReferenceTypes,
-                            engine: "tinywasm (importing a function reference the host has not seen exported)",
-                        },
+                        Error::unsupported(Feature::ReferenceTypes, "tinywasm (importing a function reference the host has not seen exported)"),
                     )?;
                     natives.define(import.module, import.name, func);
                 }
@@ -943,16 +941,10 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
                     natives.define(import.module, import.name, *g.as_native());
                 }
                 Extern::Tag(_) => {
-                    return Err(Error::Unsupported {
-                        feature: Feature::Exceptions,
-                        engine: "tinywasm",
-                    });
+                    return Err(Error::unsupported(Feature::Exceptions, "tinywasm"));
                 }
                 Extern::SharedMemory(_) => {
-                    return Err(Error::Unsupported {
-                        feature: Feature::Threads,
-                        engine: "tinywasm",
-                    });
+                    return Err(Error::unsupported(Feature::Threads, "tinywasm"));
                 }
             }
         }
@@ -1033,7 +1025,7 @@ impl<T: 'static> StoreBackend<Tinywasm> for TinywasmContext<StoreParts<T>> {
         let (inner, state) = unsafe { (std::ptr::read(&parts.inner), parts.state) };
         drop(inner);
         // SAFETY: as in `StoreParts::drop`.
-        unsafe { Box::from_raw(state.as_ptr()) }.user
+        unsafe { Box::from_raw(state.as_ptr()) }.into_user()
     }
 }
 

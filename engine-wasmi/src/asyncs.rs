@@ -100,7 +100,7 @@ pub(crate) fn async_host<T: 'static, F: AsyncHostFunc<Wasmi, T> + Clone>(
 ) -> impl NativeHost<T> + Clone {
     let ty = Arc::new(ty);
     move |caller, params, _results| {
-        let id = caller.data().id;
+        let id = caller.data().store_id();
         refs::check_native(&caller, params).map_err(host_error)?;
         let params: ValBuf<Val<Wasmi>> = params.iter().map(|v| from_val(v, id)).collect();
         let caller = Caller::from_backend(WasmiContext(NativeCaller::owned(caller)));

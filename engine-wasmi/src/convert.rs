@@ -89,10 +89,7 @@ pub(crate) fn from_func_type(ty: &wasmi::FuncType) -> FuncType {
 
 pub(crate) fn memory_type(ty: &MemoryType) -> Result<wasmi::MemoryType, Error> {
     if ty.shared {
-        return Err(Error::Unsupported {
-            feature: wasm_run_api::Feature::Threads,
-            engine: "wasmi",
-        });
+        return Err(Error::unsupported(wasm_run_api::Feature::Threads, "wasmi"));
     }
     let mut b = wasmi::MemoryType::builder();
     b.min(ty.minimum)
@@ -250,10 +247,9 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
         wasmi::errors::ErrorKind::Memory(_)
         | wasmi::errors::ErrorKind::Table(_)
         | wasmi::errors::ErrorKind::Global(_) => Error::Access(text),
-        wasmi::errors::ErrorKind::Fuel(_) => Error::Unsupported {
-            feature: wasm_run_api::Feature::Fuel,
-            engine: "wasmi",
-        },
+        wasmi::errors::ErrorKind::Fuel(_) => {
+            Error::unsupported(wasm_run_api::Feature::Fuel, "wasmi")
+        }
         wasmi::errors::ErrorKind::Func(_) => Error::Type(text),
         _ => Error::Engine(text),
     }

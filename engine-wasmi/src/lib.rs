@@ -44,10 +44,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use wasm_run_api::InterruptHandle;
 use wasm_run_api::UntypedHostFunc;
-use wasm_run_api::backend::Never;
 use wasm_run_api::backend::{
     CallerBackend, ContextBackend, Engine, InstancePreBackend, LinkerBackend, StoreBackend,
 };
+use wasm_run_api::backend::{HostRef, Never};
 use wasm_run_api::backend::{PausedCallBackend, Waker, Watch};
 use wasm_run_api::backend::{Shared, SlotsIn, SlotsOut, ValBuf, call_untyped, convert_call};
 use wasm_run_api::{
@@ -133,29 +133,23 @@ impl Wasmi {
     }
 }
 
-/// Host state of every native store: the user's data plus the limiter.
-pub struct StoreData<T> {
-    user: T,
+/// Host state of every native store: the user's data and the store's id
+/// (the part every backend has, written once in `wasm_run_api::backend`)
+/// plus wasmi's own [`WasmiState`]. Its `user`/`user_mut` give the user's
+/// host state to code that works with the native store (e.g. WASI adapters
+/// registering native host functions).
+pub type StoreData<T> = wasm_run_api::backend::StoreData<T, WasmiState>;
+
+/// The wasmi backend's own state of a store: the limiter and, when
+/// deadlines or interrupts are on, the fuel slicing.
+pub struct WasmiState {
     limits: Limiter,
-    id: StoreId,
     slicing: Option<Slicing>,
 }
 
 /// Whether the engine runs calls in fuel slices (deadlines or interrupts on).
 fn sliced(features: &FeatureSet) -> bool {
     features.contains(Feature::Deadline) || features.contains(Feature::Interrupt)
-}
-
-impl<T> StoreData<T> {
-    /// The user's host state (for code that works with the native store,
-    /// e.g. WASI adapters registering native host functions).
-    pub fn user(&self) -> &T {
-        &self.user
-    }
-    /// The user's host state, mutably.
-    pub fn user_mut(&mut self) -> &mut T {
-        &mut self.user
-    }
 }
 
 /// A store or a caller of this backend. `C` says how the native context is
@@ -301,21 +295,22 @@ impl Engine for Wasmi {
         );
         let mut store = wasmi::Store::new(
             &self.engine,
-            StoreData {
-                user: data,
-                limits: Limiter::new(limits),
-                id: StoreId::fresh(),
-                slicing: sliced(&self.features).then(|| Slicing {
-                    watch: Watch::new(
-                        InterruptHandle::with_waker(self.waker.clone()),
-                        self.features,
-                    ),
-                    user_fuel: self.features.contains(Feature::Fuel),
-                    reserve: 0,
-                    yields: Default::default(),
-                    given: 0,
-                }),
-            },
+            StoreData::new(
+                data,
+                WasmiState {
+                    limits: Limiter::new(limits),
+                    slicing: sliced(&self.features).then(|| Slicing {
+                        watch: Watch::new(
+                            InterruptHandle::with_waker(self.waker.clone()),
+                            self.features,
+                        ),
+                        user_fuel: self.features.contains(Feature::Fuel),
+                        reserve: 0,
+                        yields: Default::default(),
+                        given: 0,
+                    }),
+                },
+            ),
         );
         store.limiter(|d| &mut d.limits);
         if sliced(&self.features) && !self.features.contains(Feature::Fuel) {
@@ -335,18 +330,12 @@ impl Engine for Wasmi {
         if self.features.contains(Feature::Interrupt) {
             Ok(self.waker.clone())
         } else {
-            Err(Error::Unsupported {
-                feature: Feature::Interrupt,
-                engine: "wasmi",
-            })
+            Err(Error::unsupported(Feature::Interrupt, Wasmi::NAME))
         }
     }
 
     fn shared_memory_new(&self, _ty: MemoryType) -> Result<Never> {
-        Err(Error::Unsupported {
-            feature: Feature::Threads,
-            engine: "wasmi",
-        })
+        Err(Error::unsupported(Feature::Threads, Wasmi::NAME))
     }
 }
 
@@ -427,7 +416,7 @@ fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmi, T> + Clone>(
     f: F,
 ) -> impl NativeHost<T> + Clone {
     move |caller, params, results| {
-        let id = caller.data().id;
+        let id = caller.data().store_id();
         refs::check_native(&caller, params).map_err(host_error)?;
         let caller = Caller::from_backend(WasmiContext(NativeCaller::owned(caller)));
         call_untyped(
@@ -457,13 +446,6 @@ fn typed_host<T: 'static, P: WasmTyList, R: WasmTyList, F: HostFunc<Wasmi, T, P,
     }
 }
 
-fn fuel_off() -> Error {
-    Error::Unsupported {
-        feature: Feature::Fuel,
-        engine: "wasmi",
-    }
-}
-
 fn to_extern(e: &Extern<Wasmi>) -> wasmi::Extern {
     match e {
         Extern::Func(f) => wasmi::Extern::Func(*f.as_native()),
@@ -484,9 +466,6 @@ fn from_extern(e: wasmi::Extern, id: StoreId) -> Extern<Wasmi> {
     }
 }
 
-/// Host values behind an `externref` are boxed once by the API.
-struct BoxedAny(Box<dyn Any + Send + Sync>);
-
 /// How a [`WasmiContext`] reaches the native store context: implemented by
 /// [`NativeStore`] and [`NativeCaller`], so that stores and callers share the
 /// one [`ContextBackend`] implementation below.
@@ -501,9 +480,13 @@ pub trait NativeContext {
     /// Native context, mutably.
     fn cx_mut(&mut self) -> wasmi::StoreContextMut<'_, StoreData<Self::T>>;
     /// The user's host state.
-    fn user(&self) -> &Self::T;
+    fn user(&self) -> &Self::T {
+        self.native_data().user()
+    }
     /// The user's host state, mutably.
-    fn user_mut(&mut self) -> &mut Self::T;
+    fn user_mut(&mut self) -> &mut Self::T {
+        self.native_data_mut().user_mut()
+    }
     /// The native store data.
     fn native_data(&self) -> &StoreData<Self::T>;
     /// The native store data, mutably.
@@ -530,10 +513,9 @@ impl<C: NativeContext> WasmiContext<C> {
     }
     /// `Unsupported` for resumable fuel unless the user enabled fuel.
     fn resumable_fuel(&self) -> Result<()> {
-        self.get_fuel().map(|_| ()).map_err(|_| Error::Unsupported {
-            feature: Feature::ResumableFuel,
-            engine: "wasmi",
-        })
+        self.get_fuel()
+            .map(|_| ())
+            .map_err(|_| Error::unsupported(Feature::ResumableFuel, Wasmi::NAME))
     }
     /// The end of a resumable step: results written if the call finished.
     fn finish(
@@ -579,12 +561,6 @@ impl<T: 'static> NativeContext for NativeStore<T> {
     fn cx_mut(&mut self) -> wasmi::StoreContextMut<'_, StoreData<T>> {
         wasmi::AsContextMut::as_context_mut(&mut self.store)
     }
-    fn user(&self) -> &T {
-        &self.store.data().user
-    }
-    fn user_mut(&mut self) -> &mut T {
-        &mut self.store.data_mut().user
-    }
     fn native_data(&self) -> &StoreData<T> {
         self.store.data()
     }
@@ -602,12 +578,6 @@ impl<T: 'static> NativeContext for NativeCaller<'_, T> {
     fn cx_mut(&mut self) -> wasmi::StoreContextMut<'_, StoreData<T>> {
         self.caller.cx_mut()
     }
-    fn user(&self) -> &T {
-        &self.caller.data().user
-    }
-    fn user_mut(&mut self) -> &mut T {
-        &mut self.caller.data_mut().user
-    }
     fn native_data(&self) -> &StoreData<T> {
         self.caller.data()
     }
@@ -621,7 +591,7 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     type Data = C::T;
 
     fn store_id(&self) -> StoreId {
-        self.cx().data().id
+        self.cx().data().store_id()
     }
     fn data(&self) -> &C::T {
         self.0.user()
@@ -633,8 +603,10 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         let cx = self.cx();
         match &cx.data().slicing {
             Some(s) if s.user_fuel => Ok(slicing::get_fuel(&cx, s)),
-            Some(_) => Err(fuel_off()),
-            None => cx.get_fuel().map_err(|_| fuel_off()),
+            Some(_) => Err(Error::unsupported(Feature::Fuel, Wasmi::NAME)),
+            None => cx
+                .get_fuel()
+                .map_err(|_| Error::unsupported(Feature::Fuel, Wasmi::NAME)),
         }
     }
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
@@ -644,8 +616,10 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
                 slicing::set_fuel(&mut cx, fuel);
                 Ok(())
             }
-            Some(_) => Err(fuel_off()),
-            None => cx.set_fuel(fuel).map_err(|_| fuel_off()),
+            Some(_) => Err(Error::unsupported(Feature::Fuel, Wasmi::NAME)),
+            None => cx
+                .set_fuel(fuel)
+                .map_err(|_| Error::unsupported(Feature::Fuel, Wasmi::NAME)),
         }
     }
     fn watch(&self) -> Option<&Watch> {
@@ -823,10 +797,10 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     }
 
     fn externref_new(&mut self, value: Box<dyn Any + Send + Sync>) -> Result<wasmi::ExternRef> {
-        Ok(wasmi::ExternRef::new(self.cx_mut(), BoxedAny(value)))
+        Ok(wasmi::ExternRef::new(self.cx_mut(), HostRef::new(value)))
     }
     fn externref_data<'a>(&'a self, r: &wasmi::ExternRef) -> Option<&'a (dyn Any + Send + Sync)> {
-        r.data(self.cx()).downcast_ref::<BoxedAny>().map(|b| &*b.0)
+        HostRef::of(r.data(self.cx()))
     }
 
     fn tag_ty(&self, t: &Never) -> TagType {
@@ -836,16 +810,10 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
         match *r {}
     }
     fn anyref_from_i31(&mut self, _value: u32) -> Result<Never> {
-        Err(Error::Unsupported {
-            feature: Feature::Gc,
-            engine: "wasmi",
-        })
+        Err(Error::unsupported(Feature::Gc, Wasmi::NAME))
     }
     fn anyref_from_extern(&mut self, _r: wasmi::ExternRef) -> Result<Never> {
-        Err(Error::Unsupported {
-            feature: Feature::Gc,
-            engine: "wasmi",
-        })
+        Err(Error::unsupported(Feature::Gc, Wasmi::NAME))
     }
     fn externref_from_any(&mut self, r: Never) -> Result<wasmi::ExternRef> {
         match r {}
@@ -888,7 +856,7 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
 
 impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
     fn into_data(self) -> T {
-        self.0.store.into_data().user
+        self.0.store.into_data().into_user()
     }
     fn func_call_async<'a>(
         &'a mut self,
@@ -903,7 +871,7 @@ impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
     }
     fn set_yield_policy(&mut self, policy: wasm_run_api::YieldPolicy) -> Result<()> {
         if policy.fuel_interval().is_some() && ContextBackend::get_fuel(self).is_err() {
-            return Err(fuel_off());
+            return Err(Error::unsupported(Feature::Fuel, Wasmi::NAME));
         }
         let slicing = self.0.native_data_mut().slicing.as_mut();
         // Both kinds of yield happen between fuel slices.
@@ -911,10 +879,7 @@ impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
             Some(s) => s,
             None if !policy.is_on() => return Ok(()),
             None => {
-                return Err(Error::Unsupported {
-                    feature: Feature::Deadline,
-                    engine: "wasmi",
-                });
+                return Err(Error::unsupported(Feature::Deadline, Wasmi::NAME));
             }
         };
         slicing.yields.set(policy);
@@ -924,7 +889,7 @@ impl<T: 'static> StoreBackend<Wasmi> for WasmiStore<T> {
 
 impl<T: 'static> CallerBackend<Wasmi> for WasmiCaller<'_, T> {
     fn get_export(&mut self, name: &str) -> Option<Extern<Wasmi>> {
-        let id = self.0.caller.data().id;
+        let id = self.0.caller.data().store_id();
         self.0.caller.export(name).map(|e| from_extern(e, id))
     }
 }
@@ -1047,7 +1012,7 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
     }
 
     fn get(&self, store: &mut WasmiStore<T>, module: &str, name: &str) -> Option<Extern<Wasmi>> {
-        let id = store.0.store.data().id;
+        let id = store.0.store.data().store_id();
         if let Some(item) = self.linker.get(&store.0.store, module, name) {
             return Some(from_extern(item, id));
         }

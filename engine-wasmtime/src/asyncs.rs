@@ -21,7 +21,7 @@ impl<T: 'static> WasmtimeStore<T> {
         T: Send,
     {
         Box::pin(async move {
-            let id = self.native_data().id;
+            let id = self.native_data().store_id();
             // The guest runs on the fiber's stack: no native-stack check.
             self.begin_watch()?;
             self.native_data_mut().asyncs.on_fiber = true;
@@ -80,7 +80,7 @@ pub(crate) fn async_host<T: Send + 'static, F: AsyncHostFunc<Wasmtime, T>>(
 + 'static {
     let ty = std::sync::Arc::new(ty);
     move |mut caller, params, results| {
-        let id = caller.data().id;
+        let id = caller.data().store_id();
         let ty = ty.clone();
         // The synchronous part borrows the caller; the future keeps it for
         // the completion.
@@ -198,14 +198,11 @@ pub(crate) fn set_yield_policy<T: 'static>(
     policy: wasm_run_api::YieldPolicy,
 ) -> Result<()> {
     if policy.interval().is_some() && store.native_data().stops.is_none() {
-        return Err(Error::Unsupported {
-            feature: Feature::Deadline,
-            engine: "wasmtime",
-        });
+        return Err(Error::unsupported(Feature::Deadline, Wasmtime::NAME));
     }
     let fuel = store.cx().get_fuel().is_ok();
     if policy.fuel_interval().is_some() && !fuel {
-        return Err(fuel_off());
+        return Err(Error::unsupported(Feature::Fuel, Wasmtime::NAME));
     }
     // wasmtime makes a store async-only whenever this is called, even to
     // clear it: only when a fuel interval is or was set.

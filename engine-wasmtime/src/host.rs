@@ -96,7 +96,7 @@ pub(crate) fn untyped_host<T: 'static, F: UntypedHostFunc<Wasmtime, T>>(
 + Sync
 + 'static {
     move |caller, params, results| {
-        let id = caller.data().id;
+        let id = caller.data().store_id();
         let caller = Caller::from_backend(WasmtimeContext(NativeCaller::owned(caller)));
         call_untyped(
             &f,

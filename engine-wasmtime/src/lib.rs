@@ -45,7 +45,7 @@ use std::mem::MaybeUninit;
 use std::sync::Arc;
 use ticker::Ticker;
 use wasm_run_api::backend::{
-    CallerBackend, ContextBackend, Engine, InstancePreBackend, LinkerBackend, Never,
+    CallerBackend, ContextBackend, Engine, HostRef, InstancePreBackend, LinkerBackend, Never,
     SharedMemoryBackend, StoreBackend, ValBuf, Waker, Watch, call_untyped, convert_call,
     default_results,
 };
@@ -152,11 +152,16 @@ unsafe impl SharedMemoryBackend for WasmtimeSharedMemory {
     }
 }
 
-/// Host state of every native store: the user's data plus the limiter.
-pub struct StoreData<T> {
-    user: T,
+/// Host state of every native store: the user's data and the store's id
+/// (the part every backend has, written once in `wasm_run_api::backend`)
+/// plus wasmtime's own [`WasmtimeState`]. Its `user`/`user_mut` give the
+/// user's host state to code that works with the native store (e.g. WASI
+/// adapters registering native host functions).
+pub type StoreData<T> = wasm_run_api::backend::StoreData<T, WasmtimeState>;
+
+/// The wasmtime backend's own state of a store.
+pub struct WasmtimeState {
     limits: Limiter,
-    id: StoreId,
     stops: Option<StoreStops>,
     stack_needed: usize,
     func_types: FuncTypes,
@@ -164,16 +169,7 @@ pub struct StoreData<T> {
     asyncs: asyncs::AsyncState,
 }
 
-impl<T> StoreData<T> {
-    /// The user's host state (for code that works with the native store,
-    /// e.g. WASI adapters registering native host functions).
-    pub fn user(&self) -> &T {
-        &self.user
-    }
-    /// The user's host state, mutably.
-    pub fn user_mut(&mut self) -> &mut T {
-        &mut self.user
-    }
+impl WasmtimeState {
     /// Whether the running call must stop now (see
     /// [`wasm_run_api::Caller::check_stop`]), for code that holds the
     /// native store context.
@@ -186,10 +182,6 @@ impl<T> StoreData<T> {
             Some(s) => s.watch.check(),
             None => Ok(()),
         }
-    }
-    /// The id of the store (as [`wasm_run_api::Store::id`] answers).
-    pub fn store_id(&self) -> StoreId {
-        self.id
     }
 }
 
@@ -426,19 +418,23 @@ impl Engine for Wasmtime {
         let limits = Limiter::new(self.config.resource_limits());
         let mut store = wt::Store::new(
             &self.engine,
-            StoreData {
-                user: data,
-                limits,
-                id: StoreId::fresh(),
-                stack_needed: self.stack_needed,
-                func_types: self.func_types.clone(),
-                asyncs: Default::default(),
-                stops: self.stops.as_ref().map(|s| StoreStops {
-                    watch: Watch::new(InterruptHandle::with_waker(s.waker.clone()), self.features),
-                    ticker: s.ticker.clone(),
-                    yields: Default::default(),
-                }),
-            },
+            StoreData::new(
+                data,
+                WasmtimeState {
+                    limits,
+                    stack_needed: self.stack_needed,
+                    func_types: self.func_types.clone(),
+                    asyncs: Default::default(),
+                    stops: self.stops.as_ref().map(|s| StoreStops {
+                        watch: Watch::new(
+                            InterruptHandle::with_waker(s.waker.clone()),
+                            self.features,
+                        ),
+                        ticker: s.ticker.clone(),
+                        yields: Default::default(),
+                    }),
+                },
+            ),
         );
         store.limiter(|d| &mut d.limits);
         if self.stops.is_some() {
@@ -480,19 +476,13 @@ impl Engine for Wasmtime {
     fn interrupt_waker(&self) -> Result<Waker> {
         match &self.stops {
             Some(stops) if self.features.contains(Feature::Interrupt) => Ok(stops.waker.clone()),
-            _ => Err(Error::Unsupported {
-                feature: Feature::Interrupt,
-                engine: "wasmtime",
-            }),
+            _ => Err(Error::unsupported(Feature::Interrupt, Wasmtime::NAME)),
         }
     }
 
     fn shared_memory_new(&self, ty: MemoryType) -> Result<WasmtimeSharedMemory> {
         if !self.features.contains(Feature::Threads) {
-            return Err(Error::Unsupported {
-                feature: Feature::Threads,
-                engine: "wasmtime",
-            });
+            return Err(Error::unsupported(Feature::Threads, Wasmtime::NAME));
         }
         wt::SharedMemory::new(&self.engine, memory_type(&ty)?)
             .map(WasmtimeSharedMemory)
@@ -577,22 +567,26 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     type Data = C::T;
 
     fn store_id(&self) -> StoreId {
-        self.native_data().id
+        self.native_data().store_id()
     }
     fn backend_store(&mut self) -> Option<&mut dyn std::any::Any> {
         C::store_any(self)
     }
     fn data(&self) -> &C::T {
-        &self.native_data().user
+        self.native_data().user()
     }
     fn data_mut(&mut self) -> &mut C::T {
-        &mut self.native_data_mut().user
+        self.native_data_mut().user_mut()
     }
     fn get_fuel(&self) -> Result<u64> {
-        self.cx().get_fuel().map_err(|_| fuel_off())
+        self.cx()
+            .get_fuel()
+            .map_err(|_| Error::unsupported(Feature::Fuel, Wasmtime::NAME))
     }
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
-        self.cx_mut().set_fuel(fuel).map_err(|_| fuel_off())
+        self.cx_mut()
+            .set_fuel(fuel)
+            .map_err(|_| Error::unsupported(Feature::Fuel, Wasmtime::NAME))
     }
 
     fn check_stop(&mut self) -> Result<()> {
@@ -634,10 +628,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         _: &[Val<Wasmtime>],
         _: &mut [Val<Wasmtime>],
     ) -> Result<Option<Never>> {
-        Err(Error::Unsupported {
-            feature: Feature::ResumableFuel,
-            engine: "wasmtime",
-        })
+        Err(Error::unsupported(Feature::ResumableFuel, Wasmtime::NAME))
     }
     fn resume_call(&mut self, call: Never, _: &mut [Val<Wasmtime>]) -> Result<Option<Never>> {
         match call {}
@@ -653,7 +644,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         params: &[Val<Wasmtime>],
         results: &mut [Val<Wasmtime>],
     ) -> Result<()> {
-        let id = self.native_data().id;
+        let id = self.native_data().store_id();
         self.begin()?;
         convert_call(
             params,
@@ -786,7 +777,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
             })
     }
     fn table_get(&mut self, t: &wt::Table, index: u64) -> Option<Val<Wasmtime>> {
-        let id = self.native_data().id;
+        let id = self.native_data().store_id();
         t.get(self.cx_mut(), index).and_then(|r| from_ref(&r, id))
     }
     fn table_set(&mut self, t: &wt::Table, index: u64, v: Val<Wasmtime>) -> Result<()> {
@@ -801,7 +792,7 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         from_global_type(&g.ty(self.cx()))
     }
     fn global_get(&mut self, g: &wt::Global) -> Val<Wasmtime> {
-        let id = self.native_data().id;
+        let id = self.native_data().store_id();
         from_val(&g.get(self.cx_mut()), id).unwrap_or(Val::FuncRef(None))
     }
     fn global_set(&mut self, g: &wt::Global, v: Val<Wasmtime>) -> Result<()> {
@@ -813,14 +804,14 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         &mut self,
         value: Box<dyn Any + Send + Sync>,
     ) -> Result<wt::Rooted<wt::ExternRef>> {
-        wt::ExternRef::new(self.cx_mut(), BoxedAny(value)).map_err(error)
+        wt::ExternRef::new(self.cx_mut(), HostRef::new(value)).map_err(error)
     }
     fn externref_data<'a>(
         &'a self,
         r: &wt::Rooted<wt::ExternRef>,
     ) -> Option<&'a (dyn Any + Send + Sync)> {
         let data = r.data(self.cx()).ok()??;
-        data.downcast_ref::<BoxedAny>().map(|b| &*b.0)
+        HostRef::of(data)
     }
 
     fn tag_ty(&self, t: &wt::Tag) -> TagType {
@@ -881,20 +872,10 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         self.native_data_mut().limits.admitted(module, r)
     }
     fn instance_export(&mut self, instance: &wt::Instance, name: &str) -> Option<Extern<Wasmtime>> {
-        let id = self.native_data().id;
+        let id = self.native_data().store_id();
         instance
             .get_export(self.cx_mut(), name)
             .and_then(|e| from_extern(e, id))
-    }
-}
-
-/// Host values behind an `externref` are boxed once by the API.
-struct BoxedAny(Box<dyn Any + Send + Sync>);
-
-fn fuel_off() -> Error {
-    Error::Unsupported {
-        feature: Feature::Fuel,
-        engine: "wasmtime",
     }
 }
 
@@ -977,7 +958,7 @@ fn from_extern(e: wt::Extern, id: StoreId) -> Option<Extern<Wasmtime>> {
 
 impl<T: 'static> StoreBackend<Wasmtime> for WasmtimeStore<T> {
     fn into_data(self) -> T {
-        self.0.store.into_data().user
+        self.0.store.into_data().into_user()
     }
     fn func_call_async<'a>(
         &'a mut self,
@@ -997,7 +978,7 @@ impl<T: 'static> StoreBackend<Wasmtime> for WasmtimeStore<T> {
 
 impl<T: 'static> CallerBackend<Wasmtime> for WasmtimeCaller<'_, T> {
     fn get_export(&mut self, name: &str) -> Option<Extern<Wasmtime>> {
-        let id = self.0.caller.data().id;
+        let id = self.0.caller.data().store_id();
         self.0.caller.export(name).and_then(|e| from_extern(e, id))
     }
 }
@@ -1083,7 +1064,7 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
         module: &str,
         name: &str,
     ) -> Option<Extern<Wasmtime>> {
-        let id = store.0.store.data().id;
+        let id = store.0.store.data().store_id();
         self.linker
             .get(&mut store.0.store, module, name)
             .ok()

@@ -436,10 +436,9 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
     /// [`Error::Unsupported`] for [`Feature::Interrupt`] unless it is enabled
     /// in the engine's config.
     pub fn interrupt_handle(&self) -> Result<InterruptHandle> {
-        self.interrupt.clone().ok_or(Error::Unsupported {
-            feature: Feature::Interrupt,
-            engine: self.engine.name(),
-        })
+        self.interrupt
+            .clone()
+            .ok_or(Error::unsupported(Feature::Interrupt, self.engine.name()))
     }
 
     /// Runs on `pool` instead of the current (or global) rayon pool.
@@ -653,10 +652,7 @@ impl<E: Engine, T: 'static> ParallelRun<E, T> {
             )));
         }
         if self.fuel.is_some() && !self.engine.features().contains(Feature::Fuel) {
-            return Err(Error::Unsupported {
-                feature: Feature::Fuel,
-                engine: self.engine.name(),
-            });
+            return Err(Error::unsupported(Feature::Fuel, self.engine.name()));
         }
         Ok(ty)
     }

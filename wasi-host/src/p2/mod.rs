@@ -251,10 +251,10 @@ where
     E::Store<WasiP2>: Send,
 {
     if config.host() == crate::WasiHost::Engine {
-        return Err(WasiError::Wasm(Error::Unsupported {
-            feature: wasm_run_api::Feature::Async,
-            engine: "the engine's own WASI preview 2 (WasiHost::Engine)",
-        }));
+        return Err(WasiError::Wasm(Error::unsupported(
+            wasm_run_api::Feature::Async,
+            "the engine's own WASI preview 2 (WasiHost::Engine)",
+        )));
     }
     let mut store = Store::new(engine, WasiP2::new(config)?);
     if yields.is_on() {
