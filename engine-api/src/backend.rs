@@ -130,7 +130,13 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     /// A new, empty linker.
     fn linker<T: 'static>(&self) -> Self::Linker<T>;
     /// Creates a shared memory (type has `shared: true`), owned by no store.
-    fn shared_memory_new(&self, ty: MemoryType) -> Result<Self::SharedMemory>;
+    /// Optional (the threads proposal): the default answers
+    /// [`crate::Error::Unsupported`] for [`Feature::Threads`], for backends
+    /// whose `SharedMemory` is [`Never`].
+    fn shared_memory_new(&self, ty: MemoryType) -> Result<Self::SharedMemory> {
+        let _ = ty;
+        Err(crate::Error::unsupported(Feature::Threads, self.name()))
+    }
     /// The backend engine itself, for crates layered over the API that use
     /// a backend's own facilities where it has them (wasm-run-component
     /// reaches wasmtime's native component model through it). A backend
@@ -263,6 +269,27 @@ impl PausedCallBackend for Never {
     fn required_fuel(&self) -> u64 {
         match *self {}
     }
+}
+
+/// The GC proposal's reference operations on a store or caller: optional
+/// (see [`ContextBackend::gc_refs`]); a backend without GC references
+/// implements nothing of it.
+pub trait GcRefsBackend<E: Engine> {
+    /// What a GC reference points to.
+    fn anyref_kind(&self, r: &E::AnyRef) -> AnyRefKind;
+    /// An `i31ref` holding the low 31 bits of `value`.
+    fn anyref_from_i31(&mut self, value: u32) -> Result<E::AnyRef>;
+    /// `any.convert_extern`: a host reference seen as `anyref`.
+    fn anyref_from_extern(&mut self, r: E::ExternRef) -> Result<E::AnyRef>;
+    /// `extern.convert_any`: an `anyref` seen as `externref`.
+    fn externref_from_any(&mut self, r: E::AnyRef) -> Result<E::ExternRef>;
+}
+
+/// The exception-handling proposal's tag operations on a store or caller:
+/// optional (see [`ContextBackend::tags`]).
+pub trait TagsBackend<E: Engine> {
+    /// Type of an exception tag.
+    fn tag_ty(&self, t: &E::Tag) -> TagType;
 }
 
 /// Operations available wherever a store is reachable: on a store and inside a
@@ -448,16 +475,25 @@ pub trait ContextBackend<E: Engine> {
     /// The host value behind an external reference.
     fn externref_data<'a>(&'a self, r: &E::ExternRef) -> Option<&'a (dyn Any + Send + Sync)>;
 
-    /// Type of an exception tag.
-    fn tag_ty(&self, t: &E::Tag) -> TagType;
-    /// What a GC reference points to.
-    fn anyref_kind(&self, r: &E::AnyRef) -> AnyRefKind;
-    /// An `i31ref` holding the low 31 bits of `value`.
-    fn anyref_from_i31(&mut self, value: u32) -> Result<E::AnyRef>;
-    /// `any.convert_extern`: a host reference seen as `anyref`.
-    fn anyref_from_extern(&mut self, r: E::ExternRef) -> Result<E::AnyRef>;
-    /// `extern.convert_any`: an `anyref` seen as `externref`.
-    fn externref_from_any(&mut self, r: E::AnyRef) -> Result<E::ExternRef>;
+    /// The GC proposal's reference operations ([`GcRefsBackend`]), on a
+    /// backend that has them. Optional: the default (`None`) is for backends
+    /// whose `AnyRef` is [`Never`], and makes the API answer
+    /// [`crate::Error::Unsupported`] for [`Feature::Gc`]. A backend whose
+    /// `AnyRef` has values must answer `Some` here and in
+    /// [`ContextBackend::gc_refs_mut`].
+    fn gc_refs(&self) -> Option<&dyn GcRefsBackend<E>> {
+        None
+    }
+    /// [`ContextBackend::gc_refs`], mutably.
+    fn gc_refs_mut(&mut self) -> Option<&mut dyn GcRefsBackend<E>> {
+        None
+    }
+    /// The exception-tag operations ([`TagsBackend`]), on a backend that has
+    /// them. Optional: the default (`None`) is for backends whose `Tag` is
+    /// [`Never`]; a backend whose `Tag` has values must answer `Some`.
+    fn tags(&self) -> Option<&dyn TagsBackend<E>> {
+        None
+    }
 
     /// Instantiates `module` with imports given in the module's import order.
     fn instantiate(&mut self, module: &E::Module, imports: &[Extern<E>]) -> Result<E::Instance>;

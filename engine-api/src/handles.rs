@@ -172,7 +172,11 @@ impl<E: Engine> Tag<E> {
     /// compares store ids); use a handle only with the store it came from.
     pub fn ty(&self, store: impl AsContext<E>) -> TagType {
         let ctx = store.ctx();
-        ctx.tag_ty(&self.native_of(ctx.store_id()))
+        let t = self.native_of(ctx.store_id());
+        match ctx.tags() {
+            Some(tags) => tags.tag_ty(&t),
+            None => no_optional_part::<E>("tags"),
+        }
     }
 }
 
@@ -184,7 +188,8 @@ impl<E: Engine> AnyRef<E> {
     /// [`Error::Unsupported`] for `gc` on a backend without GC references (wasmi).
     pub fn from_i31(mut store: impl AsContextMut<E>, value: u32) -> Result<Self> {
         let id = store.ctx().store_id();
-        guard(|| store.ctx_mut().anyref_from_i31(value)).map(|r| AnyRef::from_native(r, id))
+        guard(|| gc_refs_mut(&mut store)?.anyref_from_i31(value))
+            .map(|r| AnyRef::from_native(r, id))
     }
     /// `any.convert_extern`: a host reference as `anyref`.
     ///
@@ -197,7 +202,7 @@ impl<E: Engine> AnyRef<E> {
     pub fn from_extern(mut store: impl AsContextMut<E>, r: ExternRef<E>) -> Result<Self> {
         let id = store.ctx().store_id();
         let r = r.native_in(id)?;
-        guard(|| store.ctx_mut().anyref_from_extern(r)).map(|r| AnyRef::from_native(r, id))
+        guard(|| gc_refs_mut(&mut store)?.anyref_from_extern(r)).map(|r| AnyRef::from_native(r, id))
     }
     /// What the reference points to.
     ///
@@ -207,8 +212,34 @@ impl<E: Engine> AnyRef<E> {
     /// compares store ids); use a handle only with the store it came from.
     pub fn kind(&self, store: impl AsContext<E>) -> AnyRefKind {
         let ctx = store.ctx();
-        ctx.anyref_kind(&self.native_of(ctx.store_id()))
+        let r = self.native_of(ctx.store_id());
+        match ctx.gc_refs() {
+            Some(gc) => gc.anyref_kind(&r),
+            None => no_optional_part::<E>("gc_refs"),
+        }
     }
+}
+
+/// The GC reference operations of `store`'s backend, or the typed
+/// `Unsupported` of a backend without them.
+fn gc_refs_mut<E: Engine>(
+    store: &mut impl AsContextMut<E>,
+) -> Result<&mut dyn crate::backend::GcRefsBackend<E>> {
+    store
+        .ctx_mut()
+        .gc_refs_mut()
+        .ok_or(Error::unsupported(crate::Feature::Gc, E::NAME))
+}
+
+/// A handle of an optional proposal exists, so its backend broke the
+/// contract by not giving the proposal's operations.
+#[cold]
+#[track_caller]
+fn no_optional_part<E: Engine>(which: &str) -> ! {
+    panic!(
+        "the {} backend has values of an optional proposal's handle but answers `None` for `ContextBackend::{which}` (a backend bug)",
+        E::NAME
+    )
 }
 
 fn check_vals<E: Engine>(what: &str, vals: &[Val<E>], tys: &[ValType]) -> Result<()> {
@@ -859,7 +890,8 @@ impl<E: Engine> ExternRef<E> {
     pub fn from_any(mut store: impl AsContextMut<E>, r: AnyRef<E>) -> Result<Self> {
         let id = store.ctx().store_id();
         let r = r.native_in(id)?;
-        guard(|| store.ctx_mut().externref_from_any(r)).map(|r| ExternRef::from_native(r, id))
+        guard(|| gc_refs_mut(&mut store)?.externref_from_any(r))
+            .map(|r| ExternRef::from_native(r, id))
     }
     /// Wraps a host value.
     ///

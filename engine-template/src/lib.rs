@@ -77,8 +77,8 @@ use wasm_run_api::backend::{
     Definitions, Engine, InstancePreBackend, LinkerBackend, Never, Waker, typed_as_untyped,
 };
 use wasm_run_api::{
-    Config, Error, Extern, Feature, FeatureSet, FuncType, HostFunc, Limits, MemoryType, ModuleInfo,
-    Result, Support, UntypedHostFunc, WasmTyList,
+    Config, Error, Extern, Feature, FeatureSet, FuncType, HostFunc, Limits, ModuleInfo, Result,
+    Support, UntypedHostFunc, WasmTyList,
 };
 
 /// The feature the template names in [`Error::Unsupported`] for the core
@@ -292,18 +292,10 @@ impl Engine for Template {
         }
     }
 
-    /// Creates a shared memory (`ty.shared` is true), owned by no store.
-    ///
-    /// Contract: [`Error::Unsupported`] for [`Feature::Threads`] without
-    /// threads; otherwise a memory whose [`SharedMemoryBackend`] promises
-    /// hold (see its safety section), or [`Error::ResourceLimit`] when it
-    /// cannot be made. The template: [`RUNTIME`].
-    ///
-    /// [`SharedMemoryBackend`]: wasm_run_api::backend::SharedMemoryBackend
-    fn shared_memory_new(&self, ty: MemoryType) -> Result<Never> {
-        let _ = ty;
-        runs_nothing()
-    }
+    // `shared_memory_new` is optional (the threads proposal): its default
+    // answers `Unsupported` for `Feature::Threads`, for backends whose
+    // `SharedMemory` is `Never`. A backend with threads returns a memory
+    // whose `SharedMemoryBackend` promises hold (see its safety section).
 
     /// Contract: the engine's one [`Waker`] (the same `Arc` every time, so
     /// that an `InterruptHandle` can be told to belong to this engine),

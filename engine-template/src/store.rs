@@ -12,8 +12,8 @@ use std::any::Any;
 use std::marker::PhantomData;
 use wasm_run_api::backend::{CallerBackend, ContextBackend, Never, StoreBackend, StoreData};
 use wasm_run_api::{
-    AnyRefKind, Extern, Feature, FuncType, GlobalType, HostFunc, MemoryType, ResourceLimiter,
-    Result, StoreId, TableType, TagType, UntypedHostFunc, Val, WasmTyList,
+    Extern, Feature, FuncType, GlobalType, HostFunc, MemoryType, ResourceLimiter, Result, StoreId,
+    TableType, UntypedHostFunc, Val, WasmTyList,
 };
 // What the doc comments link to.
 #[cfg(doc)]
@@ -355,36 +355,11 @@ impl<P: Parts> ContextBackend<Template> for TemplateContext<P> {
         match *r {}
     }
 
-    /// Contract: the tag's type ([`Never`] handles without exceptions).
-    fn tag_ty(&self, t: &Never) -> TagType {
-        match *t {}
-    }
-
-    /// Contract: what the GC reference points to ([`Never`] handles
-    /// without GC).
-    fn anyref_kind(&self, r: &Never) -> AnyRefKind {
-        match *r {}
-    }
-
-    /// An `i31ref` holding the low 31 bits of `value`.
-    ///
-    /// Contract: [`Error::Unsupported`] for [`Feature::Gc`] without GC.
-    /// The template: [`RUNTIME`].
-    fn anyref_from_i31(&mut self, value: u32) -> Result<Never> {
-        let _ = value;
-        runs_nothing()
-    }
-
-    /// Contract: `any.convert_extern` (an `externref` seen as `anyref`);
-    /// [`Error::Unsupported`] for [`Feature::Gc`] without GC.
-    fn anyref_from_extern(&mut self, r: Never) -> Result<Never> {
-        match r {}
-    }
-
-    /// Contract: `extern.convert_any` (an `anyref` seen as `externref`).
-    fn externref_from_any(&mut self, r: Never) -> Result<Never> {
-        match r {}
-    }
+    // The optional proposals (GC references, exception tags) are not
+    // written here: `ContextBackend::gc_refs`/`tags` answer `None` by
+    // default, for backends whose `AnyRef`/`Tag` are `Never`. A backend
+    // with them implements `GcRefsBackend`/`TagsBackend` for its context
+    // and answers `Some(self)` there.
 
     /// Instantiates `module` with `imports`, given in the module's import
     /// order, running its start function.

@@ -57,6 +57,7 @@ wasm_run_conformance::behaviour_tests!(
         typed_wide,
         values_funcref,
         values_externref,
+        values_gc_refs_and_tags,
         memory_ops,
         table_ops,
         global_ops,

@@ -240,10 +240,6 @@ impl Engine for Tinywasm {
         TinywasmLinker::new()
     }
 
-    fn shared_memory_new(&self, _: wasm_run_api::MemoryType) -> Result<Never> {
-        Err(Error::unsupported(Feature::Threads, Self::NAME))
-    }
-
     fn interrupt_waker(&self) -> Result<wasm_run_api::backend::Waker> {
         if self.features.contains(Feature::Interrupt) {
             Ok(self.waker.clone())

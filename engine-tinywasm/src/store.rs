@@ -22,9 +22,8 @@ use wasm_run_api::backend::{
     CallerBackend, ContextBackend, StoreBackend, call_untyped, typed_as_untyped,
 };
 use wasm_run_api::{
-    AnyRefKind, Caller, Error, Extern, Feature, Func, FuncType, Global, GlobalType, HostFunc,
-    Memory, MemoryType, Result, StoreId, Table, TableType, TagType, TrapCode, UntypedHostFunc, Val,
-    WasmTyList,
+    Caller, Error, Extern, Feature, Func, FuncType, Global, GlobalType, HostFunc, Memory,
+    MemoryType, Result, StoreId, Table, TableType, TrapCode, UntypedHostFunc, Val, WasmTyList,
 };
 
 /// How deep host functions may nest calls back into wasm: tinywasm runs each
@@ -860,22 +859,6 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
     }
     fn externref_data<'a>(&'a self, r: &TinywasmExternRef) -> Option<&'a (dyn Any + Send + Sync)> {
         self.state().externrefs.get(r.0 as usize).map(|b| &**b)
-    }
-
-    fn tag_ty(&self, t: &wasm_run_api::backend::Never) -> TagType {
-        match *t {}
-    }
-    fn anyref_kind(&self, r: &wasm_run_api::backend::Never) -> AnyRefKind {
-        match *r {}
-    }
-    fn anyref_from_i31(&mut self, _: u32) -> Result<wasm_run_api::backend::Never> {
-        Err(Error::unsupported(Feature::Gc, "tinywasm"))
-    }
-    fn anyref_from_extern(&mut self, _: TinywasmExternRef) -> Result<wasm_run_api::backend::Never> {
-        Err(Error::unsupported(Feature::Gc, "tinywasm"))
-    }
-    fn externref_from_any(&mut self, r: wasm_run_api::backend::Never) -> Result<TinywasmExternRef> {
-        match r {}
     }
 
     fn instantiate(

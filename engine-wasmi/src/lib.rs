@@ -51,9 +51,8 @@ use wasm_run_api::backend::{HostRef, Never};
 use wasm_run_api::backend::{PausedCallBackend, Waker, Watch};
 use wasm_run_api::backend::{Shared, SlotsIn, SlotsOut, ValBuf, call_untyped, convert_call};
 use wasm_run_api::{
-    AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
-    GlobalType, HostFunc, Memory, MemoryType, Result, StoreId, Support, Table, TableType, TagType,
-    Val, WasmTyList,
+    Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
+    HostFunc, Memory, MemoryType, Result, StoreId, Support, Table, TableType, Val, WasmTyList,
 };
 
 /// A wasmi call paused because its store ran out of fuel (see
@@ -332,10 +331,6 @@ impl Engine for Wasmi {
         } else {
             Err(Error::unsupported(Feature::Interrupt, Wasmi::NAME))
         }
-    }
-
-    fn shared_memory_new(&self, _ty: MemoryType) -> Result<Never> {
-        Err(Error::unsupported(Feature::Threads, Wasmi::NAME))
     }
 }
 
@@ -801,22 +796,6 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     }
     fn externref_data<'a>(&'a self, r: &wasmi::ExternRef) -> Option<&'a (dyn Any + Send + Sync)> {
         HostRef::of(r.data(self.cx()))
-    }
-
-    fn tag_ty(&self, t: &Never) -> TagType {
-        match *t {}
-    }
-    fn anyref_kind(&self, r: &Never) -> AnyRefKind {
-        match *r {}
-    }
-    fn anyref_from_i31(&mut self, _value: u32) -> Result<Never> {
-        Err(Error::unsupported(Feature::Gc, Wasmi::NAME))
-    }
-    fn anyref_from_extern(&mut self, _r: wasmi::ExternRef) -> Result<Never> {
-        Err(Error::unsupported(Feature::Gc, Wasmi::NAME))
-    }
-    fn externref_from_any(&mut self, r: Never) -> Result<wasmi::ExternRef> {
-        match r {}
     }
 
     fn instantiate(

@@ -33,6 +33,7 @@ use features::wasm_features;
 use host::{numeric, typed_host, untyped_host, untyped_host_raw};
 mod limits;
 mod raw;
+mod refs;
 mod stack;
 mod ticker;
 
@@ -45,14 +46,14 @@ use std::mem::MaybeUninit;
 use std::sync::Arc;
 use ticker::Ticker;
 use wasm_run_api::backend::{
-    CallerBackend, ContextBackend, Engine, HostRef, InstancePreBackend, LinkerBackend, Never,
-    SharedMemoryBackend, StoreBackend, ValBuf, Waker, Watch, call_untyped, convert_call,
-    default_results,
+    CallerBackend, ContextBackend, Engine, GcRefsBackend, HostRef, InstancePreBackend,
+    LinkerBackend, Never, SharedMemoryBackend, StoreBackend, TagsBackend, ValBuf, Waker, Watch,
+    call_untyped, convert_call, default_results,
 };
 use wasm_run_api::{
-    AnyRefKind, Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global,
-    GlobalType, HostFunc, InterruptHandle, LinkError, Memory, MemoryType, Result, SharedMemory,
-    StoreId, Support, Table, TableType, Tag, TagType, UntypedHostFunc, Val, WaitResult, WasmTyList,
+    Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
+    HostFunc, InterruptHandle, LinkError, Memory, MemoryType, Result, SharedMemory, StoreId,
+    Support, Table, TableType, Tag, UntypedHostFunc, Val, WaitResult, WasmTyList,
 };
 use wasmtime as wt;
 
@@ -814,40 +815,14 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
         HostRef::of(data)
     }
 
-    fn tag_ty(&self, t: &wt::Tag) -> TagType {
-        TagType {
-            ty: from_func_type(t.ty(self.cx()).ty()),
-        }
+    fn gc_refs(&self) -> Option<&dyn GcRefsBackend<Wasmtime>> {
+        Some(self)
     }
-    fn anyref_kind(&self, r: &wt::Rooted<wt::AnyRef>) -> AnyRefKind {
-        let cx = self.cx();
-        if let Ok(Some(v)) = r.as_i31(&cx) {
-            AnyRefKind::I31(v.get_u32())
-        } else if r.is_struct(&cx).unwrap_or(false) {
-            AnyRefKind::Struct
-        } else if r.is_array(&cx).unwrap_or(false) {
-            AnyRefKind::Array
-        } else {
-            AnyRefKind::Host
-        }
+    fn gc_refs_mut(&mut self) -> Option<&mut dyn GcRefsBackend<Wasmtime>> {
+        Some(self)
     }
-    fn anyref_from_i31(&mut self, value: u32) -> Result<wt::Rooted<wt::AnyRef>> {
-        Ok(wt::AnyRef::from_i31(
-            self.cx_mut(),
-            wt::I31::wrapping_u32(value),
-        ))
-    }
-    fn anyref_from_extern(
-        &mut self,
-        r: wt::Rooted<wt::ExternRef>,
-    ) -> Result<wt::Rooted<wt::AnyRef>> {
-        wt::AnyRef::convert_extern(self.cx_mut(), r).map_err(error)
-    }
-    fn externref_from_any(
-        &mut self,
-        r: wt::Rooted<wt::AnyRef>,
-    ) -> Result<wt::Rooted<wt::ExternRef>> {
-        wt::ExternRef::convert_any(self.cx_mut(), r).map_err(error)
+    fn tags(&self) -> Option<&dyn TagsBackend<Wasmtime>> {
+        Some(self)
     }
 
     fn instantiate(

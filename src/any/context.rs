@@ -166,23 +166,14 @@ impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
     fn externref_data<'a>(&'a self, r: &AnyExternRef) -> Option<&'a (dyn Any + Send + Sync)> {
         each!(self, AnyContext, c, B => c.externref_data(&B::externref_down(r)?))
     }
-    // The wasmi arm cannot be reached: wasmi has no tags or GC references.
-    #[allow(unreachable_code)]
-    fn tag_ty(&self, t: &AnyTag) -> TagType {
-        each!(self, AnyContext, c, B => c.tag_ty(&down::<_, B>(B::tag_down(t))))
+    fn gc_refs(&self) -> Option<&dyn GcRefsBackend<AnyEngine>> {
+        Some(self)
     }
-    #[allow(unreachable_code)]
-    fn anyref_kind(&self, r: &AnyAnyRef) -> AnyRefKind {
-        each!(self, AnyContext, c, B => c.anyref_kind(&down::<_, B>(B::anyref_down(r))))
+    fn gc_refs_mut(&mut self) -> Option<&mut dyn GcRefsBackend<AnyEngine>> {
+        Some(self)
     }
-    fn anyref_from_i31(&mut self, value: u32) -> Result<AnyAnyRef> {
-        each!(self, AnyContext, c, B => c.anyref_from_i31(value).map(B::anyref_up))
-    }
-    fn anyref_from_extern(&mut self, r: AnyExternRef) -> Result<AnyAnyRef> {
-        each!(self, AnyContext, c, B => c.anyref_from_extern(B::externref_down(&r).ok_or_else(mismatch)?).map(B::anyref_up))
-    }
-    fn externref_from_any(&mut self, r: AnyAnyRef) -> Result<AnyExternRef> {
-        each!(self, AnyContext, c, B => c.externref_from_any(B::anyref_down(&r).ok_or_else(mismatch)?).map(B::externref_up))
+    fn tags(&self) -> Option<&dyn TagsBackend<AnyEngine>> {
+        Some(self)
     }
     fn instantiate(
         &mut self,
@@ -193,6 +184,55 @@ impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
     }
     fn instance_export(&mut self, instance: &AnyInstance, name: &str) -> Option<Extern<AnyEngine>> {
         each!(self, AnyContext, c, B => c.instance_export(&B::instance_down(instance)?, name).map(extern_up))
+    }
+}
+
+/// The GC reference operations of the backend the context runs on (the
+/// typed `Unsupported` of one without them).
+impl<K: ContextKind> GcRefsBackend<AnyEngine> for AnyContext<K> {
+    // A backend without GC references has no `AnyRef` values: its arm
+    // cannot be reached.
+    #[allow(unreachable_code, unused_variables)]
+    fn anyref_kind(&self, r: &AnyAnyRef) -> AnyRefKind {
+        each!(self, AnyContext, c, B => {
+            let r = down::<_, B>(B::anyref_down(r));
+            c.gc_refs().map_or_else(|| foreign_handle(), |g| g.anyref_kind(&r))
+        })
+    }
+    fn anyref_from_i31(&mut self, value: u32) -> Result<AnyAnyRef> {
+        each!(self, AnyContext, c, B => gc_of::<B, _>(c)?.anyref_from_i31(value).map(B::anyref_up))
+    }
+    fn anyref_from_extern(&mut self, r: AnyExternRef) -> Result<AnyAnyRef> {
+        each!(self, AnyContext, c, B => {
+            let r = B::externref_down(&r).ok_or_else(mismatch)?;
+            gc_of::<B, _>(c)?.anyref_from_extern(r).map(B::anyref_up)
+        })
+    }
+    fn externref_from_any(&mut self, r: AnyAnyRef) -> Result<AnyExternRef> {
+        each!(self, AnyContext, c, B => {
+            let r = B::anyref_down(&r).ok_or_else(mismatch)?;
+            gc_of::<B, _>(c)?.externref_from_any(r).map(B::externref_up)
+        })
+    }
+}
+
+/// The GC reference operations of backend `B`'s context `c`, or its typed
+/// `Unsupported`.
+fn gc_of<B: Engine, C: ContextBackend<B>>(c: &mut C) -> Result<&mut dyn GcRefsBackend<B>> {
+    c.gc_refs_mut()
+        .ok_or(Error::unsupported(Feature::Gc, B::NAME))
+}
+
+/// The tag operations of the backend the context runs on.
+impl<K: ContextKind> TagsBackend<AnyEngine> for AnyContext<K> {
+    // A backend without exceptions has no `Tag` values: its arm cannot be
+    // reached.
+    #[allow(unreachable_code, unused_variables)]
+    fn tag_ty(&self, t: &AnyTag) -> TagType {
+        each!(self, AnyContext, c, B => {
+            let t = down::<_, B>(B::tag_down(t));
+            c.tags().map_or_else(|| foreign_handle(), |g| g.tag_ty(&t))
+        })
     }
 }
 

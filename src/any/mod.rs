@@ -5,8 +5,8 @@ use smallvec::SmallVec;
 use std::any::Any;
 use std::marker::PhantomData;
 use wasm_run_api::backend::{
-    CallFuture, CallerBackend, ContextBackend, Engine, InstanceFuture, InstancePreBackend,
-    LinkerBackend, SharedMemoryBackend, StoreBackend, WaitResult,
+    CallFuture, CallerBackend, ContextBackend, Engine, GcRefsBackend, InstanceFuture,
+    InstancePreBackend, LinkerBackend, SharedMemoryBackend, StoreBackend, TagsBackend, WaitResult,
 };
 use wasm_run_api::backend::{PausedCallBackend, Waker, convert_call, convert_call_inout};
 use wasm_run_api::{

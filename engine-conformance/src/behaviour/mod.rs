@@ -92,8 +92,8 @@ pub use stops::{
 pub use tables::table_ops;
 pub use traps::{trap_stack_overflow, traps};
 pub use values::{
-    typed_wide, values_externref, values_funcref, values_i64_range, values_nan_payloads,
-    values_v128,
+    typed_wide, values_externref, values_funcref, values_gc_refs_and_tags, values_i64_range,
+    values_nan_payloads, values_v128,
 };
 pub use variants::module_variants;
 
@@ -148,6 +148,7 @@ macro_rules! __wasm_run_behaviours {
             values_i64_range
             values_nan_payloads
             values_v128
+            values_gc_refs_and_tags
             typed_wide
             values_funcref
             values_externref

@@ -25,7 +25,7 @@ use super::modules::{
 };
 use super::tables::TABLE_WAT;
 use super::traps::{RECURSION_WAT, TRAPS_WAT};
-use super::values::{EXTERNREF_WAT, FUNCREF_WAT, I64_WAT, NAN_WAT, V128_WAT, WIDE_WAT};
+use super::values::{EXTERNREF_WAT, FUNCREF_WAT, I64_WAT, NAN_WAT, TAG_WAT, V128_WAT, WIDE_WAT};
 use super::variants::{VARIANT_BASELINE_WAT, VARIANT_THREADS_WAT};
 
 /// Every module the suite compiles, by name.
@@ -51,6 +51,7 @@ const TEST_MODULES: &[(&str, &str)] = &[
     ("I64_WAT", I64_WAT),
     ("NAN_WAT", NAN_WAT),
     ("V128_WAT", V128_WAT),
+    ("TAG_WAT", TAG_WAT),
     ("WIDE_WAT", WIDE_WAT),
     ("FUNCREF_WAT", FUNCREF_WAT),
     ("EXTERNREF_WAT", EXTERNREF_WAT),

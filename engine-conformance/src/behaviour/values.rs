@@ -1,8 +1,10 @@
 //! Values across the API: the i64 range, float NaN payloads, `v128`,
-//! `funcref` and `externref`.
+//! `funcref` and `externref`, and the optional proposals' GC references and
+//! exception tags.
 
 use wasm_run_api::{
-    Caller, Config, Engine, ExternRef, Feature, Func, Linker, Result, Store, V128, Val, ValType,
+    AnyRef, AnyRefKind, Caller, Config, Engine, Extern, ExternRef, Feature, Func, Linker, Result,
+    Store, Support, V128, Val, ValType,
 };
 
 use super::helpers::*;
@@ -748,4 +750,68 @@ pub fn typed_wide<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         );
     }
     assert_eq!(ok(zero.call(&mut store, ()), "zero"), i64::MIN + 7);
+}
+
+/// Exports a tag, for [`values_gc_refs_and_tags`].
+pub(super) const TAG_WAT: &str = r#"(module (tag (export "t") (param i32 i64)))"#;
+
+/// The optional proposals' handles: GC references (`AnyRef::from_i31`,
+/// `AnyRef::from_extern`, `ExternRef::from_any`, `AnyRef::kind`) and
+/// exception tags (`Tag::ty`) work on a backend that supports GC and
+/// exceptions; on one that does not, the GC operations answer the typed
+/// `Unsupported` for `gc`.
+pub fn values_gc_refs_and_tags<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    if engine.support(Feature::Gc) == Support::Unsupported {
+        let mut store = Store::new(&engine, ());
+        let e = err(
+            AnyRef::from_i31(&mut store, 5),
+            "AnyRef::from_i31 without GC",
+        );
+        expect_unsupported(&e, Feature::Gc, engine.name(), "AnyRef::from_i31");
+        let x = ok(ExternRef::new(&mut store, 1_u32), "ExternRef::new");
+        let e = err(
+            AnyRef::from_extern(&mut store, x),
+            "AnyRef::from_extern without GC",
+        );
+        expect_unsupported(&e, Feature::Gc, engine.name(), "AnyRef::from_extern");
+    } else {
+        let mut config = Config::new();
+        config.enable(Feature::Gc);
+        let engine = engine_with(&make, &config);
+        let mut store = Store::new(&engine, ());
+        let i = ok(AnyRef::from_i31(&mut store, u32::MAX), "AnyRef::from_i31");
+        assert_eq!(
+            i.kind(&store),
+            AnyRefKind::I31(0x7fff_ffff),
+            "an i31ref keeps the low 31 bits"
+        );
+        let x = ok(ExternRef::new(&mut store, 7_u32), "ExternRef::new");
+        let a = ok(AnyRef::from_extern(&mut store, x), "AnyRef::from_extern");
+        assert_eq!(a.kind(&store), AnyRefKind::Host, "a converted externref");
+        let back = ok(ExternRef::from_any(&mut store, a), "ExternRef::from_any");
+        let value = back
+            .data(&store)
+            .and_then(|d| d.downcast_ref::<u32>())
+            .copied();
+        assert_eq!(
+            value,
+            Some(7),
+            "extern -> any -> extern loses the host value"
+        );
+    }
+    if engine.support(Feature::Exceptions) != Support::Unsupported {
+        let mut config = Config::new();
+        config.enable(Feature::Exceptions);
+        let engine = engine_with(&make, &config);
+        let (mut store, instance) = instantiate_wat(&engine, TAG_WAT);
+        let Some(Extern::Tag(t)) = instance.get_export(&mut store, "t") else {
+            panic!("the module's tag export is not a tag");
+        };
+        assert_eq!(
+            t.ty(&store).ty,
+            fty([ValType::I32, ValType::I64], []),
+            "the tag's payload type"
+        );
+    }
 }
