@@ -22,7 +22,7 @@ pub use crate::host::{
 pub use crate::info::validate_for;
 pub use crate::interrupt::{Waker, Watch, deadline_after};
 pub use crate::limiter::{HostLimiter, Verdict};
-pub use crate::skeleton::{HostRef, StoreData};
+pub use crate::skeleton::{EngineBase, HostRef, StoreData};
 pub use crate::val::{ListVisitor, SlotsIn, SlotsOut, TyVisitor};
 
 use crate::asyncs::AsyncHostFunc;
@@ -117,10 +117,19 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn version(&self) -> &'static str;
     /// What the backend can do at all, regardless of configuration.
     fn support(&self, feature: Feature) -> Support;
+    /// What every engine keeps of its creation (configuration, features,
+    /// interrupt waker): the one accessor a backend writes for
+    /// [`Engine::features`], [`Engine::config`] and
+    /// [`Engine::interrupt_waker`].
+    fn base(&self) -> &EngineBase;
     /// What this engine, as configured, has enabled.
-    fn features(&self) -> FeatureSet;
+    fn features(&self) -> FeatureSet {
+        self.base().features()
+    }
     /// The configuration the engine was created with.
-    fn config(&self) -> &Config;
+    fn config(&self) -> &Config {
+        self.base().config()
+    }
     /// Compiles a binary module.
     fn compile(&self, wasm: &[u8]) -> Result<Self::Module>;
     /// Validates a binary module without compiling it.
@@ -186,7 +195,9 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     /// The engine's [`Waker`] for [`crate::InterruptHandle`]s; the same `Arc`
     /// every time. [`crate::Error::Unsupported`] unless
     /// [`Feature::Interrupt`] is enabled.
-    fn interrupt_waker(&self) -> Result<Waker>;
+    fn interrupt_waker(&self) -> Result<Waker> {
+        self.base().interrupt_waker(self.name())
+    }
 }
 
 /// Why [`SharedMemoryBackend::atomic_wait32`] returned.

@@ -1,10 +1,14 @@
-//! The parts every backend's native store has, written once: the data a
-//! native store carries ([`StoreData`]) and the box an `externref`'s host
-//! value lives in ([`HostRef`]). Re-exported from [`crate::backend`].
+//! The parts every backend has, written once: what an engine keeps of its
+//! creation ([`EngineBase`]), the data a native store carries
+//! ([`StoreData`]) and the box an `externref`'s host value lives in
+//! ([`HostRef`]). Re-exported from [`crate::backend`].
 
-use crate::backend::StoreId;
+use crate::backend::{StoreId, Waker};
+use crate::error::{Error, Result};
+use crate::feature::{Config, Feature, FeatureSet};
 use std::any::Any;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 /// The data of a backend's native store: the user's host state `T`, the
 /// store's [`StoreId`], and the backend's own per-store state `S` (limits,
@@ -121,5 +125,89 @@ impl HostRef {
     /// a reference some other code made through the engine's native API.
     pub fn of(any: &dyn Any) -> Option<&(dyn Any + Send + Sync)> {
         any.downcast_ref::<HostRef>().map(HostRef::value)
+    }
+}
+
+/// What every backend's engine keeps of its creation: the configuration, the
+/// features it resolved to and the [`Waker`] of its interrupt handles.
+/// [`crate::Engine::features`], [`crate::Engine::config`] and
+/// [`crate::Engine::interrupt_waker`] are provided over it, through the one
+/// method a backend writes, [`crate::Engine::base`].
+///
+/// ```
+/// use wasm_run_api::backend::EngineBase;
+/// use wasm_run_api::{Config, Feature, FeatureSet};
+///
+/// let config = Config::new();
+/// let base = EngineBase::new(&config, FeatureSet::default());
+/// // Interrupts are off, so there is no waker to give out.
+/// assert!(matches!(
+///     base.interrupt_waker("mine"),
+///     Err(wasm_run_api::Error::Unsupported { feature: Feature::Interrupt, engine: "mine" })
+/// ));
+///
+/// let mut on = FeatureSet::default();
+/// on.insert(Feature::Interrupt);
+/// let base = EngineBase::new(&config, on);
+/// // The same `Arc` every time: it tells this engine's handles apart.
+/// let (a, b) = (base.interrupt_waker("mine").unwrap(), base.interrupt_waker("mine").unwrap());
+/// assert!(std::sync::Arc::ptr_eq(&a, &b));
+/// ```
+#[derive(Clone)]
+pub struct EngineBase {
+    config: Arc<Config>,
+    features: FeatureSet,
+    waker: Waker,
+}
+
+impl EngineBase {
+    /// An engine's base with a waker that does nothing (for engines whose
+    /// running code looks at the interrupt flag by itself, e.g. between fuel
+    /// slices).
+    pub fn new(config: &Config, features: FeatureSet) -> Self {
+        EngineBase {
+            config: Arc::new(config.clone()),
+            features,
+            waker: Arc::new(|| {}),
+        }
+    }
+    /// The same base with `waker` called when an interrupt is requested
+    /// (e.g. wasmtime's epoch bump).
+    pub fn with_waker(mut self, waker: Waker) -> Self {
+        self.waker = waker;
+        self
+    }
+    /// The configuration the engine was created with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    /// The features the engine has enabled.
+    pub fn features(&self) -> FeatureSet {
+        self.features
+    }
+    /// The engine's waker, whether interrupts are on or not.
+    pub fn waker(&self) -> &Waker {
+        &self.waker
+    }
+    /// The engine's waker for interrupt handles.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for [`Feature::Interrupt`] (naming `engine`)
+    /// unless interrupts are enabled.
+    pub fn interrupt_waker(&self, engine: &'static str) -> Result<Waker> {
+        if self.features.contains(Feature::Interrupt) {
+            Ok(self.waker.clone())
+        } else {
+            Err(Error::unsupported(Feature::Interrupt, engine))
+        }
+    }
+}
+
+impl std::fmt::Debug for EngineBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBase")
+            .field("features", &self.features)
+            .finish_non_exhaustive()
     }
 }

@@ -74,11 +74,11 @@ use std::sync::Arc;
 #[cfg(doc)]
 use wasm_run_api::LinkError;
 use wasm_run_api::backend::{
-    Definitions, Engine, InstancePreBackend, LinkerBackend, Never, Waker, typed_as_untyped,
+    Definitions, Engine, EngineBase, InstancePreBackend, LinkerBackend, Never, typed_as_untyped,
 };
 use wasm_run_api::{
-    Config, Error, Extern, Feature, FeatureSet, FuncType, HostFunc, Limits, ModuleInfo, Result,
-    Support, UntypedHostFunc, WasmTyList,
+    Config, Error, Extern, Feature, FuncType, HostFunc, Limits, ModuleInfo, Result, Support,
+    UntypedHostFunc, WasmTyList,
 };
 
 /// The feature the template names in [`Error::Unsupported`] for the core
@@ -111,10 +111,10 @@ pub(crate) fn lacks<T>(feature: Feature) -> Result<T> {
 /// The template engine: validates and compiles, runs nothing.
 #[derive(Debug, Clone)]
 pub struct Template {
-    /// What the engine was created with ([`Engine::config`] answers it).
-    config: Arc<Config>,
-    /// The features on, as [`Config::resolve`] settled them.
-    features: FeatureSet,
+    /// What the engine was created with, and the features on as
+    /// [`Config::resolve`] settled them ([`Engine::config`] and
+    /// [`Engine::features`] answer them).
+    base: EngineBase,
 }
 
 // WASI comes from wasm-run's implementation (over the API, nothing to write).
@@ -219,8 +219,7 @@ impl Engine for Template {
             return lacks(Feature::Limits);
         }
         Ok(Template {
-            config: Arc::new(config.clone()),
-            features,
+            base: EngineBase::new(config, features),
         })
     }
 
@@ -237,16 +236,16 @@ impl Engine for Template {
         support(feature)
     }
 
-    /// Contract: what this engine has on, as [`Config::resolve`] settled it.
-    /// The API reads it (validation, reflection, `Linker::func_new_async`),
-    /// so it must be what the engine really does.
-    fn features(&self) -> FeatureSet {
-        self.features
-    }
-
-    /// Contract: the configuration the engine was created with, unchanged.
-    fn config(&self) -> &Config {
-        &self.config
+    /// Contract: what the engine keeps of its creation. Provided over it:
+    /// `features` (what this engine has on, as [`Config::resolve`] settled
+    /// it: the API reads it for validation, reflection and
+    /// `Linker::func_new_async`, so it must be what the engine really does),
+    /// `config` (the configuration the engine was created with, unchanged)
+    /// and `interrupt_waker` (the engine's one
+    /// [`Waker`](wasm_run_api::backend::Waker), called when an interrupt is
+    /// requested; the typed `Unsupported` unless interrupts are on).
+    fn base(&self) -> &EngineBase {
+        &self.base
     }
 
     /// Compiles a binary module (the API turned text into binary first).
@@ -260,8 +259,8 @@ impl Engine for Template {
     /// The API parses imports and exports itself afterwards: the backend
     /// only compiles.
     fn compile(&self, wasm: &[u8]) -> Result<TemplateModule> {
-        wasm_run_api::backend::validate_for(wasm, self.features)?;
-        let info = ModuleInfo::parse_for(wasm, self.features)?;
+        wasm_run_api::backend::validate_for(wasm, self.features())?;
+        let info = ModuleInfo::parse_for(wasm, self.features())?;
         Ok(TemplateModule {
             wasm: Arc::from(wasm),
             info: Arc::new(info),
@@ -296,14 +295,6 @@ impl Engine for Template {
     // answers `Unsupported` for `Feature::Threads`, for backends whose
     // `SharedMemory` is `Never`. A backend with threads returns a memory
     // whose `SharedMemoryBackend` promises hold (see its safety section).
-
-    /// Contract: the engine's one [`Waker`] (the same `Arc` every time, so
-    /// that an `InterruptHandle` can be told to belong to this engine),
-    /// called when an interrupt is requested; [`Error::Unsupported`] for
-    /// [`Feature::Interrupt`] unless it is on.
-    fn interrupt_waker(&self) -> Result<Waker> {
-        lacks(Feature::Interrupt)
-    }
 
     // Provided, and left so: `name` (`NAME`); `backend` and
     // `backend_module` (the engine and the module themselves, for crates

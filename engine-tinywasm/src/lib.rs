@@ -56,9 +56,8 @@ mod store;
 pub use linker::{TinywasmInstancePre, TinywasmLinker};
 pub use store::{CallerParts, Parts, State, StoreParts, TinywasmContext};
 
-use std::sync::Arc;
 use wasm_run_api::backend::{Engine, Never};
-use wasm_run_api::{Config, Error, Feature, FeatureSet, Result, Support};
+use wasm_run_api::{Config, Error, Feature, Result, Support};
 
 /// The fuel units given to tinywasm in the first slice of a call; each
 /// further slice is twice as large, up to [`FUEL_SLICE_MAX`] (see the crate
@@ -78,17 +77,16 @@ pub struct Tinywasm {
     engine: tinywasm::Engine,
     /// Identifies this engine's modules (tinywasm's are engine-free).
     id: u64,
-    /// Identifies this engine's interrupt handles (nothing to wake: running
-    /// code is checked between slices).
-    waker: wasm_run_api::backend::Waker,
-    config: Arc<Config>,
-    features: FeatureSet,
+    /// Configuration, features, and the waker that identifies this engine's
+    /// interrupt handles (nothing to wake: running code is checked between
+    /// slices).
+    base: wasm_run_api::backend::EngineBase,
 }
 
 impl std::fmt::Debug for Tinywasm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tinywasm")
-            .field("features", &self.features)
+            .field("features", &self.base.features())
             .finish_non_exhaustive()
     }
 }
@@ -186,9 +184,7 @@ impl Engine for Tinywasm {
         Ok(Tinywasm {
             engine: tinywasm::Engine::new(native),
             id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            waker: Arc::new(|| {}),
-            config: Arc::new(config.clone()),
-            features,
+            base: wasm_run_api::backend::EngineBase::new(config, features),
         })
     }
 
@@ -200,18 +196,14 @@ impl Engine for Tinywasm {
         support(feature)
     }
 
-    fn features(&self) -> FeatureSet {
-        self.features
-    }
-
-    fn config(&self) -> &Config {
-        &self.config
+    fn base(&self) -> &wasm_run_api::backend::EngineBase {
+        &self.base
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Self::Module> {
         // tinywasm validates with a fixed set of proposals: refuse what
         // this engine's configuration leaves out first.
-        wasm_run_api::backend::validate_for(wasm, self.features)?;
+        wasm_run_api::backend::validate_for(wasm, self.features())?;
         let options = tinywasm::parser::ParserOptions::default()
             // Memories made on first use would call the memory factory at
             // a time the store cannot see (and panic if it fails).
@@ -238,13 +230,5 @@ impl Engine for Tinywasm {
 
     fn linker<T: 'static>(&self) -> Self::Linker<T> {
         TinywasmLinker::new()
-    }
-
-    fn interrupt_waker(&self) -> Result<wasm_run_api::backend::Waker> {
-        if self.features.contains(Feature::Interrupt) {
-            Ok(self.waker.clone())
-        } else {
-            Err(Error::unsupported(Feature::Interrupt, Self::NAME))
-        }
     }
 }

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::ptr::NonNull;
 use tinywasm::types::{ExternRef as TwExternRef, FuncRef, WasmValue};
 use wasm_run_api::backend::{
-    CallerBackend, ContextBackend, StoreBackend, call_untyped, typed_as_untyped,
+    CallerBackend, ContextBackend, Engine as _, StoreBackend, call_untyped, typed_as_untyped,
 };
 use wasm_run_api::{
     Caller, Error, Extern, Feature, Func, FuncType, Global, GlobalType, HostFunc, Memory,
@@ -175,16 +175,16 @@ impl<T: 'static> TinywasmContext<StoreParts<T>> {
             user,
             TinywasmState {
                 engine: engine.id,
-                fuel: engine.features.contains(Feature::Fuel).then_some(0),
-                watch: (engine.features.contains(Feature::Deadline)
-                    || engine.features.contains(Feature::Interrupt))
+                fuel: engine.features().contains(Feature::Fuel).then_some(0),
+                watch: (engine.features().contains(Feature::Deadline)
+                    || engine.features().contains(Feature::Interrupt))
                 .then(|| {
                     wasm_run_api::backend::Watch::new(
-                        wasm_run_api::InterruptHandle::with_waker(engine.waker.clone()),
-                        engine.features,
+                        wasm_run_api::InterruptHandle::with_waker(engine.base().waker().clone()),
+                        engine.features(),
                     )
                 }),
-                limits: StoreLimits::new(*engine.config.resource_limits()),
+                limits: StoreLimits::new(*engine.config().resource_limits()),
                 instances: Vec::new(),
                 funcs: Vec::new(),
                 by_addr: HashMap::new(),

@@ -47,8 +47,8 @@ use wasm_run_api::UntypedHostFunc;
 use wasm_run_api::backend::{
     CallerBackend, ContextBackend, Engine, InstancePreBackend, LinkerBackend, StoreBackend,
 };
+use wasm_run_api::backend::{EngineBase, PausedCallBackend, Watch};
 use wasm_run_api::backend::{HostRef, Never};
-use wasm_run_api::backend::{PausedCallBackend, Waker, Watch};
 use wasm_run_api::backend::{Shared, SlotsIn, SlotsOut, ValBuf, call_untyped, convert_call};
 use wasm_run_api::{
     Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
@@ -70,17 +70,16 @@ impl PausedCallBackend for WasmiPausedCall {
 #[derive(Clone)]
 pub struct Wasmi {
     engine: wasmi::Engine,
-    config: Arc<Config>,
-    features: FeatureSet,
-    /// Identifies this engine's interrupt handles (wasmi needs no wake-up:
-    /// running code checks at every fuel slice).
-    waker: Waker,
+    /// Configuration, features, and the waker that identifies this engine's
+    /// interrupt handles (it does nothing: running code checks at every
+    /// fuel slice).
+    base: EngineBase,
 }
 
 impl std::fmt::Debug for Wasmi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Wasmi")
-            .field("features", &self.features)
+            .field("features", &self.base.features())
             .finish_non_exhaustive()
     }
 }
@@ -255,9 +254,7 @@ impl Engine for Wasmi {
         let engine = wasmi::Engine::new(&native);
         Ok(Wasmi {
             engine,
-            config: Arc::new(config.clone()),
-            features,
-            waker: Arc::new(|| {}),
+            base: EngineBase::new(config, features),
         })
     }
 
@@ -271,12 +268,8 @@ impl Engine for Wasmi {
         support(feature)
     }
 
-    fn features(&self) -> FeatureSet {
-        self.features
-    }
-
-    fn config(&self) -> &Config {
-        &self.config
+    fn base(&self) -> &EngineBase {
+        &self.base
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Self::Module> {
@@ -289,7 +282,7 @@ impl Engine for Wasmi {
 
     fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
         let limits = wasm_run_api::backend::build_store_limits!(
-            self.config.resource_limits(),
+            self.config().resource_limits(),
             wasmi::StoreLimitsBuilder
         );
         let mut store = wasmi::Store::new(
@@ -298,12 +291,12 @@ impl Engine for Wasmi {
                 data,
                 WasmiState {
                     limits: Limiter::new(limits),
-                    slicing: sliced(&self.features).then(|| Slicing {
+                    slicing: sliced(&self.features()).then(|| Slicing {
                         watch: Watch::new(
-                            InterruptHandle::with_waker(self.waker.clone()),
-                            self.features,
+                            InterruptHandle::with_waker(self.base.waker().clone()),
+                            self.features(),
                         ),
-                        user_fuel: self.features.contains(Feature::Fuel),
+                        user_fuel: self.features().contains(Feature::Fuel),
                         reserve: 0,
                         yields: Default::default(),
                         given: 0,
@@ -312,7 +305,7 @@ impl Engine for Wasmi {
             ),
         );
         store.limiter(|d| &mut d.limits);
-        if sliced(&self.features) && !self.features.contains(Feature::Fuel) {
+        if sliced(&self.features()) && !self.features().contains(Feature::Fuel) {
             let _ = store.set_fuel(slicing::SLICE);
         }
         WasmiContext(NativeStore { store })
@@ -322,14 +315,6 @@ impl Engine for Wasmi {
         WasmiLinker {
             linker: wasmi::Linker::new(&self.engine),
             hosts: HashMap::new(),
-        }
-    }
-
-    fn interrupt_waker(&self) -> Result<Waker> {
-        if self.features.contains(Feature::Interrupt) {
-            Ok(self.waker.clone())
-        } else {
-            Err(Error::unsupported(Feature::Interrupt, Wasmi::NAME))
         }
     }
 }

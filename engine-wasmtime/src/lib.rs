@@ -46,14 +46,14 @@ use std::mem::MaybeUninit;
 use std::sync::Arc;
 use ticker::Ticker;
 use wasm_run_api::backend::{
-    CallerBackend, ContextBackend, Engine, GcRefsBackend, HostRef, InstancePreBackend,
-    LinkerBackend, Never, SharedMemoryBackend, StoreBackend, TagsBackend, ValBuf, Waker, Watch,
+    CallerBackend, ContextBackend, Engine, EngineBase, GcRefsBackend, HostRef, InstancePreBackend,
+    LinkerBackend, Never, SharedMemoryBackend, StoreBackend, TagsBackend, ValBuf, Watch,
     call_untyped, convert_call, default_results,
 };
 use wasm_run_api::{
-    Caller, Config, Error, Extern, Feature, FeatureSet, Func, FuncType, Global, GlobalType,
-    HostFunc, InterruptHandle, LinkError, Memory, MemoryType, Result, SharedMemory, StoreId,
-    Support, Table, TableType, Tag, UntypedHostFunc, Val, WaitResult, WasmTyList,
+    Caller, Config, Error, Extern, Feature, Func, FuncType, Global, GlobalType, HostFunc,
+    InterruptHandle, LinkError, Memory, MemoryType, Result, SharedMemory, StoreId, Support, Table,
+    TableType, Tag, UntypedHostFunc, Val, WaitResult, WasmTyList,
 };
 use wasmtime as wt;
 
@@ -61,8 +61,9 @@ use wasmtime as wt;
 #[derive(Clone)]
 pub struct Wasmtime {
     engine: wt::Engine,
-    config: Arc<Config>,
-    features: FeatureSet,
+    /// Configuration, features, and the waker of interrupt handles (it
+    /// bumps the epoch when deadlines or interrupts are on).
+    base: EngineBase,
     /// Present when deadlines or interrupts are enabled.
     stops: Option<EngineStops>,
     /// Native stack a call from the host needs (see `stack`).
@@ -74,7 +75,6 @@ pub struct Wasmtime {
 #[derive(Clone)]
 struct EngineStops {
     ticker: Arc<Ticker>,
-    waker: Waker,
 }
 
 /// The per-store parts: what the epoch callback consults.
@@ -88,7 +88,7 @@ struct StoreStops {
 impl std::fmt::Debug for Wasmtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Wasmtime")
-            .field("features", &self.features)
+            .field("features", &self.base.features())
             .finish_non_exhaustive()
     }
 }
@@ -364,21 +364,21 @@ impl Engine for Wasmtime {
             native.allocation_strategy(wt::InstanceAllocationStrategy::Pooling(pool));
         }
         let engine = wt::Engine::new(&native).map_err(error)?;
+        let mut base = EngineBase::new(config, features);
         let stops = watched.then(|| {
             let weak = engine.weak();
+            base = base.clone().with_waker(Arc::new(move || {
+                if let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                }
+            }));
             EngineStops {
                 ticker: Arc::new(Ticker::new(&engine)),
-                waker: Arc::new(move || {
-                    if let Some(engine) = weak.upgrade() {
-                        engine.increment_epoch();
-                    }
-                }),
             }
         });
         Ok(Wasmtime {
             engine,
-            config: Arc::new(config.clone()),
-            features,
+            base,
             stops,
             stack_needed: stack::needed(config.max_wasm_stack_bytes()),
             func_types: FuncTypes::default(),
@@ -395,12 +395,8 @@ impl Engine for Wasmtime {
         support(feature)
     }
 
-    fn features(&self) -> FeatureSet {
-        self.features
-    }
-
-    fn config(&self) -> &Config {
-        &self.config
+    fn base(&self) -> &EngineBase {
+        &self.base
     }
 
     fn checks_import_types(&self) -> bool {
@@ -416,7 +412,7 @@ impl Engine for Wasmtime {
     }
 
     fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
-        let limits = Limiter::new(self.config.resource_limits());
+        let limits = Limiter::new(self.config().resource_limits());
         let mut store = wt::Store::new(
             &self.engine,
             StoreData::new(
@@ -428,8 +424,8 @@ impl Engine for Wasmtime {
                     asyncs: Default::default(),
                     stops: self.stops.as_ref().map(|s| StoreStops {
                         watch: Watch::new(
-                            InterruptHandle::with_waker(s.waker.clone()),
-                            self.features,
+                            InterruptHandle::with_waker(self.base.waker().clone()),
+                            self.features(),
                         ),
                         ticker: s.ticker.clone(),
                         yields: Default::default(),
@@ -474,15 +470,8 @@ impl Engine for Wasmtime {
             .map_err(|e| Error::Deserialize(format!("{e:#}")))
     }
 
-    fn interrupt_waker(&self) -> Result<Waker> {
-        match &self.stops {
-            Some(stops) if self.features.contains(Feature::Interrupt) => Ok(stops.waker.clone()),
-            _ => Err(Error::unsupported(Feature::Interrupt, Wasmtime::NAME)),
-        }
-    }
-
     fn shared_memory_new(&self, ty: MemoryType) -> Result<WasmtimeSharedMemory> {
-        if !self.features.contains(Feature::Threads) {
+        if !self.features().contains(Feature::Threads) {
             return Err(Error::unsupported(Feature::Threads, Wasmtime::NAME));
         }
         wt::SharedMemory::new(&self.engine, memory_type(&ty)?)

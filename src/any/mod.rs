@@ -5,14 +5,14 @@ use smallvec::SmallVec;
 use std::any::Any;
 use std::marker::PhantomData;
 use wasm_run_api::backend::{
-    CallFuture, CallerBackend, ContextBackend, Engine, GcRefsBackend, InstanceFuture,
+    CallFuture, CallerBackend, ContextBackend, Engine, EngineBase, GcRefsBackend, InstanceFuture,
     InstancePreBackend, LinkerBackend, SharedMemoryBackend, StoreBackend, TagsBackend, WaitResult,
 };
 use wasm_run_api::backend::{PausedCallBackend, Waker, convert_call, convert_call_inout};
 use wasm_run_api::{
-    AnyRef, AnyRefKind, Caller, Config, Error, ExnRef, Extern, ExternRef, Feature, FeatureSet,
-    Func, FuncType, Global, GlobalType, HostFunc, Memory, MemoryType, Result, SharedMemory,
-    StoreId, Support, Table, TableType, Tag, TagType, UntypedHostFunc, Val, WasmTyList,
+    AnyRef, AnyRefKind, Caller, Config, Error, ExnRef, Extern, ExternRef, Feature, Func, FuncType,
+    Global, GlobalType, HostFunc, Memory, MemoryType, Result, SharedMemory, StoreId, Support,
+    Table, TableType, Tag, TagType, UntypedHostFunc, Val, WasmTyList,
 };
 use wasm_run_api::{AsyncDone, AsyncHostFuture, InterruptHandle};
 
@@ -386,11 +386,8 @@ impl Engine for AnyEngine {
     fn support(&self, feature: Feature) -> Support {
         each!(self, AnyEngine, e, B => e.support(feature))
     }
-    fn features(&self) -> FeatureSet {
-        each!(self, AnyEngine, e, B => e.features())
-    }
-    fn config(&self) -> &Config {
-        each!(self, AnyEngine, e, B => e.config())
+    fn base(&self) -> &EngineBase {
+        each!(self, AnyEngine, e, B => e.base())
     }
     fn checks_import_types(&self) -> bool {
         each!(self, AnyEngine, e, B => e.checks_import_types())
@@ -411,6 +408,7 @@ impl Engine for AnyEngine {
         each!(self, AnyEngine, e, B => e.shared_memory_new(ty).map(B::shared_memory_up))
     }
     fn interrupt_waker(&self) -> Result<Waker> {
+        // The backend's own (it names itself in `Unsupported`).
         each!(self, AnyEngine, e, B => e.interrupt_waker())
     }
     fn serialize(&self, module: &AnyModule) -> Result<Vec<u8>> {
