@@ -122,6 +122,12 @@ features! {
     /// front (as [`Compilation::LazyTranslation`]); engines without it
     /// validate eagerly whatever the mode.
     LazyValidation = "lazy-validation", embedder;
+    /// Running code at all: instantiating modules, calling functions,
+    /// making host functions, memories, tables and globals. Every engine of
+    /// wasm-run's list has it (it cannot be disabled); a backend still being
+    /// written (the template backend) answers `Unsupported` for it until it
+    /// does, so its refusals name what is missing.
+    Execution = "execution", embedder;
 }
 
 impl fmt::Display for Feature {
@@ -563,6 +569,11 @@ impl Config {
                 _ => self.get(feature),
             };
             let on = match (wanted, s) {
+                (Some(false), Support::Default) if feature == Feature::Execution => {
+                    return Err(crate::Error::Engine(format!(
+                        "{feature} cannot be disabled: an engine of {engine} runs code"
+                    )));
+                }
                 (Some(true), Support::Unsupported) => {
                     return Err(crate::Error::Unsupported { feature, engine });
                 }
@@ -714,5 +725,27 @@ mod tests {
             .disable(Feature::Gc)
             .resolve("x", support)
             .unwrap();
+    }
+
+    #[test]
+    fn execution_cannot_be_disabled() {
+        let runs = |f| match f {
+            Feature::Execution => Support::Default,
+            _ => Support::Unsupported,
+        };
+        let set = Config::new().resolve("x", runs).unwrap();
+        assert!(set.contains(Feature::Execution));
+        let err = Config::new()
+            .disable(Feature::Execution)
+            .resolve("x", runs)
+            .unwrap_err();
+        assert!(err.to_string().contains("cannot be disabled"), "{err}");
+        // An engine that does not run code may say so either way.
+        let runs_nothing = |_| Support::Unsupported;
+        let set = Config::new()
+            .disable(Feature::Execution)
+            .resolve("x", runs_nothing)
+            .unwrap();
+        assert!(!set.contains(Feature::Execution));
     }
 }

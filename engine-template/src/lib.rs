@@ -38,9 +38,9 @@
 //! and its `feature` is always one that [`support`] calls
 //! [`Support::Unsupported`]: the embedder feature asked for where there is
 //! one (fuel, deadline, interrupt, async, resumable fuel, module
-//! serialisation), and [`RUNTIME`] for the core run-time (instances, calls,
-//! host functions, memories, tables, globals, references, shared memories),
-//! for which the [`Feature`] vocabulary has no name.
+//! serialisation), and [`RUNTIME`] ([`Feature::Execution`]) for the core
+//! run-time (instances, calls, host functions, memories, tables, globals,
+//! references, shared memories).
 //!
 //! # Starting a backend from this crate
 //!
@@ -85,14 +85,13 @@ use wasm_run_api::{
 /// run-time: instantiating, calling, making host functions, memories,
 /// tables, globals, references and shared memories.
 ///
-/// No [`Feature`] names "running code" (every real backend runs it), so
-/// this is a stand-in: an embedder feature that [`support`] calls
-/// `Unsupported`, chosen because it is about allocating instances,
-/// memories and tables, which is what the template cannot do. A real
-/// backend replaces each use of it by doing the operation, or by the
-/// feature its engine lacks for that operation (`Threads` for shared
-/// memories, `Gc` for `anyref`s, as wasmi does).
-pub const RUNTIME: Feature = Feature::PoolingAllocation;
+/// It is [`Feature::Execution`], which [`support`] calls `Unsupported`: the
+/// feature every real backend has, so a refusal reads "execution is not
+/// supported by the template engine". A real backend replaces each use of
+/// it by doing the operation, or by the feature its engine lacks for that
+/// operation (`Threads` for shared memories, `Gc` for `anyref`s, as wasmi
+/// does), and answers `Default` for `Execution` in [`support`].
+pub const RUNTIME: Feature = Feature::Execution;
 
 /// The template's answer to every run-time operation: `Unsupported` for
 /// [`RUNTIME`].
@@ -145,6 +144,7 @@ pub fn support(feature: Feature) -> Support {
         | Memory64 | TailCall | Exceptions | Gc | FunctionReferences | CustomPageSizes
         | WideArithmetic => Support::Default,
         TypeReflection => Support::Default,
+        // `Execution` too: the template runs nothing (see `RUNTIME`).
         _ => Support::Unsupported,
     }
 }

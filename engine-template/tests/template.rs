@@ -29,6 +29,7 @@ fn assert_runs_nothing(e: Error) {
         Error::Unsupported { feature, engine } => {
             assert_eq!(engine, "template");
             assert_eq!(feature, RUNTIME);
+            assert_eq!(feature, Feature::Execution);
             assert!(!wasm_run_template::support(feature).is_supported());
         }
         other => panic!("expected Unsupported, got {other} ({other:?})"),
@@ -118,6 +119,16 @@ fn unsupported_config_is_refused() {
             engine: "template"
         })
     ));
+    let mut execution = Config::new();
+    execution.enable(Feature::Execution);
+    assert!(matches!(
+        Template::new(&execution),
+        Err(Error::Unsupported {
+            feature: Feature::Execution,
+            engine: "template"
+        })
+    ));
+    assert!(!engine().features().contains(Feature::Execution));
 }
 
 #[test]

@@ -103,7 +103,7 @@ pub fn support(feature: Feature) -> Support {
         | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | MultiMemory | Memory64
         | TailCall => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt => Support::OptIn,
-        TypeReflection | CallDepthLimit => Support::Default,
+        TypeReflection | CallDepthLimit | Execution => Support::Default,
         _ => Support::Unsupported,
     }
 }

@@ -100,7 +100,9 @@ pub fn support(feature: Feature) -> Support {
         | SignExtension | ExtendedConst | Floats | Simd | RelaxedSimd | MultiMemory | Memory64
         | TailCall => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt => Support::OptIn,
-        Limits | TypeReflection | Async | CallDepthLimit | LazyValidation => Support::Default,
+        Limits | TypeReflection | Async | CallDepthLimit | LazyValidation | Execution => {
+            Support::Default
+        }
         // On whenever fuel is (Feature::REQUIRES).
         ResumableFuel => Support::Default,
         // WASI preview 1 is provided on top of this backend by wasm-run-wasi.

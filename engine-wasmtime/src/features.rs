@@ -12,9 +12,8 @@ pub fn support(feature: Feature) -> Support {
         | Memory64 | TailCall | Exceptions | Gc | FunctionReferences => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt | NanCanonicalization
         | PoolingAllocation => Support::OptIn,
-        Limits | TypeReflection | SharedMemoryParallel | ModuleSerialization | Async => {
-            Support::Default
-        }
+        Limits | TypeReflection | SharedMemoryParallel | ModuleSerialization | Async
+        | Execution => Support::Default,
         // WASI preview 1 is provided on top of this backend by wasm-run-wasi.
         WasiP1 => Support::Default,
         // Not (yet) exposed through wasm-run's API, although wasmtime itself

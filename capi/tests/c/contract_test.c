@@ -464,7 +464,7 @@ static void test_features(const char *name) {
   const char *const *names = NULL;
   size_t count = 0;
   if (!ok(wr_feature_names(&names, &count), "feature names")) return;
-  CHECK(count == 35); /* Feature::ALL: 35 since call-depth-limit and lazy-validation */
+  CHECK(count == 36); /* Feature::ALL: 36 since execution */
   wr_engine_t *engine = engine_with(name, NULL);
   int saw_simd = 0, saw_fuel = 0;
   for (size_t i = 0; i < count; i++) {

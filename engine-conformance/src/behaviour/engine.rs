@@ -110,6 +110,15 @@ pub fn engine_feature_config<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
 
         let mut disable = Config::new();
         disable.disable(feature);
+        if feature == Feature::Execution && base.support(feature).is_supported() {
+            // An engine that runs code cannot be told not to.
+            let e = err(make(&disable), "disabling execution");
+            assert!(
+                e.to_string().contains("cannot be disabled"),
+                "{name}: disabling execution: {e}"
+            );
+            continue;
+        }
         let engine = engine_with(&make, &disable);
         assert!(
             !engine.features().contains(feature),

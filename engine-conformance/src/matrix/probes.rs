@@ -490,6 +490,13 @@ pub(super) fn probe<E: Engine>(
         Row::Async => return hooks.async_calls.map(|h| h(make)),
         Row::CallDepthLimit => p.call_depth_limit(),
         Row::LazyValidation => p.lazy_validation(),
+        Row::Execution => p.expect(
+            r#"(module (func (export "f") (param i32) (result i32)
+                 (i32.add (local.get 0) (i32.const 1))))"#,
+            "f",
+            &[Val::I32(41)],
+            &[Val::I32(42)],
+        ),
         Row::ModuleSerialization => p.module_serialization(),
         Row::WasiNn | Row::WasiCrypto | Row::WasiThreads => {
             return None;

@@ -85,6 +85,8 @@ pub enum Row {
     CallDepthLimit,
     /// `Compilation::Lazy` validates function bodies at their first call.
     LazyValidation,
+    /// Running code at all (instances, calls).
+    Execution,
 }
 
 /// Whether a row is a WebAssembly proposal or something the embedding API
@@ -139,6 +141,7 @@ impl Row {
         Row::Async,
         Row::CallDepthLimit,
         Row::LazyValidation,
+        Row::Execution,
     ];
 
     /// The row's name: the original `wasm_run` table's name where it has one
@@ -184,6 +187,7 @@ impl Row {
             Row::Async => "async",
             Row::CallDepthLimit => "call_depth_limit",
             Row::LazyValidation => "lazy_validation",
+            Row::Execution => "execution",
         }
     }
 
@@ -224,6 +228,7 @@ impl Row {
             Row::Async => Feature::Async,
             Row::CallDepthLimit => Feature::CallDepthLimit,
             Row::LazyValidation => Feature::LazyValidation,
+            Row::Execution => Feature::Execution,
             Row::MemoryControl | Row::WasiNn | Row::WasiCrypto | Row::WasiThreads => {
                 return None;
             }
@@ -249,7 +254,8 @@ impl Row {
             | Row::PoolingAllocation
             | Row::Async
             | Row::CallDepthLimit
-            | Row::LazyValidation => RowKind::Embedder,
+            | Row::LazyValidation
+            | Row::Execution => RowKind::Embedder,
             _ => RowKind::Proposal,
         }
     }
@@ -389,6 +395,9 @@ impl Row {
             }
             Row::CallDepthLimit => {
                 "at max_call_depth(100), 50 nested calls return and 200 trap with StackOverflow"
+            }
+            Row::Execution => {
+                "a module is instantiated and its exported function returns the right result"
             }
             Row::LazyValidation => {
                 "in Compilation::Lazy a module with an invalid unused body compiles, its valid function runs and the invalid one fails when called"
