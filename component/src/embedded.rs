@@ -581,7 +581,7 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
     let instance = wasm_run_api::Instance::new(&mut *store, module, &imports)?;
     let func = |store: &mut Store<E, T>, name: &str| match instance.get_export(store, name) {
         Some(Extern::Func(f)) => Ok(f),
-        _ => Err(Error::Engine(format!("the core export `{name}` is gone"))),
+        _ => Err(Error::engine(format!("the core export `{name}` is gone"))),
     };
     let memory = match &plan.memory {
         Some(name) => match instance.get_export(&mut *store, name) {

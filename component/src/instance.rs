@@ -774,14 +774,14 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 .modules
                 .get(index as usize)
                 .map(|m| Item::Module(m.clone()))
-                .ok_or_else(|| Error::Engine(format!("module {index} out of its space")));
+                .ok_or_else(|| Error::engine(format!("module {index} out of its space")));
         }
         if sort == Sort::Component {
             return self
                 .components
                 .get(index as usize)
                 .map(|c| Item::Component(c.clone()))
-                .ok_or_else(|| Error::Engine(format!("component {index} out of its space")));
+                .ok_or_else(|| Error::engine(format!("component {index} out of its space")));
         }
         let space = match sort {
             Sort::Func => &self.funcs,
@@ -792,7 +792,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         space
             .get(index as usize)
             .cloned()
-            .ok_or_else(|| Error::Engine(format!("index {index} out of its space")))
+            .ok_or_else(|| Error::engine(format!("index {index} out of its space")))
     }
 
     fn opts(&self, opts: &crate::plan::CanonOpts) -> Result<Options<E>> {
@@ -963,7 +963,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                             .ok_or_else(|| missing(name, "export"))?,
                         Some(_) => return Err(not_yet("aliases of this kind")),
                         None => {
-                            return Err(Error::Engine(format!(
+                            return Err(Error::engine(format!(
                                 "instance {instance} out of its space"
                             )));
                         }

@@ -454,7 +454,7 @@ fn guest_error(e: Error) -> Error {
     };
     Error::Trap {
         code,
-        message: message.clone().into(),
+        message: message.message().into(),
         frames: Default::default(),
     }
 }

@@ -552,7 +552,7 @@ impl<E: Engine> Resources<E> {
         lock(&self.types)
             .get(&ty)
             .cloned()
-            .ok_or_else(|| Error::Engine(format!("resource type {ty} is unknown to the instance")))
+            .ok_or_else(|| Error::engine(format!("resource type {ty} is unknown to the instance")))
     }
 
     /// The instance's type `ty` as another instance that gets it sees it.

@@ -296,9 +296,98 @@ pub enum Error {
         /// The backends this build has.
         known: &'static [&'static str],
     },
-    /// Anything else the engine reported.
-    #[error("{0}")]
-    Engine(String),
+    /// Anything else the engine reported (or an internal failure wasm-run
+    /// describes itself). Its [`source`](std::error::Error::source) is the
+    /// engine's own error where the engine gave one.
+    #[error(transparent)]
+    Engine(EngineError),
+}
+
+/// The payload of [`Error::Engine`]: a message, and the engine's own error
+/// where there is one (as [`source`](std::error::Error::source), so error
+/// reporters show its chain and callers can downcast it).
+///
+/// ```
+/// use wasm_run_api::{EngineError, Error};
+/// use std::error::Error as _;
+///
+/// let io = std::io::Error::other("disk on fire");
+/// let e = Error::Engine(EngineError::with_source("the engine failed", io));
+/// assert_eq!(e.to_string(), "the engine failed");
+/// let source = e.source().expect("the engine's error");
+/// assert!(source.downcast_ref::<std::io::Error>().is_some());
+///
+/// // A message alone, for failures with no engine error behind them.
+/// let e = Error::Engine("no module variants given".into());
+/// assert!(e.source().is_none());
+/// ```
+#[derive(Debug)]
+pub struct EngineError {
+    message: Box<str>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl EngineError {
+    /// A message with no engine error behind it.
+    pub fn new(message: impl Into<String>) -> Self {
+        EngineError {
+            message: message.into().into_boxed_str(),
+            source: None,
+        }
+    }
+    /// A message and the engine's error it describes.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        EngineError {
+            message: message.into().into_boxed_str(),
+            source: Some(source.into()),
+        }
+    }
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::ops::Deref for EngineError {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EngineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<String> for EngineError {
+    fn from(message: String) -> Self {
+        EngineError::new(message)
+    }
+}
+
+impl From<&str> for EngineError {
+    fn from(message: &str) -> Self {
+        EngineError::new(message)
+    }
+}
+
+impl From<EngineError> for String {
+    fn from(e: EngineError) -> Self {
+        e.message.into()
+    }
 }
 
 impl From<LinkError> for Error {
@@ -311,6 +400,11 @@ impl From<LinkError> for Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// [`Error::Engine`] with a message alone (no engine error behind it).
+    pub fn engine(message: impl Into<String>) -> Self {
+        Error::Engine(EngineError::new(message))
+    }
+
     /// A host error from any error value, e.g. `Error::host("bad input")`.
     pub fn host(err: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
         Error::Host(err.into())

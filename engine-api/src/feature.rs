@@ -570,7 +570,7 @@ impl Config {
             };
             let on = match (wanted, s) {
                 (Some(false), Support::Default) if feature == Feature::Execution => {
-                    return Err(crate::Error::Engine(format!(
+                    return Err(crate::Error::engine(format!(
                         "{feature} cannot be disabled: an engine of {engine} runs code"
                     )));
                 }
@@ -589,7 +589,7 @@ impl Config {
         for &(feature, needs) in Feature::REQUIRES {
             if set.contains(feature) && !set.contains(needs) {
                 if self.get(feature) == Some(true) {
-                    return Err(crate::Error::Engine(format!(
+                    return Err(crate::Error::engine(format!(
                         "{feature} requires {needs}, which is disabled"
                     )));
                 }

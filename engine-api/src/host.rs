@@ -45,7 +45,7 @@ pub fn guard<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) if payload.is::<ForeignContext>() => Err(Error::WrongStore),
-        Err(payload) => Err(Error::Engine(format!(
+        Err(payload) => Err(Error::engine(format!(
             "engine panicked: {}",
             panic_message(payload)
         ))),

@@ -65,7 +65,7 @@ pub use asyncs::{
 };
 pub use backend::{Engine, StoreId, WaitResult};
 pub use cache::{CacheOutcome, ModuleCache};
-pub use error::{Error, LinkError, Result, TrapCode, TrapFrame, TrapFrames};
+pub use error::{EngineError, Error, LinkError, Result, TrapCode, TrapFrame, TrapFrames};
 pub use feature::{
     Compilation, Config, Feature, FeatureSet, Limits, Pooling, Support, UnknownFeature,
 };

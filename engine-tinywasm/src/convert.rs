@@ -190,6 +190,24 @@ pub(crate) fn error(e: tinywasm::Error) -> Error {
             message: p.to_string(),
             offset: None,
         },
-        other => Error::Engine(other.to_string()),
+        other => Error::Engine(wasm_run_api::EngineError::with_source(
+            other.to_string(),
+            other,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An engine error no other kind describes keeps tinywasm's error as
+    /// its `source()`.
+    #[test]
+    fn engine_errors_keep_the_engine_error_as_source() {
+        let e = error(tinywasm::Error::Other("the root cause".into()));
+        assert!(matches!(e, Error::Engine(_)), "{e:?}");
+        let source = std::error::Error::source(&e).expect("tinywasm's error");
+        assert!(source.downcast_ref::<tinywasm::Error>().is_some());
     }
 }

@@ -543,7 +543,7 @@ impl<P: Parts> TinywasmContext<P> {
     /// Records the buffers `made` as the memories `handles`, in order.
     fn adopt_memories(&mut self, handles: &[tinywasm::Memory], made: Vec<Buf>) -> Result<()> {
         if made.len() != handles.len() {
-            return Err(Error::Engine(format!(
+            return Err(Error::engine(format!(
                 "tinywasm made {} memories where {} were defined",
                 made.len(),
                 handles.len()

@@ -240,7 +240,7 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
         }
         wasmi::errors::ErrorKind::Host(_) => match e.downcast::<Carried>() {
             Some(Carried(ours)) => ours,
-            None => Error::Engine(text),
+            None => Error::engine(text),
         },
         wasmi::errors::ErrorKind::Linker(_) => Error::from(wasm_run_api::LinkError::Other(text)),
         wasmi::errors::ErrorKind::Instantiation(i) => instantiation_error(i, text),
@@ -251,7 +251,7 @@ pub(crate) fn error(e: wasmi::Error) -> Error {
             Error::unsupported(wasm_run_api::Feature::Fuel, "wasmi")
         }
         wasmi::errors::ErrorKind::Func(_) => Error::Type(text),
-        _ => Error::Engine(text),
+        _ => Error::Engine(wasm_run_api::EngineError::with_source(text, e)),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::Wasmtime;
 use std::sync::Arc;
+use wasm_run_api::EngineError;
 use wasm_run_api::{
     AnyRef, Error, ExnRef, ExternRef, Func, FuncType, GlobalType, HeapType, MemoryType, Mutability,
     RefType, StoreId, TableType, TrapCode, TrapFrame, TrapFrames, V128, Val, ValType,
@@ -302,7 +303,7 @@ pub(crate) fn error(e: wt::Error) -> Error {
     if e.downcast_ref::<wt::MemoryAccessError>().is_some() {
         return Error::Access(text);
     }
-    Error::Engine(text)
+    Error::Engine(EngineError::with_source(text, e))
 }
 
 /// How wasmtime 48's message for a memory the system cannot reserve
@@ -344,6 +345,21 @@ pub(crate) fn host_error(e: Error) -> wt::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An engine error no other kind describes keeps wasmtime's error as
+    /// its `source()`, with the context chain in the message.
+    #[test]
+    fn engine_errors_keep_the_engine_error_as_source() {
+        let e = error(wt::Error::msg("the root cause").context("what failed"));
+        let Error::Engine(inner) = &e else {
+            panic!("expected Error::Engine, got {e:?}");
+        };
+        assert_eq!(inner.message(), "what failed: the root cause");
+        let source = std::error::Error::source(&e).expect("wasmtime's error");
+        assert_eq!(source.to_string(), "what failed");
+        let root = source.source().expect("the chain below it");
+        assert_eq!(root.to_string(), "the root cause");
+    }
 
     /// A memory64 of 2^52 bytes cannot be reserved: wasmtime's error still
     /// reads as `is_failed_reservation` expects, and comes out as

@@ -99,7 +99,7 @@ impl Limiter {
     pub(crate) fn typed<R>(&mut self, result: Result<R>) -> Result<R> {
         let refused = std::mem::take(&mut self.refused);
         match result {
-            Err(Error::Engine(text)) if refused => Err(Error::ResourceLimit(text)),
+            Err(Error::Engine(text)) if refused => Err(Error::ResourceLimit(text.into())),
             Err(Error::Link(link)) if refused => Err(Error::ResourceLimit(link.to_string())),
             other => other,
         }

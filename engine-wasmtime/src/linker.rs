@@ -128,7 +128,7 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
             .instantiate_pre(module)
             .map(WasmtimeInstancePre)
             .map_err(|e| match error(e) {
-                Error::Engine(text) => LinkError::Other(text).into(),
+                Error::Engine(text) => LinkError::Other(text.into()).into(),
                 other => other,
             })
     }

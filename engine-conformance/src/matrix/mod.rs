@@ -167,10 +167,10 @@ pub fn measure_backends<E: Engine>(
                     let make = move |c: &Config| make(name, c);
                     let suite = crate::suite::run_suite(&make, &related_to_matrix);
                     let baseline = Baseline::committed(name)
-                        .map_err(|e| Error::Engine(format!("{name} baseline: {e}")))?;
+                        .map_err(|e| Error::engine(format!("{name} baseline: {e}")))?;
                     measure(&make, &suite, &baseline, &hooks)
                 })
-                .map_err(|e| Error::Engine(format!("cannot start a thread: {e}")))
+                .map_err(|e| Error::engine(format!("cannot start a thread: {e}")))
         })
         .collect::<Result<_>>()?;
     let columns = threads
