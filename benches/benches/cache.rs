@@ -28,6 +28,12 @@ fn wasmi_compile(c: &mut Criterion, wasm: &[u8]) {
     g.bench_function("ours/compile", |b| {
         b.iter(|| black_box(Module::new(&engine, wasm).unwrap()))
     });
+    // The part of `ours/compile` that is wasm-run's own: the reflection
+    // pass (imports, exports, start, name) over the binary.
+    let features = engine.features();
+    g.bench_function("ours/reflect", |b| {
+        b.iter(|| black_box(wasm_run::ModuleInfo::parse_for(wasm, features).unwrap()))
+    });
     g.finish();
 }
 

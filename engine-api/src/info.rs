@@ -158,8 +158,23 @@ impl ModuleInfo {
         };
         let mut parser = wp::Parser::new(0);
         parser.set_features(features);
-        for payload in parser.parse_all(wasm) {
-            match payload.map_err(parse_err)? {
+        // Parsed chunk by chunk (not `parse_all`) so that the code section
+        // is skipped whole: reflection needs no function body, and walking
+        // each body's entry costs most of this pass on large modules.
+        let mut rest = wasm;
+        loop {
+            let (consumed, payload) = match parser.parse(rest, true).map_err(parse_err)? {
+                wp::Chunk::Parsed { consumed, payload } => (consumed, payload),
+                // With `eof` set the parser reports truncation as an error.
+                wp::Chunk::NeedMoreData(_) => {
+                    return Err(Error::Compile {
+                        message: "unexpected end of the module".into(),
+                        offset: Some(wasm.len()),
+                    });
+                }
+            };
+            rest = &rest[consumed..];
+            match payload {
                 wp::Payload::TypeSection(r) => {
                     for group in r {
                         for sub in group.map_err(parse_err)?.into_types() {
@@ -246,10 +261,13 @@ impl ModuleInfo {
                     }
                 }
                 wp::Payload::CodeSectionStart { size, .. } => {
-                    // Nothing after the code section but data and custom sections
-                    // matters for reflection; the parser skips bodies for us.
-                    let _ = size;
+                    parser.skip_section();
+                    rest = rest.get(size as usize..).ok_or_else(|| Error::Compile {
+                        message: "the code section runs past the end of the module".into(),
+                        offset: Some(wasm.len()),
+                    })?;
                 }
+                wp::Payload::End(_) => break,
                 _ => {}
             }
         }
