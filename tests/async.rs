@@ -306,7 +306,7 @@ fn wasi_commands_run_as_futures() {
     use wasm_run::wasi::{WasiConfig, WasiState, run_command_async, run_command_with_async};
     let bytes = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/wasi/host_import.wasm"
+        "/engine-conformance/fixtures/wasi/host_import.wasm"
     ))
     .unwrap();
     let hello = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hello.wasm")).unwrap();

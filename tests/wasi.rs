@@ -1,27 +1,23 @@
-//! The WASI behaviour suite of `wasi-host` (`wasi-host/tests/suite`) on every
-//! compiled-in backend, statically and through `AnyEngine`: generic WASI code
-//! runs on the run-time selected engine with the very same results.
+//! The WASI behaviour suite (`wasm_run_conformance::wasi`, published with
+//! its programs) on every compiled-in backend, statically and through
+//! `AnyEngine`: generic WASI code runs on the run-time selected engine with
+//! the very same results.
 
 #![cfg(feature = "wasi")]
 
-use wasm_run::wasi;
-
-#[path = "../wasi-host/tests/suite/mod.rs"]
-mod suite;
+use wasm_run_conformance::wasi as suite;
 
 // Every backend compiled in (the facade's one backend list), statically and
 // through `AnyEngine`.
 macro_rules! backend {
     ($name:ident, $B:ty) => {
         mod $name {
-            use wasm_run::{Config, Engine};
-            crate::suite::wasi_suite!(<$B as Engine>::new(&Config::new()).unwrap());
-            mod any {
-                use wasm_run::{AnyEngine, Config};
-                crate::suite::wasi_suite!(
-                    AnyEngine::by_name(stringify!($name), &Config::new()).unwrap()
-                );
-            }
+            wasm_run_conformance::wasi_tests!(engine, |c: &wasm_run::Config| {
+                <$B as wasm_run::Engine>::new(c)
+            });
+            wasm_run_conformance::wasi_tests!(any, |c: &wasm_run::Config| {
+                wasm_run::AnyEngine::by_name(stringify!($name), c)
+            });
         }
     };
 }

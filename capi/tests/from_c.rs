@@ -127,7 +127,7 @@ fn succeeded(out: &std::process::Output, marker: &str) -> String {
 }
 
 fn hello() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wasi/hello.wasm")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine-conformance/fixtures/wasi/hello.wasm")
 }
 
 #[test]

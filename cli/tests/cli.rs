@@ -296,7 +296,10 @@ fn long_loops_run_to_completion() {
 // ------------------------------------------------------------ WASI programs
 
 fn wasi_fixture(name: &str) -> String {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/wasi/");
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine-conformance/fixtures/wasi/"
+    );
     let wasm = format!("{dir}{name}.wasm");
     if std::path::Path::new(&wasm).exists() {
         wasm

@@ -20,7 +20,9 @@
 //! `spec_suite` test fails on any regression or unexpected pass). `wasm_run_wast::files`
 //! runs `.wast` files from disk (`wasm-run spec`). [`matrix`] measures the
 //! feature matrix from probe modules and the spec results (`wasm-run features
-//! --matrix`, committed as `docs/FEATURES.md`).
+//! --matrix`, committed as `docs/FEATURES.md`). [`wasi`] (cargo feature
+//! `wasi`, on by default) is the WASI behaviour suite with its programs,
+//! run on a backend by [`wasi_tests!`].
 
 #![warn(missing_docs)]
 
@@ -32,3 +34,5 @@ pub mod spec {
     pub use crate::suite::*;
 }
 pub mod suite;
+#[cfg(feature = "wasi")]
+pub mod wasi;

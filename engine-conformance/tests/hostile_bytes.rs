@@ -31,9 +31,9 @@ fn root() -> PathBuf {
 /// The real modules the mutations start from.
 fn sources() -> Vec<(String, Vec<u8>)> {
     [
-        "tests/fixtures/wasi/hello.wasm",
+        "engine-conformance/fixtures/wasi/hello.wasm",
         "tests/fixtures/compute/compress.wasm",
-        "tests/fixtures/wasi/reactor.wasm",
+        "engine-conformance/fixtures/wasi/reactor.wasm",
         "tests/fixtures/cli/bench.wat",
         "tests/fixtures/parallel/compute.wat",
         "examples/fib.wat",

@@ -95,7 +95,7 @@ pub(crate) fn run_p1_with<E: wasm_run::wasi::WasiEngine>(
     set: impl FnOnce(&mut WasiConfig),
 ) -> Run {
     let path = format!(
-        "{}/tests/fixtures/wasi/{name}.wasm",
+        "{}/engine-conformance/fixtures/wasi/{name}.wasm",
         env!("CARGO_MANIFEST_DIR")
     );
     let module = Module::from_file(engine, &path).unwrap();

@@ -1,71 +1,137 @@
-//! The WASI behaviour suite, written once and generic over the backend.
+//! The WASI behaviour suite, written once and generic over the backend:
+//! wasm-run's WASI (preview 1, over the API) on any engine that implements
+//! [`WasiEngine`].
 //!
-//! Every fixture of `tests/fixtures/wasi` runs here with its stdout, stderr,
-//! exit status and resulting files asserted exactly; the expectations are
-//! literals, so every backend the suite is instantiated for (wasmtime and
-//! wasmi in `wasi-host/tests/behaviour.rs`, `AnyEngine` in the facade's
-//! `tests/wasi_any.rs`) must produce the very same results.
+//! Every program of the crate's `fixtures/wasi` (C programs built with
+//! wasi-libc, committed with their sources) runs here with its stdout,
+//! stderr, exit status and resulting files asserted exactly; the
+//! expectations are literals, so every backend the suite runs on must
+//! produce the very same results. A backend instantiates it from its own
+//! tests with [`wasi_tests!`](crate::wasi_tests) (the fixtures ship with this
+//! crate, so a backend outside wasm-run's repository runs it too):
 //!
-//! The including test crate provides `crate::wasi` (this crate, however it is
-//! reached) and instantiates the suite with [`wasi_suite!`].
+//! ```ignore
+//! wasm_run_conformance::wasi_tests!(foo, wasm_run_foo::Foo::new);
+//! ```
 
-#![allow(dead_code)]
-
-use crate::wasi::{
-    Capture, DeterministicClock, DirPerms, ExitStatus, HasWasi, Output, ProgramKind, RandomSource,
-    SeededRandom, WASI_MODULE, WasiConfig, WasiCtx, WasiEngine, WasiError, WasiState,
-    add_to_linker, initialize, instantiate, run_command, run_command_with, run_start,
-};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wasm_run_api::{Caller, Error, LinkError, Linker, Module, Store, TrapCode};
+use wasm_run_api::{Caller, Config, Error, LinkError, Linker, Module, Result, Store, TrapCode};
+use wasm_run_wasi::{
+    Capture, DeterministicClock, DirPerms, ExitStatus, HasWasi, Output, ProgramKind, RandomSource,
+    SeededRandom, WASI_MODULE, WasiConfig, WasiCtx, WasiEngine, WasiError, WasiState,
+    add_to_linker, initialize, instantiate, run_command, run_command_with, run_start,
+};
 
-/// Instantiates every test of the suite for one engine: `$engine` is an
-/// expression creating it.
-#[allow(unused_macros)]
-macro_rules! wasi_suite {
-    ($engine:expr) => {
-        crate::suite::wasi_suite!(@tests $engine;
-            hello_on_stdout_and_stderr, args_and_env_in_order, inherited_env,
-            cat_copies_stdin, empty_stdin, streamed_output_arrives_in_order,
-            capture_is_readable_during_the_run, files_in_a_preopened_dir,
-            read_only_preopen_refuses_writes, escapes_fail_and_leave_the_host_untouched,
-            deterministic_clock_and_random, real_clock_and_random, exit_codes,
-            trap_is_an_error, reactor_initialize_then_exports, host_state_and_imports_coexist,
-            run_command_with_extra_imports, missing_embedder_import_is_named, bad_preopens_fail_before_start,
-            bad_env_and_strings_fail_before_start, bad_imports_fail_before_start,
-            proc_exit_out_of_range_is_an_error, random_get_bounds_and_seed,
-            linker_keeps_shadowing_off, posix_edges_agree, panicking_output_callback_is_an_error);
-    };
-    (@tests $engine:expr; $($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                crate::suite::$name(&$engine);
-            }
-        )*
+/// Calls the macro named in brackets with `$args` and the list of every
+/// WASI behaviour, so the test macro and [`NAMES`] cannot drift apart.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wasm_run_wasi_behaviours {
+    ([$($callback:tt)*] $args:tt) => {
+        $($callback)*! { $args [
+            hello_on_stdout_and_stderr args_and_env_in_order inherited_env
+            cat_copies_stdin empty_stdin streamed_output_arrives_in_order
+            capture_is_readable_during_the_run files_in_a_preopened_dir
+            read_only_preopen_refuses_writes escapes_fail_and_leave_the_host_untouched
+            deterministic_clock_and_random real_clock_and_random exit_codes
+            trap_is_an_error reactor_initialize_then_exports host_state_and_imports_coexist
+            run_command_with_extra_imports missing_embedder_import_is_named
+            bad_preopens_fail_before_start bad_env_and_strings_fail_before_start
+            bad_imports_fail_before_start proc_exit_out_of_range_is_an_error
+            random_get_bounds_and_seed linker_keeps_shadowing_off posix_edges_agree
+            panicking_output_callback_is_an_error
+        ]}
     };
 }
-#[allow(unused_imports)]
-pub(crate) use wasi_suite;
+
+macro_rules! define_names {
+    ({} [ $($name:ident)* ]) => {
+        /// Names of every WASI behaviour (what [`wasi_tests!`](crate::wasi_tests)
+        /// generates tests for).
+        pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+crate::__wasm_run_wasi_behaviours!([define_names] {});
+
+/// Generates a test module `$modname` running every WASI behaviour on the
+/// engine made by `$make` (any expression usable as
+/// `impl Fn(&Config) -> Result<E>`, evaluated afresh in every test, for an
+/// engine implementing [`WasiEngine`]), as
+/// [`behaviour_tests!`](crate::behaviour_tests) does for the core API; an
+/// optional `expected_failures = [name, ...]` is the backend's baseline
+/// (listed behaviours must fail, and one that passes fails its test).
+///
+/// ```ignore
+/// wasm_run_conformance::wasi_tests!(wasmi, wasm_run::Wasmi::new);
+/// ```
+#[macro_export]
+macro_rules! wasi_tests {
+    (
+        $(#[$attr:meta])* $modname:ident, $make:expr
+        $(, expected_failures = [$($fail:ident),* $(,)?])? $(,)?
+    ) => {
+        $crate::__wasm_run_wasi_behaviours!(
+            [$crate::__wasm_run_wasi_tests_mod]
+            { $(#[$attr])* $modname, $make, (vec![$($(stringify!($fail)),*)?]) }
+        );
+    };
+}
+
+/// Implementation detail of [`wasi_tests!`](crate::wasi_tests).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wasm_run_wasi_tests_mod {
+    ({ $(#[$attr:meta])* $modname:ident, $make:expr, ($fails:expr) } [ $($name:ident)* ]) => {
+        $(#[$attr])*
+        mod $modname {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn expected_failures() -> ::std::vec::Vec<&'static str> {
+                $fails
+            }
+
+            $(
+                #[test]
+                fn $name() {
+                    $crate::behaviour::run_with_baseline(stringify!($name), &expected_failures(), || {
+                        $crate::wasi::$name($make)
+                    });
+                }
+            )*
+
+            #[test]
+            fn expected_failures_are_wasi_behaviours() {
+                for name in expected_failures() {
+                    assert!(
+                        $crate::wasi::NAMES.contains(&name),
+                        "`{name}` in the expected failures is not a WASI behaviour"
+                    );
+                }
+            }
+        }
+    };
+}
+
+/// The engine `make` builds with the default configuration, or a test
+/// failure.
+#[track_caller]
+fn engine_of<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) -> E {
+    match make(&Config::new()) {
+        Ok(engine) => engine,
+        Err(e) => panic!("creating an engine with the default configuration failed: {e}"),
+    }
+}
 
 // ---------------------------------------------------------------- helpers
 
-/// The directory of the WASI fixtures, from the root package or a member.
+/// The directory of the WASI fixtures (shipped with this crate).
 pub fn fixtures() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in [
-        here.join("tests/fixtures/wasi"),
-        here.join("../tests/fixtures/wasi"),
-    ] {
-        if dir.is_dir() {
-            return dir;
-        }
-    }
-    panic!("tests/fixtures/wasi not found from {}", here.display());
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/wasi")
 }
 
 /// Compiles a fixture (`name.wasm`, or `name.wat`).
@@ -84,18 +150,36 @@ pub fn module<E: WasiEngine>(engine: &E, name: &str) -> Module<E> {
 /// What a run produced.
 #[derive(Debug)]
 pub struct Run {
+    /// The exit status, or why the run failed.
     pub status: Result<ExitStatus, WasiError>,
+    /// What the program wrote to stdout.
     pub stdout: Vec<u8>,
+    /// What the program wrote to stderr.
     pub stderr: Vec<u8>,
 }
 
 impl Run {
+    /// Stdout as text.
+    ///
+    /// # Panics
+    ///
+    /// If it is not UTF-8.
     pub fn stdout(&self) -> String {
         String::from_utf8(self.stdout.clone()).unwrap()
     }
+    /// Stderr as text.
+    ///
+    /// # Panics
+    ///
+    /// If it is not UTF-8.
     pub fn stderr(&self) -> String {
         String::from_utf8(self.stderr.clone()).unwrap()
     }
+    /// The exit code.
+    ///
+    /// # Panics
+    ///
+    /// If the run failed.
     pub fn exit(&self) -> i32 {
         match &self.status {
             Ok(s) => s.code(),
@@ -124,6 +208,11 @@ pub fn run<E: WasiEngine>(engine: &E, name: &str, configure: impl FnOnce(&mut Wa
 pub struct TempDir(pub PathBuf);
 
 impl TempDir {
+    /// A fresh, empty directory whose name contains `tag`.
+    ///
+    /// # Panics
+    ///
+    /// If it cannot be created.
     pub fn new(tag: &str) -> TempDir {
         static N: AtomicUsize = AtomicUsize::new(0);
         let path = std::env::temp_dir().join(format!(
@@ -135,9 +224,11 @@ impl TempDir {
         std::fs::create_dir_all(&path).unwrap();
         TempDir(path)
     }
+    /// The directory.
     pub fn path(&self) -> &Path {
         &self.0
     }
+    /// A path inside the directory.
     pub fn join(&self, p: &str) -> PathBuf {
         self.0.join(p)
     }
@@ -184,14 +275,18 @@ fn lines(text: &[&str]) -> String {
 
 // ------------------------------------------------------------------ tests
 
-pub fn hello_on_stdout_and_stderr<E: WasiEngine>(engine: &E) {
+/// `hello` writes its greeting to stdout and stderr, and exits 0.
+pub fn hello_on_stdout_and_stderr<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let r = run(engine, "hello", |_| {});
     assert_eq!(r.exit(), 0);
     assert_eq!(r.stdout(), "Hello, world!\n");
     assert_eq!(r.stderr(), "Hello, stderr!\n");
 }
 
-pub fn args_and_env_in_order<E: WasiEngine>(engine: &E) {
+/// `echo` sees its arguments and environment in the order given.
+pub fn args_and_env_in_order<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let r = run(engine, "echo", |c| {
         c.args(["two words", "ünïcödé", ""])
             .env("A", "1")
@@ -219,7 +314,9 @@ pub fn args_and_env_in_order<E: WasiEngine>(engine: &E) {
     assert_eq!(r.stderr(), "");
 }
 
-pub fn inherited_env<E: WasiEngine>(engine: &E) {
+/// An inherited environment reaches the program (the host's variables).
+pub fn inherited_env<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let host: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
@@ -243,7 +340,9 @@ fn binary_input() -> Vec<u8> {
     (0..10_000u32).map(|i| (i * 7 % 256) as u8).collect()
 }
 
-pub fn cat_copies_stdin<E: WasiEngine>(engine: &E) {
+/// `cat` copies 10,000 bytes of binary stdin to stdout unchanged.
+pub fn cat_copies_stdin<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let input = binary_input();
     let r = run(engine, "cat", |c| {
         c.stdin_bytes(input.clone());
@@ -253,14 +352,18 @@ pub fn cat_copies_stdin<E: WasiEngine>(engine: &E) {
     assert_eq!(r.stderr(), "10000 bytes\n");
 }
 
-pub fn empty_stdin<E: WasiEngine>(engine: &E) {
+/// An empty stdin reads as end of file at once.
+pub fn empty_stdin<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let r = run(engine, "cat", |_| {});
     assert_eq!(r.exit(), 0);
     assert_eq!(r.stdout(), "");
     assert_eq!(r.stderr(), "0 bytes\n");
 }
 
-pub fn streamed_output_arrives_in_order<E: WasiEngine>(engine: &E) {
+/// Output streamed to a callback arrives whole and in order.
+pub fn streamed_output_arrives_in_order<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let input = binary_input();
     let chunks = Arc::new(Mutex::new(Vec::<Vec<u8>>::new()));
     let sink = chunks.clone();
@@ -279,7 +382,9 @@ pub fn streamed_output_arrives_in_order<E: WasiEngine>(engine: &E) {
     assert_eq!(r.stderr(), "10000 bytes\n");
 }
 
-pub fn capture_is_readable_during_the_run<E: WasiEngine>(engine: &E) {
+/// A capture can be read (and taken) while the program runs, from a host function.
+pub fn capture_is_readable_during_the_run<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     // The guest writes, then calls the host, which reads the capture.
     let module = Module::new(
         engine,
@@ -319,7 +424,9 @@ pub fn capture_is_readable_during_the_run<E: WasiEngine>(engine: &E) {
     assert_eq!(out.take(), b"so far");
 }
 
-pub fn files_in_a_preopened_dir<E: WasiEngine>(engine: &E) {
+/// `files` creates, writes, renames and removes files and directories in a read-write preopen; the host directory shows the result.
+pub fn files_in_a_preopened_dir<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let dir = TempDir::new("files");
     let r = run(engine, "files", |c| {
         c.preopen_dir(dir.path(), "/sandbox", DirPerms::ReadWrite);
@@ -357,7 +464,9 @@ pub fn files_in_a_preopened_dir<E: WasiEngine>(engine: &E) {
     assert_eq!(files, expect);
 }
 
-pub fn read_only_preopen_refuses_writes<E: WasiEngine>(engine: &E) {
+/// A read-only preopen refuses every write, and the host directory is untouched.
+pub fn read_only_preopen_refuses_writes<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let dir = TempDir::new("ro");
     std::fs::create_dir(dir.join("sub")).unwrap();
     std::fs::write(dir.join("data.txt"), "data\n").unwrap();
@@ -397,7 +506,9 @@ pub fn read_only_preopen_refuses_writes<E: WasiEngine>(engine: &E) {
 /// an append file, `sock_shutdown` on a non-socket and
 /// `fd_fdstat_set_rights`. The fixture exits with the number of the first
 /// step that went wrong.
-pub fn posix_edges_agree<E: WasiEngine>(engine: &E) {
+/// Edge cases of the POSIX calls (`posix_edges.wat`) give the same answers on every engine.
+pub fn posix_edges_agree<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let dir = TempDir::new("posix");
     std::fs::write(dir.join("f.txt"), "0123456789\n").unwrap();
     let r = run(engine, "posix_edges", |c| {
@@ -415,7 +526,9 @@ pub fn posix_edges_agree<E: WasiEngine>(engine: &E) {
 /// host process carries on, and the run is `Error::HostPanic` naming the
 /// stream and the message (whatever the guest did after the failed write);
 /// the engine runs the next program normally.
-pub fn panicking_output_callback_is_an_error<E: WasiEngine>(engine: &E) {
+/// An output callback that panics makes the run an error, not an unwind through the guest.
+pub fn panicking_output_callback_is_an_error<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let calls = Arc::new(AtomicUsize::new(0));
     let seen = calls.clone();
     let r = run(engine, "hello", |c| {
@@ -436,7 +549,11 @@ pub fn panicking_output_callback_is_an_error<E: WasiEngine>(engine: &E) {
     assert!(!again.stdout().is_empty());
 }
 
-pub fn escapes_fail_and_leave_the_host_untouched<E: WasiEngine>(engine: &E) {
+/// Every way out of a preopen (`..`, absolute paths, symlinks in and out, hard links, renames) fails, and nothing outside changes.
+pub fn escapes_fail_and_leave_the_host_untouched<E: WasiEngine>(
+    make: impl Fn(&Config) -> Result<E>,
+) {
+    let engine = &engine_of(make);
     let root = TempDir::new("escape");
     let sandbox = root.join("sandbox");
     let outside = root.join("outside");
@@ -497,7 +614,9 @@ fn seeded_hex(seed: u64, skip: usize, len: usize) -> String {
     bytes[skip..].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn deterministic_clock_and_random<E: WasiEngine>(engine: &E) {
+/// Injected clocks and a seeded random source make a run reproducible.
+pub fn deterministic_clock_and_random<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let r = run(engine, "clock_random", |c| {
         c.wall_clock(DeterministicClock::fixed(Duration::new(
             1_700_000_000,
@@ -528,7 +647,9 @@ pub fn deterministic_clock_and_random<E: WasiEngine>(engine: &E) {
     );
 }
 
-pub fn real_clock_and_random<E: WasiEngine>(engine: &E) {
+/// The real clocks advance and the real random source is not constant.
+pub fn real_clock_and_random<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let r = run(engine, "clock_random", |_| {});
     assert_eq!(r.exit(), 0);
     let out = r.stdout();
@@ -550,7 +671,10 @@ pub fn real_clock_and_random<E: WasiEngine>(engine: &E) {
     );
 }
 
-pub fn exit_codes<E: WasiEngine>(engine: &E) {
+/// `proc_exit` codes come back as the exit status (0, 1, 42; 2 when `main`
+/// returns it).
+pub fn exit_codes<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     for code in [0, 1, 42] {
         let r = run(engine, "exit", |c| {
             c.arg(code.to_string());
@@ -566,7 +690,9 @@ pub fn exit_codes<E: WasiEngine>(engine: &E) {
     assert_eq!(r.stderr(), "usage: exit CODE|trap\n");
 }
 
-pub fn trap_is_an_error<E: WasiEngine>(engine: &E) {
+/// A trap in the program is an error, after the output written before it.
+pub fn trap_is_an_error<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let r = run(engine, "exit", |c| {
         c.arg("trap");
     });
@@ -576,7 +702,9 @@ pub fn trap_is_an_error<E: WasiEngine>(engine: &E) {
     assert_eq!(r.stdout(), "about to trap\n");
 }
 
-pub fn reactor_initialize_then_exports<E: WasiEngine>(engine: &E) {
+/// A reactor is initialised once, then its exports are called with WASI working.
+pub fn reactor_initialize_then_exports<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let module = module(engine, "reactor");
     assert_eq!(ProgramKind::of(&module), ProgramKind::Reactor);
     assert_eq!(
@@ -626,7 +754,9 @@ impl<E: WasiEngine> HasWasi<E> for Counting<E> {
     }
 }
 
-pub fn host_state_and_imports_coexist<E: WasiEngine>(engine: &E) {
+/// The host's own state and imports live beside WASI in one store.
+pub fn host_state_and_imports_coexist<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let module = module(engine, "host_import");
     let mut config = WasiConfig::new();
     let out = config.capture_stdout();
@@ -655,7 +785,9 @@ pub fn host_state_and_imports_coexist<E: WasiEngine>(engine: &E) {
 
 /// `run_command_with`: WASI plus the host's own imports in one call, with
 /// the host state handed back.
-pub fn run_command_with_extra_imports<E: WasiEngine>(engine: &E) {
+/// `run_command_with` links the embedder's imports beside WASI.
+pub fn run_command_with_extra_imports<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let module = module(engine, "host_import");
     let mut config = WasiConfig::new();
     let out = config.capture_stdout();
@@ -692,7 +824,9 @@ pub fn run_command_with_extra_imports<E: WasiEngine>(engine: &E) {
     );
 }
 
-pub fn missing_embedder_import_is_named<E: WasiEngine>(engine: &E) {
+/// A program importing something neither WASI nor the embedder defines fails before it starts, naming the import.
+pub fn missing_embedder_import_is_named<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let module = module(engine, "host_import");
     let mut config = WasiConfig::new();
     let out = config.capture_stdout();
@@ -732,7 +866,9 @@ pub fn missing_embedder_import_is_named<E: WasiEngine>(engine: &E) {
     );
 }
 
-pub fn bad_preopens_fail_before_start<E: WasiEngine>(engine: &E) {
+/// A preopen of a missing host directory or an invalid guest path fails before the program starts.
+pub fn bad_preopens_fail_before_start<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let dir = TempDir::new("bad");
     let file = dir.join("file.txt");
     std::fs::write(&file, "x").unwrap();
@@ -771,7 +907,10 @@ pub fn bad_preopens_fail_before_start<E: WasiEngine>(engine: &E) {
     assert!(matches!(r.status, Err(WasiError::InvalidGuestPath { .. })));
 }
 
-pub fn bad_env_and_strings_fail_before_start<E: WasiEngine>(engine: &E) {
+/// Environment entries without `=`, with an empty name or `=` in the name,
+/// and NUL bytes in values or arguments fail before the program starts.
+pub fn bad_env_and_strings_fail_before_start<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let r = run(engine, "hello", |c| {
         c.env_entry("NO_EQUALS_SIGN");
     });
@@ -821,7 +960,9 @@ fn wat_error<E: WasiEngine>(engine: &E, wat: &str) -> WasiError {
     err
 }
 
-pub fn bad_imports_fail_before_start<E: WasiEngine>(engine: &E) {
+/// Unknown WASI functions, wrong signatures and a missing memory fail before the program starts.
+pub fn bad_imports_fail_before_start<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let err = run(engine, "bad_import", |_| {}).status.unwrap_err();
     assert!(
         matches!(&err, WasiError::UnknownImport { module, name }
@@ -858,7 +999,10 @@ pub fn bad_imports_fail_before_start<E: WasiEngine>(engine: &E) {
     assert!(matches!(err, WasiError::MissingMemory), "{err}");
 }
 
-pub fn proc_exit_out_of_range_is_an_error<E: WasiEngine>(engine: &E) {
+/// A `proc_exit` code out of range (200) is a typed error, not a silent
+/// truncation.
+pub fn proc_exit_out_of_range_is_an_error<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let module = Module::new(
         engine,
         r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
@@ -879,7 +1023,9 @@ pub fn proc_exit_out_of_range_is_an_error<E: WasiEngine>(engine: &E) {
     }
 }
 
-pub fn random_get_bounds_and_seed<E: WasiEngine>(engine: &E) {
+/// `random_get` checks its bounds, and a seed fixes its bytes.
+pub fn random_get_bounds_and_seed<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     let module = Module::new(
         engine,
         r#"(module (import "wasi_snapshot_preview1" "random_get" (func $rand (param i32 i32) (result i32)))
@@ -908,7 +1054,9 @@ pub fn random_get_bounds_and_seed<E: WasiEngine>(engine: &E) {
     assert_eq!(get.call(&mut store, (0, 0)).unwrap(), 0);
 }
 
-pub fn linker_keeps_shadowing_off<E: WasiEngine>(engine: &E) {
+/// Adding WASI to a linker leaves shadowing off: a second definition is still an error.
+pub fn linker_keeps_shadowing_off<E: WasiEngine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = &engine_of(make);
     // A WASI name defined before WASI is added is a duplicate too.
     let mut early: Linker<E, WasiCtx<E>> = Linker::new(engine);
     early
