@@ -5,6 +5,9 @@
 
 #![cfg(feature = "wasi")]
 
+// Its helpers (fixtures, temporary directories, snapshots), for the tests
+// below that compare two engines.
+#[cfg(all(feature = "wasmtime", feature = "wasmi"))]
 use wasm_run_conformance::wasi as suite;
 
 // Every backend compiled in (the facade's one backend list), statically and

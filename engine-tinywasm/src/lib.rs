@@ -42,6 +42,12 @@
 //!   (or none) are `Unsupported`. A failure the policy reports stops the
 //!   call at the end of the running slice (as a deadline does); until
 //!   then the guest sees `memory.grow` return -1.
+//! - Module serialisation is tinywasm's archive format (`twasm`) inside
+//!   wasm-run's checked envelope. tinywasm does not validate an archive it
+//!   loads (a malformed one may panic or misbehave); the envelope's checksum
+//!   and fingerprint reject every accident, and `Module::deserialize` is
+//!   `unsafe` for the rest, as on wasmtime (whose archives hold machine
+//!   code).
 //! - No threads, exceptions, GC or typed function references:
 //!   `Unsupported`.
 
@@ -104,6 +110,9 @@ pub fn support(feature: Feature) -> Support {
         | TailCall => Support::Default,
         CustomPageSizes | WideArithmetic | Fuel | Deadline | Interrupt => Support::OptIn,
         TypeReflection | CallDepthLimit | Execution => Support::Default,
+        // tinywasm's own archive format (`twasm`), inside the API's checked
+        // envelope.
+        ModuleSerialization => Support::Default,
         _ => Support::Unsupported,
     }
 }
@@ -222,6 +231,29 @@ impl Engine for Tinywasm {
 
     fn validate(&self, wasm: &[u8]) -> Result<()> {
         self.compile(wasm).map(drop)
+    }
+
+    fn serialize(&self, module: &TinywasmModule) -> Result<Vec<u8>> {
+        module
+            .native
+            .serialize_twasm()
+            .map_err(|e| Error::engine(format!("tinywasm could not archive the module: {e}")))
+    }
+
+    /// tinywasm checks an archive's header and decoding only, not what it
+    /// decodes (a malformed archive may panic in tinywasm, or make a module
+    /// that misbehaves when run). The API's envelope has made sure these
+    /// bytes are what `serialize` produced with this engine's version and
+    /// configuration (checksum and fingerprint); a panic is caught anyway.
+    unsafe fn deserialize(&self, bytes: &[u8]) -> Result<TinywasmModule> {
+        let native = wasm_run_api::backend::guard(|| {
+            tinywasm::Module::try_from_twasm(bytes)
+                .map_err(|e| Error::engine(format!("tinywasm could not load the archive: {e}")))
+        })?;
+        Ok(TinywasmModule {
+            native,
+            engine: self.id,
+        })
     }
 
     fn store<T: 'static>(&self, data: T) -> Self::Store<T> {
