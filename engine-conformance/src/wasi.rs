@@ -188,7 +188,7 @@ impl Run {
     }
 }
 
-/// Runs fixture `name` as a command with argv[0] = `name`, stdout and stderr
+/// Runs fixture `name` as a command with `argv[0]` = `name`, stdout and stderr
 /// captured, after `configure`.
 pub fn run<E: WasiEngine>(engine: &E, name: &str, configure: impl FnOnce(&mut WasiConfig)) -> Run {
     let mut config = WasiConfig::new();

@@ -60,7 +60,7 @@ mod memory;
 mod store;
 
 pub use linker::{TinywasmInstancePre, TinywasmLinker};
-pub use store::{CallerParts, Parts, State, StoreParts, TinywasmContext};
+pub use store::{CallerParts, Parts, State, StoreParts, TinywasmContext, TinywasmState};
 
 use wasm_run_api::backend::{Engine, Never};
 use wasm_run_api::{Config, Error, Feature, Result, Support};
