@@ -1,30 +1,27 @@
-//! The WASI behaviour suite (`wasm_run_conformance::wasi`, published with
-//! its programs) on every compiled-in backend, statically and through
-//! `AnyEngine`: generic WASI code runs on the run-time selected engine with
-//! the very same results.
+//! WASI across engines, through the facade: a context of one engine in a
+//! store of another, preview 2 for components, the differential check
+//! against wasmtime-wasi and hostile preview 1 guests. (The WASI behaviour
+//! suite itself, `wasm_run_conformance::wasi`, runs on every backend from
+//! `engine-conformance/tests/wasi_suite.rs`.)
 
 #![cfg(feature = "wasi")]
 
-// Its helpers (fixtures, temporary directories, snapshots), for the tests
-// below that compare two engines.
-#[cfg(all(feature = "wasmtime", feature = "wasmi"))]
-use wasm_run_conformance::wasi as suite;
+/// Temporary directories and snapshots of what programs left in them: the
+/// suite's own helpers, compiled in here.
+#[cfg(all(feature = "component", feature = "wasmtime", feature = "wasmi"))]
+#[path = "../engine-conformance/src/wasi/files.rs"]
+#[allow(dead_code)]
+mod files;
 
-// Every backend compiled in (the facade's one backend list), statically and
-// through `AnyEngine`.
-macro_rules! backend {
-    ($name:ident, $B:ty) => {
-        mod $name {
-            wasm_run_conformance::wasi_tests!(engine, |c: &wasm_run::Config| {
-                <$B as wasm_run::Engine>::new(c)
-            });
-            wasm_run_conformance::wasi_tests!(any, |c: &wasm_run::Config| {
-                wasm_run::AnyEngine::by_name(stringify!($name), c)
-            });
-        }
-    };
+/// A WASI program of the suite's fixtures, compiled.
+#[cfg(all(feature = "wasmtime", feature = "wasmi"))]
+fn fixture<E: wasm_run::wasi::WasiEngine>(engine: &E, name: &str) -> wasm_run::Module<E> {
+    let path = format!(
+        "{}/engine-conformance/fixtures/wasi/{name}.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    wasm_run::Module::from_file(engine, &path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
-wasm_run::for_each_backend!(backend);
 
 /// wasm-run's own WASI context serves any engine: one built for wasmi runs
 /// a program in a wasmtime store. An engine's own context (wasmtime-wasi)
@@ -41,7 +38,7 @@ fn context_of_another_engine() {
     let wasmtime = AnyEngine::by_name("wasmtime", &Config::new()).unwrap();
     let wasmi = AnyEngine::by_name("wasmi", &Config::new()).unwrap();
 
-    let module = suite::module(&wasmtime, "hello");
+    let module = fixture(&wasmtime, "hello");
     let mut config = WasiConfig::new();
     let stdout = config.capture_stdout();
     let ctx = WasiCtx::new(&wasmi, &config).unwrap();
@@ -52,7 +49,7 @@ fn context_of_another_engine() {
     assert_eq!(run_start(&mut store, &instance).unwrap().0, 0);
     assert_eq!(stdout.to_string_lossy(), "Hello, world!\n");
 
-    let module = suite::module(&wasmi, "hello");
+    let module = fixture(&wasmi, "hello");
     let ctx = WasiCtx::new(&wasmtime, WasiConfig::new().wasi_host(WasiHost::Engine)).unwrap();
     let mut store = Store::new(&wasmi, ctx);
     let mut linker = Linker::new(&wasmi);

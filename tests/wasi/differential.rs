@@ -17,8 +17,8 @@ use wasm_run::wasi::{
 };
 use wasm_run::{Config, Engine, Wasmi, Wasmtime};
 
+use crate::files::{TempDir, snapshot};
 use crate::p2::{Run, configure, fixture, run_p1_with, run_p2_with, tree};
-use crate::suite::{TempDir, snapshot};
 
 /// A program's inputs: arguments, environment, stdin, and the preopen
 /// (guest path and permissions) it gets of a fresh tree, if any.

@@ -170,7 +170,7 @@ pub(crate) fn tree(root: &std::path::Path, abs: &std::path::Path) {
 /// symlinks) print the same as preview 1 modules and leave the same files:
 /// each runs in a fresh copy of the same directory tree.
 fn filesystem_programs_agree_with_preview_1<E: wasm_run::wasi::WasiEngine>(engine: &E) {
-    use crate::suite::{TempDir, snapshot};
+    use crate::files::{TempDir, snapshot};
     for (name, guest, perms) in [
         ("files", "/sandbox", DirPerms::ReadWrite),
         ("readonly", "/ro", DirPerms::ReadOnly),
