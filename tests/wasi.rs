@@ -2,7 +2,7 @@
 //! store of another, preview 2 for components, the differential check
 //! against wasmtime-wasi and hostile preview 1 guests. (The WASI behaviour
 //! suite itself, `wasm_run_conformance::wasi`, runs on every backend from
-//! `engine-conformance/tests/wasi_suite.rs`.)
+//! `engine-conformance/tests/behaviour/wasi.rs`.)
 
 #![cfg(feature = "wasi")]
 

@@ -1,5 +1,6 @@
-//! Runs the behaviour suite against every backend: each one statically, and
-//! the run-time selected `AnyEngine` over each.
+//! Runs the behaviour suite and the WASI behaviour suite against every
+//! backend: each one statically, and the run-time selected `AnyEngine` over
+//! each.
 //!
 //! Each backend's expected failures (known conformance gaps) are in
 //! `behaviour-baseline.txt`, keyed by the backend's name. A listed behaviour
@@ -37,3 +38,8 @@ mod any {
     use super::*;
     wasm_run::for_each_backend!(any_backend);
 }
+
+/// The WASI behaviour suite likewise (in this test binary rather than one
+/// of its own: every binary links all three engines).
+#[path = "behaviour/wasi.rs"]
+mod wasi;

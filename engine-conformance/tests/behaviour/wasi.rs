@@ -1,7 +1,7 @@
 //! The WASI behaviour suite (`wasm_run_conformance::wasi`, published with
-//! its programs) on every backend of the list, statically and through
-//! `AnyEngine`: generic WASI code runs on the run-time selected engine with
-//! the very same results.
+//! its programs) on every backend of the list, statically (`<backend>::engine`)
+//! and through `AnyEngine` (`<backend>::any`): generic WASI code runs on the
+//! run-time selected engine with the very same results.
 
 macro_rules! backend {
     ($name:ident, $B:ty) => {
