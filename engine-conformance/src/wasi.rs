@@ -78,46 +78,16 @@ macro_rules! wasi_tests {
         $(, expected_failures = [$($fail:ident),* $(,)?])? $(,)?
     ) => {
         $crate::__wasm_run_wasi_behaviours!(
-            [$crate::__wasm_run_wasi_tests_mod]
-            { $(#[$attr])* $modname, $make, (vec![$($(stringify!($fail)),*)?]) }
+            [$crate::__wasm_run_behaviour_tests_mod]
+            { wasi, $(#[$attr])* $modname, $make, (vec![$($(stringify!($fail)),*)?]) }
         );
     };
 }
 
-/// Implementation detail of [`wasi_tests!`](crate::wasi_tests).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __wasm_run_wasi_tests_mod {
-    ({ $(#[$attr:meta])* $modname:ident, $make:expr, ($fails:expr) } [ $($name:ident)* ]) => {
-        $(#[$attr])*
-        mod $modname {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn expected_failures() -> ::std::vec::Vec<&'static str> {
-                $fails
-            }
-
-            $(
-                #[test]
-                fn $name() {
-                    $crate::behaviour::run_with_baseline(stringify!($name), &expected_failures(), || {
-                        $crate::wasi::$name($make)
-                    });
-                }
-            )*
-
-            #[test]
-            fn expected_failures_are_wasi_behaviours() {
-                for name in expected_failures() {
-                    assert!(
-                        $crate::wasi::NAMES.contains(&name),
-                        "`{name}` in the expected failures is not a WASI behaviour"
-                    );
-                }
-            }
-        }
-    };
+/// Panics unless every entry of an expected-failure baseline names a WASI
+/// behaviour (see [`NAMES`]).
+pub fn check_baseline(expected_failures: &[&str]) {
+    crate::behaviour::check_names(NAMES, expected_failures, "WASI behaviour");
 }
 
 /// The engine `make` builds with the default configuration, or a test

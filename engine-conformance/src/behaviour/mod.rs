@@ -234,7 +234,7 @@ macro_rules! behaviour_tests {
     ) => {
         $crate::__wasm_run_behaviours!(
             [$crate::__wasm_run_behaviour_tests_mod]
-            { $(#[$attr])* $modname, $make, (vec![$($(stringify!($fail)),*)?]) }
+            { behaviour, $(#[$attr])* $modname, $make, (vec![$($(stringify!($fail)),*)?]) }
             local []
         );
     };
@@ -244,7 +244,7 @@ macro_rules! behaviour_tests {
     ) => {
         $crate::__wasm_run_behaviours!(
             [$crate::__wasm_run_behaviour_tests_mod]
-            { $(#[$attr])* $modname, $make, (vec![$($(stringify!($fail)),*)?]) }
+            { behaviour, $(#[$attr])* $modname, $make, (vec![$($(stringify!($fail)),*)?]) }
         );
     };
     (
@@ -252,16 +252,18 @@ macro_rules! behaviour_tests {
     ) => {
         $crate::__wasm_run_behaviours!(
             [$crate::__wasm_run_behaviour_tests_mod]
-            { $(#[$attr])* $modname, $make, ($fails) }
+            { behaviour, $(#[$attr])* $modname, $make, ($fails) }
         );
     };
 }
 
-/// Implementation detail of [`behaviour_tests!`](crate::behaviour_tests).
+/// Implementation detail of [`behaviour_tests!`](crate::behaviour_tests) and
+/// [`wasi_tests!`](crate::wasi_tests): the test module of suite `$suite` (a
+/// module of this crate with the behaviour functions and `check_baseline`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __wasm_run_behaviour_tests_mod {
-    ({ $(#[$attr:meta])* $modname:ident, $make:expr, ($fails:expr) } [ $($name:ident)* ]) => {
+    ({ $suite:ident, $(#[$attr:meta])* $modname:ident, $make:expr, ($fails:expr) } [ $($name:ident)* ]) => {
         $(#[$attr])*
         mod $modname {
             #[allow(unused_imports)]
@@ -275,14 +277,14 @@ macro_rules! __wasm_run_behaviour_tests_mod {
                 #[test]
                 fn $name() {
                     $crate::behaviour::run_with_baseline(stringify!($name), &expected_failures(), || {
-                        $crate::behaviour::$name($make)
+                        $crate::$suite::$name($make)
                     });
                 }
             )*
 
             #[test]
             fn expected_failures_are_behaviours() {
-                $crate::behaviour::check_baseline(&expected_failures());
+                $crate::$suite::check_baseline(&expected_failures());
             }
         }
     };
@@ -331,10 +333,16 @@ pub fn run_with_baseline(name: &str, expected_failures: &[&str], run: impl FnOnc
 /// Panics unless every entry of an expected-failure baseline names a
 /// behaviour (see [`NAMES`]).
 pub fn check_baseline(expected_failures: &[&str]) {
+    check_names(NAMES, expected_failures, "behaviour");
+}
+
+/// Panics unless every entry of `expected_failures` is one of `names` (the
+/// behaviours of a suite, called `what` in the message).
+pub(crate) fn check_names(names: &[&str], expected_failures: &[&str], what: &str) {
     for name in expected_failures {
         assert!(
-            NAMES.contains(name),
-            "`{name}` in the expected failures is not a behaviour"
+            names.contains(name),
+            "`{name}` in the expected failures is not a {what}"
         );
     }
 }
