@@ -51,9 +51,23 @@ def test_calls_convert_values(engine):
 
 def test_module_reflection(engine):
     module = wasm_run.Module(engine, ADD)
-    names = [name for name, _ in module.exports]
+    names = [e.name for e in module.exports]
     assert names == ["add", "wide", "boom", "spin", "memory"]
+    assert module.exports[0].type == wasm_run.FuncType(["i32", "i32"], ["i32"])
+    assert module.exports[1].type.results == ["i64", "f32", "f64"]
+    assert module.exports[4].type.minimum == 1
+    assert module.exports[4].type.maximum is None
     assert module.imports == []
+    imports = wasm_run.Module(
+        engine,
+        """(module (import "a" "f" (func (param i64)))
+                   (import "a" "g" (global (mut f32)))
+                   (import "a" "t" (table 2 10 funcref)))""",
+    ).imports
+    assert [(i.module, i.name) for i in imports] == [("a", "f"), ("a", "g"), ("a", "t")]
+    assert imports[0].type.params == ["i64"]
+    assert (imports[1].type.content, imports[1].type.mutable) == ("f32", True)
+    assert (imports[2].type.element, imports[2].type.minimum, imports[2].type.maximum) == ("funcref", 2, 10)
 
 
 def test_errors_are_typed(engine):
@@ -100,10 +114,16 @@ def test_memory_read_write(engine):
     store, exports = instantiate(engine)
     memory = exports["memory"]
     assert memory.data_len(store) == 65536
-    memory.write(store, 100, b"hello")
-    assert memory.read(store, 100, 5) == b"hello"
-    with pytest.raises(wasm_run.WasmRunError):
-        memory.read(store, 65534, 5)
+    assert memory.write(store, b"hello", 100) == 5
+    assert memory.read(store, 100, 105) == b"hello"
+    assert len(memory.read(store)) == 65536
+    with pytest.raises(IndexError):
+        memory.read(store, 65534, 65539)
+    with pytest.raises(IndexError):
+        memory.write(store, b"hello", 65534)
+    assert memory.size(store) == 1
+    assert memory.grow(store, 2) == 1
+    assert memory.data_len(store) == 3 * 65536
 
 
 def test_fuel(engine):

@@ -4,21 +4,34 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 BACKENDS: List[str]
 
-class WasmRunError(Exception): ...
-class CompileError(WasmRunError): ...
-class LinkError(WasmRunError): ...
+class WasmRunError(Exception):
+    """Every error of wasm-run."""
+
+class CompileError(WasmRunError):
+    """A module that is malformed, invalid or not WebAssembly."""
+
+class LinkError(WasmRunError):
+    """Imports that could not be resolved (missing or of the wrong type)."""
 
 class Trap(WasmRunError):
+    """The guest trapped; `code` names the trap."""
+
     code: str
 
 class ExitError(WasmRunError):
+    """A WASI program exited with `status`."""
+
     status: int
 
 class Unsupported(WasmRunError):
+    """The engine cannot do what was asked."""
+
     feature: str
     engine: str
 
 class Engine:
+    """A WebAssembly engine: one of the backends of this build, by name."""
+
     def __init__(
         self,
         name: Optional[str] = None,
@@ -28,22 +41,94 @@ class Engine:
         features: Optional[Mapping[str, bool]] = None,
         max_wasm_stack: Optional[int] = None,
         max_memory_bytes: Optional[int] = None,
+        max_table_elements: Optional[int] = None,
+        max_instances: Optional[int] = None,
     ) -> None: ...
     @property
     def name(self) -> str: ...
     def enabled(self, feature_name: str) -> bool: ...
 
+class FuncType:
+    """A function type: value type names of the parameters and results."""
+
+    params: List[str]
+    results: List[str]
+    def __init__(self, params: Sequence[str], results: Sequence[str]) -> None: ...
+
+class MemoryType:
+    """A memory type (sizes in pages of 64 KiB)."""
+
+    minimum: int
+    maximum: Optional[int]
+    shared: bool
+    memory64: bool
+
+class GlobalType:
+    """A global type."""
+
+    content: str
+    mutable: bool
+
+class TableType:
+    """A table type."""
+
+    element: str
+    minimum: int
+    maximum: Optional[int]
+
+ExternType = Union[FuncType, MemoryType, GlobalType, TableType, str]
+
+class ImportType:
+    """One import of a module."""
+
+    module: str
+    name: str
+    type: ExternType
+
+class ExportType:
+    """One export of a module."""
+
+    name: str
+    type: ExternType
+
 class Module:
+    """A compiled module."""
+
     def __init__(self, engine: Engine, wasm: Union[bytes, str]) -> None: ...
+    @staticmethod
+    def validate(engine: Engine, wasm: Union[bytes, str]) -> bool: ...
     @property
-    def imports(self) -> List[Tuple[str, str, str]]: ...
+    def imports(self) -> List[ImportType]: ...
     @property
-    def exports(self) -> List[Tuple[str, str]]: ...
+    def exports(self) -> List[ExportType]: ...
 
 class InterruptHandle:
+    """Interrupts calls running in a store, from any thread."""
+
     def interrupt(self) -> None: ...
 
+class WasiConfig:
+    """What a WASI program sees."""
+
+    def __init__(
+        self,
+        args: Optional[Sequence[str]] = None,
+        env: Optional[Mapping[str, str]] = None,
+        stdin: Optional[bytes] = None,
+        stdout: Union[None, str, Callable[[bytes], Any]] = None,
+        stderr: Union[None, str, Callable[[bytes], Any]] = None,
+        preopens: Optional[Sequence[Union[Tuple[str, str], Tuple[str, str, str]]]] = None,
+        inherit_env: bool = False,
+    ) -> None: ...
+    def preopen_dir(self, host_dir: str, guest_path: str, read_only: bool = False) -> None: ...
+    @property
+    def stdout_bytes(self) -> bytes: ...
+    @property
+    def stderr_bytes(self) -> bytes: ...
+
 class Store:
+    """Instances and their memories, fuel, deadline; one thread at a time."""
+
     def __init__(self, engine: Engine, data: Any = None) -> None: ...
     @property
     def data(self) -> Any: ...
@@ -54,21 +139,93 @@ class Store:
     def set_deadline(self, seconds: float) -> None: ...
     def clear_deadline(self) -> None: ...
     def interrupt_handle(self) -> InterruptHandle: ...
+    def set_wasi(self, config: WasiConfig) -> None: ...
 
-Value = Union[int, float]
+class Caller:
+    """The caller of a host function (valid while it runs)."""
+
+    @property
+    def data(self) -> Any: ...
+    @property
+    def fuel(self) -> int: ...
+    @fuel.setter
+    def fuel(self, fuel: int) -> None: ...
+    def get(self, name: str) -> Optional[Extern]: ...
+
+Context = Union[Store, Caller]
+
+class F32Bits:
+    """The exact bits of an f32."""
+
+    bits: int
+    def __init__(self, bits: int) -> None: ...
+
+class F64Bits:
+    """The exact bits of an f64."""
+
+    bits: int
+    def __init__(self, bits: int) -> None: ...
+
+Value = Union[int, float, F32Bits, F64Bits, "Func", None, Any]
 
 class Func:
-    def __call__(self, store: Store, *args: Value) -> Union[None, Value, Tuple[Value, ...]]: ...
+    """A function: an export, or a host function."""
+
+    def __init__(
+        self, store: Store, ty: FuncType, func: Callable[..., Any], access_caller: bool = False
+    ) -> None: ...
+    @property
+    def type(self) -> FuncType: ...
+    def __call__(self, store: Context, *args: Value) -> Any: ...
 
 class Memory:
-    def read(self, store: Store, offset: int, length: int) -> bytes: ...
-    def write(self, store: Store, offset: int, data: bytes) -> None: ...
-    def data_len(self, store: Store) -> int: ...
+    """A linear memory."""
+
+    def __init__(self, store: Store, minimum: int, maximum: Optional[int] = None) -> None: ...
+    def type(self, store: Context) -> MemoryType: ...
+    def size(self, store: Context) -> int: ...
+    def data_len(self, store: Context) -> int: ...
+    def grow(self, store: Context, delta: int) -> int: ...
+    def read(self, store: Context, start: int = 0, stop: Optional[int] = None) -> bytes: ...
+    def write(self, store: Context, value: bytes, start: int = 0) -> int: ...
+    def view(self, store: Store) -> memoryview: ...
+
+class Global:
+    """A global."""
+
+    def __init__(self, store: Store, content: str, value: Value, mutable: bool = False) -> None: ...
+    def type(self, store: Context) -> GlobalType: ...
+    def value(self, store: Context) -> Any: ...
+    def set_value(self, store: Context, value: Value) -> None: ...
+
+class Table:
+    """A table of references."""
+
+    def __init__(
+        self,
+        store: Store,
+        element: str,
+        minimum: int,
+        maximum: Optional[int] = None,
+        init: Value = None,
+    ) -> None: ...
+    def type(self, store: Context) -> TableType: ...
+    def size(self, store: Context) -> int: ...
+    def get(self, store: Context, index: int) -> Any: ...
+    def set(self, store: Context, index: int, value: Value) -> None: ...
+    def grow(self, store: Context, delta: int, init: Value = None) -> int: ...
+
+Extern = Union[Func, Memory, Global, Table]
 
 class Instance:
-    def exports(self, store: Store) -> Dict[str, Union[Func, Memory]]: ...
+    """An instance of a module in a store."""
+
+    def exports(self, store: Context) -> Dict[str, Extern]: ...
+    def get(self, store: Context, name: str) -> Optional[Extern]: ...
 
 class Linker:
+    """Defines imports and instantiates modules."""
+
     def __init__(self, engine: Engine) -> None: ...
     def define_func(
         self,
@@ -77,7 +234,12 @@ class Linker:
         params: Sequence[str],
         results: Sequence[str],
         func: Callable[..., Any],
+        *,
+        access_caller: bool = False,
     ) -> None: ...
+    def define(self, store: Store, module: str, name: str, item: Extern) -> None: ...
+    def define_instance(self, store: Store, name: str, instance: Instance) -> None: ...
+    def define_wasi(self) -> None: ...
     def instantiate(self, store: Store, module: Module) -> Instance: ...
 
 def run_wasi(
@@ -86,4 +248,7 @@ def run_wasi(
     env: Optional[Mapping[str, str]] = None,
     stdin: Optional[bytes] = None,
     engine: Optional[Engine] = None,
+    preopens: Optional[Sequence[Union[Tuple[str, str], Tuple[str, str, str]]]] = None,
+    fuel: Optional[int] = None,
+    timeout: Optional[float] = None,
 ) -> Tuple[int, bytes, bytes]: ...
