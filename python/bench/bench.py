@@ -87,9 +87,9 @@ def reference():
 def main():
     columns = {}
     try:
-        import wasmtime
+        from importlib.metadata import version
 
-        columns[f"wasmtime-py {wasmtime.__version__ if hasattr(wasmtime, '__version__') else ''}".strip()] = reference()
+        columns[f"wasmtime-py {version('wasmtime')}"] = reference()
     except ImportError:
         print("wasmtime-py is not installed: `pip install wasmtime==48.0.0` for the reference", file=sys.stderr)
     for name in ("wasmtime", "wasmi"):

@@ -10,6 +10,7 @@
 
 use pyo3::prelude::*;
 
+mod component;
 mod engine;
 mod errors;
 mod instance;
@@ -45,6 +46,14 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<values::F32Bits>()?;
     m.add_class::<values::F64Bits>()?;
     m.add_class::<wasi::WasiConfig>()?;
+    m.add_class::<component::Component>()?;
+    m.add_class::<component::ComponentLinker>()?;
+    m.add_class::<component::ComponentInstance>()?;
+    m.add_class::<component::ComponentFunc>()?;
+    m.add_class::<component::OkCase>()?;
+    m.add_class::<component::ErrCase>()?;
+    m.add_class::<component::Variant>()?;
+    m.add_class::<component::Resource>()?;
     m.add_function(wrap_pyfunction!(wasi::run_wasi, m)?)?;
     m.add("WasmRunError", py.get_type::<errors::WasmRunError>())?;
     m.add("CompileError", py.get_type::<errors::CompileError>())?;

@@ -41,28 +41,51 @@ impl HasWasi<AnyEngine> for HostState {
 /// host function of that call) raises `WasmRunError`.
 #[pyclass(frozen, module = "wasm_run")]
 pub(crate) struct Store {
-    pub(crate) inner: Mutex<WStore>,
+    /// `None` once closed.
+    pub(crate) inner: Mutex<Option<WStore>>,
     pub(crate) engine: AnyEngine,
     /// How many memory views of this store are alive (`crate::view`).
     pub(crate) views: AtomicUsize,
 }
 
 impl Store {
-    /// The store, if no call runs in it.
+    /// The store, if no call runs in it and it is not closed.
     ///
     /// # Errors
     ///
-    /// `WasmRunError` while a call runs in it.
-    pub(crate) fn lock(&self) -> PyResult<MutexGuard<'_, WStore>> {
-        match self.inner.try_lock() {
-            Ok(guard) => Ok(guard),
+    /// `WasmRunError` while a call runs in it, or once it is closed.
+    pub(crate) fn lock(&self) -> PyResult<StoreGuard<'_>> {
+        let guard = match self.inner.try_lock() {
+            Ok(guard) => guard,
             // A panic never crosses a store operation (wasm-run catches
             // them), so the state behind a poisoned lock is consistent.
-            Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
-            Err(TryLockError::WouldBlock) => Err(WasmRunError::new_err(
-                "the store is in use: a call is running in it (on another thread, or this is a host function of that call: use its Caller)",
-            )),
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(WasmRunError::new_err(
+                    "the store is in use: a call is running in it (on another thread, or this is a host function of that call: use its Caller)",
+                ));
+            }
+        };
+        if guard.is_none() {
+            return Err(WasmRunError::new_err("the store is closed"));
         }
+        Ok(StoreGuard(guard))
+    }
+}
+
+/// Exclusive access to an open store.
+pub(crate) struct StoreGuard<'a>(MutexGuard<'a, Option<WStore>>);
+
+impl std::ops::Deref for StoreGuard<'_> {
+    type Target = WStore;
+    fn deref(&self) -> &WStore {
+        self.0.as_ref().expect("checked by Store::lock")
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut WStore {
+        self.0.as_mut().expect("checked by Store::lock")
     }
 }
 
@@ -74,10 +97,10 @@ impl Store {
     fn new(py: Python<'_>, engine: &crate::engine::Engine, data: Option<Py<PyAny>>) -> Self {
         let data = data.unwrap_or_else(|| py.None());
         Store {
-            inner: Mutex::new(wasm_run::Store::new(
+            inner: Mutex::new(Some(wasm_run::Store::new(
                 &engine.inner,
                 HostState { data, wasi: None },
-            )),
+            ))),
             engine: engine.inner.clone(),
             views: AtomicUsize::new(0),
         }
@@ -133,8 +156,39 @@ impl Store {
         Ok(())
     }
 
+    /// Frees the store now: its instances, memories and data. Every later
+    /// use of it (or of what it holds) raises `WasmRunError`. Raises while
+    /// a call runs in it or a memory view of it is alive. Closing twice is
+    /// allowed.
+    fn close(&self) -> PyResult<()> {
+        self.check_no_views()?;
+        let closed = match self.lock() {
+            Ok(mut guard) => guard.0.take(),
+            Err(_) if self.is_closed() => None,
+            Err(e) => return Err(e),
+        };
+        drop(closed);
+        Ok(())
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.is_closed()
+    }
+
     fn __reduce__(&self) -> PyResult<()> {
         Err(crate::errors::not_picklable("Store"))
+    }
+}
+
+impl Store {
+    fn is_closed(&self) -> bool {
+        match self.inner.try_lock() {
+            Ok(guard) => guard.is_none(),
+            Err(TryLockError::Poisoned(p)) => p.into_inner().is_none(),
+            Err(TryLockError::WouldBlock) => false,
+        }
     }
 }
 
@@ -284,7 +338,7 @@ impl Caller {
 
 /// A store or a caller, locked for one operation.
 pub(crate) enum Ctx<'a> {
-    Store(MutexGuard<'a, WStore>),
+    Store(StoreGuard<'a>),
     Caller(CallerGuard<'a>),
 }
 

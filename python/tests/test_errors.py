@@ -100,3 +100,26 @@ def test_traps_survive_pickling(engine):
     assert str(again) == str(trap.value)
     exit = pickle.loads(pickle.dumps(wasm_run.ExitError("exit")))
     assert isinstance(exit, wasm_run.WasmRunError)
+
+
+def test_a_closed_store_refuses_everything(engine):
+    store, ex = instantiate(engine)
+    assert not store.closed
+    store.close()
+    assert store.closed
+    with pytest.raises(wasm_run.WasmRunError, match="closed"):
+        ex["add"](store, 1, 2)
+    with pytest.raises(wasm_run.WasmRunError, match="closed"):
+        ex["memory"].read(store)
+    with pytest.raises(wasm_run.WasmRunError, match="closed"):
+        store.fuel = 5
+    with pytest.raises(wasm_run.WasmRunError, match="closed"):
+        wasm_run.Linker(engine).instantiate(store, wasm_run.Module(engine, WAT))
+    store.close()  # a second close is harmless
+    # A store with a live memory view cannot be closed under it.
+    store, ex = instantiate(engine)
+    view = ex["memory"].view(store)
+    with pytest.raises(wasm_run.WasmRunError, match="view"):
+        store.close()
+    view.release()
+    store.close()

@@ -140,6 +140,9 @@ class Store:
     def clear_deadline(self) -> None: ...
     def interrupt_handle(self) -> InterruptHandle: ...
     def set_wasi(self, config: WasiConfig) -> None: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
 
 class Caller:
     """The caller of a host function (valid while it runs)."""
@@ -241,6 +244,55 @@ class Linker:
     def define_instance(self, store: Store, name: str, instance: Instance) -> None: ...
     def define_wasi(self) -> None: ...
     def instantiate(self, store: Store, module: Module) -> Instance: ...
+
+class Component:
+    """A component (binary or WAT text)."""
+
+    def __init__(self, engine: Engine, wasm: Union[bytes, str]) -> None: ...
+    @property
+    def world(self) -> str: ...
+    @property
+    def exports(self) -> List[Tuple[str, str]]: ...
+
+class ComponentFunc:
+    """An exported component function."""
+
+    @property
+    def type(self) -> str: ...
+    def __call__(self, store: Store, *args: Any) -> Any: ...
+
+class ComponentInstance:
+    """An instance of a component."""
+
+    def get_func(self, name: str) -> Optional[ComponentFunc]: ...
+
+class ComponentLinker:
+    """Instantiates components."""
+
+    def __init__(self, engine: Engine) -> None: ...
+    def instantiate(self, store: Store, component: Component) -> ComponentInstance: ...
+
+class Ok:
+    """The ok case of a WIT result."""
+
+    value: Any
+    def __init__(self, value: Any = None) -> None: ...
+
+class Err:
+    """The err case of a WIT result."""
+
+    value: Any
+    def __init__(self, value: Any = None) -> None: ...
+
+class Variant:
+    """A case of a WIT variant."""
+
+    case: str
+    value: Any
+    def __init__(self, case: str, value: Any = None) -> None: ...
+
+class Resource:
+    """A resource handle a component returned."""
 
 def run_wasi(
     wasm: Union[bytes, str],
