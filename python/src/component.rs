@@ -86,10 +86,77 @@ impl Component {
     }
 }
 
-/// Instantiates components: `ComponentLinker(engine)`.
+/// Instantiates components: `ComponentLinker(engine)`, with host
+/// functions in Python for the components' imports (`define_func`) and WASI
+/// preview 2 (`define_wasi`).
 #[pyclass(frozen, module = "wasm_run")]
 pub(crate) struct ComponentLinker {
-    inner: Mutex<wc::Linker<AnyEngine, HostState>>,
+    engine: AnyEngine,
+    defs: Mutex<Defs>,
+}
+
+#[derive(Default)]
+struct Defs {
+    /// `name` or `interface#name`, and the callable.
+    funcs: Vec<(String, Py<PyAny>)>,
+    wasi: bool,
+}
+
+/// The type of the imported function `name` (`f` or `interface#f`) of
+/// `component`.
+fn import_type(component: &wc::Component<AnyEngine>, name: &str) -> Option<wc::FuncType> {
+    let imports = component.world().imports();
+    let find = |items: &[(String, wc::ItemType)], name: &str| {
+        items
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.clone())
+    };
+    match name.rsplit_once('#') {
+        Some((iface, f)) => match find(imports, iface)? {
+            wc::ItemType::Instance(items) => match find(&items, f)? {
+                wc::ItemType::Func(ty) => Some(ty),
+                _ => None,
+            },
+            _ => None,
+        },
+        None => match find(imports, name)? {
+            wc::ItemType::Func(ty) => Some(ty),
+            _ => None,
+        },
+    }
+}
+
+/// A Python callable as the host function of an import of type `ty`.
+fn host_func(
+    func: Py<PyAny>,
+    ty: wc::FuncType,
+) -> impl Fn(&mut wc::HostContext<'_, HostState>, &[Val], &mut [Val]) -> wasm_run::Result<()>
++ Send
++ Sync
++ 'static {
+    move |_cx, args, out| {
+        Python::attach(|py| -> PyResult<()> {
+            let args = args
+                .iter()
+                .map(|v| from_val(py, v))
+                .collect::<PyResult<Vec<_>>>()?;
+            let returned = func.call1(py, PyTuple::new(py, args)?)?;
+            let returned = returned.bind(py);
+            match ty.result() {
+                Some(rty) => {
+                    out[0] = to_val(py, rty, returned, "the host function's result")?;
+                    Ok(())
+                }
+                None if returned.is_none() => Ok(()),
+                None => Err(type_error(format!(
+                    "the host function has no result but returned a {}",
+                    kind(returned)
+                ))),
+            }
+        })
+        .map_err(wasm_run::Error::host)
+    }
 }
 
 #[pymethods]
@@ -97,12 +164,39 @@ impl ComponentLinker {
     #[new]
     fn new(engine: &Engine) -> Self {
         ComponentLinker {
-            inner: Mutex::new(wc::Linker::new(&engine.inner)),
+            engine: engine.inner.clone(),
+            defs: Mutex::new(Defs::default()),
         }
     }
 
+    /// Defines the imported function `name` (`"f"` at the root, or
+    /// `"interface#f"`, e.g. `"example:app/log#write"`) as `func(*args)`:
+    /// it receives Python values and returns its result as one, converted
+    /// by the import's WIT type when a component is instantiated. An
+    /// exception it raises stops the guest and is the `__cause__` of the
+    /// call's `WasmRunError`.
+    fn define_func(&self, name: String, func: Py<PyAny>) -> PyResult<()> {
+        let mut defs = self.defs.lock().unwrap_or_else(|p| p.into_inner());
+        if defs.funcs.iter().any(|(n, _)| *n == name) {
+            return Err(crate::errors::LinkError::new_err(format!(
+                "`{name}` is already defined"
+            )));
+        }
+        defs.funcs.push((name, func));
+        Ok(())
+    }
+
+    /// Defines WASI preview 2 (`wasi:cli`, `wasi:io`, `wasi:clocks`,
+    /// `wasi:random`, `wasi:filesystem`; sockets and HTTP answer
+    /// `access-denied`); each store gets its context from
+    /// `Store.set_wasi(WasiConfig(...))`, or an empty one.
+    fn define_wasi(&self) {
+        self.defs.lock().unwrap_or_else(|p| p.into_inner()).wasi = true;
+    }
+
     /// Instantiates `component` in `store`. Raises `LinkError` for an
-    /// import this linker does not define.
+    /// import this linker does not define, `ExitError` if WASI's `exit` is
+    /// called while it starts.
     fn instantiate(
         &self,
         py: Python<'_>,
@@ -110,9 +204,33 @@ impl ComponentLinker {
         component: &Component,
     ) -> PyResult<ComponentInstance> {
         store.check_no_views()?;
-        let linker = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let linker: &wc::Linker<AnyEngine, HostState> = &linker;
+        let mut linker = wc::Linker::new(&self.engine);
+        let wasi = {
+            let defs = self.defs.lock().unwrap_or_else(|p| p.into_inner());
+            if defs.wasi {
+                wasm_run::wasi::p2::add_to_linker(&mut linker).map_err(to_py)?;
+            }
+            for (name, func) in &defs.funcs {
+                // Imports the component does not have are not needed.
+                let Some(ty) = import_type(&component.inner, name) else {
+                    continue;
+                };
+                let host = host_func(func.clone_ref(py), ty);
+                match name.rsplit_once('#') {
+                    Some((iface, f)) => linker
+                        .instance(iface)
+                        .and_then(|mut i| i.func_new(f, host).map(drop)),
+                    None => linker.func_new(name, host).map(drop),
+                }
+                .map_err(to_py)?;
+            }
+            defs.wasi
+        };
         let mut guard = store.lock()?;
+        if wasi && guard.data().p2.is_none() {
+            guard.data_mut().p2 = Some(crate::wasi::WasiConfig::empty_p2()?);
+        }
+        let linker = &linker;
         let inner = guard.run(py, |s| linker.instantiate(s, &component.inner))?;
         Ok(ComponentInstance { inner })
     }

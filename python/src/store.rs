@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::thread::ThreadId;
 use wasm_run::AnyEngine;
+use wasm_run::wasi::p2::{WasiP2, WasiView};
 use wasm_run::wasi::{HasWasi, WasiCtx};
 
 /// wasm-run's store as this package uses it.
@@ -22,6 +23,18 @@ pub(crate) type WCaller<'a> = wasm_run::Caller<'a, AnyEngine, HostState>;
 pub(crate) struct HostState {
     pub(crate) data: Py<PyAny>,
     pub(crate) wasi: Option<WasiCtx<AnyEngine>>,
+    /// WASI preview 2 for components (from the same `WasiConfig`).
+    pub(crate) p2: Option<WasiP2>,
+}
+
+impl WasiView for HostState {
+    fn wasi_p2(&mut self) -> &mut WasiP2 {
+        // As for preview 1: `ComponentLinker.instantiate` gives the store a
+        // default context before any WASI function can run.
+        self.p2
+            .as_mut()
+            .expect("a store running WASI functions has a WASI context")
+    }
 }
 
 impl HasWasi<AnyEngine> for HostState {
@@ -99,7 +112,11 @@ impl Store {
         Store {
             inner: Mutex::new(Some(wasm_run::Store::new(
                 &engine.inner,
-                HostState { data, wasi: None },
+                HostState {
+                    data,
+                    wasi: None,
+                    p2: None,
+                },
             ))),
             engine: engine.inner.clone(),
             views: AtomicUsize::new(0),
@@ -146,13 +163,18 @@ impl Store {
 
     /// Gives the store the WASI context of `config` (arguments,
     /// environment, preopened directories, stdio) for the WASI modules
-    /// instantiated in it through a linker with `define_wasi()`.
+    /// (preview 1) and components (preview 2) instantiated in it through a
+    /// linker with `define_wasi()`.
     ///
     /// Raises `WasmRunError` for a configuration that cannot be used (a
     /// preopened directory that does not exist, ...).
     fn set_wasi(&self, config: &WasiConfig) -> PyResult<()> {
         let ctx = config.context(&self.engine)?;
-        self.lock()?.data_mut().wasi = Some(ctx);
+        let p2 = config.p2()?;
+        let mut guard = self.lock()?;
+        let data = guard.data_mut();
+        data.wasi = Some(ctx);
+        data.p2 = Some(p2);
         Ok(())
     }
 

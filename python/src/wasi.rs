@@ -78,6 +78,17 @@ impl WasiConfig {
         WasiCtx::new(engine, &inner.config).map_err(wasi_to_py)
     }
 
+    /// The preview 2 state of this configuration.
+    pub(crate) fn p2(&self) -> PyResult<wasm_run::wasi::p2::WasiP2> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        wasm_run::wasi::p2::WasiP2::new(&inner.config).map_err(wasi_to_py)
+    }
+
+    /// The preview 2 state of the default configuration.
+    pub(crate) fn empty_p2() -> PyResult<wasm_run::wasi::p2::WasiP2> {
+        wasm_run::wasi::p2::WasiP2::new(&wasm_run::wasi::WasiConfig::new()).map_err(wasi_to_py)
+    }
+
     /// The context of the default configuration.
     pub(crate) fn empty_context(engine: &AnyEngine) -> PyResult<WasiCtx<AnyEngine>> {
         WasiCtx::new(engine, &wasm_run::wasi::WasiConfig::new()).map_err(wasi_to_py)
@@ -207,7 +218,8 @@ fn flatten(e: WasiError) -> wasm_run::Error {
     }
 }
 
-/// Runs a WASI command module: `run_wasi(wasm, args=None, env=None,
+/// Runs a WASI command, a module (preview 1) or a component (preview 2,
+/// exporting `wasi:cli/run`): `run_wasi(wasm, args=None, env=None,
 /// stdin=None, engine=None, preopens=None, fuel=None, timeout=None)`
 /// returns `(status, stdout, stderr)` with the output captured. `fuel`
 /// (an engine made with `fuel=True`) and `timeout` (seconds) bound the
@@ -238,7 +250,7 @@ pub(crate) fn run_wasi<'py>(
             AnyEngine::new(&config).map_err(to_py)?
         }
     };
-    let module = Module::compile(py, &engine, wasm)?;
+    let bytes = crate::engine::module_bytes(wasm)?;
     let capture = pyo3::types::PyString::new(py, "capture").into_any();
     let config = WasiConfig::new(
         args,
@@ -249,11 +261,14 @@ pub(crate) fn run_wasi<'py>(
         preopens,
         false,
     )?;
+    let is_component = wasm_run::component::is_component(&bytes)
+        || bytes.trim_ascii_start().starts_with(b"(component");
     let mut store = wasm_run::Store::new(
         &engine,
         HostState {
             data: py.None(),
-            wasi: Some(config.context(&engine)?),
+            wasi: None,
+            p2: None,
         },
     );
     if let Some(fuel) = fuel {
@@ -264,14 +279,32 @@ pub(crate) fn run_wasi<'py>(
             .map_err(|e| value_error(e.to_string()))?;
         store.set_deadline(timeout).map_err(to_py)?;
     }
-    let mut linker = wasm_run::Linker::new(&engine);
-    wasm_run::wasi::add_to_linker(&mut linker).map_err(wasi_to_py)?;
-    let module = &module.inner;
-    let linker = &linker;
-    let status = store.run(py, |s| {
-        let instance = wasm_run::wasi::instantiate(linker, s, module).map_err(flatten)?;
-        wasm_run::wasi::run_start(s, &instance).map_err(flatten)
-    })?;
+    let status = if is_component {
+        let component = py
+            .detach(|| wasm_run::component::Component::new(&engine, &bytes))
+            .map_err(to_py)?;
+        store.data_mut().p2 = Some(config.p2()?);
+        let mut linker = wasm_run::component::Linker::new(&engine);
+        wasm_run::wasi::p2::add_to_linker(&mut linker).map_err(to_py)?;
+        let (linker, component) = (&linker, &component);
+        store.run(py, |s| {
+            let instance = match linker.instantiate(s, component) {
+                Err(wasm_run::Error::Exit(code)) => return Ok(wasm_run::wasi::ExitStatus(code)),
+                other => other?,
+            };
+            wasm_run::wasi::p2::call_run(s, component, &instance).map_err(flatten)
+        })?
+    } else {
+        let module = Module::compile(py, &engine, wasm)?;
+        store.data_mut().wasi = Some(config.context(&engine)?);
+        let mut linker = wasm_run::Linker::new(&engine);
+        wasm_run::wasi::add_to_linker(&mut linker).map_err(wasi_to_py)?;
+        let (linker, module) = (&linker, &module.inner);
+        store.run(py, |s| {
+            let instance = wasm_run::wasi::instantiate(linker, s, module).map_err(flatten)?;
+            wasm_run::wasi::run_start(s, &instance).map_err(flatten)
+        })?
+    };
     Ok((
         status.code(),
         config.stdout_bytes(py)?,

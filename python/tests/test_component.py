@@ -122,3 +122,75 @@ def test_bad_component_values_are_type_errors(engine):
     with pytest.raises(TypeError, match="cannot pickle"):
         pickle.dumps(instance)
     assert instance.get_func("nothing") is None
+
+
+HOST_WAT = (FIXTURES.parent / "host.wat").read_text()
+
+
+def test_host_functions_for_imports(engine):
+    component = wasm_run.Component(engine, HOST_WAT)
+    linker = wasm_run.ComponentLinker(engine)
+    seen = []
+
+    def greet(name):
+        seen.append(name)
+        return f"Hello, {name}!"
+
+    linker.define_func("greet", greet)
+    linker.define_func("example:host/math@0.1.0#sum", lambda xs: sum(xs))
+    # Definitions a component does not import are ignored.
+    linker.define_func("unused", lambda: None)
+    with pytest.raises(wasm_run.LinkError):
+        linker.define_func("greet", greet)
+    store = wasm_run.Store(engine)
+    instance = linker.instantiate(store, component)
+    assert instance.get_func("run")(store, "wörld") == "Hello, wörld!"
+    assert seen == ["wörld"]
+    assert instance.get_func("total")(store, [1, 2, 2**32 - 1]) == 2**32 + 2
+
+
+def test_host_function_errors_reach_the_caller(engine):
+    component = wasm_run.Component(engine, HOST_WAT)
+    linker = wasm_run.ComponentLinker(engine)
+    linker.define_func("greet", lambda name: 42)  # not a string
+    linker.define_func("example:host/math@0.1.0#sum", lambda xs: 1 // 0)
+    store = wasm_run.Store(engine)
+    instance = linker.instantiate(store, component)
+    with pytest.raises(wasm_run.WasmRunError) as err:
+        instance.get_func("run")(store, "x")
+    assert isinstance(err.value.__cause__, TypeError)
+    with pytest.raises(wasm_run.WasmRunError) as err:
+        instance.get_func("total")(store, [1])
+    assert isinstance(err.value.__cause__, ZeroDivisionError)
+    # Missing imports are link errors.
+    with pytest.raises(wasm_run.LinkError):
+        wasm_run.ComponentLinker(engine).instantiate(store, component)
+
+
+P2 = FIXTURES.parents[1] / "wasi/p2"
+
+
+def test_wasi_preview2_commands(engine, tmp_path):
+    status, out, err = wasm_run.run_wasi((P2 / "hello.wasm").read_bytes(), args=["hello"], engine=engine)
+    assert (status, out, err) == (0, b"Hello, world!\n", b"Hello, stderr!\n")
+    status, out, _ = wasm_run.run_wasi((P2 / "exit.wasm").read_bytes(), args=["exit", "3"], engine=engine)
+    # WASI 0.2's exit carries ok/err only: a non-zero status is 1.
+    assert status == 1 and out == b"exiting with 3\n"
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    status, out, _ = wasm_run.run_wasi(
+        (P2 / "files.wasm").read_bytes(), args=["files"], engine=engine, preopens=[(str(sandbox), "/sandbox")]
+    )
+    assert status == 0, out
+    assert (sandbox / "kept.txt").read_text() == "kept by the guest\n"
+    # Linked by hand: the store's WasiConfig, then wasi:cli/run.
+    component = wasm_run.Component(engine, (P2 / "hello.wasm").read_bytes())
+    run_name = next(n for n, _ in component.exports if n.startswith("wasi:cli/run@0.2.") and n.endswith("#run"))
+    config = wasm_run.WasiConfig(args=["hello"], stdout="capture")
+    store = wasm_run.Store(engine)
+    store.set_wasi(config)
+    linker = wasm_run.ComponentLinker(engine)
+    linker.define_wasi()
+    instance = linker.instantiate(store, component)
+    assert instance.get_func(run_name)(store) == wasm_run.Ok()
+    assert config.stdout_bytes == b"Hello, world!\n"
