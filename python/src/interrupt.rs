@@ -186,16 +186,19 @@ mod sigint {
         Ok(Some(main))
     }
 
-    /// A call being watched for SIGINT (or not, off the main thread).
-    pub(crate) struct Watched(bool);
+    /// A call being watched for SIGINT (or not, off the main thread), and
+    /// the store of the call it is nested in (a host function of an outer
+    /// call on the main thread calling into another store).
+    pub(crate) struct Watched(Option<Option<InterruptHandle>>);
 
     impl Watched {
-        /// Stops watching; whether a SIGINT arrived during the call.
+        /// Stops watching (the outer call's store is watched again);
+        /// whether a SIGINT arrived during the call.
         pub(crate) fn end(self) -> bool {
-            if !self.0 {
+            let Some(outer) = self.0 else {
                 return false;
-            }
-            *CURRENT.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            };
+            *CURRENT.lock().unwrap_or_else(|p| p.into_inner()) = outer;
             SEEN.load(Ordering::SeqCst)
         }
     }
@@ -205,22 +208,28 @@ mod sigint {
     pub(crate) fn watch(py: Python<'_>, store: &WStore) -> Watched {
         let main = *MAIN.get_or_init(|| install(py).unwrap_or(None));
         let Some(main) = main else {
-            return Watched(false);
+            return Watched(None);
         };
         // SAFETY: `pthread_self` has no preconditions.
         if unsafe { libc::pthread_self() } as u64 != main {
-            return Watched(false);
+            return Watched(None);
         }
         let Ok(handle) = store.interrupt_handle() else {
-            return Watched(false);
+            return Watched(None);
         };
-        SEEN.store(false, Ordering::SeqCst);
-        *CURRENT.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle.clone());
-        // A SIGINT between the two lines above found no store: stop now.
+        let mut current = CURRENT.lock().unwrap_or_else(|p| p.into_inner());
+        if current.is_none() {
+            // The outermost call: a SIGINT from before it is not for it.
+            SEEN.store(false, Ordering::SeqCst);
+        }
+        let outer = current.replace(handle.clone());
+        drop(current);
+        // A SIGINT between the lines above found no store, or the outer
+        // one: stop this call now.
         if SEEN.load(Ordering::SeqCst) {
             handle.interrupt();
         }
-        Watched(true)
+        Watched(Some(outer))
     }
 }
 
