@@ -47,6 +47,16 @@ pub(crate) fn py_to_extern(item: &Bound<'_, PyAny>) -> PyResult<Extern<AnyEngine
     }
 }
 
+/// Refuses to copy in or out of memory through a store while a view of it
+/// is alive (Python code may be writing through the view on another
+/// thread).
+fn no_views(store: &Bound<'_, PyAny>, ctx: &Ctx<'_>) -> PyResult<()> {
+    if let Ctx::Store(_) = ctx {
+        store.cast::<Store>()?.get().check_no_views()?;
+    }
+    Ok(())
+}
+
 /// An instance of a module in a store.
 #[pyclass(frozen, module = "wasm_run")]
 pub(crate) struct Instance {
@@ -62,6 +72,7 @@ impl Instance {
         store: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         with_ctx!(ctx, c => {
             let dict = PyDict::new(py);
             for (name, item) in self.inner.exports(&mut *c) {
@@ -81,6 +92,7 @@ impl Instance {
         name: &str,
     ) -> PyResult<Option<Py<PyAny>>> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         with_ctx!(ctx, c => match self.inner.get_export(&mut *c, name) {
             Some(item) => extern_to_py(py, &mut *c, item),
             None => Ok(None),
@@ -153,6 +165,7 @@ impl Func {
             )));
         }
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         if let Ctx::Store(_) = ctx {
             store.cast::<Store>()?.get().check_no_views()?;
         }
@@ -209,18 +222,21 @@ impl Memory {
     /// The memory's type.
     fn r#type(&self, store: &Bound<'_, PyAny>) -> PyResult<MemoryType> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => MemoryType::of(&self.inner.ty(&*c))))
     }
 
     /// The size in pages.
     fn size(&self, store: &Bound<'_, PyAny>) -> PyResult<u64> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => self.inner.size(&*c)))
     }
 
     /// The size in bytes.
     fn data_len(&self, store: &Bound<'_, PyAny>) -> PyResult<usize> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => self.inner.data_size(&*c)))
     }
 
@@ -228,6 +244,7 @@ impl Memory {
     /// Raises `WasmRunError` past the maximum or the engine's limits.
     fn grow(&self, store: &Bound<'_, PyAny>, delta: u64) -> PyResult<u64> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         if let Ctx::Store(_) = ctx {
             store.cast::<Store>()?.get().check_no_views()?;
         }
@@ -244,6 +261,8 @@ impl Memory {
         stop: Option<usize>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
+        no_views(store, &ctx)?;
         with_ctx!(ctx, c => {
             let data = self.inner.data(&*c);
             let (start, stop) = span(start, stop, data.len())?;
@@ -253,8 +272,27 @@ impl Memory {
 
     /// Writes `value` (bytes-like) at `start`; returns the bytes written.
     #[pyo3(signature = (store, value, start=0))]
-    fn write(&self, store: &Bound<'_, PyAny>, value: &[u8], start: usize) -> PyResult<usize> {
+    fn write(
+        &self,
+        store: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        start: usize,
+    ) -> PyResult<usize> {
+        // bytes without a copy; other bytes-like objects copied first (a
+        // view of this very memory could overlap the destination).
+        let copied;
+        let value: &[u8] = match value.cast::<PyBytes>() {
+            Ok(b) => b.as_bytes(),
+            Err(_) => {
+                copied = value
+                    .extract::<Vec<u8>>()
+                    .map_err(|_| type_error("the value to write is bytes-like"))?;
+                &copied
+            }
+        };
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
+        no_views(store, &ctx)?;
         with_ctx!(ctx, c => {
             let data = self.inner.data_mut(&mut *c);
             let stop = start.saturating_add(value.len());
@@ -279,6 +317,11 @@ impl Memory {
         };
         let (ptr, len) = {
             let mut guard = owner.get().lock()?;
+            if guard.id() != self.inner.store_id() {
+                return Err(crate::errors::WasmRunError::new_err(
+                    "this object belongs to another store than the one given",
+                ));
+            }
             let data = self.inner.data_mut(&mut *guard);
             (data.as_mut_ptr() as usize, data.len())
         };
@@ -322,12 +365,14 @@ impl Global {
     /// The global's type.
     fn r#type(&self, store: &Bound<'_, PyAny>) -> PyResult<GlobalType> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => GlobalType::of(&self.inner.ty(&*c))))
     }
 
     /// The current value.
     fn value(&self, py: Python<'_>, store: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         with_ctx!(ctx, c => {
             let v = self.inner.get(&mut *c);
             from_val(py, &*c, &v)
@@ -337,6 +382,7 @@ impl Global {
     /// Sets the value (`WasmRunError` for an immutable global).
     fn set_value(&self, store: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         with_ctx!(ctx, c => {
             let ty = self.inner.ty(&*c);
             let v = to_val(&mut *c, &ty.content, value, || "the value".into())?;
@@ -390,18 +436,21 @@ impl Table {
     /// The table's type.
     fn r#type(&self, store: &Bound<'_, PyAny>) -> PyResult<TableType> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => TableType::of(&self.inner.ty(&*c))))
     }
 
     /// The number of elements.
     fn size(&self, store: &Bound<'_, PyAny>) -> PyResult<u64> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => self.inner.size(&*c)))
     }
 
     /// The element at `index` (`IndexError` past the end).
     fn get(&self, py: Python<'_>, store: &Bound<'_, PyAny>, index: u64) -> PyResult<Py<PyAny>> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         with_ctx!(ctx, c => match self.inner.get(&mut *c, index) {
             Some(v) => from_val(py, &*c, &v),
             None => Err(pyo3::exceptions::PyIndexError::new_err(format!(
@@ -413,6 +462,7 @@ impl Table {
     /// Sets the element at `index`.
     fn set(&self, store: &Bound<'_, PyAny>, index: u64, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         with_ctx!(ctx, c => {
             let ty = self.element(&*c);
             let v = to_val(&mut *c, &ty, value, || "the value".into())?;
@@ -430,6 +480,7 @@ impl Table {
         init: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
         let mut ctx = Ctx::of(store)?;
+        ctx.owns(self.inner.store_id())?;
         with_ctx!(ctx, c => {
             let ty = self.element(&*c);
             let init = match init {

@@ -47,18 +47,21 @@ impl RunIn for WStore {
                 Ok(r)
             }
             Err(e) => {
-                if interrupted
-                    && matches!(
+                if interrupted {
+                    if matches!(
                         e,
                         wasm_run::Error::Trap {
                             code: wasm_run::TrapCode::Interrupt,
                             ..
                         }
-                    )
-                {
-                    // Python's handler raises `KeyboardInterrupt` (or does
-                    // what the program asked for SIGINT).
-                    py.check_signals()?;
+                    ) {
+                        // Python's handler raises `KeyboardInterrupt` (or
+                        // does what the program asked for SIGINT).
+                        py.check_signals()?;
+                    } else {
+                        // Failed otherwise before it saw the interrupt.
+                        let _ = self.discard_interrupts();
+                    }
                 }
                 Err(to_py(e))
             }
@@ -76,7 +79,7 @@ impl RunIn for WCaller<'static> {
     }
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 mod sigint {
     use crate::store::WStore;
     use pyo3::prelude::*;
@@ -93,6 +96,9 @@ mod sigint {
     /// The main thread (as `threading.get_ident()`), if the handler is in
     /// place; `None` if it could not or should not be installed.
     static MAIN: OnceLock<Option<u64>> = OnceLock::new();
+    /// The process that installed the handler (a forked child shares the
+    /// pipe but not the watcher: it is not watched).
+    static PID: AtomicI32 = AtomicI32::new(0);
     /// The store the main thread's call runs in.
     static CURRENT: Mutex<Option<InterruptHandle>> = Mutex::new(None);
 
@@ -102,7 +108,8 @@ mod sigint {
         let errno = unsafe { *libc::__errno_location() };
         SEEN.store(true, Ordering::SeqCst);
         let fd = PIPE.load(Ordering::SeqCst);
-        if fd >= 0 {
+        // SAFETY: `getpid` is async-signal-safe.
+        if fd >= 0 && unsafe { libc::getpid() } == PID.load(Ordering::SeqCst) {
             let byte = 1u8;
             // SAFETY: `write` is async-signal-safe; the pipe's write end is
             // non-blocking and never closed; a full pipe already holds a
@@ -160,8 +167,11 @@ mod sigint {
                     // SAFETY: `buf` is writable for its length.
                     let n = unsafe { libc::read(read_end, buf.as_mut_ptr().cast(), buf.len()) };
                     if n > 0 {
-                        if let Some(handle) =
-                            CURRENT.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+                        // A byte read late, after its call ended (which
+                        // reset `SEEN`), is not for the next call.
+                        let current = CURRENT.lock().unwrap_or_else(|p| p.into_inner());
+                        if let Some(handle) = current.as_ref()
+                            && SEEN.load(Ordering::SeqCst)
                         {
                             handle.interrupt();
                         }
@@ -171,18 +181,26 @@ mod sigint {
                 }
             })
             .map_err(|e| crate::errors::WasmRunError::new_err(e.to_string()))?;
+        // SAFETY: `getpid` has no preconditions.
+        PID.store(unsafe { libc::getpid() }, Ordering::SeqCst);
         PIPE.store(write_end, Ordering::SeqCst);
+        // The handler in place now, recorded before ours replaces it, so
+        // that a SIGINT arriving in between still reaches it.
         // SAFETY: a zeroed `sigaction` is a valid value to fill in.
-        let mut ours: libc::sigaction = unsafe { std::mem::zeroed() };
-        ours.sa_sigaction = on_sigint as *const () as libc::sighandler_t;
-        ours.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-        // SAFETY: as above.
         let mut previous: libc::sigaction = unsafe { std::mem::zeroed() };
-        // SAFETY: both structs are valid; `sa_mask` is empty (zeroed).
-        if unsafe { libc::sigaction(libc::SIGINT, &ours, &mut previous) } != 0 {
+        // SAFETY: a null new action only reads the current one.
+        if unsafe { libc::sigaction(libc::SIGINT, std::ptr::null(), &mut previous) } != 0 {
             return Ok(None);
         }
         let _ = PREVIOUS.set(previous);
+        // SAFETY: as above.
+        let mut ours: libc::sigaction = unsafe { std::mem::zeroed() };
+        ours.sa_sigaction = on_sigint as *const () as libc::sighandler_t;
+        ours.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+        // SAFETY: both structs are valid; `sa_mask` is empty (zeroed).
+        if unsafe { libc::sigaction(libc::SIGINT, &ours, std::ptr::null_mut()) } != 0 {
+            return Ok(None);
+        }
         Ok(Some(main))
     }
 
@@ -198,15 +216,24 @@ mod sigint {
             let Some(outer) = self.0 else {
                 return false;
             };
+            let seen = SEEN.load(Ordering::SeqCst);
+            if seen && let Some(handle) = &outer {
+                // The signal may have been aimed at this call: the outer
+                // one must stop too.
+                handle.interrupt();
+            }
             *CURRENT.lock().unwrap_or_else(|p| p.into_inner()) = outer;
-            SEEN.load(Ordering::SeqCst)
+            seen
         }
     }
 
     /// Starts watching a call in `store` for SIGINT, if on the main thread
     /// and the store can be interrupted.
     pub(crate) fn watch(py: Python<'_>, store: &WStore) -> Watched {
-        let main = *MAIN.get_or_init(|| install(py).unwrap_or(None));
+        use pyo3::sync::OnceLockExt;
+        // (Python runs inside `install`: the GIL is released while another
+        // thread waits for it here.)
+        let main = *MAIN.get_or_init_py_attached(py, || install(py).unwrap_or(None));
         let Some(main) = main else {
             return Watched(None);
         };
@@ -233,12 +260,13 @@ mod sigint {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(not(target_os = "linux"))]
 mod sigint {
     use crate::store::WStore;
     use pyo3::prelude::*;
 
-    /// No SIGINT watch off Unix: calls run to their end or deadline.
+    /// No SIGINT watch off Linux (yet): calls run to their end or
+    /// deadline, and Python raises `KeyboardInterrupt` after.
     pub(crate) struct Watched;
 
     impl Watched {

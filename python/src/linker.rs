@@ -9,7 +9,7 @@ use crate::values::{from_val, to_val, val_types};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{RwLock, RwLockWriteGuard, TryLockError};
 use wasm_run::{AnyEngine, FuncType, Val, ValType};
 
 /// A Python callable as a host function of type `ty`: it receives the
@@ -86,17 +86,29 @@ pub(crate) fn host_func(
 /// Defines imports and instantiates modules.
 #[pyclass(frozen, module = "wasm_run")]
 pub(crate) struct Linker {
-    inner: Mutex<wasm_run::Linker<AnyEngine, HostState>>,
+    /// Read while instantiating (guest code runs then, and may use this
+    /// linker again); written only with `try_write`, so a definition made
+    /// while an instantiation runs is an error, never a deadlock.
+    inner: RwLock<wasm_run::Linker<AnyEngine, HostState>>,
     engine: AnyEngine,
     /// `define_wasi` was called: stores get a default WASI context.
     wasi: AtomicBool,
 }
 
 impl Linker {
-    fn lock(&self) -> PyResult<MutexGuard<'_, wasm_run::Linker<AnyEngine, HostState>>> {
-        self.inner
-            .lock()
-            .map_err(|_| WasmRunError::new_err("the linker is unusable after a panic"))
+    /// The linker, to define something in it.
+    ///
+    /// # Errors
+    ///
+    /// `WasmRunError` while an instantiation with it runs.
+    fn lock(&self) -> PyResult<RwLockWriteGuard<'_, wasm_run::Linker<AnyEngine, HostState>>> {
+        match self.inner.try_write() {
+            Ok(guard) => Ok(guard),
+            Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(WasmRunError::new_err(
+                "the linker is in use: an instantiation with it is running",
+            )),
+        }
     }
 }
 
@@ -106,7 +118,7 @@ impl Linker {
     #[new]
     fn new(engine: &Engine) -> Self {
         Linker {
-            inner: Mutex::new(wasm_run::Linker::new(&engine.inner)),
+            inner: RwLock::new(wasm_run::Linker::new(&engine.inner)),
             engine: engine.inner.clone(),
             wasi: AtomicBool::new(false),
         }
@@ -175,7 +187,9 @@ impl Linker {
     /// mistyped import.
     fn instantiate(&self, py: Python<'_>, store: &Store, module: &Module) -> PyResult<Instance> {
         store.check_no_views()?;
-        let linker = self.lock()?;
+        // Definitions take the write side only briefly and never wait, so
+        // this read cannot wait for long.
+        let linker = self.inner.read().unwrap_or_else(|p| p.into_inner());
         let mut guard = store.lock()?;
         if self.wasi.load(Ordering::Acquire) && guard.data().wasi.is_none() {
             let ctx = crate::wasi::WasiConfig::empty_context(&self.engine)?;

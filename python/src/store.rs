@@ -70,8 +70,10 @@ impl Store {
     pub(crate) fn lock(&self) -> PyResult<StoreGuard<'_>> {
         let guard = match self.inner.try_lock() {
             Ok(guard) => guard,
-            // A panic never crosses a store operation (wasm-run catches
-            // them), so the state behind a poisoned lock is consistent.
+            // Guest calls and host functions never unwind through the
+            // lock (wasm-run catches panics there) and handles are checked
+            // against their store before use, so a poisoned lock's state
+            // is consistent.
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
             Err(TryLockError::WouldBlock) => {
                 return Err(WasmRunError::new_err(
@@ -382,6 +384,30 @@ impl<'a> Ctx<'a> {
             "expected a Store or a Caller, got {}",
             obj.get_type().name()?
         )))
+    }
+}
+
+impl Ctx<'_> {
+    /// Refuses a handle of another store (wasm-run's handle methods assume
+    /// their own store).
+    ///
+    /// # Errors
+    ///
+    /// `WasmRunError` if `owner` is not this context's store.
+    pub(crate) fn owns(&self, owner: wasm_run::StoreId) -> PyResult<()> {
+        use wasm_run::AsContext;
+        use wasm_run::backend::ContextBackend;
+        let id = match self {
+            Ctx::Store(guard) => guard.id(),
+            Ctx::Caller(guard) => (**guard).ctx().store_id(),
+        };
+        if id == owner {
+            Ok(())
+        } else {
+            Err(WasmRunError::new_err(
+                "this object belongs to another store than the one given",
+            ))
+        }
     }
 }
 

@@ -19,11 +19,22 @@ use std::sync::atomic::Ordering;
 #[pyclass(frozen, module = "wasm_run")]
 pub(crate) struct ViewPin {
     store: Py<Store>,
+    released: std::sync::atomic::AtomicBool,
+}
+
+#[pymethods]
+impl ViewPin {
+    /// Lets the store run code again (once; the finalizer calls it).
+    fn release(&self) {
+        if !self.released.swap(true, Ordering::AcqRel) {
+            self.store.get().views.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
 }
 
 impl Drop for ViewPin {
     fn drop(&mut self) {
-        self.store.get().views.fetch_sub(1, Ordering::AcqRel);
+        self.release();
     }
 }
 
@@ -47,9 +58,8 @@ impl Store {
 /// memory of `store`.
 ///
 /// The caller has just read `ptr` and `len` from the memory with the store
-/// locked and no view alive was required for nothing; the pin made here
-/// keeps them valid: the store cannot run code (and so grow the memory)
-/// while it lives, and it owns the store.
+/// locked; the pin made here keeps them valid: while it lives the store
+/// cannot run code (and so grow or move the memory) and is not freed.
 pub(crate) fn pinned_view<'py>(
     py: Python<'py>,
     store: &Bound<'py, Store>,
@@ -61,12 +71,21 @@ pub(crate) fn pinned_view<'py>(
         py,
         ViewPin {
             store: store.clone().unbind(),
+            released: std::sync::atomic::AtomicBool::new(false),
         },
     )?;
     let ctypes = py.import("ctypes")?;
     let array_type = ctypes.getattr("c_ubyte")?.call_method1("__mul__", (len,))?;
     let array = array_type.call_method1("from_address", (ptr,))?;
-    array.setattr("_wasm_run_pin", pin)?;
+    // The pin lives in a finalizer of the array (not in an attribute that
+    // Python code could delete): released when the array is freed, that
+    // is when the last view derived from it is gone.
+    let finalizer = py
+        .import("weakref")?
+        .getattr("finalize")?
+        .call1((array.clone(), pin.getattr(py, "release")?))?;
+    // At interpreter exit the store may already be gone: nothing to do.
+    finalizer.setattr("atexit", false)?;
     let builtins = py.import("builtins")?;
     let view = builtins
         .getattr("memoryview")?

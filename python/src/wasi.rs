@@ -33,19 +33,8 @@ fn output(spec: Option<&Bound<'_, PyAny>>, which: &str) -> PyResult<(Output, Opt
         };
     }
     if spec.is_callable() {
-        let f = spec.clone().unbind();
-        return Ok((
-            Output::stream(move |chunk: &[u8]| {
-                Python::attach(|py| {
-                    if let Err(e) = f.call1(py, (PyBytes::new(py, chunk),)) {
-                        // The guest's write succeeded; the callback's error
-                        // is reported as Python reports unraisable ones.
-                        e.write_unraisable(py, None);
-                    }
-                });
-            }),
-            None,
-        ));
+        // Made per context by `Inner::config` (each store its own sink).
+        return Ok((Output::Discard, None));
     }
     Err(type_error(format!(
         "{which}: expected \"capture\", \"inherit\", \"discard\", None or a callable"
@@ -56,6 +45,42 @@ struct Inner {
     config: wasm_run::wasi::WasiConfig,
     stdout: Option<Capture>,
     stderr: Option<Capture>,
+    /// Callables receiving stdout/stderr chunks.
+    stdout_fn: Option<Py<PyAny>>,
+    stderr_fn: Option<Py<PyAny>>,
+}
+
+/// A stream to the Python callable `f`: one per context, so two stores
+/// writing at once (or one writing from the other's callback) never
+/// share its lock.
+fn stream(f: &Py<PyAny>) -> Output {
+    let f = Python::attach(|py| f.clone_ref(py));
+    Output::stream(move |chunk: &[u8]| {
+        Python::attach(|py| {
+            if let Err(e) = f.call1(py, (PyBytes::new(py, chunk),)) {
+                // The guest's write succeeded; the callback's error is
+                // reported as Python reports unraisable ones.
+                e.write_unraisable(py, None);
+            }
+        });
+    })
+}
+
+impl Inner {
+    /// The configuration with fresh streams to the callables.
+    fn config(&self) -> std::borrow::Cow<'_, wasm_run::wasi::WasiConfig> {
+        if self.stdout_fn.is_none() && self.stderr_fn.is_none() {
+            return std::borrow::Cow::Borrowed(&self.config);
+        }
+        let mut config = self.config.clone();
+        if let Some(f) = &self.stdout_fn {
+            config.stdout(stream(f));
+        }
+        if let Some(f) = &self.stderr_fn {
+            config.stderr(stream(f));
+        }
+        std::borrow::Cow::Owned(config)
+    }
 }
 
 /// What a WASI program sees: `WasiConfig(args=None, env=None, stdin=None,
@@ -75,13 +100,13 @@ impl WasiConfig {
     /// The WASI context of this configuration for `engine`.
     pub(crate) fn context(&self, engine: &AnyEngine) -> PyResult<WasiCtx<AnyEngine>> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        WasiCtx::new(engine, &inner.config).map_err(wasi_to_py)
+        WasiCtx::new(engine, &inner.config()).map_err(wasi_to_py)
     }
 
     /// The preview 2 state of this configuration.
     pub(crate) fn p2(&self) -> PyResult<wasm_run::wasi::p2::WasiP2> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        wasm_run::wasi::p2::WasiP2::new(&inner.config).map_err(wasi_to_py)
+        wasm_run::wasi::p2::WasiP2::new(&inner.config()).map_err(wasi_to_py)
     }
 
     /// The preview 2 state of the default configuration.
@@ -133,6 +158,7 @@ impl WasiConfig {
             config.env(k, v);
         }
         config.stdin_bytes(stdin.unwrap_or_default());
+        let (stdout_spec, stderr_spec) = (stdout, stderr);
         let (out, stdout) = output(stdout, "stdout")?;
         let (err, stderr) = output(stderr, "stderr")?;
         config.stdout(out).stderr(err);
@@ -151,11 +177,16 @@ impl WasiConfig {
         }
         // Report a bad configuration now rather than at the first run.
         config.validate().map_err(wasi_to_py)?;
+        let callable = |spec: Option<&Bound<'_, PyAny>>| {
+            spec.filter(|s| s.is_callable()).map(|s| s.clone().unbind())
+        };
         Ok(WasiConfig {
             inner: Mutex::new(Inner {
                 config,
                 stdout,
                 stderr,
+                stdout_fn: callable(stdout_spec),
+                stderr_fn: callable(stderr_spec),
             }),
         })
     }

@@ -259,15 +259,24 @@ def test_memory_views_are_zero_copy_and_pin_the_store(engine):
         assert len(view) == 65536
         assert view.format == "B" and not view.readonly
         view[10:13] = b"abc"
-        assert memory.read(store, 10, 13) == b"abc"
-        memory.write(store, b"Z", 10)
-        assert view[10] == ord("Z")
-        # Code must not run (it could grow and move the memory).
+        view[10] = ord("Z")
+        # Code must not run (it could grow and move the memory), and
+        # copies in and out wait for the views to go (Python code may be
+        # writing through one on another thread).
+        with pytest.raises(wasm_run.WasmRunError, match="view"):
+            memory.read(store, 10, 13)
+        with pytest.raises(wasm_run.WasmRunError, match="view"):
+            memory.write(store, b"Z", 10)
         with pytest.raises(wasm_run.WasmRunError, match="view"):
             exports["peek"](store, 10)
         with pytest.raises(wasm_run.WasmRunError, match="view"):
             memory.grow(store, 1)
     assert exports["peek"](store, 10) == ord("Z")
+    assert memory.read(store, 10, 13) == b"Zbc"
+    # Any bytes-like value can be written.
+    assert memory.write(store, bytearray(b"xy"), 20) == 2
+    assert memory.write(store, memoryview(b"pq"), 22) == 2
+    assert memory.read(store, 20, 24) == b"xypq"
     # A slice keeps the pin after the view it came from is released.
     view = memory.view(store)
     part = view[0:4]
@@ -292,6 +301,24 @@ def test_memory_views_outlive_their_names(engine):
     view = make()
     gc.collect()
     assert bytes(view[0:4]) == b"kept"
+
+
+def test_objects_of_another_store_are_refused(engine):
+    store, exports = instantiate(engine, '(module (memory (export "memory") 1) (global (export "g") i32 (i32.const 1)) (table (export "t") 1 funcref) (func (export "f")))')
+    other = wasm_run.Store(engine)
+    for call in [
+        lambda: exports["memory"].read(other),
+        lambda: exports["memory"].size(other),
+        lambda: exports["memory"].view(other),
+        lambda: exports["g"].value(other),
+        lambda: exports["t"].size(other),
+        lambda: exports["t"].get(other, 0),
+        lambda: exports["f"](other),
+    ]:
+        with pytest.raises(wasm_run.WasmRunError, match="another store|store"):
+            call()
+    # The right store still works (no poisoned lock).
+    assert exports["g"].value(store) == 1
 
 
 def test_views_are_made_from_stores_only(engine):

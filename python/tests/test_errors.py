@@ -123,3 +123,23 @@ def test_a_closed_store_refuses_everything(engine):
         store.close()
     view.release()
     store.close()
+
+
+def test_a_linker_used_from_its_own_start_function_is_an_error_not_a_deadlock(engine):
+    linker = wasm_run.Linker(engine)
+    seen = []
+
+    def start():
+        # Instantiating again with the same linker is fine ...
+        linker.instantiate(wasm_run.Store(engine), wasm_run.Module(engine, "(module)"))
+        # ... defining in it while it instantiates is refused.
+        try:
+            linker.define_func("env", "late", [], [], lambda: None)
+        except wasm_run.WasmRunError as e:
+            seen.append(str(e))
+
+    linker.define_func("env", "f", [], [], start)
+    store = wasm_run.Store(engine)
+    linker.instantiate(store, wasm_run.Module(engine, '(module (import "env" "f" (func $f)) (start $f))'))
+    assert seen and "in use" in seen[0]
+    linker.define_func("env", "late", [], [], lambda: None)  # fine afterwards

@@ -106,3 +106,31 @@ def test_run_wasi_bounds_a_runaway_program(engine):
 def test_a_module_without_start_is_not_a_command(engine):
     with pytest.raises(wasm_run.WasmRunError, match="_start"):
         wasm_run.run_wasi('(module (memory (export "memory") 1))', engine=engine)
+
+
+def test_one_config_with_a_callback_serves_two_stores(engine):
+    hello = fixture("hello")
+    chunks = []
+    inner = {}
+
+    def on_stdout(chunk):
+        chunks.append(chunk)
+        # The callback runs the same program in another store with the
+        # same configuration (its own stream: no shared lock).
+        if "store" in inner:
+            store = inner.pop("store")
+            inner["exports"]["_start"](store)
+
+    config = wasm_run.WasiConfig(args=["hello"], stdout=on_stdout)
+    linker = wasm_run.Linker(engine)
+    linker.define_wasi()
+    module = wasm_run.Module(engine, hello)
+    second = wasm_run.Store(engine)
+    second.set_wasi(config)
+    inner["exports"] = linker.instantiate(second, module).exports(second)
+    inner["store"] = second
+    first = wasm_run.Store(engine)
+    first.set_wasi(config)
+    linker.instantiate(first, module).exports(first)["_start"](first)
+    # The inner run printed in the middle of the outer one's output.
+    assert b"".join(chunks) == b"Hello, world!Hello, world!\n\n"
