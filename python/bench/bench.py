@@ -38,6 +38,17 @@ def median_ns(op, per_batch, batches=9):
     return statistics.median(times)
 
 
+def measure(store, exports, instantiate):
+    """The four cases, on either package (their spellings agree)."""
+    add, host_loop, memory = exports["add"], exports["host_loop"], exports["memory"]
+    return {
+        "add(i32, i32)": median_ns(lambda: add(store, 1, 2), 20000),
+        "host call from wasm": median_ns(lambda: host_loop(store, HOST_CALLS), 20) / HOST_CALLS,
+        "64 KiB memory read": median_ns(lambda: memory.read(store, 0, 65536), 5000),
+        "instantiate": median_ns(instantiate, 300),
+    }
+
+
 def ours(engine_name):
     engine = wasm_run.Engine(engine_name)
     module = wasm_run.Module(engine, WAT)
@@ -45,18 +56,7 @@ def ours(engine_name):
     linker.define_func("host", "id", ["i32"], ["i32"], lambda x: x)
     store = wasm_run.Store(engine)
     ex = linker.instantiate(store, module).exports(store)
-    add, host_loop, memory = ex["add"], ex["host_loop"], ex["memory"]
-
-    def instantiate():
-        s = wasm_run.Store(engine)
-        linker.instantiate(s, module)
-
-    return {
-        "add(i32, i32)": median_ns(lambda: add(store, 1, 2), 20000),
-        "host call from wasm": median_ns(lambda: host_loop(store, HOST_CALLS), 20) / HOST_CALLS,
-        "64 KiB memory read": median_ns(lambda: memory.read(store, 0, 65536), 5000),
-        "instantiate": median_ns(instantiate, 300),
-    }
+    return measure(store, ex, lambda: linker.instantiate(wasm_run.Store(engine), module))
 
 
 def reference():
@@ -69,19 +69,7 @@ def reference():
     linker.define_func("host", "id", wasmtime.FuncType([i32], [i32]), lambda x: x)
     store = wasmtime.Store(engine)
     instance = linker.instantiate(store, module)
-    ex = instance.exports(store)
-    add, host_loop, memory = ex["add"], ex["host_loop"], ex["memory"]
-
-    def instantiate():
-        s = wasmtime.Store(engine)
-        linker.instantiate(s, module)
-
-    return {
-        "add(i32, i32)": median_ns(lambda: add(store, 1, 2), 20000),
-        "host call from wasm": median_ns(lambda: host_loop(store, HOST_CALLS), 20) / HOST_CALLS,
-        "64 KiB memory read": median_ns(lambda: memory.read(store, 0, 65536), 5000),
-        "instantiate": median_ns(instantiate, 300),
-    }
+    return measure(store, instance.exports(store), lambda: linker.instantiate(wasmtime.Store(engine), module))
 
 
 def main():

@@ -71,8 +71,7 @@ impl Instance {
         py: Python<'py>,
         store: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         with_ctx!(ctx, c => {
             let dict = PyDict::new(py);
             for (name, item) in self.inner.exports(&mut *c) {
@@ -91,8 +90,7 @@ impl Instance {
         store: &Bound<'_, PyAny>,
         name: &str,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         with_ctx!(ctx, c => match self.inner.get_export(&mut *c, name) {
             Some(item) => extern_to_py(py, &mut *c, item),
             None => Ok(None),
@@ -164,11 +162,8 @@ impl Func {
                 args.len()
             )));
         }
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
-        if let Ctx::Store(_) = ctx {
-            store.cast::<Store>()?.get().check_no_views()?;
-        }
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
+        no_views(store, &ctx)?;
         with_ctx!(ctx, c => {
             let mut vals = Vec::with_capacity(params.len());
             for (i, (ty, arg)) in params.iter().zip(args.iter()).enumerate() {
@@ -221,33 +216,27 @@ impl Memory {
 
     /// The memory's type.
     fn r#type(&self, store: &Bound<'_, PyAny>) -> PyResult<MemoryType> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => MemoryType::of(&self.inner.ty(&*c))))
     }
 
     /// The size in pages.
     fn size(&self, store: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => self.inner.size(&*c)))
     }
 
     /// The size in bytes.
     fn data_len(&self, store: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => self.inner.data_size(&*c)))
     }
 
     /// Grows the memory by `delta` pages; returns the previous size.
     /// Raises `WasmRunError` past the maximum or the engine's limits.
     fn grow(&self, store: &Bound<'_, PyAny>, delta: u64) -> PyResult<u64> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
-        if let Ctx::Store(_) = ctx {
-            store.cast::<Store>()?.get().check_no_views()?;
-        }
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
+        no_views(store, &ctx)?;
         with_ctx!(ctx, c => self.inner.grow(&mut *c, delta).map_err(to_py))
     }
 
@@ -260,8 +249,7 @@ impl Memory {
         start: usize,
         stop: Option<usize>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         no_views(store, &ctx)?;
         with_ctx!(ctx, c => {
             let data = self.inner.data(&*c);
@@ -290,8 +278,7 @@ impl Memory {
                 &copied
             }
         };
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         no_views(store, &ctx)?;
         with_ctx!(ctx, c => {
             let data = self.inner.data_mut(&mut *c);
@@ -364,15 +351,13 @@ impl Global {
 
     /// The global's type.
     fn r#type(&self, store: &Bound<'_, PyAny>) -> PyResult<GlobalType> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => GlobalType::of(&self.inner.ty(&*c))))
     }
 
     /// The current value.
     fn value(&self, py: Python<'_>, store: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         with_ctx!(ctx, c => {
             let v = self.inner.get(&mut *c);
             from_val(py, &*c, &v)
@@ -381,8 +366,7 @@ impl Global {
 
     /// Sets the value (`WasmRunError` for an immutable global).
     fn set_value(&self, store: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         with_ctx!(ctx, c => {
             let ty = self.inner.ty(&*c);
             let v = to_val(&mut *c, &ty.content, value, || "the value".into())?;
@@ -435,22 +419,19 @@ impl Table {
 
     /// The table's type.
     fn r#type(&self, store: &Bound<'_, PyAny>) -> PyResult<TableType> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => TableType::of(&self.inner.ty(&*c))))
     }
 
     /// The number of elements.
     fn size(&self, store: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         Ok(with_ctx!(ctx, c => self.inner.size(&*c)))
     }
 
     /// The element at `index` (`IndexError` past the end).
     fn get(&self, py: Python<'_>, store: &Bound<'_, PyAny>, index: u64) -> PyResult<Py<PyAny>> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         with_ctx!(ctx, c => match self.inner.get(&mut *c, index) {
             Some(v) => from_val(py, &*c, &v),
             None => Err(pyo3::exceptions::PyIndexError::new_err(format!(
@@ -461,8 +442,7 @@ impl Table {
 
     /// Sets the element at `index`.
     fn set(&self, store: &Bound<'_, PyAny>, index: u64, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         with_ctx!(ctx, c => {
             let ty = self.element(&*c);
             let v = to_val(&mut *c, &ty, value, || "the value".into())?;
@@ -479,8 +459,7 @@ impl Table {
         delta: u64,
         init: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let mut ctx = Ctx::of(store)?;
-        ctx.owns(self.inner.store_id())?;
+        let mut ctx = Ctx::owning(store, self.inner.store_id())?;
         with_ctx!(ctx, c => {
             let ty = self.element(&*c);
             let init = match init {

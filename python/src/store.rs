@@ -387,14 +387,22 @@ impl<'a> Ctx<'a> {
     }
 }
 
-impl Ctx<'_> {
-    /// Refuses a handle of another store (wasm-run's handle methods assume
-    /// their own store).
+impl<'a> Ctx<'a> {
+    /// `obj` locked for one operation on a handle of store `owner`
+    /// (wasm-run's handle methods assume their own store).
     ///
     /// # Errors
     ///
-    /// `WasmRunError` if `owner` is not this context's store.
-    pub(crate) fn owns(&self, owner: wasm_run::StoreId) -> PyResult<()> {
+    /// Those of [`Ctx::of`]; `WasmRunError` if `owner` is not `obj`'s
+    /// store.
+    pub(crate) fn owning(obj: &'a Bound<'_, PyAny>, owner: wasm_run::StoreId) -> PyResult<Self> {
+        let ctx = Ctx::of(obj)?;
+        ctx.owns(owner)?;
+        Ok(ctx)
+    }
+
+    /// Refuses a handle of another store.
+    fn owns(&self, owner: wasm_run::StoreId) -> PyResult<()> {
         use wasm_run::AsContext;
         use wasm_run::backend::ContextBackend;
         let id = match self {
