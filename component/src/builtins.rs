@@ -165,11 +165,19 @@ pub(crate) fn resource_builtin<E: Engine, T: 'static>(
         CoreVal::I32(x) => Ok(*x as u32),
         _ => Err(Error::Type("a resource built-in got a non-i32".into())),
     };
-    let (params, results) = match op {
-        ResourceOp::New | ResourceOp::Rep => (vec![I32], vec![I32]),
-        ResourceOp::Drop => (vec![I32], vec![]),
+    // The two core types of the built-ins, made once (a clone is two
+    // reference counts).
+    static TYPES: std::sync::OnceLock<[wasm_run_api::FuncType; 2]> = std::sync::OnceLock::new();
+    let [to_i32, to_none] = TYPES.get_or_init(|| {
+        [
+            wasm_run_api::FuncType::new([I32], [I32]),
+            wasm_run_api::FuncType::new([I32], []),
+        ]
+    });
+    let core_ty = match op {
+        ResourceOp::New | ResourceOp::Rep => to_i32.clone(),
+        ResourceOp::Drop => to_none.clone(),
     };
-    let core_ty = wasm_run_api::FuncType::new(params, results);
     wasm_run_api::Func::new(
         &mut *store,
         core_ty,

@@ -22,7 +22,7 @@ use crate::plan::{ResourceOp, Shape};
 use crate::resources::Resources;
 use crate::translate::{Translate, TypeState, async_unsupported};
 use crate::types::{ItemType, ResourceType, TypeDef};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::{Arc, OnceLock};
 use wasm_run_api::{
     Engine, Error, Extern, ExternType, FuncType as CoreFuncType, LinkError, Module, Result, Store,

@@ -10,7 +10,7 @@ use crate::module_check::check_module;
 use crate::plan::{ComponentPlan, CoreSort, Sort, Step, not_yet};
 use crate::resources::{HostResourceType, ResourceAny, Resources, TypeEntry};
 use crate::val::Val;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 use wasm_run_api::{AsContextMut, Engine, Error, Extern, LinkError, Result, Store, Val as CoreVal};
@@ -816,6 +816,44 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         })
     }
 
+    /// Sizes the index spaces for `plan`'s steps (one pass over them, no
+    /// growing while they run).
+    fn reserve(&mut self, plan: &ComponentPlan) {
+        let (mut core, mut funcs, mut instances, mut types) = ([0usize; 5], 0, 0, 0);
+        let (mut core_instances, mut modules) = (0, 0);
+        for step in &plan.steps {
+            match step {
+                Step::Module(_)
+                | Step::AliasOuter {
+                    sort: Sort::Module, ..
+                } => modules += 1,
+                Step::AliasCoreExport { sort, .. } => core[core_slot(*sort)] += 1,
+                Step::Lower { .. } | Step::ResourceBuiltin { .. } => core[0] += 1,
+                Step::CoreInstantiate { .. } | Step::CoreFromExports(_) => core_instances += 1,
+                Step::Lift { .. } => funcs += 1,
+                Step::ComponentInstantiate { .. } | Step::InstanceFromExports(_) => instances += 1,
+                Step::Type | Step::ResourceDef { .. } => types += 1,
+                Step::Import { sort, .. }
+                | Step::AliasExport { sort, .. }
+                | Step::Export { sort, .. } => match sort {
+                    Sort::Func => funcs += 1,
+                    Sort::Instance => instances += 1,
+                    Sort::Type => types += 1,
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        for (space, n) in self.core.iter_mut().zip(core) {
+            space.reserve(n);
+        }
+        self.core_instances.reserve(core_instances);
+        self.modules.reserve(modules);
+        self.funcs.reserve(funcs);
+        self.instances.reserve(instances);
+        self.types.reserve(types);
+    }
+
     /// Runs `plan`'s steps; the component's exports, and the resource
     /// states of the instances nested in it.
     #[allow(clippy::type_complexity)]
@@ -830,6 +868,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         // start functions run): calls into it trap.
         let resources = self.resources.clone();
         let _entered = resources.enter()?;
+        self.reserve(plan);
         for (at, step) in plan.steps.iter().enumerate() {
             match step {
                 Step::Module(global) => {
@@ -1069,7 +1108,13 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         .push(Item::Resource(self.resources.export_entry(ty.id)?));
                 }
                 Step::ResourceBuiltin { op, ty } => {
-                    let host_dtor = self.host_dtors.get(&ty.id).cloned();
+                    // The root's imported destructors are the
+                    // pre-instantiation's (not copied per instance).
+                    let host_dtor = self
+                        .host_dtors
+                        .get(&ty.id)
+                        .or_else(|| self.root.and_then(|r| r.host_dtors.get(&ty.id)))
+                        .cloned();
                     let f = resource_builtin(store, *op, ty.id, self.resources.clone(), host_dtor)?;
                     self.core[core_slot(CoreSort::Func)].push(Some(Extern::Func(f)));
                 }
@@ -1138,7 +1183,6 @@ pub(crate) fn instantiate_root<E: Engine, T: 'static>(
     for (ty, host) in &root.host_types {
         run.resources.import(*ty, host.clone());
     }
-    run.host_dtors = root.host_dtors.clone();
     run.root = Some(root);
     run.run_root(store, plan)
 }

@@ -18,7 +18,7 @@ use crate::native_bytes;
 use crate::resources::{HostResourceType, Kind, ResourceAny, Resources};
 use crate::types::{FuncType, ItemType, Type, TypeDef};
 use crate::val::Val;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 use wasm_run_api::backend::ContextBackend;
 use wasm_run_api::{

@@ -6,7 +6,7 @@ use crate::component::{Body, Component};
 use crate::host::HostDtor;
 use crate::instance::{Instance, Item, Linker};
 use crate::resources::HostResourceType;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use wasm_run_api::{Engine, Result, Store};
 
 /// A component linked ahead with a [`Linker`]

@@ -447,7 +447,7 @@ pub(crate) struct Resources<E: Engine> {
     /// The resource types the instance sees, by their static id in its
     /// component: those it defines, imports from the host, or gets from
     /// another instance.
-    types: Mutex<HashMap<u32, TypeEntry<E>>>,
+    types: Mutex<foldhash::HashMap<u32, TypeEntry<E>>>,
     /// Whether the instance is on the stack (being instantiated, or running
     /// one of its lifted functions): the component model's reentrance rule
     /// forbids entering it again until it returns.
@@ -473,7 +473,7 @@ impl<E: Engine> Resources<E> {
         Arc::new(Resources {
             instance: NEXT.fetch_add(1, Ordering::Relaxed),
             table: Mutex::new(Table::default()),
-            types: Mutex::new(HashMap::new()),
+            types: Mutex::new(foldhash::HashMap::default()),
             entered: std::sync::atomic::AtomicBool::new(false),
         })
     }
