@@ -548,16 +548,6 @@ impl<E: Engine> Clone for Frame<E> {
     }
 }
 
-fn core_slot(sort: CoreSort) -> usize {
-    match sort {
-        CoreSort::Func => 0,
-        CoreSort::Table => 1,
-        CoreSort::Memory => 2,
-        CoreSort::Global => 3,
-        CoreSort::Tag => 4,
-    }
-}
-
 fn missing(name: &str, what: &str) -> Error {
     LinkError::Other(format!("the linker defines no {what} for import `{name}`")).into()
 }
@@ -722,7 +712,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
     }
 
     fn core(&self, sort: CoreSort, index: u32) -> Result<Extern<E>> {
-        self.core[core_slot(sort)]
+        self.core[sort.slot()]
             .get(index as usize)
             .cloned()
             .flatten()
@@ -816,42 +806,18 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
         })
     }
 
-    /// Sizes the index spaces for `plan`'s steps (one pass over them, no
-    /// growing while they run).
+    /// Sizes the index spaces for `plan`'s steps (counted once, when the
+    /// plan was made), so that they do not grow while the steps run.
     fn reserve(&mut self, plan: &ComponentPlan) {
-        let (mut core, mut funcs, mut instances, mut types) = ([0usize; 5], 0, 0, 0);
-        let (mut core_instances, mut modules) = (0, 0);
-        for step in &plan.steps {
-            match step {
-                Step::Module(_)
-                | Step::AliasOuter {
-                    sort: Sort::Module, ..
-                } => modules += 1,
-                Step::AliasCoreExport { sort, .. } => core[core_slot(*sort)] += 1,
-                Step::Lower { .. } | Step::ResourceBuiltin { .. } => core[0] += 1,
-                Step::CoreInstantiate { .. } | Step::CoreFromExports(_) => core_instances += 1,
-                Step::Lift { .. } => funcs += 1,
-                Step::ComponentInstantiate { .. } | Step::InstanceFromExports(_) => instances += 1,
-                Step::Type | Step::ResourceDef { .. } => types += 1,
-                Step::Import { sort, .. }
-                | Step::AliasExport { sort, .. }
-                | Step::Export { sort, .. } => match sort {
-                    Sort::Func => funcs += 1,
-                    Sort::Instance => instances += 1,
-                    Sort::Type => types += 1,
-                    _ => {}
-                },
-                _ => {}
-            }
-        }
-        for (space, n) in self.core.iter_mut().zip(core) {
+        let n = &plan.sizes;
+        for (space, n) in self.core.iter_mut().zip(n.core) {
             space.reserve(n);
         }
-        self.core_instances.reserve(core_instances);
-        self.modules.reserve(modules);
-        self.funcs.reserve(funcs);
-        self.instances.reserve(instances);
-        self.types.reserve(types);
+        self.core_instances.reserve(n.core_instances);
+        self.modules.reserve(n.modules);
+        self.funcs.reserve(n.funcs);
+        self.instances.reserve(n.instances);
+        self.types.reserve(n.types);
     }
 
     /// Runs `plan`'s steps; the component's exports, and the resource
@@ -986,7 +952,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         Some(CoreInstance::Bag(step, items)) => bag_item(plan, *step, items, name),
                         None => None,
                     };
-                    self.core[core_slot(*sort)].push(item);
+                    self.core[sort.slot()].push(item);
                 }
                 Step::AliasExport {
                     instance,
@@ -1031,7 +997,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     let target = self.item(Sort::Func, *func)?;
                     let options = Arc::new(OnceLock::from(self.opts(opts)?));
                     let f = lower(store, target, shape.clone(), options)?;
-                    self.core[core_slot(CoreSort::Func)].push(Some(Extern::Func(f)));
+                    self.core[CoreSort::Func.slot()].push(Some(Extern::Func(f)));
                 }
                 Step::Import {
                     name,
@@ -1116,7 +1082,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         .or_else(|| self.root.and_then(|r| r.host_dtors.get(&ty.id)))
                         .cloned();
                     let f = resource_builtin(store, *op, ty.id, self.resources.clone(), host_dtor)?;
-                    self.core[core_slot(CoreSort::Func)].push(Some(Extern::Func(f)));
+                    self.core[CoreSort::Func.slot()].push(Some(Extern::Func(f)));
                 }
                 Step::CoreType => {}
                 Step::NotYet { what } => return Err(not_yet(what)),

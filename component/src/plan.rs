@@ -28,6 +28,18 @@ pub(crate) enum CoreSort {
 }
 
 impl CoreSort {
+    /// The sort's index space among the five (as [`SpaceSizes::core`]
+    /// orders them).
+    pub(crate) fn slot(self) -> usize {
+        match self {
+            CoreSort::Func => 0,
+            CoreSort::Table => 1,
+            CoreSort::Memory => 2,
+            CoreSort::Global => 3,
+            CoreSort::Tag => 4,
+        }
+    }
+
     fn of(kind: ExternalKind) -> CoreSort {
         match kind {
             ExternalKind::Func | ExternalKind::FuncExact => CoreSort::Func,
@@ -325,6 +337,55 @@ fn resource_paths(
 #[derive(Debug)]
 pub(crate) struct ComponentPlan {
     pub steps: Vec<Step>,
+    /// How many items the steps add to each index space.
+    pub sizes: SpaceSizes,
+}
+
+/// The number of items a component's steps add to each index space of its
+/// instantiation (so that it sizes them once).
+#[derive(Debug, Default)]
+pub(crate) struct SpaceSizes {
+    /// The core index spaces, by [`CoreSort::slot`].
+    pub core: [usize; 5],
+    pub core_instances: usize,
+    pub modules: usize,
+    pub funcs: usize,
+    pub instances: usize,
+    pub types: usize,
+}
+
+impl ComponentPlan {
+    fn new(steps: Vec<Step>) -> Self {
+        let mut n = SpaceSizes::default();
+        for step in &steps {
+            match step {
+                Step::Module(_)
+                | Step::AliasOuter {
+                    sort: Sort::Module, ..
+                } => n.modules += 1,
+                Step::AliasCoreExport { sort, .. } => n.core[sort.slot()] += 1,
+                Step::Lower { .. } | Step::ResourceBuiltin { .. } => {
+                    n.core[CoreSort::Func.slot()] += 1
+                }
+                Step::CoreInstantiate { .. } | Step::CoreFromExports(_) => n.core_instances += 1,
+                Step::Lift { .. } => n.funcs += 1,
+                Step::ComponentInstantiate { .. } | Step::InstanceFromExports(_) => {
+                    n.instances += 1
+                }
+                Step::Type | Step::ResourceDef { .. } => n.types += 1,
+                Step::Import { sort, .. }
+                | Step::AliasExport { sort, .. }
+                | Step::Export { sort, .. } => match sort {
+                    Sort::Func => n.funcs += 1,
+                    Sort::Instance => n.instances += 1,
+                    Sort::Type => n.types += 1,
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        ComponentPlan { steps, sizes: n }
+    }
 }
 
 /// The root's plan, the byte ranges of every core module (at any depth, in
@@ -394,7 +455,7 @@ pub(crate) fn plan(binary: &[u8], features: WasmFeatures, state: &mut TypeState)
             Payload::ComponentSection { .. } => stack.push(Vec::new()),
             Payload::End(_) if stack.len() > 1 => {
                 let steps = stack.pop().unwrap_or_default();
-                current(&mut stack).push(Step::Component(Arc::new(ComponentPlan { steps })));
+                current(&mut stack).push(Step::Component(Arc::new(ComponentPlan::new(steps))));
             }
             Payload::InstanceSection(reader) => {
                 for instance in reader {
@@ -622,7 +683,7 @@ pub(crate) fn plan(binary: &[u8], features: WasmFeatures, state: &mut TypeState)
     let root = stack.pop().unwrap_or_default();
     Ok(Plan {
         modules,
-        root: Arc::new(ComponentPlan { steps: root }),
+        root: Arc::new(ComponentPlan::new(root)),
         types,
     })
 }
