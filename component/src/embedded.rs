@@ -16,7 +16,7 @@
 use crate::abi::{Encoding, Options};
 use crate::component::{Component, World};
 use crate::instance::{
-    Def, Exported, Func, Instance, Item, LateOptions, Lifted, Linker, lower, resource_builtin,
+    Def, Exported, Func, Instance, LateOptions, Lifted, Linker, Target, lower, resource_builtin,
 };
 use crate::plan::{ResourceOp, Shape};
 use crate::resources::Resources;
@@ -531,7 +531,7 @@ pub(crate) fn instantiate<E: Engine, T: 'static>(
             {
                 Some(Def::Func(f)) => Extern::Func(lower(
                     store,
-                    Item::Host(f.clone()),
+                    Target::Host(f.clone()),
                     shape.clone(),
                     late.clone(),
                 )?),

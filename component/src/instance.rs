@@ -3,16 +3,17 @@
 //! lifted exports ([`Func`]) and lowered imports.
 
 use crate::abi::Options;
-pub(crate) use crate::builtins::{LateOptions, lower, resource_builtin};
+pub(crate) use crate::builtins::{LateOptions, Target, lower, resource_builtin};
 use crate::component::Component;
 pub(crate) use crate::func::{Func, Lifted};
 use crate::module_check::check_module;
 use crate::plan::{ComponentPlan, CoreSort, Sort, Step, not_yet};
 use crate::resources::{HostResourceType, ResourceAny, Resources, TypeEntry};
+use crate::shared::Slot;
 use crate::val::Val;
 use foldhash::{HashMap, HashMapExt as _};
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use wasm_run_api::{AsContextMut, Engine, Error, Extern, LinkError, Result, Store, Val as CoreVal};
 
 use crate::host::{HostContext, HostDtor, HostFunc};
@@ -186,7 +187,8 @@ impl<E: Engine, T: 'static> Linker<E, T> {
         store: &mut Store<E, T>,
         component: &Component<E>,
     ) -> Result<Instance<E>> {
-        self.instantiate_pre(component)?.instantiate(store)
+        // Made for one instance: no shared functions to make first.
+        self.pre(component, false)?.instantiate(store)
     }
 }
 
@@ -515,6 +517,9 @@ struct Instantiation<'l, E: Engine, T: 'static> {
     root: Option<&'l crate::pre::RootImports<E, T>>,
     /// The root's import steps run so far.
     imported: usize,
+    /// The pre-instantiation's shared functions, when this instance takes
+    /// them (see [`crate::shared`]).
+    shared: Option<crate::shared::Claimed<'l, E, T>>,
 }
 
 /// What outer aliases of a nested component can reach in an enclosing one.
@@ -572,6 +577,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             tree: Vec::new(),
             root: None,
             imported: 0,
+            shared: None,
         }
     }
 
@@ -919,9 +925,9 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                             .ok_or_else(|| missing(&import.module, "core instance"))?;
                         let item = match self.core_instances.get(*arg as usize) {
                             Some(CoreInstance::Real(i)) => i.get_export(&mut *store, &import.name),
-                            Some(CoreInstance::Bag(step, items)) => {
-                                bag_item(plan, *step, items, &import.name)
-                            }
+                            Some(CoreInstance::Bag(step, items)) => plan
+                                .bag_position(*step, &import.name)
+                                .and_then(|i| items.get(i).cloned()),
                             None => None,
                         };
                         imports.push(item.ok_or_else(|| {
@@ -949,7 +955,9 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 } => {
                     let item = match self.core_instances.get(*instance as usize) {
                         Some(CoreInstance::Real(i)) => i.get_export(&mut *store, name),
-                        Some(CoreInstance::Bag(step, items)) => bag_item(plan, *step, items, name),
+                        Some(CoreInstance::Bag(step, items)) => plan
+                            .bag_position(*step, name)
+                            .and_then(|i| items.get(i).cloned()),
                         None => None,
                     };
                     self.core[sort.slot()].push(item);
@@ -994,9 +1002,9 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     })));
                 }
                 Step::Lower { func, shape, opts } => {
-                    let target = self.item(Sort::Func, *func)?;
-                    let options = Arc::new(OnceLock::from(self.opts(opts)?));
-                    let f = lower(store, target, shape.clone(), options)?;
+                    let target = Target::of(self.item(Sort::Func, *func)?)?;
+                    let slot = Slot::lower(target, shape.clone(), self.opts(opts)?);
+                    let f = crate::shared::core_func(self.shared.as_mut(), store, slot)?;
                     self.core[CoreSort::Func.slot()].push(Some(Extern::Func(f)));
                 }
                 Step::Import {
@@ -1081,7 +1089,13 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         .get(&ty.id)
                         .or_else(|| self.root.and_then(|r| r.host_dtors.get(&ty.id)))
                         .cloned();
-                    let f = resource_builtin(store, *op, ty.id, self.resources.clone(), host_dtor)?;
+                    let slot = Slot::Builtin {
+                        op: *op,
+                        ty: ty.id,
+                        resources: self.resources.clone(),
+                        host_dtor,
+                    };
+                    let f = crate::shared::core_func(self.shared.as_mut(), store, slot)?;
                     self.core[CoreSort::Func.slot()].push(Some(Extern::Func(f)));
                 }
                 Step::CoreType => {}
@@ -1092,27 +1106,13 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
     }
 }
 
-/// The item `name` of a core instance made of core items (at step `step`
-/// of `plan`).
-fn bag_item<E: Engine>(
-    plan: &ComponentPlan,
-    step: usize,
-    items: &[Extern<E>],
-    name: &str,
-) -> Option<Extern<E>> {
-    let Some(Step::CoreFromExports(names)) = plan.steps.get(step) else {
-        return None;
-    };
-    let i = names.iter().position(|(n, _, _)| n == name)?;
-    items.get(i).cloned()
-}
-
 /// Resolves the root's imports of `component` (plan `plan`) against
 /// `linker` ahead of any instantiation (see [`crate::InstancePre`]).
 pub(crate) fn resolve_root<E: Engine, T: 'static>(
     linker: &Linker<E, T>,
     component: &Component<E>,
     plan: &ComponentPlan,
+    share: bool,
 ) -> Result<crate::pre::RootImports<E, T>> {
     let mut scratch = Instantiation::new(linker, component);
     let mut items = Vec::new();
@@ -1133,6 +1133,9 @@ pub(crate) fn resolve_root<E: Engine, T: 'static>(
         items,
         host_types: scratch.resources.host_imports(),
         host_dtors: scratch.host_dtors,
+        shared: share
+            .then(|| crate::shared::SharedFuncs::new(component.engine(), plan))
+            .flatten(),
     })
 }
 
@@ -1150,6 +1153,7 @@ pub(crate) fn instantiate_root<E: Engine, T: 'static>(
         run.resources.import(*ty, host.clone());
     }
     run.root = Some(root);
+    run.shared = root.shared.as_ref().and_then(|s| s.claim(store));
     run.run_root(store, plan)
 }
 

@@ -73,6 +73,7 @@ mod native_bytes;
 mod plan;
 mod pre;
 mod resources;
+mod shared;
 mod strings;
 mod translate;
 mod typed;

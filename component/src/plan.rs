@@ -355,6 +355,15 @@ pub(crate) struct SpaceSizes {
 }
 
 impl ComponentPlan {
+    /// Where the item `name` is in the core instance made of core items at
+    /// step `step` (`CoreFromExports`).
+    pub(crate) fn bag_position(&self, step: usize, name: &str) -> Option<usize> {
+        match self.steps.get(step) {
+            Some(Step::CoreFromExports(names)) => names.iter().position(|(n, _, _)| n == name),
+            _ => None,
+        }
+    }
+
     fn new(steps: Vec<Step>) -> Self {
         let mut n = SpaceSizes::default();
         for step in &steps {

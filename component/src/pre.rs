@@ -76,6 +76,8 @@ pub(crate) struct RootImports<E: Engine, T: 'static> {
     pub(crate) host_types: Vec<(u32, HostResourceType)>,
     /// Their destructors, by the same id.
     pub(crate) host_dtors: HashMap<u32, HostDtor<T>>,
+    /// The root's lowered functions and resource built-ins, made once.
+    pub(crate) shared: Option<crate::shared::SharedFuncs<E, T>>,
 }
 
 impl<E: Engine, T: 'static> Linker<E, T> {
@@ -93,6 +95,17 @@ impl<E: Engine, T: 'static> Linker<E, T> {
     ///   component whose canonical options use 64-bit memories
     ///   ([`Component::uses_memory64_options`]).
     pub fn instantiate_pre(&self, component: &Component<E>) -> Result<InstancePre<'_, E, T>> {
+        self.pre(component, true)
+    }
+
+    /// [`Linker::instantiate_pre`]; `share`: whether the root's lowered
+    /// functions and resource built-ins are made once, for many instances
+    /// ([`crate::shared`]).
+    pub(crate) fn pre(
+        &self,
+        component: &Component<E>,
+        share: bool,
+    ) -> Result<InstancePre<'_, E, T>> {
         let body = match component.body() {
             Body::Graph(_) if component.uses_memory64_options() => {
                 return Err(wasm_run_api::Error::unsupported(
@@ -101,7 +114,7 @@ impl<E: Engine, T: 'static> Linker<E, T> {
                 ));
             }
             Body::Graph(plan) => {
-                PreBody::Graph(crate::instance::resolve_root(self, component, plan)?)
+                PreBody::Graph(crate::instance::resolve_root(self, component, plan, share)?)
             }
             Body::Embedded(_) => PreBody::Embedded,
             #[cfg(feature = "native")]

@@ -332,6 +332,13 @@ pub trait ContextBackend<E: Engine> {
     fn watch_mut(&mut self) -> Option<&mut Watch> {
         None
     }
+    /// The store's [`crate::Extensions`] (a backend whose store data is a
+    /// [`StoreData`] answers [`StoreData::extensions_mut`]). `None` (the
+    /// default): the backend keeps none, and libraries that would keep
+    /// per-store values there take a slower route.
+    fn extensions_mut(&mut self) -> Option<&mut crate::Extensions> {
+        None
+    }
     /// Sets (`Some`) or clears the instant after which running wasm stops with
     /// [`crate::TrapCode::Deadline`]; `Unsupported` unless
     /// [`Feature::Deadline`] is enabled. Provided through
@@ -582,6 +589,18 @@ pub trait LinkerBackend<E: Engine, T: 'static> {
     /// The definition of `module::name`, if any (host functions are created in
     /// `store` on demand).
     fn get(&self, store: &mut E::Store<T>, module: &str, name: &str) -> Option<Extern<E>>;
+    /// Every definition, made for `store` as [`LinkerBackend::get`] makes
+    /// it, given to `visit` with its module and name in any order; `false`
+    /// (the default) when the backend has no faster way than one `get` per
+    /// name, which the API then does.
+    fn get_each(
+        &self,
+        store: &mut E::Store<T>,
+        visit: &mut dyn FnMut(&str, &str, Extern<E>),
+    ) -> bool {
+        let _ = (store, visit);
+        false
+    }
     /// Instantiates `module` in `store` from the definitions.
     fn instantiate(&self, store: &mut E::Store<T>, module: &E::Module) -> Result<E::Instance>;
     /// Resolves and type-checks `module`'s imports against the definitions

@@ -43,6 +43,7 @@ pub mod backend;
 mod cache;
 mod definitions;
 mod error;
+mod extensions;
 mod feature;
 mod handles;
 mod host;
@@ -66,6 +67,7 @@ pub use asyncs::{
 pub use backend::{Engine, StoreId, WaitResult};
 pub use cache::{CacheOutcome, ModuleCache};
 pub use error::{EngineError, Error, LinkError, Result, TrapCode, TrapFrame, TrapFrames};
+pub use extensions::Extensions;
 pub use feature::{
     Compilation, Config, Feature, FeatureSet, Limits, Pooling, Support, UnknownFeature,
 };

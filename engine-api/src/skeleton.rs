@@ -37,6 +37,7 @@ pub struct StoreData<T, S> {
     user: T,
     id: StoreId,
     state: S,
+    extensions: crate::Extensions,
 }
 
 impl<T, S> StoreData<T, S> {
@@ -46,6 +47,7 @@ impl<T, S> StoreData<T, S> {
             user,
             id: StoreId::fresh(),
             state,
+            extensions: crate::Extensions::new(),
         }
     }
     /// The user's host state.
@@ -59,6 +61,11 @@ impl<T, S> StoreData<T, S> {
     /// The user's host state, taking the store's data apart.
     pub fn into_user(self) -> T {
         self.user
+    }
+    /// The store's [`crate::Extensions`] (what a backend's
+    /// [`crate::backend::ContextBackend::extensions_mut`] answers).
+    pub fn extensions_mut(&mut self) -> &mut crate::Extensions {
+        &mut self.extensions
     }
     /// The id of the store (as [`crate::Store::id`] answers).
     pub fn store_id(&self) -> StoreId {
@@ -176,6 +183,22 @@ impl EngineBase {
     pub fn with_waker(mut self, waker: Waker) -> Self {
         self.waker = waker;
         self
+    }
+    /// Whether `other` is the base of the same engine (this one or a clone
+    /// of it): each engine's creation makes its own base, and clones share
+    /// it.
+    ///
+    /// ```
+    /// use wasm_run_api::backend::EngineBase;
+    /// use wasm_run_api::{Config, FeatureSet};
+    ///
+    /// let a = EngineBase::new(&Config::new(), FeatureSet::default());
+    /// let b = EngineBase::new(&Config::new(), FeatureSet::default());
+    /// assert!(a.same(&a.clone()));
+    /// assert!(!a.same(&b));
+    /// ```
+    pub fn same(&self, other: &EngineBase) -> bool {
+        Arc::ptr_eq(&self.config, &other.config)
     }
     /// The configuration the engine was created with.
     pub fn config(&self) -> &Config {

@@ -45,6 +45,12 @@ impl<E: Engine, T: 'static> Store<E, T> {
     pub fn data_mut(&mut self) -> &mut T {
         self.inner.data_mut()
     }
+    /// The values libraries keep in this store ([`crate::Extensions`]);
+    /// `None` on a backend that keeps none (every backend of this
+    /// workspace keeps them).
+    pub fn extensions_mut(&mut self) -> Option<&mut crate::Extensions> {
+        self.inner.extensions_mut()
+    }
     /// Consumes the store, returning the host state.
     pub fn into_data(self) -> T {
         self.inner.into_data()
@@ -194,6 +200,10 @@ impl<'a, E: Engine, T: 'static> Caller<'a, E, T> {
     /// The host state, mutably.
     pub fn data_mut(&mut self) -> &mut T {
         self.inner.data_mut()
+    }
+    /// The store's [`crate::Extensions`] (see [`Store::extensions_mut`]).
+    pub fn extensions_mut(&mut self) -> Option<&mut crate::Extensions> {
+        self.inner.extensions_mut()
     }
     /// An export of the calling instance.
     pub fn get_export(&mut self, name: &str) -> Option<Extern<E>> {

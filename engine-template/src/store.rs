@@ -57,6 +57,8 @@ pub trait Parts: sealed::Sealed {
     fn data_mut(&mut self) -> &mut Self::T;
     /// The id of the store (a caller's is its store's).
     fn store_id(&self) -> StoreId;
+    /// The store's extensions (a caller's are its store's).
+    fn extensions_mut(&mut self) -> &mut wasm_run_api::Extensions;
 }
 
 impl<T: 'static> Parts for StoreParts<T> {
@@ -69,6 +71,9 @@ impl<T: 'static> Parts for StoreParts<T> {
     }
     fn store_id(&self) -> StoreId {
         self.data.store_id()
+    }
+    fn extensions_mut(&mut self) -> &mut wasm_run_api::Extensions {
+        self.data.extensions_mut()
     }
 }
 
@@ -85,6 +90,11 @@ impl<T: 'static> Parts for CallerParts<'_, T> {
         }
     }
     fn store_id(&self) -> StoreId {
+        match *self {
+            CallerParts::Never(never, _) => match never {},
+        }
+    }
+    fn extensions_mut(&mut self) -> &mut wasm_run_api::Extensions {
         match *self {
             CallerParts::Never(never, _) => match never {},
         }
@@ -119,6 +129,13 @@ impl<P: Parts> ContextBackend<Template> for TemplateContext<P> {
     /// Contract: the user's data, mutably.
     fn data_mut(&mut self) -> &mut P::T {
         self.0.data_mut()
+    }
+
+    /// Contract: the store's [`wasm_run_api::Extensions`], kept with the
+    /// store's data (a caller answers its store's). `None` would make
+    /// libraries that keep per-store values take a slower route.
+    fn extensions_mut(&mut self) -> Option<&mut wasm_run_api::Extensions> {
+        Some(self.0.extensions_mut())
     }
 
     /// Contract: the fuel left; [`Error::Unsupported`] for [`Feature::Fuel`]

@@ -32,6 +32,8 @@ wasm_run_conformance::behaviour_tests!(
         host_func_typed,
         host_func_untyped,
         host_state,
+        store_extensions,
+        linker_get_each,
         caller_memory_and_exports,
         host_error,
         host_panic,

@@ -635,6 +635,9 @@ impl<P: Parts> ContextBackend<Tinywasm> for TinywasmContext<P> {
     fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
         self.state_mut().limits.set_policy(limiter);
     }
+    fn extensions_mut(&mut self) -> Option<&mut wasm_run_api::Extensions> {
+        Some(self.state_mut().extensions_mut())
+    }
 
     fn func_ty(&self, f: &TinywasmFunc) -> FuncType {
         self.entry(f)

@@ -257,6 +257,9 @@ impl<C: NativeContext> ContextBackend<Wasmi> for WasmiContext<C> {
     fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
         self.0.native_data_mut().limits.host.set(limiter);
     }
+    fn extensions_mut(&mut self) -> Option<&mut wasm_run_api::Extensions> {
+        Some(self.0.native_data_mut().extensions_mut())
+    }
 
     fn func_ty(&self, f: &wasmi::Func) -> FuncType {
         from_func_type(&f.ty(self.cx()))

@@ -9,7 +9,8 @@ pub struct WasmiLinker<T: 'static> {
     /// wasmi's `Linker::get` only answers for items owned by a store; this
     /// remembers how to create each host function so `get` can answer for
     /// those too.
-    pub(crate) hosts: HashMap<(String, String), MakeHost<T>>,
+    /// By module name, then by name (looked up without allocating).
+    pub(crate) hosts: HashMap<String, HashMap<String, MakeHost<T>>>,
 }
 
 pub(crate) type MakeHost<T> =
@@ -37,9 +38,16 @@ impl<T: 'static> WasmiLinker<T> {
         let make = move |s: &mut wasmi::Store<StoreData<T>>| {
             wasmi::Func::new(s, native.clone(), host.clone())
         };
-        self.hosts
-            .insert((module.into(), name.into()), Arc::new(make));
+        self.keep_host(module, name, Arc::new(make));
         Ok(())
+    }
+
+    /// Remembers how to make host function `module::name` in a store.
+    fn keep_host(&mut self, module: &str, name: &str, make: MakeHost<T>) {
+        self.hosts
+            .entry(module.into())
+            .or_default()
+            .insert(name.into(), make);
     }
 }
 
@@ -87,7 +95,9 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
             .define(module, name, to_extern(&item))
             .map_err(|e| define_error(module, name, e))?;
         // A shadowing definition replaces a host function of the same name.
-        self.hosts.remove(&(module.to_string(), name.to_string()));
+        if let Some(names) = self.hosts.get_mut(module) {
+            names.remove(name);
+        }
         Ok(())
     }
 
@@ -105,8 +115,7 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
         };
         typed::wrap(define, typed_host(f.clone())).map_err(|e| define_error(module, name, e))?;
         let make = move |s: &mut wasmi::Store<StoreData<T>>| typed::wrap(s, typed_host(f.clone()));
-        self.hosts
-            .insert((module.into(), name.into()), Arc::new(make));
+        self.keep_host(module, name, Arc::new(make));
         Ok(())
     }
 
@@ -123,14 +132,16 @@ impl<T: 'static> LinkerBackend<Wasmi, T> for WasmiLinker<T> {
 
     fn get(&self, store: &mut WasmiStore<T>, module: &str, name: &str) -> Option<Extern<Wasmi>> {
         let id = store.0.store.data().store_id();
-        if let Some(item) = self.linker.get(&store.0.store, module, name) {
-            return Some(from_extern(item, id));
+        // A host function (the common case: no string is interned or
+        // allocated), else an item a store owns.
+        if let Some(make) = self.hosts.get(module).and_then(|names| names.get(name)) {
+            return Some(Extern::Func(Func::from_native(
+                make(&mut store.0.store),
+                id,
+            )));
         }
-        let make = self.hosts.get(&(module.to_string(), name.to_string()))?;
-        Some(Extern::Func(Func::from_native(
-            make(&mut store.0.store),
-            id,
-        )))
+        let item = self.linker.get(&store.0.store, module, name)?;
+        Some(from_extern(item, id))
     }
 
     fn instantiate(

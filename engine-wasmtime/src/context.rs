@@ -264,6 +264,9 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
     fn check_stop(&mut self) -> Result<()> {
         self.native_data_mut().check_stop()
     }
+    fn extensions_mut(&mut self) -> Option<&mut wasm_run_api::Extensions> {
+        Some(self.native_data_mut().extensions_mut())
+    }
     fn set_deadline(&mut self, at: Option<std::time::Instant>) -> Result<()> {
         let data = self.native_data_mut();
         Watch::require(

@@ -90,6 +90,20 @@ impl<T: 'static> LinkerBackend<Wasmtime, T> for WasmtimeLinker<T> {
             .and_then(|e| from_extern(e, id))
     }
 
+    fn get_each(
+        &self,
+        store: &mut WasmtimeStore<T>,
+        visit: &mut dyn FnMut(&str, &str, Extern<Wasmtime>),
+    ) -> bool {
+        let id = store.0.store.data().store_id();
+        for (module, name, item) in self.linker.iter(&mut store.0.store) {
+            if let Some(item) = from_extern(item, id) {
+                visit(module, name, item);
+            }
+        }
+        true
+    }
+
     fn instantiate(
         &self,
         store: &mut WasmtimeStore<T>,

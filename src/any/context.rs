@@ -28,6 +28,9 @@ impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
     fn check_stop(&mut self) -> Result<()> {
         each!(self, AnyContext, c, B => c.check_stop())
     }
+    fn extensions_mut(&mut self) -> Option<&mut wasm_run_api::Extensions> {
+        each!(self, AnyContext, c, B => c.extensions_mut())
+    }
     fn set_limiter(&mut self, limiter: Box<dyn wasm_run_api::ResourceLimiter>) {
         each!(self, AnyContext, c, B => c.set_limiter(limiter))
     }
@@ -303,6 +306,16 @@ impl<T: 'static> LinkerBackend<AnyEngine, T> for AnyLinker<T> {
     }
     fn get(&self, store: &mut AnyStore<T>, module: &str, name: &str) -> Option<Extern<AnyEngine>> {
         each!(self, AnyLinker, l, B => l.get(B::store_down_mut(store)?, module, name).map(extern_up))
+    }
+    fn get_each(
+        &self,
+        store: &mut AnyStore<T>,
+        visit: &mut dyn FnMut(&str, &str, Extern<AnyEngine>),
+    ) -> bool {
+        each!(self, AnyLinker, l, B => match B::store_down_mut(store) {
+            Some(s) => l.get_each(s, &mut |m: &str, n: &str, e| visit(m, n, extern_up(e))),
+            None => true,
+        })
     }
     fn instantiate(&self, store: &mut AnyStore<T>, module: &AnyModule) -> Result<AnyInstance> {
         each!(self, AnyLinker, l, B => {

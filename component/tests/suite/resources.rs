@@ -165,7 +165,7 @@ fn counters<E: Engine>(engine: &E) {
     }
 }
 
-on_every_backend!(counters, host_resources);
+on_every_backend!(counters, host_resources, pre_instances);
 
 /// Host-defined resources: the host's table of blobs behind a host
 /// resource type, made and measured by the guest, dropped by it (the host
@@ -263,4 +263,113 @@ fn host_resources<E: Engine>(engine: &E) {
         .unwrap();
     let e = missing.instantiate(&mut store, &component).unwrap_err();
     assert!(e.to_string().contains("blob"), "{e}");
+}
+
+/// Instances of one `InstancePre` (whose lowered imports and resource
+/// built-ins are made once and shared by the instances' stores) keep their
+/// own state: guest-defined resources in two stores and twice in one
+/// store (the second instance makes its own functions), host resources
+/// likewise, with calls interleaved, a handle of one instance refused by
+/// another, and a trap in one leaving the others working.
+fn pre_instances<E: Engine>(engine: &E) {
+    use std::sync::{Arc, Mutex};
+    // Guest-defined resources (resource.new/rep/drop built-ins).
+    let counter = Component::new(engine, common::fixture_text("counter.wat")).unwrap();
+    let linker = Linker::<E, ()>::new(engine);
+    let pre = linker.instantiate_pre(&counter).unwrap();
+    let (mut a, mut b) = (Store::new(engine, ()), Store::new(engine, ()));
+    let first = pre.instantiate(&mut a).unwrap();
+    let second = pre.instantiate(&mut a).unwrap();
+    let third = pre.instantiate(&mut b).unwrap();
+    let make = |store: &mut Store<E, ()>, instance: &Instance<E>, start| {
+        resource(call(store, instance, "[constructor]counter", &[Val::U32(start)]).unwrap())
+    };
+    let add = |store: &mut Store<E, ()>, instance: &Instance<E>, c: &ResourceAny, n| {
+        call(
+            store,
+            instance,
+            "[method]counter.add",
+            &[Val::Resource(c.clone()), Val::U32(n)],
+        )
+    };
+    let c1 = make(&mut a, &first, 1);
+    let c2 = make(&mut a, &second, 100);
+    let c3 = make(&mut b, &third, 1000);
+    for round in 1..=3 {
+        assert_eq!(add(&mut a, &first, &c1, 1).unwrap(), Val::U32(1 + round));
+        assert_eq!(add(&mut b, &third, &c3, 1).unwrap(), Val::U32(1000 + round));
+        assert_eq!(add(&mut a, &second, &c2, 1).unwrap(), Val::U32(100 + round));
+    }
+    // One instance's handle is not another's, in one store or two.
+    assert!(add(&mut a, &second, &c1, 1).is_err());
+    assert!(add(&mut b, &third, &c2, 1).is_err());
+    assert_eq!(add(&mut a, &first, &c1, 0).unwrap(), Val::U32(4));
+
+    // Host resources: the host's destructor runs for each instance's drops.
+    let component = Component::new(engine, common::fixture_text("blobs.wat")).unwrap();
+    let blobs: Arc<Mutex<Vec<Option<u32>>>> = Arc::default();
+    let mut linker = Linker::<E, ()>::new(engine);
+    let mut iface = linker.instance("example:host/blobs").unwrap();
+    let dropped = blobs.clone();
+    let blob = iface
+        .resource("blob", move |_, rep| {
+            dropped.lock().unwrap()[rep as usize] = None;
+            Ok(())
+        })
+        .unwrap();
+    let (made, ty) = (blobs.clone(), blob.clone());
+    iface
+        .func_new("[constructor]blob", move |_, args, results| {
+            let Val::U32(size) = args[0] else { panic!() };
+            let mut b = made.lock().unwrap();
+            b.push(Some(size));
+            results[0] = Val::Resource(ResourceAny::host(&ty, (b.len() - 1) as u32));
+            Ok(())
+        })
+        .unwrap();
+    let seen = blobs.clone();
+    iface
+        .func_new("[method]blob.size", move |_, args, results| {
+            let Val::Resource(r) = &args[0] else { panic!() };
+            results[0] = Val::U32(seen.lock().unwrap()[r.rep() as usize].expect("a live blob"));
+            Ok(())
+        })
+        .unwrap();
+    let pre = linker.instantiate_pre(&component).unwrap();
+    let (mut a, mut b) = (Store::new(engine, ()), Store::new(engine, ()));
+    let instances = [
+        pre.instantiate(&mut a).unwrap(),
+        pre.instantiate(&mut b).unwrap(),
+        pre.instantiate(&mut a).unwrap(),
+    ];
+    for (i, instance) in instances.iter().enumerate() {
+        let store = if i == 1 { &mut b } else { &mut a };
+        let size = 10 * (i as u32 + 1);
+        assert_eq!(
+            call(store, instance, "make-and-measure", &[Val::U32(size)]).unwrap(),
+            Val::U32(size)
+        );
+    }
+    assert_eq!(
+        *blobs.lock().unwrap(),
+        [None, None, None],
+        "every blob dropped"
+    );
+    // A borrow kept past the call traps in the second store; the first
+    // store's instances still work.
+    blobs.lock().unwrap().push(Some(5));
+    let e = call(
+        &mut b,
+        &instances[1],
+        "leak-borrow",
+        &[Val::Resource(ResourceAny::host(&blob, 3))],
+    )
+    .unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::InvalidHandle), "{e}");
+    for instance in [&instances[0], &instances[2]] {
+        assert_eq!(
+            call(&mut a, instance, "make-and-measure", &[Val::U32(6)]).unwrap(),
+            Val::U32(6)
+        );
+    }
 }

@@ -2,8 +2,8 @@
 //! the memories, tables, globals and functions the host creates.
 
 use wasm_run_api::{
-    Caller, Config, Engine, Error, Extern, Func, Global, GlobalType, Linker, Memory, MemoryType,
-    Mutability, Result, Store, Table, TableType, TrapCode, Val, ValType,
+    Caller, Config, Engine, Error, Extern, Func, FuncType, Global, GlobalType, Linker, Memory,
+    MemoryType, Mutability, Result, Store, Table, TableType, TrapCode, Val, ValType,
 };
 
 use super::helpers::*;
@@ -361,6 +361,103 @@ pub fn host_state<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
         },
         "the first store's state changed"
     );
+}
+
+/// Store extensions: one host function, shared by a linker between two
+/// stores, keeps a value in each store's `Extensions` through its caller;
+/// each store sees its own value (and the host's own `T` is untouched),
+/// and the value is the one the store's host set beforehand.
+pub fn store_extensions<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    struct Seen(Vec<i64>);
+    let engine = default_engine(&make);
+    let module = compile(&engine, HOST_STATE_WAT);
+    let mut linker = Linker::<E, u8>::new(&engine);
+    ok(
+        linker.func_wrap(
+            "host",
+            "record",
+            |mut c: Caller<'_, E, u8>, x: i64| -> Result<()> {
+                let ext = c
+                    .extensions_mut()
+                    .ok_or_else(|| Error::Host("no extensions in this store".into()))?;
+                ext.get_or_insert_with(|| Seen(Vec::new())).0.push(x);
+                Ok(())
+            },
+        ),
+        "host.record",
+    );
+    let mut stores: Vec<Store<E, u8>> = (0..2).map(|_| Store::new(&engine, 9)).collect();
+    // The second store's host put a value there first.
+    let ext = stores[1].extensions_mut().expect("the store's extensions");
+    assert!(ext.insert(Seen(vec![-5])).is_none());
+    for (i, store) in stores.iter_mut().enumerate() {
+        let instance = ok(linker.instantiate(&mut *store, &module), "instantiating");
+        let run = instance.typed_func::<i64, ()>(&mut *store, "run");
+        ok(run.call(&mut *store, 10 * i as i64), "run");
+    }
+    let seen = |s: &mut Store<E, u8>| {
+        s.extensions_mut()
+            .and_then(|x| x.get::<Seen>())
+            .map(|v| v.0.clone())
+    };
+    assert_eq!(seen(&mut stores[0]), Some(vec![0, 1, 2]));
+    assert_eq!(seen(&mut stores[1]), Some(vec![-5, 10, 11, 12]));
+    assert_eq!(*stores[0].data(), 9, "the host state is not the extensions");
+}
+
+/// `Linker::get_each` gives every definition of a linker, made for a
+/// store: host functions (callable there) and a store's own item, each
+/// once with its module and name; an empty linker gives nothing.
+pub fn linker_get_each<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let mut store = Store::new(&engine, 0i32);
+    let mut linker = Linker::<E, i32>::new(&engine);
+    for (i, name) in ["one", "two"].into_iter().enumerate() {
+        let ty = FuncType::new([ValType::I32], [ValType::I32]);
+        ok(
+            linker.func_new(
+                "host",
+                name,
+                ty,
+                move |_: Caller<'_, E, i32>, args: &[Val<E>], out: &mut [Val<E>]| {
+                    out[0] = Val::I32(args[0].i32().unwrap_or(0) + i as i32 + 1);
+                    Ok(())
+                },
+            ),
+            "func_new",
+        );
+    }
+    let global = ok(
+        Global::new(
+            &mut store,
+            GlobalType::new(ValType::I32, Mutability::Const),
+            Val::I32(7),
+        ),
+        "Global::new",
+    );
+    ok(linker.define(&store, "env", "seven", global), "define");
+    let mut seen = Vec::new();
+    linker.get_each(&mut store, |module, name, item| {
+        seen.push((format!("{module}::{name}"), item))
+    });
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["env::seven", "host::one", "host::two"]);
+    for (at, (_, item)) in seen.into_iter().enumerate() {
+        match (at, item) {
+            (0, Extern::Global(g)) => assert_eq!(g.get(&mut store).i32(), Some(7)),
+            (at, Extern::Func(f)) => {
+                let mut out = [Val::I32(0)];
+                ok(f.call(&mut store, &[Val::I32(10)], &mut out), "call");
+                assert_eq!(out[0].i32(), Some(10 + at as i32));
+            }
+            (at, _) => panic!("item {at} of the wrong kind"),
+        }
+    }
+    let empty = Linker::<E, i32>::new(&engine);
+    let mut count = 0;
+    empty.get_each(&mut store, |_, _, _| count += 1);
+    assert_eq!(count, 0);
 }
 
 pub(super) const CALLER_WAT: &str = r#"

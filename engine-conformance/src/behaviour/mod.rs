@@ -68,6 +68,7 @@ pub use fuel::{fuel, fuel_disabled, resumable_fuel};
 pub use globals::global_ops;
 pub use host_funcs::{
     caller_memory_and_exports, host_defined_items, host_func_typed, host_func_untyped, host_state,
+    linker_get_each, store_extensions,
 };
 pub use limiter::{limiter_bounds_host_memory, limiter_policy, limiter_table_grow_in_wasm};
 pub use limits::{
@@ -132,6 +133,8 @@ macro_rules! __wasm_run_behaviours {
             host_func_typed
             host_func_untyped
             host_state
+            store_extensions
+            linker_get_each
             caller_memory_and_exports
             host_defined_items
             link_instance_exports
