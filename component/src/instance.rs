@@ -641,7 +641,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     self.import_instance(&format!("{path}#{n}"), inner, nested)?
                 }
                 (ItemType::Instance(inner), None)
-                    if !inner.iter().any(|(_, t)| needs_definition(t)) =>
+                    if !inner.iter().any(|(_, t)| crate::types::needs_definition(t)) =>
                 {
                     types_only(ty)
                 }
@@ -705,7 +705,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                 if component
                     .world()
                     .import(name)
-                    .is_some_and(|t| !needs_definition(t)) =>
+                    .is_some_and(|t| !crate::types::needs_definition(t)) =>
             {
                 match component.world().import(name) {
                     Some(t) => types_only(t),
@@ -723,6 +723,25 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             .cloned()
             .flatten()
             .ok_or_else(|| not_yet("a core item this version cannot make yet"))
+    }
+
+    /// The export `name` of core instance `instance`; `lookup` (step index,
+    /// lookup in the step) finds the root's key found ahead, if any.
+    fn core_export(
+        &self,
+        store: &mut Store<E, T>,
+        plan: &ComponentPlan,
+        instance: u32,
+        name: &str,
+        (step, at): (usize, usize),
+    ) -> Option<Extern<E>> {
+        match self.core_instances.get(instance as usize)? {
+            CoreInstance::Real(i) => match self.root.and_then(|r| r.keys.as_ref()?.get(step, at)) {
+                Some(key) => i.get_export_by_key(store, key),
+                None => i.get_export(store, name),
+            },
+            CoreInstance::Bag(step, items) => items.get(plan.bag_position(*step, name)?).cloned(),
+        }
     }
 
     fn core_func(&self, index: u32) -> Result<wasm_run_api::Func<E>> {
@@ -918,18 +937,12 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                         .ok_or_else(|| not_yet("a core module this version did not record"))?;
                     let module = &module;
                     let mut imports = Vec::with_capacity(module.imports().len());
-                    for import in module.imports() {
+                    for (j, import) in module.imports().iter().enumerate() {
                         let (_, arg) = args
                             .iter()
                             .find(|(n, _)| *n == import.module)
                             .ok_or_else(|| missing(&import.module, "core instance"))?;
-                        let item = match self.core_instances.get(*arg as usize) {
-                            Some(CoreInstance::Real(i)) => i.get_export(&mut *store, &import.name),
-                            Some(CoreInstance::Bag(step, items)) => plan
-                                .bag_position(*step, &import.name)
-                                .and_then(|i| items.get(i).cloned()),
-                            None => None,
-                        };
+                        let item = self.core_export(store, plan, *arg, &import.name, (at, j));
                         imports.push(item.ok_or_else(|| {
                             Error::from(LinkError::Missing {
                                 module: import.module.clone(),
@@ -953,13 +966,7 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
                     name,
                     sort,
                 } => {
-                    let item = match self.core_instances.get(*instance as usize) {
-                        Some(CoreInstance::Real(i)) => i.get_export(&mut *store, name),
-                        Some(CoreInstance::Bag(step, items)) => plan
-                            .bag_position(*step, name)
-                            .and_then(|i| items.get(i).cloned()),
-                        None => None,
-                    };
+                    let item = self.core_export(store, plan, *instance, name, (at, 0));
                     self.core[sort.slot()].push(item);
                 }
                 Step::AliasExport {
@@ -1136,6 +1143,7 @@ pub(crate) fn resolve_root<E: Engine, T: 'static>(
         shared: share
             .then(|| crate::shared::SharedFuncs::new(component.engine(), plan))
             .flatten(),
+        keys: share.then(|| crate::keys::ExportKeys::new(component, plan)),
     })
 }
 
@@ -1155,18 +1163,6 @@ pub(crate) fn instantiate_root<E: Engine, T: 'static>(
     run.root = Some(root);
     run.shared = root.shared.as_ref().and_then(|s| s.claim(store));
     run.run_root(store, plan)
-}
-
-/// Whether an import of type `ty` needs a definition at run time (a
-/// function or a resource somewhere in it).
-pub(crate) fn needs_definition(ty: &crate::types::ItemType) -> bool {
-    use crate::types::{ItemType, TypeDef};
-    match ty {
-        ItemType::Instance(items) => items.iter().any(|(_, t)| needs_definition(t)),
-        ItemType::Type(TypeDef::Resource(_)) => true,
-        ItemType::Type(_) => false,
-        _ => true,
-    }
 }
 
 /// The item of an import that has only (non-resource) types in it.

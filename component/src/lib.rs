@@ -65,6 +65,7 @@ mod embedded;
 mod func;
 mod host;
 mod instance;
+mod keys;
 mod module_check;
 #[cfg(feature = "native")]
 mod native;

@@ -335,7 +335,7 @@ fn define<E: Engine, T: 'static>(
             }
             // An instance the linker does not define is fine when nothing
             // in it needs a definition (as on the portable path).
-            (ty @ ItemType::Instance(_), None) if !crate::instance::needs_definition(ty) => {}
+            (ty @ ItemType::Instance(_), None) if !crate::types::needs_definition(ty) => {}
             (ItemType::Instance(_), _) => return Err(missing(name, "instance")),
             (ItemType::Type(TypeDef::Resource(_)), Some(Def::Resource(ty, dtor))) => {
                 let dtor = dtor.clone();

@@ -58,7 +58,7 @@ pub struct InstancePre<'l, E: Engine, T: 'static> {
 }
 
 enum PreBody<E: Engine, T: 'static> {
-    Graph(RootImports<E, T>),
+    Graph(Box<RootImports<E, T>>),
     /// A core module with an embedded world: linked at instantiation.
     Embedded,
     #[cfg(feature = "native")]
@@ -78,6 +78,8 @@ pub(crate) struct RootImports<E: Engine, T: 'static> {
     pub(crate) host_dtors: HashMap<u32, HostDtor<T>>,
     /// The root's lowered functions and resource built-ins, made once.
     pub(crate) shared: Option<crate::shared::SharedFuncs<E, T>>,
+    /// The root's core export lookups found ahead.
+    pub(crate) keys: Option<crate::keys::ExportKeys>,
 }
 
 impl<E: Engine, T: 'static> Linker<E, T> {
@@ -113,9 +115,9 @@ impl<E: Engine, T: 'static> Linker<E, T> {
                     "wasm-run's component model (64-bit memories in canonical options)",
                 ));
             }
-            Body::Graph(plan) => {
-                PreBody::Graph(crate::instance::resolve_root(self, component, plan, share)?)
-            }
+            Body::Graph(plan) => PreBody::Graph(Box::new(crate::instance::resolve_root(
+                self, component, plan, share,
+            )?)),
             Body::Embedded(_) => PreBody::Embedded,
             #[cfg(feature = "native")]
             Body::Native(native) => PreBody::Native(crate::native::pre(self, component, native)?),

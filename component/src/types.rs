@@ -412,3 +412,14 @@ pub(crate) fn write_item(
         }
     }
 }
+
+/// Whether an import of type `ty` needs a definition at run time (a
+/// function or a resource somewhere in it).
+pub(crate) fn needs_definition(ty: &ItemType) -> bool {
+    match ty {
+        ItemType::Instance(items) => items.iter().any(|(_, t)| needs_definition(t)),
+        ItemType::Type(TypeDef::Resource(_)) => true,
+        ItemType::Type(_) => false,
+        _ => true,
+    }
+}

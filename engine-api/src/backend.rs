@@ -162,6 +162,18 @@ pub trait Engine: Clone + Send + Sync + Sized + 'static {
     fn checks_import_types(&self) -> bool {
         false
     }
+    /// The export `name` of `module` found once, for
+    /// [`ContextBackend::instance_export_by_key`] (see
+    /// [`crate::ExportKey`]); `None` (the default): the backend looks names
+    /// up.
+    fn module_export_key(
+        &self,
+        module: &Self::Module,
+        name: &str,
+    ) -> Option<Box<dyn std::any::Any + Send + Sync>> {
+        let _ = (module, name);
+        None
+    }
     /// A compiled module as the backend's own type (see [`Engine::backend`]):
     /// a backend answers the module itself (the default); `AnyEngine`
     /// answers the module of the backend it runs on.
@@ -517,6 +529,18 @@ pub trait ContextBackend<E: Engine> {
     fn instantiate(&mut self, module: &E::Module, imports: &[Extern<E>]) -> Result<E::Instance>;
     /// One export of an instance.
     fn instance_export(&mut self, instance: &E::Instance, name: &str) -> Option<Extern<E>>;
+    /// The export of `instance` that `key` (what
+    /// [`Engine::module_export_key`] answered for its module) stands for,
+    /// named `name`. The default looks the name up.
+    fn instance_export_by_key(
+        &mut self,
+        instance: &E::Instance,
+        key: &(dyn Any + Send + Sync),
+        name: &str,
+    ) -> Option<Extern<E>> {
+        let _ = key;
+        self.instance_export(instance, name)
+    }
 }
 
 /// A store.

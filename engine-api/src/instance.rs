@@ -302,6 +302,29 @@ impl<E: Engine> Instance<E> {
         store.ctx_mut().instance_export(&native, name)
     }
 
+    /// The export `key` was found for ([`Module::export_key`]) without
+    /// looking its name up again when this is an instance of the key's
+    /// module (and the backend keeps keys: wasmtime); else by name, as
+    /// [`Instance::get_export`].
+    ///
+    /// # Panics
+    ///
+    /// Panics if the instance belongs to a different store than `store` (wasm-run
+    /// compares store ids); use a handle only with the store it came from.
+    pub fn get_export_by_key(
+        &self,
+        mut store: impl AsContextMut<E>,
+        key: &crate::ExportKey,
+    ) -> Option<Extern<E>> {
+        let native = self.native_of(store.ctx().store_id());
+        match &key.native {
+            Some(k) if Arc::ptr_eq(&self.info, &key.info) => store
+                .ctx_mut()
+                .instance_export_by_key(&native, &**k, &key.name),
+            _ => store.ctx_mut().instance_export(&native, &key.name),
+        }
+    }
+
     /// Every export, in the module's declaration order.
     ///
     /// # Panics

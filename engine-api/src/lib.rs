@@ -87,7 +87,7 @@ pub use instance::{Extern, Instance};
 pub use interrupt::InterruptHandle;
 pub use limiter::{MaxMemoryBytes, ResourceLimiter};
 pub use linker::{InstancePre, Linker};
-pub use module::{Module, ModuleVariants, Variant};
+pub use module::{ExportKey, Module, ModuleVariants, Variant};
 pub use resumable::{CallProgress, PausedCall};
 pub use shared_memory::SharedMemory;
 pub use store::{AsContext, AsContextMut, Caller, Store};

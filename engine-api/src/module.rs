@@ -18,6 +18,35 @@ pub struct Module<E: Engine> {
     engine: E,
 }
 
+/// An export of a module found once by name ([`Module::export_key`]), to
+/// take it from each instance of that module without looking the name up
+/// again ([`crate::Instance::get_export_by_key`]): what code that makes many
+/// instances of one module and wires their exports (a component model)
+/// saves per export. On wasmtime the key holds wasmtime's `ModuleExport`;
+/// other backends look the name up. Given an instance of another module,
+/// the key looks its name up there.
+pub struct ExportKey {
+    pub(crate) name: Box<str>,
+    pub(crate) info: Arc<ModuleInfo>,
+    pub(crate) native: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl ExportKey {
+    /// The export's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl std::fmt::Debug for ExportKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExportKey")
+            .field("name", &self.name)
+            .field("native", &self.native.is_some())
+            .finish()
+    }
+}
+
 impl<E: Engine> Clone for Module<E> {
     fn clone(&self) -> Self {
         Module {
@@ -155,6 +184,19 @@ impl<E: Engine> Module<E> {
     /// Exports, in order, with their types.
     pub fn exports(&self) -> &[ExportType] {
         &self.info.exports
+    }
+
+    /// The export `name`, found once (see [`ExportKey`]); `None` when the
+    /// module has no such export.
+    pub fn export_key(&self, name: &str) -> Option<ExportKey> {
+        if !self.info.exports.iter().any(|e| e.name == name) {
+            return None;
+        }
+        Some(ExportKey {
+            name: name.into(),
+            info: self.info.clone(),
+            native: self.engine.module_export_key(&self.native, name),
+        })
     }
 
     /// Everything the module declares.

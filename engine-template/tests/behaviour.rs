@@ -45,6 +45,7 @@ wasm_run_conformance::behaviour_tests!(
         link_instance_exports,
         start_function,
         instance_exports_listing,
+        export_keys,
         instance_pre,
         // Calls, values and handles: instantiation is refused.
         call_dynamic,

@@ -526,6 +526,21 @@ impl<C: NativeContext> ContextBackend<Wasmtime> for WasmtimeContext<C> {
             .get_export(self.cx_mut(), name)
             .and_then(|e| from_extern(e, id))
     }
+    fn instance_export_by_key(
+        &mut self,
+        instance: &wt::Instance,
+        key: &(dyn std::any::Any + Send + Sync),
+        name: &str,
+    ) -> Option<Extern<Wasmtime>> {
+        let Some(export) = key.downcast_ref::<wt::ModuleExport>() else {
+            return self.instance_export(instance, name);
+        };
+        let id = self.native_data().store_id();
+        // `None` for an instance of another module than the key's.
+        instance
+            .get_module_export(self.cx_mut(), export)
+            .and_then(|e| from_extern(e, id))
+    }
 }
 
 /// A call wasmtime refused or that trapped. (Arguments of the wrong types

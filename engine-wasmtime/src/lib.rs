@@ -193,6 +193,15 @@ impl Engine for Wasmtime {
         true // wasmtime's `Instance::new` type-checks every import first
     }
 
+    fn module_export_key(
+        &self,
+        module: &wt::Module,
+        name: &str,
+    ) -> Option<Box<dyn std::any::Any + Send + Sync>> {
+        module
+            .get_export_index(name)
+            .map(|e| Box::new(e) as Box<dyn std::any::Any + Send + Sync>)
+    }
     fn compile(&self, wasm: &[u8]) -> Result<Self::Module> {
         wt::Module::from_binary(&self.engine, wasm).map_err(compile_error)
     }

@@ -188,6 +188,14 @@ impl<K: ContextKind> ContextBackend<AnyEngine> for AnyContext<K> {
     fn instance_export(&mut self, instance: &AnyInstance, name: &str) -> Option<Extern<AnyEngine>> {
         each!(self, AnyContext, c, B => c.instance_export(&B::instance_down(instance)?, name).map(extern_up))
     }
+    fn instance_export_by_key(
+        &mut self,
+        instance: &AnyInstance,
+        key: &(dyn Any + Send + Sync),
+        name: &str,
+    ) -> Option<Extern<AnyEngine>> {
+        each!(self, AnyContext, c, B => c.instance_export_by_key(&B::instance_down(instance)?, key, name).map(extern_up))
+    }
 }
 
 /// The GC reference operations of the backend the context runs on (the

@@ -377,6 +377,13 @@ impl Engine for AnyEngine {
     fn backend(&self) -> &dyn Any {
         each!(self, AnyEngine, e, B => e.backend())
     }
+    fn module_export_key(
+        &self,
+        module: &AnyModule,
+        name: &str,
+    ) -> Option<Box<dyn Any + Send + Sync>> {
+        each!(self, AnyEngine, e, B => e.module_export_key(B::module_down(module)?, name))
+    }
     fn backend_module<'m>(&self, module: &'m AnyModule) -> &'m dyn Any {
         each!(self, AnyEngine, e, B => match B::module_down(module) {
             Some(m) => e.backend_module(m),

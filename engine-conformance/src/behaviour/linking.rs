@@ -668,6 +668,45 @@ pub(super) const EXPORTS_WAT: &str = r#"
   (export "f2_alias" (func $f2)))
 "#;
 
+/// Export keys (`Module::export_key`, `Instance::get_export_by_key`): a
+/// key found once gives the export of every instance of its module, in two
+/// stores; with an instance of another module it gives that module's export
+/// of the same name; a name the module does not export has no key.
+pub fn export_keys<E: Engine>(make: impl Fn(&Config) -> Result<E>) {
+    let engine = default_engine(&make);
+    let module = compile(&engine, EXPORTS_WAT);
+    let other = compile(
+        &engine,
+        r#"(module (func (export "f2") (result i32) i32.const 9))"#,
+    );
+    assert!(module.export_key("nope").is_none());
+    let f2 = module.export_key("f2").expect("a key for f2");
+    assert_eq!(f2.name(), "f2");
+    let glob = module.export_key("glob").expect("a key for glob");
+    let result = |store: &mut Store<E, ()>, item: Option<wasm_run_api::Extern<E>>| {
+        let f = item.and_then(|x| x.into_func()).expect("a function");
+        let mut out = [Val::I32(0)];
+        ok(f.call(&mut *store, &[], &mut out), "call");
+        out[0].i32()
+    };
+    for _ in 0..2 {
+        let mut store = Store::new(&engine, ());
+        let a = instantiate(&mut store, &module);
+        let b = instantiate(&mut store, &module);
+        for instance in [&a, &b] {
+            let item = instance.get_export_by_key(&mut store, &f2);
+            assert_eq!(result(&mut store, item), Some(2));
+            let g = instance.get_export_by_key(&mut store, &glob);
+            let g = g.and_then(|x| x.into_global()).expect("a global");
+            assert_eq!(g.get(&mut store).i32(), Some(3));
+        }
+        let c = instantiate(&mut store, &other);
+        let item = c.get_export_by_key(&mut store, &f2);
+        assert_eq!(result(&mut store, item), Some(9), "another module's f2");
+        assert!(c.get_export_by_key(&mut store, &glob).is_none());
+    }
+}
+
 /// `Instance::exports` lists every export by name in declaration order with
 /// the right kind and type; the typed getters find the right kinds and answer
 /// `None`/`Error::Type` for the wrong kind or a missing name; one function

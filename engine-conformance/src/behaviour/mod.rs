@@ -76,7 +76,7 @@ pub use limits::{
     limit_memory_and_table_counts, limit_table, limit_wasm_stack, pooling_allocation,
 };
 pub use linking::{
-    instance_exports_listing, instance_new_ordered_imports, instance_pre,
+    export_keys, instance_exports_listing, instance_new_ordered_imports, instance_pre,
     link_duplicate_definitions, link_error_incompatible, link_error_missing, link_instance_exports,
     start_function,
 };
@@ -144,6 +144,7 @@ macro_rules! __wasm_run_behaviours {
             start_function
             instance_new_ordered_imports
             instance_exports_listing
+            export_keys
             instance_pre
             call_dynamic
             call_unchecked_agrees
