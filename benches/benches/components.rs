@@ -4,7 +4,9 @@
 //! `list<u8>` round trip — and, on wasmi, the same calls beside the floor
 //! of the equivalent core call (wasmi has no component model); and
 //! wasmtime's own component model behind wasm-run's API
-//! (`Config::native_components`, the `native/` rows). Run with
+//! (`Config::native_components`, the `native/` rows); and 100 host calls
+//! through a lowered import made per instance or shared by an
+//! `InstancePre` (`host_call_x100`). Run with
 //! `cargo bench -p wasm-run-benches --bench components`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -47,6 +49,58 @@ const WAT: &str = r#"(component
   (func (export "echo-bytes") (param "b" (list u8)) (result (list u8))
     (canon lift (core func $i "echo") (memory $mem) (realloc $realloc)))
 )"#;
+
+/// `run(n)` calls the host's `double` `n` times (a lowered import).
+const HOST_WAT: &str = r#"(component
+  (import "double" (func $double (param "x" u32) (result u32)))
+  (core func $lowered (canon lower (func $double)))
+  (core module $m
+    (import "host" "double" (func $double (param i32) (result i32)))
+    (func (export "run") (param i32) (result i32) (local $acc i32)
+      (loop $l
+        (local.set $acc (i32.add (local.get $acc) (call $double (local.get 0))))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (br_if $l (local.get 0)))
+      (local.get $acc)))
+  (core instance $host (export "double" (func $lowered)))
+  (core instance $i (instantiate $m (with "host" (instance $host))))
+  (func (export "run") (param "n" u32) (result u32) (canon lift (core func $i "run"))))"#;
+
+/// 100 host calls from a component, its lowered import made per instance
+/// (`Linker::instantiate`) or shared by an `InstancePre`'s instances.
+fn host_calls<E: Engine>(c: &mut Criterion, group: &str, path: &str, engine: E) {
+    let component = Component::new(&engine, HOST_WAT).unwrap();
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_new("double", |_, args, results| {
+            let Val::U32(x) = args[0] else {
+                unreachable!("typed by the import")
+            };
+            results[0] = Val::U32(x.wrapping_mul(2));
+            Ok(())
+        })
+        .unwrap();
+    let pre = linker.instantiate_pre(&component).unwrap();
+    let mut g = c.benchmark_group(group);
+    for how in ["per_instance", "pre"] {
+        let mut store = Store::new(&engine, ());
+        let instance = match how {
+            "pre" => pre.instantiate(&mut store),
+            _ => linker.instantiate(&mut store, &component),
+        }
+        .unwrap();
+        let run = instance.get_func("run").unwrap();
+        let mut out = [Val::U32(0)];
+        g.bench_function(format!("{path}/host_call_x100/{how}"), |b| {
+            b.iter(|| {
+                run.call(&mut store, &[Val::U32(black_box(100))], &mut out)
+                    .unwrap();
+            })
+        });
+        assert_eq!(out[0], Val::U32(10100));
+    }
+    g.finish();
+}
 
 /// 1 KiB of UTF-8, some of it multi-byte.
 fn string_1k() -> String {
@@ -196,6 +250,18 @@ fn benches(c: &mut Criterion) {
         "components/wasmtime",
         "native",
         wasm_run::Wasmtime::new(wasm_run::Config::new().native_components(true)).unwrap(),
+    );
+    host_calls(
+        c,
+        "components/wasmtime",
+        "ours",
+        wasm_run::Wasmtime::new(&wasm_run::Config::new()).unwrap(),
+    );
+    host_calls(
+        c,
+        "components/wasmi",
+        "ours",
+        wasm_run::Wasmi::new(&wasm_run::Config::new()).unwrap(),
     );
     wasmi_floor(c);
     ours(
