@@ -96,8 +96,10 @@ struct Slots<E: Engine, T: 'static> {
     by_pre: Vec<(u64, InstanceSlots<E, T>)>,
 }
 
-/// One instance's slots, by step ordinal.
-type InstanceSlots<E, T> = Vec<Arc<Slot<E, T>>>;
+/// One instance's slots, by step ordinal: made with room for every slot
+/// of its pre-instantiation and never grown past it, so that a slot never
+/// moves (see `call_slot`).
+type InstanceSlots<E, T> = Vec<Slot<E, T>>;
 
 /// The shared functions of one pre-instantiation.
 pub(crate) struct SharedFuncs<E: Engine, T: 'static> {
@@ -195,13 +197,17 @@ impl<E: Engine, T: 'static> Claimed<'_, E, T> {
     fn take(&mut self, store: &mut Store<E, T>, slot: Slot<E, T>) -> Result<wasm_run_api::Func<E>> {
         let lost = || Error::Engine("a component's shared functions lost their store state".into());
         let id = self.shared.id;
-        store
+        let slots = store
             .extensions_mut()
             .and_then(|x| x.get_mut::<Slots<E, T>>())
             .and_then(|s| s.by_pre.iter_mut().find(|(p, _)| *p == id))
-            .ok_or_else(lost)?
-            .1
-            .push(Arc::new(slot));
+            .ok_or_else(lost)?;
+        // Never grown: a push into a full vector would move the slots
+        // that calls point into.
+        if slots.1.len() == slots.1.capacity() {
+            return Err(lost());
+        }
+        slots.1.push(slot);
         let f = self.funcs.get_mut(self.next).and_then(Option::take);
         self.next += 1;
         f.ok_or_else(lost)
@@ -221,18 +227,23 @@ fn call_slot<E: Engine, T: 'static>(
         .and_then(|x| x.get::<Slots<E, T>>())
         .and_then(|s| s.by_pre.iter().find(|(p, _)| *p == id))
         .and_then(|(_, slots)| slots.get(at))
-        .map(Arc::as_ptr)
+        .map(|slot| slot as *const Slot<E, T>)
         .ok_or_else(|| Error::Engine("a component function called outside its instance".into()))?;
-    // Not an `Arc` clone: its two atomic operations were 8 % of a host
-    // call on wasmtime (bench `components`, `host_call_x100`).
-    // SAFETY: the slot is the heap value of an `Arc` held in this store's
-    // `Slots`, which lives until the store drops (it is of a private type:
-    // only this module reaches it, and it never removes or replaces it, a
-    // vector of slots, or a slot: it only pushes), so the value outlives
-    // this call, which borrows the store; it is never mutated (no `&mut`
-    // to it exists: `Slot` is reached through the `Arc` only). The `&mut`
-    // borrows of the store's data made below (the caller) cover the
-    // vector's `Arc` pointers, not the values they point to.
+    // A pointer, not a clone behind an `Arc`: an `Arc` clone's two atomic
+    // operations were 8 % of a host call on wasmtime (bench `components`,
+    // `host_call_x100`), and one `Arc` per slot cost an allocation and a
+    // free per slot and instance.
+    // SAFETY: the slot is an element of a vector of this store's `Slots`,
+    // which lives until the store drops, and this call borrows the store.
+    // `Slots` is of a private type that only this module reaches, and it
+    // never removes or replaces it, a vector or a slot, and never pushes
+    // into a full vector (`Claimed::take`), so the vector's buffer never
+    // moves and the slot stays where it is for the whole call; no `&mut`
+    // to a slot is ever made (they are written only by `push`, before any
+    // call can reach them). The `&mut` borrows of the store's data made
+    // below (the caller; another instantiation's `take`) reach the
+    // vectors, whose buffers are behind their own pointers, not through
+    // the slots.
     let slot = unsafe { &*slot };
     match slot {
         Slot::Lower {
