@@ -168,13 +168,13 @@ impl<E: Engine, T: 'static> SharedFuncs<E, T> {
         if !store.engine().base().same(self.engine.base()) {
             return None;
         }
-        let slots = store
+        let taken = store
             .extensions_mut()?
-            .get_or_insert_with(|| Slots::<E, T> { by_pre: Vec::new() });
-        if slots.by_pre.iter().any(|(id, _)| *id == self.id) {
+            .get::<Slots<E, T>>()
+            .is_some_and(|s| s.by_pre.iter().any(|(id, _)| *id == self.id));
+        if taken {
             return None;
         }
-        slots.by_pre.push((self.id, Vec::with_capacity(self.count)));
         let mut funcs: Vec<Option<wasm_run_api::Func<E>>> = (0..self.count).map(|_| None).collect();
         self.linker.get_each(store, |_, name, item| {
             if let (Ok(at), wasm_run_api::Extern::Func(f)) = (name.parse::<usize>(), item)
@@ -183,6 +183,16 @@ impl<E: Engine, T: 'static> SharedFuncs<E, T> {
                 *slot = Some(f);
             }
         });
+        // A backend whose linker cannot make a function in a store: the
+        // instance makes its own.
+        if funcs.iter().any(Option::is_none) {
+            return None;
+        }
+        store
+            .extensions_mut()?
+            .get_or_insert_with(|| Slots::<E, T> { by_pre: Vec::new() })
+            .by_pre
+            .push((self.id, Vec::with_capacity(self.count)));
         Some(Claimed {
             shared: self,
             funcs,
