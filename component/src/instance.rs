@@ -725,8 +725,9 @@ impl<'l, E: Engine, T: 'static> Instantiation<'l, E, T> {
             .ok_or_else(|| not_yet("a core item this version cannot make yet"))
     }
 
-    /// The export `name` of core instance `instance`; `lookup` (step index,
-    /// lookup in the step) finds the root's key found ahead, if any.
+    /// The export `name` of core instance `instance`; `(step, at)` (the
+    /// step's index, the lookup's in the step) finds the root's key found
+    /// ahead, if any.
     fn core_export(
         &self,
         store: &mut Store<E, T>,

@@ -115,8 +115,8 @@ pub(crate) struct SharedFuncs<E: Engine, T: 'static> {
 /// ordinal (see [`SharedFuncs::claim`]).
 pub(crate) struct Claimed<'s, E: Engine, T: 'static> {
     shared: &'s SharedFuncs<E, T>,
-    funcs: Vec<Option<wasm_run_api::Func<E>>>,
-    next: usize,
+    /// The functions not taken by a step yet.
+    funcs: std::vec::IntoIter<wasm_run_api::Func<E>>,
 }
 
 /// The (empty) core module name the shared functions are defined under.
@@ -185,9 +185,7 @@ impl<E: Engine, T: 'static> SharedFuncs<E, T> {
         });
         // A backend whose linker cannot make a function in a store: the
         // instance makes its own.
-        if funcs.iter().any(Option::is_none) {
-            return None;
-        }
+        let funcs = funcs.into_iter().collect::<Option<Vec<_>>>()?.into_iter();
         store
             .extensions_mut()?
             .get_or_insert_with(|| Slots::<E, T> { by_pre: Vec::new() })
@@ -196,7 +194,6 @@ impl<E: Engine, T: 'static> SharedFuncs<E, T> {
         Some(Claimed {
             shared: self,
             funcs,
-            next: 0,
         })
     }
 }
@@ -207,6 +204,7 @@ impl<E: Engine, T: 'static> Claimed<'_, E, T> {
     fn take(&mut self, store: &mut Store<E, T>, slot: Slot<E, T>) -> Result<wasm_run_api::Func<E>> {
         let lost = || Error::Engine("a component's shared functions lost their store state".into());
         let id = self.shared.id;
+        let f = self.funcs.next().ok_or_else(lost)?;
         let slots = store
             .extensions_mut()
             .and_then(|x| x.get_mut::<Slots<E, T>>())
@@ -218,9 +216,7 @@ impl<E: Engine, T: 'static> Claimed<'_, E, T> {
             return Err(lost());
         }
         slots.1.push(slot);
-        let f = self.funcs.get_mut(self.next).and_then(Option::take);
-        self.next += 1;
-        f.ok_or_else(lost)
+        Ok(f)
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::common;
 
 use wasm_run_api::{Engine, Error, Store, TrapCode};
-use wasm_run_component::{Component, Instance, Linker, ResourceAny, Type, Val};
+use wasm_run_component::{Component, HostResourceType, Instance, Linker, ResourceAny, Type, Val};
 
 fn setup<E: Engine>(engine: &E) -> (Store<E, ()>, Component<E>, Instance<E>) {
     common::instantiate(engine, common::fixture_text("counter.wat"))
@@ -167,15 +167,14 @@ fn counters<E: Engine>(engine: &E) {
 
 on_every_backend!(counters, host_resources, pre_instances);
 
-/// Host-defined resources: the host's table of blobs behind a host
-/// resource type, made and measured by the guest, dropped by it (the host
-/// destructor runs), passed in owned and borrowed, and a borrow the guest
-/// does not drop makes the call trap.
-fn host_resources<E: Engine>(engine: &E) {
-    use std::sync::{Arc, Mutex};
-    let component = Component::new(engine, common::fixture_text("blobs.wat")).unwrap();
-    // The host's blobs: sizes by rep; None once dropped.
-    let blobs: Arc<Mutex<Vec<Option<u32>>>> = Arc::default();
+/// The host's blobs: sizes by rep, `None` once dropped.
+type Blobs = std::sync::Arc<std::sync::Mutex<Vec<Option<u32>>>>;
+
+/// A linker defining `example:host/blobs` over a table of blobs: the
+/// resource type (its destructor empties the blob's entry), the
+/// constructor and the `size` method (which must get a borrow).
+fn blob_linker<E: Engine>(engine: &E) -> (Linker<E, ()>, HostResourceType, Blobs) {
+    let blobs = Blobs::default();
     let mut linker = Linker::<E, ()>::new(engine);
     let mut iface = linker.instance("example:host/blobs").unwrap();
     let dropped = blobs.clone();
@@ -205,6 +204,16 @@ fn host_resources<E: Engine>(engine: &E) {
             Ok(())
         })
         .unwrap();
+    (linker, blob, blobs)
+}
+
+/// Host-defined resources: the host's table of blobs behind a host
+/// resource type, made and measured by the guest, dropped by it (the host
+/// destructor runs), passed in owned and borrowed, and a borrow the guest
+/// does not drop makes the call trap.
+fn host_resources<E: Engine>(engine: &E) {
+    let component = Component::new(engine, common::fixture_text("blobs.wat")).unwrap();
+    let (linker, blob, blobs) = blob_linker(engine);
     let mut store = Store::new(engine, ());
     let instance = linker.instantiate(&mut store, &component).unwrap();
     assert_eq!(
@@ -272,7 +281,6 @@ fn host_resources<E: Engine>(engine: &E) {
 /// likewise, with calls interleaved, a handle of one instance refused by
 /// another, and a trap in one leaving the others working.
 fn pre_instances<E: Engine>(engine: &E) {
-    use std::sync::{Arc, Mutex};
     // Guest-defined resources (resource.new/rep/drop built-ins).
     let counter = Component::new(engine, common::fixture_text("counter.wat")).unwrap();
     let linker = Linker::<E, ()>::new(engine);
@@ -307,34 +315,7 @@ fn pre_instances<E: Engine>(engine: &E) {
 
     // Host resources: the host's destructor runs for each instance's drops.
     let component = Component::new(engine, common::fixture_text("blobs.wat")).unwrap();
-    let blobs: Arc<Mutex<Vec<Option<u32>>>> = Arc::default();
-    let mut linker = Linker::<E, ()>::new(engine);
-    let mut iface = linker.instance("example:host/blobs").unwrap();
-    let dropped = blobs.clone();
-    let blob = iface
-        .resource("blob", move |_, rep| {
-            dropped.lock().unwrap()[rep as usize] = None;
-            Ok(())
-        })
-        .unwrap();
-    let (made, ty) = (blobs.clone(), blob.clone());
-    iface
-        .func_new("[constructor]blob", move |_, args, results| {
-            let Val::U32(size) = args[0] else { panic!() };
-            let mut b = made.lock().unwrap();
-            b.push(Some(size));
-            results[0] = Val::Resource(ResourceAny::host(&ty, (b.len() - 1) as u32));
-            Ok(())
-        })
-        .unwrap();
-    let seen = blobs.clone();
-    iface
-        .func_new("[method]blob.size", move |_, args, results| {
-            let Val::Resource(r) = &args[0] else { panic!() };
-            results[0] = Val::U32(seen.lock().unwrap()[r.rep() as usize].expect("a live blob"));
-            Ok(())
-        })
-        .unwrap();
+    let (linker, blob, blobs) = blob_linker(engine);
     let pre = linker.instantiate_pre(&component).unwrap();
     let (mut a, mut b) = (Store::new(engine, ()), Store::new(engine, ()));
     let instances = [
