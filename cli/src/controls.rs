@@ -30,9 +30,11 @@ pub(crate) struct Controls {
     /// Whether Ctrl-C interrupts the guest (interrupts enabled in the
     /// engine); `-W interruptible=n` trades that for the last bit of speed.
     pub(crate) interruptible: bool,
-    /// `-W native-components=y`: components run on the backend's own
-    /// component model (wasmtime's) instead of wasm-run's portable one.
-    pub(crate) native_components: bool,
+    /// `-W native-components=y|n`: whether components run on the
+    /// backend's own component model (wasmtime's) or on wasm-run's portable
+    /// one. Unset, [`Controls::engine`] picks the backend's own where there
+    /// is one, as `wasmtime run` does (docs/COMPONENTS.md has the numbers).
+    pub(crate) native_components: Option<bool>,
     /// `-W engine-wasi=y`: WASI preview 1 from the engine's own crate
     /// (wasmtime-wasi on wasmtime, as a reference) instead of wasm-run's.
     pub(crate) engine_wasi: bool,
@@ -63,7 +65,7 @@ impl Controls {
             max_wasm_stack: None,
             unknown: UnknownImports::Error,
             interruptible: true,
-            native_components: false,
+            native_components: None,
             engine_wasi: false,
         };
         for option in options {
@@ -87,7 +89,9 @@ impl Controls {
                     c.max_wasm_stack = Some(parse_size(value).map_err(bad)?);
                 }
                 "interruptible" => c.interruptible = parse_flag(value).map_err(bad)?,
-                "native-components" => c.native_components = parse_flag(value).map_err(bad)?,
+                "native-components" => {
+                    c.native_components = Some(parse_flag(value).map_err(bad)?);
+                }
                 "engine-wasi" => c.engine_wasi = parse_flag(value).map_err(bad)?,
                 "unknown-imports-trap" | "unknown-imports-default" => {
                     let which = if key == "unknown-imports-trap" {
@@ -116,9 +120,25 @@ impl Controls {
 
     /// The engine `name` (the default one without it) with [`Controls::config`].
     /// A backend without fixed limits keeps `max-memory-size` as a policy
-    /// of the stores the CLI makes ([`Controls::limit_store`]).
+    /// of the stores the CLI makes ([`Controls::limit_store`]). Without
+    /// `-W native-components`, components run on the backend's own
+    /// component model where it has one (wasmtime), on wasm-run's portable
+    /// one elsewhere.
     pub(crate) fn engine(&mut self, name: Option<&str>) -> Result<AnyEngine, Failure> {
         let name = name.unwrap_or(AnyEngine::DEFAULT);
+        if self.native_components.is_some() {
+            return self.engine_named(name);
+        }
+        self.native_components = Some(true);
+        let engine = self.engine_named(name)?;
+        if wasm_run::component::has_native_component_model(&engine) {
+            return Ok(engine);
+        }
+        self.native_components = Some(false);
+        self.engine_named(name)
+    }
+
+    fn engine_named(&mut self, name: &str) -> Result<AnyEngine, Failure> {
         let config = self.config();
         match AnyEngine::by_name(name, &config) {
             Err(wasm_run::Error::Unsupported {
@@ -162,7 +182,7 @@ impl Controls {
         if let Some(bytes) = self.max_wasm_stack {
             config.max_wasm_stack(bytes);
         }
-        config.native_components(self.native_components);
+        config.native_components(self.native_components.unwrap_or(false));
         config
     }
 }
@@ -298,6 +318,29 @@ mod tests {
         assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
         for bad in ["", "ms", "2x", "-1s", "1e999s", "1.2.3s"] {
             assert!(parse_duration(bad).is_err(), "{bad:?} parsed");
+        }
+    }
+
+    /// Components run on wasmtime's own component model unless
+    /// `-W native-components=n`; on a backend without one, on the portable
+    /// path (and `=y` there is the component loader's error, not ours).
+    #[test]
+    fn native_components_by_default_where_there_are_any() {
+        let native = |engine: &str, options: &[&str]| {
+            let options: Vec<String> = options.iter().map(|o| o.to_string()).collect();
+            let Ok(mut controls) = Controls::parse(None, None, &options) else {
+                panic!("{options:?} did not parse");
+            };
+            let Ok(engine) = controls.engine(Some(engine)) else {
+                panic!("no engine {engine}");
+            };
+            wasm_run::Engine::config(&engine).native_components_enabled()
+        };
+        for &engine in wasm_run::BACKENDS {
+            let has_one = engine == "wasmtime";
+            assert_eq!(native(engine, &[]), has_one, "{engine}");
+            assert!(!native(engine, &["native-components=n"]), "{engine}");
+            assert!(native(engine, &["native-components=y"]), "{engine}");
         }
     }
 

@@ -142,11 +142,11 @@ fn bad_components_are_one_line_errors() {
 #[test]
 fn run_invoke_calls_a_component_export_with_wave() {
     let echo = fixture("component/echo.wat");
-    // Every backend on the portable path, and wasmtime on its own component
-    // model.
+    // Every backend as the CLI picks (wasmtime: its own component model,
+    // the others: the portable path), and wasmtime on the portable path.
     let mut paths: Vec<(&str, &[&str])> = backends().iter().map(|e| (*e, &[][..])).collect();
     if backends().contains(&"wasmtime") {
-        paths.push(("wasmtime", &["-W", "native-components=y"]));
+        paths.push(("wasmtime", &["-W", "native-components=n"]));
     }
     for (engine, native) in paths {
         let run = |extra: &[&str]| {
@@ -355,7 +355,8 @@ fn run_runs_command_components_with_wasi_p2() {
         .map(|b| vec!["--engine", b])
         .collect();
     if backends().contains(&"wasmtime") {
-        engines.push(vec!["--engine", "wasmtime", "-W", "native-components=y"]);
+        // (Without the option: wasmtime's own component model.)
+        engines.push(vec!["--engine", "wasmtime", "-W", "native-components=n"]);
         // The reference: wasmtime-wasi's preview 2 host.
         engines.push(vec!["--engine", "wasmtime", "-W", "engine-wasi"]);
     }
@@ -471,5 +472,61 @@ fn engine_wasi_components_refuse_what_they_cannot_do() {
             "{}",
             text(&out.stderr)
         );
+    }
+}
+
+/// `--fuel` and Ctrl-C reach a component's guest on every path the CLI
+/// runs components on: each backend as the CLI picks (wasmtime's own
+/// component model on wasmtime) and wasm-run's portable one on wasmtime.
+#[cfg(unix)]
+#[test]
+fn fuel_and_ctrl_c_stop_a_spinning_component_on_every_path() {
+    use std::time::{Duration, Instant};
+    let echo = fixture("component/echo.wat");
+    let mut paths: Vec<Vec<&str>> = backends().iter().map(|b| vec!["--engine", *b]).collect();
+    if backends().contains(&"wasmtime") {
+        paths.push(vec!["--engine", "wasmtime", "-W", "native-components=n"]);
+    }
+    for path in &paths {
+        let out = run(&[
+            &["run"],
+            &path[..],
+            &["--fuel", "100000", "--invoke", "spin", &echo],
+        ]
+        .concat());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(134), "{path:?}: {err}");
+        assert!(err.contains("fuel"), "{path:?}: {err}");
+    }
+    // Ctrl-C: every path spins at once, then each gets SIGINT.
+    let children: Vec<_> = paths
+        .iter()
+        .map(|path| {
+            bin()
+                .args([&["run"], &path[..], &["--invoke", "spin", &echo]].concat())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn wasm-run")
+        })
+        .collect();
+    // Time to start, compile and enter the loop (generous: a loaded machine).
+    std::thread::sleep(Duration::from_millis(2500));
+    let sent = Instant::now();
+    for child in &children {
+        let kill = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(kill.success());
+    }
+    for (path, child) in paths.iter().zip(children) {
+        let out = child.wait_with_output().expect("wait for wasm-run");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{path:?}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.contains("interrupt") && !err.contains("panicked"),
+            "{path:?}: {err}"
+        );
+        assert!(sent.elapsed() < Duration::from_secs(10), "{path:?}");
     }
 }

@@ -259,6 +259,11 @@ fn official_wasi_testsuite_passes_on_every_backend() {
     // component model), the reference.
     let mut runs: Vec<(&str, &[&str])> = common::backends().iter().map(|e| (*e, &[][..])).collect();
     if common::backends().contains(&"wasmtime") {
+        if p2 {
+            // The CLI runs components on wasmtime's own component model;
+            // wasm-run's portable one on wasmtime too.
+            runs.push(("wasmtime", &["-W", "native-components=n"][..]));
+        }
         runs.push(("wasmtime", &["-W", "engine-wasi"][..]));
     }
     // Every run's observations, by program, for the differential check.

@@ -129,6 +129,31 @@ impl<E: Engine> fmt::Debug for Component<E> {
     }
 }
 
+/// Whether `engine` has a component model of its own in this build, which
+/// [`Config::native_components`](wasm_run_api::Config::native_components)
+/// would run components on: wasmtime (under `wasmtime` or `AnyEngine`) when
+/// this crate's `native` feature is on; no other backend has one.
+///
+/// ```
+/// use wasm_run_api::{Config, Engine};
+/// use wasm_run_component::has_native_component_model;
+/// # fn main() -> wasm_run_api::Result<()> {
+/// let wasmi = wasm_run_wasmi::Wasmi::new(&Config::new())?;
+/// let wasmtime = wasm_run_wasmtime::Wasmtime::new(&Config::new())?;
+/// assert!(!has_native_component_model(&wasmi));
+/// assert!(has_native_component_model(&wasmtime));
+/// # Ok(())
+/// # }
+/// ```
+pub fn has_native_component_model<E: Engine>(engine: &E) -> bool {
+    #[cfg(feature = "native")]
+    if crate::native::wasmtime_of(engine).is_some() {
+        return true;
+    }
+    let _ = engine;
+    false
+}
+
 /// The component compiled by the engine's own component model
 /// ([`Config::native_components`](wasm_run_api::Config::native_components)).
 fn native_component<E: Engine>(engine: &E, binary: &[u8]) -> Result<Body> {

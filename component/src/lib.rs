@@ -82,7 +82,7 @@ mod types;
 mod val;
 mod wave;
 
-pub use component::{Component, World, embeds_world, is_component};
+pub use component::{Component, World, embeds_world, has_native_component_model, is_component};
 pub use func::Func;
 pub use host::{HostContext, HostDtor, HostFunc};
 pub use instance::{Instance, Linker, LinkerInstance};
