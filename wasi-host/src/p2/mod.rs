@@ -199,6 +199,12 @@ fn run_status(r: Result<(), Error>, out: &[Val]) -> Result<ExitStatus, WasiError
 /// Runs a command component (one that exports `wasi:cli/run`) with
 /// `config`: a fresh store, a linker with preview 2, `run`.
 ///
+/// The component runs on the component model its engine was configured
+/// with. On wasmtime, an engine with `Config::native_components(true)`
+/// sets a command up and runs it about a third faster than wasm-run's
+/// portable component model (within 1.10× of wasmtime-wasi; `docs/WASI.md`
+/// has the numbers), which is what `wasm-run run` uses there.
+///
 /// # Errors
 ///
 /// A refused configuration, a link error (an import that is neither WASI
