@@ -611,6 +611,85 @@ fn http_is_denied<E: Engine>(engine: &E) {
     }
 }
 
+/// A command component that imports `report` (the host's) next to
+/// `wasi:cli/exit`; its `run` reports 42, then does `tail`.
+fn reporter(tail: &str) -> String {
+    format!(
+        r#"(component
+            (import "report" (func $report (param "n" u32)))
+            (import "wasi:cli/exit@0.2.0" (instance $exit
+                (export "exit" (func (param "status" (result))))))
+            (alias export $exit "exit" (func $exit_f))
+            (core func $report_l (canon lower (func $report)))
+            (core func $exit_l (canon lower (func $exit_f)))
+            (core module $m
+                (import "" "report" (func $report (param i32)))
+                (import "" "exit" (func $exit (param i32)))
+                (func (export "run") (result i32)
+                    i32.const 42 call $report
+                    {tail}))
+            (core instance $i (instantiate $m (with "" (instance
+                (export "report" (func $report_l))
+                (export "exit" (func $exit_l))))))
+            (func $run (result (result)) (canon lift (core func $i "run")))
+            (instance $cli (export "run" (func $run)))
+            (export "wasi:cli/run@0.2.0" (instance $cli)))"#
+    )
+}
+
+/// `p2::run_command_with`: the host's own imports next to WASI, its data
+/// handed back with the status; a missing import, a failing `imports` and
+/// the engine's own host are typed errors.
+fn run_command_with_imports_of_the_host<E: Engine>(engine: &E) {
+    let run = |tail: &str, define: bool| {
+        let component = Component::new(engine, reporter(tail)).unwrap();
+        p2::run_command_with(
+            engine,
+            &component,
+            &WasiConfig::new(),
+            Vec::<u32>::new(),
+            |linker| {
+                if define {
+                    linker.func_new("report", |cx, params, _| {
+                        if let [wasm_run::component::Val::U32(n)] = params {
+                            cx.data_mut().data.push(*n);
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(())
+            },
+        )
+    };
+    // `run` returns ok, returns err, calls `exit(err)` (WASI's, next to
+    // the host's import).
+    assert_eq!(run("i32.const 0", true).unwrap(), (ExitStatus(0), vec![42]));
+    assert_eq!(run("i32.const 1", true).unwrap(), (ExitStatus(1), vec![42]));
+    assert_eq!(
+        run("i32.const 1 call $exit unreachable", true).unwrap(),
+        (ExitStatus(1), vec![42])
+    );
+    match run("i32.const 0", false) {
+        Err(WasiError::Wasm(Error::Link(e))) => assert!(e.to_string().contains("report"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let component = Component::new(engine, reporter("i32.const 0")).unwrap();
+    let refused = p2::run_command_with(engine, &component, &WasiConfig::new(), (), |_| {
+        Err(Error::Host("no".into()))
+    });
+    assert!(
+        matches!(&refused, Err(WasiError::Wasm(Error::Host(m))) if m.to_string() == "no"),
+        "{refused:?}"
+    );
+    let mut engine_host = WasiConfig::new();
+    engine_host.wasi_host(wasm_run::wasi::WasiHost::Engine);
+    let refused = p2::run_command_with(engine, &component, &engine_host, (), |_| Ok(()));
+    assert!(
+        matches!(refused, Err(WasiError::Adapter { .. })),
+        "{refused:?}"
+    );
+}
+
 macro_rules! p2_tests {
     ($($name:ident),*) => {
         mod wasmi {
@@ -637,5 +716,6 @@ p2_tests!(
     exit_statuses_are_success_or_failure,
     refusals_are_typed,
     sockets_are_denied,
-    http_is_denied
+    http_is_denied,
+    run_command_with_imports_of_the_host
 );

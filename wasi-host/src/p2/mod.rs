@@ -121,6 +121,29 @@ impl WasiView for WasiP2 {
     }
 }
 
+/// Ready-made host state for a component: a [`WasiP2`] next to your own
+/// `data` (what [`run_command_with`] runs a command with).
+#[derive(Debug)]
+pub struct WasiP2State<U = ()> {
+    /// The preview 2 state.
+    pub wasi: WasiP2,
+    /// Your host state.
+    pub data: U,
+}
+
+impl<U> WasiP2State<U> {
+    /// Pairs the preview 2 state with your data.
+    pub fn new(wasi: WasiP2, data: U) -> Self {
+        WasiP2State { wasi, data }
+    }
+}
+
+impl<U: 'static> WasiView for WasiP2State<U> {
+    fn wasi_p2(&mut self) -> &mut WasiP2 {
+        &mut self.wasi
+    }
+}
+
 /// The name of the `wasi:cli/run` interface `component` exports (any 0.2.x
 /// version), if it is a command.
 pub fn command_export<E: Engine>(component: &Component<E>) -> Option<String> {
@@ -218,21 +241,100 @@ pub fn run_command<E: Engine>(
         return engine_command(engine, component, config);
     }
     let mut store = Store::new(engine, WasiP2::new(config)?);
-    match instantiate_command(&mut store, component)? {
+    match instantiate_command(&mut store, component, |_| Ok(()))? {
         Ok(instance) => call_run(&mut store, component, &instance),
         Err(exited) => Ok(exited),
     }
 }
 
-/// A command component instantiated in `store` with preview 2 linked, or
-/// the exit status its start-up gave (`exit` called while it was
-/// instantiated).
-fn instantiate_command<E: Engine>(
-    store: &mut Store<E, WasiP2>,
+/// [`run_command`] for a command component that imports a few functions
+/// of yours next to WASI: `imports` defines them in the linker (after
+/// preview 2), the store's host state is a [`WasiP2State`] around `data`,
+/// and `data` is handed back with the exit status, so the host can read
+/// what its functions recorded. The component counterpart of
+/// [`crate::run_command_with`].
+///
+/// ```
+/// use wasm_run_api::{Config, Engine};
+/// use wasm_run_component::{Component, Val};
+/// use wasm_run_wasi::{ExitStatus, WasiConfig, p2};
+///
+/// // A command whose `run` reports 42 to its host, then succeeds.
+/// let wat = r#"(component
+///     (import "report" (func $report (param "n" u32)))
+///     (core func $lowered (canon lower (func $report)))
+///     (core module $m
+///         (import "" "report" (func $report (param i32)))
+///         (func (export "run") (result i32) i32.const 42 call $report i32.const 0))
+///     (core instance $i (instantiate $m (with "" (instance (export "report" (func $lowered))))))
+///     (func $run (result (result)) (canon lift (core func $i "run")))
+///     (instance $cli (export "run" (func $run)))
+///     (export "wasi:cli/run@0.2.0" (instance $cli)))"#;
+/// # #[cfg(feature = "wasmi")] {
+/// let engine = wasm_run_wasmi::Wasmi::new(&Config::new())?;
+/// let component = Component::new(&engine, wat)?;
+/// let (status, reported) = p2::run_command_with(
+///     &engine,
+///     &component,
+///     &WasiConfig::new(),
+///     Vec::new(),
+///     |linker| {
+///         linker.func_new("report", |cx, params, _results| {
+///             if let [Val::U32(n)] = params {
+///                 cx.data_mut().data.push(*n);
+///             }
+///             Ok(())
+///         })?;
+///         Ok(())
+///     },
+/// )?;
+/// assert_eq!((status, reported), (ExitStatus(0), vec![42]));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// Those of [`run_command`], and those `imports` returns (as
+/// [`WasiError::Wasm`]). With the engine's own host
+/// ([`crate::WasiHost::Engine`]), which cannot take imports of yours,
+/// [`WasiError::Adapter`].
+pub fn run_command_with<E: Engine, U: 'static>(
+    engine: &E,
     component: &Component<E>,
+    config: &WasiConfig,
+    data: U,
+    imports: impl FnOnce(&mut Linker<E, WasiP2State<U>>) -> Result<(), Error>,
+) -> Result<(ExitStatus, U), WasiError> {
+    if config.host() == crate::WasiHost::Engine {
+        return Err(WasiError::Adapter {
+            backend: "wasm-run",
+            message: "the engine's own WASI preview 2 host (WasiHost::Engine) runs a command \
+                      as it is, without imports of yours: use run_command, or wasm-run's \
+                      host (WasiHost::WasmRun, the default)"
+                .into(),
+        });
+    }
+    let state = WasiP2State::new(WasiP2::new(config)?, data);
+    let mut store = Store::new(engine, state);
+    let status = match instantiate_command(&mut store, component, imports)? {
+        Ok(instance) => call_run(&mut store, component, &instance)?,
+        Err(exited) => exited,
+    };
+    Ok((status, store.into_data().data))
+}
+
+/// A command component instantiated in `store` with preview 2 and then
+/// `imports` linked, or the exit status its start-up gave (`exit` called
+/// while it was instantiated).
+fn instantiate_command<E: Engine, T: WasiView>(
+    store: &mut Store<E, T>,
+    component: &Component<E>,
+    imports: impl FnOnce(&mut Linker<E, T>) -> Result<(), Error>,
 ) -> Result<Result<Instance<E>, ExitStatus>, WasiError> {
     let mut linker = Linker::new(store.engine());
     add_to_linker(&mut linker)?;
+    imports(&mut linker)?;
     match linker.instantiate(store, component) {
         Err(Error::Exit(code)) => Ok(Err(ExitStatus(code))),
         other => Ok(Ok(other?)),
@@ -266,7 +368,7 @@ where
     if yields.is_on() {
         store.set_yield_policy(yields)?;
     }
-    match instantiate_command(&mut store, component)? {
+    match instantiate_command(&mut store, component, |_| Ok(()))? {
         Ok(instance) => call_run_async(&mut store, component, &instance).await,
         Err(exited) => Ok(exited),
     }
