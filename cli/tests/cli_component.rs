@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{backends, bin, run, text};
+use common::{backends, bin, run, sigint, text};
 
 fn fixture(rel: &str) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
@@ -513,11 +513,7 @@ fn fuel_and_ctrl_c_stop_a_spinning_component_on_every_path() {
     std::thread::sleep(Duration::from_millis(2500));
     let sent = Instant::now();
     for child in &children {
-        let kill = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(kill.success());
+        sigint(child);
     }
     for (path, child) in paths.iter().zip(children) {
         let out = child.wait_with_output().expect("wait for wasm-run");

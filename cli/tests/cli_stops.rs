@@ -3,7 +3,7 @@
 //! values, and Ctrl-C (SIGINT) interrupting the guest.
 
 mod common;
-use common::{backends, bin, run, text};
+use common::{backends, bin, run, sigint, text};
 use std::time::{Duration, Instant};
 
 fn fixture() -> String {
@@ -199,11 +199,7 @@ fn ctrl_c_interrupts_the_guest_cleanly() {
         // loop (generous: a loaded CI machine).
         std::thread::sleep(Duration::from_millis(2500));
         let sent = Instant::now();
-        let kill = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(kill.success());
+        sigint(&child);
         let out = child.wait_with_output().expect("wait for wasm-run");
         let took = sent.elapsed();
         let err = text(&out.stderr);
@@ -225,11 +221,7 @@ fn ctrl_c_interrupts_the_guest_cleanly() {
         .spawn()
         .expect("spawn wasm-run");
     std::thread::sleep(Duration::from_millis(2500));
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(kill.success());
+    sigint(&child);
     let out = child.wait_with_output().expect("wait for wasm-run");
     assert_eq!(out.status.signal(), Some(2), "{:?}", out.status);
 }

@@ -31,3 +31,12 @@ pub fn text(b: &[u8]) -> String {
 pub fn backends() -> Vec<&'static str> {
     wasm_run::BACKENDS.to_vec()
 }
+
+/// Sends SIGINT (Ctrl-C) to `child`.
+pub fn sigint(child: &std::process::Child) {
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(kill.success());
+}
