@@ -1,6 +1,8 @@
 //! WASI preview 2: a command component (`tests/fixtures/wasi/p2/hello.wasm`:
-//! setup, instantiation and run, stdout captured) and 1 MiB through stdin
-//! and stdout (`cat.wasm`), through wasm-run's own preview 2 host — portable
+//! setup, instantiation and run, stdout captured), 1 MiB through stdin
+//! and stdout (`cat.wasm`) and a 1 MiB file copied to another in a
+//! read-write preopen (`copy.wasm`, 64 KiB reads and writes through the
+//! descriptors' streams), through wasm-run's own preview 2 host — portable
 //! on wasmtime and wasmi, and on wasmtime's own component model — beside
 //! wasmtime-wasi's preview 2 host on wasmtime's component model, in the same
 //! run. Components are compiled and linked ahead (`instantiate_pre`) once on
@@ -11,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use wasm_run::component::{Component, InstancePre, Linker};
 use wasm_run::wasi::p2::{self, WasiP2};
-use wasm_run::wasi::{Stdin, WasiConfig};
+use wasm_run::wasi::{DirPerms, Stdin, WasiConfig};
 use wasm_run::{Config, Engine, Store, Wasmi, Wasmtime};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -27,6 +29,31 @@ fn input() -> Vec<u8> {
     (0..1u32 << 20).map(|i| (i * 7 % 251) as u8).collect()
 }
 
+/// A directory of this process holding `in.bin` (1 MiB) for `copy`, one
+/// per side (`label`); removed when dropped.
+struct CopyDir(std::path::PathBuf);
+
+impl CopyDir {
+    fn new(label: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "wasm-run-bench-copy-{label}-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("in.bin"), input()).unwrap();
+        CopyDir(dir)
+    }
+}
+
+impl Drop for CopyDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What `copy` prints.
+const COPIED: &str = "1048576 bytes\n";
+
 fn ours<E: Engine>(c: &mut Criterion, group: &str, label: &str, engine: &E) {
     let mut linker = Linker::new(engine);
     p2::add_to_linker(&mut linker).unwrap();
@@ -37,10 +64,13 @@ fn ours<E: Engine>(c: &mut Criterion, group: &str, label: &str, engine: &E) {
     };
     let hello = Component::new(engine, fixture("hello")).unwrap();
     let cat = Component::new(engine, fixture("cat")).unwrap();
-    let (hello, cat) = (
+    let copy = Component::new(engine, fixture("copy")).unwrap();
+    let (hello, cat, copy) = (
         linker.instantiate_pre(&hello).unwrap(),
         linker.instantiate_pre(&cat).unwrap(),
+        linker.instantiate_pre(&copy).unwrap(),
     );
+    let dir = CopyDir::new(&format!("{group}-{label}").replace('/', "-"));
     let input = std::sync::Arc::new(input());
     let mut g = c.benchmark_group(group);
     g.bench_function(format!("{label}/hello"), |b| {
@@ -62,6 +92,16 @@ fn ours<E: Engine>(c: &mut Criterion, group: &str, label: &str, engine: &E) {
             config.capture_stderr();
             run(&config, &cat);
             assert_eq!(out.len(), 1 << 20);
+        })
+    });
+    g.bench_function(format!("{label}/copy_1mib"), |b| {
+        b.iter(|| {
+            let mut config = WasiConfig::new();
+            config.preopen_dir(&dir.0, "/sandbox", DirPerms::ReadWrite);
+            let out = config.capture_stdout();
+            config.capture_stderr();
+            run(&config, &copy);
+            assert_eq!(out.to_string_lossy(), COPIED);
         })
     });
     g.finish();
@@ -94,6 +134,9 @@ fn raw_wasmtime(c: &mut Criterion) {
     let cat = Component::new(&engine, fixture("cat")).unwrap();
     let hello_pre = linker.instantiate_pre(&hello).unwrap();
     let cat_pre = linker.instantiate_pre(&cat).unwrap();
+    let copy = Component::new(&engine, fixture("copy")).unwrap();
+    let copy_pre = linker.instantiate_pre(&copy).unwrap();
+    let dir = CopyDir::new("raw");
     let input = bytes::Bytes::from(input());
     let run = |pre: &wasmtime::component::InstancePre<State>, b: WasiCtxBuilder| {
         let mut b = b;
@@ -131,6 +174,19 @@ fn raw_wasmtime(c: &mut Criterion) {
                 .stderr(MemoryOutputPipe::new(1 << 20));
             run(&cat_pre, builder);
             assert_eq!(out.contents().len(), 1 << 20);
+        })
+    });
+    g.bench_function("raw/copy_1mib", |b| {
+        b.iter(|| {
+            let out = MemoryOutputPipe::new(1 << 20);
+            let mut builder = WasiCtxBuilder::new();
+            builder
+                .preopened_dir(&dir.0, "/sandbox", wasmtime_wasi::FsPerms::ReadWrite)
+                .unwrap()
+                .stdout(out.clone())
+                .stderr(MemoryOutputPipe::new(1 << 20));
+            run(&copy_pre, builder);
+            assert_eq!(&out.contents()[..], COPIED.as_bytes());
         })
     });
     g.finish();

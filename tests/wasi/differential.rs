@@ -28,6 +28,8 @@ struct Case {
     env: &'static [(&'static str, &'static str)],
     stdin: Vec<u8>,
     dir: Option<(&'static str, DirPerms)>,
+    /// Written to `in.bin` in the sandbox before the run (if not empty).
+    in_bin: Vec<u8>,
 }
 
 fn cases() -> Vec<Case> {
@@ -37,6 +39,7 @@ fn cases() -> Vec<Case> {
         env,
         stdin: stdin.to_vec(),
         dir,
+        in_bin: Vec::new(),
     };
     let input: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 256) as u8).collect();
     vec![
@@ -74,6 +77,21 @@ fn cases() -> Vec<Case> {
             b"",
             Some(("/sandbox", DirPerms::ReadWrite)),
         ),
+        // A file copied in 64 KiB reads and writes: three full ones and a
+        // partial one, through the descriptors (preview 2: their streams).
+        Case {
+            // (Text: the files left are compared as text.)
+            in_bin: (0..200_000u32)
+                .map(|i| b'a' + (i * 13 % 26) as u8)
+                .collect(),
+            ..case(
+                "copy",
+                &["copy"],
+                &[],
+                b"",
+                Some(("/sandbox", DirPerms::ReadWrite)),
+            )
+        },
     ]
 }
 
@@ -89,7 +107,19 @@ fn agree(case: &Case, runners: &[Runner<'_>]) {
         let dir = TempDir::new("diff");
         tree(&dir.0, &abs);
         let sandbox = dir.0.join("sandbox");
+        if !case.in_bin.is_empty() {
+            std::fs::write(sandbox.join("in.bin"), &case.in_bin).unwrap();
+        }
         let result = run(case, case.dir.map(|_| sandbox.as_path()));
+        if !case.in_bin.is_empty() {
+            // The runs agree with each other below; here, with the input.
+            let copied = std::fs::read(sandbox.join("out.bin")).unwrap_or_default();
+            assert!(
+                copied == case.in_bin,
+                "{label}: {} bytes copied",
+                copied.len()
+            );
+        }
         let files = snapshot(&dir.0);
         match &first {
             None => first = Some((label, result, files)),
