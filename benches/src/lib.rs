@@ -140,7 +140,7 @@ pub fn budget(group: &str, operation: &str) -> Option<f64> {
         // on wasmtime's component model (whichever component model runs
         // ours: both rows are judged).
         "real_run" => 1.05,
-        "hello" | "cat_1mib" if group == "wasi_p2/wasmtime" => 1.10,
+        "hello" | "cat_1mib" | "copy_1mib" if group == "wasi_p2/wasmtime" => 1.10,
         _ => return None,
     })
 }
