@@ -6,7 +6,7 @@
 //! wasmtime; other backends look names up as before).
 
 use crate::component::Component;
-use crate::plan::{ComponentPlan, Sort, Step};
+use crate::plan::{ComponentPlan, ModuleOrigin, Step};
 use wasm_run_api::{Engine, ExportKey, Module};
 
 /// The keys, by step index: one for an `alias core export` step, one per
@@ -20,35 +20,23 @@ impl ExportKeys {
     /// The keys of the root `plan` of `component` (which has compiled its
     /// core modules).
     pub(crate) fn new<E: Engine>(component: &Component<E>, plan: &ComponentPlan) -> Self {
-        let modules_known = component.core_modules().unwrap_or_default();
-        // The module index space and the module of each core instance, as
-        // the instantiation fills them (`None`: known only then).
-        let mut modules: Vec<Option<&Module<E>>> = Vec::new();
+        let known = component.core_modules().unwrap_or_default();
+        // The module index space (`None`: a module known only at
+        // instantiation), and the module of each core instance as the
+        // steps make them.
+        let modules: Vec<Option<&Module<E>>> = plan
+            .module_origins()
+            .iter()
+            .map(|origin| match origin {
+                Some(ModuleOrigin::Static(i)) => known.get(*i as usize),
+                _ => None,
+            })
+            .collect();
         let mut instances: Vec<Option<&Module<E>>> = Vec::new();
         let mut by_step = Vec::with_capacity(plan.steps.len());
         for step in &plan.steps {
             let mut keys = Vec::new();
             match step {
-                Step::Module(global) => modules.push(modules_known.get(*global as usize)),
-                Step::AliasOuter {
-                    sort: Sort::Module,
-                    count,
-                    index,
-                } => modules.push(match count {
-                    0 => modules.get(*index as usize).copied().flatten(),
-                    _ => None,
-                }),
-                Step::AliasExport {
-                    sort: Sort::Module, ..
-                }
-                | Step::Import {
-                    sort: Sort::Module, ..
-                } => modules.push(None),
-                Step::Export {
-                    sort: Sort::Module,
-                    index,
-                    ..
-                } => modules.push(modules.get(*index as usize).copied().flatten()),
                 Step::CoreInstantiate { module, args } => {
                     let module = modules.get(*module as usize).copied().flatten();
                     if let Some(m) = module {

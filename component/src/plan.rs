@@ -734,11 +734,34 @@ impl ComponentPlan {
     /// back as wasm-run modules. Modules of instances the component makes
     /// itself are left out.
     pub(crate) fn exported_modules(&self) -> Vec<(String, ModuleOrigin)> {
-        // The core module and instance index spaces: each entry its origin,
-        // if it is known.
+        let modules = self.module_origins();
+        self.steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Export {
+                    name,
+                    sort: Sort::Module,
+                    index,
+                    ..
+                } => {
+                    let origin = modules.get(*index as usize)?.clone()?;
+                    Some((name.clone(), origin))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The root's core module index space as its steps fill it: each
+    /// entry's origin where it is known before instantiation (its own
+    /// static modules and modules of its imports; `None` for modules of
+    /// instances it makes). Entries are only ever appended, so an index a
+    /// step names finds the same entry here as at that step.
+    pub(crate) fn module_origins(&self) -> Vec<Option<ModuleOrigin>> {
+        // The component instance index space too: each entry's path from
+        // an import, if it is one.
         let mut modules: Vec<Option<ModuleOrigin>> = Vec::new();
         let mut instances: Vec<Option<Vec<String>>> = Vec::new();
-        let mut out = Vec::new();
         for step in &self.steps {
             match step {
                 Step::Module(i) => modules.push(Some(ModuleOrigin::Static(*i))),
@@ -772,14 +795,9 @@ impl ComponentPlan {
                 Step::ComponentInstantiate { .. } | Step::InstanceFromExports(_) => {
                     instances.push(None)
                 }
-                Step::Export {
-                    name, sort, index, ..
-                } => match sort {
+                Step::Export { sort, index, .. } => match sort {
                     Sort::Module => {
                         let origin = modules.get(*index as usize).cloned().flatten();
-                        if let Some(o) = &origin {
-                            out.push((name.clone(), o.clone()));
-                        }
                         modules.push(origin);
                     }
                     Sort::Instance => {
@@ -791,7 +809,7 @@ impl ComponentPlan {
                 _ => {}
             }
         }
-        out
+        modules
     }
 }
 
