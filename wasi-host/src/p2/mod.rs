@@ -240,11 +240,7 @@ pub fn run_command<E: Engine>(
     if config.host() == crate::WasiHost::Engine {
         return engine_command(engine, component, config);
     }
-    let mut store = Store::new(engine, WasiP2::new(config)?);
-    match instantiate_command(&mut store, component, |_| Ok(()))? {
-        Ok(instance) => call_run(&mut store, component, &instance),
-        Err(exited) => Ok(exited),
-    }
+    run_command_with(engine, component, config, (), |_| Ok(())).map(|(status, ())| status)
 }
 
 /// [`run_command`] for a command component that imports a few functions
